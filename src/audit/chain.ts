@@ -1,0 +1,75 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { AuditEvent, AuditEventInput, VerifyReport } from './event.js';
+
+/**
+ * The hash chain that makes the audit log tamper-evident (R10). Each event's hash covers its
+ * canonical content, its seq and the previous event's hash, so editing, deleting or reordering
+ * any event breaks the chain at that event. With TOOLGATE_AUDIT_KEY set the hash is an HMAC: a
+ * person who can write the database file but not read the key cannot re-seal a forged chain.
+ */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with sorted keys and no whitespace: the same event always hashes the same way. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+const CONTENT_FIELDS = [
+  'id', 'time', 'kind', 'requestId', 'callId', 'surface', 'client', 'actor', 'tenant', 'tool', 'decision', 'reason',
+  'outcome', 'errorCode', 'inputSummary', 'outputSummary', 'resultBytes', 'resultTokens', 'sourceIds', 'latencyMs', 'data',
+] as const satisfies readonly (keyof AuditEventInput)[];
+
+export function hashEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): string {
+  const content: Record<string, unknown> = { seq, prevHash };
+  for (const field of CONTENT_FIELDS) content[field] = event[field];
+  const digest = key ? createHmac('sha256', key) : createHash('sha256');
+  return digest.update(canonicalJson(content)).digest('hex');
+}
+
+export function sealEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): AuditEvent {
+  return { ...event, seq, prevHash, hash: hashEvent(event, seq, prevHash, key) };
+}
+
+/**
+ * Walks events in seq order and names the first that does not check out. `head` is the
+ * last (seq, hash) the store recorded when it committed, which catches a truncated tail.
+ */
+export function verifyChain(
+  events: Iterable<AuditEvent>,
+  head: { seq: number; hash: string } | null,
+  key?: Buffer,
+): VerifyReport {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let count = 0;
+  const bad = (seq: number, id: string | null, problem: Extract<VerifyReport, { ok: false }>['problem'], message: string): VerifyReport =>
+    ({ ok: false, count, firstBadSeq: seq, firstBadId: id, problem, message });
+
+  for (const event of events) {
+    if (event.seq !== expectedSeq) {
+      return bad(expectedSeq, null, 'missing_event', `event ${expectedSeq} is missing (next stored event is ${event.seq}, id ${event.id})`);
+    }
+    if (event.prevHash !== prevHash) {
+      return bad(event.seq, event.id, 'broken_link', `event ${event.seq} (${event.id}) does not link to event ${event.seq - 1}: an event was removed, inserted or reordered`);
+    }
+    if (hashEvent(event, event.seq, event.prevHash, key) !== event.hash) {
+      return bad(event.seq, event.id, 'hash_mismatch', `event ${event.seq} (${event.id}) was changed after it was written`);
+    }
+    prevHash = event.hash;
+    expectedSeq++;
+    count++;
+  }
+  const lastSeq = expectedSeq - 1;
+  if (head && (head.seq !== lastSeq || head.hash !== prevHash)) {
+    return head.seq > lastSeq
+      ? bad(lastSeq + 1, null, 'head_mismatch', `events ${lastSeq + 1}–${head.seq} were removed from the end of the log`)
+      : bad(head.seq + 1, null, 'head_mismatch', `the recorded head (seq ${head.seq}) does not match the last event (seq ${lastSeq})`);
+  }
+  if (!head && lastSeq > 0) return bad(lastSeq, null, 'head_mismatch', 'the head record is missing');
+  return { ok: true, count, headSeq: lastSeq, headHash: prevHash };
+}

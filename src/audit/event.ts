@@ -1,0 +1,77 @@
+import type { Surface } from '../auth/principal.js';
+
+/**
+ * One append-only audit record. The pipeline fills an AuditEventInput; the store assigns
+ * `seq`, links it to the previous event (`prevHash`) and seals it (`hash`) when it commits.
+ * Field names follow the brief's observability list (R7, R10).
+ */
+export interface AuditEventInput {
+  /** `aud_…`, known before the write so the result can cite it. */
+  readonly id: string;
+  /** ISO-8601 UTC time the call started. */
+  readonly time: string;
+  /** `tool_call` for pipeline runs; `action.<transition>` for the write ladder (drafts, approvals). */
+  readonly kind: string;
+  readonly requestId: string | null;
+  readonly callId: string | null;
+  readonly surface: Surface;
+  readonly client: string;
+  readonly actor: string;
+  readonly tenant: string | null;
+  readonly tool: string;
+  /** The policy decision and why: `allow` / `deny`, with e.g. `missing scope billing:read`. */
+  readonly decision: 'allow' | 'deny';
+  readonly reason: string;
+  readonly outcome: 'ok' | 'denied' | 'error';
+  readonly errorCode: string | null;
+  /** Bounded, redacted JSON of the arguments (never the raw input). */
+  readonly inputSummary: string;
+  /** Bounded, redacted JSON of what was returned, or null on failure. */
+  readonly outputSummary: string | null;
+  readonly resultBytes: number;
+  readonly resultTokens: number;
+  /** Ids of the internal records the result was built from (`source_records`). */
+  readonly sourceIds: readonly string[];
+  readonly latencyMs: number;
+  /** Kind-specific extras, e.g. a draft id or approval reason. Redacted and bounded by the writer. */
+  readonly data: Readonly<Record<string, unknown>> | null;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  /** 1, 2, 3 … with no gaps: a gap means a deleted event. */
+  readonly seq: number;
+  /** Hash of the previous event (`GENESIS_HASH` for the first). */
+  readonly prevHash: string;
+  /** Hash over this event's canonical form and `prevHash`. */
+  readonly hash: string;
+}
+
+export interface AuditFilter {
+  readonly actor?: string;
+  readonly tool?: string;
+  readonly tenant?: string;
+  readonly outcome?: AuditEventInput['outcome'];
+  readonly kind?: string;
+  /** Inclusive ISO time bounds. */
+  readonly since?: string;
+  readonly until?: string;
+  /** Only events with seq greater than this (for tail -f style paging). */
+  readonly afterSeq?: number;
+  /** Newest first when true; oldest first by default. */
+  readonly newestFirst?: boolean;
+  readonly limit?: number;
+}
+
+export type AuditProblem = 'hash_mismatch' | 'broken_link' | 'missing_event' | 'head_mismatch';
+
+export type VerifyReport =
+  | { readonly ok: true; readonly count: number; readonly headSeq: number; readonly headHash: string }
+  | {
+      readonly ok: false;
+      readonly count: number;
+      /** The first event that does not check out (or the seq where one is missing). */
+      readonly firstBadSeq: number;
+      readonly firstBadId: string | null;
+      readonly problem: AuditProblem;
+      readonly message: string;
+    };

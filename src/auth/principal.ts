@@ -1,0 +1,15 @@
+/**
+ * Who is calling. Surfaces authenticate at the edge (bearer token, app session, stdio config)
+ * and hand the pipeline a Principal; the pipeline never reads headers.
+ */
+export interface Principal {
+  /** Stable id of the human or service the call acts for, e.g. `usr_42` or `svc_support_bot`. */
+  readonly actorId: string;
+  /** The tenant whose records this principal may touch. */
+  readonly tenant: string;
+  readonly roles: readonly string[];
+  readonly scopes: readonly string[];
+}
+
+/** The route a call came in on; recorded in every audit event. */
+export type Surface = 'mcp_http' | 'mcp_stdio' | 'direct' | 'api' | 'cli' | 'console' | 'internal';

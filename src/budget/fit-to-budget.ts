@@ -1,0 +1,101 @@
+import type { Cut } from '../gateway/types.js';
+import { formatPath, type PathSegment } from '../util/field-path.js';
+import { byteLength } from '../util/size.js';
+
+/**
+ * Shrinks a result until its JSON fits `maxBytes` (R3). The largest list or text is cut first,
+ * repeatedly; every cut is returned so the caller can say what was left out. Lists are cut from
+ * the end (handlers sort what matters first); texts keep their head and get an explicit marker,
+ * and a wrapped untrusted text keeps its closing tag so the boundary stays intact.
+ */
+export interface FitResult {
+  readonly value: unknown;
+  readonly cuts: Cut[];
+  readonly fits: boolean;
+}
+
+const MIN_TEXT_TO_CUT = 80;
+const MAX_ROUNDS = 200;
+const WRAPPER_CLOSE = /\n?<\/untrusted_content>$/;
+const OLD_MARKER = /… \[truncated: \d+ more characters\]$/;
+
+export function fitToBudget(value: unknown, maxBytes: number, overhead: (cuts: readonly Cut[]) => number): FitResult {
+  let current = value;
+  const cuts = new Map<string, Cut>();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const size = byteLength(JSON.stringify(current) ?? '') + overhead([...cuts.values()]);
+    if (size <= maxBytes) return { value: current, cuts: [...cuts.values()], fits: true };
+    const target = largestCuttable(current);
+    if (!target) break;
+    const excess = size - maxBytes;
+    current = replaceAt(current, target.path, (node) => shrink(node, excess, target.bytes, target.path, cuts));
+  }
+  return { value: current, cuts: [...cuts.values()], fits: false };
+}
+
+interface Target {
+  readonly path: PathSegment[];
+  readonly bytes: number;
+}
+
+function largestCuttable(root: unknown): Target | undefined {
+  let best: Target | undefined;
+  const consider = (path: PathSegment[], bytes: number) => {
+    if (!best || bytes > best.bytes) best = { path, bytes };
+  };
+  const walk = (node: unknown, path: PathSegment[]): number => {
+    if (typeof node === 'string') {
+      const bytes = byteLength(JSON.stringify(node));
+      if (node.length > MIN_TEXT_TO_CUT) consider(path, bytes);
+      return bytes;
+    }
+    if (Array.isArray(node)) {
+      let bytes = 2;
+      node.forEach((item, i) => (bytes += walk(item, [...path, i]) + 1));
+      if (node.length > 0) consider(path, bytes);
+      return bytes;
+    }
+    if (node !== null && typeof node === 'object') {
+      let bytes = 2;
+      for (const [k, v] of Object.entries(node)) bytes += walk(v, [...path, k]) + k.length + 4;
+      return bytes;
+    }
+    return byteLength(JSON.stringify(node) ?? 'null');
+  };
+  walk(root, []);
+  return best;
+}
+
+function shrink(node: unknown, excess: number, nodeBytes: number, path: PathSegment[], cuts: Map<string, Cut>): unknown {
+  const field = formatPath(path);
+  const earlier = cuts.get(field);
+  if (Array.isArray(node)) {
+    const perItem = nodeBytes / node.length;
+    const keep = Math.max(0, Math.min(node.length - 1, node.length - Math.ceil(excess / perItem) - 1));
+    const original = earlier ? earlier.kept + earlier.omitted : node.length;
+    cuts.set(field, { field, unit: 'items', kept: keep, omitted: original - keep });
+    return node.slice(0, keep);
+  }
+  const text = String(node);
+  const closing = WRAPPER_CLOSE.exec(text)?.[0] ?? '';
+  // A text cut in an earlier round loses its old marker before it is cut again.
+  const body = text.slice(0, text.length - closing.length).replace(OLD_MARKER, '');
+  const original = earlier ? earlier.kept + earlier.omitted : body.length;
+  // Drop the excess plus room for the marker; never keep less than nothing.
+  const keep = Math.max(0, Math.min(body.length - 1, body.length - excess - 64));
+  const omitted = original - keep;
+  cuts.set(field, { field, unit: 'characters', kept: keep, omitted });
+  return `${body.slice(0, keep)}… [truncated: ${omitted} more characters]${closing}`;
+}
+
+function replaceAt(root: unknown, path: readonly PathSegment[], change: (node: unknown) => unknown): unknown {
+  if (path.length === 0) return change(root);
+  const [head, ...rest] = path as [PathSegment, ...PathSegment[]];
+  if (Array.isArray(root)) {
+    const copy = root.slice();
+    copy[head as number] = replaceAt(root[head as number], rest, change);
+    return copy;
+  }
+  const obj = root as Record<string, unknown>;
+  return { ...obj, [head]: replaceAt(obj[head as string], rest, change) };
+}

@@ -1,0 +1,45 @@
+/**
+ * `toolgate` command line. Each command lives in its own file and returns an exit code; this
+ * file only dispatches, so `--help` here is the single list of what exists.
+ */
+import { runAuditCommand } from './audit.js';
+import { runDemoCommand } from './demo.js';
+
+const HELP = `toolgate — safe, narrow, audited access to internal APIs for Claude
+
+Usage: toolgate <command> [options]
+
+Commands:
+  demo                     Run the read-only walkthrough on an embedded SQLite store
+  audit verify             Check the audit hash chain; names the first bad event
+  audit tail               Show recent audit events (filters: --actor --tool --tenant --outcome --since --until)
+  audit export --format jsonl   Export audit events as JSON lines
+
+Environment:
+  TOOLGATE_DB              SQLite file (default ./.toolgate/toolgate.db)
+  TOOLGATE_AUDIT_KEY       Optional HMAC key for the audit chain (keep it outside the database)
+  TOOLGATE_LOG_LEVEL       pino level (default info)
+`;
+
+const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'demo':
+      return runDemoCommand(rest, io);
+    case 'audit':
+      return runAuditCommand(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout.write(HELP);
+      return 0;
+    default:
+      io.stderr.write(`Unknown command "${command}". Run \`toolgate --help\` for the list.\n`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Principal, Surface } from '../auth/principal.js';
+import type { CursorCodec } from './cursor.js';
+
+/** Per-tool limits. Every field has a default (src/gateway/defaults.ts); declare only what differs. */
+export interface ToolLimits {
+  /** The handler is aborted after this long. */
+  readonly timeoutMs?: number;
+  /** Largest result the model may receive, after redaction and wrapping. */
+  readonly maxResultBytes?: number;
+  /** Same budget in estimated tokens (≈ bytes / 4); the tighter of the two wins. */
+  readonly maxResultTokens?: number;
+  /** Largest arguments object accepted, as JSON bytes. */
+  readonly maxInputBytes?: number;
+  /** Token bucket per principal and tool. */
+  readonly rate?: { readonly perMinute: number; readonly burst?: number };
+  /** Longest untrusted text field, in characters, before it is cut with a marker. */
+  readonly maxUntrustedChars?: number;
+}
+
+/** A field whose text comes from outside the company's control: tickets, notes, emails, documents. */
+export interface UntrustedFieldSpec {
+  /** Field path in the output, e.g. `tickets[].body`. */
+  readonly field: string;
+  /** What kind of content it is, shown in the label, e.g. `support_ticket`. */
+  readonly kind: string;
+  /** Sibling key holding the record id used as the label's source, e.g. `id`. */
+  readonly sourceIdField?: string;
+}
+
+/**
+ * How the tenant boundary finds the tenant of what a call touches.
+ * - `{ ownerOf }`: looks up the owning tenant of the record named in the input (null: no such record).
+ * - `'caller'`: the tool only ever reads within `ctx.principal.tenant` (e.g. a search), so there
+ *   is no foreign id to check; the handler must scope its query to that tenant.
+ */
+export type TenantRule<I> =
+  | 'caller'
+  | { readonly ownerOf: (input: I, ctx: ToolContext) => Promise<string | null> | string | null };
+
+export interface ToolContext {
+  readonly principal: Principal;
+  readonly client: string;
+  readonly surface: Surface;
+  readonly requestId: string | null;
+  readonly callId: string;
+  readonly auditId: string;
+  /** Resolves a server-side secret declared in the tool's `credentials`, for the current environment. */
+  credential(name: string): string;
+  readonly logger: Logger;
+  /** Aborted when the deadline passes or the caller goes away; pass it to fetch(). */
+  readonly signal: AbortSignal;
+  /** Epoch milliseconds after which the result will be discarded. */
+  readonly deadline: number;
+  /** Opaque, tamper-proof pagination cursors. */
+  readonly cursor: CursorCodec;
+}
+
+export interface ToolSpec<I extends z.ZodType, O extends z.ZodType> {
+  /** snake_case verb_noun: `get_customer_billing_summary`. */
+  readonly name: string;
+  readonly title?: string;
+  /** What the tool is for and when to use it; the model reads this. */
+  readonly description: string;
+  readonly input: I;
+  readonly output: O;
+  /** All of these scopes are required. */
+  readonly scopes: readonly string[];
+  /** If set, the principal needs at least one of these roles. */
+  readonly roles?: readonly string[];
+  readonly tenant: TenantRule<z.output<I>>;
+  readonly limits?: ToolLimits;
+  readonly untrusted?: readonly UntrustedFieldSpec[];
+  /** Output fields allowed to carry PII that would otherwise be masked, e.g. `customer.email`. */
+  readonly allowPii?: readonly string[];
+  /** Output field listing the internal record ids the result was built from. Default `source_records`. */
+  readonly sourcesField?: string;
+  /** Names of server-side credentials the handler may resolve; nothing else is reachable. */
+  readonly credentials?: readonly string[];
+  readonly handler: (input: z.output<I>, ctx: ToolContext) => Promise<z.input<O>> | z.input<O>;
+}
+
+export type ToolKind = 'read' | 'action';
+
+/** What defineTool returns: the spec, checked, plus everything derived from it. */
+export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType>
+  extends ToolSpec<I, O> {
+  readonly kind: ToolKind;
+  /** JSON Schema 2020-12 derived from `input` (what the model must send). */
+  readonly inputJsonSchema: Readonly<Record<string, unknown>>;
+  /** JSON Schema 2020-12 derived from `output`, plus the gateway's `notices` envelope. */
+  readonly outputJsonSchema: Readonly<Record<string, unknown>>;
+  readonly annotations: ToolAnnotations;
+}
+
+/** MCP tool annotations, derived from the kind of tool, never written by hand. */
+export interface ToolAnnotations {
+  readonly title?: string;
+  readonly readOnlyHint: boolean;
+  readonly destructiveHint: boolean;
+  readonly idempotentHint: boolean;
+  readonly openWorldHint: boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a toolset mixes tools of any schema types
+export type AnyTool = ToolDefinition<any, any>;

@@ -1,0 +1,79 @@
+import { ERROR_CODES, type ErrorCode } from './codes.js';
+
+export interface ToolgateErrorOptions {
+  /** The input field at fault (invalid_input), as `a.b[2].c`. */
+  readonly field?: string;
+  /** For rate_limited: when a retry may succeed. */
+  readonly retryAfterMs?: number;
+  /** Goes to the log and audit reason only; never to the caller. */
+  readonly detail?: string;
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error type of Toolgate. Its `message` is written for the model and the user:
+ * short, no internals. Anything internal goes in `detail` (log only).
+ */
+export class ToolgateError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message?: string, options: ToolgateErrorOptions = {}) {
+    super(message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ToolgateError';
+    this.code = code;
+    this.field = options.field;
+    this.retryAfterMs = options.retryAfterMs;
+    this.detail = options.detail;
+  }
+
+  get retryable(): boolean {
+    return ERROR_CODES[this.code].retryable;
+  }
+}
+
+/** What leaves the gateway: safe to show the model, the user and any client. */
+export interface PublicError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly audit_id: string | null;
+  readonly field?: string;
+  readonly retry_after_seconds?: number;
+}
+
+export function toPublicError(error: ToolgateError, auditId: string | null): PublicError {
+  return {
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+    audit_id: auditId,
+    ...(error.field === undefined ? {} : { field: error.field }),
+    ...(error.retryAfterMs === undefined ? {} : { retry_after_seconds: Math.max(1, Math.ceil(error.retryAfterMs / 1000)) }),
+  };
+}
+
+/** Anything a handler throws that is not a ToolgateError becomes `internal`, details hidden. */
+export function asToolgateError(thrown: unknown): ToolgateError {
+  if (thrown instanceof ToolgateError) return thrown;
+  const detail = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  return new ToolgateError('internal', undefined, { detail, cause: thrown });
+}
+
+// Small constructors tool authors use in handlers, so errors read like the domain.
+export const notFound = (what: string) => new ToolgateError('not_found', `${what} was not found.`);
+export const conflict = (why: string) => new ToolgateError('conflict', why);
+export const upstreamUnavailable = (service: string, detail?: string) =>
+  new ToolgateError('upstream_unavailable', `${service} is unavailable; try again shortly.`, detail === undefined ? {} : { detail });
+export const invalidInput = (field: string, why: string) =>
+  new ToolgateError('invalid_input', `${field}: ${why}`, { field });
+
+/** Thrown by stores when the database cannot be reached; the gateway maps it to `unavailable`. */
+export class StoreUnavailableError extends ToolgateError {
+  constructor(detail: string, cause?: unknown) {
+    super('unavailable', undefined, { detail, cause });
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,98 @@
+import type { AuditEventInput } from '../audit/event.js';
+import { asToolgateError, ToolgateError, toPublicError, type PublicError } from '../errors/toolgate-error.js';
+import { auditEventFor } from '../pipeline/audit-call.js';
+import { runPipeline } from '../pipeline/run.js';
+import type { CallState, GatewayRuntime } from '../pipeline/state.js';
+import { withNotices } from '../pipeline/stages/output-budget.js';
+import { redactText } from '../redaction/patterns.js';
+import { newId } from '../util/ids.js';
+import { byteLength, estimateTokens } from '../util/size.js';
+import { buildRuntime } from './runtime.js';
+import type { CallRequest, CallResult, GatewayOptions, ToolDescriptor } from './types.js';
+
+export interface Gateway {
+  /** Runs one call through the pipeline; never throws, always audits (or says it could not). */
+  call(request: CallRequest): Promise<CallResult>;
+  /** The tools a client may see, with everything a surface needs to list them. */
+  listTools(client: string): ToolDescriptor[];
+  /** Subscribes to every audited call (metrics, request logs). Returns an unsubscribe function. */
+  onCall(listener: (event: AuditEventInput, result: CallResult) => void): () => void;
+  readonly runtime: GatewayRuntime;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const runtime = buildRuntime(options);
+  const listeners = new Set<(event: AuditEventInput, result: CallResult) => void>();
+
+  async function call(request: CallRequest): Promise<CallResult> {
+    const startedAt = runtime.now();
+    const state: CallState = {
+      runtime,
+      request,
+      auditId: newId('aud', startedAt),
+      callId: request.callId ?? newId('call', startedAt),
+      startedAt,
+      tool: undefined,
+      input: undefined,
+      output: undefined,
+      decision: 'allow',
+      checks: [],
+      warnings: [],
+      truncated: [],
+      sourceIds: [],
+    };
+    let result: CallResult;
+    let event: AuditEventInput;
+    try {
+      await runPipeline(state, options.stages);
+      const structured = withNotices(state);
+      const text = JSON.stringify(structured);
+      const bytes = byteLength(text);
+      result = { ok: true, auditId: state.auditId, structured, text, warnings: state.warnings, truncated: state.truncated, resultBytes: bytes, resultTokens: estimateTokens(bytes) };
+      event = auditEventFor(state, { text, bytes, tokens: result.resultTokens });
+    } catch (thrown) {
+      const error = asToolgateError(thrown);
+      if (error.code === 'internal') runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'tool call failed');
+      result = failure(runtime, toPublicError(error, state.auditId));
+      event = auditEventFor(state, { error });
+    }
+    try {
+      await runtime.store.audit.append(event);
+    } catch (thrown) {
+      // Durable audit comes first: without a record, the result is withheld.
+      runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'audit write failed; result withheld');
+      result = failure(runtime, toPublicError(asToolgateError(thrown).code === 'unavailable' ? asToolgateError(thrown) : new ToolgateError('unavailable'), null));
+    }
+    for (const listener of listeners) listener(event, result);
+    return result;
+  }
+
+  return {
+    call,
+    listTools: (client) =>
+      [...runtime.toolsetOf(client)].flatMap((name) => {
+        const tool = runtime.tools.get(name);
+        if (!tool) return [];
+        return [{
+          name: tool.name,
+          ...(tool.title === undefined ? {} : { title: tool.title }),
+          description: tool.description,
+          inputSchema: tool.inputJsonSchema,
+          outputSchema: tool.outputJsonSchema,
+          annotations: tool.annotations,
+          kind: tool.kind,
+        }];
+      }),
+    onCall(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    runtime,
+  };
+}
+
+/** A failure as callers see it: the message is masked again in case a handler put a secret in it. */
+function failure(runtime: GatewayRuntime, error: PublicError): CallResult {
+  const safe = { ...error, message: redactText(runtime.maskSecrets(error.message).text).text };
+  return { ok: false, auditId: error.audit_id, error: safe, text: JSON.stringify({ error: safe }) };
+}

@@ -1,0 +1,20 @@
+import type { ToolLimits } from '../contract/types.js';
+
+/**
+ * Limits used where a tool declares none. Chosen for the model, not the network: 16 KB / 4k tokens
+ * is a generous decision-ready answer and far below Claude Code's 25k-token result warning.
+ */
+export const DEFAULT_LIMITS: Required<Omit<ToolLimits, 'rate'>> & { rate: { perMinute: number; burst: number } } = {
+  timeoutMs: 10_000,
+  maxResultBytes: 16_384,
+  maxResultTokens: 4_000,
+  maxInputBytes: 32_768,
+  rate: { perMinute: 120, burst: 20 },
+  maxUntrustedChars: 2_000,
+};
+
+export function limitsFor(declared: ToolLimits | undefined, overrides: ToolLimits = {}): typeof DEFAULT_LIMITS {
+  const merged = { ...DEFAULT_LIMITS, ...overrides, ...declared };
+  const rate = declared?.rate ?? overrides.rate ?? DEFAULT_LIMITS.rate;
+  return { ...merged, rate: { perMinute: rate.perMinute, burst: rate.burst ?? Math.max(1, Math.ceil(rate.perMinute / 6)) } };
+}

@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AnyTool } from '../contract/types.js';
+import { noCredentials } from '../credentials/provider.js';
+import { silentLogger } from '../log/logger.js';
+import type { GatewayRuntime } from '../pipeline/state.js';
+import { createSecretMasker } from '../redaction/secrets.js';
+import { limitsFor } from './defaults.js';
+import type { GatewayOptions } from './types.js';
+
+/** Turns GatewayOptions into the shared runtime every call uses; checks the toolset once. */
+export function buildRuntime(options: GatewayOptions): GatewayRuntime {
+  const tools = new Map<string, AnyTool>();
+  for (const tool of options.tools) {
+    if (tools.has(tool.name)) throw new TypeError(`Two tools are named "${tool.name}"; tool names must be unique.`);
+    tools.set(tool.name, tool);
+  }
+  const toolsetOf = buildToolsets(tools, options.toolsets);
+  const credentials = options.credentials ?? noCredentials;
+
+  // Mask every value the provider knows plus any value a handler was actually handed.
+  const secrets = new Set(credentials.values());
+  let masker = createSecretMasker([...secrets]);
+  const rememberSecret = (value: string) => {
+    if (secrets.has(value)) return;
+    secrets.add(value);
+    masker = createSecretMasker([...secrets]);
+  };
+
+  const limitsCache = new Map<string, ReturnType<typeof limitsFor>>();
+  const cursorKey = options.cursorKey
+    ? createHash('sha256').update(options.cursorKey).digest()
+    : randomBytes(32);
+
+  return {
+    tools,
+    toolsetOf,
+    store: options.store,
+    credentials,
+    maskSecrets: (text) => masker(text),
+    rememberSecret,
+    limitsOf: (tool) => {
+      let limits = limitsCache.get(tool.name);
+      if (!limits) limitsCache.set(tool.name, (limits = limitsFor(tool.limits, options.defaults)));
+      return limits;
+    },
+    logger: options.logger ?? silentLogger,
+    cursorKey,
+    now: options.now ?? Date.now,
+  };
+}
+
+function buildToolsets(
+  tools: ReadonlyMap<string, AnyTool>,
+  toolsets: GatewayOptions['toolsets'],
+): (client: string) => ReadonlySet<string> {
+  const all = new Set(tools.keys());
+  if (!toolsets) return () => all;
+  const sets = new Map<string, ReadonlySet<string>>();
+  for (const [client, names] of Object.entries(toolsets)) {
+    for (const name of names) {
+      if (!tools.has(name)) throw new TypeError(`Toolset of client "${client}" names unknown tool "${name}".`);
+    }
+    sets.set(client, new Set(names));
+  }
+  const fallback = sets.get('*') ?? new Set<string>();
+  return (client) => sets.get(client) ?? fallback;
+}

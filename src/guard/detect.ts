@@ -1,0 +1,36 @@
+import { stripInvisible } from './invisible.js';
+
+/**
+ * Flags instruction-like text inside untrusted content. This is a signal, not the boundary: many
+ * injections read like ordinary requests and no pattern list catches them all. The boundary is
+ * the wrapping (wrap.ts); these flags tell the model and the audit log where to look twice.
+ * Every pattern is linear (no nested quantifiers), so adversarial input cannot make it slow.
+ */
+const RULES: readonly { readonly id: string; readonly pattern: RegExp }[] = [
+  // "ignore/disregard/forget (all) (the) previous/above/prior instructions|rules|prompts"
+  { id: 'ignore_instructions', pattern: /\b(?:ignore|disregard|forget|override|bypass|skip)\b(?:\s+\w+){0,4}?\s+(?:instructions?|rules|prompts?|guidelines|directions|context|system prompt)\b/ },
+  // Fake conversation or system framing a model may take as a real turn.
+  { id: 'role_tag', pattern: /<\/?\s*(?:system|assistant|user|human|instructions?|im_start|im_end)\s*>|<\|(?:im_start|im_end|system|endoftext)\|>|\[\/?inst\]|(?:^|\n)\s*(?:system|assistant|human|developer)\s*:/ },
+  // Text shaped like a tool call or a function-calling block.
+  { id: 'tool_call_shape', pattern: /<\s*(?:function_calls|invoke|tool_use|antml)\b|"type"\s*:\s*"tool_use"|"(?:tool|function)_?(?:name|call)"\s*:|\bcall (?:the )?(?:tool|function)\b|\b(?:create|delete|update|append|send)_[a-z_]+\s*\(/ },
+  // Attempts to re-assign the model's identity or give it new standing orders.
+  { id: 'new_instructions', pattern: /\b(?:you are now|from now on|new instructions?|act as|pretend (?:to be|you are)|your (?:new )?(?:task|role|instructions?) (?:is|are)|instead,? you (?:must|should|will))\b/ },
+  // Asking for credentials or secrets.
+  { id: 'secret_request', pattern: /\b(?:api[ _-]?key|password|passcode|secret|access token|credentials?|private key|ssh key)\b[^.\n]{0,60}\b(?:send|share|reveal|print|give|email|post|show|tell|provide|output)\b|\b(?:send|share|reveal|print|give|email|post|show|tell|provide|output)\b[^.\n]{0,60}\b(?:api[ _-]?key|password|passcode|secret|access token|credentials?|private key|ssh key)\b/ },
+  // Moving data somewhere: forward/send/upload ... to an address or URL.
+  { id: 'exfiltration', pattern: /\b(?:send|forward|upload|post|email|transfer|exfiltrate|copy)\b[^\n]{0,80}?\b(?:to|at)\b\s*(?:https?:\/\/|www\.|[\w.+-]+@[\w-]+\.[\w.]+)/ },
+  // Pressure to act now without checking: a classic of social-engineering payloads.
+  { id: 'urgent_action', pattern: /\b(?:immediately|urgent(?:ly)?|right now|without (?:asking|confirmation|approval|checking|verifying))\b[^.\n]{0,60}\b(?:refund|transfer|delete|approve|pay|wire|grant|reset|disable)\b/ },
+];
+
+/** Lowercased, NFKC-normalised (full-width and stylised letters fold to ASCII), hidden chars out, spaces collapsed. */
+function normalise(text: string): string {
+  return stripInvisible(text.normalize('NFKC')).text.toLowerCase().replace(/[ \t\u00a0]+/g, ' ');
+}
+
+export function detectInstructions(text: string): string[] {
+  const normalised = normalise(text);
+  return RULES.filter((rule) => rule.pattern.test(normalised)).map((rule) => rule.id);
+}
+
+export const RULE_IDS = RULES.map((rule) => rule.id);

@@ -1,0 +1,34 @@
+/**
+ * Toolgate's public API. Everything not exported here is internal and may change.
+ */
+export { defineTool } from './contract/define-tool.js';
+export { limitParam, cursorParam, reasonParam } from './contract/params.js';
+export type { CursorCodec } from './contract/cursor.js';
+export type {
+  AnyTool,
+  TenantRule,
+  ToolAnnotations,
+  ToolContext,
+  ToolDefinition,
+  ToolLimits,
+  ToolSpec,
+  UntrustedFieldSpec,
+} from './contract/types.js';
+export type { Principal, Surface } from './auth/principal.js';
+export { envCredentials, staticCredentials, noCredentials, type CredentialProvider } from './credentials/provider.js';
+export { createGateway, type Gateway } from './gateway/create-gateway.js';
+export type { CallRequest, CallResult, CallSuccess, CallFailure, Cut, GatewayOptions, ToolDescriptor } from './gateway/types.js';
+export { DEFAULT_LIMITS } from './gateway/defaults.js';
+export { ERROR_CODES, type ErrorCode } from './errors/codes.js';
+export {
+  ToolgateError,
+  StoreUnavailableError,
+  notFound,
+  conflict,
+  upstreamUnavailable,
+  invalidInput,
+  type PublicError,
+} from './errors/toolgate-error.js';
+export type { Store, AuditLog, RateLimitStore, IdempotencyStore, DraftStore } from './store/types.js';
+export type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from './audit/event.js';
+export { createLogger } from './log/logger.js';

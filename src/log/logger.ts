@@ -1,0 +1,11 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * The gateway's logger: JSON lines on stderr. Stdout is never used, because in stdio mode it is
+ * the MCP protocol channel. Level from TOOLGATE_LOG_LEVEL (default `info`; `silent` in tests).
+ */
+export function createLogger(level = process.env.TOOLGATE_LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { service: 'toolgate' } }, pino.destination({ dest: 2, sync: false }));
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });

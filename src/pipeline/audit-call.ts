@@ -1,0 +1,55 @@
+import type { AuditEventInput } from '../audit/event.js';
+import type { ToolgateError } from '../errors/toolgate-error.js';
+import { redactValue } from '../redaction/redact-value.js';
+import { boundText } from '../util/size.js';
+import type { CallState } from './state.js';
+
+/** Longest input/output summary kept in an audit event. */
+const SUMMARY_CHARS = 1_000;
+
+/**
+ * Builds the one audit event a call produces (R10): who, what, which decision and why, a bounded
+ * and redacted summary of the input and output, sizes, sources, latency and error code.
+ */
+export function auditEventFor(
+  state: CallState,
+  result: { text: string; bytes: number; tokens: number } | { error: ToolgateError },
+): AuditEventInput {
+  const { request, runtime } = state;
+  const failed = 'error' in result;
+  const reason = [...state.checks, ...(failed && state.decision === 'allow' ? [`${result.error.code}: ${result.error.detail ?? result.error.message}`] : [])]
+    .join('; ');
+  return {
+    id: state.auditId,
+    time: new Date(state.startedAt).toISOString(),
+    kind: 'tool_call',
+    requestId: request.requestId ?? null,
+    callId: state.callId,
+    surface: request.surface,
+    client: request.client,
+    actor: request.principal.actorId,
+    tenant: request.principal.tenant,
+    tool: String(request.tool).slice(0, 128),
+    decision: state.decision,
+    reason: boundText(runtime.maskSecrets(reason).text, SUMMARY_CHARS),
+    outcome: failed ? (state.decision === 'deny' ? 'denied' : 'error') : 'ok',
+    errorCode: failed ? result.error.code : null,
+    inputSummary: summarize(state, request.args),
+    outputSummary: failed ? null : boundText(result.text, SUMMARY_CHARS),
+    resultBytes: failed ? 0 : result.bytes,
+    resultTokens: failed ? 0 : result.tokens,
+    sourceIds: state.sourceIds,
+    latencyMs: Math.max(0, runtime.now() - state.startedAt),
+    data: null,
+  };
+}
+
+/** The arguments as the audit keeps them: PII and secrets masked, bounded in size. */
+function summarize(state: CallState, args: unknown): string {
+  try {
+    const { value } = redactValue(args ?? {}, { allow: [], maskSecrets: state.runtime.maskSecrets });
+    return boundText(JSON.stringify(value) ?? 'null', SUMMARY_CHARS);
+  } catch {
+    return '"[unserialisable arguments]"';
+  }
+}

@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+import type { AnyTool } from '../contract/types.js';
+import type { CredentialProvider } from '../credentials/provider.js';
+import { ToolgateError } from '../errors/toolgate-error.js';
+import type { limitsFor } from '../gateway/defaults.js';
+import type { CallRequest, Cut, GuardWarningOut } from '../gateway/types.js';
+import type { Store } from '../store/types.js';
+
+/** What every call shares: built once by createGateway. */
+export interface GatewayRuntime {
+  readonly tools: ReadonlyMap<string, AnyTool>;
+  /** The tool names a client may see and call. */
+  readonly toolsetOf: (client: string) => ReadonlySet<string>;
+  readonly store: Store;
+  readonly credentials: CredentialProvider;
+  /** Masks every credential value the gateway has handed out or can hand out. */
+  readonly maskSecrets: (text: string) => { text: string; hits: number };
+  /** Records a credential value so later masking covers it even if the provider rotated it. */
+  readonly rememberSecret: (value: string) => void;
+  readonly limitsOf: (tool: AnyTool) => ReturnType<typeof limitsFor>;
+  readonly logger: Logger;
+  readonly cursorKey: Buffer;
+  readonly now: () => number;
+}
+
+/** One call as it moves through the stages. Stages read what earlier stages wrote. */
+export interface CallState {
+  readonly runtime: GatewayRuntime;
+  readonly request: CallRequest;
+  readonly auditId: string;
+  readonly callId: string;
+  readonly startedAt: number;
+  tool: AnyTool | undefined;
+  /** Validated arguments (after defaults); undefined until validate-input ran. */
+  input: unknown;
+  /** The result as it is shaped by the post-handler stages. */
+  output: unknown;
+  /** Policy decision so far; a stage that denies sets `deny` and throws. */
+  decision: 'allow' | 'deny';
+  /** Why each check passed or failed, in order; joined into the audit `reason`. */
+  readonly checks: string[];
+  readonly warnings: GuardWarningOut[];
+  readonly truncated: Cut[];
+  sourceIds: readonly string[];
+}
+
+export type Stage = (state: CallState) => Promise<void> | void;
+
+/** The tool, which resolve-tool guarantees for every later stage. */
+export function toolOf(state: CallState): AnyTool {
+  if (!state.tool) throw new ToolgateError('internal', undefined, { detail: 'stage ran before resolve-tool' });
+  return state.tool;
+}
+
+/** Records a denial and returns the error for the stage to throw. */
+export function deny(state: CallState, reason: string, error: ToolgateError): ToolgateError {
+  state.decision = 'deny';
+  state.checks.push(reason);
+  return error;
+}

@@ -1,0 +1,76 @@
+import { createCursorCodec } from '../contract/cursor.js';
+import type { ToolContext } from '../contract/types.js';
+import { ToolgateError } from '../errors/toolgate-error.js';
+import { toolOf, type CallState } from './state.js';
+
+/**
+ * Runs tool code (a handler or a tenant lookup) under the tool's deadline. On timeout the
+ * context's signal is aborted so well-behaved handlers stop their upstream requests; the
+ * call answers `timeout` at once either way.
+ */
+export async function runWithDeadline<T>(state: CallState, work: (ctx: ToolContext) => Promise<T> | T): Promise<T> {
+  const tool = toolOf(state);
+  const { timeoutMs } = state.runtime.limitsOf(tool);
+  const { ctx, controller, dispose } = buildContext(state, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new ToolgateError('timeout', `${tool.name} did not answer within ${timeoutMs} ms.`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  const cancelled = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => work(ctx)), expired, cancelled]);
+  } finally {
+    clearTimeout(timer);
+    dispose();
+  }
+}
+
+export function buildContext(
+  state: CallState,
+  timeoutMs = state.runtime.limitsOf(toolOf(state)).timeoutMs,
+): { ctx: ToolContext; controller: AbortController; dispose: () => void } {
+  const tool = toolOf(state);
+  const { runtime, request } = state;
+  const controller = new AbortController();
+  const onCallerGone = () =>
+    controller.abort(new ToolgateError('timeout', 'The caller cancelled the request.', { detail: 'caller aborted' }));
+  if (request.signal?.aborted) onCallerGone();
+  request.signal?.addEventListener('abort', onCallerGone, { once: true });
+
+  const allowed = new Set(tool.credentials ?? []);
+  const ctx: ToolContext = {
+    principal: request.principal,
+    client: request.client,
+    surface: request.surface,
+    requestId: request.requestId ?? null,
+    callId: state.callId,
+    auditId: state.auditId,
+    credential(name) {
+      if (!allowed.has(name)) {
+        throw new ToolgateError('internal', undefined, {
+          detail: `${tool.name} asked for credential "${name}" it did not declare in credentials: [${[...allowed].join(', ')}]`,
+        });
+      }
+      const value = runtime.credentials.get(name);
+      if (value === undefined) {
+        throw new ToolgateError('upstream_unavailable', `${tool.name} is not configured in this environment.`, {
+          detail: `credential "${name}" has no value in this environment`,
+        });
+      }
+      runtime.rememberSecret(value);
+      return value;
+    },
+    logger: runtime.logger.child({ tool: tool.name, callId: state.callId, auditId: state.auditId }),
+    signal: controller.signal,
+    deadline: runtime.now() + timeoutMs,
+    cursor: createCursorCodec(runtime.cursorKey, tool.name),
+  };
+  const dispose = () => request.signal?.removeEventListener('abort', onCallerGone);
+  return { ctx, controller, dispose };
+}

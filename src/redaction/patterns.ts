@@ -1,0 +1,75 @@
+/**
+ * PII and secret-shaped strings masked in every result unless the tool's contract allows the
+ * field (R3, R15). Order matters: whole tokens (PEM blocks, JWTs, keys) go before the number
+ * patterns so a key is masked as one secret, not as a phone number in the middle of it.
+ * Numeric patterns are checked (Luhn for cards, mod-97 for IBANs) to keep ids and amounts intact.
+ */
+interface Detector {
+  readonly kind: 'secret' | 'jwt' | 'email' | 'iban' | 'card' | 'phone';
+  readonly pattern: RegExp;
+  readonly accept?: (match: string) => boolean;
+}
+
+const digits = (s: string) => s.replace(/\D/g, '');
+
+function luhn(number: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < number.length; i++) {
+    let d = Number(number[number.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+function ibanValid(raw: string): boolean {
+  const iban = raw.replace(/\s/g, '').toUpperCase();
+  if (iban.length < 15 || iban.length > 34) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const ch of rearranged) {
+    const value = ch >= 'A' ? (ch.charCodeAt(0) - 55).toString() : ch;
+    for (const d of value) remainder = (remainder * 10 + Number(d)) % 97;
+  }
+  return remainder === 1;
+}
+
+const DETECTORS: readonly Detector[] = [
+  { kind: 'secret', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g },
+  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g },
+  {
+    kind: 'secret',
+    pattern:
+      /\b(?:sk|pk|rk)[-_](?:live|test|ant|proj|prod)?[-_]?[A-Za-z0-9_-]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{20,}|\bxox[abpr]-[A-Za-z0-9-]{10,}|\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*|\b(?:api[_-]?key|access[_-]?key|secret|token|password|passwd)\b\s*[:=]\s*["']?[^\s"',;]{8,}/gi,
+  },
+  // Bounded parts (RFC 5321 lengths) keep the scan linear on long runs of word characters.
+  { kind: 'email', pattern: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g },
+  { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, accept: ibanValid },
+  {
+    kind: 'card',
+    pattern: /(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])/g,
+    accept: (m) => digits(m).length >= 13 && digits(m).length <= 19 && luhn(digits(m)),
+  },
+  {
+    kind: 'phone',
+    pattern: /(?<![\w.+-])(?:\+\d{9,15}|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4})(?![\w.-])/g,
+    accept: (m) => {
+      const n = digits(m).length;
+      // Dates, times and IPv4 addresses share the shape; they are not phone numbers.
+      return n >= 9 && n <= 15 && !/\d{4}-\d{2}-\d{2}|^\d{1,3}(?:\.\d{1,3}){3}$/.test(m);
+    },
+  },
+];
+
+export function redactText(text: string): { text: string; hits: Record<string, number> } {
+  const hits: Record<string, number> = {};
+  let out = text;
+  for (const { kind, pattern, accept } of DETECTORS) {
+    out = out.replace(pattern, (match) => {
+      if (accept && !accept(match)) return match;
+      hits[kind] = (hits[kind] ?? 0) + 1;
+      return `[REDACTED:${kind}]`;
+    });
+  }
+  return { text: out, hits };
+}

@@ -1,0 +1,84 @@
+import type { AuditEvent, AuditFilter } from '../audit/event.js';
+
+/**
+ * The audit event ↔ table row mapping and the filter → WHERE translation, shared by the SQLite
+ * and PostgreSQL stores so both store and query events identically.
+ */
+export interface AuditRow {
+  seq: number;
+  id: string;
+  time: string;
+  kind: string;
+  request_id: string | null;
+  call_id: string | null;
+  surface: string;
+  client: string;
+  actor: string;
+  tenant: string | null;
+  tool: string;
+  decision: string;
+  reason: string;
+  outcome: string;
+  error_code: string | null;
+  input_summary: string;
+  output_summary: string | null;
+  result_bytes: number;
+  result_tokens: number;
+  source_ids: string;
+  latency_ms: number;
+  data: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export const AUDIT_COLUMNS = [
+  'seq', 'id', 'time', 'kind', 'request_id', 'call_id', 'surface', 'client', 'actor', 'tenant', 'tool', 'decision',
+  'reason', 'outcome', 'error_code', 'input_summary', 'output_summary', 'result_bytes', 'result_tokens', 'source_ids',
+  'latency_ms', 'data', 'prev_hash', 'hash',
+] as const satisfies readonly (keyof AuditRow)[];
+
+export function toRow(e: AuditEvent): AuditRow {
+  return {
+    seq: e.seq, id: e.id, time: e.time, kind: e.kind, request_id: e.requestId, call_id: e.callId, surface: e.surface,
+    client: e.client, actor: e.actor, tenant: e.tenant, tool: e.tool, decision: e.decision, reason: e.reason,
+    outcome: e.outcome, error_code: e.errorCode, input_summary: e.inputSummary, output_summary: e.outputSummary,
+    result_bytes: e.resultBytes, result_tokens: e.resultTokens, source_ids: JSON.stringify(e.sourceIds),
+    latency_ms: e.latencyMs, data: e.data === null ? null : JSON.stringify(e.data), prev_hash: e.prevHash, hash: e.hash,
+  };
+}
+
+export function fromRow(r: AuditRow): AuditEvent {
+  return {
+    seq: Number(r.seq), id: r.id, time: r.time, kind: r.kind, requestId: r.request_id, callId: r.call_id,
+    surface: r.surface as AuditEvent['surface'], client: r.client, actor: r.actor, tenant: r.tenant, tool: r.tool,
+    decision: r.decision as AuditEvent['decision'], reason: r.reason, outcome: r.outcome as AuditEvent['outcome'],
+    errorCode: r.error_code, inputSummary: r.input_summary, outputSummary: r.output_summary,
+    resultBytes: Number(r.result_bytes), resultTokens: Number(r.result_tokens),
+    sourceIds: JSON.parse(r.source_ids) as string[], latencyMs: Number(r.latency_ms),
+    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>), prevHash: r.prev_hash, hash: r.hash,
+  };
+}
+
+/** WHERE clause and parameters for a filter; `placeholder(i)` is `?` (SQLite) or `$i` (PostgreSQL). */
+export function filterSql(filter: AuditFilter, placeholder: (index: number) => string): { where: string; params: unknown[]; order: string; limit: number } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    clauses.push(sql.replace('?', placeholder(params.length)));
+  };
+  if (filter.actor !== undefined) add('actor = ?', filter.actor);
+  if (filter.tool !== undefined) add('tool = ?', filter.tool);
+  if (filter.tenant !== undefined) add('tenant = ?', filter.tenant);
+  if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
+  if (filter.kind !== undefined) add('kind = ?', filter.kind);
+  if (filter.since !== undefined) add('time >= ?', filter.since);
+  if (filter.until !== undefined) add('time <= ?', filter.until);
+  if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);
+  return {
+    where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '',
+    params,
+    order: filter.newestFirst ? 'ORDER BY seq DESC' : 'ORDER BY seq ASC',
+    limit: Math.max(1, Math.min(filter.limit ?? 1_000, 10_000)),
+  };
+}

@@ -1,0 +1,62 @@
+import type { DraftFilter, DraftRecord, DraftStatus, DraftStore } from '../types.js';
+import { run, type Db } from './connection.js';
+
+interface DraftRow {
+  id: string; tool: string; tenant: string; requester: string; client: string; risk: string; input: string;
+  preview: string; draft_hash: string; status: string; created_at: string; expires_at: string; updated_at: string;
+  version: number; state: string;
+}
+
+const fromRow = (r: DraftRow): DraftRecord => ({
+  id: r.id, tool: r.tool, tenant: r.tenant, requester: r.requester, client: r.client, risk: r.risk as DraftRecord['risk'],
+  input: r.input, preview: r.preview, draftHash: r.draft_hash, status: r.status as DraftStatus, createdAt: r.created_at,
+  expiresAt: r.expires_at, updatedAt: r.updated_at, version: Number(r.version), state: r.state,
+});
+
+/** Drafts of write actions; every change is a compare-and-set on `version`, so two approvers cannot both win. */
+export class SqliteDrafts implements DraftStore {
+  constructor(private readonly db: Db) {}
+
+  create(d: DraftRecord): Promise<void> {
+    return run('draft create', () => {
+      this.db
+        .prepare('INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(d.id, d.tool, d.tenant, d.requester, d.client, d.risk, d.input, d.preview, d.draftHash, d.status, d.createdAt, d.expiresAt, d.updatedAt, d.version, d.state);
+    });
+  }
+
+  get(id: string): Promise<DraftRecord | null> {
+    return run('draft get', () => {
+      const row = this.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow | undefined;
+      return row ? fromRow(row) : null;
+    });
+  }
+
+  list(filter: DraftFilter): Promise<DraftRecord[]> {
+    return run('draft list', () => {
+      const clauses: string[] = [];
+      const params: unknown[] = [];
+      if (filter.status) {
+        clauses.push('status = ?');
+        params.push(filter.status);
+      }
+      if (filter.tenant) {
+        clauses.push('tenant = ?');
+        params.push(filter.tenant);
+      }
+      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      const limit = Math.max(1, Math.min(filter.limit ?? 100, 1_000));
+      return (this.db.prepare(`SELECT * FROM drafts ${where} ORDER BY created_at DESC LIMIT ${limit}`).all(...params) as DraftRow[]).map(fromRow);
+    });
+  }
+
+  update(id: string, expectedVersion: number, patch: { status?: DraftStatus; state?: string }, nowIso: string): Promise<DraftRecord | null> {
+    return run('draft update', () => {
+      const changed = this.db
+        .prepare('UPDATE drafts SET status = COALESCE(?, status), state = COALESCE(?, state), version = version + 1, updated_at = ? WHERE id = ? AND version = ?')
+        .run(patch.status ?? null, patch.state ?? null, nowIso, id, expectedVersion);
+      if (changed.changes === 0) return null;
+      return fromRow(this.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow);
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StoreUnavailableError } from '../../errors/toolgate-error.js';
+import type { Store } from '../types.js';
+import { SqliteAuditLog } from './audit-log.js';
+import { mapSqliteError, openConnection, run } from './connection.js';
+import { SqliteDrafts } from './drafts.js';
+import { SqliteIdempotency } from './idempotency.js';
+import { migrate, pendingMigrations } from './migrations.js';
+import { SqliteRateLimits } from './rate-limits.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; created with its directory if missing. */
+  readonly path: string;
+  /** HMAC key for the audit chain (TOOLGATE_AUDIT_KEY); keep it outside the database. */
+  readonly auditKey?: string;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, migrated on open. The default for a single
+ * gateway process; several instances behind a load balancer should use PostgreSQL.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  let durable;
+  let fast;
+  try {
+    mkdirSync(dirname(options.path), { recursive: true });
+    durable = openConnection(options.path, true);
+    migrate(durable);
+    fast = openConnection(options.path, false);
+  } catch (error) {
+    throw mapSqliteError(`open ${options.path}`, error);
+  }
+  const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
+  const audit = new SqliteAuditLog(durable, key);
+  let closed = false;
+  return {
+    kind: 'sqlite',
+    audit,
+    rateLimits: new SqliteRateLimits(fast),
+    idempotency: new SqliteIdempotency(durable),
+    drafts: new SqliteDrafts(durable),
+    ping: () =>
+      run('ping', () => {
+        if (closed) throw new StoreUnavailableError('store is closed');
+        durable.prepare('SELECT 1').get();
+        const pending = pendingMigrations(durable);
+        if (pending.length > 0) throw new StoreUnavailableError(`migrations pending: ${pending.join(', ')}`);
+      }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      audit.flush();
+      durable.close();
+      fast.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { Db } from './connection.js';
+
+/**
+ * Numbered schema migrations, applied in order inside one transaction each and recorded in
+ * `schema_migrations`. Never edit a shipped migration: add the next number.
+ */
+export const MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
+  {
+    version: 1,
+    name: 'audit, rate limits, idempotency, drafts',
+    sql: `
+      CREATE TABLE audit_events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        time TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        request_id TEXT,
+        call_id TEXT,
+        surface TEXT NOT NULL,
+        client TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        tenant TEXT,
+        tool TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        error_code TEXT,
+        input_summary TEXT NOT NULL,
+        output_summary TEXT,
+        result_bytes INTEGER NOT NULL,
+        result_tokens INTEGER NOT NULL,
+        source_ids TEXT NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        data TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_by_actor ON audit_events (actor, seq);
+      CREATE INDEX audit_by_tool ON audit_events (tool, seq);
+      CREATE INDEX audit_by_tenant ON audit_events (tenant, seq);
+      CREATE INDEX audit_by_time ON audit_events (time);
+      CREATE TABLE audit_head (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+      CREATE TABLE rate_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_ms INTEGER NOT NULL);
+      CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, result TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+      );
+      CREATE TABLE drafts (
+        id TEXT PRIMARY KEY, tool TEXT NOT NULL, tenant TEXT NOT NULL, requester TEXT NOT NULL, client TEXT NOT NULL,
+        risk TEXT NOT NULL, input TEXT NOT NULL, preview TEXT NOT NULL, draft_hash TEXT NOT NULL, status TEXT NOT NULL,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL, updated_at TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL
+      );
+      CREATE INDEX drafts_by_status ON drafts (status, created_at);
+    `,
+  },
+];
+
+export function pendingMigrations(db: Db): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
+}
+
+export function migrate(db: Db): void {
+  for (const version of pendingMigrations(db)) {
+    const migration = MIGRATIONS.find((m) => m.version === version);
+    if (!migration) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, migration.name, new Date().toISOString());
+    }).immediate();
+  }
+}

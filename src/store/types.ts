@@ -1,0 +1,124 @@
+import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../audit/event.js';
+
+/**
+ * What the gateway needs from storage. SQLite (embedded, the default) and PostgreSQL
+ * (several gateway instances) implement it with the same behaviour; test/store/suite.ts
+ * holds the conformance tests both must pass.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly audit: AuditLog;
+  readonly rateLimits: RateLimitStore;
+  readonly idempotency: IdempotencyStore;
+  readonly drafts: DraftStore;
+  /** Throws StoreUnavailableError when the store cannot serve requests (readiness). */
+  ping(): Promise<void>;
+  /** Flushes pending audit writes and releases the connection(s). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface AuditLog {
+  /**
+   * Appends one event and resolves only after it is durably committed (group commit:
+   * events appended concurrently share one transaction). Rejects if it could not be stored.
+   */
+  append(event: AuditEventInput): Promise<AuditEvent>;
+  query(filter: AuditFilter): Promise<AuditEvent[]>;
+  get(id: string): Promise<AuditEvent | null>;
+  /** Walks the whole chain and names the first event that was changed, removed or reordered. */
+  verify(): Promise<VerifyReport>;
+}
+
+export interface RateRule {
+  /** Bucket size: how many calls may burst. */
+  readonly capacity: number;
+  /** Tokens added per second. */
+  readonly refillPerSecond: number;
+}
+
+export interface RateDecision {
+  readonly allowed: boolean;
+  /** 0 when allowed; otherwise how long until one token is available. */
+  readonly retryAfterMs: number;
+  readonly remaining: number;
+}
+
+export interface RateLimitStore {
+  /** Takes one token from the bucket `key` (created full on first use). */
+  take(key: string, rule: RateRule, nowMs: number): Promise<RateDecision>;
+}
+
+export type IdempotencyClaim =
+  | { readonly state: 'claimed' }
+  | { readonly state: 'in_progress'; readonly since: string }
+  | { readonly state: 'completed'; readonly result: string }
+  | { readonly state: 'fingerprint_mismatch' };
+
+export interface IdempotencyStore {
+  /**
+   * Claims `key` for one execution. The first caller gets `claimed`; later callers see the
+   * stored outcome or `in_progress`. Reusing a key with a different fingerprint (another
+   * request body) is refused.
+   */
+  claim(key: string, fingerprint: string): Promise<IdempotencyClaim>;
+  complete(key: string, result: string): Promise<void>;
+  /** Gives up a claim that failed before any side effect, so a retry may run. */
+  release(key: string): Promise<void>;
+}
+
+export type DraftStatus =
+  | 'awaiting_approval'
+  | 'approved'
+  | 'executing'
+  | 'executed'
+  | 'verified'
+  | 'unverified'
+  | 'failed'
+  | 'rejected'
+  | 'expired'
+  | 'rolled_back';
+
+export interface DraftRecord {
+  readonly id: string;
+  readonly tool: string;
+  readonly tenant: string;
+  readonly requester: string;
+  readonly client: string;
+  readonly risk: 'low' | 'medium' | 'high';
+  /** Canonical JSON of the validated input. */
+  readonly input: string;
+  /** Canonical JSON of the preview shown to the approver. */
+  readonly preview: string;
+  /** Hash binding an approval to this exact tool + input + preview. */
+  readonly draftHash: string;
+  readonly status: DraftStatus;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly updatedAt: string;
+  /** Optimistic-concurrency counter; bumped on every transition. */
+  readonly version: number;
+  /** JSON: approvals, execution result, verification, rollback; shape owned by src/actions. */
+  readonly state: string;
+}
+
+export interface DraftFilter {
+  readonly status?: DraftStatus;
+  readonly tenant?: string;
+  readonly limit?: number;
+}
+
+export interface DraftStore {
+  create(draft: DraftRecord): Promise<void>;
+  get(id: string): Promise<DraftRecord | null>;
+  list(filter: DraftFilter): Promise<DraftRecord[]>;
+  /**
+   * Compare-and-set: applies `patch` only if the draft is still at `expectedVersion`.
+   * Returns the updated record, or null if someone else moved it first.
+   */
+  update(
+    id: string,
+    expectedVersion: number,
+    patch: { readonly status?: DraftStatus; readonly state?: string },
+    nowIso: string,
+  ): Promise<DraftRecord | null>;
+}

@@ -1,0 +1,17 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Gateway } from '../../gateway/create-gateway.js';
+
+/**
+ * Messages-API tool definitions for one client's toolset (R12, R14). The JSON Schema is the one
+ * derived from the tool's zod input; the `$schema` key is dropped because the API does not need it.
+ */
+export function messagesTools(gateway: Gateway, client: string): Anthropic.Tool[] {
+  return gateway.listTools(client).map((tool) => {
+    const { $schema: _ignored, ...schema } = tool.inputSchema as Record<string, unknown>;
+    return {
+      name: tool.name,
+      description: tool.description,
+      input_schema: schema as Anthropic.Tool.InputSchema,
+    };
+  });
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createCursorCodec } from '../../src/contract/cursor.js';
+import { defineTool } from '../../src/contract/define-tool.js';
+import { ToolgateError } from '../../src/errors/toolgate-error.js';
+
+const base = {
+  description: 'Return a compact billing summary for one customer.',
+  input: z.object({ customer_id: z.string().describe('Customer id') }),
+  output: z.object({ status: z.string() }),
+  scopes: ['billing:read'],
+  tenant: 'caller' as const,
+  handler: () => ({ status: 'ok' }),
+};
+
+describe('defineTool', () => {
+  it('derives JSON Schema 2020-12 for input and output, with the notices envelope', () => {
+    const tool = defineTool({ name: 'get_billing_status', ...base });
+    expect(tool.inputJsonSchema).toEqual({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { customer_id: { type: 'string', description: 'Customer id' } },
+      required: ['customer_id'],
+      additionalProperties: false,
+    });
+    expect(Object.keys(tool.outputJsonSchema.properties as object)).toEqual(['status', 'notices']);
+    expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+  });
+
+  it.each(['getBilling', 'billing', 'get-billing', 'Get_billing', `get_${'x'.repeat(70)}`])('rejects the name %s', (name) => {
+    expect(() => defineTool({ name, ...base })).toThrow(/verb_noun|longer than/);
+  });
+
+  it('rejects tools without scopes, non-object schemas, reserved output fields and bad paths', () => {
+    expect(() => defineTool({ name: 'get_x_y', ...base, scopes: [] })).toThrow(/scope/);
+    expect(() => defineTool({ name: 'get_x_y', ...base, input: z.string() as never })).toThrow(/z\.object/);
+    expect(() => defineTool({ name: 'get_x_y', ...base, output: z.object({ notices: z.string() }), handler: () => ({ notices: 'x' }) })).toThrow(/reserved/);
+    expect(() => defineTool({ name: 'get_x_y', ...base, untrusted: [{ field: 'a..b[', kind: 'note' }] })).toThrow(/Invalid field path/);
+    expect(() => defineTool({ name: 'get_x_y', ...base, limits: { timeoutMs: -1 } })).toThrow(/positive/);
+    expect(() => defineTool({ name: 'get_x_y', ...base, tenant: {} as never })).toThrow(/ownerOf/);
+  });
+});
+
+describe('cursor codec', () => {
+  const codec = createCursorCodec(Buffer.alloc(32, 7), 'list_invoices');
+  it('round-trips a position', () => {
+    expect(codec.decode(codec.encode({ offset: 20 }))).toEqual({ offset: 20 });
+  });
+  it('refuses a forged, altered or foreign cursor with invalid_input', () => {
+    const good = codec.encode({ offset: 20 });
+    const forged = `${Buffer.from('{"offset":0,"tenant":"other"}').toString('base64url')}.${good.split('.')[1]}`;
+    const foreign = createCursorCodec(Buffer.alloc(32, 7), 'other_tool').encode({ offset: 20 });
+    for (const bad of [forged, foreign, 'garbage', `${good}.x`, '']) {
+      expect(() => codec.decode(bad)).toThrow(ToolgateError);
+    }
+  });
+});

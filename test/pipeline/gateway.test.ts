@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
+import type { Store } from '../../src/store/types.js';
+import { agent, credentials, fixtureTools, SECRET } from '../helpers/fixture-tools.js';
+import { tempSqliteStore } from '../helpers/temp-store.js';
+
+let store: Store;
+let cleanup: () => Promise<void>;
+let gw: Gateway;
+beforeEach(async () => {
+  ({ store, cleanup } = await tempSqliteStore());
+  gw = createGateway({ tools: fixtureTools, store, credentials });
+});
+afterEach(async () => cleanup());
+
+const call = (tool: string, args: unknown, principal = agent) =>
+  gw.call({ tool, args, principal, client: 'support_app', surface: 'internal', requestId: 'req_1', callId: 'toolu_1' });
+
+describe('gateway.call', () => {
+  it('returns a compact result with structured content, text and the audit id of a stored event', async () => {
+    const r = await call('get_customer_summary', { customer_id: 'cus_1' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.structured).toEqual({ customer_id: 'cus_1', name: 'Ada', balance_usd: 42.5, source_records: ['cus_1'] });
+    expect(JSON.parse(r.text)).toEqual(r.structured);
+    const event = await store.audit.get(r.auditId);
+    expect(event).toMatchObject({
+      kind: 'tool_call', requestId: 'req_1', callId: 'toolu_1', surface: 'internal', client: 'support_app',
+      actor: 'usr_agent', tenant: 'acme', tool: 'get_customer_summary', decision: 'allow', outcome: 'ok',
+      errorCode: null, sourceIds: ['cus_1'], resultBytes: r.resultBytes,
+    });
+    expect(event?.reason).toContain('billing:read');
+    expect(event?.inputSummary).toContain('cus_1');
+  });
+
+  it('a throwing handler yields internal with no stack or message detail, and the detail stays out of the result', async () => {
+    const r = await call('compute_invoice_total', {});
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toEqual({ code: 'internal', message: 'The tool failed unexpectedly.', retryable: false, audit_id: r.auditId });
+    expect(r.text).not.toMatch(/billing\.ts|hunter2|TypeError/);
+    const event = await store.audit.get(r.auditId!);
+    expect(event).toMatchObject({ outcome: 'error', errorCode: 'internal', decision: 'allow' });
+  });
+
+  it('masks a credential a handler puts in an error message', async () => {
+    const r = await call('get_debug_info', { fail: true });
+    expect(r.ok).toBe(false);
+    expect(r.text).not.toContain(SECRET);
+    const event = await store.audit.get(r.auditId!);
+    expect(JSON.stringify(event)).not.toContain(SECRET);
+  });
+
+  it('records denials with the policy decision and its reason', async () => {
+    const r = await call('get_customer_summary', { customer_id: 'cus_2' });
+    const event = await store.audit.get(r.auditId!);
+    expect(event).toMatchObject({ decision: 'deny', outcome: 'denied', errorCode: 'tenant_mismatch' });
+    expect(event?.reason).toMatch(/tenant mismatch: record of globex, caller of acme/);
+  });
+
+  it('refuses unknown arguments by name instead of ignoring them', async () => {
+    const r = await call('get_customer_summary', { customer_id: 'cus_1', path: '/etc/passwd' });
+    expect(!r.ok && r.error).toMatchObject({ code: 'invalid_input', field: 'path' });
+  });
+
+  it('refuses oversized and non-object arguments', async () => {
+    const big = await call('get_customer_summary', { customer_id: 'cus_1'.padEnd(100_000, 'x') });
+    expect(!big.ok && big.error.code).toBe('invalid_input');
+    expect(!big.ok && big.error.message).toMatch(/accepts at most/);
+    const arr = await call('get_customer_summary', ['cus_1']);
+    expect(!arr.ok && arr.error.code).toBe('invalid_input');
+  });
+
+  it('an unknown record in a tenant lookup is not_found', async () => {
+    const r = await call('get_customer_summary', { customer_id: 'cus_404' });
+    expect(!r.ok && r.error.code).toBe('not_found');
+  });
+
+  it('N concurrent calls give N chained events and the chain verifies', async () => {
+    const many = createGateway({ tools: fixtureTools, store, credentials, defaults: { rate: { perMinute: 100_000, burst: 1_000 } } });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => many.call({ tool: 'get_support_ticket', args: { ticket_id: `tkt_${i}` }, principal: agent, client: 'c', surface: 'internal' })),
+    );
+    const ids = new Set(results.map((r) => r.auditId));
+    expect(ids.size).toBe(50);
+    const events = await store.audit.query({});
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    for (const e of events) expect(ids.has(e.id)).toBe(true);
+    expect(await store.audit.verify()).toMatchObject({ ok: true, count: 50 });
+  });
+
+  it('withholds the result when the audit cannot be written (store down), with a typed error', async () => {
+    await store.close();
+    const r = await call('get_customer_summary', { customer_id: 'cus_1' });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatchObject({ code: 'unavailable', retryable: true, audit_id: null });
+    expect(r.text).not.toContain('Ada');
+  });
+
+  it('lists only the client toolset with derived schemas and annotations', () => {
+    const limited = createGateway({ tools: fixtureTools, store, toolsets: { app: ['get_customer_summary'] } });
+    const listed = limited.listTools('app');
+    expect(listed.map((t) => t.name)).toEqual(['get_customer_summary']);
+    expect(listed[0]?.inputSchema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', additionalProperties: false, required: ['customer_id'] });
+    expect(listed[0]?.annotations.readOnlyHint).toBe(true);
+    expect(limited.listTools('stranger')).toEqual([]);
+  });
+});
