@@ -32,3 +32,7 @@ export {
 export type { Store, AuditLog, RateLimitStore, IdempotencyStore, DraftStore } from './store/types.js';
 export type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from './audit/event.js';
 export { createLogger } from './log/logger.js';
+export { openSqliteStore, type SqliteStoreOptions } from './store/sqlite/index.js';
+export { messagesTools } from './surfaces/direct/tool-definitions.js';
+export { toolResultFor, type DirectCaller } from './surfaces/direct/tool-result.js';
+export { runToolLoop, type ToolLoopOptions, type ToolLoopResult } from './surfaces/direct/run-tool-loop.js';

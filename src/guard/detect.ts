@@ -20,7 +20,11 @@ const RULES: readonly { readonly id: string; readonly pattern: RegExp }[] = [
   // Moving data somewhere: forward/send/upload ... to an address or URL.
   { id: 'exfiltration', pattern: /\b(?:send|forward|upload|post|email|transfer|exfiltrate|copy)\b[^\n]{0,80}?\b(?:to|at)\b\s*(?:https?:\/\/|www\.|[\w.+-]+@[\w-]+\.[\w.]+)/ },
   // Pressure to act now without checking: a classic of social-engineering payloads.
-  { id: 'urgent_action', pattern: /\b(?:immediately|urgent(?:ly)?|right now|without (?:asking|confirmation|approval|checking|verifying))\b[^.\n]{0,60}\b(?:refund|transfer|delete|approve|pay|wire|grant|reset|disable)\b/ },
+  { id: 'urgent_action', pattern: /\b(?:immediately|urgent(?:ly)?|right now|without (?:asking|confirmation|approval|checking|verifying))\b[^.\n]{0,60}\b(?:refund|transfer|delete|approve|pay|wire|grant|reset|disable)\b|\b(?:refund|transfer|delete|approve|pay|wire|grant|reset|disable)\b[^.\n]{0,60}\b(?:immediately|right now|without (?:asking|confirmation|approval|checking|verifying))\b/ },
+  // Directives about the reader's own output: data addressed to "your answer" is talking to the model.
+  { id: 'output_directive', pattern: /\b(?:add|include|integrate|insert|incorporate|append|use|replace|remove|rearrange|introduce|misspell|provide|modify|mention|embed|group|write)\b[^.\n]{0,80}\b(?:in|to|into|of|within|for) (?:your|the) (?:answers?|responses?|reply|replies|output|summary|code|codebase|implementation|solution)\b/ },
+  // Code handed over to be run or pasted in: the BIPIA code attacks all take this shape.
+  { id: 'code_injection', pattern: /\b(?:following|subsequent|this|below) code (?:block|section|snippet|excerpt|segment)\b|\b(?:execute|run|incorporate|integrate|meld|embed)\b[^.\n]{0,40}\bcode\b/ },
 ];
 
 /** Lowercased, NFKC-normalised (full-width and stylised letters fold to ASCII), hidden chars out, spaces collapsed. */

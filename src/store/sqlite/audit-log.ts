@@ -43,29 +43,46 @@ export class SqliteAuditLog implements AuditLog {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const sealed: AuditEvent[] = [];
     try {
-      if (!this.db.open) throw new Error('database is closed');
-      const insert = this.db.prepare(
-        `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
-      );
-      this.db.transaction(() => {
-        // Read the head inside the write transaction: another process (the CLI approving a draft,
-        // a second gateway on the same file) may have appended since our last batch.
-        let { seq, hash } = this.readHead() ?? { seq: 0, hash: GENESIS_HASH };
-        for (const { event } of batch) {
-          const next = sealEvent(event, seq + 1, hash, this.key);
-          insert.run(toRow(next));
-          sealed.push(next);
-          ({ seq, hash } = next);
-        }
-        this.db.prepare('INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash').run(seq, hash);
-      }).immediate();
+      const sealed = this.commit(batch.map((p) => p.event));
       batch.forEach((p, i) => p.resolve(sealed[i] as AuditEvent));
     } catch (error) {
-      const mapped = mapSqliteError('audit append', error);
-      for (const p of batch) p.reject(mapped);
+      if (batch.length === 1) {
+        batch[0]?.reject(mapSqliteError('audit append', error));
+        return;
+      }
+      // One bad event must not fail the calls it happened to share a transaction with:
+      // retry each on its own, so only the culprit (or all, if the database is down) fails.
+      for (const pending of batch) {
+        try {
+          pending.resolve(this.commit([pending.event])[0] as AuditEvent);
+        } catch (single) {
+          pending.reject(mapSqliteError('audit append', single));
+        }
+      }
     }
+  }
+
+  /** Seals and inserts events in one IMMEDIATE transaction; throws if anything fails (all rolled back). */
+  private commit(events: readonly AuditEventInput[]): AuditEvent[] {
+    if (!this.db.open) throw new Error('database is closed');
+    const insert = this.db.prepare(
+      `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    );
+    const sealed: AuditEvent[] = [];
+    this.db.transaction(() => {
+      // Read the head inside the write transaction: another process (the CLI approving a draft,
+      // a second gateway on the same file) may have appended since our last batch.
+      let { seq, hash } = this.readHead() ?? { seq: 0, hash: GENESIS_HASH };
+      for (const event of events) {
+        const next = sealEvent(event, seq + 1, hash, this.key);
+        insert.run(toRow(next));
+        sealed.push(next);
+        ({ seq, hash } = next);
+      }
+      this.db.prepare('INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash').run(seq, hash);
+    }).immediate();
+    return sealed;
   }
 
   private readHead(): { seq: number; hash: string } | null {

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/cli/audit.js';
+import { tempSqliteStore } from '../helpers/temp-store.js';
+import { event } from '../store/suite.js';
+
+let path: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  const t = await tempSqliteStore();
+  ({ path, cleanup } = t);
+  for (let i = 1; i <= 30; i++) {
+    await t.store.audit.append(event({
+      id: `aud_${i}`, actor: i % 2 ? 'alice' : 'bob', tool: i % 3 ? 'get_customer_billing_summary' : 'search_support_ticket',
+      tenant: 'acme', outcome: i % 5 ? 'ok' : 'denied', time: new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString(),
+    }));
+  }
+  await t.store.close();
+});
+afterEach(async () => cleanup());
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await runAuditCommand(args, { stdout, stderr, env: { TOOLGATE_DB: path } });
+  return { code, out, err };
+}
+
+describe('toolgate audit', () => {
+  it('tail shows the newest events last, filtered', async () => {
+    const r = await cli('tail', '--actor', 'bob', '--outcome', 'denied', '--limit', '2');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines.map((l) => l.split('\t')[0])).toEqual(['20', '30']);
+    expect(lines.every((l) => l.includes('bob@acme') && l.includes('denied'))).toBe(true);
+  });
+
+  it('export --format jsonl writes every matching event as one JSON line, filtered by tool and time', async () => {
+    const r = await cli('export', '--format', 'jsonl', '--tool', 'search_support_ticket', '--since', '2026-06-01T00:10:00Z', '--until', '2026-06-01T00:20:00Z');
+    expect(r.code).toBe(0);
+    const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { id: string; tool: string; hash: string });
+    expect(events.map((e) => e.id)).toEqual(['aud_12', 'aud_15', 'aud_18']);
+    expect(events.every((e) => e.tool === 'search_support_ticket' && e.hash.length === 64)).toBe(true);
+  });
+
+  it('export --out writes a file', async () => {
+    const out = `${path}.jsonl`;
+    const r = await cli('export', '--format', 'jsonl', '--out', out);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(30);
+    expect(r.err).toContain('exported 30 events');
+  });
+
+  it.each([
+    [['tail', '--since', 'yesterday'], /--since must be an ISO time/],
+    [['tail', '--outcome', 'maybe'], /--outcome must be ok, denied or error/],
+    [['tail', '--limit=0'], /--limit must be a positive integer/],
+    [['export', '--format', 'csv'], /needs --format jsonl/],
+    [['tail', '--colour'], /Unknown option '--colour'/],
+    [['rewrite'], /Unknown audit command "rewrite"/],
+  ])('refuses %j with a clear message and exit code 2', async (args, message) => {
+    const r = await cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});

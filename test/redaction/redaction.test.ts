@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { redactText } from '../../src/redaction/patterns.js';
+import { redactValue } from '../../src/redaction/redact-value.js';
+import { createSecretMasker } from '../../src/redaction/secrets.js';
+
+describe('redactText', () => {
+  it.each([
+    ['mail ada.lovelace+bills@example.co.uk now', 'email'],
+    ['call +44 20 7946 0958 today', 'phone'],
+    ['call (415) 555-0123', 'phone'],
+    ['card 4111 1111 1111 1111 declined', 'card'],
+    ['card 5500-0000-0000-0004', 'card'],
+    ['iban DE89 3704 0044 0532 0130 00 please', 'iban'],
+    ['GB82WEST12345698765432', 'iban'],
+    ['key sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'secret'],
+    ['AKIAIOSFODNN7EXAMPLE', 'secret'],
+    ['Authorization: Bearer abcdefghijklmnop1234567890', 'secret'],
+    ['api_key=Zm9vYmFyYmF6cXV4', 'secret'],
+    ['token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'jwt'],
+    ['-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----', 'secret'],
+  ])('masks %j as %s', (text, kind) => {
+    const out = redactText(text);
+    expect(out.hits[kind]).toBeGreaterThanOrEqual(1);
+    expect(out.text).toContain(`[REDACTED:${kind}]`);
+  });
+
+  it.each([
+    'Invoice inv_789 due 2026-06-03, amount 42.50 USD',
+    'at 2026-06-03T10:00:00Z from 192.168.100.200',
+    'order 1234567890123 shipped', // 13 digits, fails Luhn
+    'ticket_456 and cus_123, uuid 123e4567-e89b-12d3-a456-426614174000',
+    'version 1.22.3 build 20260603',
+    '2026-06-03 10:00 UTC',
+  ])('leaves ordinary data alone: %j', (text) => {
+    expect(redactText(text)).toEqual({ text, hits: {} });
+  });
+});
+
+describe('createSecretMasker', () => {
+  const secret = 'tg-secret-0123456789abcdef';
+  const mask = createSecretMasker([secret, 'abc']);
+  it('masks raw, base64, base64url, URL-encoded and hex forms', () => {
+    for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), encodeURIComponent(`${secret}/`), Buffer.from(secret).toString('hex')]) {
+      expect(mask(`x ${form} y`).text).not.toContain(form.replace('%2F', ''));
+    }
+  });
+  it('ignores values too short to mask safely', () => {
+    expect(mask('abc and abcdef').text).toBe('abc and abcdef');
+  });
+});
+
+describe('redactValue', () => {
+  const maskSecrets = createSecretMasker(['s3cr3t-value-xyz']);
+  it('masks PII except in allowed fields, and secrets everywhere including keys', () => {
+    const { value, hits } = redactValue(
+      { customer: { email: 'ada@example.com', note: 'reach ada@example.com' }, contacts: [{ email: 'b@example.org' }], 's3cr3t-value-xyz': 'token s3cr3t-value-xyz' },
+      { allow: ['customer.email'], maskSecrets },
+    );
+    expect(value).toEqual({
+      customer: { email: 'ada@example.com', note: 'reach [REDACTED:email]' },
+      contacts: [{ email: '[REDACTED:email]' }],
+      '[REDACTED:credential]': 'token [REDACTED:credential]',
+    });
+    expect(hits).toEqual({ email: 2, credential: 2 });
+  });
+  it('masks a secret even inside an allowed field', () => {
+    const { value } = redactValue({ customer: { email: 'x s3cr3t-value-xyz' } }, { allow: ['customer.email'], maskSecrets });
+    expect(JSON.stringify(value)).not.toContain('s3cr3t');
+  });
+});

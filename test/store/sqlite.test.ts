@@ -1,0 +1,4 @@
+import { tempSqliteStore } from '../helpers/temp-store.js';
+import { runStoreSuite } from './suite.js';
+
+runStoreSuite('sqlite', tempSqliteStore);
