@@ -4,6 +4,8 @@
  */
 import { runAuditCommand } from './audit.js';
 import { runDemoCommand } from './demo.js';
+import { runServeCommand } from './serve.js';
+import { runStdioCommand } from './stdio.js';
 
 const HELP = `toolgate — safe, narrow, audited access to internal APIs for Claude
 
@@ -11,11 +13,15 @@ Usage: toolgate <command> [options]
 
 Commands:
   demo                     Run the read-only walkthrough on an embedded SQLite store
+  serve [--config FILE]    Serve the toolset: /mcp (Streamable HTTP), /healthz, /readyz, /metrics
+  stdio [--config FILE]    Serve the toolset over stdio for Claude Code (logs on stderr)
   audit verify             Check the audit hash chain; names the first bad event
   audit tail               Show recent audit events (filters: --actor --tool --tenant --outcome --since --until)
   audit export --format jsonl   Export audit events as JSON lines
 
 Environment:
+  PORT, HOST               Where serve listens (default 127.0.0.1:8787)
+  TOOLGATE_ALLOWED_HOSTS   Comma-separated Host names accepted by /mcp (default localhost)
   TOOLGATE_DB              SQLite file (default ./.toolgate/toolgate.db)
   TOOLGATE_AUDIT_KEY       Optional HMAC key for the audit chain (keep it outside the database)
   TOOLGATE_LOG_LEVEL       pino level (default info)
@@ -30,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
       return runDemoCommand(rest, io);
     case 'audit':
       return runAuditCommand(rest, io);
+    case 'serve':
+      return runServeCommand(rest, io);
+    case 'stdio':
+      return runStdioCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':
@@ -42,4 +52,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  // Expected failures (bad config, unreachable database) get one readable line, not a stack.
+  io.stderr.write(`toolgate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

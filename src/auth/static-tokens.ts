@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { Principal } from './principal.js';
+
+/** One accepted bearer token and who it stands for. */
+export interface StaticToken {
+  /** The token value; read it from the environment, never commit it. */
+  readonly token: string;
+  readonly principal: Principal;
+  /** The client whose toolset this token sees, e.g. `claude_code` or `api_connector`. */
+  readonly client: string;
+}
+
+export interface Authenticated {
+  readonly principal: Principal;
+  readonly client: string;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/**
+ * Static bearer tokens (development and single-team deployments). Tokens are kept as SHA-256
+ * digests and looked up by digest, so a lookup takes the same time whatever the token, and the
+ * values themselves are not held in a map anyone could dump.
+ */
+export function staticTokenAuthenticator(tokens: readonly StaticToken[]): (authorization: string | undefined | null) => Authenticated | null {
+  const byDigest = new Map<string, Authenticated>();
+  for (const entry of tokens) {
+    if (entry.token.length < 16) {
+      throw new TypeError(`The token for ${entry.principal.actorId} is shorter than 16 characters; use a long random value.`);
+    }
+    byDigest.set(digest(entry.token), { principal: entry.principal, client: entry.client });
+  }
+  return (authorization) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match?.[1]) return null;
+    return byDigest.get(digest(match[1])) ?? null;
+  };
+}

@@ -1,0 +1,42 @@
+import { parseArgs } from 'node:util';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { loadConfig, resolveSettings } from '../config/load-config.js';
+import { createGateway } from '../gateway/create-gateway.js';
+import { createLogger } from '../log/logger.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
+import type { CliIo } from './audit.js';
+
+/**
+ * `toolgate stdio [--config FILE]` for Claude Code. Stdout is the MCP protocol channel: nothing
+ * else may write to it, so every log line goes to stderr. The principal comes from the config's
+ * `stdio` block (the developer running it), never from the protocol.
+ */
+export async function runStdioCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
+  const { config } = await loadConfig(values.config);
+  if (!config.stdio) {
+    io.stderr.write('The config has no `stdio: { principal, client }` block, so there is no one to act as. Add one (see README).\n');
+    return 2;
+  }
+  const caller = config.stdio;
+  const settings = resolveSettings(config, io.env);
+  const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL ?? 'warn');
+  const store = await openSqliteStore({ path: settings.database, ...(settings.auditKey ? { auditKey: settings.auditKey } : {}) });
+  const gateway = createGateway({
+    tools: config.tools, store, logger,
+    ...(config.toolsets ? { toolsets: config.toolsets } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    ...(config.defaults ? { defaults: config.defaults } : {}),
+  });
+  const handle = serveStdio(mcpServerFactory(gateway, 'mcp_stdio', () => caller), { onerror: (err) => logger.warn({ err }, 'stdio error') });
+  await new Promise<void>((resolve) => {
+    const stop = () => void handle.close().finally(resolve);
+    process.stdin.once('end', stop);
+    process.stdin.once('close', stop);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await store.close();
+  return 0;
+}

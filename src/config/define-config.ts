@@ -1,0 +1,39 @@
+import type { Principal } from '../auth/principal.js';
+import type { StaticToken } from '../auth/static-tokens.js';
+import type { AnyTool, ToolLimits } from '../contract/types.js';
+import type { CredentialProvider } from '../credentials/provider.js';
+
+/**
+ * What `toolgate.config.ts` exports: the toolset and how to serve it. Every field that differs
+ * per environment (ports, paths, tokens) can be overridden by environment variables; secrets
+ * should only ever come from the environment.
+ */
+export interface ToolgateConfig {
+  readonly tools: readonly AnyTool[];
+  readonly toolsets?: Readonly<Record<string, readonly string[]>>;
+  readonly credentials?: CredentialProvider;
+  readonly defaults?: ToolLimits;
+  /** SQLite file (env TOOLGATE_DB wins). Default `.toolgate/toolgate.db`. */
+  readonly database?: string;
+  readonly server?: {
+    /** env PORT wins. Default 8787. */
+    readonly port?: number;
+    /** env HOST wins. Default 127.0.0.1. */
+    readonly host?: string;
+    /** Hostnames accepted in Host (env TOOLGATE_ALLOWED_HOSTS, comma-separated). Default localhost only. */
+    readonly allowedHosts?: readonly string[];
+    /** Origin hostnames accepted from browsers (env TOOLGATE_ALLOWED_ORIGINS). Default localhost only. */
+    readonly allowedOrigins?: readonly string[];
+    /** Largest request body. Default 1 MiB. */
+    readonly maxBodyBytes?: number;
+    /** Bearer tokens for /mcp. */
+    readonly tokens?: readonly StaticToken[];
+  };
+  /** Who the local stdio server acts as (Claude Code on a developer's machine). */
+  readonly stdio?: { readonly principal: Principal; readonly client: string };
+}
+
+/** Identity function that gives config files type checking and completion. */
+export function defineConfig(config: ToolgateConfig): ToolgateConfig {
+  return config;
+}

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ToolgateConfig } from './define-config.js';
+
+const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
+
+/** Loads `--config FILE`, or the first toolgate.config.{ts,js,mjs} in the working directory. */
+export async function loadConfig(path: string | undefined, cwd = process.cwd()): Promise<{ config: ToolgateConfig; path: string }> {
+  const file = path ? resolve(cwd, path) : CANDIDATES.map((c) => resolve(cwd, c)).find((c) => existsSync(c));
+  if (!file) throw new Error(`No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`);
+  if (!existsSync(file)) throw new Error(`Config file ${file} does not exist.`);
+  const mod = (await import(pathToFileURL(file).href)) as { default?: ToolgateConfig };
+  const config = mod.default;
+  if (!config || !Array.isArray(config.tools)) {
+    throw new Error(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
+  }
+  return { config, path: file };
+}
+
+/** Settings after environment overrides, so one config file serves every environment. */
+export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) {
+  const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter(Boolean);
+  const port = env.PORT ? Number(env.PORT) : (config.server?.port ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be an integer 0–65535 (got "${env.PORT}").`);
+  return {
+    database: env.TOOLGATE_DB ?? config.database ?? '.toolgate/toolgate.db',
+    auditKey: env.TOOLGATE_AUDIT_KEY,
+    cursorKey: env.TOOLGATE_CURSOR_KEY,
+    port,
+    host: env.HOST ?? config.server?.host ?? '127.0.0.1',
+    allowedHosts: list(env.TOOLGATE_ALLOWED_HOSTS) ?? config.server?.allowedHosts ?? ['localhost', '127.0.0.1', '[::1]'],
+    allowedOrigins: list(env.TOOLGATE_ALLOWED_ORIGINS) ?? config.server?.allowedOrigins ?? ['localhost', '127.0.0.1', '[::1]'],
+    maxBodyBytes: config.server?.maxBodyBytes ?? 1_048_576,
+  };
+}

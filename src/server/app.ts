@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Authenticated } from '../auth/static-tokens.js';
+import type { Gateway } from '../gateway/create-gateway.js';
+import type { Store } from '../store/types.js';
+import { newId } from '../util/ids.js';
+import { createMcpRoute } from './mcp-route.js';
+
+export interface HttpAppOptions {
+  readonly gateway: Gateway;
+  readonly store: Store;
+  readonly authenticate: (authorization: string | undefined) => Authenticated | null;
+  readonly allowedHosts: readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HTTP face of Toolgate: `/mcp`, `/healthz`, `/readyz`, `/metrics`. A fetch-native Hono app,
+ * so tests can call `app.request()` and `toolgate serve` mounts it on node:http.
+ */
+export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () => Promise<void> } {
+  const app = new Hono();
+  const mcp = createMcpRoute({ ...options, onError: (err) => options.logger.warn({ err }, 'mcp request rejected') });
+
+  // Request id and one structured log line per request.
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : newId('req');
+    c.set('requestId' as never, requestId as never);
+    const started = performance.now();
+    await next();
+    c.header('x-request-id', requestId);
+    options.logger.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, latencyMs: Math.round(performance.now() - started) }, 'request');
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await options.store.ping();
+      return c.json({ status: 'ready', store: options.store.kind });
+    } catch (error) {
+      return c.json({ status: 'unavailable', store: options.store.kind, reason: (error as Error).message }, 503);
+    }
+  });
+  app.get('/metrics', async (c) => c.text(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }));
+
+  app.all(
+    '/mcp',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: (c) => c.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body is larger than ${options.maxBodyBytes} bytes.` } }, 413),
+    }),
+    (c) => mcp.handle(c),
+  );
+  app.notFound((c) => c.json({ error: 'not_found', message: `No route ${c.req.method} ${c.req.path}. Try /mcp, /healthz, /readyz or /metrics.` }, 404));
+  app.onError((err, c) => {
+    options.logger.error({ err }, 'unhandled error in HTTP app');
+    return c.json({ error: 'internal', message: 'The server failed to handle this request.' }, 500);
+  });
+  return { app, close: () => mcp.close() };
+}

@@ -1,0 +1,64 @@
+import {
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  originValidationResponse,
+  type McpRequestContext,
+} from '@modelcontextprotocol/server';
+import type { Context } from 'hono';
+import type { Authenticated } from '../auth/static-tokens.js';
+import type { Gateway } from '../gateway/create-gateway.js';
+import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory.js';
+
+export interface McpRouteOptions {
+  readonly gateway: Gateway;
+  readonly authenticate: (authorization: string | undefined) => Authenticated | null;
+  /** Hostnames accepted in `Host` (DNS-rebinding protection). */
+  readonly allowedHosts: readonly string[];
+  /** Origin hostnames accepted when a browser sends `Origin`. */
+  readonly allowedOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly onError: (error: Error) => void;
+}
+
+/**
+ * `/mcp`: Streamable HTTP, stateless (any instance behind a load balancer can answer any
+ * request; no sticky sessions). Order: Host/Origin checks, then bearer authentication, then the
+ * SDK's handler, which serves 2026-07-28 and falls back to 2025-era stateless serving.
+ */
+export function createMcpRoute(options: McpRouteOptions): { handle: (c: Context) => Promise<Response>; close: () => Promise<void> } {
+  const factory = mcpServerFactory(options.gateway, 'mcp_http', (ctx: McpRequestContext) => {
+    const caller = ctx.authInfo?.extra?.caller as McpCaller | undefined;
+    // The route authenticates before the SDK runs, so a missing caller is a wiring bug.
+    if (!caller) throw new Error('MCP request reached the server without an authenticated caller');
+    return caller;
+  });
+  const handler = createMcpHandler(factory, { maxRequestBodySize: options.maxBodyBytes, onerror: options.onError, responseMode: 'json' });
+
+  async function handle(c: Context): Promise<Response> {
+    const request = c.req.raw;
+    const rejected =
+      hostHeaderValidationResponse(request, [...options.allowedHosts]) ??
+      originValidationResponse(request, [...options.allowedOrigins]);
+    if (rejected) return rejected;
+
+    const who = options.authenticate(request.headers.get('authorization') ?? undefined);
+    if (!who) return unauthorized(request.headers.has('authorization'));
+
+    const caller: McpCaller = { principal: who.principal, client: who.client, requestId: c.get('requestId') as string };
+    return handler.fetch(request, {
+      authInfo: { token: '[verified]', clientId: who.client, scopes: [...who.principal.scopes], extra: { caller } },
+    });
+  }
+  return { handle, close: () => handler.close() };
+}
+
+/** RFC 6750 §3: no credentials → a bare challenge; a bad one → `invalid_token`. */
+function unauthorized(presented: boolean): Response {
+  const challenge = presented
+    ? 'Bearer realm="toolgate", error="invalid_token", error_description="The bearer token is not recognised"'
+    : 'Bearer realm="toolgate"';
+  return new Response(
+    JSON.stringify({ error: presented ? 'invalid_token' : 'unauthorized', error_description: presented ? 'The bearer token is not recognised.' : 'Send Authorization: Bearer <token>.' }),
+    { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': challenge } },
+  );
+}

@@ -1,0 +1,65 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { staticTokenAuthenticator } from '../auth/static-tokens.js';
+import type { ToolgateConfig } from '../config/define-config.js';
+import { resolveSettings } from '../config/load-config.js';
+import { createGateway, type Gateway } from '../gateway/create-gateway.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import type { Store } from '../store/types.js';
+import { createHttpApp } from './app.js';
+import { createMetrics } from './metrics.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly gateway: Gateway;
+  readonly store: Store;
+  /** Stops accepting, lets in-flight calls finish, flushes the audit log, closes the store. */
+  close(): Promise<void>;
+}
+
+/** `toolgate serve` without the CLI: used by the command, the demo and the tests. */
+export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv, logger: Logger, store?: Store): Promise<RunningServer> {
+  const settings = resolveSettings(config, env);
+  const ownStore = store ?? (await openSqliteStore({ path: settings.database, ...(settings.auditKey ? { auditKey: settings.auditKey } : {}) }));
+  const gateway = createGateway({
+    tools: config.tools,
+    store: ownStore,
+    logger,
+    ...(config.toolsets ? { toolsets: config.toolsets } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    ...(config.defaults ? { defaults: config.defaults } : {}),
+    ...(settings.cursorKey ? { cursorKey: settings.cursorKey } : {}),
+  });
+  gateway.onCall((e) =>
+    logger.info({ requestId: e.requestId, callId: e.callId, auditId: e.id, actor: e.actor, client: e.client, surface: e.surface, tool: e.tool, outcome: e.outcome, errorCode: e.errorCode, latencyMs: e.latencyMs, resultBytes: e.resultBytes }, 'tool call'),
+  );
+  const metrics = createMetrics(gateway);
+  const { app, close: closeApp } = createHttpApp({
+    gateway, store: ownStore, logger, metrics: metrics.registry,
+    authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
+    allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, maxBodyBytes: settings.maxBodyBytes,
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
+  logger.info({ url, store: ownStore.kind, database: settings.database, tools: config.tools.length }, 'toolgate listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url, gateway, store: ownStore,
+    close: () =>
+      (closing ??= (async () => {
+        // close() waits for in-flight requests; idle keep-alive sockets would hold it open forever.
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        });
+        await closeApp();
+        metrics.stop();
+        if (!store) await ownStore.close();
+      })()),
+  };
+}

@@ -1,0 +1,26 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallResult, ToolDescriptor } from '../../gateway/types.js';
+
+/** A gateway tool descriptor as an MCP `Tool` (schemas and annotations are already derived). */
+export function descriptorToMcpTool(tool: ToolDescriptor): Tool {
+  return {
+    name: tool.name,
+    ...(tool.title === undefined ? {} : { title: tool.title }),
+    description: tool.description,
+    inputSchema: tool.inputSchema as Tool['inputSchema'],
+    outputSchema: tool.outputSchema as Tool['outputSchema'],
+    annotations: { ...tool.annotations },
+  };
+}
+
+/**
+ * A gateway result as an MCP tool result: structured content plus the same JSON as text (the
+ * Claude API connector passes only text on). Failures are `isError` results carrying the typed
+ * error, so the model can read the code and decide, rather than protocol errors it cannot see.
+ */
+export function callResultToMcp(result: CallResult): CallToolResult {
+  if (result.ok) {
+    return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured };
+  }
+  return { content: [{ type: 'text', text: result.text }], isError: true };
+}
