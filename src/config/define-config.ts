@@ -28,6 +28,11 @@ export interface ToolgateConfig {
     readonly maxBodyBytes?: number;
     /** Bearer tokens for /mcp. */
     readonly tokens?: readonly StaticToken[];
+    /**
+     * Who a request without any Authorization header acts as. For local development and
+     * conformance runs only: the server refuses to start with it unless it listens on loopback.
+     */
+    readonly anonymous?: { readonly principal: Principal; readonly client: string };
   };
   /** Who the local stdio server acts as (Claude Code on a developer's machine). */
   readonly stdio?: { readonly principal: Principal; readonly client: string };

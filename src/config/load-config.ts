@@ -5,8 +5,9 @@ import type { ToolgateConfig } from './define-config.js';
 
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
 
-/** Loads `--config FILE`, or the first toolgate.config.{ts,js,mjs} in the working directory. */
-export async function loadConfig(path: string | undefined, cwd = process.cwd()): Promise<{ config: ToolgateConfig; path: string }> {
+/** Loads `--config FILE`, else TOOLGATE_CONFIG, else the first toolgate.config.{ts,js,mjs} in the working directory. */
+export async function loadConfig(explicit: string | undefined, cwd = process.cwd(), env = process.env): Promise<{ config: ToolgateConfig; path: string }> {
+  const path = explicit ?? env.TOOLGATE_CONFIG;
   const file = path ? resolve(cwd, path) : CANDIDATES.map((c) => resolve(cwd, c)).find((c) => existsSync(c));
   if (!file) throw new Error(`No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`);
   if (!existsSync(file)) throw new Error(`Config file ${file} does not exist.`);

@@ -12,6 +12,7 @@ export interface HttpAppOptions {
   readonly gateway: Gateway;
   readonly store: Store;
   readonly authenticate: (authorization: string | undefined) => Authenticated | null;
+  readonly anonymous?: Authenticated | undefined;
   readonly allowedHosts: readonly string[];
   readonly allowedOrigins: readonly string[];
   readonly maxBodyBytes: number;

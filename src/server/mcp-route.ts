@@ -12,6 +12,8 @@ import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory
 export interface McpRouteOptions {
   readonly gateway: Gateway;
   readonly authenticate: (authorization: string | undefined) => Authenticated | null;
+  /** Caller for requests that send no Authorization header at all (loopback development only). */
+  readonly anonymous?: Authenticated | undefined;
   /** Hostnames accepted in `Host` (DNS-rebinding protection). */
   readonly allowedHosts: readonly string[];
   /** Origin hostnames accepted when a browser sends `Origin`. */
@@ -41,8 +43,10 @@ export function createMcpRoute(options: McpRouteOptions): { handle: (c: Context)
       originValidationResponse(request, [...options.allowedOrigins]);
     if (rejected) return rejected;
 
-    const who = options.authenticate(request.headers.get('authorization') ?? undefined);
-    if (!who) return unauthorized(request.headers.has('authorization'));
+    const authorization = request.headers.get('authorization');
+    // A presented credential is always checked: a bad token never falls back to anonymous.
+    const who = authorization === null && options.anonymous ? options.anonymous : options.authenticate(authorization ?? undefined);
+    if (!who) return unauthorized(authorization !== null);
 
     const caller: McpCaller = { principal: who.principal, client: who.client, requestId: c.get('requestId') as string };
     return handler.fetch(request, {

@@ -21,6 +21,10 @@ export interface RunningServer {
 /** `toolgate serve` without the CLI: used by the command, the demo and the tests. */
 export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv, logger: Logger, store?: Store): Promise<RunningServer> {
   const settings = resolveSettings(config, env);
+  const anonymous = config.server?.anonymous;
+  if (anonymous && !isLoopback(settings.host)) {
+    throw new Error(`server.anonymous is only allowed on a loopback address; HOST is ${settings.host}. Configure bearer tokens instead.`);
+  }
   const ownStore = store ?? (await openSqliteStore({ path: settings.database, ...(settings.auditKey ? { auditKey: settings.auditKey } : {}) }));
   const gateway = createGateway({
     tools: config.tools,
@@ -38,6 +42,7 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
   const { app, close: closeApp } = createHttpApp({
     gateway, store: ownStore, logger, metrics: metrics.registry,
     authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
+    anonymous,
     allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, maxBodyBytes: settings.maxBodyBytes,
   });
   const server = await new Promise<ServerType>((resolve) => {
@@ -52,14 +57,22 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
     url, gateway, store: ownStore,
     close: () =>
       (closing ??= (async () => {
-        // close() waits for in-flight requests; idle keep-alive sockets would hold it open forever.
+        // close() waits for in-flight requests. A keep-alive socket turns idle only after its
+        // response is sent, so keep closing idle sockets until the server is down.
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          if ('closeIdleConnections' in server) server.closeIdleConnections();
+          const sweep = setInterval(() => 'closeIdleConnections' in server && server.closeIdleConnections(), 50);
+          server.close(() => {
+            clearInterval(sweep);
+            resolve();
+          });
         });
         await closeApp();
         metrics.stop();
         if (!store) await ownStore.close();
       })()),
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -106,4 +106,25 @@ export const getTicket = defineTool({
   }),
 });
 
-export const fixtureTools = [getCustomerSummary, echoCredential, dumpLogs, hangForever, crashTool, getTicket];
+export const adminOnly = defineTool({
+  name: 'delete_customer_record',
+  description: 'A tool this agent has no scope for.',
+  input: z.object({ customer_id: z.string() }),
+  output: z.object({ deleted: z.boolean() }),
+  scopes: ['admin:write'],
+  tenant: 'caller',
+  handler: () => ({ deleted: true }),
+});
+
+export const rateProbe = defineTool({
+  name: 'get_rate_probe',
+  description: 'Allows one call, then is rate limited.',
+  input: z.object({}),
+  output: z.object({ ok: z.boolean() }),
+  scopes: ['billing:read'],
+  tenant: 'caller',
+  limits: { rate: { perMinute: 1, burst: 1 } },
+  handler: () => ({ ok: true }),
+});
+
+export const fixtureTools = [getCustomerSummary, echoCredential, dumpLogs, hangForever, crashTool, getTicket, adminOnly, rateProbe];

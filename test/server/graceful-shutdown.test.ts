@@ -1,0 +1,34 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTool } from '../../src/contract/define-tool.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+
+const slow = defineTool({
+  name: 'get_slow_report',
+  description: 'Takes 300 ms, long enough to be in flight when shutdown starts.',
+  input: z.object({}),
+  output: z.object({ done: z.boolean() }),
+  scopes: ['billing:read'],
+  tenant: 'caller',
+  handler: () => new Promise<{ done: boolean }>((resolve) => setTimeout(() => resolve({ done: true }), 300)),
+});
+
+it('graceful shutdown lets an in-flight call finish and leaves its audit event on disk', async () => {
+  const server = await startTestServer({ tools: [slow] });
+  const client = new Client({ name: 'shutdown-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${AGENT_TOKEN}` } } }));
+  const inFlight = client.callTool({ name: 'get_slow_report', arguments: {} });
+  await new Promise((r) => setTimeout(r, 100));
+  const closing = server.close();
+  const result = await inFlight;
+  await closing;
+  expect(result.structuredContent).toEqual({ done: true });
+  // New connections are refused once closed.
+  await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  const store = await openSqliteStore({ path: `${server.dir}/toolgate.db` });
+  expect((await store.audit.query({ tool: 'get_slow_report' })).map((e) => e.outcome)).toEqual(['ok']);
+  await store.close();
+  await server.stop();
+});
