@@ -47,7 +47,9 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
       await options.store.ping();
       return c.json({ status: 'ready', store: options.store.kind });
     } catch (error) {
-      return c.json({ status: 'unavailable', store: options.store.kind, reason: (error as Error).message }, 503);
+      // The detail (e.g. "store is closed", "migrations pending: 2") is what an operator needs here.
+      const reason = (error as { detail?: string }).detail ?? (error as Error).message;
+      return c.json({ status: 'unavailable', store: options.store.kind, reason }, 503);
     }
   });
   app.get('/metrics', async (c) => c.text(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }));

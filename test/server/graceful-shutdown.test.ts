@@ -32,3 +32,14 @@ it('graceful shutdown lets an in-flight call finish and leaves its audit event o
   await store.close();
   await server.stop();
 });
+
+it('/readyz reports 503 with the reason when the store is down, while /healthz stays 200', async () => {
+  const server = await startTestServer({ tools: [slow] });
+  expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  await server.store.close();
+  const ready = await fetch(`${server.url}/readyz`);
+  expect(ready.status).toBe(503);
+  expect(await ready.json()).toMatchObject({ status: 'unavailable', store: 'sqlite', reason: expect.stringMatching(/closed/) });
+  expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  await server.stop();
+});
