@@ -36,3 +36,9 @@ export { openSqliteStore, type SqliteStoreOptions } from './store/sqlite/index.j
 export { messagesTools } from './surfaces/direct/tool-definitions.js';
 export { toolResultFor, type DirectCaller } from './surfaces/direct/tool-result.js';
 export { runToolLoop, type ToolLoopOptions, type ToolLoopResult } from './surfaces/direct/run-tool-loop.js';
+export { defineConfig, type ToolgateConfig } from './config/define-config.js';
+export { startServer, type RunningServer } from './server/start-server.js';
+export { defineAction } from './actions/define-action.js';
+export { actionStatusTool } from './actions/status-tool.js';
+export type { ActionService } from './actions/service.js';
+export type { ActionSpec, ActionContext, ApprovalPolicy, Risk, Verification } from './actions/types.js';

@@ -92,6 +92,8 @@ export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   /** JSON Schema 2020-12 derived from `output`, plus the gateway's `notices` envelope. */
   readonly outputJsonSchema: Readonly<Record<string, unknown>>;
   readonly annotations: ToolAnnotations;
+  /** For actions (defineAction): what runs after approval. Absent on read tools. */
+  readonly action?: import('../actions/types.js').ActionRuntimeSpec;
 }
 
 /** MCP tool annotations, derived from the kind of tool, never written by hand. */

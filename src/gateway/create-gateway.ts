@@ -1,3 +1,4 @@
+import { createActionService, type ActionService } from '../actions/service.js';
 import type { AuditEventInput } from '../audit/event.js';
 import { asToolgateError, ToolgateError, toPublicError, type PublicError } from '../errors/toolgate-error.js';
 import { auditEventFor } from '../pipeline/audit-call.js';
@@ -17,6 +18,8 @@ export interface Gateway {
   listTools(client: string): ToolDescriptor[];
   /** Subscribes to every audited call (metrics, request logs). Returns an unsubscribe function. */
   onCall(listener: (event: AuditEventInput, result: CallResult) => void): () => void;
+  /** Approve, reject, roll back and inspect drafts of write actions (console, CLI, REST). */
+  readonly actions: ActionService;
   readonly runtime: GatewayRuntime;
 }
 
@@ -87,6 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    actions: createActionService(runtime),
     runtime,
   };
 }

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createDrafting } from '../actions/drafting.js';
+import type { Drafting } from '../actions/drafting-capability.js';
 import type { AnyTool } from '../contract/types.js';
 import { noCredentials } from '../credentials/provider.js';
 import { silentLogger } from '../log/logger.js';
@@ -31,7 +33,7 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
     ? createHash('sha256').update(options.cursorKey).digest()
     : randomBytes(32);
 
-  return {
+  const runtime: GatewayRuntime = {
     tools,
     toolsetOf,
     store: options.store,
@@ -46,7 +48,10 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
     logger: options.logger ?? silentLogger,
     cursorKey,
     now: options.now ?? Date.now,
+    drafting: undefined as unknown as Drafting, // set below: drafting needs the runtime itself
   };
+  Object.assign(runtime, { drafting: createDrafting(runtime, options.publicUrl ?? null) });
+  return runtime;
 }
 
 function buildToolsets(

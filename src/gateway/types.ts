@@ -19,6 +19,8 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** Signs pagination cursors; set it (TOOLGATE_CURSOR_KEY) so cursors survive restarts and work across instances. */
   readonly cursorKey?: string;
+  /** Public base URL of this gateway (e.g. https://toolgate.example.com), used for approval links. */
+  readonly publicUrl?: string;
   /** Clock, for tests. */
   readonly now?: () => number;
   /** @internal Replaces the stage list; tests use it to prove each stage is load-bearing. */

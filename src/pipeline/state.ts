@@ -21,6 +21,8 @@ export interface GatewayRuntime {
   readonly logger: Logger;
   readonly cursorKey: Buffer;
   readonly now: () => number;
+  /** Draft creation and lookup for action tools (see src/actions). */
+  readonly drafting: import('../actions/drafting-capability.js').Drafting;
 }
 
 /** One call as it moves through the stages. Stages read what earlier stages wrote. */

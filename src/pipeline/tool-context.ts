@@ -1,3 +1,4 @@
+import { DRAFTING } from '../actions/drafting-capability.js';
 import { createCursorCodec } from '../contract/cursor.js';
 import type { ToolContext } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
@@ -71,6 +72,8 @@ export function buildContext(
     deadline: runtime.now() + timeoutMs,
     cursor: createCursorCodec(runtime.cursorKey, tool.name),
   };
+  // Action tools draft through this capability; it is symbol-keyed so it stays off the public type.
+  Object.defineProperty(ctx, DRAFTING, { value: runtime.drafting, enumerable: false });
   const dispose = () => request.signal?.removeEventListener('abort', onCallerGone);
   return { ctx, controller, dispose };
 }

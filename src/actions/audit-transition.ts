@@ -1,0 +1,53 @@
+import type { AuditEventInput } from '../audit/event.js';
+import type { Surface } from '../auth/principal.js';
+import type { GatewayRuntime } from '../pipeline/state.js';
+import type { DraftRecord } from '../store/types.js';
+import { newId } from '../util/ids.js';
+import { boundText } from '../util/size.js';
+
+/**
+ * Every draft transition is one event in the same hash chain as tool calls (`action.approved`,
+ * `action.executed`, …), so the audit log alone tells the whole story of a write.
+ */
+export async function auditTransition(
+  runtime: GatewayRuntime,
+  draft: DraftRecord,
+  change: {
+    readonly kind: string;
+    readonly actor: string;
+    readonly surface: Surface;
+    readonly outcome: AuditEventInput['outcome'];
+    readonly decision?: AuditEventInput['decision'];
+    readonly reason: string;
+    readonly errorCode?: string | null;
+    readonly data?: Record<string, unknown>;
+    /** Pre-allocated when the caller needs to cite the event before it is written. */
+    readonly id?: string;
+  },
+): Promise<string> {
+  const id = change.id ?? newId('aud', runtime.now());
+  await runtime.store.audit.append({
+    id,
+    time: new Date(runtime.now()).toISOString(),
+    kind: `action.${change.kind}`,
+    requestId: null,
+    callId: null,
+    surface: change.surface,
+    client: draft.client,
+    actor: change.actor,
+    tenant: draft.tenant,
+    tool: draft.tool,
+    decision: change.decision ?? (change.outcome === 'denied' ? 'deny' : 'allow'),
+    reason: boundText(runtime.maskSecrets(change.reason).text, 1_000),
+    outcome: change.outcome,
+    errorCode: change.errorCode ?? null,
+    inputSummary: boundText(draft.input, 1_000),
+    outputSummary: null,
+    resultBytes: 0,
+    resultTokens: 0,
+    sourceIds: [draft.id],
+    latencyMs: 0,
+    data: { draftId: draft.id, status: draft.status, draftHash: draft.draftHash, ...change.data },
+  });
+  return id;
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { finishDefinition } from '../contract/define-tool.js';
+import type { ToolContext, ToolDefinition } from '../contract/types.js';
+import { draftingOf } from './drafting-capability.js';
+import type { ActionRuntimeSpec, ActionSpec } from './types.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Defines a write as an action (R4, R11). The model-facing tool only drafts: it runs the
+ * pipeline and `describe`, stores the draft and returns its id, preview, whether it can be
+ * rolled back and when it expires. Nothing is executed until a person approves.
+ */
+export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(spec: ActionSpec<I, P, R>): ToolDefinition<I, z.ZodObject> {
+  const where = `Action "${spec.name}"`;
+  const approvers = spec.approval.approvers ?? 1;
+  if (spec.approval.roles.length === 0) throw new TypeError(`${where}: approval.roles is empty; name who may approve.`);
+  if (!Number.isInteger(approvers) || approvers < 1) throw new TypeError(`${where}: approval.approvers must be a whole number ≥ 1.`);
+  if (spec.approval.autoApprove && spec.risk !== 'low') {
+    throw new TypeError(`${where}: only low-risk actions may auto-approve; ${spec.risk} risk always needs a person.`);
+  }
+  const runtimeSpec: ActionRuntimeSpec = {
+    risk: spec.risk,
+    approval: {
+      roles: spec.approval.roles,
+      allowSelfApproval: spec.approval.allowSelfApproval ?? false,
+      approvers,
+      expiresInMs: spec.approval.expiresInMs ?? DAY_MS,
+      autoApprove: spec.approval.autoApprove ?? false,
+    },
+    input: spec.input,
+    credentials: spec.credentials ?? [],
+    execute: spec.execute as ActionRuntimeSpec['execute'],
+    verify: spec.verify as ActionRuntimeSpec['verify'],
+    ...(spec.rollback ? { rollback: spec.rollback as ActionRuntimeSpec['rollback'] } : {}),
+  };
+  const output = z.object({
+    draft_id: z.string(),
+    status: z.enum(['awaiting_approval', 'approved', 'executing', 'executed', 'verified', 'unverified', 'failed']),
+    risk: z.enum(['low', 'medium', 'high']),
+    preview: spec.preview,
+    reversible: z.boolean(),
+    rollback: z.string().describe('What a rollback would do, or that there is none — stated before approval.'),
+    required_approvals: z.number().int(),
+    expires_at: z.string(),
+    approval_url: z.string().nullable(),
+    next_step: z.string(),
+  });
+  const tool = finishDefinition(
+    {
+      name: spec.name,
+      ...(spec.title === undefined ? {} : { title: spec.title }),
+      description: `${spec.description} This creates a draft for human approval; it executes nothing by itself.`,
+      input: spec.input,
+      output,
+      scopes: spec.scopes,
+      ...(spec.roles ? { roles: spec.roles } : {}),
+      tenant: spec.tenant,
+      ...(spec.credentials ? { credentials: spec.credentials } : {}),
+      ...(spec.limits ? { limits: spec.limits } : {}),
+      handler: async (input: z.output<I>, ctx: ToolContext) => {
+        const preview = spec.preview.parse(await spec.describe(input, ctx));
+        // The output schema validates this in the pipeline like any other tool result.
+        return (await draftingOf(ctx).createDraft(spec.name, runtimeSpec, input, preview, ctx)) as z.input<typeof output>;
+      },
+    },
+    'action',
+    // The model's call only drafts, so it is not destructive; approval-time execution is.
+    { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  );
+  return Object.freeze({ ...tool, action: runtimeSpec });
+}

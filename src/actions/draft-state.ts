@@ -1,0 +1,45 @@
+import { ToolgateError } from '../errors/toolgate-error.js';
+import type { GatewayRuntime } from '../pipeline/state.js';
+import type { DraftRecord, DraftStatus } from '../store/types.js';
+import type { ActionContext, ActionRuntimeSpec, DraftState } from './types.js';
+
+export function stateOf(draft: DraftRecord): DraftState {
+  return JSON.parse(draft.state) as DraftState;
+}
+
+/** Compare-and-set a draft's status and state; null if another writer moved it first. */
+export function moveDraft(runtime: GatewayRuntime, draft: DraftRecord, status: DraftStatus, state: DraftState): Promise<DraftRecord | null> {
+  return runtime.store.drafts.update(draft.id, draft.version, { status, state: JSON.stringify(state) }, new Date(runtime.now()).toISOString());
+}
+
+export function actionSpecOf(runtime: GatewayRuntime, draft: DraftRecord): ActionRuntimeSpec {
+  const spec = runtime.tools.get(draft.tool)?.action;
+  if (!spec) throw new ToolgateError('conflict', `Action ${draft.tool} is no longer defined on this gateway; an operator must resolve draft ${draft.id}.`);
+  return spec;
+}
+
+/** The idempotency key for a draft's execution: stable across retries, processes and restarts. */
+export const idempotencyKeyOf = (draft: DraftRecord) => `tg-${draft.id}-${draft.draftHash.slice(0, 16)}`;
+
+/** Execution context for execute / verify / rollback, with only the action's own credentials. */
+export function actionContext(runtime: GatewayRuntime, draft: DraftRecord, spec: ActionRuntimeSpec, timeoutMs = 30_000): { ctx: ActionContext; done: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new ToolgateError('timeout')), timeoutMs);
+  const allowed = new Set(spec.credentials);
+  const ctx: ActionContext = {
+    draftId: draft.id,
+    idempotencyKey: idempotencyKeyOf(draft),
+    tenant: draft.tenant,
+    requester: draft.requester,
+    approvers: stateOf(draft).approvals.map((a) => a.approver),
+    credential(name) {
+      const value = allowed.has(name) ? runtime.credentials.get(name) : undefined;
+      if (value === undefined) throw new ToolgateError('internal', undefined, { detail: `${draft.tool} asked for credential "${name}" it did not declare or that has no value` });
+      runtime.rememberSecret(value);
+      return value;
+    },
+    logger: runtime.logger.child({ draftId: draft.id, tool: draft.tool }),
+    signal: controller.signal,
+  };
+  return { ctx, done: () => clearTimeout(timer) };
+}

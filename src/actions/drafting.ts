@@ -1,0 +1,55 @@
+import { canonicalJson } from '../audit/chain.js';
+import type { ToolContext } from '../contract/types.js';
+import type { GatewayRuntime } from '../pipeline/state.js';
+import { newId } from '../util/ids.js';
+import { approveDraft, AUTO_APPROVE_ACTOR } from './approve.js';
+import { auditTransition } from './audit-transition.js';
+import { draftHash } from './draft-hash.js';
+import type { Drafting } from './drafting-capability.js';
+import type { ActionRuntimeSpec } from './types.js';
+
+const AUTO_APPROVER = { actorId: AUTO_APPROVE_ACTOR, roles: [], scopes: [] } as const;
+
+/**
+ * Creates drafts for action tools. The model's call ends here: the draft is stored, audited and
+ * described; only low-risk actions configured to auto-approve go on to execute (still audited
+ * and verified like any other).
+ */
+export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string | null): Drafting {
+  return {
+    getDraft: (id) => runtime.store.drafts.get(id),
+    async createDraft(tool: string, spec: ActionRuntimeSpec, input: unknown, preview: unknown, ctx: ToolContext) {
+      const now = runtime.now();
+      const id = newId('drf', now);
+      const draft = {
+        id, tool, tenant: ctx.principal.tenant, requester: ctx.principal.actorId, client: ctx.client, risk: spec.risk,
+        input: canonicalJson(input), preview: canonicalJson(preview), draftHash: draftHash(tool, input, preview),
+        status: 'awaiting_approval' as const, createdAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + spec.approval.expiresInMs).toISOString(), updatedAt: new Date(now).toISOString(),
+        version: 1, state: JSON.stringify({ approvals: [] }),
+      };
+      await runtime.store.drafts.create(draft);
+      await auditTransition(runtime, draft, { kind: 'drafted', actor: ctx.principal.actorId, surface: ctx.surface, outcome: 'ok', reason: `drafted by call ${ctx.callId}`, data: { callAuditId: ctx.auditId } });
+
+      let status: string = draft.status;
+      if (spec.approval.autoApprove) {
+        const done = await approveDraft(runtime, id, { ...AUTO_APPROVER, tenant: draft.tenant }, { reason: 'low risk: auto-approved by policy', surface: 'internal' });
+        status = done.status;
+      }
+      return {
+        draft_id: id,
+        status,
+        risk: spec.risk,
+        preview,
+        reversible: spec.rollback !== undefined,
+        rollback: spec.rollback ? spec.rollback.description : 'No rollback: once executed this cannot be undone by Toolgate.',
+        required_approvals: spec.approval.approvers,
+        expires_at: draft.expiresAt,
+        approval_url: approvalUrlBase ? `${approvalUrlBase.replace(/\/$/, '')}/console/drafts/${id}` : null,
+        next_step: status === 'awaiting_approval'
+          ? `Nothing has happened yet. Tell the user draft ${id} awaits approval by ${spec.approval.roles.join(' or ')}; check it later with get_action_status.`
+          : `Auto-approved and ${status}; check get_action_status for details.`,
+      };
+    },
+  };
+}

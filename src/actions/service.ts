@@ -1,0 +1,28 @@
+import type { Principal } from '../auth/principal.js';
+import type { GatewayRuntime } from '../pipeline/state.js';
+import type { DraftFilter, DraftRecord } from '../store/types.js';
+import { approveDraft, rejectDraft, type DecisionRequest } from './approve.js';
+import { resumeInterrupted } from './execute.js';
+import { rollbackDraft } from './rollback.js';
+
+/** What people (console, CLI, REST) do with drafts. Model clients never get this object. */
+export interface ActionService {
+  approve(draftId: string, approver: Principal, request: DecisionRequest): Promise<DraftRecord>;
+  reject(draftId: string, approver: Principal, request: DecisionRequest): Promise<DraftRecord>;
+  rollback(draftId: string, approver: Principal, request: DecisionRequest): Promise<DraftRecord>;
+  get(draftId: string): Promise<DraftRecord | null>;
+  list(filter: DraftFilter): Promise<DraftRecord[]>;
+  /** Call at start-up: settles drafts a previous process left in `executing`, never running them twice. */
+  resumeInterrupted(): Promise<DraftRecord[]>;
+}
+
+export function createActionService(runtime: GatewayRuntime): ActionService {
+  return {
+    approve: (id, who, request) => approveDraft(runtime, id, who, request),
+    reject: (id, who, request) => rejectDraft(runtime, id, who, request),
+    rollback: (id, who, request) => rollbackDraft(runtime, id, who, request),
+    get: (id) => runtime.store.drafts.get(id),
+    list: (filter) => runtime.store.drafts.list(filter),
+    resumeInterrupted: () => resumeInterrupted(runtime),
+  };
+}

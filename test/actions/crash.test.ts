@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createGateway } from '../../src/gateway/create-gateway.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
+import { refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
+import { tempSqliteStore } from '../helpers/temp-store.js';
+
+let api: FakeRefundApi;
+let t: Awaited<ReturnType<typeof tempSqliteStore>>;
+beforeEach(async () => {
+  api = await startFakeRefundApi();
+  t = await tempSqliteStore();
+});
+afterEach(async () => {
+  await api.close();
+  await t.cleanup();
+});
+
+async function draftIn(path: string): Promise<string> {
+  const store = await openSqliteStore({ path });
+  const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
+  const r = await gw.call({ tool: 'create_refund_draft', args: { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' }, principal: requester, client: 'c', surface: 'direct' });
+  await store.close();
+  if (!r.ok) throw new Error(r.text);
+  return r.structured.draft_id as string;
+}
+
+/** Runs the approving child and kills it (SIGKILL) as soon as `killWhen` holds. */
+async function approveAndKill(draftId: string, killWhen: () => boolean, mode = 'api'): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/approve-in-child.ts'), t.path, api.url, draftId, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (killWhen()) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+      }
+    }, 5);
+    child.on('exit', (_code, signal) => {
+      clearInterval(poll);
+      if (signal === 'SIGKILL') resolve();
+      else reject(new Error(`child was not killed mid-execute (exit ${_code})`));
+    });
+  });
+}
+
+it('a process killed during execute is recovered by verify on restart, and the refund never runs twice', async () => {
+  await t.store.close();
+  const draftId = await draftIn(t.path);
+  api.delayNextCreateMs = 5_000; // the API records the refund, then holds the response
+  await approveAndKill(draftId, () => api.createRequests.length === 1);
+  expect(api.createRequests).toHaveLength(1);
+
+  const store = await openSqliteStore({ path: t.path });
+  expect((await store.drafts.get(draftId))?.status).toBe('executing');
+  const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
+  const [settled] = await gw.actions.resumeInterrupted();
+  expect(settled?.status).toBe('verified');
+  expect(await gw.actions.resumeInterrupted()).toEqual([]);
+  await expect(gw.actions.approve(draftId, { actorId: 'usr_x', tenant: 'acme', roles: ['billing_approver'], scopes: [] }, { reason: 'again', surface: 'cli' })).rejects.toMatchObject({ code: 'conflict' });
+  expect(api.createRequests).toHaveLength(1);
+  const kinds = (await store.audit.query({ kind: 'action.executed' })).map((e) => e.actor);
+  expect(kinds).toEqual(['system:recovery']);
+  await store.close();
+  t.store = await openSqliteStore({ path: t.path }); // for cleanup
+});
+
+it('a process killed before its request reached the API leaves the draft waiting for an operator, not re-run', async () => {
+  await t.store.close();
+  const draftId = await draftIn(t.path);
+  // The child dies inside execute, after the draft is marked executing and before any request.
+  await approveAndKill(draftId, () => false, 'die-before-request');
+  const store = await openSqliteStore({ path: t.path });
+  const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
+  const [stalled] = await gw.actions.resumeInterrupted();
+  expect(stalled?.status).toBe('executing');
+  expect(JSON.parse(stalled!.state).stalled.reason).toMatch(/an operator must decide/);
+  expect(api.createRequests).toHaveLength(0);
+  expect((await store.audit.query({ kind: 'action.stalled' }))).toHaveLength(1);
+  await store.close();
+  t.store = await openSqliteStore({ path: t.path });
+});
