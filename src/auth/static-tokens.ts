@@ -8,11 +8,17 @@ export interface StaticToken {
   readonly principal: Principal;
   /** The client whose toolset this token sees, e.g. `claude_code` or `api_connector`. */
   readonly client: string;
+  /**
+   * An approver credential for /api and the console. Kept apart from model clients: such a token
+   * is refused on /mcp, and a token without it is refused on the approval endpoints.
+   */
+  readonly canApprove?: boolean;
 }
 
 export interface Authenticated {
   readonly principal: Principal;
   readonly client: string;
+  readonly canApprove: boolean;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -28,7 +34,7 @@ export function staticTokenAuthenticator(tokens: readonly StaticToken[]): (autho
     if (entry.token.length < 16) {
       throw new TypeError(`The token for ${entry.principal.actorId} is shorter than 16 characters; use a long random value.`);
     }
-    byDigest.set(digest(entry.token), { principal: entry.principal, client: entry.client });
+    byDigest.set(digest(entry.token), { principal: entry.principal, client: entry.client, canApprove: entry.canApprove === true });
   }
   return (authorization) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');

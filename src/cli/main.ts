@@ -2,6 +2,7 @@
  * `toolgate` command line. Each command lives in its own file and returns an exit code; this
  * file only dispatches, so `--help` here is the single list of what exists.
  */
+import { runApprovalsCommand } from './approvals.js';
 import { runAuditCommand } from './audit.js';
 import { runDemoCommand } from './demo.js';
 import { runServeCommand } from './serve.js';
@@ -15,6 +16,7 @@ Commands:
   demo                     Run the read-only walkthrough on an embedded SQLite store
   serve [--config FILE]    Serve the toolset: /mcp (Streamable HTTP), /healthz, /readyz, /metrics
   stdio [--config FILE]    Serve the toolset over stdio for Claude Code (logs on stderr)
+  approvals list|show|approve|reject|rollback   Decide drafts of write actions
   audit verify             Check the audit hash chain; names the first bad event
   audit tail               Show recent audit events (filters: --actor --tool --tenant --outcome --since --until)
   audit export --format jsonl   Export audit events as JSON lines
@@ -37,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemoCommand(rest, io);
     case 'audit':
       return runAuditCommand(rest, io);
+    case 'approvals':
+      return runApprovalsCommand(rest, io);
     case 'serve':
       return runServeCommand(rest, io);
     case 'stdio':

@@ -34,6 +34,8 @@ export interface ToolgateConfig {
      */
     readonly anonymous?: { readonly principal: Principal; readonly client: string };
   };
+  /** People who may decide drafts from the CLI (`toolgate approvals approve ID --as ACTOR`). */
+  readonly approvers?: readonly Principal[];
   /** Who the local stdio server acts as (Claude Code on a developer's machine). */
   readonly stdio?: { readonly principal: Principal; readonly client: string };
 }

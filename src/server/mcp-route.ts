@@ -47,6 +47,10 @@ export function createMcpRoute(options: McpRouteOptions): { handle: (c: Context)
     // A presented credential is always checked: a bad token never falls back to anonymous.
     const who = authorization === null && options.anonymous ? options.anonymous : options.authenticate(authorization ?? undefined);
     if (!who) return unauthorized(authorization !== null);
+    if (who.canApprove) {
+      // Separation of duties: a credential that can approve writes never drives a model client.
+      return Response.json({ error: 'forbidden', error_description: 'Approver credentials cannot be used on /mcp; use a model-client token.' }, { status: 403 });
+    }
 
     const caller: McpCaller = { principal: who.principal, client: who.client, requestId: c.get('requestId') as string };
     return handler.fetch(request, {

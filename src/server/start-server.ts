@@ -38,11 +38,14 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
   gateway.onCall((e) =>
     logger.info({ requestId: e.requestId, callId: e.callId, auditId: e.id, actor: e.actor, client: e.client, surface: e.surface, tool: e.tool, outcome: e.outcome, errorCode: e.errorCode, latencyMs: e.latencyMs, resultBytes: e.resultBytes }, 'tool call'),
   );
+  // Settle drafts a previous process left mid-execute before taking new work (never re-runs them).
+  const resumed = await gateway.actions.resumeInterrupted();
+  if (resumed.length > 0) logger.warn({ drafts: resumed.map((d) => ({ id: d.id, status: d.status })) }, 'settled drafts interrupted by a previous stop');
   const metrics = createMetrics(gateway);
   const { app, close: closeApp } = createHttpApp({
     gateway, store: ownStore, logger, metrics: metrics.registry,
     authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
-    anonymous,
+    anonymous: anonymous && { ...anonymous, canApprove: false },
     allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, maxBodyBytes: settings.maxBodyBytes,
   });
   const server = await new Promise<ServerType>((resolve) => {

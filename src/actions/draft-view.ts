@@ -1,0 +1,28 @@
+import type { DraftRecord } from '../store/types.js';
+import { stateOf } from './draft-state.js';
+
+/** A draft as people see it (console, CLI, REST): parsed input, preview and history. */
+export function draftView(draft: DraftRecord) {
+  const state = stateOf(draft);
+  return {
+    id: draft.id,
+    tool: draft.tool,
+    status: draft.status,
+    risk: draft.risk,
+    tenant: draft.tenant,
+    requester: draft.requester,
+    client: draft.client,
+    input: JSON.parse(draft.input) as unknown,
+    preview: JSON.parse(draft.preview) as unknown,
+    draft_hash: draft.draftHash,
+    created_at: draft.createdAt,
+    expires_at: draft.expiresAt,
+    updated_at: draft.updatedAt,
+    approvals: state.approvals,
+    rejection: state.rejection ?? null,
+    execution: state.execution ?? null,
+    verification: state.verification ?? null,
+    rollback: state.rollback ?? null,
+    stalled: state.stalled ?? null,
+  };
+}

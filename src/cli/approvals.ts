@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { draftView } from '../actions/draft-view.js';
+import { loadConfig, resolveSettings } from '../config/load-config.js';
+import { asToolgateError } from '../errors/toolgate-error.js';
+import { createGateway } from '../gateway/create-gateway.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import type { DraftStatus } from '../store/types.js';
+import type { CliIo } from './audit.js';
+
+const USAGE = `Usage:
+  toolgate approvals list [--status awaiting_approval] [--json]
+  toolgate approvals show DRAFT_ID [--json]
+  toolgate approvals approve|reject|rollback DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH]
+Options: --config FILE (or TOOLGATE_CONFIG); ACTOR must be listed in the config's \`approvers\`.
+`;
+
+/** `toolgate approvals …`: decide drafts from a terminal, with the same checks as the console and REST. */
+export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, status: { type: 'string' }, as: { type: 'string' }, reason: { type: 'string' }, hash: { type: 'string' }, json: { type: 'boolean' } } });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [verb, id] = positionals;
+  const deciding = verb === 'approve' || verb === 'reject' || verb === 'rollback';
+  if (!(verb === 'list' || verb === 'show' || deciding) || ((verb === 'show' || deciding) && !id)) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+  const { config } = await loadConfig(values.config, process.cwd(), io.env);
+  const approver = deciding ? config.approvers?.find((p) => p.actorId === values.as) : undefined;
+  if (deciding && !approver) {
+    io.stderr.write(`--as must name one of the config's approvers (${(config.approvers ?? []).map((p) => p.actorId).join(', ') || 'none configured'}).\n`);
+    return 2;
+  }
+  if (deciding && !values.reason) {
+    io.stderr.write('--reason is required: it is recorded with the decision.\n');
+    return 2;
+  }
+  const settings = resolveSettings(config, io.env);
+  const store = await openSqliteStore({ path: settings.database, ...(settings.auditKey ? { auditKey: settings.auditKey } : {}) });
+  const gateway = createGateway({ tools: config.tools, store, ...(config.credentials ? { credentials: config.credentials } : {}) });
+  const print = (value: unknown, human: string) => io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+  try {
+    if (verb === 'list') {
+      const drafts = await gateway.actions.list({ status: (values.status ?? 'awaiting_approval') as DraftStatus, limit: 200 });
+      print(drafts.map(draftView), drafts.map((d) => `${d.id}\t${d.status}\t${d.risk}\t${d.tool}\t${d.requester}\texpires ${d.expiresAt}`).join('\n') || 'no drafts');
+      return 0;
+    }
+    if (verb === 'show') {
+      const draft = await gateway.actions.get(id ?? '');
+      if (!draft) {
+        io.stderr.write(`Draft ${id} was not found.\n`);
+        return 1;
+      }
+      const view = draftView(draft);
+      print(view, `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}\nrequested by ${view.requester} via ${view.client}; expires ${view.expires_at}\npreview: ${JSON.stringify(view.preview)}\ninput:   ${JSON.stringify(view.input)}\nhash:    ${view.draft_hash}\napprovals: ${view.approvals.map((a) => `${a.approver} (${a.reason})`).join(', ') || 'none'}`);
+      return 0;
+    }
+    const request = { reason: values.reason ?? '', surface: 'cli' as const, ...(values.hash ? { draftHash: values.hash } : {}) };
+    const draft = await gateway.actions[verb as 'approve'](id ?? '', approver!, request);
+    print(draftView(draft), `${draft.id} is now ${draft.status}`);
+    return 0;
+  } catch (thrown) {
+    const error = asToolgateError(thrown);
+    io.stderr.write(`${error.code}: ${error.message}\n`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,104 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runApprovalsCommand } from '../../src/cli/approvals.js';
+import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
+import { startTestServer } from '../helpers/http-server.js';
+import { approver, refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
+
+const MODEL_TOKEN = 'model-client-token-0123456789';
+const APPROVER_TOKEN = 'approver-token-0123456789abcd';
+let api: FakeRefundApi;
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let model: Client;
+
+beforeAll(async () => {
+  api = await startFakeRefundApi();
+  server = await startTestServer({
+    tools: [refundAction(api.url), statusTool],
+    credentials: refundCredentials,
+    server: { tokens: [{ token: MODEL_TOKEN, principal: requester, client: 'support_app' }, { token: APPROVER_TOKEN, principal: approver(), client: 'console', canApprove: true }] },
+  });
+  model = new Client({ name: 'model', version: '1.0.0' });
+  await model.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${MODEL_TOKEN}` } } }));
+});
+afterAll(async () => {
+  await model.close();
+  await server.stop();
+  await api.close();
+});
+
+const draftViaMcp = async () => {
+  const r = await model.callTool({ name: 'create_refund_draft', arguments: { invoice_id: 'inv_789', amount_usd: 30, reason: 'double charge' } });
+  return (r.structuredContent as { draft_id: string }).draft_id;
+};
+const apiCall = (path: string, token: string, body?: unknown) =>
+  fetch(`${server.url}/api${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+describe('approvals REST API', () => {
+  it('an approver lists, reviews and approves a draft the model created; it executes once and verifies', async () => {
+    const id = await draftViaMcp();
+    const list = (await (await apiCall('/drafts?status=awaiting_approval', APPROVER_TOKEN)).json()) as { drafts: { id: string; draft_hash: string }[] };
+    const seen = list.drafts.find((d) => d.id === id)!;
+    expect(seen).toBeDefined();
+    const res = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, { reason: 'invoice checked', draft_hash: seen.draft_hash });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, status: 'verified', approvals: [{ approver: 'usr_lead', reason: 'invoice checked' }] });
+    expect(api.createRequests).toHaveLength(1);
+    const status = await model.callTool({ name: 'get_action_status', arguments: { draft_id: id } });
+    expect(status.structuredContent).toMatchObject({ status: 'verified', verified: true });
+  });
+
+  it('a model-client token can never approve, and an approver token cannot drive /mcp', async () => {
+    const id = await draftViaMcp();
+    const byModel = await apiCall(`/drafts/${id}/approve`, MODEL_TOKEN, { reason: 'I approve myself' });
+    expect(byModel.status).toBe(403);
+    const noToken = await fetch(`${server.url}/api/drafts`);
+    expect(noToken.status).toBe(401);
+    const approverOnMcp = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${APPROVER_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) });
+    expect(approverOnMcp.status).toBe(403);
+  });
+
+  it('refuses bad decisions with typed errors: missing reason, stale hash', async () => {
+    const id = await draftViaMcp();
+    expect((await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, {})).status).toBe(400);
+    const stale = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, { reason: 'looks fine', draft_hash: '0'.repeat(64) });
+    expect(stale.status).toBe(409);
+    expect(await stale.json()).toMatchObject({ error: 'conflict' });
+    const rejected = await apiCall(`/drafts/${id}/reject`, APPROVER_TOKEN, { reason: 'not a duplicate' });
+    expect(await rejected.json()).toMatchObject({ status: 'rejected', rejection: { by: 'usr_lead' } });
+  });
+});
+
+describe('toolgate approvals (CLI)', () => {
+  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (c: Buffer) => (out += c.toString()));
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const env = { TOOLGATE_DB: `${server.dir}/toolgate.db`, TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)), FAKE_REFUND_API_URL: api.url };
+    process.env.FAKE_REFUND_API_URL = api.url;
+    const code = await runApprovalsCommand(args, { stdout, stderr, env });
+    return { code, out, err };
+  }
+
+  it('lists, shows and approves a draft from the terminal', async () => {
+    const before = api.createRequests.length;
+    const id = await draftViaMcp();
+    const list = await cli('list');
+    expect(list.out).toContain(id);
+    const show = await cli('show', id, '--json');
+    expect(JSON.parse(show.out)).toMatchObject({ id, status: 'awaiting_approval', preview: { refund_usd: 30 } });
+    expect((await cli('approve', id, '--as', 'usr_nobody', '--reason', 'ok'))).toMatchObject({ code: 2 });
+    expect((await cli('approve', id, '--as', 'usr_lead'))).toMatchObject({ code: 2 });
+    const approved = await cli('approve', id, '--as', 'usr_lead', '--reason', 'checked in the billing system');
+    expect(approved).toMatchObject({ code: 0, out: `${id} is now verified\n` });
+    expect(api.createRequests.length).toBe(before + 1);
+    const again = await cli('approve', id, '--as', 'usr_lead', '--reason', 'again');
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/^conflict: /);
+  });
+});
