@@ -46,6 +46,24 @@ describe('MCP over Streamable HTTP with the official SDK client', () => {
     await client.close();
   });
 
+  it('serves protocol 2026-07-28 to a client pinned to it, as well as the 2025 era', async () => {
+    const seen: (string | null)[] = [];
+    const modern = new Client({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await modern.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${AGENT_TOKEN}` } },
+      fetch: async (url, init) => {
+        seen.push(new Headers(init?.headers).get('mcp-protocol-version'));
+        return fetch(url, init);
+      },
+    }));
+    expect((await modern.listTools()).tools).toHaveLength(2);
+    const result = await modern.callTool({ name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123', reason: 'modern era call' } });
+    expect(result.structuredContent).toMatchObject({ billing_status: 'past_due' });
+    expect(seen.filter((v) => v !== null).every((v) => v === '2026-07-28')).toBe(true);
+    expect(seen).toContain('2026-07-28');
+    await modern.close();
+  });
+
   it('returns a typed isError result for a denied call, and the call is audited', async () => {
     const client = await connect(AGENT_TOKEN);
     const result = await client.callTool({ name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_900', reason: 'cross tenant probe' } });
