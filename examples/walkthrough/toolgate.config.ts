@@ -1,6 +1,6 @@
 import { defineConfig } from '../../src/config/define-config.js';
 import type { StaticToken } from '../../src/auth/static-tokens.js';
-import { walkthroughTools } from './toolset.js';
+import { walkthroughCredentials, walkthroughTools } from './toolset.js';
 
 /**
  * The walkthrough toolset served over MCP. Tokens come from the environment only:
@@ -16,6 +16,7 @@ if (process.env.TOOLGATE_BILLING_ONLY_TOKEN) {
 
 export default defineConfig({
   tools: walkthroughTools,
+  credentials: walkthroughCredentials,
   toolsets: { claude_code: ['get_customer_billing_summary', 'search_support_ticket'], api_connector: ['get_customer_billing_summary'] },
   database: '.toolgate/walkthrough.db',
   server: { tokens },

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { walkthroughTools } from '../../examples/walkthrough/toolset.js';
+import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import type { Principal } from '../auth/principal.js';
 import { createGateway } from '../gateway/create-gateway.js';
 import type { CallResult } from '../gateway/types.js';
@@ -22,7 +22,7 @@ export async function runDemoCommand(argv: string[], io: Io): Promise<number> {
   const path = values.db ?? io.env.TOOLGATE_DB ?? '.toolgate/demo.db';
   mkdirSync(dirname(path), { recursive: true });
   const store = await openSqliteStore({ path });
-  const gateway = createGateway({ tools: walkthroughTools, store });
+  const gateway = createGateway({ tools: walkthroughTools, credentials: walkthroughCredentials, store });
   const agent: Principal = { actorId: 'usr_support_ada', tenant: 'acme', roles: ['support'], scopes: ['billing:read', 'tickets:read'] };
   const say = (text: string) => io.stdout.write(`${text}\n`);
   const show = (title: string, result: CallResult) => {

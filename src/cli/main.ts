@@ -4,6 +4,7 @@
  */
 import { runApprovalsCommand } from './approvals.js';
 import { runAuditCommand } from './audit.js';
+import { runCheckCommand } from './check.js';
 import { runDemoCommand } from './demo.js';
 import { runServeCommand } from './serve.js';
 import { runStdioCommand } from './stdio.js';
@@ -16,6 +17,7 @@ Commands:
   demo                     Run the read-only walkthrough on an embedded SQLite store
   serve [--config FILE]    Serve the toolset: /mcp (Streamable HTTP), /healthz, /readyz, /metrics
   stdio [--config FILE]    Serve the toolset over stdio for Claude Code (logs on stderr)
+  check [--config] [--json]   Hold every tool against the eight safety gates (exit 1 on failure)
   approvals list|show|approve|reject|rollback   Decide drafts of write actions
   audit verify             Check the audit hash chain; names the first bad event
   audit tail               Show recent audit events (filters: --actor --tool --tenant --outcome --since --until)
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return runAuditCommand(rest, io);
     case 'approvals':
       return runApprovalsCommand(rest, io);
+    case 'check':
+      return runCheckCommand(rest, io);
     case 'serve':
       return runServeCommand(rest, io);
     case 'stdio':

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { walkthroughTools } from '../../examples/walkthrough/toolset.js';
+import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
 
 /**
@@ -8,7 +8,7 @@ import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
  */
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
-  server = await startTestServer({ tools: walkthroughTools, server: { maxBodyBytes: 64 * 1024 } });
+  server = await startTestServer({ tools: walkthroughTools, credentials: walkthroughCredentials, server: { maxBodyBytes: 64 * 1024 } });
 });
 afterAll(async () => server.stop());
 

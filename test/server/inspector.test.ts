@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { walkthroughTools } from '../../examples/walkthrough/toolset.js';
+import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
 import { inspectorCli, outsideClientsMissing, runNode22 } from '../helpers/outside-clients.js';
@@ -18,7 +18,7 @@ describe.skipIf(missing !== null)('MCP inspector CLI as an outside client', () =
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let dir: string;
   beforeAll(async () => {
-    server = await startTestServer({ tools: walkthroughTools });
+    server = await startTestServer({ tools: walkthroughTools, credentials: walkthroughCredentials });
     dir = mkdtempSync(join(tmpdir(), 'toolgate-inspector-'));
   });
   afterAll(async () => {

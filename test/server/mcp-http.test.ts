@@ -1,12 +1,12 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { walkthroughTools } from '../../examples/walkthrough/toolset.js';
+import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { AGENT_TOKEN, NARROW_TOKEN, startTestServer } from '../helpers/http-server.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
   server = await startTestServer({
-    tools: walkthroughTools,
+    tools: walkthroughTools, credentials: walkthroughCredentials,
     toolsets: { claude_code: ['get_customer_billing_summary', 'search_support_ticket'], api_connector: ['get_customer_billing_summary'] },
   });
 });

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { walkthroughTools } from '../../examples/walkthrough/toolset.js';
+import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
 import { lastToolResults, reply, startScriptedModel, type ScriptedModel } from '../../src/scripted-model/server.js';
 import type { Store } from '../../src/store/types.js';
@@ -16,7 +16,7 @@ let gateway: Gateway;
 let model: ScriptedModel | undefined;
 beforeEach(async () => {
   ({ store, cleanup } = await tempSqliteStore());
-  gateway = createGateway({ tools: walkthroughTools, store, toolsets: { support_app: ['get_customer_billing_summary'] } });
+  gateway = createGateway({ tools: walkthroughTools, credentials: walkthroughCredentials, store, toolsets: { support_app: ['get_customer_billing_summary'] } });
 });
 afterEach(async () => {
   await model?.close();

@@ -1,0 +1,66 @@
+import type { ToolgateConfig } from '../config/define-config.js';
+import type { AnyTool } from '../contract/types.js';
+import { estimateTokens, byteLength } from '../util/size.js';
+import { GATE_CHECKS } from './gates.js';
+import { GATES, type Gate, type GateResult } from './types.js';
+
+export interface ToolReport {
+  readonly tool: string;
+  readonly kind: AnyTool['kind'];
+  readonly gates: Readonly<Record<Gate, GateResult>>;
+  readonly warnings: readonly string[];
+}
+
+export interface CheckReport {
+  readonly ok: boolean;
+  readonly tools: readonly ToolReport[];
+  /** Estimated tokens the tool definitions cost each client per request (R14). */
+  readonly toolsets: readonly { readonly client: string; readonly tools: number; readonly definitionTokens: number }[];
+}
+
+const CLAUDE_CODE_DESCRIPTION_LIMIT = 2_048;
+
+/** Holds every tool of a config against the eight gates and sizes each client's toolset. */
+export function runCheck(config: ToolgateConfig, database: string): CheckReport {
+  const ctx = { config, database, tools: config.tools };
+  const tools = config.tools.map((tool): ToolReport => {
+    const gates = Object.fromEntries(GATES.map((gate) => [gate, GATE_CHECKS[gate](tool, ctx)])) as Record<Gate, GateResult>;
+    return { tool: tool.name, kind: tool.kind, gates, warnings: warningsFor(tool) };
+  });
+  const clients = config.toolsets ? Object.entries(config.toolsets) : [['*', config.tools.map((t) => t.name)] as const];
+  const toolsets = clients.map(([client, names]) => {
+    const defs = config.tools.filter((t) => names.includes(t.name)).map((t) => JSON.stringify({ name: t.name, description: t.description, input_schema: t.inputJsonSchema }));
+    return { client, tools: defs.length, definitionTokens: estimateTokens(byteLength(defs.join(''))) };
+  });
+  return { ok: tools.every((t) => GATES.every((g) => t.gates[g].status !== 'fail')), tools, toolsets };
+}
+
+function warningsFor(tool: AnyTool): string[] {
+  const warnings: string[] = [];
+  const description = tool.description.trim();
+  if (description.length < 40) warnings.push(`description is short (${description.length} chars): say what it returns and when to use it`);
+  if (byteLength(description) > CLAUDE_CODE_DESCRIPTION_LIMIT) warnings.push(`description is over Claude Code's 2 KB limit (${byteLength(description)} bytes)`);
+  if (/^(?:get|do|run|handle|process|call)_(?:data|info|stuff|thing|item|items|it)$/.test(tool.name)) warnings.push(`name "${tool.name}" is vague: name the domain outcome`);
+  const properties = (tool.inputJsonSchema.properties ?? {}) as Record<string, { description?: string }>;
+  const bare = Object.entries(properties).filter(([, schema]) => !schema.description).map(([name]) => name);
+  if (bare.length > 0) warnings.push(`parameters without descriptions: ${bare.join(', ')}`);
+  return warnings;
+}
+
+/** The table `toolgate check` prints: one row per tool, one column per gate. */
+export function formatReport(report: CheckReport): string {
+  const mark = (r: GateResult) => (r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : 'n/a');
+  const nameWidth = Math.max(4, ...report.tools.map((t) => t.tool.length));
+  const header = ['tool'.padEnd(nameWidth), ...GATES.map((g) => g.padEnd(g.length))].join('  ');
+  const rows = report.tools.map((t) => [t.tool.padEnd(nameWidth), ...GATES.map((g) => mark(t.gates[g]).padEnd(g.length))].join('  '));
+  const failures = report.tools.flatMap((t) => GATES.filter((g) => t.gates[g].status === 'fail').map((g) => `  ✗ ${t.tool} · ${g}: ${t.gates[g].reason}`));
+  const warnings = report.tools.flatMap((t) => t.warnings.map((w) => `  ! ${t.tool}: ${w}`));
+  const sizes = report.toolsets.map((s) => `  ${s.client}: ${s.tools} tools, ~${s.definitionTokens} tokens of definitions per request`);
+  return [
+    header, ...rows, '',
+    ...(failures.length ? ['Failures:', ...failures, ''] : []),
+    ...(warnings.length ? ['Warnings:', ...warnings, ''] : []),
+    'Toolsets:', ...sizes, '',
+    report.ok ? 'All gates pass.' : `${failures.length} gate failure(s).`,
+  ].join('\n');
+}

@@ -1,0 +1,55 @@
+/**
+ * Small helpers over the derived JSON Schemas: the gates read the same schema a client sees,
+ * so what `check` judges is exactly what Claude is offered.
+ */
+export type JsonSchema = Record<string, unknown>;
+
+export interface Field {
+  readonly path: string;
+  readonly name: string;
+  readonly schema: JsonSchema;
+}
+
+/** Every property at any depth (following $ref into $defs), with a dotted path. */
+export function fieldsOf(root: JsonSchema): Field[] {
+  const defs = (root.$defs ?? {}) as Record<string, JsonSchema>;
+  const out: Field[] = [];
+  const seen = new Set<JsonSchema>();
+  const visit = (schema: JsonSchema, path: string) => {
+    const resolved = resolve(schema, defs);
+    if (seen.has(resolved)) return;
+    seen.add(resolved);
+    for (const [name, child] of Object.entries((resolved.properties ?? {}) as Record<string, JsonSchema>)) {
+      const childPath = path ? `${path}.${name}` : name;
+      out.push({ path: childPath, name, schema: resolve(child, defs) });
+      visit(child, childPath);
+    }
+    const items = resolved.items as JsonSchema | undefined;
+    if (items) visit(items, `${path}[]`);
+    for (const key of ['anyOf', 'oneOf', 'allOf'] as const) for (const option of (resolved[key] ?? []) as JsonSchema[]) visit(option, path);
+  };
+  visit(root, '');
+  return out;
+}
+
+function resolve(schema: JsonSchema, defs: Record<string, JsonSchema>): JsonSchema {
+  const ref = schema.$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/$defs/')) return defs[ref.slice('#/$defs/'.length)] ?? schema;
+  return schema;
+}
+
+export const typesOf = (schema: JsonSchema): string[] => {
+  const t = schema.type;
+  if (Array.isArray(t)) return t as string[];
+  if (typeof t === 'string') return [t];
+  const options = [...((schema.anyOf ?? []) as JsonSchema[]), ...((schema.oneOf ?? []) as JsonSchema[])];
+  return options.flatMap(typesOf);
+};
+
+/** An object that accepts any keys, or a schema that accepts anything at all. */
+export function isFreeForm(schema: JsonSchema): boolean {
+  if (Object.keys(schema).filter((k) => k !== 'description' && k !== 'default').length === 0) return true;
+  if (!typesOf(schema).includes('object')) return false;
+  const extra = schema.additionalProperties;
+  return !schema.properties || extra === true || (typeof extra === 'object' && extra !== null);
+}
