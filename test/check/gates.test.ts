@@ -93,6 +93,6 @@ describe('toolgate check gates', () => {
     expect(code).toBe(1);
     const report = JSON.parse(out) as { ok: boolean; tools: { gates: Record<string, { status: string }> }[] };
     expect(report.ok).toBe(false);
-    expect(report.tools[0]!.gates.tool_scope.status).toBe('fail');
+    expect(report.tools[0]!.gates.tool_scope?.status).toBe('fail');
   });
 });
