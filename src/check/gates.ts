@@ -1,3 +1,4 @@
+import { budgetTokens } from '../gateway/budget.js';
 import { limitsFor } from '../gateway/defaults.js';
 import { fieldsOf, isFreeForm, typesOf } from './schema-walk.js';
 import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js';
@@ -65,7 +66,7 @@ const auditLog: GateCheck = (_tool, ctx) =>
 
 const outputBudget: GateCheck = (tool) => {
   const limits = limitsFor(tool.limits);
-  const tokens = Math.min(limits.maxResultTokens, Math.ceil(limits.maxResultBytes / 4));
+  const tokens = budgetTokens(limits);
   if (tokens > CLAUDE_CODE_RESULT_TOKENS) return fail(`budget of ~${tokens} tokens exceeds Claude Code's ${CLAUDE_CODE_RESULT_TOKENS}-token default`);
   const limitField = fieldsOf(tool.inputJsonSchema as Record<string, unknown>).find((f) => f.name === 'limit' && typeof f.schema.maximum === 'number');
   const unbounded = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).find((f) => !f.path.startsWith('notices') && typesOf(f.schema).includes('array') && f.schema.maxItems === undefined && f.name !== 'source_records');

@@ -5,6 +5,9 @@
 import { runApprovalsCommand } from './approvals.js';
 import { runAuditCommand } from './audit.js';
 import { runCheckCommand } from './check.js';
+import { runConnectCommand } from './connect.js';
+import { runDoctorCommand } from './doctor.js';
+import { runRouteCommand } from './route.js';
 import { runDemoCommand } from './demo.js';
 import { runServeCommand } from './serve.js';
 import { runStdioCommand } from './stdio.js';
@@ -18,6 +21,9 @@ Commands:
   serve [--config FILE]    Serve the toolset: /mcp (Streamable HTTP), /healthz, /readyz, /metrics
   stdio [--config FILE]    Serve the toolset over stdio for Claude Code (logs on stderr)
   check [--config] [--json]   Hold every tool against the eight safety gates (exit 1 on failure)
+  route [--owner --clients --local --human --long-running]   Recommend a route (asks if no flags)
+  connect claude-code|messages-api|desktop --url URL [--client C] [--token-env VAR]   Ready config
+  doctor --url URL [--token-env VAR]   Check a running server as a client would
   approvals list|show|approve|reject|rollback   Decide drafts of write actions
   audit verify             Check the audit hash chain; names the first bad event
   audit tail               Show recent audit events (filters: --actor --tool --tenant --outcome --since --until)
@@ -45,6 +51,12 @@ async function main(argv: string[]): Promise<number> {
       return runApprovalsCommand(rest, io);
     case 'check':
       return runCheckCommand(rest, io);
+    case 'route':
+      return runRouteCommand(rest, io);
+    case 'connect':
+      return runConnectCommand(rest, io);
+    case 'doctor':
+      return runDoctorCommand(rest, io);
     case 'serve':
       return runServeCommand(rest, io);
     case 'stdio':

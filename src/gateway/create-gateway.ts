@@ -8,6 +8,7 @@ import { withNotices } from '../pipeline/stages/output-budget.js';
 import { redactText } from '../redaction/patterns.js';
 import { newId } from '../util/ids.js';
 import { byteLength, estimateTokens } from '../util/size.js';
+import { budgetTokens } from './budget.js';
 import { buildRuntime } from './runtime.js';
 import type { CallRequest, CallResult, GatewayOptions, ToolDescriptor } from './types.js';
 
@@ -84,6 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           outputSchema: tool.outputJsonSchema,
           annotations: tool.annotations,
           kind: tool.kind,
+          maxResultTokens: budgetTokens(runtime.limitsOf(tool)),
         }];
       }),
     onCall(listener) {
@@ -100,3 +102,4 @@ function failure(runtime: GatewayRuntime, error: PublicError): CallResult {
   const safe = { ...error, message: redactText(runtime.maskSecrets(error.message).text).text };
   return { ok: false, auditId: error.audit_id, error: safe, text: JSON.stringify({ error: safe }) };
 }
+

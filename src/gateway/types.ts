@@ -88,4 +88,6 @@ export interface ToolDescriptor {
   readonly outputSchema: Readonly<Record<string, unknown>>;
   readonly annotations: AnyTool['annotations'];
   readonly kind: AnyTool['kind'];
+  /** The result budget in estimated tokens (the tighter of bytes and tokens). */
+  readonly maxResultTokens: number;
 }

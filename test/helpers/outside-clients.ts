@@ -12,6 +12,8 @@ export const node22 = `${root}.bin/node`;
 export const conformanceCli = `${root}@modelcontextprotocol/conformance/dist/index.js`;
 export const inspectorCli = `${root}@modelcontextprotocol/inspector/clients/launcher/build/index.js`;
 
+export const claudeCli = `${root}.bin/claude`;
+
 export function outsideClientsMissing(): string | null {
   for (const file of [node22, conformanceCli, inspectorCli]) {
     if (!existsSync(file)) return `outside clients not installed (${file} missing): run \`npm run setup:outside-clients\``;

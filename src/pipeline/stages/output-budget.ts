@@ -2,7 +2,8 @@ import { fitToBudget } from '../../budget/fit-to-budget.js';
 import { NOTICES_FIELD } from '../../contract/json-schema.js';
 import { ToolgateError } from '../../errors/toolgate-error.js';
 import type { Cut } from '../../gateway/types.js';
-import { BYTES_PER_TOKEN, byteLength } from '../../util/size.js';
+import { budgetBytes } from '../../gateway/budget.js';
+import { byteLength } from '../../util/size.js';
 import { toolOf, type CallState } from '../state.js';
 
 /**
@@ -16,7 +17,7 @@ export const NARROW_HINT =
 export function outputBudget(state: CallState): void {
   const tool = toolOf(state);
   const limits = state.runtime.limitsOf(tool);
-  const maxBytes = Math.min(limits.maxResultBytes, limits.maxResultTokens * BYTES_PER_TOKEN);
+  const maxBytes = budgetBytes(limits);
   const noticesBytes = (cuts: readonly Cut[]) => byteLength(JSON.stringify(noticesOf(state, cuts) ?? {})) + 16;
   const fitted = fitToBudget(state.output, maxBytes, noticesBytes);
   if (!fitted.fits) {

@@ -10,6 +10,7 @@ export function descriptorToMcpTool(tool: ToolDescriptor): Tool {
     inputSchema: tool.inputSchema as Tool['inputSchema'],
     outputSchema: tool.outputSchema as Tool['outputSchema'],
     annotations: { ...tool.annotations },
+    _meta: { 'toolgate/maxResultTokens': tool.maxResultTokens },
   };
 }
 
