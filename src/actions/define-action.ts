@@ -58,6 +58,7 @@ export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(sp
       tenant: spec.tenant,
       ...(spec.credentials ? { credentials: spec.credentials } : {}),
       ...(spec.limits ? { limits: spec.limits } : {}),
+      ...(spec.untrusted ? { untrusted: spec.untrusted } : {}),
       handler: async (input: z.output<I>, ctx: ToolContext) => {
         const preview = spec.preview.parse(await spec.describe(input, ctx));
         // The output schema validates this in the pipeline like any other tool result.

@@ -25,6 +25,8 @@ export function actionStatusTool(scopes: readonly string[] = ['actions:read']) {
       source_records: z.array(z.string()),
     }),
     scopes,
+    gatewayDataOnly: true,
+    limits: { maxResultBytes: 1_024 },
     tenant: { ownerOf: async ({ draft_id }, ctx) => (await draftingOf(ctx).getDraft(draft_id))?.tenant ?? null },
     handler: async ({ draft_id }, ctx) => {
       const draft = await draftingOf(ctx).getDraft(draft_id);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { TenantRule, ToolContext, ToolLimits } from '../contract/types.js';
+import type { TenantRule, ToolContext, ToolLimits, UntrustedFieldSpec } from '../contract/types.js';
 
 export type Risk = 'low' | 'medium' | 'high';
 
@@ -51,6 +51,8 @@ export interface ActionSpec<I extends z.ZodType, P extends z.ZodType, R> {
   readonly tenant: TenantRule<z.output<I>>;
   readonly credentials?: readonly string[];
   readonly limits?: ToolLimits;
+  /** Fields of the draft result (e.g. `preview.note`) that carry outside text. */
+  readonly untrusted?: readonly UntrustedFieldSpec[];
   /** Reads only: computes what would happen. Runs in the model's call. */
   readonly describe: (input: z.output<I>, ctx: ToolContext) => Promise<z.input<P>> | z.input<P>;
   /** The write. Runs once, after approval, never in the model's call. */

@@ -26,6 +26,7 @@ const toolScope: GateCheck = (tool) => {
 
 const credentialScope: GateCheck = (tool, ctx) => {
   const names = tool.credentials ?? [];
+  if (names.length === 0 && tool.gatewayDataOnly) return notApplicable('reads only the gateway\'s own store');
   if (names.length === 0) return fail('declares no credentials; name the least-privilege service credential it uses');
   const broad = names.find((n) => BROAD_CREDENTIAL.test(n));
   if (broad) return fail(`credential "${broad}" looks like an admin credential; use one scoped to this task`);

@@ -78,6 +78,8 @@ export interface ToolSpec<I extends z.ZodType, O extends z.ZodType> {
   readonly sourcesField?: string;
   /** Names of server-side credentials the handler may resolve; nothing else is reachable. */
   readonly credentials?: readonly string[];
+  /** Reads only Toolgate's own store (e.g. draft status), so it needs no internal-API credential. */
+  readonly gatewayDataOnly?: boolean;
   readonly handler: (input: z.output<I>, ctx: ToolContext) => Promise<z.input<O>> | z.input<O>;
 }
 
