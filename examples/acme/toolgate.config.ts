@@ -12,22 +12,23 @@ import { DEMO_PRINCIPALS } from './principals.js';
  * ACME_URL and ACME_TOKEN_* (Acme's service tokens), TOOLGATE_DEMO_*_TOKEN (gateway tokens).
  * `toolgate demo` sets them all; run `npx toolgate check --config examples/acme/toolgate.config.ts`.
  */
-const acmeUrl = process.env.ACME_URL ?? 'http://127.0.0.1:8788';
+export function acmeConfig(env: NodeJS.ProcessEnv) {
+  const acmeUrl = env.ACME_URL ?? 'http://127.0.0.1:8788';
+  const tokens: StaticToken[] = [];
+  if (env.TOOLGATE_DEMO_AGENT_TOKEN) tokens.push({ token: env.TOOLGATE_DEMO_AGENT_TOKEN, principal: DEMO_PRINCIPALS.agent, client: 'support_assistant' });
+  if (env.TOOLGATE_DEMO_APPROVER_TOKEN) tokens.push({ token: env.TOOLGATE_DEMO_APPROVER_TOKEN, principal: DEMO_PRINCIPALS.approver, client: 'console', canApprove: true });
+  return defineConfig({
+    tools: [...acmeReadTools(acmeUrl), ...acmeActions(acmeUrl), actionStatusTool()],
+    toolsets: {
+      support_assistant: ['get_customer_billing_summary', 'search_support_ticket', 'summarize_incident_errors', 'create_refund_draft', 'append_account_note', 'get_action_status'],
+      api_connector: ['get_customer_billing_summary', 'search_support_ticket', 'summarize_incident_errors'],
+    },
+    credentials: envCredentials(ACME_CREDENTIALS, env),
+    database: '.toolgate/demo.db',
+    server: { port: 8787, tokens },
+    approvers: [DEMO_PRINCIPALS.approver],
+    stdio: { principal: DEMO_PRINCIPALS.agent, client: 'support_assistant' },
+  });
+}
 
-const tokens: StaticToken[] = [];
-const token = (env: string) => process.env[env];
-if (token('TOOLGATE_DEMO_AGENT_TOKEN')) tokens.push({ token: token('TOOLGATE_DEMO_AGENT_TOKEN')!, principal: DEMO_PRINCIPALS.agent, client: 'support_assistant' });
-if (token('TOOLGATE_DEMO_APPROVER_TOKEN')) tokens.push({ token: token('TOOLGATE_DEMO_APPROVER_TOKEN')!, principal: DEMO_PRINCIPALS.approver, client: 'console', canApprove: true });
-
-export default defineConfig({
-  tools: [...acmeReadTools(acmeUrl), ...acmeActions(acmeUrl), actionStatusTool()],
-  toolsets: {
-    support_assistant: ['get_customer_billing_summary', 'search_support_ticket', 'summarize_incident_errors', 'create_refund_draft', 'append_account_note', 'get_action_status'],
-    api_connector: ['get_customer_billing_summary', 'search_support_ticket', 'summarize_incident_errors'],
-  },
-  credentials: envCredentials(ACME_CREDENTIALS),
-  database: '.toolgate/demo.db',
-  server: { port: 8787, tokens },
-  approvers: [DEMO_PRINCIPALS.approver],
-  stdio: { principal: DEMO_PRINCIPALS.agent, client: 'support_assistant' },
-});
+export default acmeConfig(process.env);

@@ -1,50 +1,86 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
-import type { Principal } from '../auth/principal.js';
-import { createGateway } from '../gateway/create-gateway.js';
-import type { CallResult } from '../gateway/types.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { newAcmeTokens } from '../../examples/acme/api/start.js';
+import { demoEnvironment } from '../../examples/acme/demo-env.js';
+import { acmeConfig } from '../../examples/acme/toolgate.config.js';
+import { claudeCodeConfig } from '../connect/generate.js';
+import { createLogger } from '../log/logger.js';
+import { startServer } from '../server/start-server.js';
+import type { CliIo } from './audit.js';
 
-interface Io {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-}
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * `toolgate demo`: the read-only path of the brief, step by step, on an embedded SQLite store.
- * Each call goes through the whole pipeline; the audit chain is verified at the end.
+ * `toolgate demo` (`npm run demo`): starts the Acme internal API as its own process and the
+ * gateway over it on SQLite defaults, prints how to connect every Claude surface, and stops
+ * both cleanly on Ctrl-C. All tokens are made fresh for the run; nothing secret is stored.
  */
-export async function runDemoCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { db: { type: 'string' } } });
-  const path = values.db ?? io.env.TOOLGATE_DB ?? '.toolgate/demo.db';
-  mkdirSync(dirname(path), { recursive: true });
-  const store = await openSqliteStore({ path });
-  const gateway = createGateway({ tools: walkthroughTools, credentials: walkthroughCredentials, store });
-  const agent: Principal = { actorId: 'usr_support_ada', tenant: 'acme', roles: ['support'], scopes: ['billing:read', 'tickets:read'] };
-  const say = (text: string) => io.stdout.write(`${text}\n`);
-  const show = (title: string, result: CallResult) => {
-    say(`\n▸ ${title}`);
-    say(result.ok ? `  ok — ${result.resultBytes} bytes, audit ${result.auditId}` : `  ${result.error.code} — ${result.error.message} (audit ${result.auditId})`);
-    say(`  ${result.text}`);
-  };
-  const call = (tool: string, args: unknown, principal = agent) =>
-    gateway.call({ tool, args, principal, client: 'demo', surface: 'cli', requestId: 'demo' });
-
+export async function runDemoCommand(_argv: string[], io: CliIo): Promise<number> {
+  const tokens = newAcmeTokens();
+  const acme = await startAcmeProcess(io, tokens);
+  const env: NodeJS.ProcessEnv = { ...io.env, ...demoEnvironment(acme.url, tokens), PORT: io.env.PORT ?? '8787' };
+  let server;
   try {
-    say(`Toolgate walkthrough — audit store: ${path}`);
-    show('Billing summary for cus_123 (allowed)', await call('get_customer_billing_summary', { customer_id: 'cus_123', reason: 'customer asked about a declined card' }));
-    show('Billing summary for cus_900 of another tenant (denied)', await call('get_customer_billing_summary', { customer_id: 'cus_900', reason: 'testing the tenant boundary' }));
-    show('Tickets: injection text is wrapped and flagged, the card number masked', await call('search_support_ticket', { customer_id: 'cus_123' }));
-    show('Missing scope (denied)', await call('search_support_ticket', { customer_id: 'cus_123' }, { ...agent, scopes: ['billing:read'] }));
-    show('Wrong argument type (named field)', await call('get_customer_billing_summary', { customer_id: 123, reason: 'x' }));
-    const report = await store.audit.verify();
-    say(`\nAudit chain: ${report.ok ? `ok, ${report.count} events` : `TAMPERED at seq ${report.firstBadSeq}: ${report.message}`}`);
-    say('Try: npx toolgate audit tail --db ' + path);
-    return report.ok ? 0 : 1;
-  } finally {
-    await store.close();
+    server = await startServer(acmeConfig(env), env, createLogger(io.env.TOOLGATE_LOG_LEVEL ?? 'warn'));
+  } catch (error) {
+    acme.child.kill('SIGTERM');
+    throw error;
   }
+  const cc = claudeCodeConfig({ url: server.url, client: 'support_assistant', tools: [], tokenEnv: 'TOOLGATE_TOKEN', configPath: 'examples/acme/toolgate.config.ts' });
+  io.stdout.write(`
+Toolgate demo is running.
+
+  Acme internal API   ${acme.url}        (its own process, its own SQLite: .toolgate/acme.db)
+  Gateway (MCP)       ${server.url}/mcp
+  Health / metrics    ${server.url}/healthz  ${server.url}/readyz  ${server.url}/metrics
+  Approvals REST      ${server.url}/api/drafts
+
+Demo tokens (valid for this run only):
+  support agent (model client)   TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
+  billing approver (approvals)   TOOLGATE_APPROVER_TOKEN=${env.TOOLGATE_DEMO_APPROVER_TOKEN}
+
+Claude Code:
+  export TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
+  ${cc.httpCommand}
+
+Messages API (direct tool use, your app owns the loop):
+  npm run demo:chat          # real API with ANTHROPIC_API_KEY, a scripted model without it
+
+Try it:
+  npx toolgate doctor --url ${server.url}                       (with TOOLGATE_TOKEN set)
+  curl -s -H "Authorization: Bearer $TOOLGATE_APPROVER_TOKEN" ${server.url}/api/drafts
+  npx toolgate audit tail --db .toolgate/demo.db
+
+Ctrl-C stops both processes.
+`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      io.stderr.write('\nStopping: finishing in-flight calls, flushing the audit log, stopping Acme…\n');
+      void server.close().then(() => {
+        acme.child.once('exit', () => resolve());
+        acme.child.kill('SIGTERM');
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+async function startAcmeProcess(io: CliIo, tokens: ReturnType<typeof newAcmeTokens>): Promise<{ url: string; child: ChildProcess }> {
+  // The child runs from the package root (so `--import tsx` resolves); paths stay the user's.
+  const env: NodeJS.ProcessEnv = { ...io.env, ACME_PORT: io.env.ACME_PORT ?? '8788', ACME_DB: resolve(io.env.ACME_DB ?? '.toolgate/acme.db') };
+  for (const [name, token] of Object.entries(tokens)) env[`ACME_TOKEN_${name.toUpperCase()}`] = token;
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../examples/acme/api/main.ts', import.meta.url))], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const match = /^acme listening (\S+)/.exec(line);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`The Acme API exited (${code}) before listening; is port ${env.ACME_PORT} free? Set ACME_PORT to another port.`)));
+  });
+  return { url, child };
 }

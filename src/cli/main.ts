@@ -4,11 +4,13 @@
  */
 import { runApprovalsCommand } from './approvals.js';
 import { runAuditCommand } from './audit.js';
+import { runChatCommand } from './chat.js';
 import { runCheckCommand } from './check.js';
 import { runConnectCommand } from './connect.js';
 import { runDoctorCommand } from './doctor.js';
 import { runRouteCommand } from './route.js';
 import { runDemoCommand } from './demo.js';
+import { runWalkthroughCommand } from './walkthrough.js';
 import { runServeCommand } from './serve.js';
 import { runStdioCommand } from './stdio.js';
 
@@ -17,7 +19,9 @@ const HELP = `toolgate — safe, narrow, audited access to internal APIs for Cla
 Usage: toolgate <command> [options]
 
 Commands:
-  demo                     Run the read-only walkthrough on an embedded SQLite store
+  demo                     Start the Acme internal API and the gateway over it; print how to connect
+  chat [question]          Direct Messages-API tool use over the demo (scripted model without ANTHROPIC_API_KEY)
+  walkthrough              Five calls through the pipeline, in-process, then verify the audit chain
   serve [--config FILE]    Serve the toolset: /mcp (Streamable HTTP), /healthz, /readyz, /metrics
   stdio [--config FILE]    Serve the toolset over stdio for Claude Code (logs on stderr)
   check [--config] [--json]   Hold every tool against the eight safety gates (exit 1 on failure)
@@ -45,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'demo':
       return runDemoCommand(rest, io);
+    case 'chat':
+      return runChatCommand(rest, io);
+    case 'walkthrough':
+      return runWalkthroughCommand(rest, io);
     case 'audit':
       return runAuditCommand(rest, io);
     case 'approvals':

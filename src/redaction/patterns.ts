@@ -47,12 +47,12 @@ const DETECTORS: readonly Detector[] = [
   { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, accept: ibanValid },
   {
     kind: 'card',
-    pattern: /(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])/g,
+    pattern: /(?<![\w.])\d(?:[ -]?\d){12,18}(?!\w|\.\d)/g,
     accept: (m) => digits(m).length >= 13 && digits(m).length <= 19 && luhn(digits(m)),
   },
   {
     kind: 'phone',
-    pattern: /(?<![\w.+-])(?:\+\d{9,15}|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4})(?![\w.-])/g,
+    pattern: /(?<![\w.+-])(?:\+\d{9,15}|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4})(?![\w-]|\.\d)/g,
     accept: (m) => {
       const n = digits(m).length;
       // Dates, times and IPv4 addresses share the shape; they are not phone numbers.

@@ -34,7 +34,7 @@ export function createMcpRoute(options: McpRouteOptions): { handle: (c: Context)
     if (!caller) throw new Error('MCP request reached the server without an authenticated caller');
     return caller;
   });
-  const handler = createMcpHandler(factory, { maxRequestBodySize: options.maxBodyBytes, onerror: options.onError, responseMode: 'json' });
+  const handler = createMcpHandler(factory, { maxRequestBodySize: options.maxBodyBytes, onerror: options.onError });
 
   async function handle(c: Context): Promise<Response> {
     const request = c.req.raw;

@@ -8,6 +8,8 @@ describe('redactText', () => {
     ['mail ada.lovelace+bills@example.co.uk now', 'email'],
     ['call +44 20 7946 0958 today', 'phone'],
     ['call (415) 555-0123', 'phone'],
+    ['Call me on +44 20 7946 0958.', 'phone'],
+    ['my card is 4111 1111 1111 1111.', 'card'],
     ['card 4111 1111 1111 1111 declined', 'card'],
     ['card 5500-0000-0000-0004', 'card'],
     ['iban DE89 3704 0044 0532 0130 00 please', 'iban'],

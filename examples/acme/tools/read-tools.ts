@@ -54,7 +54,7 @@ export function acmeReadTools(base: string) {
       customer_id: customerId,
       query: z.string().max(100).optional().describe('Words to look for in subject or body'),
       status: z.enum(['open', 'pending', 'solved']).optional().describe('Only tickets in this status'),
-      limit: limitParam(10, 5),
+      limit: limitParam(10, 3),
       cursor: cursorParam(),
     }),
     output: z.object({
@@ -79,7 +79,7 @@ export function acmeReadTools(base: string) {
       const offset = cursor ? Number(ctx.cursor.decode(cursor).offset ?? 0) : 0;
       const page = matching.slice(offset, offset + limit);
       return {
-        tickets: page.map((t) => ({ id: t.id, subject: t.subject, status: t.status, priority: t.priority, created_at: t.created_at, excerpt: t.body.split('\n--\n')[0]!.slice(0, 280) })),
+        tickets: page.map((t) => ({ id: t.id, subject: t.subject, status: t.status, priority: t.priority, created_at: t.created_at, excerpt: t.body.split('\n--\n')[0]!.slice(0, 200) })),
         total: matching.length,
         next_cursor: offset + limit < matching.length ? ctx.cursor.encode({ offset: offset + limit }) : null,
         source_records: page.map((t) => t.id),
