@@ -59,6 +59,8 @@ export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(sp
       ...(spec.credentials ? { credentials: spec.credentials } : {}),
       ...(spec.limits ? { limits: spec.limits } : {}),
       ...(spec.untrusted ? { untrusted: spec.untrusted } : {}),
+      // The model's call cites its draft, so the draft's timeline starts with that call.
+      sourcesField: 'draft_id',
       handler: async (input: z.output<I>, ctx: ToolContext) => {
         const preview = spec.preview.parse(await spec.describe(input, ctx));
         // The output schema validates this in the pipeline like any other tool result.

@@ -1,8 +1,9 @@
 import type { DraftRecord } from '../store/types.js';
 import { stateOf } from './draft-state.js';
+import type { ActionRuntimeSpec } from './types.js';
 
 /** A draft as people see it (console, CLI, REST): parsed input, preview and history. */
-export function draftView(draft: DraftRecord) {
+export function draftView(draft: DraftRecord, runtimeSpec?: ActionRuntimeSpec) {
   const state = stateOf(draft);
   return {
     id: draft.id,
@@ -15,6 +16,8 @@ export function draftView(draft: DraftRecord) {
     input: JSON.parse(draft.input) as unknown,
     preview: JSON.parse(draft.preview) as unknown,
     draft_hash: draft.draftHash,
+    reversible: runtimeSpec?.rollback !== undefined,
+    rollback_description: runtimeSpec?.rollback?.description ?? null,
     created_at: draft.createdAt,
     expires_at: draft.expiresAt,
     updated_at: draft.updatedAt,

@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftFilter, DraftRecord } from '../store/types.js';
+import { draftView } from './draft-view.js';
 import { approveDraft, rejectDraft, type DecisionRequest } from './approve.js';
 import { resumeInterrupted } from './execute.js';
 import { rollbackDraft } from './rollback.js';
@@ -12,6 +13,8 @@ export interface ActionService {
   rollback(draftId: string, approver: Principal, request: DecisionRequest): Promise<DraftRecord>;
   get(draftId: string): Promise<DraftRecord | null>;
   list(filter: DraftFilter): Promise<DraftRecord[]>;
+  /** A draft as people see it, with whether (and how) it can be rolled back. */
+  view(draft: DraftRecord): ReturnType<typeof draftView>;
   /** Call at start-up: settles drafts a previous process left in `executing`, never running them twice. */
   resumeInterrupted(): Promise<DraftRecord[]>;
 }
@@ -23,6 +26,7 @@ export function createActionService(runtime: GatewayRuntime): ActionService {
     rollback: (id, who, request) => rollbackDraft(runtime, id, who, request),
     get: (id) => runtime.store.drafts.get(id),
     list: (filter) => runtime.store.drafts.list(filter),
+    view: (draft) => draftView(draft, runtime.tools.get(draft.tool)?.action),
     resumeInterrupted: () => resumeInterrupted(runtime),
   };
 }

@@ -52,6 +52,8 @@ export interface AuditFilter {
   readonly tenant?: string;
   readonly outcome?: AuditEventInput['outcome'];
   readonly kind?: string;
+  /** Only events citing this record id (e.g. a draft id) in their source ids. */
+  readonly sourceId?: string;
   /** Inclusive ISO time bounds. */
   readonly since?: string;
   readonly until?: string;

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { draftView } from '../actions/draft-view.js';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import { createGateway } from '../gateway/create-gateway.js';
@@ -47,7 +46,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   try {
     if (verb === 'list') {
       const drafts = await gateway.actions.list({ status: (values.status ?? 'awaiting_approval') as DraftStatus, limit: 200 });
-      print(drafts.map(draftView), drafts.map((d) => `${d.id}\t${d.status}\t${d.risk}\t${d.tool}\t${d.requester}\texpires ${d.expiresAt}`).join('\n') || 'no drafts');
+      print(drafts.map((d) => gateway.actions.view(d)), drafts.map((d) => `${d.id}\t${d.status}\t${d.risk}\t${d.tool}\t${d.requester}\texpires ${d.expiresAt}`).join('\n') || 'no drafts');
       return 0;
     }
     if (verb === 'show') {
@@ -56,13 +55,13 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
         io.stderr.write(`Draft ${id} was not found.\n`);
         return 1;
       }
-      const view = draftView(draft);
+      const view = gateway.actions.view(draft);
       print(view, `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}\nrequested by ${view.requester} via ${view.client}; expires ${view.expires_at}\npreview: ${JSON.stringify(view.preview)}\ninput:   ${JSON.stringify(view.input)}\nhash:    ${view.draft_hash}\napprovals: ${view.approvals.map((a) => `${a.approver} (${a.reason})`).join(', ') || 'none'}`);
       return 0;
     }
     const request = { reason: values.reason ?? '', surface: 'cli' as const, ...(values.hash ? { draftHash: values.hash } : {}) };
     const draft = await gateway.actions[verb as 'approve'](id ?? '', approver!, request);
-    print(draftView(draft), `${draft.id} is now ${draft.status}`);
+    print(gateway.actions.view(draft), `${draft.id} is now ${draft.status}`);
     return 0;
   } catch (thrown) {
     const error = asToolgateError(thrown);

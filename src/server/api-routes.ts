@@ -4,7 +4,6 @@ import { ERROR_CODES } from '../errors/codes.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { DraftRecord, DraftStatus } from '../store/types.js';
-import { draftView } from '../actions/draft-view.js';
 
 /**
  * `/api`: the approvals REST API (R4). Only approver credentials (`canApprove`) get in; a
@@ -26,12 +25,12 @@ export function createApiRoutes(gateway: Gateway, authenticate: (authorization: 
   api.get('/drafts', async (c) => {
     const status = c.req.query('status') as DraftStatus | undefined;
     const drafts = await gateway.actions.list({ tenant: c.get('who').principal.tenant, ...(status ? { status } : {}), limit: 200 });
-    return c.json({ drafts: drafts.map(draftView) });
+    return c.json({ drafts: drafts.map((d) => gateway.actions.view(d)) });
   });
   api.get('/drafts/:id', async (c) => {
     const draft = await gateway.actions.get(c.req.param('id'));
     if (!draft || draft.tenant !== c.get('who').principal.tenant) return c.json({ error: 'not_found', message: 'No such draft.' }, 404);
-    return c.json(draftView(draft));
+    return c.json(gateway.actions.view(draft));
   });
   for (const verb of ['approve', 'reject', 'rollback'] as const) {
     api.post(`/drafts/:id/${verb}`, (c) => decide(c, gateway, verb));
@@ -50,7 +49,7 @@ async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: 'approve' | 'r
   const request = { reason: body.reason, surface: 'api' as const, ...(typeof body.draft_hash === 'string' ? { draftHash: body.draft_hash } : {}) };
   try {
     const draft: DraftRecord = await gateway.actions[verb](c.req.param('id') ?? '', c.get('who').principal, request);
-    return c.json(draftView(draft));
+    return c.json(gateway.actions.view(draft));
   } catch (thrown) {
     const error = asToolgateError(thrown);
     const status = ERROR_CODES[error.code].http as 400;

@@ -6,6 +6,7 @@ import type { Authenticated } from '../auth/static-tokens.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { Store } from '../store/types.js';
 import { newId } from '../util/ids.js';
+import { createConsoleRoutes } from '../console/routes.js';
 import { createApiRoutes } from './api-routes.js';
 import { createMcpRoute } from './mcp-route.js';
 
@@ -56,6 +57,7 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
   app.get('/metrics', async (c) => c.text(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }));
 
   app.route('/api', createApiRoutes(options.gateway, options.authenticate) as unknown as Hono);
+  app.route('/console', createConsoleRoutes(options.gateway, options.authenticate) as unknown as Hono);
   app.all(
     '/mcp',
     bodyLimit({
@@ -64,7 +66,7 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
     }),
     (c) => mcp.handle(c),
   );
-  app.notFound((c) => c.json({ error: 'not_found', message: `No route ${c.req.method} ${c.req.path}. Try /mcp, /api/drafts, /healthz, /readyz or /metrics.` }, 404));
+  app.notFound((c) => c.json({ error: 'not_found', message: `No route ${c.req.method} ${c.req.path}. Try /mcp, /console, /api/drafts, /healthz, /readyz or /metrics.` }, 404));
   app.onError((err, c) => {
     options.logger.error({ err }, 'unhandled error in HTTP app');
     return c.json({ error: 'internal', message: 'The server failed to handle this request.' }, 500);

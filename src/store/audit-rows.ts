@@ -72,6 +72,8 @@ export function filterSql(filter: AuditFilter, placeholder: (index: number) => s
   if (filter.tenant !== undefined) add('tenant = ?', filter.tenant);
   if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
   if (filter.kind !== undefined) add('kind = ?', filter.kind);
+  // source_ids is a JSON array of strings; matching the quoted id finds exact members.
+  if (filter.sourceId !== undefined) add('instr(source_ids, ?) > 0', JSON.stringify(filter.sourceId));
   if (filter.since !== undefined) add('time >= ?', filter.since);
   if (filter.until !== undefined) add('time <= ?', filter.until);
   if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);

@@ -31,6 +31,8 @@ export function runStoreSuite(name: string, makeStore: () => Promise<{ store: St
       expect(await ids({ until: '2026-06-01T12:00:00.000Z' })).toEqual(['aud_a']);
       expect(await ids({ newestFirst: true, limit: 2 })).toEqual(['aud_c', 'aud_b']);
       expect(await ids({ afterSeq: 2 })).toEqual(['aud_c']);
+      expect(await ids({ sourceId: 'src_1' })).toEqual(['aud_a', 'aud_b', 'aud_c']);
+      expect(await ids({ sourceId: 'src' })).toEqual([]);
       const stored = await store.audit.get('aud_a');
       expect(stored).toMatchObject({ sourceIds: ['src_1'], data: { k: 'v' }, seq: 1 });
     }));

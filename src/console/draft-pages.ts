@@ -1,0 +1,43 @@
+import { html } from 'hono/html';
+import type { AuditEvent } from '../audit/event.js';
+import type { draftView } from '../actions/draft-view.js';
+import { json, statusBadge } from './layout.js';
+
+type DraftView = ReturnType<typeof draftView>;
+
+export function loginForm(error?: string) {
+  return html`${error ? html`<div class="flash error">${error}</div>` : ''}
+  <div class="card"><p>Sign in with your <strong>approver</strong> credential. Model-client tokens cannot sign in here.</p>
+  <form method="post" action="/console/login"><label>Approver token <input type="password" name="token" autocomplete="off" required></label><p><button>Sign in</button></p></form></div>`;
+}
+
+export function inbox(drafts: readonly DraftView[]) {
+  if (drafts.length === 0) return html`<div class="card">No drafts are waiting for approval.</div>`;
+  return html`<table><thead><tr><th>Draft</th><th>Action</th><th>Preview</th><th>Risk</th><th>Reversible</th><th>Requested by</th><th>Expires</th></tr></thead><tbody>
+  ${drafts.map((d) => html`<tr><td><a href="/console/drafts/${d.id}">${d.id}</a></td><td>${d.tool}</td><td>${previewLine(d.preview)}</td><td>${d.risk}</td><td>${d.reversible ? 'yes' : 'no'}</td><td>${d.requester} <small>via ${d.client}</small></td><td>${d.expires_at}</td></tr>`)}
+  </tbody></table>`;
+}
+
+const previewLine = (preview: unknown) => {
+  const p = preview as Record<string, unknown>;
+  return typeof p.effect === 'string' ? p.effect : JSON.stringify(p).slice(0, 140);
+};
+
+export function draftDetail(d: DraftView, timeline: readonly AuditEvent[], csrf: string, flash?: { kind: 'ok' | 'error'; text: string }) {
+  const decide = (verb: 'approve' | 'reject', label: string) => html`<form method="post" action="/console/drafts/${d.id}/${verb}" class="card">
+    <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="draft_hash" value="${d.draft_hash}">
+    <label>Reason (recorded) <textarea name="reason" rows="2" required minlength="3"></textarea></label>
+    <p><button class="${verb}" name="decision" value="${verb}">${label}</button></p></form>`;
+  return html`${flash ? html`<div class="flash ${flash.kind}">${flash.text}</div>` : ''}
+  <div class="card"><p>${statusBadge(d.status)} <strong>${d.tool}</strong> · ${d.risk} risk · tenant ${d.tenant}</p>
+  <p>Requested by <strong>${d.requester}</strong> via ${d.client} at ${d.created_at}; expires ${d.expires_at}.</p>
+  <p>${d.reversible ? html`Reversible: ${d.rollback_description}` : html`<strong>No rollback:</strong> once executed this cannot be undone by Toolgate.`}</p>
+  <h3>Preview</h3>${json(d.preview)}<h3>Input</h3>${json(d.input)}<p><small>Draft hash <code>${d.draft_hash}</code></small></p>
+  ${d.verification ? html`<p>Verification: ${statusBadge(d.verification.ok ? 'verified' : 'unverified')} ${d.verification.detail}</p>` : ''}
+  ${d.stalled ? html`<div class="flash error">Stalled: ${d.stalled.reason}</div>` : ''}</div>
+  ${d.status === 'awaiting_approval' ? html`${decide('approve', 'Approve and execute')}${decide('reject', 'Reject')}` : ''}
+  ${d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? html`<form method="post" action="/console/drafts/${d.id}/rollback" class="card"><input type="hidden" name="csrf" value="${csrf}"><label>Reason for rollback <textarea name="reason" rows="2" required></textarea></label><p><button class="reject">Roll back</button></p></form>` : ''}
+  <h2>Timeline</h2><table><thead><tr><th>#</th><th>Time</th><th>Event</th><th>By</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>
+  ${timeline.map((e) => html`<tr><td><a href="/console/audit/${e.id}">${e.seq}</a></td><td>${e.time}</td><td>${e.kind}</td><td>${e.actor}</td><td>${statusBadge(e.outcome)}</td><td>${e.reason}</td></tr>`)}
+  </tbody></table>`;
+}

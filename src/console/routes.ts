@@ -1,0 +1,115 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AuditFilter } from '../audit/event.js';
+import type { Authenticated } from '../auth/static-tokens.js';
+import { asToolgateError } from '../errors/toolgate-error.js';
+import type { Gateway } from '../gateway/create-gateway.js';
+import { auditEvent, auditList } from './audit-pages.js';
+import { draftDetail, inbox, loginForm } from './draft-pages.js';
+import { page } from './layout.js';
+import { createSessionStore, csrfMatches, type ConsoleSession } from './sessions.js';
+
+const COOKIE = 'tg_console';
+type Env = { Variables: { session: ConsoleSession } };
+
+/**
+ * `/console`: the approvals inbox, draft detail with its timeline, and the audit viewer.
+ * Approvers sign in with an approver credential (a model-client token is refused); every form
+ * carries the session's CSRF token and the cookie is SameSite=Strict.
+ */
+export function createConsoleRoutes(gateway: Gateway, authenticate: (authorization: string | undefined) => Authenticated | null): Hono<Env> {
+  const sessions = createSessionStore();
+  const app = new Hono<Env>();
+
+  app.get('/login', (c) => c.html(page('Sign in', loginForm())));
+  app.post('/login', async (c) => {
+    const token = String((await c.req.parseBody()).token ?? '');
+    const who = authenticate(`Bearer ${token}`);
+    if (!who || !who.canApprove) {
+      return c.html(page('Sign in', loginForm(who ? 'That is a model-client token; approvals need an approver credential.' : 'Token not recognised.')), who ? 403 : 401);
+    }
+    const session = sessions.create(who.principal);
+    setCookie(c, COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/console', secure: new URL(c.req.url).protocol === 'https:' });
+    return c.redirect('/console');
+  });
+
+  app.use('*', async (c, next) => {
+    const session = sessions.get(getCookie(c, COOKIE));
+    if (!session) return c.redirect('/console/login');
+    c.set('session', session);
+    await next();
+  });
+  // Every state-changing request must echo the session's CSRF token.
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'POST') {
+      const body = await c.req.parseBody();
+      if (!csrfMatches(c.get('session'), body.csrf) && c.req.path !== '/console/logout') return c.text('CSRF token missing or wrong; reload the page.', 403);
+    }
+    await next();
+  });
+
+  app.post('/logout', (c) => {
+    sessions.destroy(c.get('session').id);
+    deleteCookie(c, COOKIE, { path: '/console' });
+    return c.redirect('/console/login');
+  });
+
+  app.get('/', async (c) => {
+    const who = c.get('session').principal;
+    const drafts = await gateway.actions.list({ status: 'awaiting_approval', tenant: who.tenant, limit: 200 });
+    return c.html(page('Approvals inbox', inbox(drafts.map((d) => gateway.actions.view(d))), who.actorId));
+  });
+
+  app.get('/drafts/:id', (c) => showDraft(c, gateway));
+  for (const verb of ['approve', 'reject', 'rollback'] as const) {
+    app.post(`/drafts/:id/${verb}`, async (c) => {
+      const body = await c.req.parseBody();
+      const id = c.req.param('id') ?? '';
+      try {
+        const draft = await gateway.actions[verb](id, c.get('session').principal, {
+          reason: String(body.reason ?? ''), surface: 'console', ...(typeof body.draft_hash === 'string' ? { draftHash: body.draft_hash } : {}),
+        });
+        return showDraft(c, gateway, { kind: 'ok', text: `Done: draft is now ${draft.status.replace(/_/g, ' ')}.` });
+      } catch (thrown) {
+        const error = asToolgateError(thrown);
+        return showDraft(c, gateway, { kind: 'error', text: `${error.code}: ${error.message}` }, error.code === 'not_found' ? 404 : 409);
+      }
+    });
+  }
+
+  app.get('/audit', async (c) => renderAudit(c, gateway, filterFrom(c.req.query())));
+  app.post('/audit/verify', async (c) => renderAudit(c, gateway, {}, true));
+  app.get('/audit/:id', async (c) => {
+    const event = await gateway.runtime.store.audit.get(c.req.param('id') ?? '');
+    const who = c.get('session').principal;
+    if (!event || (event.tenant !== null && event.tenant !== who.tenant)) return c.html(page('Not found', auditList([], {}, c.get('session').csrf), who.actorId), 404);
+    return c.html(page(`Audit event ${event.seq}`, auditEvent(event), who.actorId));
+  });
+  return app;
+}
+
+async function showDraft(c: Context<Env>, gateway: Gateway, flash?: { kind: 'ok' | 'error'; text: string }, status: 200 | 404 | 409 = 200) {
+  const who = c.get('session').principal;
+  const draft = await gateway.actions.get(c.req.param('id') ?? '');
+  if (!draft || draft.tenant !== who.tenant) return c.html(page('Draft not found', inbox([]), who.actorId), 404);
+  const timeline = await gateway.runtime.store.audit.query({ sourceId: draft.id, limit: 200 });
+  return c.html(page(`Draft ${draft.id}`, draftDetail(gateway.actions.view(draft), timeline, c.get('session').csrf, flash), who.actorId), status);
+}
+
+async function renderAudit(c: Context<Env>, gateway: Gateway, filter: AuditFilter, verify = false) {
+  const who = c.get('session').principal;
+  // Approvers see their own tenant's events only.
+  const events = await gateway.runtime.store.audit.query({ ...filter, tenant: who.tenant, newestFirst: true, limit: 200 });
+  const report = verify ? await gateway.runtime.store.audit.verify() : undefined;
+  return c.html(page('Audit log', auditList(events, filter, c.get('session').csrf, report), who.actorId));
+}
+
+function filterFrom(query: Record<string, string>): AuditFilter {
+  const pick = (k: string) => (query[k] ? query[k] : undefined);
+  const outcome = pick('outcome');
+  return {
+    ...(pick('actor') ? { actor: pick('actor')! } : {}),
+    ...(pick('tool') ? { tool: pick('tool')! } : {}),
+    ...(outcome === 'ok' || outcome === 'denied' || outcome === 'error' ? { outcome } : {}),
+  };
+}
