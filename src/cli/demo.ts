@@ -28,6 +28,7 @@ export async function runDemoCommand(_argv: string[], io: CliIo): Promise<number
     acme.child.kill('SIGTERM');
     throw error;
   }
+  const stdioEnv = ['ACME_URL', ...Object.keys(env).filter((k) => k.startsWith('ACME_TOKEN_'))].map((k) => `-e ${k}=${env[k]}`).join(' ');
   const cc = claudeCodeConfig({ url: server.url, client: 'support_assistant', tools: [], tokenEnv: 'TOOLGATE_TOKEN', configPath: 'examples/acme/toolgate.config.ts' });
   io.stdout.write(`
 Toolgate demo is running.
@@ -41,12 +42,20 @@ Demo tokens (valid for this run only):
   support agent (model client)   TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
   billing approver (approvals)   TOOLGATE_APPROVER_TOKEN=${env.TOOLGATE_DEMO_APPROVER_TOKEN}
 
-Claude Code:
+Claude Code over HTTP:
   export TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
   ${cc.httpCommand}
 
-Messages API (direct tool use, your app owns the loop):
+Claude Code over stdio (the stdio server reaches Acme itself, so it gets this run's Acme tokens):
+  claude mcp add --scope local toolgate-local ${stdioEnv} -- node ${ROOT}bin/toolgate.js stdio --config ${ROOT}examples/acme/toolgate.config.ts
+
+Messages API, direct tool use (your app owns the loop):
   npm run demo:chat          # real API with ANTHROPIC_API_KEY, a scripted model without it
+  # in your app:  const out = await runToolLoop({ anthropic: new Anthropic(), gateway, principal, client: 'support_assistant',
+  #                 params: { model: 'claude-sonnet-5-5', max_tokens: 1024, messages: [{ role: 'user', content: question }] } });
+
+Messages API, MCP connector (needs a public HTTPS URL):
+  npx toolgate connect messages-api --url https://<public host> --client api_connector --config examples/acme/toolgate.config.ts
 
 Try it:
   npx toolgate doctor --url ${server.url}                       (with TOOLGATE_TOKEN set)
