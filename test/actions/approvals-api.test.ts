@@ -1,8 +1,8 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runApprovalsCommand } from '../../src/cli/approvals.js';
+import { runCli } from '../helpers/capture-io.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { startTestServer } from '../helpers/http-server.js';
 import { approver, refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
@@ -72,18 +72,10 @@ describe('approvals REST API', () => {
 });
 
 describe('toolgate approvals (CLI)', () => {
-  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c: Buffer) => (out += c.toString()));
-    stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const env = { TOOLGATE_DB: `${server.dir}/toolgate.db`, TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)), FAKE_REFUND_API_URL: api.url };
+  const cli = (...args: string[]) => {
     process.env.FAKE_REFUND_API_URL = api.url;
-    const code = await runApprovalsCommand(args, { stdout, stderr, env });
-    return { code, out, err };
-  }
+    return runCli(runApprovalsCommand, args, { TOOLGATE_DB: `${server.dir}/toolgate.db`, TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)), FAKE_REFUND_API_URL: api.url });
+  };
 
   it('lists, shows and approves a draft from the terminal', async () => {
     const before = api.createRequests.length;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
+import { runCli } from '../helpers/capture-io.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 import { event } from '../store/suite.js';
 
@@ -20,16 +20,7 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runAuditCommand(args, { stdout, stderr, env: { TOOLGATE_DB: path } });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(runAuditCommand, args, { TOOLGATE_DB: path });
 
 describe('toolgate audit', () => {
   it('tail shows the newest events last, filtered', async () => {

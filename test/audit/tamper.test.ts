@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { runCli } from '../helpers/capture-io.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 import { event } from '../store/suite.js';
 
@@ -22,11 +22,7 @@ beforeEach(async () => {
 afterEach(async () => cleanup());
 
 async function verifyCli(): Promise<{ code: number; out: string }> {
-  const stdout = new PassThrough();
-  const chunks: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  const code = await runAuditCommand(['verify', '--db', path], { stdout, stderr: new PassThrough(), env: {} });
-  return { code, out: Buffer.concat(chunks).toString() };
+  return runCli(runAuditCommand, ['verify', '--db', path]);
 }
 
 function tamper(sql: string): void {

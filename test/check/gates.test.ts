@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -9,6 +8,7 @@ import { runCheckCommand } from '../../src/cli/check.js';
 import { defineTool } from '../../src/contract/define-tool.js';
 import { limitParam } from '../../src/contract/params.js';
 import type { AnyTool } from '../../src/contract/types.js';
+import { runCli } from '../helpers/capture-io.js';
 
 /** A read tool that passes every gate; each failing fixture changes one thing about it. */
 const good = {
@@ -77,19 +77,13 @@ describe('toolgate check gates', () => {
   });
 
   it('the CLI exits 0 on the walkthrough toolset and prints the table', async () => {
-    const stdout = new PassThrough();
-    let out = '';
-    stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await runCheckCommand(['--config', fileURLToPath(new URL('../../examples/walkthrough/toolgate.config.ts', import.meta.url))], { stdout, stderr: new PassThrough(), env: {} });
+    const { code, out } = await runCli(runCheckCommand, ['--config', fileURLToPath(new URL('../../examples/walkthrough/toolgate.config.ts', import.meta.url))]);
     expect(out).toMatch(/get_customer_billing_summary\s+pass\s+pass\s+pass\s+n\/a\s+n\/a\s+pass\s+pass\s+pass/);
     expect(code).toBe(0);
   });
 
   it('the CLI exits 1 and names the failure on a bad toolset', async () => {
-    const stdout = new PassThrough();
-    let out = '';
-    stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await runCheckCommand(['--json', '--config', fileURLToPath(new URL('./bad.config.ts', import.meta.url))], { stdout, stderr: new PassThrough(), env: {} });
+    const { code, out } = await runCli(runCheckCommand, ['--json', '--config', fileURLToPath(new URL('./bad.config.ts', import.meta.url))]);
     expect(code).toBe(1);
     const report = JSON.parse(out) as { ok: boolean; tools: { gates: Record<string, { status: string }> }[] };
     expect(report.ok).toBe(false);

@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
@@ -13,20 +12,12 @@ import { claudeCodeConfig, messagesApiRequest } from '../../src/connect/generate
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { adviseRoute } from '../../src/route/advise.js';
 import { lastToolResults, reply, startScriptedModel } from '../../src/scripted-model/server.js';
+import { runCli } from '../helpers/capture-io.js';
 import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
 import { claudeCli } from '../helpers/outside-clients.js';
 
 const config = fileURLToPath(new URL('../../examples/walkthrough/toolgate.config.ts', import.meta.url));
-async function cli(run: typeof runConnectCommand, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await run(args, { stdout, stderr, env: {} });
-  return { code, out, err };
-}
+const cli = (run: typeof runConnectCommand, ...args: string[]) => runCli(run, args);
 
 describe('toolgate route', () => {
   const base = { owner: 'app' as const, clients: 1, localDeveloperWorkflow: false, humanClaudeWorkflow: false, hostedLongRunning: false };
@@ -44,10 +35,10 @@ describe('toolgate route', () => {
     expect(advice.stopRule).toMatch(/read-only first/);
   });
   it('answers by flags and refuses bad ones', async () => {
-    const ok = await cli(runRouteCommand as typeof runConnectCommand, '--owner', 'app', '--clients', '1');
+    const ok = await cli(runRouteCommand, '--owner', 'app', '--clients', '1');
     expect(ok.out).toMatch(/^Recommended: Direct Claude API tools/);
-    expect((await cli(runRouteCommand as typeof runConnectCommand, '--owner', 'nobody', '--clients', '1')).code).toBe(2);
-    expect((await cli(runRouteCommand as typeof runConnectCommand, '--owner', 'app', '--clients', 'many')).code).toBe(2);
+    expect((await cli(runRouteCommand, '--owner', 'nobody', '--clients', '1')).code).toBe(2);
+    expect((await cli(runRouteCommand, '--owner', 'app', '--clients', 'many')).code).toBe(2);
   });
 });
 
