@@ -33,6 +33,8 @@ export type { Store, AuditLog, RateLimitStore, IdempotencyStore, DraftStore } fr
 export type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from './audit/event.js';
 export { createLogger } from './log/logger.js';
 export { openSqliteStore, type SqliteStoreOptions } from './store/sqlite/index.js';
+export { openPostgresStore, type PostgresStoreOptions } from './store/postgres/index.js';
+export { openStore } from './store/open-store.js';
 export { messagesTools } from './surfaces/direct/tool-definitions.js';
 export { toolResultFor, type DirectCaller } from './surfaces/direct/tool-result.js';
 export { runToolLoop, type ToolLoopOptions, type ToolLoopResult } from './surfaces/direct/run-tool-loop.js';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import { createGateway } from '../gateway/create-gateway.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
+import { openStore } from '../store/open-store.js';
 import type { DraftStatus } from '../store/types.js';
 import type { CliIo } from './audit.js';
 
@@ -40,7 +40,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     return 2;
   }
   const settings = resolveSettings(config, io.env);
-  const store = await openSqliteStore({ path: settings.database, ...(settings.auditKey ? { auditKey: settings.auditKey } : {}) });
+  const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
   const gateway = createGateway({ tools: config.tools, store, ...(config.credentials ? { credentials: config.credentials } : {}) });
   const print = (value: unknown, human: string) => io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
   try {

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AuditEvent, AuditFilter } from '../audit/event.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 
 export interface CliIo {
@@ -11,9 +11,9 @@ export interface CliIo {
 }
 
 const USAGE = `Usage:
-  toolgate audit verify [--db FILE]
-  toolgate audit tail   [--db FILE] [filters] [--limit N] [--follow]
-  toolgate audit export --format jsonl [--out FILE] [--db FILE] [filters]
+  toolgate audit verify [--db FILE|postgres://URL]
+  toolgate audit tail   [--db FILE|postgres://URL] [filters] [--limit N] [--follow]
+  toolgate audit export --format jsonl [--out FILE] [--db FILE|postgres://URL] [filters]
 Filters: --actor ID --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO
 `;
 
@@ -54,7 +54,7 @@ export async function runAuditCommand(argv: string[], io: CliIo, openStore = def
     io.stderr.write(`audit export needs --format jsonl (the only format so far).\n${USAGE}`);
     return 2;
   }
-  const store = await openStore(values.db ?? io.env.TOOLGATE_DB ?? '.toolgate/toolgate.db', io.env.TOOLGATE_AUDIT_KEY);
+  const store = await openStore(values.db ?? io.env.TOOLGATE_DATABASE_URL ?? io.env.TOOLGATE_DB ?? '.toolgate/toolgate.db', io.env.TOOLGATE_AUDIT_KEY);
   try {
     if (sub === 'verify') return await verify(store, io);
     if (sub === 'tail') return await tail(store, filter, values.follow === true, io);
@@ -65,7 +65,7 @@ export async function runAuditCommand(argv: string[], io: CliIo, openStore = def
 }
 
 function defaultStore(path: string, auditKey: string | undefined): Promise<Store> {
-  return openSqliteStore({ path, ...(auditKey ? { auditKey } : {}) });
+  return openStore({ database: path, auditKey });
 }
 
 function filterFrom(values: Record<string, string | boolean | undefined>): AuditFilter | string {

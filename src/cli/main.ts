@@ -38,6 +38,7 @@ Environment:
   TOOLGATE_ALLOWED_HOSTS   Comma-separated Host names accepted by /mcp (default localhost)
   TOOLGATE_CONFIG          Config file when --config is not given (default ./toolgate.config.ts)
   TOOLGATE_DB              SQLite file (default ./.toolgate/toolgate.db)
+  TOOLGATE_DATABASE_URL    postgres://… to share one store between several gateway instances
   TOOLGATE_AUDIT_KEY       Optional HMAC key for the audit chain (keep it outside the database)
   TOOLGATE_LOG_LEVEL       pino level (default info)
 `;

@@ -3,7 +3,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { createGateway } from '../gateway/create-gateway.js';
 import { createLogger } from '../log/logger.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
+import { openStore } from '../store/open-store.js';
 import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
 import type { CliIo } from './audit.js';
 
@@ -22,7 +22,7 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const caller = config.stdio;
   const settings = resolveSettings(config, io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL ?? 'warn');
-  const store = await openSqliteStore({ path: settings.database, ...(settings.auditKey ? { auditKey: settings.auditKey } : {}) });
+  const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
   const gateway = createGateway({
     tools: config.tools, store, logger,
     ...(config.toolsets ? { toolsets: config.toolsets } : {}),

@@ -13,7 +13,7 @@ export interface ToolgateConfig {
   readonly toolsets?: Readonly<Record<string, readonly string[]>>;
   readonly credentials?: CredentialProvider;
   readonly defaults?: ToolLimits;
-  /** SQLite file (env TOOLGATE_DB wins). Default `.toolgate/toolgate.db`. */
+  /** SQLite file or `postgres://…` URL (env TOOLGATE_DATABASE_URL or TOOLGATE_DB wins). Default `.toolgate/toolgate.db`. */
   readonly database?: string;
   readonly server?: {
     /** env PORT wins. Default 8787. */

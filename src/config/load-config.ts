@@ -25,7 +25,7 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
   const port = env.PORT ? Number(env.PORT) : (config.server?.port ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be an integer 0–65535 (got "${env.PORT}").`);
   return {
-    database: env.TOOLGATE_DB ?? config.database ?? '.toolgate/toolgate.db',
+    database: env.TOOLGATE_DATABASE_URL ?? env.TOOLGATE_DB ?? config.database ?? '.toolgate/toolgate.db',
     auditKey: env.TOOLGATE_AUDIT_KEY,
     cursorKey: env.TOOLGATE_CURSOR_KEY,
     port,

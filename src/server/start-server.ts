@@ -5,7 +5,7 @@ import { staticTokenAuthenticator } from '../auth/static-tokens.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { resolveSettings } from '../config/load-config.js';
 import { createGateway, type Gateway } from '../gateway/create-gateway.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { createHttpApp } from './app.js';
 import { createMetrics } from './metrics.js';
@@ -25,7 +25,7 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
   if (anonymous && !isLoopback(settings.host)) {
     throw new Error(`server.anonymous is only allowed on a loopback address; HOST is ${settings.host}. Configure bearer tokens instead.`);
   }
-  const ownStore = store ?? (await openSqliteStore({ path: settings.database, ...(settings.auditKey ? { auditKey: settings.auditKey } : {}) }));
+  const ownStore = store ?? (await openStore({ database: settings.database, auditKey: settings.auditKey }));
   const gateway = createGateway({
     tools: config.tools,
     store: ownStore,

@@ -73,7 +73,8 @@ export function filterSql(filter: AuditFilter, placeholder: (index: number) => s
   if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
   if (filter.kind !== undefined) add('kind = ?', filter.kind);
   // source_ids is a JSON array of strings; matching the quoted id finds exact members.
-  if (filter.sourceId !== undefined) add('instr(source_ids, ?) > 0', JSON.stringify(filter.sourceId));
+  // LIKE with an escape works the same in SQLite and PostgreSQL.
+  if (filter.sourceId !== undefined) add("source_ids LIKE ? ESCAPE '\\'", `%${JSON.stringify(filter.sourceId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (filter.since !== undefined) add('time >= ?', filter.since);
   if (filter.until !== undefined) add('time <= ?', filter.until);
   if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);

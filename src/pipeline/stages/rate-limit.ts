@@ -6,7 +6,8 @@ export async function rateLimit(state: CallState): Promise<void> {
   const tool = toolOf(state);
   const { rate } = state.runtime.limitsOf(tool);
   const { principal } = state.request;
-  const key = `${principal.tenant}\u0000${principal.actorId}\u0000${tool.name}`;
+  // JSON keeps the parts unambiguous whatever characters ids contain (and has no NUL, which PostgreSQL text refuses).
+  const key = JSON.stringify([principal.tenant, principal.actorId, tool.name]);
   const decision = await state.runtime.store.rateLimits.take(
     key,
     { capacity: rate.burst, refillPerSecond: rate.perMinute / 60 },

@@ -1,0 +1,109 @@
+import { sealEvent, verifyChain } from '../../audit/chain.js';
+import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../../audit/event.js';
+import { AUDIT_COLUMNS, filterSql, fromRow, toRow, type AuditRow } from '../audit-rows.js';
+import type { AuditLog } from '../types.js';
+import { q, transaction, type Pool } from './connection.js';
+
+interface Pending {
+  readonly event: AuditEventInput;
+  readonly resolve: (event: AuditEvent) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * The PostgreSQL audit log. Group commit: while one batch is being committed, new appends queue
+ * up and go together in the next transaction. The head row is locked (`FOR UPDATE`) inside each
+ * transaction, so gateway instances sharing the database append to one chain in commit order.
+ */
+export class PgAuditLog implements AuditLog {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  private draining = false;
+
+  constructor(private readonly pool: Pool, private readonly key: Buffer | undefined) {}
+
+  append(event: AuditEventInput): Promise<AuditEvent> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        this.flushing = this.drain();
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far is committed (or failed); close() waits on it. */
+  async settle(): Promise<void> {
+    while (this.draining) await this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      await new Promise((r) => setImmediate(r)); // let the calls of this turn join the batch
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          const sealed = await this.commit(batch.map((p) => p.event));
+          batch.forEach((p, i) => p.resolve(sealed[i] as AuditEvent));
+        } catch (error) {
+          if (batch.length === 1) {
+            batch[0]?.reject(error as Error);
+            continue;
+          }
+          // One bad event must not fail its batch-mates: retry each alone.
+          for (const p of batch) await this.commit([p.event]).then((s) => p.resolve(s[0] as AuditEvent), (e: Error) => p.reject(e));
+        }
+      }
+    } finally {
+      // Reached synchronously after the last resolve (no await in between), so an append made
+      // by a caller resuming from that resolve always sees `draining` false and starts a drain.
+      this.draining = false;
+    }
+  }
+
+  private commit(events: readonly AuditEventInput[]): Promise<AuditEvent[]> {
+    return transaction(this.pool, 'audit append', async (client) => {
+      const head = (await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE one = 1 FOR UPDATE')).rows[0];
+      let seq = Number(head?.seq ?? 0);
+      let hash = head?.hash ?? '';
+      const sealed: AuditEvent[] = [];
+      const values: unknown[] = [];
+      const tuples: string[] = [];
+      for (const event of events) {
+        const next = sealEvent(event, seq + 1, hash, this.key);
+        const row = toRow(next);
+        tuples.push(`(${AUDIT_COLUMNS.map((_, i) => `$${values.length + i + 1}`).join(', ')})`);
+        values.push(...AUDIT_COLUMNS.map((c) => row[c]));
+        sealed.push(next);
+        ({ seq, hash } = next);
+      }
+      await client.query(`INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+      await client.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1', [seq, hash]);
+      return sealed;
+    });
+  }
+
+  async query(filter: AuditFilter): Promise<AuditEvent[]> {
+    const { where, params, order, limit } = filterSql(filter, (i) => `$${i}`);
+    return (await q<AuditRow>(this.pool, 'audit query', `SELECT * FROM audit_events ${where} ${order} LIMIT ${limit}`, params)).rows.map(fromRow);
+  }
+
+  async get(id: string): Promise<AuditEvent | null> {
+    const { rows } = await q<AuditRow>(this.pool, 'audit get', 'SELECT * FROM audit_events WHERE id = $1', [id]);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async verify(): Promise<VerifyReport> {
+    const head = (await q<{ seq: string; hash: string }>(this.pool, 'audit verify', 'SELECT seq, hash FROM audit_head WHERE one = 1')).rows[0];
+    const events: AuditEvent[] = [];
+    // Keyset pages keep each query small; the walk itself is the shared verifyChain.
+    for (let after = 0; ; ) {
+      const { rows } = await q<AuditRow>(this.pool, 'audit verify', 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 5000', [after]);
+      if (rows.length === 0) break;
+      for (const row of rows) events.push(fromRow(row));
+      after = Number(rows.at(-1)?.seq);
+    }
+    return verifyChain(events, head ? { seq: Number(head.seq), hash: head.hash } : null, this.key);
+  }
+}

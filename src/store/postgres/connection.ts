@@ -1,0 +1,42 @@
+import pg from 'pg';
+import { StoreUnavailableError, ToolgateError } from '../../errors/toolgate-error.js';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/** Maps driver errors to typed ones: a unique violation is `conflict`, anything else `unavailable`. */
+export function mapPgError(what: string, error: unknown): Error {
+  if (error instanceof ToolgateError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === '23505') return new ToolgateError('conflict', 'That record already exists or conflicts with another.', { detail: `${what}: ${String(error)}`, cause: error });
+  return new StoreUnavailableError(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
+}
+
+export async function q<T extends pg.QueryResultRow>(pool: Pool, what: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
+  try {
+    return await pool.query<T>(sql, params);
+  } catch (error) {
+    throw mapPgError(what, error);
+  }
+}
+
+/** Runs `work` in one transaction on one connection; rolls back on any error. */
+export async function transaction<T>(pool: Pool, what: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw mapPgError(what, error);
+  }
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw mapPgError(what, error);
+  } finally {
+    client.release();
+  }
+}

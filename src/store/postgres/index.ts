@@ -1,0 +1,58 @@
+import pg from 'pg';
+import { StoreUnavailableError } from '../../errors/toolgate-error.js';
+import type { Store } from '../types.js';
+import { PgAuditLog } from './audit-log.js';
+import { mapPgError } from './connection.js';
+import { PgDrafts } from './drafts.js';
+import { PgIdempotency } from './idempotency.js';
+import { migrate, pendingMigrations } from './migrations.js';
+import { PgRateLimits } from './rate-limits.js';
+
+export interface PostgresStoreOptions {
+  /** e.g. postgres://toolgate@db.internal:5432/toolgate (env TOOLGATE_DATABASE_URL). */
+  readonly connectionString: string;
+  /** HMAC key for the audit chain (TOOLGATE_AUDIT_KEY); keep it outside the database. */
+  readonly auditKey?: string;
+  readonly maxConnections?: number;
+}
+
+/**
+ * The shared store for several gateway instances behind a load balancer: audit chain, drafts,
+ * idempotency keys and rate limits all live in one PostgreSQL database. Migrated on open.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+  // An idle client that loses its server must not crash the process; requests report it instead.
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw mapPgError('open postgres store', error);
+  }
+  const audit = new PgAuditLog(pool, options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined);
+  let closed = false;
+  return {
+    kind: 'postgres',
+    audit,
+    rateLimits: new PgRateLimits(pool),
+    idempotency: new PgIdempotency(pool),
+    drafts: new PgDrafts(pool),
+    async ping() {
+      if (closed) throw new StoreUnavailableError('store is closed');
+      let pending: number[];
+      try {
+        pending = await pendingMigrations(pool);
+      } catch (error) {
+        throw mapPgError('ping', error);
+      }
+      if (pending.length > 0) throw new StoreUnavailableError(`migrations pending: ${pending.join(', ')}`);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await audit.settle();
+      await pool.end();
+    },
+  };
+}

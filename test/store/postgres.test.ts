@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
+import { event, runStoreSuite } from './suite.js';
+
+/** The same store suite SQLite passes, on a real PostgreSQL server started for this file. */
+const bin = findPostgresBin();
+if (!bin) console.warn('\n⚠ SKIPPED PostgreSQL store tests: no PostgreSQL binaries under /usr/lib/postgresql\n');
+
+let server: ThrowawayPostgres | null = null;
+beforeAll(async () => {
+  if (bin) server = await startThrowawayPostgres();
+}, 60_000);
+afterAll(() => server?.stop());
+
+describe.skipIf(!bin)('postgres', () => {
+  runStoreSuite('postgres', async () => {
+    const store = await openPostgresStore({ connectionString: await server!.createDatabase() });
+    return { store, cleanup: () => store.close() };
+  });
+
+  it('two gateway instances (two pools) append to one chain concurrently', async () => {
+    const url = await server!.createDatabase();
+    const a = await openPostgresStore({ connectionString: url });
+    const b = await openPostgresStore({ connectionString: url });
+    await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).audit.append(event({ id: `aud_${i}` }))));
+    expect(await a.audit.verify()).toMatchObject({ ok: true, count: 60 });
+    await a.close();
+    await b.close();
+  });
+
+  it('a database that is down gives unavailable, not a crash', async () => {
+    const store = await openPostgresStore({ connectionString: await server!.createDatabase() });
+    await store.close();
+    await expect(openPostgresStore({ connectionString: 'postgres://toolgate@127.0.0.1:9/none' })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});
+
+describe.skipIf(!bin)('two gateway instances on one PostgreSQL store', () => {
+  it('share rate limits, drafts and the audit chain: a refund approved on both executes once', async () => {
+    const { createGateway } = await import('../../src/gateway/create-gateway.js');
+    const { agent, credentials, fixtureTools } = await import('../helpers/fixture-tools.js');
+    const { startFakeRefundApi } = await import('../helpers/fake-refund-api.js');
+    const { approver, refundAction, refundCredentials, requester } = await import('../helpers/refund-action.js');
+    const api = await startFakeRefundApi();
+    const url = await server!.createDatabase();
+    const stores = [await openPostgresStore({ connectionString: url }), await openPostgresStore({ connectionString: url })];
+    const [a, b] = stores.map((store) => createGateway({ tools: [...fixtureTools, refundAction(api.url)], store, credentials: { get: (n) => credentials.get(n) ?? refundCredentials.get(n), values: () => [...credentials.values(), ...refundCredentials.values()] } }));
+    const probe = (gw: typeof a) => gw!.call({ tool: 'get_rate_probe', args: {}, principal: agent, client: 'c', surface: 'internal' });
+    const first = await probe(a);
+    expect(first.ok, first.text).toBe(true);
+    const second = await probe(b);
+    expect(!second.ok && second.error.code).toBe('rate_limited');
+
+    const drafted = await a!.call({ tool: 'create_refund_draft', args: { invoice_id: 'inv_1', amount_usd: 5, reason: 'double charge' }, principal: requester, client: 'c', surface: 'internal' });
+    const id = drafted.ok ? String(drafted.structured.draft_id) : '';
+    const results = await Promise.allSettled([a!.actions.approve(id, approver('usr_a'), { reason: 'ok from A', surface: 'api' }), b!.actions.approve(id, approver('usr_b'), { reason: 'ok from B', surface: 'api' })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(api.createRequests).toHaveLength(1);
+    expect(await stores[0]!.audit.verify()).toMatchObject({ ok: true });
+    for (const s of stores) await s.close();
+    await api.close();
+  });
+});
