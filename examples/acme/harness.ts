@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
+import { gatewayFromConfig } from '../../src/config/gateway-from-config.js';
+import type { Gateway } from '../../src/gateway/create-gateway.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { newAcmeTokens, startAcme, type AcmeTokens } from './api/start.js';
@@ -19,7 +20,7 @@ export async function startAcmeHarness(): Promise<{ gateway: Gateway; store: Sto
   const env = demoEnvironment(acme.url, tokens);
   const config = acmeConfig(env);
   const store = await openSqliteStore({ path: join(dir, 'toolgate.db') });
-  const gateway = createGateway({ tools: config.tools, store, ...(config.toolsets ? { toolsets: config.toolsets } : {}), ...(config.credentials ? { credentials: config.credentials } : {}) });
+  const gateway = gatewayFromConfig(config, store);
   return {
     gateway, store, acmeUrl: acme.url, tokens, env,
     close: async () => {

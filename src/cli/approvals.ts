@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
-import { createGateway } from '../gateway/create-gateway.js';
+import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { openStore } from '../store/open-store.js';
 import type { DraftStatus } from '../store/types.js';
 import type { CliIo } from './audit.js';
@@ -41,7 +41,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   }
   const settings = resolveSettings(config, io.env);
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
-  const gateway = createGateway({ tools: config.tools, store, ...(config.credentials ? { credentials: config.credentials } : {}) });
+  const gateway = gatewayFromConfig(config, store);
   const print = (value: unknown, human: string) => io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
   try {
     if (verb === 'list') {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
-import { createGateway } from '../gateway/create-gateway.js';
+import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/open-store.js';
 import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
@@ -23,12 +23,7 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const settings = resolveSettings(config, io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL ?? 'warn');
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
-  const gateway = createGateway({
-    tools: config.tools, store, logger,
-    ...(config.toolsets ? { toolsets: config.toolsets } : {}),
-    ...(config.credentials ? { credentials: config.credentials } : {}),
-    ...(config.defaults ? { defaults: config.defaults } : {}),
-  });
+  const gateway = gatewayFromConfig(config, store, { logger });
   const handle = serveStdio(mcpServerFactory(gateway, 'mcp_stdio', () => caller), { onerror: (err) => logger.warn({ err }, 'stdio error') });
   await new Promise<void>((resolve) => {
     const stop = () => void handle.close().finally(resolve);

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { staticTokenAuthenticator } from '../auth/static-tokens.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { resolveSettings } from '../config/load-config.js';
-import { createGateway, type Gateway } from '../gateway/create-gateway.js';
+import { gatewayFromConfig } from '../config/gateway-from-config.js';
+import type { Gateway } from '../gateway/create-gateway.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { createHttpApp } from './app.js';
@@ -26,15 +27,7 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
     throw new Error(`server.anonymous is only allowed on a loopback address; HOST is ${settings.host}. Configure bearer tokens instead.`);
   }
   const ownStore = store ?? (await openStore({ database: settings.database, auditKey: settings.auditKey }));
-  const gateway = createGateway({
-    tools: config.tools,
-    store: ownStore,
-    logger,
-    ...(config.toolsets ? { toolsets: config.toolsets } : {}),
-    ...(config.credentials ? { credentials: config.credentials } : {}),
-    ...(config.defaults ? { defaults: config.defaults } : {}),
-    ...(settings.cursorKey ? { cursorKey: settings.cursorKey } : {}),
-  });
+  const gateway = gatewayFromConfig(config, ownStore, { logger, cursorKey: settings.cursorKey });
   gateway.onCall((e) =>
     logger.info({ requestId: e.requestId, callId: e.callId, auditId: e.id, actor: e.actor, client: e.client, surface: e.surface, tool: e.tool, outcome: e.outcome, errorCode: e.errorCode, latencyMs: e.latencyMs, resultBytes: e.resultBytes }, 'tool call'),
   );

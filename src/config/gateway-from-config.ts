@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import { createGateway, type Gateway } from '../gateway/create-gateway.js';
+import type { Store } from '../store/types.js';
+import type { ToolgateConfig } from './define-config.js';
+
+/** The gateway a config describes, on a given store: one place that maps config fields to options. */
+export function gatewayFromConfig(config: ToolgateConfig, store: Store, extra: { logger?: Logger; cursorKey?: string | undefined } = {}): Gateway {
+  return createGateway({
+    tools: config.tools,
+    store,
+    ...(config.toolsets ? { toolsets: config.toolsets } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    ...(config.defaults ? { defaults: config.defaults } : {}),
+    ...(extra.logger ? { logger: extra.logger } : {}),
+    ...(extra.cursorKey ? { cursorKey: extra.cursorKey } : {}),
+  });
+}
