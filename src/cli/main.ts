@@ -28,7 +28,7 @@ Commands:
   route [--owner --clients --local --human --long-running]   Recommend a route (asks if no flags)
   connect claude-code|messages-api|desktop --url URL [--client C] [--token-env VAR]   Ready config
   doctor --url URL [--token-env VAR]   Check a running server as a client would
-  approvals list|show|approve|reject|rollback   Decide drafts of write actions
+  approvals list|show|approve|reject|rollback|retry|fail   Decide drafts of write actions
   audit verify             Check the audit hash chain; names the first bad event
   audit tail               Show recent audit events (filters: --actor --tool --tenant --outcome --since --until)
   audit export --format jsonl   Export audit events as JSON lines

@@ -78,6 +78,14 @@ it('a process killed before its request reached the API leaves the draft waiting
   expect(JSON.parse(stalled!.state).stalled.reason).toMatch(/an operator must decide/);
   expect(api.createRequests).toHaveLength(0);
   expect((await store.audit.query({ kind: 'action.stalled' }))).toHaveLength(1);
+
+  // An operator decides: retry with the same idempotency key. It executes once and verifies.
+  const lead = { actorId: 'usr_operator', tenant: 'acme', roles: ['billing_approver'], scopes: [] };
+  await expect(gw.actions.resolveStalled(draftId, { ...lead, roles: ['support'] }, 'retry', { reason: 'checked upstream', surface: 'cli' })).rejects.toMatchObject({ code: 'forbidden' });
+  const retried = await gw.actions.resolveStalled(draftId, lead, 'retry', { reason: 'no refund upstream; retrying', surface: 'cli' });
+  expect(retried.status).toBe('verified');
+  expect(api.createRequests).toHaveLength(1);
+  await expect(gw.actions.resolveStalled(draftId, lead, 'fail', { reason: 'too late', surface: 'cli' })).rejects.toMatchObject({ code: 'conflict' });
   await store.close();
   t.store = await openSqliteStore({ path: t.path });
 });
