@@ -1,5 +1,6 @@
 import type { AuditEventInput } from '../audit/event.js';
 import type { ToolgateError } from '../errors/toolgate-error.js';
+import { redactText } from '../redaction/patterns.js';
 import { redactValue } from '../redaction/redact-value.js';
 import { boundText } from '../util/size.js';
 import type { CallState } from './state.js';
@@ -31,7 +32,8 @@ export function auditEventFor(
     tenant: request.principal.tenant,
     tool: String(request.tool).slice(0, 128),
     decision: state.decision,
-    reason: boundText(runtime.maskSecrets(reason).text, SUMMARY_CHARS),
+    // Error details come from upstream messages: mask secrets and PII before they are kept.
+    reason: boundText(redactText(runtime.maskSecrets(reason).text).text, SUMMARY_CHARS),
     outcome: failed ? (state.decision === 'deny' ? 'denied' : 'error') : 'ok',
     errorCode: failed ? result.error.code : null,
     inputSummary: summarize(state, request.args),

@@ -86,7 +86,7 @@ export const crashTool = defineTool({
   scopes: ['billing:read'],
   tenant: 'caller',
   handler: () => {
-    throw new Error('TypeError at /srv/app/billing.ts:42 — cannot read properties of undefined (db password hunter2)');
+    throw new Error('TypeError at /srv/app/billing.ts:42 — cannot read properties of undefined (db password hunter2, user ada@example.com)');
   },
 });
 

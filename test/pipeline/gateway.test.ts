@@ -41,6 +41,10 @@ describe('gateway.call', () => {
     expect(r.text).not.toMatch(/billing\.ts|hunter2|TypeError/);
     const event = await store.audit.get(r.auditId!);
     expect(event).toMatchObject({ outcome: 'error', errorCode: 'internal', decision: 'allow' });
+    // The detail is kept for debugging, with PII from the upstream message masked.
+    expect(event?.reason).toContain('TypeError at /srv/app/billing.ts:42');
+    expect(event?.reason).toContain('[REDACTED:email]');
+    expect(event?.reason).not.toContain('ada@example.com');
   });
 
   it('masks a credential a handler puts in an error message', async () => {
