@@ -14,7 +14,9 @@ export interface HttpAppOptions {
   readonly gateway: Gateway;
   readonly store: Store;
   readonly authenticate: (authorization: string | undefined) => Authenticated | null;
+  /** Caller for requests that send no Authorization header at all (loopback development only). */
   readonly anonymous?: Authenticated | undefined;
+  /** Hostnames accepted in `Host` (DNS-rebinding protection) and Origin hostnames accepted from browsers. */
   readonly allowedHosts: readonly string[];
   readonly allowedOrigins: readonly string[];
   readonly maxBodyBytes: number;
@@ -25,7 +27,7 @@ export interface HttpAppOptions {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The HTTP face of Toolgate: `/mcp`, `/healthz`, `/readyz`, `/metrics`. A fetch-native Hono app,
+ * The HTTP face of Toolgate: `/mcp`, `/api`, `/console`, `/healthz`, `/readyz`, `/metrics`. A fetch-native Hono app,
  * so tests can call `app.request()` and `toolgate serve` mounts it on node:http.
  */
 export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () => Promise<void> } {

@@ -5,22 +5,13 @@ import {
   type McpRequestContext,
 } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
-import type { Authenticated } from '../auth/static-tokens.js';
-import type { Gateway } from '../gateway/create-gateway.js';
 import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory.js';
+import type { HttpAppOptions } from './app.js';
 
-export interface McpRouteOptions {
-  readonly gateway: Gateway;
-  readonly authenticate: (authorization: string | undefined) => Authenticated | null;
-  /** Caller for requests that send no Authorization header at all (loopback development only). */
-  readonly anonymous?: Authenticated | undefined;
-  /** Hostnames accepted in `Host` (DNS-rebinding protection). */
-  readonly allowedHosts: readonly string[];
-  /** Origin hostnames accepted when a browser sends `Origin`. */
-  readonly allowedOrigins: readonly string[];
-  readonly maxBodyBytes: number;
+/** The HTTP app's settings this route reads, plus where to report rejected requests. */
+export type McpRouteOptions = Pick<HttpAppOptions, 'gateway' | 'authenticate' | 'anonymous' | 'allowedHosts' | 'allowedOrigins' | 'maxBodyBytes'> & {
   readonly onError: (error: Error) => void;
-}
+};
 
 /**
  * `/mcp`: Streamable HTTP, stateless (any instance behind a load balancer can answer any

@@ -36,12 +36,15 @@ export function createAcmeApp(db: Database.Database, tokens: readonly ServiceTok
     c.set('token', token);
     await next();
   });
+  // One query per request: answer the row (shaped by `render`) or 404.
+  const found = (c: Context<Env>, row: Record<string, unknown> | undefined, render: (r: Record<string, unknown>) => unknown = (r) => r) =>
+    row ? c.json(render(row) as object) : c.json({ error: 'not_found' }, 404);
   const need = (c: Context<Env>, scope: string) => (c.get('token').scopes.includes(scope) ? null : c.json({ error: 'forbidden', missing_scope: scope }, 403));
 
-  app.get('/v1/customers/:id', (c) => need(c, 'customers:read') ?? (one('SELECT * FROM customers WHERE id = ?', c.req.param('id')) ? c.json(parse([one('SELECT * FROM customers WHERE id = ?', c.req.param('id'))!])[0]) : c.json({ error: 'not_found' }, 404)));
+  app.get('/v1/customers/:id', (c) => need(c, 'customers:read') ?? found(c, one('SELECT * FROM customers WHERE id = ?', c.req.param('id')), (r) => parse([r])[0]));
   app.get('/v1/customers/:id/invoices', (c) => need(c, 'invoices:read') ?? c.json({ data: parse(all('SELECT * FROM invoices WHERE customer_id = ? ORDER BY created_at', c.req.param('id'))) }));
   app.get('/v1/customers/:id/payments', (c) => need(c, 'payments:read') ?? c.json({ data: all('SELECT * FROM payments WHERE customer_id = ? ORDER BY created_at', c.req.param('id')) }));
-  app.get('/v1/invoices/:id', (c) => need(c, 'invoices:read') ?? (one('SELECT * FROM invoices WHERE id = ?', c.req.param('id')) ? c.json({ ...parse([one('SELECT * FROM invoices WHERE id = ?', c.req.param('id'))!])[0], refunds: all('SELECT * FROM refunds WHERE invoice_id = ?', c.req.param('id')) }) : c.json({ error: 'not_found' }, 404)));
+  app.get('/v1/invoices/:id', (c) => need(c, 'invoices:read') ?? found(c, one('SELECT * FROM invoices WHERE id = ?', c.req.param('id')), (r) => ({ ...parse([r])[0], refunds: all('SELECT * FROM refunds WHERE invoice_id = ?', r.id) })));
   app.get('/v1/tickets', (c) => need(c, 'tickets:read') ?? c.json({ data: parse(all('SELECT * FROM tickets WHERE tenant = ? AND customer_id = ? ORDER BY created_at DESC', c.req.query('tenant') ?? '', c.req.query('customer_id') ?? '')) }));
   app.get('/v1/customers/:id/notes', (c) => need(c, 'notes:read') ?? c.json({ data: all('SELECT * FROM notes WHERE customer_id = ? ORDER BY created_at', c.req.param('id')) }));
   app.get('/v1/logs', (c) => need(c, 'logs:read') ?? c.json({ data: parse(all('SELECT * FROM logs WHERE tenant = ? AND service = ? AND at >= ? AND at < ? ORDER BY at', c.req.query('tenant') ?? '', c.req.query('service') ?? '', c.req.query('since') ?? '', c.req.query('until') ?? '')) }));
@@ -60,7 +63,7 @@ export function createAcmeApp(db: Database.Database, tokens: readonly ServiceTok
     db.prepare('INSERT INTO refunds (id, tenant, invoice_id, amount_usd, status, idempotency_key, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(id, invoice.tenant, body.invoice_id, body.amount_usd, 'succeeded', key, body.reason, new Date().toISOString());
     return c.json(one('SELECT * FROM refunds WHERE id = ?', id), 201);
   });
-  app.get('/v1/refunds', (c) => need(c, 'refunds:read') ?? (one('SELECT * FROM refunds WHERE idempotency_key = ?', c.req.query('idempotency_key') ?? '') ? c.json(one('SELECT * FROM refunds WHERE idempotency_key = ?', c.req.query('idempotency_key') ?? '')) : c.json({ error: 'not_found' }, 404)));
+  app.get('/v1/refunds', (c) => need(c, 'refunds:read') ?? found(c, one('SELECT * FROM refunds WHERE idempotency_key = ?', c.req.query('idempotency_key') ?? '')));
   app.post('/v1/refunds/:id/void', (c) => {
     const denied = need(c, 'refunds:write');
     if (denied) return denied;
