@@ -5,7 +5,11 @@ export { defineTool } from './contract/define-tool.js';
 export { limitParam, cursorParam, reasonParam } from './contract/params.js';
 export type { CursorCodec } from './contract/cursor.js';
 export type {
+  ActionContext,
   AnyTool,
+  ApprovalPolicy,
+  Risk,
+  RollbackSpec,
   TenantRule,
   ToolAnnotations,
   ToolContext,
@@ -13,12 +17,15 @@ export type {
   ToolLimits,
   ToolSpec,
   UntrustedFieldSpec,
+  Verification,
 } from './contract/types.js';
 export type { Principal, Surface } from './auth/principal.js';
 export { envCredentials, staticCredentials, noCredentials, type CredentialProvider } from './credentials/provider.js';
 export { createGateway, type Gateway } from './gateway/create-gateway.js';
-export type { CallRequest, CallResult, CallSuccess, CallFailure, Cut, GatewayOptions, ToolDescriptor } from './gateway/types.js';
-export { DEFAULT_LIMITS } from './gateway/defaults.js';
+export type { CallRequest, CallResult, CallSuccess, CallFailure } from './pipeline/types.js';
+export type { Cut } from './budget/fit-to-budget.js';
+export type { GatewayOptions, ToolDescriptor } from './gateway/types.js';
+export { DEFAULT_LIMITS } from './contract/default-limits.js';
 export { ERROR_CODES, type ErrorCode } from './errors/codes.js';
 export {
   ToolgateError,
@@ -43,4 +50,4 @@ export { startServer, type RunningServer } from './server/start-server.js';
 export { defineAction } from './actions/define-action.js';
 export { actionStatusTool } from './actions/status-tool.js';
 export type { ActionService } from './actions/service.js';
-export type { ActionSpec, ActionContext, ApprovalPolicy, Risk, Verification } from './actions/types.js';
+export type { ActionSpec } from './actions/types.js';

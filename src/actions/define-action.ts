@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { finishDefinition } from '../contract/define-tool.js';
-import type { ToolContext, ToolDefinition } from '../contract/types.js';
-import { draftingOf } from './drafting-capability.js';
-import type { ActionRuntimeSpec, ActionSpec } from './types.js';
+import type { ActionRuntimeSpec, ToolContext, ToolDefinition } from '../contract/types.js';
+import { draftingOf } from '../pipeline/drafting-capability.js';
+import type { ActionSpec } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

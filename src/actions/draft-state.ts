@@ -1,7 +1,8 @@
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord, DraftStatus } from '../store/types.js';
-import type { ActionContext, ActionRuntimeSpec, DraftState } from './types.js';
+import type { ActionContext, ActionRuntimeSpec } from '../contract/types.js';
+import type { DraftState } from './types.js';
 
 export function stateOf(draft: DraftRecord): DraftState {
   return JSON.parse(draft.state) as DraftState;

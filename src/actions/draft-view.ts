@@ -1,6 +1,6 @@
 import type { DraftRecord } from '../store/types.js';
 import { stateOf } from './draft-state.js';
-import type { ActionRuntimeSpec } from './types.js';
+import type { ActionRuntimeSpec } from '../contract/types.js';
 
 /** A draft as people see it (console, CLI, REST): parsed input, preview and history. */
 export function draftView(draft: DraftRecord, runtimeSpec?: ActionRuntimeSpec) {

@@ -5,8 +5,8 @@ import { newId } from '../util/ids.js';
 import { approveDraft, AUTO_APPROVE_ACTOR } from './approve.js';
 import { auditTransition } from './audit-transition.js';
 import { draftHash } from './draft-hash.js';
-import type { Drafting } from './drafting-capability.js';
-import type { ActionRuntimeSpec } from './types.js';
+import type { Drafting } from '../pipeline/drafting-capability.js';
+import type { ActionRuntimeSpec } from '../contract/types.js';
 
 const AUTO_APPROVER = { actorId: AUTO_APPROVE_ACTOR, roles: [], scopes: [] } as const;
 

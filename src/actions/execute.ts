@@ -3,7 +3,7 @@ import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { auditTransition } from './audit-transition.js';
 import { actionContext, actionSpecOf, idempotencyKeyOf, moveDraft, stateOf } from './draft-state.js';
-import type { Verification } from './types.js';
+import type { Verification } from '../contract/types.js';
 
 const iso = (runtime: GatewayRuntime) => new Date(runtime.now()).toISOString();
 

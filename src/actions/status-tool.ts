@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../contract/define-tool.js';
 import { notFound } from '../errors/toolgate-error.js';
-import { draftingOf } from './drafting-capability.js';
+import { draftingOf } from '../pipeline/drafting-capability.js';
 import { stateOf } from './draft-state.js';
 
 /**

@@ -1,6 +1,13 @@
-import type { Cut } from '../gateway/types.js';
 import { formatPath, type PathSegment } from '../util/field-path.js';
 import { byteLength } from '../util/size.js';
+
+/** One cut the budget made, reported to the model in `notices.truncated`. */
+export interface Cut {
+  readonly field: string;
+  readonly unit: 'items' | 'characters';
+  readonly kept: number;
+  readonly omitted: number;
+}
 
 /**
  * Shrinks a result until its JSON fits `maxBytes` (R3). The largest list or text is cut first,

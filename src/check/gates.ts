@@ -1,5 +1,5 @@
-import { budgetTokens } from '../gateway/budget.js';
-import { limitsFor } from '../gateway/defaults.js';
+import { budgetTokens } from '../budget/result-budget.js';
+import { limitsFor } from '../contract/default-limits.js';
 import { fieldsOf, isFreeForm, typesOf } from './schema-walk.js';
 import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js';
 

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import type { Principal } from '../auth/principal.js';
 import { createGateway } from '../gateway/create-gateway.js';
-import type { CallResult } from '../gateway/types.js';
+import type { CallResult } from '../pipeline/types.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 
 interface Io {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Principal, Surface } from '../auth/principal.js';
 import type { CursorCodec } from './cursor.js';
 
-/** Per-tool limits. Every field has a default (src/gateway/defaults.ts); declare only what differs. */
+/** Per-tool limits. Every field has a default (src/contract/default-limits.ts); declare only what differs. */
 export interface ToolLimits {
   /** The handler is aborted after this long. */
   readonly timeoutMs?: number;
@@ -95,7 +95,7 @@ export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   readonly outputJsonSchema: Readonly<Record<string, unknown>>;
   readonly annotations: ToolAnnotations;
   /** For actions (defineAction): what runs after approval. Absent on read tools. */
-  readonly action?: import('../actions/types.js').ActionRuntimeSpec;
+  readonly action?: ActionRuntimeSpec;
 }
 
 /** MCP tool annotations, derived from the kind of tool, never written by hand. */
@@ -109,3 +109,58 @@ export interface ToolAnnotations {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a toolset mixes tools of any schema types
 export type AnyTool = ToolDefinition<any, any>;
+
+export type Risk = 'low' | 'medium' | 'high';
+
+export interface ApprovalPolicy {
+  /** An approver needs one of these roles (and the draft's tenant). */
+  readonly roles: readonly string[];
+  /** May the principal who asked for the draft approve it? Default false. */
+  readonly allowSelfApproval?: boolean;
+  /** Distinct approvers needed. Default 1; set 2 for four-eyes on high risk. */
+  readonly approvers?: number;
+  /** How long a draft waits for approval, in ms. Default 24 h. */
+  readonly expiresInMs?: number;
+  /** Low risk only: approve at once as `system:auto-approve` (still drafted, audited, verified). */
+  readonly autoApprove?: boolean;
+}
+
+/** Handed to execute / verify / rollback: what the internal API call needs, nothing more. */
+export interface ActionContext {
+  readonly draftId: string;
+  /** Derived from the draft; send it to the internal API so a retried request cannot act twice. */
+  readonly idempotencyKey: string;
+  readonly tenant: string;
+  readonly requester: string;
+  readonly approvers: readonly string[];
+  credential(name: string): string;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+export interface Verification {
+  readonly ok: boolean;
+  /** What was observed, for the audit log and the approver. */
+  readonly detail: string;
+}
+
+/** How to undo a write, shown before approval; without it the preview says there is no rollback. */
+export interface RollbackSpec<I = unknown, R = unknown> {
+  /** Shown before approval: what a rollback would do. */
+  readonly description: string;
+  readonly run: (input: I, result: R, ctx: ActionContext) => Promise<Verification>;
+}
+
+/**
+ * The executable half of an action, kept on its tool definition for the approval service. It lives
+ * here, beside ToolDefinition, so the contract never imports from src/actions (types flow down).
+ */
+export interface ActionRuntimeSpec {
+  readonly risk: Risk;
+  readonly approval: Required<Omit<ApprovalPolicy, 'autoApprove'>> & { readonly autoApprove: boolean };
+  readonly input: z.ZodType;
+  readonly credentials: readonly string[];
+  readonly execute: (input: unknown, ctx: ActionContext) => Promise<unknown>;
+  readonly verify: (input: unknown, result: unknown, ctx: ActionContext) => Promise<Verification>;
+  readonly rollback?: RollbackSpec;
+}

@@ -8,9 +8,10 @@ import { withNotices } from '../pipeline/stages/output-budget.js';
 import { redactText } from '../redaction/patterns.js';
 import { newId } from '../util/ids.js';
 import { byteLength, estimateTokens } from '../util/size.js';
-import { budgetTokens } from './budget.js';
+import { budgetTokens } from '../budget/result-budget.js';
 import { buildRuntime } from './runtime.js';
-import type { CallRequest, CallResult, GatewayOptions, ToolDescriptor } from './types.js';
+import type { CallRequest, CallResult } from '../pipeline/types.js';
+import type { GatewayOptions, ToolDescriptor } from './types.js';
 
 export interface Gateway {
   /** Runs one call through the pipeline; never throws, always audits (or says it could not). */

@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createDrafting } from '../actions/drafting.js';
-import type { Drafting } from '../actions/drafting-capability.js';
+import type { Drafting } from '../pipeline/drafting-capability.js';
 import type { AnyTool } from '../contract/types.js';
 import { noCredentials } from '../credentials/provider.js';
 import { silentLogger } from '../log/logger.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import { createSecretMasker } from '../redaction/secrets.js';
-import { limitsFor } from './defaults.js';
+import { limitsFor } from '../contract/default-limits.js';
 import type { GatewayOptions } from './types.js';
 
 /** Turns GatewayOptions into the shared runtime every call uses; checks the toolset once. */

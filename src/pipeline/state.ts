@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import type { AnyTool } from '../contract/types.js';
 import type { CredentialProvider } from '../credentials/provider.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
-import type { limitsFor } from '../gateway/defaults.js';
-import type { CallRequest, Cut, GuardWarningOut } from '../gateway/types.js';
+import type { limitsFor } from '../contract/default-limits.js';
+import type { Cut } from '../budget/fit-to-budget.js';
+import type { Drafting } from './drafting-capability.js';
+import type { CallRequest, GuardWarningOut } from './types.js';
 import type { Store } from '../store/types.js';
 
 /** What every call shares: built once by createGateway. */
@@ -22,7 +24,7 @@ export interface GatewayRuntime {
   readonly cursorKey: Buffer;
   readonly now: () => number;
   /** Draft creation and lookup for action tools (see src/actions). */
-  readonly drafting: import('../actions/drafting-capability.js').Drafting;
+  readonly drafting: Drafting;
 }
 
 /** One call as it moves through the stages. Stages read what earlier stages wrote. */

@@ -1,4 +1,4 @@
-import { DRAFTING } from '../actions/drafting-capability.js';
+import { DRAFTING } from './drafting-capability.js';
 import { createCursorCodec } from '../contract/cursor.js';
 import type { ToolContext } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';

@@ -1,28 +1,10 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import type { Authenticated } from '../auth/static-tokens.js';
-import type { Gateway } from '../gateway/create-gateway.js';
-import type { Store } from '../store/types.js';
 import { newId } from '../util/ids.js';
 import { createConsoleRoutes } from '../console/routes.js';
 import { createApiRoutes } from './api-routes.js';
 import { createMcpRoute } from './mcp-route.js';
-
-export interface HttpAppOptions {
-  readonly gateway: Gateway;
-  readonly store: Store;
-  readonly authenticate: (authorization: string | undefined) => Authenticated | null;
-  /** Caller for requests that send no Authorization header at all (loopback development only). */
-  readonly anonymous?: Authenticated | undefined;
-  /** Hostnames accepted in `Host` (DNS-rebinding protection) and Origin hostnames accepted from browsers. */
-  readonly allowedHosts: readonly string[];
-  readonly allowedOrigins: readonly string[];
-  readonly maxBodyBytes: number;
-  readonly logger: Logger;
-  readonly metrics: Registry;
-}
+import type { HttpAppOptions } from './options.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

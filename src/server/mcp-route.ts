@@ -6,7 +6,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory.js';
-import type { HttpAppOptions } from './app.js';
+import type { HttpAppOptions } from './options.js';
 
 /** The HTTP app's settings this route reads, plus where to report rejected requests. */
 export type McpRouteOptions = Pick<HttpAppOptions, 'gateway' | 'authenticate' | 'anonymous' | 'allowedHosts' | 'allowedOrigins' | 'maxBodyBytes'> & {

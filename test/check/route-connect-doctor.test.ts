@@ -11,7 +11,7 @@ import { runRouteCommand } from '../../src/cli/route.js';
 import { claudeCodeConfig, messagesApiRequest } from '../../src/connect/generate.js';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { adviseRoute } from '../../src/route/advise.js';
-import { lastToolResults, reply, startScriptedModel } from '../../src/scripted-model/server.js';
+import { reply, startScriptedModel } from '../../src/scripted-model/server.js';
 import { runCli } from '../helpers/capture-io.js';
 import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
 import { claudeCli } from '../helpers/outside-clients.js';
@@ -65,10 +65,9 @@ describe('toolgate connect', () => {
 
   it('the Messages API request is accepted by the real SDK (types and wire), with the beta header and allowlist', async () => {
     const request = messagesApiRequest(input);
-    const seen: { headers: Record<string, string>; body: unknown }[] = [];
+    const seen: { body: unknown }[] = [];
     const model = await startScriptedModel((body) => {
-      seen.push({ headers: {}, body });
-      void lastToolResults;
+      seen.push({ body });
       return { stop_reason: 'end_turn', content: [reply.text('ok')] };
     });
     const anthropic = new Anthropic({ apiKey: 'scripted', baseURL: model.url, maxRetries: 0 });

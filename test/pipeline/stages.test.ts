@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
-import type { CallRequest, CallResult } from '../../src/gateway/types.js';
+import type { CallRequest, CallResult } from '../../src/pipeline/types.js';
 import { STAGES } from '../../src/pipeline/run.js';
 import type { Store } from '../../src/store/types.js';
 import { agent, credentials, fixtureTools, SECRET } from '../helpers/fixture-tools.js';

@@ -1,8 +1,8 @@
 import { fitToBudget } from '../../budget/fit-to-budget.js';
 import { NOTICES_FIELD } from '../../contract/json-schema.js';
 import { ToolgateError } from '../../errors/toolgate-error.js';
-import type { Cut } from '../../gateway/types.js';
-import { budgetBytes } from '../../gateway/budget.js';
+import type { Cut } from '../../budget/fit-to-budget.js';
+import { budgetBytes } from '../../budget/result-budget.js';
 import { byteLength } from '../../util/size.js';
 import { toolOf, type CallState } from '../state.js';
 

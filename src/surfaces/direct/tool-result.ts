@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Principal } from '../../auth/principal.js';
 import type { Gateway } from '../../gateway/create-gateway.js';
-import type { CallResult } from '../../gateway/types.js';
+import type { CallResult } from '../../pipeline/types.js';
 
 export interface DirectCaller {
   readonly gateway: Gateway;

@@ -1,5 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
-import type { CallResult, ToolDescriptor } from '../../gateway/types.js';
+import type { ToolDescriptor } from '../../gateway/types.js';
+import type { CallResult } from '../../pipeline/types.js';
 
 /** A gateway tool descriptor as an MCP `Tool` (schemas and annotations are already derived). */
 export function descriptorToMcpTool(tool: ToolDescriptor): Tool {

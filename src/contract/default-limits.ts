@@ -1,4 +1,4 @@
-import type { ToolLimits } from '../contract/types.js';
+import type { ToolLimits } from './types.js';
 
 /**
  * Limits used where a tool declares none. Chosen for the model, not the network: 16 KB / 4k tokens

@@ -1,7 +1,6 @@
-import type { ToolContext } from '../contract/types.js';
+import type { ActionRuntimeSpec, ToolContext } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { DraftRecord } from '../store/types.js';
-import type { ActionRuntimeSpec } from './types.js';
 
 /**
  * The one capability action tools get that read tools do not use: creating and reading drafts.
