@@ -30,13 +30,14 @@ export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(sp
     },
     input: spec.input,
     credentials: spec.credentials ?? [],
+    executeTimeoutMs: spec.executeTimeoutMs ?? 30_000,
     execute: spec.execute as ActionRuntimeSpec['execute'],
     verify: spec.verify as ActionRuntimeSpec['verify'],
     ...(spec.rollback ? { rollback: spec.rollback as ActionRuntimeSpec['rollback'] } : {}),
   };
   const output = z.object({
     draft_id: z.string(),
-    status: z.enum(['awaiting_approval', 'approved', 'executing', 'executed', 'verified', 'unverified', 'failed']),
+    status: z.enum(['awaiting_approval', 'approved', 'executing', 'executed', 'verified', 'unverified', 'unresolved', 'failed']),
     risk: z.enum(['low', 'medium', 'high']),
     preview: spec.preview,
     reversible: z.boolean(),

@@ -1,16 +1,11 @@
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
-import type { DraftRecord, DraftStatus } from '../store/types.js';
+import type { DraftRecord } from '../store/types.js';
 import type { ActionContext, ActionRuntimeSpec } from '../contract/types.js';
 import type { DraftState } from './types.js';
 
 export function stateOf(draft: DraftRecord): DraftState {
   return JSON.parse(draft.state) as DraftState;
-}
-
-/** Compare-and-set a draft's status and state; null if another writer moved it first. */
-export function moveDraft(runtime: GatewayRuntime, draft: DraftRecord, status: DraftStatus, state: DraftState): Promise<DraftRecord | null> {
-  return runtime.store.drafts.update(draft.id, draft.version, { status, state: JSON.stringify(state) }, new Date(runtime.now()).toISOString());
 }
 
 export function actionSpecOf(runtime: GatewayRuntime, draft: DraftRecord): ActionRuntimeSpec {
@@ -23,7 +18,7 @@ export function actionSpecOf(runtime: GatewayRuntime, draft: DraftRecord): Actio
 export const idempotencyKeyOf = (draft: DraftRecord) => `tg-${draft.id}-${draft.draftHash.slice(0, 16)}`;
 
 /** Execution context for execute / verify / rollback, with only the action's own credentials. */
-export function actionContext(runtime: GatewayRuntime, draft: DraftRecord, spec: ActionRuntimeSpec, timeoutMs = 30_000): { ctx: ActionContext; done: () => void } {
+export function actionContext(runtime: GatewayRuntime, draft: DraftRecord, spec: ActionRuntimeSpec, timeoutMs = spec.executeTimeoutMs): { ctx: ActionContext; done: () => void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ToolgateError('timeout')), timeoutMs);
   const allowed = new Set(spec.credentials);

@@ -26,6 +26,6 @@ export function draftView(draft: DraftRecord, runtimeSpec?: ActionRuntimeSpec) {
     execution: state.execution ?? null,
     verification: state.verification ?? null,
     rollback: state.rollback ?? null,
-    stalled: state.stalled ?? null,
+    unresolved: state.unresolved ?? null,
   };
 }

@@ -3,8 +3,8 @@ import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftFilter, DraftRecord } from '../store/types.js';
 import { draftView } from './draft-view.js';
 import { approveDraft, rejectDraft, type DecisionRequest } from './approve.js';
-import { resumeInterrupted } from './execute.js';
-import { resolveStalled } from './resolve-stalled.js';
+import { resolveUnresolved, type OperatorDecision } from './operator-resolve.js';
+import { resumeInterrupted } from './recovery.js';
 import { rollbackDraft } from './rollback.js';
 
 /** What people (console, CLI, REST) do with drafts. Model clients never get this object. */
@@ -14,8 +14,16 @@ export interface ActionService {
   rollback(draftId: string, approver: Principal, request: DecisionRequest): Promise<DraftRecord>;
   get(draftId: string): Promise<DraftRecord | null>;
   list(filter: DraftFilter): Promise<DraftRecord[]>;
-  /** An operator's call on a draft stalled mid-execute: run again with the same key, or close it. */
-  resolveStalled(draftId: string, operator: Principal, decision: 'retry' | 'fail', request: DecisionRequest): Promise<DraftRecord>;
+  /**
+   * An operator's call on an `unresolved` draft (outcome unknown): `retry` checks verify, then runs
+   * again with the same idempotency key; `close` ends it as failed without running anything.
+   */
+  resolve(
+    draftId: string,
+    operator: Principal,
+    decision: OperatorDecision,
+    request: DecisionRequest,
+  ): Promise<DraftRecord>;
   /** A draft as people see it, with whether (and how) it can be rolled back. */
   view(draft: DraftRecord): ReturnType<typeof draftView>;
   /** Call at start-up: settles drafts a previous process left in `executing`, never running them twice. */
@@ -29,7 +37,7 @@ export function createActionService(runtime: GatewayRuntime): ActionService {
     rollback: (id, who, request) => rollbackDraft(runtime, id, who, request),
     get: (id) => runtime.store.drafts.get(id),
     list: (filter) => runtime.store.drafts.list(filter),
-    resolveStalled: (id, who, decision, request) => resolveStalled(runtime, id, who, decision, request),
+    resolve: (id, who, decision, request) => resolveUnresolved(runtime, id, who, decision, request),
     view: (draft) => draftView(draft, runtime.tools.get(draft.tool)?.action),
     resumeInterrupted: () => resumeInterrupted(runtime),
   };

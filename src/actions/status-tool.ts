@@ -32,7 +32,7 @@ export function actionStatusTool(scopes: readonly string[] = ['actions:read']) {
       const draft = await draftingOf(ctx).getDraft(draft_id);
       if (!draft) throw notFound(`Draft ${draft_id}`);
       const state = stateOf(draft);
-      const detail = state.stalled?.reason ?? state.verification?.detail ?? state.rejection?.reason ?? state.execution?.error ?? `status ${draft.status}`;
+      const detail = state.unresolved?.reason ?? state.verification?.detail ?? state.rejection?.reason ?? state.execution?.error ?? `status ${draft.status}`;
       return {
         draft_id, tool: draft.tool, status: draft.status, risk: draft.risk, approvals: state.approvals.length, expires_at: draft.expiresAt,
         verified: state.verification ? state.verification.ok : null, detail, source_records: [draft_id],

@@ -30,6 +30,11 @@ export interface ActionSpec<I extends z.ZodType, P extends z.ZodType, R> {
   readonly untrusted?: readonly UntrustedFieldSpec[];
   /** Reads only: computes what would happen. Runs in the model's call. */
   readonly describe: (input: z.output<I>, ctx: ToolContext) => Promise<z.input<P>> | z.input<P>;
+  /**
+   * Deadline for execute, verify and rollback (default 30 s). A write that has not answered by
+   * then has an unknown outcome: verify reconciles it, it is never just marked failed.
+   */
+  readonly executeTimeoutMs?: number;
   /** The write. Runs once, after approval, never in the model's call. */
   readonly execute: (input: z.output<I>, ctx: ActionContext) => Promise<R>;
   /** Checks the final state after execute; a mismatch marks the draft `unverified`, loudly. */
@@ -54,7 +59,11 @@ export interface DraftState {
   readonly execution?: { readonly startedAt: string; readonly finishedAt?: string; readonly result?: unknown; readonly error?: string };
   readonly verification?: Verification & { readonly at: string };
   readonly rollback?: { readonly by: string; readonly reason: string; readonly at: string; readonly verification?: Verification; readonly error?: string };
-  /** Set when a process stopped during execute and verify could not confirm the outcome. */
-  readonly stalled?: { readonly since: string; readonly reason: string };
+  /**
+   * Set while the draft is `unresolved`: the request may have reached the internal API and verify
+   * could not confirm it. `retrySafe` when verify positively saw no write (retrying with the same
+   * idempotency key cannot act twice on an API that honours it).
+   */
+  readonly unresolved?: { readonly since: string; readonly reason: string; readonly retrySafe: boolean };
 }
 

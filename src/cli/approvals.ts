@@ -10,7 +10,7 @@ const USAGE = `Usage:
   toolgate approvals list [--status awaiting_approval] [--json]
   toolgate approvals show DRAFT_ID [--json]
   toolgate approvals approve|reject|rollback DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH]
-  toolgate approvals retry|fail DRAFT_ID --as ACTOR --reason "…"   (drafts stalled mid-execute)
+  toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…"   (unresolved drafts: outcome unknown)
 Options: --config FILE (or TOOLGATE_CONFIG); ACTOR must be listed in the config's \`approvers\`.
 `;
 
@@ -25,7 +25,8 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   }
   const { values, positionals } = parsed;
   const [verb, id] = positionals;
-  const resolving = verb === 'retry' || verb === 'fail';
+  // `fail` is the 0.1 name of `close`; both end an unresolved draft without running anything.
+  const resolving = verb === 'retry' || verb === 'close' || verb === 'fail';
   const deciding = verb === 'approve' || verb === 'reject' || verb === 'rollback' || resolving;
   if (!(verb === 'list' || verb === 'show' || deciding) || ((verb === 'show' || deciding) && !id)) {
     io.stderr.write(USAGE);
@@ -63,7 +64,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     }
     const request = { reason: values.reason ?? '', surface: 'cli' as const, ...(values.hash ? { draftHash: values.hash } : {}) };
     const draft = resolving
-      ? await gateway.actions.resolveStalled(id ?? '', approver!, verb, request)
+      ? await gateway.actions.resolve(id ?? '', approver!, verb === 'retry' ? 'retry' : 'close', request)
       : await gateway.actions[verb as 'approve'](id ?? '', approver!, request);
     print(gateway.actions.view(draft), `${draft.id} is now ${draft.status}`);
     return 0;

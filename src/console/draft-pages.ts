@@ -34,7 +34,7 @@ export function draftDetail(d: DraftView, timeline: readonly AuditEvent[], csrf:
   <p>${d.reversible ? html`Reversible: ${d.rollback_description}` : html`<strong>No rollback:</strong> once executed this cannot be undone by Toolgate.`}</p>
   <h3>Preview</h3>${json(d.preview)}<h3>Input</h3>${json(d.input)}<p><small>Draft hash <code>${d.draft_hash}</code></small></p>
   ${d.verification ? html`<p>Verification: ${statusBadge(d.verification.ok ? 'verified' : 'unverified')} ${d.verification.detail}</p>` : ''}
-  ${d.stalled ? html`<div class="flash error">Stalled: ${d.stalled.reason}</div>` : ''}</div>
+  ${d.unresolved ? html`<div class="flash error">Outcome unknown: ${d.unresolved.reason}</div>` : ''}</div>
   ${d.status === 'awaiting_approval' ? html`${decide('approve', 'Approve and execute')}${decide('reject', 'Reject')}` : ''}
   ${d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? html`<form method="post" action="/console/drafts/${d.id}/rollback" class="card"><input type="hidden" name="csrf" value="${csrf}"><label>Reason for rollback <textarea name="reason" rows="2" required></textarea></label><p><button class="reject">Roll back</button></p></form>` : ''}
   <h2>Timeline</h2><table><thead><tr><th>#</th><th>Time</th><th>Event</th><th>By</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>

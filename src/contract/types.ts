@@ -160,6 +160,8 @@ export interface ActionRuntimeSpec {
   readonly approval: Required<Omit<ApprovalPolicy, 'autoApprove'>> & { readonly autoApprove: boolean };
   readonly input: z.ZodType;
   readonly credentials: readonly string[];
+  /** Deadline for execute, verify and rollback; past it the outcome is unknown and reconciled. */
+  readonly executeTimeoutMs: number;
   readonly execute: (input: unknown, ctx: ActionContext) => Promise<unknown>;
   readonly verify: (input: unknown, result: unknown, ctx: ActionContext) => Promise<Verification>;
   readonly rollback?: RollbackSpec;

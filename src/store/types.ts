@@ -73,6 +73,8 @@ export type DraftStatus =
   | 'executed'
   | 'verified'
   | 'unverified'
+  /** The write may or may not have happened (timeout, reset, crash) and verify could not tell. */
+  | 'unresolved'
   | 'failed'
   | 'rejected'
   | 'expired'

@@ -61,7 +61,7 @@ it('a process killed during execute is recovered by verify on restart, and the r
   await expect(gw.actions.approve(draftId, { actorId: 'usr_x', tenant: 'acme', roles: ['billing_approver'], scopes: [] }, { reason: 'again', surface: 'cli' })).rejects.toMatchObject({ code: 'conflict' });
   expect(api.createRequests).toHaveLength(1);
   const kinds = (await store.audit.query({ kind: 'action.executed' })).map((e) => e.actor);
-  expect(kinds).toEqual(['system:recovery']);
+  expect(kinds).toEqual(['system:reconciler']);
   await store.close();
   t.store = await openSqliteStore({ path: t.path }); // for cleanup
 });
@@ -73,19 +73,20 @@ it('a process killed before its request reached the API leaves the draft waiting
   await approveAndKill(draftId, () => false, 'die-before-request');
   const store = await openSqliteStore({ path: t.path });
   const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
-  const [stalled] = await gw.actions.resumeInterrupted();
-  expect(stalled?.status).toBe('executing');
-  expect(JSON.parse(stalled!.state).stalled.reason).toMatch(/an operator must decide/);
+  const [unresolved] = await gw.actions.resumeInterrupted();
+  expect(unresolved?.status).toBe('unresolved');
+  const note = JSON.parse(unresolved!.state).unresolved;
+  expect(note).toMatchObject({ retrySafe: true, reason: expect.stringMatching(/verify did not find the write/) });
   expect(api.createRequests).toHaveLength(0);
-  expect((await store.audit.query({ kind: 'action.stalled' }))).toHaveLength(1);
+  expect(await store.audit.query({ kind: 'action.unresolved' })).toHaveLength(1);
 
   // An operator decides: retry with the same idempotency key. It executes once and verifies.
   const lead = { actorId: 'usr_operator', tenant: 'acme', roles: ['billing_approver'], scopes: [] };
-  await expect(gw.actions.resolveStalled(draftId, { ...lead, roles: ['support'] }, 'retry', { reason: 'checked upstream', surface: 'cli' })).rejects.toMatchObject({ code: 'forbidden' });
-  const retried = await gw.actions.resolveStalled(draftId, lead, 'retry', { reason: 'no refund upstream; retrying', surface: 'cli' });
+  await expect(gw.actions.resolve(draftId, { ...lead, roles: ['support'] }, 'retry', { reason: 'checked upstream', surface: 'cli' })).rejects.toMatchObject({ code: 'forbidden' });
+  const retried = await gw.actions.resolve(draftId, lead, 'retry', { reason: 'no refund upstream; retrying', surface: 'cli' });
   expect(retried.status).toBe('verified');
   expect(api.createRequests).toHaveLength(1);
-  await expect(gw.actions.resolveStalled(draftId, lead, 'fail', { reason: 'too late', surface: 'cli' })).rejects.toMatchObject({ code: 'conflict' });
+  await expect(gw.actions.resolve(draftId, lead, 'close', { reason: 'too late', surface: 'cli' })).rejects.toMatchObject({ code: 'conflict' });
   await store.close();
   t.store = await openSqliteStore({ path: t.path });
 });

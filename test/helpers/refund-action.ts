@@ -11,7 +11,11 @@ export const requester: Principal = { actorId: 'usr_agent', tenant: 'acme', role
 export const approver = (actorId = 'usr_lead', over: Partial<Principal> = {}): Principal => ({ actorId, tenant: 'acme', roles: ['billing_approver'], scopes: [], ...over });
 
 /** The refund action against the fake payments API at `apiUrl`, with a given approval policy. */
-export function refundAction(apiUrl: string, policy: { approvers?: number; allowSelfApproval?: boolean; expiresInMs?: number } = {}) {
+export function refundAction(
+  apiUrl: string,
+  policy: { approvers?: number; allowSelfApproval?: boolean; expiresInMs?: number } = {},
+  executeTimeoutMs?: number,
+) {
   const call = async (path: string, ctx: { credential(n: string): string; signal: AbortSignal }, init: RequestInit = {}) => {
     const res = await fetch(`${apiUrl}${path}`, { ...init, signal: ctx.signal, headers: { ...init.headers, authorization: `Bearer ${ctx.credential('refunds_write')}`, 'content-type': 'application/json' } });
     if (res.status >= 500) throw upstreamUnavailable('Payments API');
@@ -27,6 +31,7 @@ export function refundAction(apiUrl: string, policy: { approvers?: number; allow
     scopes: ['refunds:draft'],
     tenant: 'caller',
     credentials: ['refunds_write'],
+    ...(executeTimeoutMs ? { executeTimeoutMs } : {}),
     describe: ({ invoice_id, amount_usd }) => ({ invoice_id, refund_usd: amount_usd, effect: `Refund $${amount_usd} of ${invoice_id} to the original payment method.` }),
     execute: async ({ invoice_id, amount_usd }, ctx) =>
       (await call('/refunds', ctx, { method: 'POST', headers: { 'idempotency-key': ctx.idempotencyKey }, body: JSON.stringify({ invoice_id, amount_usd }) })).body,

@@ -1,0 +1,69 @@
+import type { AuditEventInput } from '../audit/event.js';
+import type { Surface } from '../auth/principal.js';
+import { ToolgateError } from '../errors/toolgate-error.js';
+import type { GatewayRuntime } from '../pipeline/state.js';
+import type { DraftRecord } from '../store/types.js';
+import { auditTransition } from './audit-transition.js';
+import { stateOf } from './draft-state.js';
+import { LIFECYCLE, nextStatus, type DraftEvent } from './lifecycle.js';
+import type { DraftState } from './types.js';
+
+export interface TransitionChange {
+  readonly actor: string;
+  readonly surface: Surface;
+  readonly reason: string;
+  /** The draft's new state JSON; defaults to the current one. */
+  readonly state?: DraftState;
+  readonly outcome?: AuditEventInput['outcome'];
+  readonly errorCode?: string | null;
+  readonly data?: Record<string, unknown>;
+  /** Pre-allocated audit id, when the caller cites the event before it is written. */
+  readonly auditId?: string;
+}
+
+/**
+ * The one way a draft changes status: the lifecycle table must allow `event` from the draft's
+ * status, the actor must be of the kind the table names, the move is a compare-and-set on the
+ * draft's version, and the audit event the table names is written after it. Returns null when
+ * another writer moved the draft first (the caller re-reads and decides again).
+ */
+export async function applyTransition(
+  runtime: GatewayRuntime,
+  draft: DraftRecord,
+  event: DraftEvent,
+  change: TransitionChange,
+): Promise<DraftRecord | null> {
+  const rule = LIFECYCLE[event];
+  const to = nextStatus(draft.status, event);
+  if (to === null) throw notAllowed(draft, event);
+  const isSystem = change.actor.startsWith('system:');
+  if ((rule.by === 'system') !== isSystem && change.actor !== 'system:auto-approve') {
+    throw new ToolgateError('internal', undefined, {
+      detail: `lifecycle: ${event} must be caused by ${rule.by}, not ${change.actor}`,
+    });
+  }
+  const nowIso = new Date(runtime.now()).toISOString();
+  const state = JSON.stringify(change.state ?? stateOf(draft));
+  const moved = await runtime.store.drafts.update(draft.id, draft.version, { status: to, state }, nowIso);
+  if (!moved) return null;
+  await auditTransition(runtime, moved, {
+    kind: rule.audit,
+    actor: change.actor,
+    surface: change.surface,
+    outcome: change.outcome ?? 'ok',
+    reason: change.reason,
+    errorCode: change.errorCode ?? null,
+    ...(change.data ? { data: change.data } : {}),
+    ...(change.auditId ? { id: change.auditId } : {}),
+  });
+  return moved;
+}
+
+/** The typed refusal for an event the table does not allow from the draft's status. */
+export function notAllowed(draft: DraftRecord, event: DraftEvent): ToolgateError {
+  const allowedFrom = LIFECYCLE[event].from.join(' or ');
+  return new ToolgateError(
+    'conflict',
+    `Draft ${draft.id} is ${draft.status}; "${event}" applies only to drafts that are ${allowedFrom}.`,
+  );
+}

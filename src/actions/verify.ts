@@ -1,0 +1,112 @@
+import type { Surface } from '../auth/principal.js';
+import type { Verification } from '../contract/types.js';
+import { asToolgateError } from '../errors/toolgate-error.js';
+import type { GatewayRuntime } from '../pipeline/state.js';
+import type { DraftRecord } from '../store/types.js';
+import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
+import { untilAborted } from './outcome.js';
+import { applyTransition } from './transition.js';
+
+const iso = (runtime: GatewayRuntime) => new Date(runtime.now()).toISOString();
+
+/** Runs the action's `verify` under a deadline; a throw means "cannot tell", not "absent". */
+export async function observe(runtime: GatewayRuntime, draft: DraftRecord, input: unknown, result: unknown) {
+  const spec = actionSpecOf(runtime, draft);
+  const { ctx, done } = actionContext(runtime, draft, spec);
+  try {
+    const seen: Verification = await Promise.race([spec.verify(input, result, ctx), untilAborted(ctx.signal)]);
+    return { told: true as const, ...seen };
+  } catch (thrown) {
+    const error = asToolgateError(thrown);
+    return { told: false as const, ok: false, detail: `verify failed: ${error.detail ?? error.message}` };
+  } finally {
+    done();
+  }
+}
+
+/** Checks the final state; a mismatch is loud: `unverified`, an error log and an error audit event. */
+export async function verifyAndRecord(
+  runtime: GatewayRuntime,
+  executed: DraftRecord,
+  input: unknown,
+  result: unknown,
+  surface: Surface,
+): Promise<DraftRecord> {
+  const { ok, detail } = await observe(runtime, executed, input, result);
+  return recordVerification(runtime, executed, { ok, detail }, surface);
+}
+
+async function recordVerification(runtime: GatewayRuntime, executed: DraftRecord, seen: Verification, surface: Surface) {
+  if (!seen.ok) {
+    runtime.logger.error(
+      { draftId: executed.id, tool: executed.tool, detail: seen.detail },
+      'ACTION UNVERIFIED: final state does not match',
+    );
+  }
+  const moved = await applyTransition(runtime, executed, seen.ok ? 'verify_ok' : 'verify_mismatch', {
+    actor: 'system:verifier',
+    surface,
+    reason: seen.detail,
+    state: { ...stateOf(executed), verification: { ...seen, at: iso(runtime) } },
+    outcome: seen.ok ? 'ok' : 'error',
+    errorCode: seen.ok ? null : 'unverified',
+  });
+  return moved ?? executed;
+}
+
+/**
+ * The outcome of a write is unknown (timeout, reset, a crash mid-execute): ask `verify` before
+ * deciding anything. Seen → executed and verified; positively absent → unresolved but safe to
+ * retry with the same idempotency key; cannot tell → unresolved for an operator. Never `failed`.
+ */
+export async function reconcile(
+  runtime: GatewayRuntime,
+  draft: DraftRecord,
+  input: unknown,
+  surface: Surface,
+  why: string,
+  actor = 'system:reconciler',
+): Promise<DraftRecord> {
+  const seen = await observe(runtime, draft, input, null);
+  if (!seen.ok) {
+    const retrySafe = seen.told;
+    const next = retrySafe
+      ? `verify did not find the write (${seen.detail}); a retry reuses the same idempotency key`
+      : `${seen.detail}; an operator must decide`;
+    return markUnresolved(runtime, draft, surface, `${why}; ${next}`, retrySafe);
+  }
+  await runtime.store.idempotency.complete(idempotencyKeyOf(draft), 'null');
+  const state = stateOf(draft);
+  const { unresolved: _settled, ...rest } = state;
+  const execution = { startedAt: state.execution?.startedAt ?? iso(runtime), finishedAt: iso(runtime), result: null };
+  const executed = await applyTransition(runtime, draft, draft.status === 'unresolved' ? 'reconcile_seen' : 'succeed', {
+    actor: draft.status === 'unresolved' ? actor : 'system:reconciler',
+    surface,
+    reason: `${why}; verify sees the write: ${seen.detail}`,
+    state: { ...rest, execution },
+  });
+  if (!executed) return (await runtime.store.drafts.get(draft.id)) ?? draft;
+  return recordVerification(runtime, executed, { ok: true, detail: seen.detail }, surface);
+}
+
+/** Leaves a draft visibly `unresolved` for an operator (console, CLI, REST): retry or close. */
+export async function markUnresolved(
+  runtime: GatewayRuntime,
+  draft: DraftRecord,
+  surface: Surface,
+  reason: string,
+  retrySafe: boolean,
+): Promise<DraftRecord> {
+  runtime.logger.error({ draftId: draft.id, reason }, 'action outcome unknown; waiting for an operator');
+  const current = (await runtime.store.drafts.get(draft.id)) ?? draft;
+  if (current.status !== 'executing') return current;
+  const moved = await applyTransition(runtime, current, 'outcome_unknown', {
+    actor: 'system:executor',
+    surface,
+    reason,
+    state: { ...stateOf(current), unresolved: { since: iso(runtime), reason, retrySafe } },
+    outcome: 'error',
+    errorCode: 'conflict',
+  });
+  return moved ?? (await runtime.store.drafts.get(draft.id)) ?? current;
+}
