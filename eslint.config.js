@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'coverage/**', '.toolgate/**'] },
+  { ignores: ['**/node_modules/**', 'coverage/**', '.toolgate/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,4 +13,5 @@ export default tseslint.config(
     },
   },
   { files: ['src/cli/**', 'examples/**', 'bench/**', 'bin/**'], rules: { 'no-console': 'off' } },
+  { files: ['bin/**/*.js'], languageOptions: { globals: { URL: 'readonly', process: 'readonly' } } },
 );

@@ -1,5 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx toolgate` works without a build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.ts');
+// An installed package runs the compiled CLI (dist/) on plain Node. A clone of the repository
+// (it has src/) runs the TypeScript sources through tsx, a dev dependency, so a stale build can
+// never shadow the code being worked on.
+import { existsSync } from 'node:fs';
+
+const sources = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(sources.href);
+} else {
+  await import(new URL('../dist/src/cli/main.js', import.meta.url).href);
+}

@@ -1,37 +1,47 @@
-import { parseArgs } from 'node:util';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { openStore } from '../store/open-store.js';
 import type { DraftStatus } from '../store/types.js';
-import type { CliIo } from './audit.js';
+import { parseCommand, usageError, type CliIo } from './args.js';
 
 const USAGE = `Usage:
   toolgate approvals list [--status awaiting_approval] [--json]
   toolgate approvals show DRAFT_ID [--json]
   toolgate approvals approve|reject|rollback DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH]
   toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…"   (unresolved drafts: outcome unknown)
+
+Decides drafts of write actions from a terminal, with the same checks as the console and REST.
 Options: --config FILE (or TOOLGATE_CONFIG); ACTOR must be listed in the config's \`approvers\`.
-`;
+  --status S   list drafts in this status (default awaiting_approval)
+  --hash H     approve only if the draft still has this hash (what you reviewed)
+  --json       machine-readable output
+  -h, --help   this help`;
 
 /** `toolgate approvals …`: decide drafts from a terminal, with the same checks as the console and REST. */
 export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, status: { type: 'string' }, as: { type: 'string' }, reason: { type: 'string' }, hash: { type: 'string' }, json: { type: 'boolean' } } });
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommand(argv, io, {
+    usage: USAGE,
+    positionals: true,
+    options: {
+      config: { type: 'string' },
+      status: { type: 'string' },
+      as: { type: 'string' },
+      reason: { type: 'string' },
+      hash: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [verb, id] = positionals;
   // `fail` is the 0.1 name of `close`; both end an unresolved draft without running anything.
   const resolving = verb === 'retry' || verb === 'close' || verb === 'fail';
   const deciding = verb === 'approve' || verb === 'reject' || verb === 'rollback' || resolving;
-  if (!(verb === 'list' || verb === 'show' || deciding) || ((verb === 'show' || deciding) && !id)) {
-    io.stderr.write(USAGE);
-    return 2;
+  if (!(verb === 'list' || verb === 'show' || deciding)) {
+    return usageError(io, USAGE, verb ? `Unknown approvals command "${verb}".` : 'Name a command.');
   }
+  if ((verb === 'show' || deciding) && !id) return usageError(io, USAGE, `approvals ${verb} needs a DRAFT_ID.`);
   const { config } = await loadConfig(values.config, process.cwd(), io.env);
   const approver = deciding ? config.approvers?.find((p) => p.actorId === values.as) : undefined;
   if (deciding && !approver) {

@@ -1,21 +1,36 @@
 import { createWriteStream } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { once } from 'node:events';
 import type { AuditEvent, AuditFilter } from '../audit/event.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
+import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-}
+const FILTERS = 'Filters: --actor ID --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
+const DB = '--db FILE|postgres://URL   (default: TOOLGATE_DATABASE_URL, TOOLGATE_DB or .toolgate/toolgate.db)';
+const USAGES = {
+  verify: `Usage: toolgate audit verify [--db …] [--json]
 
-const USAGE = `Usage:
-  toolgate audit verify [--db FILE|postgres://URL]
-  toolgate audit tail   [--db FILE|postgres://URL] [filters] [--limit N] [--follow]
-  toolgate audit export --format jsonl [--out FILE] [--db FILE|postgres://URL] [filters]
-Filters: --actor ID --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO
-`;
+Walks the whole hash chain and names the first event that was changed, removed or reordered.
+Exit 0 when intact, 1 when tampered. Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
+  ${DB}
+  --json   The report as JSON`,
+  tail: `Usage: toolgate audit tail [--db …] [filters] [--limit N] [--follow]
+
+Shows recent audit events, oldest first; --follow keeps printing new ones until Ctrl-C.
+  ${DB}
+  ${FILTERS}`,
+  export: `Usage: toolgate audit export [--format jsonl] [--out FILE] [--db …] [filters] [--follow]
+
+Streams events as JSON lines in chain order, in constant memory however long the log is.
+--since takes an ISO time; --follow keeps streaming new events until Ctrl-C.
+  ${DB}
+  ${FILTERS} --limit N`,
+} as const;
+const USAGE = `Usage: toolgate audit verify|tail|export [options]
+
+${Object.values(USAGES).map((u) => u.split('\n')[0]!.replace('Usage: ', '  ')).join('\n')}
+
+Run \`toolgate audit <command> --help\` for the options of each.`;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -29,36 +44,33 @@ const OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
   follow: { type: 'boolean' },
+  json: { type: 'boolean' },
 } as const;
 
 /** `toolgate audit verify|tail|export`. Returns the exit code: 0 ok, 1 tampered, 2 usage error. */
 export async function runAuditCommand(argv: string[], io: CliIo, openStore = defaultStore): Promise<number> {
   const [sub, ...rest] = argv;
-  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: rest, options: OPTIONS, strict: true }));
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const filter = filterFrom(values);
-  if (typeof filter === 'string') {
-    io.stderr.write(`${filter}\n${USAGE}`);
-    return 2;
-  }
   if (sub !== 'verify' && sub !== 'tail' && sub !== 'export') {
-    io.stderr.write(`${sub ? `Unknown audit command "${sub}".\n` : ''}${USAGE}`);
-    return 2;
+    if (sub === undefined || wantsHelp([sub])) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    return usageError(io, USAGE, `Unknown audit command "${sub}".`);
   }
-  if (sub === 'export' && values.format !== 'jsonl') {
-    io.stderr.write(`audit export needs --format jsonl (the only format so far).\n${USAGE}`);
-    return 2;
+  const parsed = parseCommand(rest, io, { usage: USAGES[sub], options: OPTIONS });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  const filter = filterFrom(values);
+  if (typeof filter === 'string') return usageError(io, USAGES[sub], filter);
+  if (sub === 'export' && values.format !== undefined && values.format !== 'jsonl') {
+    return usageError(io, USAGES.export, `--format ${values.format} is not supported; jsonl is the only format.`);
   }
-  const store = await openStore(values.db ?? io.env.TOOLGATE_DATABASE_URL ?? io.env.TOOLGATE_DB ?? '.toolgate/toolgate.db', io.env.TOOLGATE_AUDIT_KEY);
+  const database = values.db ?? io.env.TOOLGATE_DATABASE_URL ?? io.env.TOOLGATE_DB ?? '.toolgate/toolgate.db';
+  const store = await openStore(database, io.env.TOOLGATE_AUDIT_KEY);
   try {
-    if (sub === 'verify') return await verify(store, io);
+    if (sub === 'verify') return await verify(store, io, values.json === true);
     if (sub === 'tail') return await tail(store, filter, values.follow === true, io);
-    return await exportJsonl(store, filter, values.out, io);
+    return await exportJsonl(store, filter, values.out, values.follow === true, io);
   } finally {
     await store.close();
   }
@@ -90,8 +102,12 @@ function filterFrom(values: Record<string, string | boolean | undefined>): Audit
   return filter;
 }
 
-async function verify(store: Store, io: CliIo): Promise<number> {
+async function verify(store: Store, io: CliIo, json: boolean): Promise<number> {
   const report = await store.audit.verify();
+  if (json) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.ok ? 0 : 1;
+  }
   if (report.ok) {
     io.stdout.write(`ok: ${report.count} events, chain intact, head ${report.headHash}\n`);
     return 0;
@@ -122,18 +138,34 @@ async function tail(store: Store, filter: AuditFilter, follow: boolean, io: CliI
   return 0;
 }
 
-/** Pages through the log by seq so memory stays flat however long the log is. */
-async function exportJsonl(store: Store, filter: AuditFilter, out: string | undefined, io: CliIo): Promise<number> {
+/**
+ * Pages through the log by seq so memory stays flat however long the log is, waiting for the
+ * output to drain (backpressure); with `follow`, keeps polling for new events until interrupted.
+ */
+async function exportJsonl(
+  store: Store,
+  filter: AuditFilter,
+  out: string | undefined,
+  follow: boolean,
+  io: CliIo,
+): Promise<number> {
   const target = out ? createWriteStream(out) : io.stdout;
   let afterSeq = 0;
   let written = 0;
   const max = filter.limit ?? Number.POSITIVE_INFINITY;
-  while (written < max) {
-    const page = await store.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) });
-    if (page.length === 0) break;
-    for (const e of page) target.write(`${JSON.stringify(e)}\n`);
+  for (;;) {
+    const page = written < max ? await store.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) }) : [];
+    if (page.length === 0) {
+      if (!follow || written >= max) break;
+      await new Promise((r) => setTimeout(r, 1_000));
+      continue;
+    }
+    for (const e of page) {
+      if (!target.write(`${JSON.stringify(e)}\n`)) await once(target, 'drain');
+    }
     written += page.length;
     afterSeq = page.at(-1)?.seq ?? afterSeq;
+    if (out && written % 10_000 < page.length) io.stderr.write(`exported ${written} events…\n`);
   }
   if (out) {
     await new Promise<void>((resolve, reject) => (target as NodeJS.WritableStream).end(() => resolve()).on('error', reject));

@@ -1,15 +1,50 @@
-import { parseArgs } from 'node:util';
 import { claudeCodeConfig, CONNECTOR_NOTES, DESKTOP_NOTES, messagesApiRequest } from '../connect/generate.js';
 import { loadConfig } from '../config/load-config.js';
-import type { CliIo } from './audit.js';
+import { parseCommand, usageError, type CliIo } from './args.js';
+
+const TARGETS = ['claude-code', 'messages-api', 'desktop'] as const;
+const USAGE = `Usage: toolgate connect claude-code|messages-api|desktop --url https://gateway.example.com
+                        [--client NAME] [--token-env VAR] [--scope local|project|user] [--config FILE]
+
+Prints ready configuration for one Claude surface from the actual toolset:
+  claude-code    \`claude mcp add\` lines (HTTP and stdio) and a .mcp.json with \${VAR} placeholders
+  messages-api   a Messages API request with mcp_servers, an mcp_toolset allowlist and the beta header
+  desktop        the remote URL and steps for a Claude.ai / Desktop custom connector
+
+Options:
+  --url URL         The gateway's public base URL
+  --client NAME     Whose toolset to expose (default: the first toolset)
+  --token-env VAR   Environment variable that holds the token (default TOOLGATE_TOKEN)
+  --scope S         Claude Code scope: local (default), project or user
+  --config FILE     toolgate.config.{ts,js,mjs}
+  -h, --help        This help`;
 
 /** `toolgate connect claude-code|messages-api|desktop --url URL [--client C] [--token-env VAR]`. */
 export async function runConnectCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, url: { type: 'string' }, client: { type: 'string' }, 'token-env': { type: 'string' }, scope: { type: 'string' } } });
+  const parsed = parseCommand(argv, io, {
+    usage: USAGE,
+    positionals: true,
+    options: {
+      config: { type: 'string' },
+      url: { type: 'string' },
+      client: { type: 'string' },
+      'token-env': { type: 'string' },
+      scope: { type: 'string' },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [surface] = positionals;
-  if (!surface || !['claude-code', 'messages-api', 'desktop'].includes(surface) || !values.url) {
-    io.stderr.write('Usage: toolgate connect claude-code|messages-api|desktop --url https://gateway.example.com [--client NAME] [--token-env VAR] [--config FILE]\n');
-    return 2;
+  if (!surface || !TARGETS.includes(surface as (typeof TARGETS)[number])) {
+    return usageError(io, USAGE, surface ? `Unknown target "${surface}".` : `Name a target: ${TARGETS.join(', ')}.`);
+  }
+  if (!values.url) return usageError(io, USAGE, '--url is required: the URL clients will use.');
+  if (surface === 'messages-api' && !values.url.startsWith('https://')) {
+    // The connector calls the server from Anthropic's network and accepts https URLs only.
+    io.stderr.write(
+      `warning: the Messages API MCP connector accepts only https:// URLs reachable from Anthropic's network; ` +
+        `${values.url} will be refused. Put the gateway behind TLS on a public host first.\n`,
+    );
   }
   const { config, path } = await loadConfig(values.config, process.cwd(), io.env);
   const client = values.client ?? Object.keys(config.toolsets ?? {})[0] ?? '*';

@@ -8,19 +8,39 @@ import { acmeConfig } from '../../examples/acme/toolgate.config.js';
 import { claudeCodeConfig } from '../connect/generate.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server/start-server.js';
-import type { CliIo } from './audit.js';
+import { parseCommand, type CliIo } from './args.js';
+
+const USAGE = `Usage: toolgate demo
+
+Starts Acme (a small internal API in its own process, its own SQLite) and the gateway over it,
+prints URLs, fresh tokens and ready connection lines; Ctrl-C stops both.
+Environment: PORT (gateway, default 8787), ACME_PORT (default 8788), TOOLGATE_DB, ACME_DB.`;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../../' : '../../', import.meta.url));
+/** The demo config as a path a person can paste: the sources in a clone, the build in a package. */
+const DEMO_CONFIG = import.meta.url.endsWith('.js')
+  ? fileURLToPath(new URL('../../examples/acme/toolgate.config.js', import.meta.url))
+  : `${ROOT}examples/acme/toolgate.config.ts`;
 
 /**
  * `toolgate demo` (`npm run demo`): starts the Acme internal API as its own process and the
  * gateway over it on SQLite defaults, prints how to connect every Claude surface, and stops
  * both cleanly on Ctrl-C. All tokens are made fresh for the run; nothing secret is stored.
  */
-export async function runDemoCommand(_argv: string[], io: CliIo): Promise<number> {
+export async function runDemoCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(argv, io, { usage: USAGE, options: {} });
+  if (typeof parsed === 'number') return parsed;
   const tokens = newAcmeTokens();
   const acme = await startAcmeProcess(io, tokens);
-  const env: NodeJS.ProcessEnv = { ...io.env, ...demoEnvironment(acme.url, tokens), PORT: io.env.PORT ?? '8787' };
+  const port = io.env.PORT ?? '8787';
+  const env: NodeJS.ProcessEnv = {
+    ...io.env,
+    ...demoEnvironment(acme.url, tokens),
+    PORT: port,
+    // Drafts carry a working approval link into this demo's console.
+    TOOLGATE_PUBLIC_URL: io.env.TOOLGATE_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
+  };
   let server;
   try {
     server = await startServer(acmeConfig(env), env, createLogger(io.env.TOOLGATE_LOG_LEVEL ?? 'warn'));
@@ -29,7 +49,7 @@ export async function runDemoCommand(_argv: string[], io: CliIo): Promise<number
     throw error;
   }
   const stdioEnv = ['ACME_URL', ...Object.keys(env).filter((k) => k.startsWith('ACME_TOKEN_'))].map((k) => `-e ${k}=${env[k]}`).join(' ');
-  const cc = claudeCodeConfig({ url: server.url, client: 'support_assistant', tools: [], tokenEnv: 'TOOLGATE_TOKEN', configPath: 'examples/acme/toolgate.config.ts' });
+  const cc = claudeCodeConfig({ url: server.url, client: 'support_assistant', tools: [], tokenEnv: 'TOOLGATE_TOKEN', configPath: DEMO_CONFIG });
   io.stdout.write(`
 Toolgate demo is running.
 
@@ -47,7 +67,7 @@ Claude Code over HTTP:
   ${cc.httpCommand}
 
 Claude Code over stdio (the stdio server reaches Acme itself, so it gets this run's Acme tokens):
-  claude mcp add --scope local toolgate-local ${stdioEnv} -- node ${ROOT}bin/toolgate.js stdio --config ${ROOT}examples/acme/toolgate.config.ts
+  claude mcp add --scope local toolgate-local ${stdioEnv} -- node ${PACKAGE_ROOT}bin/toolgate.js stdio --config ${DEMO_CONFIG}
 
 Messages API, direct tool use (your app owns the loop):
   npm run demo:chat          # real API with ANTHROPIC_API_KEY, a scripted model without it
@@ -55,7 +75,7 @@ Messages API, direct tool use (your app owns the loop):
   #                 params: { model: 'claude-sonnet-5-5', max_tokens: 1024, messages: [{ role: 'user', content: question }] } });
 
 Messages API, MCP connector (needs a public HTTPS URL):
-  npx toolgate connect messages-api --url https://<public host> --client api_connector --config examples/acme/toolgate.config.ts
+  npx toolgate connect messages-api --url https://<public host> --client api_connector --config ${DEMO_CONFIG}
 
 Try it:
   npx toolgate doctor --url ${server.url}                       (with TOOLGATE_TOKEN set)
@@ -82,7 +102,11 @@ async function startAcmeProcess(io: CliIo, tokens: ReturnType<typeof newAcmeToke
   // The child runs from the package root (so `--import tsx` resolves); paths stay the user's.
   const env: NodeJS.ProcessEnv = { ...io.env, ACME_PORT: io.env.ACME_PORT ?? '8788', ACME_DB: resolve(io.env.ACME_DB ?? '.toolgate/acme.db') };
   for (const [name, token] of Object.entries(tokens)) env[`ACME_TOKEN_${name.toUpperCase()}`] = token;
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../examples/acme/api/main.ts', import.meta.url))], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Compiled (an installed package) runs the compiled Acme API; a clone runs its sources via tsx.
+  const compiled = import.meta.url.endsWith('.js');
+  const script = fileURLToPath(new URL(`../../examples/acme/api/main.${compiled ? 'js' : 'ts'}`, import.meta.url));
+  const args = compiled ? [script] : ['--import', 'tsx', script];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {

@@ -1,14 +1,26 @@
-import { parseArgs } from 'node:util';
 import { runDoctor } from '../doctor/run-doctor.js';
-import type { CliIo } from './audit.js';
+import { parseCommand, usageError, type CliIo } from './args.js';
+
+const USAGE = `Usage: toolgate doctor --url https://gateway.example.com [--token-env VAR] [--json]
+
+Checks a running gateway as a client would: reachable, TLS, the 401 challenge, the token, the
+tool list, result budgets, health and readiness. Exit 1 when a check fails.
+
+Options:
+  --url URL         The gateway's base URL (the one clients use)
+  --token-env VAR   Environment variable holding a model-client token (default TOOLGATE_TOKEN)
+  --json            The checks as JSON, for scripts
+  -h, --help        This help`;
 
 /** `toolgate doctor --url URL [--token-env VAR]`: exit 1 if any check fails. */
 export async function runDoctorCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { url: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' } } });
-  if (!values.url) {
-    io.stderr.write('Usage: toolgate doctor --url https://gateway.example.com [--token-env TOOLGATE_TOKEN]\n');
-    return 2;
-  }
+  const parsed = parseCommand(argv, io, {
+    usage: USAGE,
+    options: { url: { type: 'string' }, 'token-env': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  if (!values.url) return usageError(io, USAGE, '--url is required.');
   const tokenEnv = values['token-env'] ?? 'TOOLGATE_TOKEN';
   const checks = await runDoctor(values.url, io.env[tokenEnv]);
   const icon = { ok: '✓', warn: '!', fail: '✗' } as const;

@@ -1,13 +1,40 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { adviseRoute, type RouteAnswers } from '../route/advise.js';
-import type { CliIo } from './audit.js';
+import { parseCommand, type CliIo } from './args.js';
+
+const USAGE = `Usage: toolgate route [--owner app|platform|developer|person|hosted] [--clients N]
+                      [--local] [--human] [--long-running] [--json]
+
+Asks the brief's questions (interactively when flags are missing and stdin is a terminal) and
+recommends a route: direct tool use, the API MCP connector, a remote MCP server, Claude Code MCP,
+a custom connector or managed agents — with reasons and the stop rule.
+
+Options:
+  --owner WHO       Who owns prompt, state, execution and audit
+  --clients N       How many Claude clients share the toolset
+  --local           Work on a developer's machine (Claude Code)
+  --human           A person works inside Claude (Claude.ai / Desktop)
+  --long-running    A hosted, long-running agent runtime
+  --json            The advice as JSON
+  -h, --help        This help`;
 
 const OWNERS = ['app', 'platform', 'developer', 'person', 'hosted'] as const;
 
 /** `toolgate route`: the brief's questions, by flags or interactively, and a recommended route. */
 export async function runRouteCommand(argv: string[], io: CliIo, stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { owner: { type: 'string' }, clients: { type: 'string' }, local: { type: 'boolean' }, human: { type: 'boolean' }, 'long-running': { type: 'boolean' }, json: { type: 'boolean' } } });
+  const parsed = parseCommand(argv, io, {
+    usage: USAGE,
+    options: {
+      owner: { type: 'string' },
+      clients: { type: 'string' },
+      local: { type: 'boolean' },
+      human: { type: 'boolean' },
+      'long-running': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   let owner = values.owner;
   let clients = values.clients;
   if ((owner === undefined || clients === undefined) && stdin.isTTY) {

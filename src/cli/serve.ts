@@ -1,13 +1,25 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server/start-server.js';
-import type { CliIo } from './audit.js';
+import { parseCommand, type CliIo } from './args.js';
+
+const USAGE = `Usage: toolgate serve [--config FILE]
+
+Serves the toolset over Streamable HTTP: /mcp, /healthz, /readyz, /metrics, /console, /api.
+Stops on SIGINT/SIGTERM after finishing in-flight calls and flushing the audit log.
+
+Options:
+  --config FILE   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
+  -h, --help      This help
+
+Environment: PORT, HOST, TOOLGATE_DB, TOOLGATE_DATABASE_URL, TOOLGATE_AUDIT_KEY, TOOLGATE_CURSOR_KEY,
+TOOLGATE_PUBLIC_URL, TOOLGATE_ALLOWED_HOSTS, TOOLGATE_ALLOWED_ORIGINS, TOOLGATE_LOG_LEVEL`;
 
 /** `toolgate serve [--config FILE]`: /mcp, /healthz, /readyz, /metrics until SIGINT/SIGTERM. */
 export async function runServeCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
-  const { config, path } = await loadConfig(values.config);
+  const parsed = parseCommand(argv, io, { usage: USAGE, options: { config: { type: 'string' } } });
+  if (typeof parsed === 'number') return parsed;
+  const { config, path } = await loadConfig(parsed.values.config, process.cwd(), io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL);
   const server = await startServer(config, io.env, logger);
   io.stderr.write(`toolgate serving ${config.tools.length} tools from ${path} at ${server.url}/mcp\n`);

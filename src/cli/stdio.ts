@@ -1,11 +1,19 @@
-import { parseArgs } from 'node:util';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/open-store.js';
 import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
-import type { CliIo } from './audit.js';
+import { parseCommand, type CliIo } from './args.js';
+
+const USAGE = `Usage: toolgate stdio [--config FILE]
+
+Serves the toolset over stdio for Claude Code. Stdout is the MCP protocol; logs go to stderr.
+The caller is the config's \`stdio: { principal, client }\` block.
+
+Options:
+  --config FILE   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
+  -h, --help      This help`;
 
 /**
  * `toolgate stdio [--config FILE]` for Claude Code. Stdout is the MCP protocol channel: nothing
@@ -13,8 +21,9 @@ import type { CliIo } from './audit.js';
  * `stdio` block (the developer running it), never from the protocol.
  */
 export async function runStdioCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
-  const { config } = await loadConfig(values.config);
+  const parsed = parseCommand(argv, io, { usage: USAGE, options: { config: { type: 'string' } } });
+  if (typeof parsed === 'number') return parsed;
+  const { config } = await loadConfig(parsed.values.config, process.cwd(), io.env);
   if (!config.stdio) {
     io.stderr.write('The config has no `stdio: { principal, client }` block, so there is no one to act as. Add one (see README).\n');
     return 2;

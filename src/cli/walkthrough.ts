@@ -1,24 +1,30 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import type { Principal } from '../auth/principal.js';
 import { createGateway } from '../gateway/create-gateway.js';
 import type { CallResult } from '../pipeline/types.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 
-interface Io {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-}
+import { parseCommand, type CliIo } from './args.js';
+
+const USAGE = `Usage: toolgate walkthrough [--db FILE]
+
+Five calls through the whole pipeline in one process (allowed, cross-tenant, injection, missing
+scope, bad argument), then verifies the audit chain. No servers, no network.
+
+Options:
+  --db FILE     SQLite file for the audit log (default: TOOLGATE_DB or .toolgate/demo.db)
+  -h, --help    This help`;
 
 /**
  * `toolgate walkthrough`: the read-only path of the brief, step by step, on an embedded SQLite store.
  * Each call goes through the whole pipeline; the audit chain is verified at the end.
  */
-export async function runWalkthroughCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { db: { type: 'string' } } });
+export async function runWalkthroughCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(argv, io, { usage: USAGE, options: { db: { type: 'string' } } });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const path = values.db ?? io.env.TOOLGATE_DB ?? '.toolgate/demo.db';
   mkdirSync(dirname(path), { recursive: true });
   const store = await openSqliteStore({ path });

@@ -15,6 +15,11 @@ export interface ToolgateConfig {
   readonly defaults?: ToolLimits;
   /** SQLite file or `postgres://…` URL (env TOOLGATE_DATABASE_URL or TOOLGATE_DB wins). Default `.toolgate/toolgate.db`. */
   readonly database?: string;
+  /**
+   * The URL people and clients use to reach this gateway, e.g. https://toolgate.example.com
+   * (env TOOLGATE_PUBLIC_URL wins). Drafts link to `<publicUrl>/console/drafts/<id>`.
+   */
+  readonly publicUrl?: string;
   readonly server?: {
     /** env PORT wins. Default 8787. */
     readonly port?: number;

@@ -4,7 +4,12 @@ import type { Store } from '../store/types.js';
 import type { ToolgateConfig } from './define-config.js';
 
 /** The gateway a config describes, on a given store: one place that maps config fields to options. */
-export function gatewayFromConfig(config: ToolgateConfig, store: Store, extra: { logger?: Logger; cursorKey?: string | undefined } = {}): Gateway {
+export function gatewayFromConfig(
+  config: ToolgateConfig,
+  store: Store,
+  extra: { logger?: Logger; cursorKey?: string | undefined; publicUrl?: string | null } = {},
+): Gateway {
+  const publicUrl = extra.publicUrl ?? config.publicUrl;
   return createGateway({
     tools: config.tools,
     store,
@@ -13,5 +18,6 @@ export function gatewayFromConfig(config: ToolgateConfig, store: Store, extra: {
     ...(config.defaults ? { defaults: config.defaults } : {}),
     ...(extra.logger ? { logger: extra.logger } : {}),
     ...(extra.cursorKey ? { cursorKey: extra.cursorKey } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
   });
 }

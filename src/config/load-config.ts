@@ -11,12 +11,27 @@ export async function loadConfig(explicit: string | undefined, cwd = process.cwd
   const file = path ? resolve(cwd, path) : CANDIDATES.map((c) => resolve(cwd, c)).find((c) => existsSync(c));
   if (!file) throw new Error(`No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`);
   if (!existsSync(file)) throw new Error(`Config file ${file} does not exist.`);
-  const mod = (await import(pathToFileURL(file).href)) as { default?: ToolgateConfig };
-  const config = mod.default;
+  const config = (await importConfig(file)).default;
   if (!config || !Array.isArray(config.tools)) {
     throw new Error(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
   }
   return { config, path: file };
+}
+
+/**
+ * Imports a config module. JavaScript (and TypeScript when a loader such as tsx is already
+ * registered) loads natively, so it shares this process's module instances; plain Node meeting a
+ * `.ts` file falls back to jiti, which compiles it on the fly and still loads packages natively.
+ */
+async function importConfig(file: string): Promise<{ default?: ToolgateConfig }> {
+  try {
+    return (await import(pathToFileURL(file).href)) as { default?: ToolgateConfig };
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
+  const { createJiti } = await import('jiti');
+  const jiti = createJiti(import.meta.url, { tryNative: true, moduleCache: true });
+  return jiti.import<{ default?: ToolgateConfig }>(file);
 }
 
 /** Settings after environment overrides, so one config file serves every environment. */
@@ -28,6 +43,7 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     database: env.TOOLGATE_DATABASE_URL ?? env.TOOLGATE_DB ?? config.database ?? '.toolgate/toolgate.db',
     auditKey: env.TOOLGATE_AUDIT_KEY,
     cursorKey: env.TOOLGATE_CURSOR_KEY,
+    publicUrl: env.TOOLGATE_PUBLIC_URL ?? config.publicUrl ?? null,
     port,
     host: env.HOST ?? config.server?.host ?? '127.0.0.1',
     allowedHosts: list(env.TOOLGATE_ALLOWED_HOSTS) ?? config.server?.allowedHosts ?? ['localhost', '127.0.0.1', '[::1]'],

@@ -11,6 +11,12 @@ export interface ToolgateErrorOptions {
 }
 
 /**
+ * Marks a ToolgateError across module instances: a user's config loaded through a TypeScript
+ * loader may hold its own copy of this module, and its `notFound()` must still count as typed.
+ */
+const BRAND = Symbol.for('toolgate.error');
+
+/**
  * The one error type of Toolgate. Its `message` is written for the model and the user:
  * short, no internals. Anything internal goes in `detail` (log only).
  */
@@ -27,6 +33,16 @@ export class ToolgateError extends Error {
     this.field = options.field;
     this.retryAfterMs = options.retryAfterMs;
     this.detail = options.detail;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses (StoreUnavailableError) keep the ordinary prototype check.
+    if (this !== ToolgateError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  get [BRAND](): boolean {
+    return true;
   }
 
   get retryable(): boolean {

@@ -27,7 +27,11 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
     throw new Error(`server.anonymous is only allowed on a loopback address; HOST is ${settings.host}. Configure bearer tokens instead.`);
   }
   const ownStore = store ?? (await openStore({ database: settings.database, auditKey: settings.auditKey }));
-  const gateway = gatewayFromConfig(config, ownStore, { logger, cursorKey: settings.cursorKey });
+  const gateway = gatewayFromConfig(config, ownStore, {
+    logger,
+    cursorKey: settings.cursorKey,
+    publicUrl: settings.publicUrl,
+  });
   gateway.onCall((e) =>
     logger.info({ requestId: e.requestId, callId: e.callId, auditId: e.id, actor: e.actor, client: e.client, surface: e.surface, tool: e.tool, outcome: e.outcome, errorCode: e.errorCode, latencyMs: e.latencyMs, resultBytes: e.resultBytes }, 'tool call'),
   );

@@ -52,7 +52,7 @@ describe('toolgate audit', () => {
     [['tail', '--since', 'yesterday'], /--since must be an ISO time/],
     [['tail', '--outcome', 'maybe'], /--outcome must be ok, denied or error/],
     [['tail', '--limit=0'], /--limit must be a positive integer/],
-    [['export', '--format', 'csv'], /needs --format jsonl/],
+    [['export', '--format', 'csv'], /--format csv is not supported; jsonl is the only format/],
     [['tail', '--colour'], /Unknown option '--colour'/],
     [['rewrite'], /Unknown audit command "rewrite"/],
   ])('refuses %j with a clear message and exit code 2', async (args, message) => {

@@ -5,7 +5,8 @@ import { guardUntrusted } from '../../src/guard/guard-untrusted.js';
 import { stripInvisible } from '../../src/guard/invisible.js';
 import { unwrapUntrusted, wrapUntrusted } from '../../src/guard/wrap.js';
 
-const dataset = (name: string) => new URL(`../../../shared/datasets/bipia/${name}`, import.meta.url);
+// BIPIA fixtures live in the repo (test/fixtures/bipia, MIT, see SOURCE.md) so a plain clone runs them.
+const dataset = (name: string) => new URL(`../fixtures/bipia/${name}`, import.meta.url);
 const attacks = (name: string): string[] => Object.values(JSON.parse(readFileSync(dataset(name), 'utf8')) as Record<string, string[]>).flat();
 const tag = (s: string) => [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
 

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import type { CliIo } from '../../src/cli/audit.js';
+import type { CliIo } from '../../src/cli/args.js';
 
 /** Runs a CLI command function in-process with captured stdout/stderr and a given environment. */
 export async function runCli(

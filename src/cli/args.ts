@@ -1,0 +1,74 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Where a command writes: injected so tests run commands in-process with captured output. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The option table `node:util` parseArgs takes. */
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandSpec<O extends Options> {
+  /** Full usage text, printed for --help (stdout, exit 0) and after a usage error (stderr, exit 2). */
+  readonly usage: string;
+  readonly options: O;
+  /** Positional arguments allowed (subcommand names, ids, a question). */
+  readonly positionals?: boolean;
+}
+
+export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>;
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * The CLI's manners in one place: `--help`/`-h` prints the command's usage and exits 0; an
+ * unknown flag or a missing value is named, followed by the usage, exit 2. Returns the parsed
+ * arguments, or the exit code when the command should stop here.
+ */
+export function parseCommand<const O extends Options>(
+  argv: readonly string[],
+  io: CliIo,
+  spec: CommandSpec<O>,
+): Parsed<O> | number {
+  let parsed: Parsed<O & typeof HELP>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...spec.options, ...HELP },
+      allowPositionals: true,
+      strict: true,
+    }) as Parsed<O & typeof HELP>;
+  } catch (error) {
+    return usageError(io, spec.usage, readable(error as Error));
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout.write(ensureNewline(spec.usage));
+    return 0;
+  }
+  if (!spec.positionals && parsed.positionals.length > 0) {
+    return usageError(io, spec.usage, `Unexpected argument "${parsed.positionals[0]}".`);
+  }
+  return parsed as unknown as Parsed<O>;
+}
+
+/** Writes `message` and the usage to stderr; returns 2, the exit code for a usage error. */
+export function usageError(io: CliIo, usage: string, message: string): 2 {
+  io.stderr.write(`${message}\n\n${ensureNewline(usage)}`);
+  return 2;
+}
+
+/** True when argv asks for help anywhere before a `--`. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+// node:util's messages name the flag already ("Unknown option '--frob'"); add what to do next.
+function readable(error: Error): string {
+  const message = error.message.replace(/\. To specify a positional argument.*$/s, '.');
+  return /Unknown option/.test(message) ? `${message} See the usage below.` : message;
+}
+
+const ensureNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);

@@ -1,0 +1,100 @@
+/**
+ * The command table and dispatcher. Each command lives in its own file, is loaded only when it
+ * runs (so `--version` and `--help` start fast) and returns an exit code; the table below is the
+ * single list of what exists. `main.ts` is the process entry that calls it.
+ */
+import type { CliIo } from './args.js';
+import { version } from './version.js';
+
+type Run = (argv: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly load: () => Promise<Run> }>> = {
+  init: {
+    summary: 'init [dir]               Scaffold a project: config, a read tool, an action, a test',
+    load: async () => (await import('./init.js')).runInitCommand,
+  },
+  demo: {
+    summary: 'demo                     Start the Acme internal API and the gateway over it',
+    load: async () => (await import('./demo.js')).runDemoCommand,
+  },
+  chat: {
+    summary: 'chat [question]          Direct Messages-API tool use over the demo',
+    load: async () => (await import('./chat.js')).runChatCommand,
+  },
+  walkthrough: {
+    summary: 'walkthrough              Five calls through the pipeline in-process, then verify the audit',
+    load: async () => (await import('./walkthrough.js')).runWalkthroughCommand,
+  },
+  serve: {
+    summary: 'serve [--config FILE]    Serve /mcp (Streamable HTTP), /console, /api, /healthz, /metrics',
+    load: async () => (await import('./serve.js')).runServeCommand,
+  },
+  stdio: {
+    summary: 'stdio [--config FILE]    Serve the toolset over stdio for Claude Code',
+    load: async () => (await import('./stdio.js')).runStdioCommand,
+  },
+  check: {
+    summary: 'check [--json]           Hold every tool against the eight safety gates (exit 1 on failure)',
+    load: async () => (await import('./check.js')).runCheckCommand,
+  },
+  route: {
+    summary: 'route                    Recommend a Claude route for this toolset, with reasons',
+    load: async () => (await import('./route.js')).runRouteCommand,
+  },
+  connect: {
+    summary: 'connect TARGET --url URL Ready config for claude-code, messages-api or desktop',
+    load: async () => (await import('./connect.js')).runConnectCommand,
+  },
+  doctor: {
+    summary: 'doctor --url URL         Check a running gateway as a client would',
+    load: async () => (await import('./doctor.js')).runDoctorCommand,
+  },
+  approvals: {
+    summary: 'approvals list|show|approve|reject|rollback|retry|close   Decide drafts of write actions',
+    load: async () => (await import('./approvals.js')).runApprovalsCommand,
+  },
+  audit: {
+    summary: 'audit verify|tail|export Check the hash chain, follow or export the audit log',
+    load: async () => (await import('./audit.js')).runAuditCommand,
+  },
+};
+
+export const HELP = `toolgate — safe, narrow, audited access to internal APIs for Claude
+
+Usage: toolgate <command> [options]      toolgate <command> --help for its options
+
+Commands:
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.summary}`)
+  .join('\n')}
+
+Options:
+  -h, --help      This help
+  -v, --version   Print the version
+
+Environment (serve, stdio and the commands that open the store):
+  TOOLGATE_CONFIG          Config file when --config is not given (default ./toolgate.config.ts)
+  TOOLGATE_DB              SQLite file (default ./.toolgate/toolgate.db)
+  TOOLGATE_DATABASE_URL    postgres://… to share one store between several gateway instances
+  TOOLGATE_AUDIT_KEY       Optional HMAC key for the audit chain (keep it outside the database)
+  TOOLGATE_LOG_LEVEL       pino level (default info)
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    const what = command.startsWith('-') ? `Unknown option "${command}".` : `Unknown command "${command}".`;
+    io.stderr.write(`${what}\n\n${HELP}`);
+    return 2;
+  }
+  return (await entry.load())(rest, io);
+}

@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCommand, usageError, type CliIo } from './args.js';
+import { version } from './version.js';
+
+const USAGE = `Usage: toolgate init [dir] [--name NAME]
+
+Scaffolds a project in dir (default: the current directory): toolgate.config.ts, one read tool,
+one write action with preview/execute/verify/rollback, a test for them, a README and .gitignore.
+It passes \`toolgate check\` and its own test at once. Existing files are never overwritten.
+
+Options:
+  --name NAME   package name (default: the directory's name)
+  -h, --help    This help`;
+
+// templates/init/ ships beside dist/ in the package and sits at the root of a clone.
+const TEMPLATE_DIR = fileURLToPath(
+  new URL(import.meta.url.endsWith('.js') ? '../../../templates/init/' : '../../templates/init/', import.meta.url),
+);
+/** Template names that become other file names (npm would drop a literal .gitignore). */
+const RENAMES: Readonly<Record<string, string>> = { gitignore: '.gitignore', 'package.json.tmpl': 'package.json' };
+
+/** `toolgate init [dir]`: a project of one's own that is green from the first minute. */
+export async function runInitCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(argv, io, { usage: USAGE, positionals: true, options: { name: { type: 'string' } } });
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.positionals.length > 1) return usageError(io, USAGE, 'Give at most one directory.');
+  const target = resolve(parsed.positionals[0] ?? '.');
+  const name = parsed.values.name ?? packageName(basename(target));
+
+  const files = templateFiles(TEMPLATE_DIR).map((from) => {
+    const rel = relative(TEMPLATE_DIR, from);
+    return { from, to: join(target, dirname(rel), RENAMES[basename(rel)] ?? basename(rel)) };
+  });
+  const clashes = files.filter((f) => existsSync(f.to)).map((f) => relative(process.cwd(), f.to));
+  if (clashes.length > 0) {
+    io.stderr.write(`Not overwriting existing files:\n${clashes.map((c) => `  ${c}`).join('\n')}\n`);
+    io.stderr.write('Move them away or pick another directory: toolgate init my-tools\n');
+    return 1;
+  }
+  for (const { from, to } of files) {
+    mkdirSync(dirname(to), { recursive: true });
+    const text = readFileSync(from, 'utf8').replaceAll('{{name}}', name).replaceAll('{{version}}', version());
+    writeFileSync(to, text, { flag: 'wx' }); // wx: never clobber a file that appeared meanwhile
+    io.stderr.write(`  created ${relative(process.cwd(), to) || to}\n`);
+  }
+  const cd = relative(process.cwd(), target);
+  io.stdout.write(`
+Scaffolded ${name}. Next:
+  ${cd ? `cd ${cd} && ` : ''}npm install
+  npm test                 # the tools through the real pipeline
+  npx toolgate check       # the eight safety gates
+  npx toolgate serve       # with ORDERS_READ_TOKEN, ORDERS_WRITE_TOKEN and TOOLGATE_TOKEN set
+`);
+  return 0;
+}
+
+function templateFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? templateFiles(path) : [path];
+  });
+}
+
+/** npm package names are lower-case, URL-safe and at most 214 characters. */
+function packageName(dir: string): string {
+  return dir.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '').slice(0, 214) || 'my-tools';
+}

@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/commands.js';
+import { runCli } from '../helpers/capture-io.js';
+
+// Every command and subcommand: --help and -h print usage and exit 0; an unknown flag is named,
+// the usage follows, exit 2. Nothing here starts a server: parsing stops first.
+const COMMANDS: readonly string[][] = [
+  [],
+  ['init'],
+  ['demo'],
+  ['chat'],
+  ['walkthrough'],
+  ['serve'],
+  ['stdio'],
+  ['check'],
+  ['route'],
+  ['connect'],
+  ['connect', 'claude-code'],
+  ['connect', 'messages-api'],
+  ['connect', 'desktop'],
+  ['doctor'],
+  ['approvals'],
+  ...['list', 'show', 'approve', 'reject', 'rollback', 'retry', 'close'].map((s) => ['approvals', s]),
+  ['audit'],
+  ...['verify', 'tail', 'export'].map((s) => ['audit', s]),
+];
+
+const run = (args: string[]) => runCli((argv, io) => main(argv, io), args);
+
+describe('CLI manners', () => {
+  for (const command of COMMANDS) {
+    const name = ['toolgate', ...command].join(' ');
+    it(`${name} --help and -h: usage on stdout, exit 0`, async () => {
+      for (const flag of ['--help', '-h']) {
+        const { code, out, err } = await run([...command, flag]);
+        expect({ code, err }).toEqual({ code: 0, err: '' });
+        expect(out).toMatch(/Usage/);
+      }
+    });
+    if (command.length === 0) continue;
+    it(`${name} --frobnicate: names the flag, prints usage, exit 2`, async () => {
+      const { code, out, err } = await run([...command, '--frobnicate']);
+      expect(code).toBe(2);
+      expect(out).toBe('');
+      expect(err).toMatch(/--frobnicate/);
+      expect(err).toMatch(/Usage/);
+    });
+  }
+
+  it('--version and -v print the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-v']) expect(await run([flag])).toMatchObject({ code: 0, out: `${version}\n` });
+  });
+
+  it('an unknown command or top-level flag is named, exit 2', async () => {
+    expect(await run(['frobnicate'])).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown command "frobnicate"/) });
+    expect(await run(['--frobnicate'])).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown option "--frobnicate"/) });
+  });
+});
+
+describe('a plain clone has everything its tests read', () => {
+  it('no source, test, example or template points outside the repository', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(join(root, dir))) {
+        const rel = join(dir, entry);
+        if (statSync(join(root, rel)).isDirectory()) {
+          if (entry !== 'node_modules' && entry !== 'fixtures') walk(rel);
+        } else if (/\.(ts|js|mjs|json|sh)$/.test(entry) && /\.\.\/shared\b|shared\/datasets/.test(readFileSync(join(root, rel), 'utf8'))) {
+          if (rel !== join('test', 'cli', 'manners.test.ts')) offenders.push(rel);
+        }
+      }
+    };
+    for (const dir of ['src', 'test', 'bench', 'examples', 'templates', 'bin', '.ci']) walk(dir);
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The package as a user gets it: build and `npm pack`, install the tarball into an empty project
+# with no dev dependencies, and there, on plain Node (no tsx, no TypeScript): import the API from
+# JavaScript, `toolgate --version`, `toolgate init app`, `toolgate check` in it and its own test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+echo "== pack"
+npm run build --silent
+TARBALL=$(npm pack --silent --pack-destination "$WORK" | tail -1)
+echo "   $TARBALL ($(du -h "$WORK/$TARBALL" | cut -f1))"
+
+echo "== install into an empty project (--omit=dev)"
+mkdir "$WORK/user" && cd "$WORK/user"
+npm init -y >/dev/null
+npm install --omit=dev --no-audit --no-fund --loglevel=error "$WORK/$TARBALL" zod@^4
+test ! -e node_modules/tsx || { echo "tsx must not be a runtime dependency"; exit 1; }
+test ! -e node_modules/typescript || { echo "typescript must not be a runtime dependency"; exit 1; }
+
+echo "== import from plain JavaScript"
+cat > smoke.mjs <<'JS'
+import { z } from 'zod';
+import { defineTool } from 'toolgate';
+const tool = defineTool({
+  name: 'get_thing_status', description: 'Return the status of one thing for a support answer.',
+  input: z.object({ id: z.string() }), output: z.object({ status: z.string(), source_records: z.array(z.string()) }),
+  scopes: ['things:read'], tenant: 'caller', handler: ({ id }) => ({ status: 'ok', source_records: [id] }),
+});
+if (tool.inputJsonSchema.type !== 'object') throw new Error('no JSON Schema derived');
+console.log('defineTool from JavaScript: ok');
+JS
+node smoke.mjs
+
+echo "== toolgate --version"
+npx --no-install toolgate --version
+
+echo "== toolgate init app, then check and its own test"
+npx --no-install toolgate init app
+cd app
+npx --no-install toolgate check
+node --import jiti/register --test test/tools.test.ts
+echo "pack smoke: ok"
