@@ -35,9 +35,24 @@ export function draftDetail(d: DraftView, timeline: readonly AuditEvent[], csrf:
   <h3>Preview</h3>${json(d.preview)}<h3>Input</h3>${json(d.input)}<p><small>Draft hash <code>${d.draft_hash}</code></small></p>
   ${d.verification ? html`<p>Verification: ${statusBadge(d.verification.ok ? 'verified' : 'unverified')} ${d.verification.detail}</p>` : ''}
   ${d.unresolved ? html`<div class="flash error">Outcome unknown: ${d.unresolved.reason}</div>` : ''}</div>
+  ${d.status === 'unresolved' ? resolveForm(d.id, csrf, d.unresolved?.retrySafe === true) : ''}
   ${d.status === 'awaiting_approval' ? html`${decide('approve', 'Approve and execute')}${decide('reject', 'Reject')}` : ''}
   ${d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? html`<form method="post" action="/console/drafts/${d.id}/rollback" class="card"><input type="hidden" name="csrf" value="${csrf}"><label>Reason for rollback <textarea name="reason" rows="2" required></textarea></label><p><button class="reject">Roll back</button></p></form>` : ''}
   <h2>Timeline</h2><table><thead><tr><th>#</th><th>Time</th><th>Event</th><th>By</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>
   ${timeline.map((e) => html`<tr><td><a href="/console/audit/${e.id}">${e.seq}</a></td><td>${e.time}</td><td>${e.kind}</td><td>${e.actor}</td><td>${statusBadge(e.outcome)}</td><td>${e.reason}</td></tr>`)}
   </tbody></table>`;
+}
+
+/** An unresolved draft (outcome unknown): retry with the same idempotency key, or close it. */
+function resolveForm(id: string, csrf: string, retrySafe: boolean) {
+  const advice = retrySafe
+    ? 'Verify found no write: retrying reuses the same idempotency key, so the internal API cannot act twice.'
+    : 'Verify could not tell whether the write happened: check the internal system before retrying.';
+  return html`<div class="card"><p>${advice} Retry checks verify again first.</p>
+  <form method="post" action="/console/drafts/${id}/retry"><input type="hidden" name="csrf" value="${csrf}">
+  <label>Reason <textarea name="reason" rows="2" required></textarea></label>
+  <p><button class="approve">Retry</button></p></form>
+  <form method="post" action="/console/drafts/${id}/close"><input type="hidden" name="csrf" value="${csrf}">
+  <label>Reason <textarea name="reason" rows="2" required></textarea></label>
+  <p><button class="reject">Close as failed</button></p></form></div>`;
 }

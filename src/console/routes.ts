@@ -61,14 +61,21 @@ export function createConsoleRoutes(gateway: Gateway, authenticate: (authorizati
   });
 
   app.get('/drafts/:id', (c) => showDraft(c, gateway));
-  for (const verb of ['approve', 'reject', 'rollback'] as const) {
+  for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close'] as const) {
     app.post(`/drafts/:id/${verb}`, async (c) => {
       const body = await c.req.parseBody();
       const id = c.req.param('id') ?? '';
+      const who = c.get('session').principal;
+      const request = {
+        reason: String(body.reason ?? ''),
+        surface: 'console' as const,
+        ...(typeof body.draft_hash === 'string' ? { draftHash: body.draft_hash } : {}),
+      };
       try {
-        const draft = await gateway.actions[verb](id, c.get('session').principal, {
-          reason: String(body.reason ?? ''), surface: 'console', ...(typeof body.draft_hash === 'string' ? { draftHash: body.draft_hash } : {}),
-        });
+        const draft =
+          verb === 'retry' || verb === 'close'
+            ? await gateway.actions.resolve(id, who, verb, request)
+            : await gateway.actions[verb](id, who, request);
         return showDraft(c, gateway, { kind: 'ok', text: `Done: draft is now ${draft.status.replace(/_/g, ' ')}.` });
       } catch (thrown) {
         const error = asToolgateError(thrown);

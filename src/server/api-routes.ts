@@ -32,13 +32,15 @@ export function createApiRoutes(gateway: Gateway, authenticate: (authorization: 
     if (!draft || draft.tenant !== c.get('who').principal.tenant) return c.json({ error: 'not_found', message: 'No such draft.' }, 404);
     return c.json(gateway.actions.view(draft));
   });
-  for (const verb of ['approve', 'reject', 'rollback'] as const) {
+  for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close'] as const) {
     api.post(`/drafts/:id/${verb}`, (c) => decide(c, gateway, verb));
   }
   return api;
 }
 
-async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: 'approve' | 'reject' | 'rollback'): Promise<Response> {
+type Verb = 'approve' | 'reject' | 'rollback' | 'retry' | 'close';
+
+async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: Verb): Promise<Response> {
   let body: { reason?: unknown; draft_hash?: unknown };
   try {
     body = (await c.req.json()) as typeof body;
@@ -48,7 +50,13 @@ async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: 'approve' | 'r
   if (typeof body.reason !== 'string') return c.json({ error: 'invalid_input', field: 'reason', message: 'reason is required.' }, 400);
   const request = { reason: body.reason, surface: 'api' as const, ...(typeof body.draft_hash === 'string' ? { draftHash: body.draft_hash } : {}) };
   try {
-    const draft: DraftRecord = await gateway.actions[verb](c.req.param('id') ?? '', c.get('who').principal, request);
+    const id = c.req.param('id') ?? '';
+    const who = c.get('who').principal;
+    // retry / close decide an unresolved draft (outcome unknown); the others a pending or executed one.
+    const draft: DraftRecord =
+      verb === 'retry' || verb === 'close'
+        ? await gateway.actions.resolve(id, who, verb, request)
+        : await gateway.actions[verb](id, who, request);
     return c.json(gateway.actions.view(draft));
   } catch (thrown) {
     const error = asToolgateError(thrown);

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
+import { startFaultyProxy, type FaultyProxy } from '../helpers/faulty-proxy.js';
+import { startTestServer } from '../helpers/http-server.js';
+import { approver, refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
+
+// An unresolved draft (the write's outcome is unknown) is decided by a person on every surface
+// people use: the REST API and the console (the CLI is covered in crash.test.ts).
+const MODEL_TOKEN = 'model-client-token-0123456789';
+const APPROVER_TOKEN = 'approver-token-0123456789abcd';
+let api: FakeRefundApi;
+let proxy: FaultyProxy;
+let server: Awaited<ReturnType<typeof startTestServer>>;
+
+beforeAll(async () => {
+  api = await startFakeRefundApi();
+  proxy = await startFaultyProxy(api.url);
+  server = await startTestServer({
+    tools: [refundAction(proxy.url, {}, 300)],
+    credentials: refundCredentials,
+    server: {
+      tokens: [
+        { token: MODEL_TOKEN, principal: requester, client: 'support_app' },
+        { token: APPROVER_TOKEN, principal: approver(), client: 'console', canApprove: true },
+      ],
+    },
+  });
+});
+afterAll(async () => {
+  await server.stop();
+  await proxy.close();
+  await api.close();
+});
+
+async function unresolvedDraft(): Promise<string> {
+  const args = { invoice_id: 'inv_789', amount_usd: 15, reason: 'double charge' };
+  const drafted = await server.gateway.call({ tool: 'create_refund_draft', args, principal: requester, client: 'support_app', surface: 'direct' });
+  if (!drafted.ok) throw new Error(drafted.text);
+  const id = (drafted.structured as { draft_id: string }).draft_id;
+  proxy.nextPosts.push('hang');
+  const settled = await server.gateway.actions.approve(id, approver(), { reason: 'checked', surface: 'api' });
+  expect(settled.status).toBe('unresolved');
+  return id;
+}
+
+const rest = (path: string, body: unknown) =>
+  fetch(`${server.url}/api${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${APPROVER_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('unresolved drafts over REST and in the console', () => {
+  it('REST: retry runs once with the same key and verifies; a second retry is refused', async () => {
+    const id = await unresolvedDraft();
+    const res = await rest(`/drafts/${id}/retry`, { reason: 'no refund upstream' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, status: 'verified' });
+    const again = await rest(`/drafts/${id}/retry`, { reason: 'again' });
+    expect(again.status).toBe(409);
+  });
+
+  it('console: the draft page offers retry and close; close (with the CSRF token) ends it as failed', async () => {
+    const id = await unresolvedDraft();
+    const login = await fetch(`${server.url}/console/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: APPROVER_TOKEN }),
+      redirect: 'manual',
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const page = await (await fetch(`${server.url}/console/drafts/${id}`, { headers: { cookie } })).text();
+    expect(page).toMatch(/Outcome unknown/);
+    expect(page).toMatch(new RegExp(`action="/console/drafts/${id}/retry"`));
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+    const forged = await fetch(`${server.url}/console/drafts/${id}/close`, {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ reason: 'no csrf' }),
+    });
+    expect(forged.status).toBe(403);
+    const closed = await fetch(`${server.url}/console/drafts/${id}/close`, {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ reason: 'refund handled by phone', csrf: csrf! }),
+    });
+    expect(await closed.text()).toMatch(/draft is now failed/);
+    expect((await server.gateway.actions.get(id))?.status).toBe('failed');
+  });
+});
