@@ -29,7 +29,11 @@ export interface ToolgateConfig {
     readonly allowedHosts?: readonly string[];
     /** Origin hostnames accepted from browsers (env TOOLGATE_ALLOWED_ORIGINS). Default localhost only. */
     readonly allowedOrigins?: readonly string[];
-    /** Largest request body. Default 1 MiB. */
+    /** Honour X-Forwarded-For / X-Forwarded-Proto (env TOOLGATE_TRUST_PROXY=true). Only behind your own proxy. */
+    readonly trustProxy?: boolean;
+    /** On SIGTERM, how long in-flight requests may take before their sockets are closed. Default 10 s. */
+    readonly drainMs?: number;
+    /** Largest request body on any route. Default 1 MiB. */
     readonly maxBodyBytes?: number;
     /** Bearer tokens for /mcp. */
     readonly tokens?: readonly StaticToken[];

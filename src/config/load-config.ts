@@ -49,5 +49,7 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     allowedHosts: list(env.TOOLGATE_ALLOWED_HOSTS) ?? config.server?.allowedHosts ?? ['localhost', '127.0.0.1', '[::1]'],
     allowedOrigins: list(env.TOOLGATE_ALLOWED_ORIGINS) ?? config.server?.allowedOrigins ?? ['localhost', '127.0.0.1', '[::1]'],
     maxBodyBytes: config.server?.maxBodyBytes ?? 1_048_576,
+    trustProxy: (env.TOOLGATE_TRUST_PROXY ?? String(config.server?.trustProxy ?? false)) === 'true',
+    drainMs: Number(env.TOOLGATE_DRAIN_MS ?? config.server?.drainMs ?? 10_000),
   };
 }

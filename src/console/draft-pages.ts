@@ -5,10 +5,10 @@ import { json, statusBadge } from './layout.js';
 
 type DraftView = ReturnType<typeof draftView>;
 
-export function loginForm(error?: string) {
+export function loginForm(csrf: string, error?: string) {
   return html`${error ? html`<div class="flash error">${error}</div>` : ''}
   <div class="card"><p>Sign in with your <strong>approver</strong> credential. Model-client tokens cannot sign in here.</p>
-  <form method="post" action="/console/login"><label>Approver token <input type="password" name="token" autocomplete="off" required></label><p><button>Sign in</button></p></form></div>`;
+  <form method="post" action="/console/login"><input type="hidden" name="csrf" value="${csrf}"><label>Approver token <input type="password" name="token" autocomplete="off" required></label><p><button>Sign in</button></p></form></div>`;
 }
 
 export function inbox(drafts: readonly DraftView[]) {

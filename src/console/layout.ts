@@ -2,7 +2,7 @@ import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
 /** The console's one page frame: plain server-rendered HTML, escaped by `html`, no scripts. */
-const CSS = `
+export const CSS = `
   body { font: 15px/1.5 system-ui, sans-serif; margin: 0; color: #1d2433; background: #f6f7f9; }
   header { background: #1d2433; color: #fff; padding: .7rem 1.5rem; display: flex; gap: 1.5rem; align-items: center; }
   header a { color: #cfe0ff; text-decoration: none; } header .who { margin-left: auto; opacity: .8; }
@@ -17,11 +17,16 @@ const CSS = `
   button { padding: .4rem 1rem; font: inherit; cursor: pointer; } button.approve { background: #1f7a4d; color: #fff; border: 0; } button.reject { background: #b42318; color: #fff; border: 0; }
 `;
 
-export function page(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>, who?: string) {
+export function page(
+  title: string,
+  body: HtmlEscapedString | Promise<HtmlEscapedString>,
+  who?: string,
+  csrf?: string,
+) {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Toolgate</title><style>${raw(CSS)}</style></head>
-<body><header><strong>Toolgate console</strong>${who ? html`<a href="/console">Approvals</a><a href="/console/audit">Audit log</a><span class="who">${who}</span><form class="inline" method="post" action="/console/logout"><button>Sign out</button></form>` : ''}</header>
+<body><header><strong>Toolgate console</strong>${who ? html`<a href="/console">Approvals</a><a href="/console/audit">Audit log</a><span class="who">${who}</span><form class="inline" method="post" action="/console/logout"><input type="hidden" name="csrf" value="${csrf ?? ''}"><button>Sign out</button></form>` : ''}</header>
 <main><h1>${title}</h1>${body}</main></body></html>`;
 }
 

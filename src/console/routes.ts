@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { timingSafeEqual } from 'node:crypto';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AuditFilter } from '../audit/event.js';
 import type { Authenticated } from '../auth/static-tokens.js';
@@ -6,10 +7,20 @@ import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { auditEvent, auditList } from './audit-pages.js';
 import { draftDetail, inbox, loginForm } from './draft-pages.js';
-import { page } from './layout.js';
-import { createSessionStore, csrfMatches, type ConsoleSession } from './sessions.js';
+import { consoleHeaders } from '../server/edge/security-headers.js';
+import { CSS, page } from './layout.js';
+import { createSessionStore, csrfMatches, newCsrfToken, type ConsoleSession } from './sessions.js';
 
 const COOKIE = 'tg_console';
+/** Double-submit token for the sign-in form, which has no session yet to carry one. */
+const LOGIN_CSRF_COOKIE = 'tg_login_csrf';
+
+export interface ConsoleOptions {
+  /** Mark cookies Secure: the configured public URL is https (true behind a TLS-terminating proxy). */
+  readonly secureCookies: boolean;
+  /** Honour X-Forwarded-Proto from a proxy you run. */
+  readonly trustProxy: boolean;
+}
 type Env = { Variables: { session: ConsoleSession } };
 
 /**
@@ -17,19 +28,45 @@ type Env = { Variables: { session: ConsoleSession } };
  * Approvers sign in with an approver credential (a model-client token is refused); every form
  * carries the session's CSRF token and the cookie is SameSite=Strict.
  */
-export function createConsoleRoutes(gateway: Gateway, authenticate: (authorization: string | undefined) => Authenticated | null): Hono<Env> {
+export function createConsoleRoutes(
+  gateway: Gateway,
+  authenticate: (authorization: string | undefined) => Authenticated | null,
+  options: ConsoleOptions = { secureCookies: false, trustProxy: false },
+): Hono<Env> {
   const sessions = createSessionStore();
   const app = new Hono<Env>();
+  const headers = consoleHeaders(CSS);
+  app.use('*', async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  });
+  // Secure from the configured public URL, not from the hop that reached us (a TLS proxy speaks http).
+  const secure = (c: Context) =>
+    options.secureCookies ||
+    new URL(c.req.url).protocol === 'https:' ||
+    (options.trustProxy && c.req.header('x-forwarded-proto') === 'https');
+  const cookie = (c: Context) => ({ httpOnly: true, sameSite: 'Strict' as const, path: '/console', secure: secure(c) });
 
-  app.get('/login', (c) => c.html(page('Sign in', loginForm())));
+  const showLogin = (c: Context, error?: string, status: 200 | 401 | 403 = 200) => {
+    const csrf = newCsrfToken();
+    setCookie(c, LOGIN_CSRF_COOKIE, csrf, cookie(c));
+    return c.html(page('Sign in', loginForm(csrf, error)), status);
+  };
+  app.get('/login', (c) => showLogin(c));
   app.post('/login', async (c) => {
-    const token = String((await c.req.parseBody()).token ?? '');
-    const who = authenticate(`Bearer ${token}`);
+    const body = await c.req.parseBody();
+    // Login CSRF: a cross-site form cannot sign the victim in as the attacker (double submit).
+    if (!csrfEquals(getCookie(c, LOGIN_CSRF_COOKIE), body.csrf)) {
+      return showLogin(c, 'The sign-in form expired or was not ours; please sign in again.', 403);
+    }
+    const who = authenticate(`Bearer ${String(body.token ?? '')}`);
     if (!who || !who.canApprove) {
-      return c.html(page('Sign in', loginForm(who ? 'That is a model-client token; approvals need an approver credential.' : 'Token not recognised.')), who ? 403 : 401);
+      const message = who ? 'That is a model-client token; approvals need an approver credential.' : 'Token not recognised.';
+      return showLogin(c, message, who ? 403 : 401);
     }
     const session = sessions.create(who.principal);
-    setCookie(c, COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/console', secure: new URL(c.req.url).protocol === 'https:' });
+    deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/console' });
+    setCookie(c, COOKIE, session.id, cookie(c));
     return c.redirect('/console');
   });
 
@@ -43,7 +80,7 @@ export function createConsoleRoutes(gateway: Gateway, authenticate: (authorizati
   app.use('*', async (c, next) => {
     if (c.req.method === 'POST') {
       const body = await c.req.parseBody();
-      if (!csrfMatches(c.get('session'), body.csrf) && c.req.path !== '/console/logout') return c.text('CSRF token missing or wrong; reload the page.', 403);
+      if (!csrfMatches(c.get('session'), body.csrf)) return c.text('CSRF token missing or wrong; reload the page.', 403);
     }
     await next();
   });
@@ -57,7 +94,7 @@ export function createConsoleRoutes(gateway: Gateway, authenticate: (authorizati
   app.get('/', async (c) => {
     const who = c.get('session').principal;
     const drafts = await gateway.actions.list({ status: 'awaiting_approval', tenant: who.tenant, limit: 200 });
-    return c.html(page('Approvals inbox', inbox(drafts.map((d) => gateway.actions.view(d))), who.actorId));
+    return c.html(page('Approvals inbox', inbox(drafts.map((d) => gateway.actions.view(d))), who.actorId, c.get('session').csrf));
   });
 
   app.get('/drafts/:id', (c) => showDraft(c, gateway));
@@ -89,8 +126,8 @@ export function createConsoleRoutes(gateway: Gateway, authenticate: (authorizati
   app.get('/audit/:id', async (c) => {
     const event = await gateway.runtime.store.audit.get(c.req.param('id') ?? '');
     const who = c.get('session').principal;
-    if (!event || (event.tenant !== null && event.tenant !== who.tenant)) return c.html(page('Not found', auditList([], {}, c.get('session').csrf), who.actorId), 404);
-    return c.html(page(`Audit event ${event.seq}`, auditEvent(event), who.actorId));
+    if (!event || (event.tenant !== null && event.tenant !== who.tenant)) return c.html(page('Not found', auditList([], {}, c.get('session').csrf), who.actorId, c.get('session').csrf), 404);
+    return c.html(page(`Audit event ${event.seq}`, auditEvent(event), who.actorId, c.get('session').csrf));
   });
   return app;
 }
@@ -98,9 +135,9 @@ export function createConsoleRoutes(gateway: Gateway, authenticate: (authorizati
 async function showDraft(c: Context<Env>, gateway: Gateway, flash?: { kind: 'ok' | 'error'; text: string }, status: 200 | 404 | 409 = 200) {
   const who = c.get('session').principal;
   const draft = await gateway.actions.get(c.req.param('id') ?? '');
-  if (!draft || draft.tenant !== who.tenant) return c.html(page('Draft not found', inbox([]), who.actorId), 404);
+  if (!draft || draft.tenant !== who.tenant) return c.html(page('Draft not found', inbox([]), who.actorId, c.get('session').csrf), 404);
   const timeline = await gateway.runtime.store.audit.query({ sourceId: draft.id, limit: 200 });
-  return c.html(page(`Draft ${draft.id}`, draftDetail(gateway.actions.view(draft), timeline, c.get('session').csrf, flash), who.actorId), status);
+  return c.html(page(`Draft ${draft.id}`, draftDetail(gateway.actions.view(draft), timeline, c.get('session').csrf, flash), who.actorId, c.get('session').csrf), status);
 }
 
 async function renderAudit(c: Context<Env>, gateway: Gateway, filter: AuditFilter, verify = false) {
@@ -108,7 +145,7 @@ async function renderAudit(c: Context<Env>, gateway: Gateway, filter: AuditFilte
   // Approvers see their own tenant's events only.
   const events = await gateway.runtime.store.audit.query({ ...filter, tenant: who.tenant, newestFirst: true, limit: 200 });
   const report = verify ? await gateway.runtime.store.audit.verify() : undefined;
-  return c.html(page('Audit log', auditList(events, filter, c.get('session').csrf, report), who.actorId));
+  return c.html(page('Audit log', auditList(events, filter, c.get('session').csrf, report), who.actorId, c.get('session').csrf));
 }
 
 function filterFrom(query: Record<string, string>): AuditFilter {
@@ -119,4 +156,11 @@ function filterFrom(query: Record<string, string>): AuditFilter {
     ...(pick('tool') ? { tool: pick('tool')! } : {}),
     ...(outcome === 'ok' || outcome === 'denied' || outcome === 'error' ? { outcome } : {}),
   };
+}
+
+function csrfEquals(expected: string | undefined, given: unknown): boolean {
+  if (!expected || typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

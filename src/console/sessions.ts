@@ -35,6 +35,8 @@ export function createSessionStore(now: () => number = Date.now) {
   };
 }
 
+export const newCsrfToken = () => randomBytes(24).toString('base64url');
+
 export function csrfMatches(session: ConsoleSession, given: unknown): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(session.csrf);

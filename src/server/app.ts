@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { newId } from '../util/ids.js';
 import { createConsoleRoutes } from '../console/routes.js';
 import { createApiRoutes } from './api-routes.js';
 import { createMcpRoute } from './mcp-route.js';
+import { createAuthThrottle } from './edge/auth-throttle.js';
+import { edgeChecks, throttleAuthFailures } from './edge/hono-edge.js';
 import type { HttpAppOptions } from './options.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,6 +28,15 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
     options.logger.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, latencyMs: Math.round(performance.now() - started) }, 'request');
   });
 
+  app.use('*', ...edgeChecks(options));
+  // One throttle for every way in: a guesser cannot spread attempts across /mcp, /api and the console.
+  const throttle = createAuthThrottle();
+  const guard = (surface: 'mcp_http' | 'api' | 'console') =>
+    throttleAuthFailures(throttle, options.store, surface, options.trustProxy);
+  app.use('/mcp', guard('mcp_http'));
+  app.use('/api/*', guard('api'));
+  app.use('/console/login', guard('console'));
+
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
@@ -41,15 +51,10 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
   app.get('/metrics', async (c) => c.text(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }));
 
   app.route('/api', createApiRoutes(options.gateway, options.authenticate) as unknown as Hono);
-  app.route('/console', createConsoleRoutes(options.gateway, options.authenticate) as unknown as Hono);
-  app.all(
-    '/mcp',
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: (c) => c.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body is larger than ${options.maxBodyBytes} bytes.` } }, 413),
-    }),
-    (c) => mcp.handle(c),
-  );
+  const secureCookies = options.publicUrl?.startsWith('https://') === true;
+  const consoleRoutes = createConsoleRoutes(options.gateway, options.authenticate, { secureCookies, trustProxy: options.trustProxy });
+  app.route('/console', consoleRoutes as unknown as Hono);
+  app.all('/mcp', (c) => mcp.handle(c));
   app.notFound((c) => c.json({ error: 'not_found', message: `No route ${c.req.method} ${c.req.path}. Try /mcp, /console, /api/drafts, /healthz, /readyz or /metrics.` }, 404));
   app.onError((err, c) => {
     options.logger.error({ err }, 'unhandled error in HTTP app');

@@ -1,15 +1,10 @@
-import {
-  createMcpHandler,
-  hostHeaderValidationResponse,
-  originValidationResponse,
-  type McpRequestContext,
-} from '@modelcontextprotocol/server';
+import { createMcpHandler, type McpRequestContext } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory.js';
 import type { HttpAppOptions } from './options.js';
 
 /** The HTTP app's settings this route reads, plus where to report rejected requests. */
-export type McpRouteOptions = Pick<HttpAppOptions, 'gateway' | 'authenticate' | 'anonymous' | 'allowedHosts' | 'allowedOrigins' | 'maxBodyBytes'> & {
+export type McpRouteOptions = Pick<HttpAppOptions, 'gateway' | 'authenticate' | 'anonymous' | 'maxBodyBytes'> & {
   readonly onError: (error: Error) => void;
 };
 
@@ -29,10 +24,9 @@ export function createMcpRoute(options: McpRouteOptions): { handle: (c: Context)
 
   async function handle(c: Context): Promise<Response> {
     const request = c.req.raw;
-    const rejected =
-      hostHeaderValidationResponse(request, [...options.allowedHosts]) ??
-      originValidationResponse(request, [...options.allowedOrigins]);
-    if (rejected) return rejected;
+    // Host and Origin are checked for every route by the edge (src/server/edge) before this runs.
+    const batch = await refusedBatch(request);
+    if (batch) return batch;
 
     const authorization = request.headers.get('authorization');
     // A presented credential is always checked: a bad token never falls back to anonymous.
@@ -60,4 +54,18 @@ function unauthorized(presented: boolean): Response {
     JSON.stringify({ error: presented ? 'invalid_token' : 'unauthorized', error_description: presented ? 'The bearer token is not recognised.' : 'Send Authorization: Bearer <token>.' }),
     { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': challenge } },
   );
+}
+
+/**
+ * JSON-RPC batching was removed from MCP in revision 2025-06-18 ("Remove support for JSON-RPC
+ * batching", changelog); a client that negotiated that version or later must not send one.
+ * Without the MCP-Protocol-Version header the spec says to assume 2025-03-26, which allowed it.
+ */
+async function refusedBatch(request: Request): Promise<Response | null> {
+  const version = request.headers.get('mcp-protocol-version');
+  if (request.method !== 'POST' || !version || version < '2025-06-18') return null;
+  const text = await request.clone().text();
+  if (!text.trimStart().startsWith('[')) return null;
+  const message = `JSON-RPC batches are not part of MCP ${version}; send one request per POST.`;
+  return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message } }, { status: 400 });
 }

@@ -11,9 +11,16 @@ export interface HttpAppOptions {
   readonly authenticate: (authorization: string | undefined) => Authenticated | null;
   /** Caller for requests that send no Authorization header at all (loopback development only). */
   readonly anonymous?: Authenticated | undefined;
-  /** Hostnames accepted in `Host` (DNS-rebinding protection) and Origin hostnames accepted from browsers. */
+  /** Host names accepted in `Host` on every route (DNS-rebinding protection). */
   readonly allowedHosts: readonly string[];
+  /** Browser origins accepted: full origins, or bare host names meaning this server's own port. */
   readonly allowedOrigins: readonly string[];
+  /** The port the server listens on (known after listen), for bare-host origin entries. */
+  readonly port: () => number;
+  /** The configured public URL; an https one makes console cookies Secure. */
+  readonly publicUrl: string | null;
+  /** Honour X-Forwarded-For / X-Forwarded-Proto (only behind a proxy you run). */
+  readonly trustProxy: boolean;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly metrics: Registry;

@@ -9,6 +9,7 @@ import type { Gateway } from '../gateway/create-gateway.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { createHttpApp } from './app.js';
+import { trackConnections } from './drain.js';
 import { createMetrics } from './metrics.js';
 
 export interface RunningServer {
@@ -43,12 +44,17 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
     gateway, store: ownStore, logger, metrics: metrics.registry,
     authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
     anonymous: anonymous && { ...anonymous, canApprove: false },
-    allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, maxBodyBytes: settings.maxBodyBytes,
+    ...edgeSettings(settings),
+    port: () => boundPort,
+    maxBodyBytes: settings.maxBodyBytes,
   });
+  let boundPort = settings.port;
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
+  boundPort = port;
+  const drain = trackConnections(server as import('node:http').Server);
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
   logger.info({ url, store: ownStore.kind, database: settings.database, tools: config.tools.length }, 'toolgate listening');
 
@@ -57,19 +63,24 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
     url, gateway, store: ownStore,
     close: () =>
       (closing ??= (async () => {
-        // close() waits for in-flight requests. A keep-alive socket turns idle only after its
-        // response is sent, so keep closing idle sockets until the server is down.
-        await new Promise<void>((resolve) => {
-          const sweep = setInterval(() => 'closeIdleConnections' in server && server.closeIdleConnections(), 50);
-          server.close(() => {
-            clearInterval(sweep);
-            resolve();
-          });
-        });
+        // Issue #13, item 5: stop accepting, let in-flight calls finish, close idle and never-used
+        // sockets at once, and destroy whatever is left at the deadline.
+        await drain(settings.drainMs);
         await closeApp();
         metrics.stop();
         if (!store) await ownStore.close();
       })()),
+  };
+}
+
+/** Host/Origin lists, plus the public URL's host and origin when one is configured. */
+function edgeSettings(settings: ReturnType<typeof resolveSettings>) {
+  const publicUrl = settings.publicUrl ? new URL(settings.publicUrl) : null;
+  return {
+    allowedHosts: publicUrl ? [...settings.allowedHosts, publicUrl.hostname] : settings.allowedHosts,
+    allowedOrigins: publicUrl ? [...settings.allowedOrigins, publicUrl.origin] : settings.allowedOrigins,
+    publicUrl: settings.publicUrl,
+    trustProxy: settings.trustProxy,
   };
 }
 

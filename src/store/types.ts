@@ -11,7 +11,10 @@ export interface Store {
   readonly rateLimits: RateLimitStore;
   readonly idempotency: IdempotencyStore;
   readonly drafts: DraftStore;
-  /** Throws StoreUnavailableError when the store cannot serve requests (readiness). */
+  /**
+   * Throws StoreUnavailableError when the store cannot serve requests (readiness): unreachable,
+   * migrations pending, or a one-row write probe cannot be committed (full disk, read-only).
+   */
   ping(): Promise<void>;
   /** Flushes pending audit writes and releases the connection(s). Idempotent. */
   close(): Promise<void>;

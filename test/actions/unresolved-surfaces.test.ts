@@ -62,12 +62,15 @@ describe('unresolved drafts over REST and in the console', () => {
 
   it('console: the draft page offers retry and close; close (with the CSRF token) ends it as failed', async () => {
     const id = await unresolvedDraft();
+    const form = await fetch(`${server.url}/console/login`);
+    const loginCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
     const login = await fetch(`${server.url}/console/login`, {
       method: 'POST',
-      body: new URLSearchParams({ token: APPROVER_TOKEN }),
+      headers: { cookie: (form.headers.get('set-cookie') ?? '').split(';')[0]! },
+      body: new URLSearchParams({ token: APPROVER_TOKEN, csrf: loginCsrf }),
       redirect: 'manual',
     });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('tg_console='))!.split(';')[0]!;
     const page = await (await fetch(`${server.url}/console/drafts/${id}`, { headers: { cookie } })).text();
     expect(page).toMatch(/Outcome unknown/);
     expect(page).toMatch(new RegExp(`action="/console/drafts/${id}/retry"`));

@@ -47,6 +47,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         throw mapPgError('ping', error);
       }
       if (pending.length > 0) throw new StoreUnavailableError(`migrations pending: ${pending.join(', ')}`);
+      // Readiness means "can serve", and serving means writing the audit: commit one tiny write.
+      try {
+        await pool.query(
+          'INSERT INTO readiness_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
+          [new Date().toISOString()],
+        );
+      } catch (error) {
+        throw mapPgError('write probe', error);
+      }
     },
     async close() {
       if (closed) return;

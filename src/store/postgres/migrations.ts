@@ -31,6 +31,11 @@ const MIGRATIONS: readonly { readonly version: number; readonly name: string; re
       CREATE INDEX drafts_by_status ON drafts (status, created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'readiness probe',
+    sql: 'CREATE TABLE readiness_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);',
+  },
 ];
 
 export async function pendingMigrations(pool: Pool): Promise<number[]> {

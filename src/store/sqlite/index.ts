@@ -46,6 +46,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         durable.prepare('SELECT 1').get();
         const pending = pendingMigrations(durable);
         if (pending.length > 0) throw new StoreUnavailableError(`migrations pending: ${pending.join(', ')}`);
+        // Readiness means "can serve", and serving means writing the audit: commit one tiny write.
+        durable
+          .prepare('INSERT INTO readiness_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
+          .run(new Date().toISOString());
       }),
     close: async () => {
       if (closed) return;

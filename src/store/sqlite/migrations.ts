@@ -53,6 +53,13 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
       CREATE INDEX drafts_by_status ON drafts (status, created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'readiness probe',
+    // One row, rewritten by every /readyz: proves the store can commit a write (a full disk or a
+    // read-only file fails here) without growing anything.
+    sql: 'CREATE TABLE readiness_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);',
+  },
 ];
 
 export function pendingMigrations(db: Db): number[] {

@@ -1,0 +1,71 @@
+/**
+ * DNS-rebinding and cross-site protection for every route, not only /mcp (issue #13, item 8).
+ *
+ * MCP transports spec (Streamable HTTP, "Security Warning"): "Servers MUST validate the Origin
+ * header on all incoming connections to prevent DNS rebinding attacks." The Host check keeps a
+ * rebinding page (evil.example resolving to 127.0.0.1) out even when a browser sends no Origin.
+ *
+ * Framework-free: the Hono app and a node:http fast path call the same function.
+ */
+export interface EdgeRejection {
+  readonly status: number;
+  readonly body: { readonly error: string; readonly message: string };
+}
+
+export interface HostOriginPolicy {
+  /** Host names accepted in `Host` (no port), e.g. `localhost`, `toolgate.example.com`. */
+  readonly allowedHosts: readonly string[];
+  /**
+   * Browser origins accepted in `Origin`. A full origin (`https://app.example.com`) must match
+   * exactly: scheme, host and port. A bare host name stands for that host on this server's own
+   * port, so another local app (`http://127.0.0.1:6666`) never passes for the gateway.
+   */
+  readonly allowedOrigins: readonly string[];
+  /** The port this server listens on, for bare-host origin entries. */
+  readonly port: number;
+}
+
+export function checkHostAndOrigin(
+  host: string | undefined,
+  origin: string | undefined,
+  policy: HostOriginPolicy,
+): EdgeRejection | null {
+  const hostname = host ? hostnameOf(host) : null;
+  if (!hostname || !policy.allowedHosts.map((h) => h.toLowerCase()).includes(hostname)) {
+    return reject(`Host "${host ?? ''}" is not served here; set TOOLGATE_ALLOWED_HOSTS to add it.`);
+  }
+  if (origin === undefined) return null; // not a browser: Host already checked
+  if (!originAllowed(origin, policy)) {
+    return reject(`Origin "${origin}" is not allowed; set TOOLGATE_ALLOWED_ORIGINS to a full origin to add it.`);
+  }
+  return null;
+}
+
+function originAllowed(origin: string, policy: HostOriginPolicy): boolean {
+  let given: URL;
+  try {
+    given = new URL(origin);
+  } catch {
+    return false; // "null" (sandboxed frames, file://) and garbage are never allowed
+  }
+  return policy.allowedOrigins.some((entry) => {
+    if (entry.includes('://')) {
+      try {
+        return new URL(entry).origin === given.origin;
+      } catch {
+        return false;
+      }
+    }
+    const port = given.port || (given.protocol === 'https:' ? '443' : '80');
+    return hostnameOf(entry) === given.hostname.toLowerCase() && Number(port) === policy.port;
+  });
+}
+
+/** `example.com:8787` → `example.com`; `[::1]:8787` → `[::1]`. */
+function hostnameOf(host: string): string {
+  const lower = host.trim().toLowerCase();
+  if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1);
+  return lower.split(':')[0] ?? '';
+}
+
+const reject = (message: string): EdgeRejection => ({ status: 403, body: { error: 'forbidden', message } });

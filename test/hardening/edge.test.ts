@@ -1,0 +1,189 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTool } from '../../src/contract/define-tool.js';
+import { createAuthThrottle } from '../../src/server/edge/auth-throttle.js';
+import { request } from 'node:http';
+import { agent, AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+
+// Issue #13: each outside probe that did not hold, kept as a test.
+const APPROVER = 'approver-token-0123456789abcd';
+const slow = defineTool({
+  name: 'get_slow_answer',
+  description: 'Answer after a short wait, to have a call in flight during shutdown.',
+  input: z.object({ ms: z.number().int().max(2_000) }),
+  output: z.object({ waited: z.number(), source_records: z.array(z.string()) }),
+  scopes: ['billing:read'],
+  tenant: 'caller',
+  handler: async ({ ms }) => {
+    await new Promise((r) => setTimeout(r, ms));
+    return { waited: ms, source_records: [] };
+  },
+});
+const approver = { actorId: 'usr_lead', tenant: 'acme', roles: ['billing_approver'], scopes: [] };
+const config = {
+  tools: [slow],
+  server: {
+    maxBodyBytes: 65_536,
+    tokens: [
+      { token: AGENT_TOKEN, principal: agent, client: 'claude_code' },
+      { token: APPROVER, principal: approver, client: 'console', canApprove: true },
+    ],
+  },
+};
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  server = await startTestServer(config);
+});
+afterAll(() => server.stop());
+
+const ROUTES = ['/mcp', '/api/drafts/drf_x/approve', '/console/login', '/console/logout', '/healthz', '/metrics'];
+const jsonRpc = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+describe('body limit on every route, enforced while streaming (item 2)', () => {
+  for (const path of ROUTES) {
+    it(`POST ${path} with 5 MB declared is refused with 413 before it is read`, async () => {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', body: 'x'.repeat(5_000_000) });
+      expect(res.status).toBe(413);
+    });
+  }
+
+  it('a 64 MB chunked upload (no Content-Length) is cut off and does not grow the process', async () => {
+    const before = process.memoryUsage().rss;
+    let sent = 0;
+    const chunk = new Uint8Array(1 << 20).fill(120);
+    const body = new ReadableStream({
+      pull(controller) {
+        if (sent >= 64) return controller.close();
+        sent += 1;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${server.url}/console/login`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('Host and Origin on every route, origins compared in full (item 8)', () => {
+  for (const path of ['/healthz', '/readyz', '/metrics', '/console/login', '/api/drafts', '/mcp']) {
+    it(`GET ${path} with a foreign Host is refused`, async () => {
+      // fetch() will not send a foreign Host; node:http will, as a rebinding browser would.
+      expect(await statusWithHost(`${server.url}${path}`, 'evil.example')).toBe(403);
+      expect(await statusWithHost(`${server.url}${path}`, 'localhost')).not.toBe(403);
+    });
+  }
+
+  it('another local app on another port is not this server', async () => {
+    const other = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...jsonRpc, origin: 'http://127.0.0.1:6666' }, body: '{}' });
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ message: expect.stringMatching(/Origin "http:\/\/127.0.0.1:6666"/) });
+    const self = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...jsonRpc, origin: server.url }, body: '{}' });
+    expect(self.status).toBe(401); // past the origin check, stopped by authentication
+  });
+});
+
+describe('JSON-RPC batches (item 9)', () => {
+  const batch = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping' }]);
+  const post = (version?: string) =>
+    fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { ...jsonRpc, authorization: `Bearer ${AGENT_TOKEN}`, ...(version ? { 'mcp-protocol-version': version } : {}) },
+      body: batch,
+    });
+  it('are refused under 2025-06-18 and later', async () => {
+    const res = await post('2025-06-18');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/batches/) } });
+  });
+  it('are left to the SDK under 2025-03-26, which allowed them', async () => {
+    expect((await post('2025-03-26')).status).not.toBe(400);
+  });
+});
+
+describe('failed authentication is throttled (item 3)', () => {
+  it('repeated wrong tokens from one address get 429 with Retry-After, and the block is audited', async () => {
+    const own = await startTestServer(config); // its own throttle: loopback gets blocked here
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 14; i++) {
+      const res = await fetch(`${own.url}/api/drafts`, { headers: { authorization: `Bearer wrong-token-${i}-0123456789` } });
+      statuses.push(res.status);
+      retryAfter ??= res.headers.get('retry-after');
+    }
+    const blocked = await own.store.audit.query({ kind: 'auth.throttled' });
+    await own.stop();
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses).toContain(429);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect(blocked[0]).toMatchObject({ outcome: 'denied', errorCode: 'rate_limited' });
+  });
+
+  it('only the failing address waits, and no block outlasts the maximum', () => {
+    let now = 0;
+    const throttle = createAuthThrottle({ freeFailures: 3, baseBlockMs: 1_000, maxBlockMs: 8_000, now: () => now });
+    for (let i = 0; i < 50; i++) throttle.fail('attacker');
+    expect(throttle.retryAfterMs('attacker')).toBe(8_000);
+    expect(throttle.retryAfterMs('real-user')).toBe(0);
+    now += 8_001;
+    expect(throttle.retryAfterMs('attacker')).toBe(0);
+  });
+});
+
+describe('console headers and CSRF (item 7)', () => {
+  it('pages forbid scripts and framing, are not cached, not sniffed', async () => {
+    const res = await fetch(`${server.url}/console/login`);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+  it('sign-in without the form token is refused (login CSRF)', async () => {
+    const res = await fetch(`${server.url}/console/login`, { method: 'POST', body: new URLSearchParams({ token: APPROVER }), redirect: 'manual' });
+    expect(res.status).toBe(403);
+  });
+  it('the session cookie is Secure when the public URL is https, even over a plain-http hop', async () => {
+    const tls = await startTestServer(config, { TOOLGATE_PUBLIC_URL: 'https://toolgate.example.com' });
+    try {
+      const form = await fetch(`${tls.url}/console/login`);
+      expect(form.headers.get('set-cookie')).toMatch(/; Secure/);
+    } finally {
+      await tls.stop();
+    }
+  });
+});
+
+describe('shutdown drains with a deadline (item 5)', () => {
+  it('a silent TCP connection does not hold the exit; an in-flight call finishes with its audit', async () => {
+    const own = await startTestServer(config, { TOOLGATE_DRAIN_MS: '3000' });
+    const { port } = new URL(own.url);
+    const silent = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => silent.once('connect', r));
+    const call = fetch(`${own.url}/mcp`, {
+      method: 'POST',
+      headers: { ...jsonRpc, authorization: `Bearer ${AGENT_TOKEN}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_slow_answer', arguments: { ms: 300 } } }),
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const store = own.store;
+    await own.close(); // resolves: the silent socket is closed at once, the call is awaited
+    const res = await call;
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/"waited":300/);
+    expect(silent.destroyed || silent.readyState === 'closed' || silent.readableEnded).toBe(true);
+    silent.destroy();
+    void store;
+  });
+});
+
+function statusWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
