@@ -7,9 +7,11 @@ import type { ToolgateConfig } from './define-config.js';
 export function gatewayFromConfig(
   config: ToolgateConfig,
   store: Store,
-  extra: { logger?: Logger; cursorKey?: string | undefined; publicUrl?: string | null } = {},
+  extra: { logger?: Logger; cursorKey?: string | undefined; publicUrl?: string | null; secrets?: readonly string[] } = {},
 ): Gateway {
   const publicUrl = extra.publicUrl ?? config.publicUrl;
+  // The gateway's own inbound tokens are secrets too: one pasted into an argument is masked.
+  const secrets = [...(config.server?.tokens ?? []).map((t) => t.token), ...(extra.secrets ?? [])];
   return createGateway({
     tools: config.tools,
     store,
@@ -19,5 +21,6 @@ export function gatewayFromConfig(
     ...(extra.logger ? { logger: extra.logger } : {}),
     ...(extra.cursorKey ? { cursorKey: extra.cursorKey } : {}),
     ...(publicUrl ? { publicUrl } : {}),
+    secrets,
   });
 }

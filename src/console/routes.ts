@@ -65,6 +65,8 @@ export function createConsoleRoutes(
       return showLogin(c, message, who ? 403 : 401);
     }
     const session = sessions.create(who.principal);
+    // A session id is a bearer credential: mask it wherever it might be echoed.
+    gateway.runtime.rememberSecret(session.id);
     deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/console' });
     setCookie(c, COOKIE, session.id, cookie(c));
     return c.redirect('/console');

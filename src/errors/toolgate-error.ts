@@ -7,6 +7,8 @@ export interface ToolgateErrorOptions {
   readonly retryAfterMs?: number;
   /** Goes to the log and audit reason only; never to the caller. */
   readonly detail?: string;
+  /** What the audit records when it must differ from what the caller is told (tenant_mismatch). */
+  readonly auditCode?: ErrorCode;
   readonly cause?: unknown;
 }
 
@@ -25,6 +27,7 @@ export class ToolgateError extends Error {
   readonly field: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly detail: string | undefined;
+  readonly auditCode: ErrorCode | undefined;
 
   constructor(code: ErrorCode, message?: string, options: ToolgateErrorOptions = {}) {
     super(message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -33,6 +36,7 @@ export class ToolgateError extends Error {
     this.field = options.field;
     this.retryAfterMs = options.retryAfterMs;
     this.detail = options.detail;
+    this.auditCode = options.auditCode;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {

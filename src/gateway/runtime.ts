@@ -20,7 +20,7 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
   const credentials = options.credentials ?? noCredentials;
 
   // Mask every value the provider knows plus any value a handler was actually handed.
-  const secrets = new Set(credentials.values());
+  const secrets = new Set([...credentials.values(), ...(options.secrets ?? [])]);
   let masker = createSecretMasker([...secrets]);
   const rememberSecret = (value: string) => {
     if (secrets.has(value)) return;

@@ -17,6 +17,11 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** Signs pagination cursors; set it (TOOLGATE_CURSOR_KEY) so cursors survive restarts and work across instances. */
   readonly cursorKey?: string;
+  /**
+   * Values that must never appear in a result, a log line or an audit row, beyond the handlers'
+   * credentials: the gateway's own inbound tokens, approver tokens, signing keys.
+   */
+  readonly secrets?: readonly string[];
   /** Public base URL of this gateway (e.g. https://toolgate.example.com), used for approval links. */
   readonly publicUrl?: string;
   /** Clock, for tests. */

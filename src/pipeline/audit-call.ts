@@ -35,7 +35,7 @@ export function auditEventFor(
     // Error details come from upstream messages: mask secrets and PII before they are kept.
     reason: boundText(redactText(runtime.maskSecrets(reason).text).text, SUMMARY_CHARS),
     outcome: failed ? (state.decision === 'deny' ? 'denied' : 'error') : 'ok',
-    errorCode: failed ? result.error.code : null,
+    errorCode: failed ? (result.error.auditCode ?? result.error.code) : null,
     inputSummary: summarize(state, request.args),
     outputSummary: failed ? null : boundText(result.text, SUMMARY_CHARS),
     resultBytes: failed ? 0 : result.bytes,

@@ -32,6 +32,7 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
     logger,
     cursorKey: settings.cursorKey,
     publicUrl: settings.publicUrl,
+    secrets: [settings.auditKey, settings.cursorKey].filter((k): k is string => typeof k === 'string'),
   });
   gateway.onCall((e) =>
     logger.info({ requestId: e.requestId, callId: e.callId, auditId: e.id, actor: e.actor, client: e.client, surface: e.surface, tool: e.tool, outcome: e.outcome, errorCode: e.errorCode, latencyMs: e.latencyMs, resultBytes: e.resultBytes }, 'tool call'),

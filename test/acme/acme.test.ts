@@ -53,7 +53,7 @@ describe('the Acme demo toolset', () => {
     expect(r.ok && r.warnings.length).toBeGreaterThan(0);
     expect(r.ok && String((r.structured.tickets as { excerpt: string }[])[0]?.excerpt)).toMatch(/^<untrusted_content source="support_ticket:/);
     const foreign = await harness.gateway.call({ tool: 'get_customer_billing_summary', args: { customer_id: 'cus_204', reason: 'cross-tenant probe' }, principal: DEMO_PRINCIPALS.agent, client: 'support_assistant', surface: 'internal' });
-    expect(!foreign.ok && foreign.error.code).toBe('tenant_mismatch');
+    expect(!foreign.ok && foreign.error.code).toBe('not_found');
   });
 
   it('refund: drafted by the agent, approved by the lead, executed once against Acme, verified, rolled back', async () => {

@@ -63,7 +63,7 @@ const cases: StageCase[] = [
     stage: 'tenant-boundary',
     does: 'denies a cross-tenant id',
     run: (gw) => call(gw, 'get_customer_summary', { customer_id: 'cus_2' }),
-    holds: (r) => errorCode(r) === 'tenant_mismatch',
+    holds: (r) => errorCode(r) === 'not_found',
   },
   {
     stage: 'run-handler',

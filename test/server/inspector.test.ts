@@ -64,7 +64,7 @@ describe.skipIf(missing !== null)('MCP inspector CLI as an outside client', () =
     expect(denied.code).not.toBe(0);
     const deniedResult = JSON.parse(denied.stdout) as { isError: boolean; content: { text: string }[] };
     expect(deniedResult.isError).toBe(true);
-    expect(JSON.parse(deniedResult.content[0]!.text)).toMatchObject({ error: { code: 'tenant_mismatch' } });
+    expect(JSON.parse(deniedResult.content[0]!.text)).toMatchObject({ error: { code: 'not_found' } });
 
     const store = await openSqliteStore({ path: db });
     const events = await store.audit.query({});

@@ -69,7 +69,7 @@ describe('MCP over Streamable HTTP with the official SDK client', () => {
     const result = await client.callTool({ name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_900', reason: 'cross tenant probe' } });
     expect(result.isError).toBe(true);
     const body = JSON.parse((result.content as { text: string }[])[0]!.text) as { error: { code: string; audit_id: string } };
-    expect(body.error.code).toBe('tenant_mismatch');
+    expect(body.error.code).toBe('not_found'); // like an unknown id; the audit says tenant_mismatch
     expect(await server.store.audit.get(body.error.audit_id)).toMatchObject({ outcome: 'denied', surface: 'mcp_http' });
     await client.close();
   });

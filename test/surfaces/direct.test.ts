@@ -65,10 +65,10 @@ describe('direct Messages-API route', () => {
     const out = await runToolLoop({ anthropic, gateway, principal: agent, client: 'support_app', maxIterations: 2,
       params: { model: 'claude-sonnet-5-5', max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] } });
     expect(out.stoppedBecause).toBe('max_iterations');
-    expect(out.calls.map((c) => c.errorCode)).toEqual(['tenant_mismatch', 'tenant_mismatch']);
+    expect(out.calls.map((c) => c.errorCode)).toEqual(['not_found', 'not_found']);
     const sent = lastToolResults(model.requests[1]!)[0];
     expect(sent?.is_error).toBe(true);
-    expect(JSON.parse(String(sent?.content))).toMatchObject({ error: { code: 'tenant_mismatch', retryable: false } });
+    expect(JSON.parse(String(sent?.content))).toMatchObject({ error: { code: 'not_found', retryable: false } });
   });
 
   it('resumes a pause_turn by sending the assistant turn back', async () => {

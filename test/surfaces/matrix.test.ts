@@ -29,7 +29,7 @@ const errorOf = (body: Record<string, unknown>) => body.error as { code: string;
 const CASES: Case[] = [
   { name: 'allowed read', tool: 'get_customer_summary', args: { customer_id: 'cus_1' }, expect: (b) => expect(b).toMatchObject({ name: 'Ada', balance_usd: 42.5 }) },
   { name: 'missing scope', tool: 'delete_customer_record', args: { customer_id: 'cus_1' }, expect: (b) => expect(errorOf(b)?.code).toBe('forbidden') },
-  { name: 'cross-tenant id', tool: 'get_customer_summary', args: { customer_id: 'cus_2' }, expect: (b) => expect(errorOf(b)?.code).toBe('tenant_mismatch') },
+  { name: 'cross-tenant id', tool: 'get_customer_summary', args: { customer_id: 'cus_2' }, expect: (b) => expect(errorOf(b)?.code).toBe('not_found') },
   { name: 'wrong argument type', tool: 'get_customer_summary', args: { customer_id: 7 }, expect: (b) => expect(errorOf(b)).toMatchObject({ code: 'invalid_input', field: 'customer_id' }) },
   { name: 'smuggled argument', tool: 'get_support_ticket', args: { ticket_id: 'tkt_1', sql: 'select *' }, expect: (b) => expect(errorOf(b)).toMatchObject({ code: 'invalid_input', field: 'sql' }) },
   { name: 'unknown tool', tool: 'drop_all_tables', args: {}, expect: (b) => expect(errorOf(b)?.code).toBe('not_found') },

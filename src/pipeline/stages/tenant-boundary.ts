@@ -15,15 +15,13 @@ export async function tenantBoundary(state: CallState): Promise<void> {
   }
   const rule = tool.tenant;
   const owner = await runWithDeadline(state, (ctx) => rule.ownerOf(state.input, ctx));
-  if (owner === null || owner === undefined) {
-    throw new ToolgateError('not_found', `The record named in the arguments of ${tool.name} was not found.`);
-  }
+  // Another tenant's record answers exactly like a record that does not exist (issue #13, item
+  // 10): otherwise a caller could learn which ids exist elsewhere. The audit keeps the truth.
+  const message = `The record named in the arguments of ${tool.name} was not found.`;
+  if (owner === null || owner === undefined) throw new ToolgateError('not_found', message);
   if (owner !== own) {
-    throw deny(
-      state,
-      `tenant mismatch: record of ${owner}, caller of ${own}`,
-      new ToolgateError('tenant_mismatch', 'That record belongs to another tenant; this caller cannot access it.'),
-    );
+    const why = `tenant mismatch: record of ${owner}, caller of ${own}`;
+    throw deny(state, why, new ToolgateError('not_found', message, { auditCode: 'tenant_mismatch' }));
   }
   state.checks.push(`tenant ${own} matches record`);
 }

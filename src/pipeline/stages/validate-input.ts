@@ -14,7 +14,12 @@ export function validateInput(state: CallState): void {
   const args = state.request.args ?? {};
   const { maxInputBytes } = state.runtime.limitsOf(tool);
 
+  const depth = nestingDepth(args, MAX_DEPTH);
+  if (depth > MAX_DEPTH) {
+    throw new ToolgateError('invalid_input', `Arguments nest deeper than ${MAX_DEPTH} levels; send a flatter object.`);
+  }
   const size = safeSize(args);
+  if (size === null) throw new ToolgateError('invalid_input', 'Arguments are not plain JSON (a cycle or a BigInt).');
   if (size > maxInputBytes) {
     throw new ToolgateError('invalid_input', `Arguments are ${size} bytes; ${tool.name} accepts at most ${maxInputBytes}.`);
   }
@@ -37,11 +42,27 @@ export function validateInput(state: CallState): void {
   state.input = parsed.data;
 }
 
-function safeSize(value: unknown): number {
+/** Deeper than any task-shaped tool needs, shallow enough that nothing recurses dangerously. */
+const MAX_DEPTH = 32;
+
+function safeSize(value: unknown): number | null {
   try {
     return byteLength(JSON.stringify(value) ?? '');
   } catch {
-    // Cycles or BigInt cannot come over the wire; treat them as oversized rather than crash.
-    return Number.POSITIVE_INFINITY;
+    return null; // cycles or BigInt cannot come over the wire
   }
+}
+
+/** How deep `value` nests, counted without recursion and giving up just past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth + 1 > limit) return depth + 1;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }

@@ -21,8 +21,13 @@ export function descriptorToMcpTool(tool: ToolDescriptor): Tool {
  * error, so the model can read the code and decide, rather than protocol errors it cannot see.
  */
 export function callResultToMcp(result: CallResult): CallToolResult {
+  // Every result names its audit record, so a client or support engineer can point at it.
+  const _meta = result.auditId ? { [AUDIT_META_KEY]: result.auditId } : undefined;
   if (result.ok) {
-    return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured };
+    return { content: [{ type: 'text', text: result.text }], structuredContent: result.structured, _meta };
   }
-  return { content: [{ type: 'text', text: result.text }], isError: true };
+  return { content: [{ type: 'text', text: result.text }], isError: true, ...(_meta ? { _meta } : {}) };
 }
+
+/** MCP `_meta` keys take a reverse-DNS-style prefix for implementation-specific data. */
+export const AUDIT_META_KEY = 'io.toolgate/audit_id';
