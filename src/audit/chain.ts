@@ -35,41 +35,66 @@ export function sealEvent(event: AuditEventInput, seq: number, prevHash: string,
   return { ...event, seq, prevHash, hash: hashEvent(event, seq, prevHash, key) };
 }
 
+type Problem = Extract<VerifyReport, { ok: false }>['problem'];
+
 /**
- * Walks events in seq order and names the first that does not check out. `head` is the
- * last (seq, hash) the store recorded when it committed, which catches a truncated tail.
+ * Walks events in seq order, one at a time, so a store can stream a log of any length through
+ * it in constant memory: `step` names the first event that does not check out; `finish` checks
+ * the tail against `head`, the last (seq, hash) the store recorded when it committed.
  */
+export function createChainWalker(key?: Buffer) {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let count = 0;
+  const bad = (seq: number, id: string | null, problem: Problem, message: string): VerifyReport => ({
+    ok: false,
+    count,
+    firstBadSeq: seq,
+    firstBadId: id,
+    problem,
+    message,
+  });
+  return {
+    step(event: AuditEvent): VerifyReport | null {
+      if (event.seq !== expectedSeq) {
+        const next = `next stored event is ${event.seq}, id ${event.id}`;
+        return bad(expectedSeq, null, 'missing_event', `event ${expectedSeq} is missing (${next})`);
+      }
+      if (event.prevHash !== prevHash) {
+        const what = 'an event was removed, inserted or reordered';
+        return bad(event.seq, event.id, 'broken_link', `event ${event.seq} (${event.id}) does not link to event ${event.seq - 1}: ${what}`);
+      }
+      if (hashEvent(event, event.seq, event.prevHash, key) !== event.hash) {
+        return bad(event.seq, event.id, 'hash_mismatch', `event ${event.seq} (${event.id}) was changed after it was written`);
+      }
+      prevHash = event.hash;
+      expectedSeq++;
+      count++;
+      return null;
+    },
+    finish(head: { seq: number; hash: string } | null): VerifyReport {
+      const lastSeq = expectedSeq - 1;
+      if (head && (head.seq !== lastSeq || head.hash !== prevHash)) {
+        return head.seq > lastSeq
+          ? bad(lastSeq + 1, null, 'head_mismatch', `events ${lastSeq + 1}–${head.seq} were removed from the end of the log`)
+          : bad(head.seq + 1, null, 'head_mismatch', `the recorded head (seq ${head.seq}) does not match the last event (seq ${lastSeq})`);
+      }
+      if (!head && lastSeq > 0) return bad(lastSeq, null, 'head_mismatch', 'the head record is missing');
+      return { ok: true, count, headSeq: lastSeq, headHash: prevHash };
+    },
+  };
+}
+
+/** The whole walk over events already at hand (see createChainWalker for streaming). */
 export function verifyChain(
   events: Iterable<AuditEvent>,
   head: { seq: number; hash: string } | null,
   key?: Buffer,
 ): VerifyReport {
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
-  let count = 0;
-  const bad = (seq: number, id: string | null, problem: Extract<VerifyReport, { ok: false }>['problem'], message: string): VerifyReport =>
-    ({ ok: false, count, firstBadSeq: seq, firstBadId: id, problem, message });
-
+  const walker = createChainWalker(key);
   for (const event of events) {
-    if (event.seq !== expectedSeq) {
-      return bad(expectedSeq, null, 'missing_event', `event ${expectedSeq} is missing (next stored event is ${event.seq}, id ${event.id})`);
-    }
-    if (event.prevHash !== prevHash) {
-      return bad(event.seq, event.id, 'broken_link', `event ${event.seq} (${event.id}) does not link to event ${event.seq - 1}: an event was removed, inserted or reordered`);
-    }
-    if (hashEvent(event, event.seq, event.prevHash, key) !== event.hash) {
-      return bad(event.seq, event.id, 'hash_mismatch', `event ${event.seq} (${event.id}) was changed after it was written`);
-    }
-    prevHash = event.hash;
-    expectedSeq++;
-    count++;
+    const problem = walker.step(event);
+    if (problem) return problem;
   }
-  const lastSeq = expectedSeq - 1;
-  if (head && (head.seq !== lastSeq || head.hash !== prevHash)) {
-    return head.seq > lastSeq
-      ? bad(lastSeq + 1, null, 'head_mismatch', `events ${lastSeq + 1}–${head.seq} were removed from the end of the log`)
-      : bad(head.seq + 1, null, 'head_mismatch', `the recorded head (seq ${head.seq}) does not match the last event (seq ${lastSeq})`);
-  }
-  if (!head && lastSeq > 0) return bad(lastSeq, null, 'head_mismatch', 'the head record is missing');
-  return { ok: true, count, headSeq: lastSeq, headHash: prevHash };
+  return walker.finish(head);
 }

@@ -9,6 +9,7 @@ import { redactText } from '../redaction/patterns.js';
 import { newId } from '../util/ids.js';
 import { byteLength, estimateTokens } from '../util/size.js';
 import { budgetTokens } from '../budget/result-budget.js';
+import { inSpan } from '../telemetry/tracing.js';
 import { buildRuntime } from './runtime.js';
 import type { CallRequest, CallResult } from '../pipeline/types.js';
 import type { GatewayOptions, ToolDescriptor } from './types.js';
@@ -29,7 +30,20 @@ export function createGateway(options: GatewayOptions): Gateway {
   const runtime = buildRuntime(options);
   const listeners = new Set<(event: AuditEventInput, result: CallResult) => void>();
 
-  async function call(request: CallRequest): Promise<CallResult> {
+  const call = (request: CallRequest): Promise<CallResult> =>
+    inSpan(`toolgate.call ${String(request.tool).slice(0, 64)}`, async (span) => {
+      span.setAttributes({ 'toolgate.tool': String(request.tool).slice(0, 128), 'toolgate.client': request.client });
+      span.setAttribute('toolgate.surface', request.surface);
+      const result = await callOnce(request);
+      span.setAttributes({
+        'toolgate.outcome': result.ok ? 'ok' : result.error.code,
+        'toolgate.audit_id': result.auditId ?? '',
+        'toolgate.result_bytes': result.ok ? result.resultBytes : 0,
+      });
+      return result;
+    });
+
+  async function callOnce(request: CallRequest): Promise<CallResult> {
     const startedAt = runtime.now();
     const state: CallState = {
       runtime,
@@ -62,7 +76,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       event = auditEventFor(state, { error });
     }
     try {
-      await runtime.store.audit.append(event);
+      await inSpan('toolgate.audit append', () => runtime.store.audit.append(event));
     } catch (thrown) {
       // Durable audit comes first: without a record, the result is withheld.
       runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'audit write failed; result withheld');

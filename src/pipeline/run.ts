@@ -1,3 +1,4 @@
+import { inSpan } from '../telemetry/tracing.js';
 import type { CallState, Stage } from './state.js';
 import { authorize } from './stages/authorize.js';
 import { outputBudget } from './stages/output-budget.js';
@@ -29,5 +30,6 @@ export const STAGES: readonly (readonly [name: string, stage: Stage])[] = [
 ];
 
 export async function runPipeline(state: CallState, stages = STAGES): Promise<void> {
-  for (const [, stage] of stages) await stage(state);
+  // One child span per stage (a no-op unless the application registered a tracer provider).
+  for (const [name, stage] of stages) await inSpan(`toolgate.stage ${name}`, async () => stage(state));
 }

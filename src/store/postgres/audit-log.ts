@@ -1,4 +1,4 @@
-import { sealEvent, verifyChain } from '../../audit/chain.js';
+import { createChainWalker, sealEvent } from '../../audit/chain.js';
 import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../../audit/event.js';
 import { AUDIT_COLUMNS, filterSql, fromRow, toRow, type AuditRow } from '../audit-rows.js';
 import type { AuditLog } from '../types.js';
@@ -96,14 +96,18 @@ export class PgAuditLog implements AuditLog {
 
   async verify(): Promise<VerifyReport> {
     const head = (await q<{ seq: string; hash: string }>(this.pool, 'audit verify', 'SELECT seq, hash FROM audit_head WHERE one = 1')).rows[0];
-    const events: AuditEvent[] = [];
-    // Keyset pages keep each query small; the walk itself is the shared verifyChain.
+    // Streams: keyset pages of 1,000 through one walker, so memory stays flat however long the log.
+    const walker = createChainWalker(this.key);
     for (let after = 0; ; ) {
-      const { rows } = await q<AuditRow>(this.pool, 'audit verify', 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 5000', [after]);
+      const sql = 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1000';
+      const { rows } = await q<AuditRow>(this.pool, 'audit verify', sql, [after]);
       if (rows.length === 0) break;
-      for (const row of rows) events.push(fromRow(row));
+      for (const row of rows) {
+        const problem = walker.step(fromRow(row));
+        if (problem) return problem;
+      }
       after = Number(rows.at(-1)?.seq);
     }
-    return verifyChain(events, head ? { seq: Number(head.seq), hash: head.hash } : null, this.key);
+    return walker.finish(head ? { seq: Number(head.seq), hash: head.hash } : null);
   }
 }
