@@ -10,6 +10,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // stdout is the MCP protocol channel on stdio; log through pino to stderr instead.
       'no-console': ['error', { allow: ['error', 'warn'] }],
+      // Review-sized lines (issue #11); prettier wraps code, this catches comments and the rest.
+      'max-len': [
+        'error',
+        { code: 120, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
+      ],
     },
   },
   { files: ['src/cli/**', 'examples/**', 'bench/**', 'bin/**'], rules: { 'no-console': 'off' } },

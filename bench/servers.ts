@@ -27,27 +27,58 @@ if (target === 'raw') {
     req.on('end', () => {
       const { id } = JSON.parse(body) as { id: number };
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result } }));
+      res.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          result: { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result },
+        }),
+      );
     });
-  }).listen(0, '127.0.0.1', () => console.log(`ready http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`));
+  }).listen(0, '127.0.0.1', () =>
+    console.log(`ready http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`),
+  );
 } else if (target === 'sdk') {
   const handler = createMcpHandler(() => {
     const server = new Server({ name: 'bare', version: '1' }, { capabilities: { tools: {} } });
-    server.setRequestHandler('tools/list', () => ({ tools: [{ name: 'get_customer_billing_summary', inputSchema: { type: 'object' } }] }));
-    server.setRequestHandler('tools/call', () => ({ content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result }));
+    server.setRequestHandler('tools/list', () => ({
+      tools: [{ name: 'get_customer_billing_summary', inputSchema: { type: 'object' } }],
+    }));
+    server.setRequestHandler('tools/call', () => ({
+      content: [{ type: 'text', text: JSON.stringify(result) }],
+      structuredContent: result,
+    }));
     return server;
   });
-  const s = serve({ fetch: (r) => handler.fetch(r), port: 0, hostname: '127.0.0.1' }, (info) => console.log(`ready http://127.0.0.1:${info.port}/mcp`));
+  const s = serve({ fetch: (r) => handler.fetch(r), port: 0, hostname: '127.0.0.1' }, (info) =>
+    console.log(`ready http://127.0.0.1:${info.port}/mcp`),
+  );
   void s;
 } else if (target === 'toolgate') {
   const tool = defineTool({
-    name: 'get_customer_billing_summary', description: 'Bench tool returning a fixed summary.', input: z.object({ customer_id: z.string() }),
+    name: 'get_customer_billing_summary',
+    description: 'Bench tool returning a fixed summary.',
+    input: z.object({ customer_id: z.string() }),
     output: z.object({ customer_id: z.string(), billing_status: z.string(), open_invoice_count: z.number() }),
-    scopes: ['billing:read'], tenant: 'caller', limits: { rate: { perMinute: 10_000_000, burst: 1_000_000 } }, handler: () => result,
+    scopes: ['billing:read'],
+    tenant: 'caller',
+    limits: { rate: { perMinute: 10_000_000, burst: 1_000_000 } },
+    handler: () => result,
   });
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-bench-'));
   const running = await startServer(
-    { tools: [tool], server: { tokens: [{ token: BENCH_TOKEN, principal: { actorId: 'bench', tenant: 't', roles: [], scopes: ['billing:read'] }, client: 'bench' }] } },
+    {
+      tools: [tool],
+      server: {
+        tokens: [
+          {
+            token: BENCH_TOKEN,
+            principal: { actorId: 'bench', tenant: 't', roles: [], scopes: ['billing:read'] },
+            client: 'bench',
+          },
+        ],
+      },
+    },
     { PORT: '0', TOOLGATE_DB: join(dir, 'bench.db') },
     silentLogger,
   );

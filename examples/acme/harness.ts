@@ -13,7 +13,14 @@ import { acmeConfig } from './toolgate.config.js';
  * Acme plus a gateway over it, in one process, on throwaway files: for the compactness report,
  * `toolgate chat` and the tests. (`toolgate demo` runs Acme as its own process instead.)
  */
-export async function startAcmeHarness(options: { storePath?: string } = {}): Promise<{ gateway: Gateway; store: Store; acmeUrl: string; tokens: AcmeTokens; env: Record<string, string>; close: () => Promise<void> }> {
+export async function startAcmeHarness(options: { storePath?: string } = {}): Promise<{
+  gateway: Gateway;
+  store: Store;
+  acmeUrl: string;
+  tokens: AcmeTokens;
+  env: Record<string, string>;
+  close: () => Promise<void>;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-acme-'));
   const tokens = newAcmeTokens();
   const acme = await startAcme({ dbPath: join(dir, 'acme.db'), tokens });
@@ -23,7 +30,11 @@ export async function startAcmeHarness(options: { storePath?: string } = {}): Pr
   const store = await openSqliteStore({ path: options.storePath ?? join(dir, 'toolgate.db') });
   const gateway = gatewayFromConfig(config, store);
   return {
-    gateway, store, acmeUrl: acme.url, tokens, env,
+    gateway,
+    store,
+    acmeUrl: acme.url,
+    tokens,
+    env,
     close: async () => {
       await store.close();
       await acme.close();

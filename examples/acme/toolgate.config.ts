@@ -15,12 +15,30 @@ import { DEMO_PRINCIPALS } from './principals.js';
 export function acmeConfig(env: NodeJS.ProcessEnv) {
   const acmeUrl = env.ACME_URL ?? 'http://127.0.0.1:8788';
   const tokens: StaticToken[] = [];
-  if (env.TOOLGATE_DEMO_AGENT_TOKEN) tokens.push({ token: env.TOOLGATE_DEMO_AGENT_TOKEN, principal: DEMO_PRINCIPALS.agent, client: 'support_assistant' });
-  if (env.TOOLGATE_DEMO_APPROVER_TOKEN) tokens.push({ token: env.TOOLGATE_DEMO_APPROVER_TOKEN, principal: DEMO_PRINCIPALS.approver, client: 'console', canApprove: true });
+  if (env.TOOLGATE_DEMO_AGENT_TOKEN)
+    tokens.push({
+      token: env.TOOLGATE_DEMO_AGENT_TOKEN,
+      principal: DEMO_PRINCIPALS.agent,
+      client: 'support_assistant',
+    });
+  if (env.TOOLGATE_DEMO_APPROVER_TOKEN)
+    tokens.push({
+      token: env.TOOLGATE_DEMO_APPROVER_TOKEN,
+      principal: DEMO_PRINCIPALS.approver,
+      client: 'console',
+      canApprove: true,
+    });
   return defineConfig({
     tools: [...acmeReadTools(acmeUrl), ...acmeActions(acmeUrl), actionStatusTool()],
     toolsets: {
-      support_assistant: ['get_customer_billing_summary', 'search_support_ticket', 'summarize_incident_errors', 'create_refund_draft', 'append_account_note', 'get_action_status'],
+      support_assistant: [
+        'get_customer_billing_summary',
+        'search_support_ticket',
+        'summarize_incident_errors',
+        'create_refund_draft',
+        'append_account_note',
+        'get_action_status',
+      ],
       api_connector: ['get_customer_billing_summary', 'search_support_ticket', 'summarize_incident_errors'],
     },
     credentials: envCredentials(ACME_CREDENTIALS, env),

@@ -88,7 +88,8 @@ async function checkedDraft(
   event: 'approve' | 'reject',
 ): Promise<DraftRecord> {
   const draft = await runtime.store.drafts.get(draftId);
-  if (!draft || draft.tenant !== approver.tenant) throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
+  if (!draft || draft.tenant !== approver.tenant)
+    throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
   const spec = actionSpecOf(runtime, draft);
   checkReason(request);
   // The policy itself approves low-risk auto-approve actions; nobody else can use that identity.

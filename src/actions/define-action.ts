@@ -11,11 +11,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * pipeline and `describe`, stores the draft and returns its id, preview, whether it can be
  * rolled back and when it expires. Nothing is executed until a person approves.
  */
-export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(spec: ActionSpec<I, P, R>): ToolDefinition<I, z.ZodObject> {
+export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(
+  spec: ActionSpec<I, P, R>,
+): ToolDefinition<I, z.ZodObject> {
   const where = `Action "${spec.name}"`;
   const approvers = spec.approval.approvers ?? 1;
   if (spec.approval.roles.length === 0) throw new TypeError(`${where}: approval.roles is empty; name who may approve.`);
-  if (!Number.isInteger(approvers) || approvers < 1) throw new TypeError(`${where}: approval.approvers must be a whole number ≥ 1.`);
+  if (!Number.isInteger(approvers) || approvers < 1)
+    throw new TypeError(`${where}: approval.approvers must be a whole number ≥ 1.`);
   if (spec.approval.autoApprove && spec.risk !== 'low') {
     throw new TypeError(`${where}: only low-risk actions may auto-approve; ${spec.risk} risk always needs a person.`);
   }
@@ -37,7 +40,16 @@ export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(sp
   };
   const output = z.object({
     draft_id: z.string(),
-    status: z.enum(['awaiting_approval', 'approved', 'executing', 'executed', 'verified', 'unverified', 'unresolved', 'failed']),
+    status: z.enum([
+      'awaiting_approval',
+      'approved',
+      'executing',
+      'executed',
+      'verified',
+      'unverified',
+      'unresolved',
+      'failed',
+    ]),
     risk: z.enum(['low', 'medium', 'high']),
     preview: spec.preview,
     reversible: z.boolean(),
@@ -65,7 +77,9 @@ export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(sp
       handler: async (input: z.output<I>, ctx: ToolContext) => {
         const preview = spec.preview.parse(await spec.describe(input, ctx));
         // The output schema validates this in the pipeline like any other tool result.
-        return (await draftingOf(ctx).createDraft(spec.name, runtimeSpec, input, preview, ctx)) as z.input<typeof output>;
+        return (await draftingOf(ctx).createDraft(spec.name, runtimeSpec, input, preview, ctx)) as z.input<
+          typeof output
+        >;
       },
     },
     'action',

@@ -10,7 +10,11 @@ export function stateOf(draft: DraftRecord): DraftState {
 
 export function actionSpecOf(runtime: GatewayRuntime, draft: DraftRecord): ActionRuntimeSpec {
   const spec = runtime.tools.get(draft.tool)?.action;
-  if (!spec) throw new ToolgateError('conflict', `Action ${draft.tool} is no longer defined on this gateway; an operator must resolve draft ${draft.id}.`);
+  if (!spec)
+    throw new ToolgateError(
+      'conflict',
+      `Action ${draft.tool} is no longer defined on this gateway; an operator must resolve draft ${draft.id}.`,
+    );
   return spec;
 }
 
@@ -18,7 +22,12 @@ export function actionSpecOf(runtime: GatewayRuntime, draft: DraftRecord): Actio
 export const idempotencyKeyOf = (draft: DraftRecord) => `tg-${draft.id}-${draft.draftHash.slice(0, 16)}`;
 
 /** Execution context for execute / verify / rollback, with only the action's own credentials. */
-export function actionContext(runtime: GatewayRuntime, draft: DraftRecord, spec: ActionRuntimeSpec, timeoutMs = spec.executeTimeoutMs): { ctx: ActionContext; done: () => void } {
+export function actionContext(
+  runtime: GatewayRuntime,
+  draft: DraftRecord,
+  spec: ActionRuntimeSpec,
+  timeoutMs = spec.executeTimeoutMs,
+): { ctx: ActionContext; done: () => void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ToolgateError('timeout')), timeoutMs);
   const allowed = new Set(spec.credentials);
@@ -30,7 +39,10 @@ export function actionContext(runtime: GatewayRuntime, draft: DraftRecord, spec:
     approvers: stateOf(draft).approvals.map((a) => a.approver),
     credential(name) {
       const value = allowed.has(name) ? runtime.credentials.get(name) : undefined;
-      if (value === undefined) throw new ToolgateError('internal', undefined, { detail: `${draft.tool} asked for credential "${name}" it did not declare or that has no value` });
+      if (value === undefined)
+        throw new ToolgateError('internal', undefined, {
+          detail: `${draft.tool} asked for credential "${name}" it did not declare or that has no value`,
+        });
       runtime.rememberSecret(value);
       return value;
     },

@@ -22,18 +22,40 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
       const now = runtime.now();
       const id = newId('drf', now);
       const draft = {
-        id, tool, tenant: ctx.principal.tenant, requester: ctx.principal.actorId, client: ctx.client, risk: spec.risk,
-        input: canonicalJson(input), preview: canonicalJson(preview), draftHash: draftHash(tool, input, preview),
-        status: 'awaiting_approval' as const, createdAt: new Date(now).toISOString(),
-        expiresAt: new Date(now + spec.approval.expiresInMs).toISOString(), updatedAt: new Date(now).toISOString(),
-        version: 1, state: JSON.stringify({ approvals: [] }),
+        id,
+        tool,
+        tenant: ctx.principal.tenant,
+        requester: ctx.principal.actorId,
+        client: ctx.client,
+        risk: spec.risk,
+        input: canonicalJson(input),
+        preview: canonicalJson(preview),
+        draftHash: draftHash(tool, input, preview),
+        status: 'awaiting_approval' as const,
+        createdAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + spec.approval.expiresInMs).toISOString(),
+        updatedAt: new Date(now).toISOString(),
+        version: 1,
+        state: JSON.stringify({ approvals: [] }),
       };
       await runtime.store.drafts.create(draft);
-      await auditTransition(runtime, draft, { kind: 'drafted', actor: ctx.principal.actorId, surface: ctx.surface, outcome: 'ok', reason: `drafted by call ${ctx.callId}`, data: { callAuditId: ctx.auditId } });
+      await auditTransition(runtime, draft, {
+        kind: 'drafted',
+        actor: ctx.principal.actorId,
+        surface: ctx.surface,
+        outcome: 'ok',
+        reason: `drafted by call ${ctx.callId}`,
+        data: { callAuditId: ctx.auditId },
+      });
 
       let status: string = draft.status;
       if (spec.approval.autoApprove) {
-        const done = await approveDraft(runtime, id, { ...AUTO_APPROVER, tenant: draft.tenant }, { reason: 'low risk: auto-approved by policy', surface: 'internal' });
+        const done = await approveDraft(
+          runtime,
+          id,
+          { ...AUTO_APPROVER, tenant: draft.tenant },
+          { reason: 'low risk: auto-approved by policy', surface: 'internal' },
+        );
         status = done.status;
       }
       return {
@@ -42,13 +64,16 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
         risk: spec.risk,
         preview,
         reversible: spec.rollback !== undefined,
-        rollback: spec.rollback ? spec.rollback.description : 'No rollback: once executed this cannot be undone by Toolgate.',
+        rollback: spec.rollback
+          ? spec.rollback.description
+          : 'No rollback: once executed this cannot be undone by Toolgate.',
         required_approvals: spec.approval.approvers,
         expires_at: draft.expiresAt,
         approval_url: approvalUrlBase ? `${approvalUrlBase.replace(/\/$/, '')}/console/drafts/${id}` : null,
-        next_step: status === 'awaiting_approval'
-          ? `Nothing has happened yet. Tell the user draft ${id} awaits approval by ${spec.approval.roles.join(' or ')}; check it later with get_action_status.`
-          : `Auto-approved and ${status}; check get_action_status for details.`,
+        next_step:
+          status === 'awaiting_approval'
+            ? `Nothing has happened yet. Tell the user draft ${id} awaits approval by ${spec.approval.roles.join(' or ')}; check it later with get_action_status.`
+            : `Auto-approved and ${status}; check get_action_status for details.`,
       };
     },
   };

@@ -51,7 +51,11 @@ export async function runExecute(runtime: GatewayRuntime, executing: DraftRecord
     // Nothing reached the internal system: give the key back so a new draft is not blocked.
     await runtime.store.idempotency.release(idempotencyKeyOf(executing));
     const state = stateOf(executing);
-    const execution = { startedAt: state.execution?.startedAt ?? iso(runtime), finishedAt: iso(runtime), error: message };
+    const execution = {
+      startedAt: state.execution?.startedAt ?? iso(runtime),
+      finishedAt: iso(runtime),
+      error: message,
+    };
     const failed = await applyTransition(runtime, executing, 'fail', {
       actor: 'system:executor',
       surface,

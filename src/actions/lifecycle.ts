@@ -42,7 +42,12 @@ export interface TransitionRule {
 const EXECUTED: readonly DraftStatus[] = ['executed', 'verified', 'unverified'];
 
 export const LIFECYCLE: Readonly<Record<DraftEvent, TransitionRule>> = {
-  approval_recorded: { from: ['awaiting_approval'], to: 'awaiting_approval', by: 'approver', audit: 'approval_recorded' },
+  approval_recorded: {
+    from: ['awaiting_approval'],
+    to: 'awaiting_approval',
+    by: 'approver',
+    audit: 'approval_recorded',
+  },
   approve: { from: ['awaiting_approval'], to: 'approved', by: 'approver', audit: 'approved' },
   reject: { from: ['awaiting_approval'], to: 'rejected', by: 'approver', audit: 'rejected' },
   expire: { from: ['awaiting_approval'], to: 'expired', by: 'system', audit: 'expired' },

@@ -25,7 +25,8 @@ export async function resolveUnresolved(
   request: DecisionRequest,
 ): Promise<DraftRecord> {
   const draft = await runtime.store.drafts.get(draftId);
-  if (!draft || draft.tenant !== operator.tenant) throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
+  if (!draft || draft.tenant !== operator.tenant)
+    throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
   const spec = actionSpecOf(runtime, draft);
   checkReason(request);
   if (!spec.approval.roles.some((role) => operator.roles.includes(role))) {
@@ -51,7 +52,14 @@ export async function resolveUnresolved(
     return closed;
   }
   const input = spec.input.parse(JSON.parse(draft.input));
-  const checked = await reconcile(runtime, draft, input, request.surface, `operator retry: ${request.reason}`, operator.actorId);
+  const checked = await reconcile(
+    runtime,
+    draft,
+    input,
+    request.surface,
+    `operator retry: ${request.reason}`,
+    operator.actorId,
+  );
   if (checked.status !== 'unresolved') return checked; // the write had landed: nothing to run
   const retrying = await applyTransition(runtime, checked, 'retry', {
     actor: operator.actorId,

@@ -6,7 +6,14 @@ import { ToolgateError } from '../errors/toolgate-error.js';
  * the write (issue #13: a refund answered after 35 s was marked failed, inviting a second one),
  * so anything not listed here counts as "the outcome is unknown" and goes to reconciliation.
  */
-const ANSWERED_NO = new Set(['invalid_input', 'not_found', 'conflict', 'forbidden', 'tenant_mismatch', 'egress_denied']);
+const ANSWERED_NO = new Set([
+  'invalid_input',
+  'not_found',
+  'conflict',
+  'forbidden',
+  'tenant_mismatch',
+  'egress_denied',
+]);
 /** Errors raised before a single byte reached the upstream. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL', 'EHOSTUNREACH']);
 

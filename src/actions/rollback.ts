@@ -19,7 +19,8 @@ export async function rollbackDraft(
   request: DecisionRequest,
 ): Promise<DraftRecord> {
   const draft = await runtime.store.drafts.get(draftId);
-  if (!draft || draft.tenant !== approver.tenant) throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
+  if (!draft || draft.tenant !== approver.tenant)
+    throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
   const spec = actionSpecOf(runtime, draft);
   const deny = async (code: 'forbidden' | 'conflict', message: string) => {
     await auditTransition(runtime, draft, {
@@ -32,14 +33,16 @@ export async function rollbackDraft(
     });
     return new ToolgateError(code, message);
   };
-  if (!spec.rollback) throw await deny('conflict', `${draft.tool} has no rollback; this was disclosed before approval.`);
+  if (!spec.rollback)
+    throw await deny('conflict', `${draft.tool} has no rollback; this was disclosed before approval.`);
   if (!spec.approval.roles.some((role) => approver.roles.includes(role))) {
     throw await deny('forbidden', `Rollback needs one of the roles ${spec.approval.roles.join(', ')}.`);
   }
   if (!spec.approval.allowSelfApproval && approver.actorId === draft.requester) {
     throw await deny('forbidden', 'The requester may not approve a rollback of their own draft.');
   }
-  if (nextStatus(draft.status, 'rollback') === null) throw await deny('conflict', notAllowed(draft, 'rollback').message);
+  if (nextStatus(draft.status, 'rollback') === null)
+    throw await deny('conflict', notAllowed(draft, 'rollback').message);
 
   const input = spec.input.parse(JSON.parse(draft.input));
   const { ctx, done } = actionContext(runtime, draft, spec);

@@ -12,7 +12,12 @@ export function actionStatusTool(scopes: readonly string[] = ['actions:read']) {
   return defineTool({
     name: 'get_action_status',
     description: 'Check the status of a write-action draft (awaiting approval, executed and verified, rejected, …).',
-    input: z.object({ draft_id: z.string().regex(/^drf_[0-9A-Z]+$/).describe('The draft_id an action tool returned') }),
+    input: z.object({
+      draft_id: z
+        .string()
+        .regex(/^drf_[0-9A-Z]+$/)
+        .describe('The draft_id an action tool returned'),
+    }),
     output: z.object({
       draft_id: z.string(),
       tool: z.string(),
@@ -32,10 +37,22 @@ export function actionStatusTool(scopes: readonly string[] = ['actions:read']) {
       const draft = await draftingOf(ctx).getDraft(draft_id);
       if (!draft) throw notFound(`Draft ${draft_id}`);
       const state = stateOf(draft);
-      const detail = state.unresolved?.reason ?? state.verification?.detail ?? state.rejection?.reason ?? state.execution?.error ?? `status ${draft.status}`;
+      const detail =
+        state.unresolved?.reason ??
+        state.verification?.detail ??
+        state.rejection?.reason ??
+        state.execution?.error ??
+        `status ${draft.status}`;
       return {
-        draft_id, tool: draft.tool, status: draft.status, risk: draft.risk, approvals: state.approvals.length, expires_at: draft.expiresAt,
-        verified: state.verification ? state.verification.ok : null, detail, source_records: [draft_id],
+        draft_id,
+        tool: draft.tool,
+        status: draft.status,
+        risk: draft.risk,
+        approvals: state.approvals.length,
+        expires_at: draft.expiresAt,
+        verified: state.verification ? state.verification.ok : null,
+        detail,
+        source_records: [draft_id],
       };
     },
   });

@@ -56,9 +56,20 @@ export interface ApprovalRecord {
 export interface DraftState {
   readonly approvals: readonly ApprovalRecord[];
   readonly rejection?: { readonly by: string; readonly reason: string; readonly at: string };
-  readonly execution?: { readonly startedAt: string; readonly finishedAt?: string; readonly result?: unknown; readonly error?: string };
+  readonly execution?: {
+    readonly startedAt: string;
+    readonly finishedAt?: string;
+    readonly result?: unknown;
+    readonly error?: string;
+  };
   readonly verification?: Verification & { readonly at: string };
-  readonly rollback?: { readonly by: string; readonly reason: string; readonly at: string; readonly verification?: Verification; readonly error?: string };
+  readonly rollback?: {
+    readonly by: string;
+    readonly reason: string;
+    readonly at: string;
+    readonly verification?: Verification;
+    readonly error?: string;
+  };
   /**
    * Set while the draft is `unresolved`: the request may have reached the internal API and verify
    * could not confirm it. `retrySafe` when verify positively saw no write (retrying with the same
@@ -66,4 +77,3 @@ export interface DraftState {
    */
   readonly unresolved?: { readonly since: string; readonly reason: string; readonly retrySafe: boolean };
 }
-

@@ -36,7 +36,12 @@ export async function verifyAndRecord(
   return recordVerification(runtime, executed, { ok, detail }, surface);
 }
 
-async function recordVerification(runtime: GatewayRuntime, executed: DraftRecord, seen: Verification, surface: Surface) {
+async function recordVerification(
+  runtime: GatewayRuntime,
+  executed: DraftRecord,
+  seen: Verification,
+  surface: Surface,
+) {
   if (!seen.ok) {
     runtime.logger.error(
       { draftId: executed.id, tool: executed.tool, detail: seen.detail },

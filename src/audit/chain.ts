@@ -20,8 +20,27 @@ export function canonicalJson(value: unknown): string {
 }
 
 const CONTENT_FIELDS = [
-  'id', 'time', 'kind', 'requestId', 'callId', 'surface', 'client', 'actor', 'tenant', 'tool', 'decision', 'reason',
-  'outcome', 'errorCode', 'inputSummary', 'outputSummary', 'resultBytes', 'resultTokens', 'sourceIds', 'latencyMs', 'data',
+  'id',
+  'time',
+  'kind',
+  'requestId',
+  'callId',
+  'surface',
+  'client',
+  'actor',
+  'tenant',
+  'tool',
+  'decision',
+  'reason',
+  'outcome',
+  'errorCode',
+  'inputSummary',
+  'outputSummary',
+  'resultBytes',
+  'resultTokens',
+  'sourceIds',
+  'latencyMs',
+  'data',
 ] as const satisfies readonly (keyof AuditEventInput)[];
 
 export function hashEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): string {
@@ -62,10 +81,20 @@ export function createChainWalker(key?: Buffer) {
       }
       if (event.prevHash !== prevHash) {
         const what = 'an event was removed, inserted or reordered';
-        return bad(event.seq, event.id, 'broken_link', `event ${event.seq} (${event.id}) does not link to event ${event.seq - 1}: ${what}`);
+        return bad(
+          event.seq,
+          event.id,
+          'broken_link',
+          `event ${event.seq} (${event.id}) does not link to event ${event.seq - 1}: ${what}`,
+        );
       }
       if (hashEvent(event, event.seq, event.prevHash, key) !== event.hash) {
-        return bad(event.seq, event.id, 'hash_mismatch', `event ${event.seq} (${event.id}) was changed after it was written`);
+        return bad(
+          event.seq,
+          event.id,
+          'hash_mismatch',
+          `event ${event.seq} (${event.id}) was changed after it was written`,
+        );
       }
       prevHash = event.hash;
       expectedSeq++;
@@ -76,8 +105,18 @@ export function createChainWalker(key?: Buffer) {
       const lastSeq = expectedSeq - 1;
       if (head && (head.seq !== lastSeq || head.hash !== prevHash)) {
         return head.seq > lastSeq
-          ? bad(lastSeq + 1, null, 'head_mismatch', `events ${lastSeq + 1}–${head.seq} were removed from the end of the log`)
-          : bad(head.seq + 1, null, 'head_mismatch', `the recorded head (seq ${head.seq}) does not match the last event (seq ${lastSeq})`);
+          ? bad(
+              lastSeq + 1,
+              null,
+              'head_mismatch',
+              `events ${lastSeq + 1}–${head.seq} were removed from the end of the log`,
+            )
+          : bad(
+              head.seq + 1,
+              null,
+              'head_mismatch',
+              `the recorded head (seq ${head.seq}) does not match the last event (seq ${lastSeq})`,
+            );
       }
       if (!head && lastSeq > 0) return bad(lastSeq, null, 'head_mismatch', 'the head record is missing');
       return { ok: true, count, headSeq: lastSeq, headHash: prevHash };

@@ -28,13 +28,21 @@ const digest = (value: string) => createHash('sha256').update(value).digest('hex
  * digests and looked up by digest, so a lookup takes the same time whatever the token, and the
  * values themselves are not held in a map anyone could dump.
  */
-export function staticTokenAuthenticator(tokens: readonly StaticToken[]): (authorization: string | undefined | null) => Authenticated | null {
+export function staticTokenAuthenticator(
+  tokens: readonly StaticToken[],
+): (authorization: string | undefined | null) => Authenticated | null {
   const byDigest = new Map<string, Authenticated>();
   for (const entry of tokens) {
     if (entry.token.length < 16) {
-      throw new TypeError(`The token for ${entry.principal.actorId} is shorter than 16 characters; use a long random value.`);
+      throw new TypeError(
+        `The token for ${entry.principal.actorId} is shorter than 16 characters; use a long random value.`,
+      );
     }
-    byDigest.set(digest(entry.token), { principal: entry.principal, client: entry.client, canApprove: entry.canApprove === true });
+    byDigest.set(digest(entry.token), {
+      principal: entry.principal,
+      client: entry.client,
+      canApprove: entry.canApprove === true,
+    });
   }
   return (authorization) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');

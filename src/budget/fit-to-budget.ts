@@ -73,7 +73,13 @@ function largestCuttable(root: unknown): Target | undefined {
   return best;
 }
 
-function shrink(node: unknown, excess: number, nodeBytes: number, path: PathSegment[], cuts: Map<string, Cut>): unknown {
+function shrink(
+  node: unknown,
+  excess: number,
+  nodeBytes: number,
+  path: PathSegment[],
+  cuts: Map<string, Cut>,
+): unknown {
   const field = formatPath(path);
   const earlier = cuts.get(field);
   if (Array.isArray(node)) {

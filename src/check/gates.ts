@@ -4,19 +4,23 @@ import { fieldsOf, isFreeForm, typesOf } from './schema-walk.js';
 import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js';
 
 // R2: an argument that takes a path, URL, SQL, shell, endpoint or raw body turns a tool into a proxy.
-const PROXY_ARG = /^(?:path|paths|file|filename|filepath|dir|directory|url|uri|href|endpoint|route|sql|query_sql|raw_sql|command|cmd|shell|script|exec|eval|body|payload|raw|raw_json|json|request|method|headers)$|_(?:path|url|uri|sql|command|cmd|script|endpoint|body|payload)$/i;
+const PROXY_ARG =
+  /^(?:path|paths|file|filename|filepath|dir|directory|url|uri|href|endpoint|route|sql|query_sql|raw_sql|command|cmd|shell|script|exec|eval|body|payload|raw|raw_json|json|request|method|headers)$|_(?:path|url|uri|sql|command|cmd|script|endpoint|body|payload)$/i;
 // Credentials that can do everything are the opposite of least privilege.
 const BROAD_CREDENTIAL = /admin|root|super|master|god|full[_-]?access|all[_-]?access/i;
 // Reads named like writes are writes in disguise; they must be actions with a preview.
-const WRITE_VERB = /^(?:create|update|delete|remove|append|send|set|cancel|refund|approve|grant|revoke|post|put|patch|write|issue|charge|suspend|deploy|reset|disable|enable|transfer|pay)_/;
+const WRITE_VERB =
+  /^(?:create|update|delete|remove|append|send|set|cancel|refund|approve|grant|revoke|post|put|patch|write|issue|charge|suspend|deploy|reset|disable|enable|transfer|pay)_/;
 // Text that people outside the company write: the prompt-injection surface (R5).
-const FOREIGN_TEXT = /(?:^|_)(?:body|text|note|notes|content|message|messages|description|comment|comments|email|subject|document|html|transcript|reply|summary_text|page)$/i;
+const FOREIGN_TEXT =
+  /(?:^|_)(?:body|text|note|notes|content|message|messages|description|comment|comments|email|subject|document|html|transcript|reply|summary_text|page)$/i;
 const CLAUDE_CODE_RESULT_TOKENS = 25_000;
 
 const toolScope: GateCheck = (tool) => {
   const fields = fieldsOf(tool.inputJsonSchema as Record<string, unknown>);
   const proxy = fields.find((f) => PROXY_ARG.test(f.name));
-  if (proxy) return fail(`input "${proxy.path}" takes a free-form ${proxy.name}; ask for ids, enums and time windows instead`);
+  if (proxy)
+    return fail(`input "${proxy.path}" takes a free-form ${proxy.name}; ask for ids, enums and time windows instead`);
   const freeForm = fields.find((f) => isFreeForm(f.schema));
   if (freeForm) return fail(`input "${freeForm.path}" accepts arbitrary JSON; give it explicit properties`);
   const uri = fields.find((f) => f.schema.format === 'uri' || f.schema.format === 'url');
@@ -26,27 +30,36 @@ const toolScope: GateCheck = (tool) => {
 
 const credentialScope: GateCheck = (tool, ctx) => {
   const names = tool.credentials ?? [];
-  if (names.length === 0 && tool.gatewayDataOnly) return notApplicable('reads only the gateway\'s own store');
+  if (names.length === 0 && tool.gatewayDataOnly) return notApplicable("reads only the gateway's own store");
   if (names.length === 0) return fail('declares no credentials; name the least-privilege service credential it uses');
   const broad = names.find((n) => BROAD_CREDENTIAL.test(n));
   if (broad) return fail(`credential "${broad}" looks like an admin credential; use one scoped to this task`);
   const otherKind = ctx.tools.find((t) => t.kind !== tool.kind && (t.credentials ?? []).some((n) => names.includes(n)));
-  if (otherKind) return fail(`shares a credential with ${otherKind.kind} tool ${otherKind.name}; reads and writes need separate credentials`);
+  if (otherKind)
+    return fail(
+      `shares a credential with ${otherKind.kind} tool ${otherKind.name}; reads and writes need separate credentials`,
+    );
   return pass(`scoped credential${names.length > 1 ? 's' : ''}: ${names.join(', ')}`);
 };
 
 const readOnlyProof: GateCheck = (tool) => {
   if (tool.kind !== 'read') return notApplicable('write action');
-  if (!tool.limits?.maxResultBytes && !tool.limits?.maxResultTokens) return fail('no explicit result limit (limits.maxResultBytes or maxResultTokens)');
+  if (!tool.limits?.maxResultBytes && !tool.limits?.maxResultTokens)
+    return fail('no explicit result limit (limits.maxResultBytes or maxResultTokens)');
   const sources = tool.sourcesField ?? 'source_records';
   const properties = (tool.outputJsonSchema.properties ?? {}) as Record<string, unknown>;
-  if (!tool.sourcesField && !(sources in properties)) return fail('output has no source ids (source_records or sourcesField)');
-  return pass(`typed output, limit ${tool.limits.maxResultBytes ?? `${tool.limits.maxResultTokens} tokens`}, sources in ${sources}`);
+  if (!tool.sourcesField && !(sources in properties))
+    return fail('output has no source ids (source_records or sourcesField)');
+  return pass(
+    `typed output, limit ${tool.limits.maxResultBytes ?? `${tool.limits.maxResultTokens} tokens`}, sources in ${sources}`,
+  );
 };
 
 const writePreview: GateCheck = (tool) => {
-  if (tool.kind === 'action') return tool.action ? pass('defined as an action with a preview') : fail('action without an executable spec');
-  if (WRITE_VERB.test(tool.name)) return fail(`"${tool.name}" is named like a write but is a read tool; define it with defineAction`);
+  if (tool.kind === 'action')
+    return tool.action ? pass('defined as an action with a preview') : fail('action without an executable spec');
+  if (WRITE_VERB.test(tool.name))
+    return fail(`"${tool.name}" is named like a write but is a read tool; define it with defineAction`);
   return notApplicable('read tool');
 };
 
@@ -55,9 +68,13 @@ const approvalPath: GateCheck = (tool) => {
   if (!action) return notApplicable('read tool');
   if (action.approval.roles.length === 0) return fail('no approver roles');
   if (action.risk === 'high' && !action.rollback) {
-    return pass(`high risk, ${action.approval.approvers} approver(s) of ${action.approval.roles.join('/')}; verify set; "no rollback" disclosed before approval`);
+    return pass(
+      `high risk, ${action.approval.approvers} approver(s) of ${action.approval.roles.join('/')}; verify set; "no rollback" disclosed before approval`,
+    );
   }
-  return pass(`${action.risk} risk, ${action.approval.autoApprove ? 'auto-approved by policy' : `${action.approval.approvers} approver(s) of ${action.approval.roles.join('/')}`}; verify${action.rollback ? ' and rollback' : ''} set`);
+  return pass(
+    `${action.risk} risk, ${action.approval.autoApprove ? 'auto-approved by policy' : `${action.approval.approvers} approver(s) of ${action.approval.roles.join('/')}`}; verify${action.rollback ? ' and rollback' : ''} set`,
+  );
 };
 
 const auditLog: GateCheck = (_tool, ctx) =>
@@ -68,16 +85,30 @@ const auditLog: GateCheck = (_tool, ctx) =>
 const outputBudget: GateCheck = (tool) => {
   const limits = limitsFor(tool.limits);
   const tokens = budgetTokens(limits);
-  if (tokens > CLAUDE_CODE_RESULT_TOKENS) return fail(`budget of ~${tokens} tokens exceeds Claude Code's ${CLAUDE_CODE_RESULT_TOKENS}-token default`);
-  const limitField = fieldsOf(tool.inputJsonSchema as Record<string, unknown>).find((f) => f.name === 'limit' && typeof f.schema.maximum === 'number');
-  const unbounded = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).find((f) => !f.path.startsWith('notices') && typesOf(f.schema).includes('array') && f.schema.maxItems === undefined && f.name !== 'source_records');
-  if (unbounded && !limitField) return fail(`list "${unbounded.path}" is unbounded: add a bounded limit input (limitParam) or maxItems`);
-  return pass(`~${tokens} tokens max${limitField ? `, lists capped by limit ≤ ${String(limitField.schema.maximum)}` : ''}`);
+  if (tokens > CLAUDE_CODE_RESULT_TOKENS)
+    return fail(`budget of ~${tokens} tokens exceeds Claude Code's ${CLAUDE_CODE_RESULT_TOKENS}-token default`);
+  const limitField = fieldsOf(tool.inputJsonSchema as Record<string, unknown>).find(
+    (f) => f.name === 'limit' && typeof f.schema.maximum === 'number',
+  );
+  const unbounded = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).find(
+    (f) =>
+      !f.path.startsWith('notices') &&
+      typesOf(f.schema).includes('array') &&
+      f.schema.maxItems === undefined &&
+      f.name !== 'source_records',
+  );
+  if (unbounded && !limitField)
+    return fail(`list "${unbounded.path}" is unbounded: add a bounded limit input (limitParam) or maxItems`);
+  return pass(
+    `~${tokens} tokens max${limitField ? `, lists capped by limit ≤ ${String(limitField.schema.maximum)}` : ''}`,
+  );
 };
 
 const promptGuard: GateCheck = (tool) => {
   const declared = new Set((tool.untrusted ?? []).map((u) => u.field));
-  const text = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).filter((f) => !f.path.startsWith('notices') && typesOf(f.schema).includes('string') && FOREIGN_TEXT.test(f.name));
+  const text = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).filter(
+    (f) => !f.path.startsWith('notices') && typesOf(f.schema).includes('string') && FOREIGN_TEXT.test(f.name),
+  );
   const undeclared = text.find((f) => !declared.has(f.path));
   if (undeclared) return fail(`"${undeclared.path}" looks like ticket/note/email text but is not declared untrusted`);
   return declared.size > 0 ? pass(`untrusted: ${[...declared].join(', ')}`) : pass('returns no free text from outside');

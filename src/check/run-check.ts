@@ -24,12 +24,17 @@ const CLAUDE_CODE_DESCRIPTION_LIMIT = 2_048;
 export function runCheck(config: ToolgateConfig, database: string): CheckReport {
   const ctx = { config, database, tools: config.tools };
   const tools = config.tools.map((tool): ToolReport => {
-    const gates = Object.fromEntries(GATES.map((gate) => [gate, GATE_CHECKS[gate](tool, ctx)])) as Record<Gate, GateResult>;
+    const gates = Object.fromEntries(GATES.map((gate) => [gate, GATE_CHECKS[gate](tool, ctx)])) as Record<
+      Gate,
+      GateResult
+    >;
     return { tool: tool.name, kind: tool.kind, gates, warnings: warningsFor(tool) };
   });
   const clients = config.toolsets ? Object.entries(config.toolsets) : [['*', config.tools.map((t) => t.name)] as const];
   const toolsets = clients.map(([client, names]) => {
-    const defs = config.tools.filter((t) => names.includes(t.name)).map((t) => JSON.stringify({ name: t.name, description: t.description, input_schema: t.inputJsonSchema }));
+    const defs = config.tools
+      .filter((t) => names.includes(t.name))
+      .map((t) => JSON.stringify({ name: t.name, description: t.description, input_schema: t.inputJsonSchema }));
     return { client, tools: defs.length, definitionTokens: estimateTokens(byteLength(defs.join(''))) };
   });
   return { ok: tools.every((t) => GATES.every((g) => t.gates[g].status !== 'fail')), tools, toolsets };
@@ -38,11 +43,16 @@ export function runCheck(config: ToolgateConfig, database: string): CheckReport 
 function warningsFor(tool: AnyTool): string[] {
   const warnings: string[] = [];
   const description = tool.description.trim();
-  if (description.length < 40) warnings.push(`description is short (${description.length} chars): say what it returns and when to use it`);
-  if (byteLength(description) > CLAUDE_CODE_DESCRIPTION_LIMIT) warnings.push(`description is over Claude Code's 2 KB limit (${byteLength(description)} bytes)`);
-  if (/^(?:get|do|run|handle|process|call)_(?:data|info|stuff|thing|item|items|it)$/.test(tool.name)) warnings.push(`name "${tool.name}" is vague: name the domain outcome`);
+  if (description.length < 40)
+    warnings.push(`description is short (${description.length} chars): say what it returns and when to use it`);
+  if (byteLength(description) > CLAUDE_CODE_DESCRIPTION_LIMIT)
+    warnings.push(`description is over Claude Code's 2 KB limit (${byteLength(description)} bytes)`);
+  if (/^(?:get|do|run|handle|process|call)_(?:data|info|stuff|thing|item|items|it)$/.test(tool.name))
+    warnings.push(`name "${tool.name}" is vague: name the domain outcome`);
   const properties = (tool.inputJsonSchema.properties ?? {}) as Record<string, { description?: string }>;
-  const bare = Object.entries(properties).filter(([, schema]) => !schema.description).map(([name]) => name);
+  const bare = Object.entries(properties)
+    .filter(([, schema]) => !schema.description)
+    .map(([name]) => name);
   if (bare.length > 0) warnings.push(`parameters without descriptions: ${bare.join(', ')}`);
   return warnings;
 }
@@ -52,15 +62,25 @@ export function formatReport(report: CheckReport): string {
   const mark = (r: GateResult) => (r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : 'n/a');
   const nameWidth = Math.max(4, ...report.tools.map((t) => t.tool.length));
   const header = ['tool'.padEnd(nameWidth), ...GATES.map((g) => g.padEnd(g.length))].join('  ');
-  const rows = report.tools.map((t) => [t.tool.padEnd(nameWidth), ...GATES.map((g) => mark(t.gates[g]).padEnd(g.length))].join('  '));
-  const failures = report.tools.flatMap((t) => GATES.filter((g) => t.gates[g].status === 'fail').map((g) => `  ✗ ${t.tool} · ${g}: ${t.gates[g].reason}`));
+  const rows = report.tools.map((t) =>
+    [t.tool.padEnd(nameWidth), ...GATES.map((g) => mark(t.gates[g]).padEnd(g.length))].join('  '),
+  );
+  const failures = report.tools.flatMap((t) =>
+    GATES.filter((g) => t.gates[g].status === 'fail').map((g) => `  ✗ ${t.tool} · ${g}: ${t.gates[g].reason}`),
+  );
   const warnings = report.tools.flatMap((t) => t.warnings.map((w) => `  ! ${t.tool}: ${w}`));
-  const sizes = report.toolsets.map((s) => `  ${s.client}: ${s.tools} tools, ~${s.definitionTokens} tokens of definitions per request`);
+  const sizes = report.toolsets.map(
+    (s) => `  ${s.client}: ${s.tools} tools, ~${s.definitionTokens} tokens of definitions per request`,
+  );
   return [
-    header, ...rows, '',
+    header,
+    ...rows,
+    '',
     ...(failures.length ? ['Failures:', ...failures, ''] : []),
     ...(warnings.length ? ['Warnings:', ...warnings, ''] : []),
-    'Toolsets:', ...sizes, '',
+    'Toolsets:',
+    ...sizes,
+    '',
     report.ok ? 'All gates pass.' : `${failures.length} gate failure(s).`,
   ].join('\n');
 }

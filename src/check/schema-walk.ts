@@ -26,7 +26,8 @@ export function fieldsOf(root: JsonSchema): Field[] {
     }
     const items = resolved.items as JsonSchema | undefined;
     if (items) visit(items, `${path}[]`);
-    for (const key of ['anyOf', 'oneOf', 'allOf'] as const) for (const option of (resolved[key] ?? []) as JsonSchema[]) visit(option, path);
+    for (const key of ['anyOf', 'oneOf', 'allOf'] as const)
+      for (const option of (resolved[key] ?? []) as JsonSchema[]) visit(option, path);
   };
   visit(root, '');
   return out;

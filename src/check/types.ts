@@ -2,7 +2,16 @@ import type { AnyTool } from '../contract/types.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 
 /** The brief's eight safety gates (R9), in the order the table prints them. */
-export const GATES = ['tool_scope', 'credential_scope', 'read_only_proof', 'write_preview', 'approval_path', 'audit_log', 'output_budget', 'prompt_guard'] as const;
+export const GATES = [
+  'tool_scope',
+  'credential_scope',
+  'read_only_proof',
+  'write_preview',
+  'approval_path',
+  'audit_log',
+  'output_budget',
+  'prompt_guard',
+] as const;
 export type Gate = (typeof GATES)[number];
 
 export interface GateResult {

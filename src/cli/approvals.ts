@@ -45,7 +45,9 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   const { config } = await loadConfig(values.config, process.cwd(), io.env);
   const approver = deciding ? config.approvers?.find((p) => p.actorId === values.as) : undefined;
   if (deciding && !approver) {
-    io.stderr.write(`--as must name one of the config's approvers (${(config.approvers ?? []).map((p) => p.actorId).join(', ') || 'none configured'}).\n`);
+    io.stderr.write(
+      `--as must name one of the config's approvers (${(config.approvers ?? []).map((p) => p.actorId).join(', ') || 'none configured'}).\n`,
+    );
     return 2;
   }
   if (deciding && !values.reason) {
@@ -55,11 +57,20 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   const settings = resolveSettings(config, io.env);
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
   const gateway = gatewayFromConfig(config, store);
-  const print = (value: unknown, human: string) => io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+  const print = (value: unknown, human: string) =>
+    io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
   try {
     if (verb === 'list') {
-      const drafts = await gateway.actions.list({ status: (values.status ?? 'awaiting_approval') as DraftStatus, limit: 200 });
-      print(drafts.map((d) => gateway.actions.view(d)), drafts.map((d) => `${d.id}\t${d.status}\t${d.risk}\t${d.tool}\t${d.requester}\texpires ${d.expiresAt}`).join('\n') || 'no drafts');
+      const drafts = await gateway.actions.list({
+        status: (values.status ?? 'awaiting_approval') as DraftStatus,
+        limit: 200,
+      });
+      print(
+        drafts.map((d) => gateway.actions.view(d)),
+        drafts
+          .map((d) => `${d.id}\t${d.status}\t${d.risk}\t${d.tool}\t${d.requester}\texpires ${d.expiresAt}`)
+          .join('\n') || 'no drafts',
+      );
       return 0;
     }
     if (verb === 'show') {
@@ -69,10 +80,17 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
         return 1;
       }
       const view = gateway.actions.view(draft);
-      print(view, `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}\nrequested by ${view.requester} via ${view.client}; expires ${view.expires_at}\npreview: ${JSON.stringify(view.preview)}\ninput:   ${JSON.stringify(view.input)}\nhash:    ${view.draft_hash}\napprovals: ${view.approvals.map((a) => `${a.approver} (${a.reason})`).join(', ') || 'none'}`);
+      print(
+        view,
+        `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}\nrequested by ${view.requester} via ${view.client}; expires ${view.expires_at}\npreview: ${JSON.stringify(view.preview)}\ninput:   ${JSON.stringify(view.input)}\nhash:    ${view.draft_hash}\napprovals: ${view.approvals.map((a) => `${a.approver} (${a.reason})`).join(', ') || 'none'}`,
+      );
       return 0;
     }
-    const request = { reason: values.reason ?? '', surface: 'cli' as const, ...(values.hash ? { draftHash: values.hash } : {}) };
+    const request = {
+      reason: values.reason ?? '',
+      surface: 'cli' as const,
+      ...(values.hash ? { draftHash: values.hash } : {}),
+    };
     const draft = resolving
       ? await gateway.actions.resolve(id ?? '', approver!, verb === 'retry' ? 'retry' : 'close', request)
       : await gateway.actions[verb as 'approve'](id ?? '', approver!, request);

@@ -28,7 +28,9 @@ Streams events as JSON lines in chain order, in constant memory however long the
 } as const;
 const USAGE = `Usage: toolgate audit verify|tail|export [options]
 
-${Object.values(USAGES).map((u) => u.split('\n')[0]!.replace('Usage: ', '  ')).join('\n')}
+${Object.values(USAGES)
+  .map((u) => u.split('\n')[0]!.replace('Usage: ', '  '))
+  .join('\n')}
 
 Run \`toolgate audit <command> --help\` for the options of each.`;
 
@@ -82,16 +84,19 @@ function defaultStore(path: string, auditKey: string | undefined): Promise<Store
 
 function filterFrom(values: Record<string, string | boolean | undefined>): AuditFilter | string {
   const filter: { -readonly [K in keyof AuditFilter]: AuditFilter[K] } = {};
-  for (const key of ['actor', 'tool', 'tenant'] as const) if (typeof values[key] === 'string') filter[key] = values[key];
+  for (const key of ['actor', 'tool', 'tenant'] as const)
+    if (typeof values[key] === 'string') filter[key] = values[key];
   if (values.outcome !== undefined) {
-    if (!['ok', 'denied', 'error'].includes(String(values.outcome))) return `--outcome must be ok, denied or error (got "${values.outcome}").`;
+    if (!['ok', 'denied', 'error'].includes(String(values.outcome)))
+      return `--outcome must be ok, denied or error (got "${values.outcome}").`;
     filter.outcome = values.outcome as AuditFilter['outcome'];
   }
   for (const key of ['since', 'until'] as const) {
     const value = values[key];
     if (value === undefined) continue;
     const time = new Date(String(value));
-    if (Number.isNaN(time.getTime())) return `--${key} must be an ISO time such as 2026-06-01T00:00:00Z (got "${value}").`;
+    if (Number.isNaN(time.getTime()))
+      return `--${key} must be an ISO time such as 2026-06-01T00:00:00Z (got "${value}").`;
     filter[key] = time.toISOString();
   }
   if (values.limit !== undefined) {
@@ -112,7 +117,9 @@ async function verify(store: Store, io: CliIo, json: boolean): Promise<number> {
     io.stdout.write(`ok: ${report.count} events, chain intact, head ${report.headHash}\n`);
     return 0;
   }
-  io.stdout.write(`TAMPERED at seq ${report.firstBadSeq}${report.firstBadId ? ` (${report.firstBadId})` : ''}: ${report.message} [${report.problem}]\n`);
+  io.stdout.write(
+    `TAMPERED at seq ${report.firstBadSeq}${report.firstBadId ? ` (${report.firstBadId})` : ''}: ${report.message} [${report.problem}]\n`,
+  );
   return 1;
 }
 
@@ -154,7 +161,8 @@ async function exportJsonl(
   let written = 0;
   const max = filter.limit ?? Number.POSITIVE_INFINITY;
   for (;;) {
-    const page = written < max ? await store.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) }) : [];
+    const page =
+      written < max ? await store.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) }) : [];
     if (page.length === 0) {
       if (!follow || written >= max) break;
       await new Promise((r) => setTimeout(r, 1_000));
@@ -168,7 +176,9 @@ async function exportJsonl(
     if (out && written % 10_000 < page.length) io.stderr.write(`exported ${written} events…\n`);
   }
   if (out) {
-    await new Promise<void>((resolve, reject) => (target as NodeJS.WritableStream).end(() => resolve()).on('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      (target as NodeJS.WritableStream).end(() => resolve()).on('error', reject),
+    );
     io.stderr.write(`exported ${written} events to ${out}\n`);
   }
   return 0;

@@ -22,6 +22,8 @@ export async function runCheckCommand(argv: string[], io: CliIo): Promise<number
   const { values } = parsed;
   const { config, path } = await loadConfig(values.config, process.cwd(), io.env);
   const report = runCheck(config, resolveSettings(config, io.env).database);
-  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `toolgate check — ${path}\n\n${formatReport(report)}\n`);
+  io.stdout.write(
+    values.json ? `${JSON.stringify(report, null, 2)}\n` : `toolgate check — ${path}\n\n${formatReport(report)}\n`,
+  );
   return report.ok ? 0 : 1;
 }

@@ -48,8 +48,16 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
     acme.child.kill('SIGTERM');
     throw error;
   }
-  const stdioEnv = ['ACME_URL', ...Object.keys(env).filter((k) => k.startsWith('ACME_TOKEN_'))].map((k) => `-e ${k}=${env[k]}`).join(' ');
-  const cc = claudeCodeConfig({ url: server.url, client: 'support_assistant', tools: [], tokenEnv: 'TOOLGATE_TOKEN', configPath: DEMO_CONFIG });
+  const stdioEnv = ['ACME_URL', ...Object.keys(env).filter((k) => k.startsWith('ACME_TOKEN_'))]
+    .map((k) => `-e ${k}=${env[k]}`)
+    .join(' ');
+  const cc = claudeCodeConfig({
+    url: server.url,
+    client: 'support_assistant',
+    tools: [],
+    tokenEnv: 'TOOLGATE_TOKEN',
+    configPath: DEMO_CONFIG,
+  });
   io.stdout.write(`
 Toolgate demo is running.
 
@@ -98,9 +106,16 @@ Ctrl-C stops both processes.
   return 0;
 }
 
-async function startAcmeProcess(io: CliIo, tokens: ReturnType<typeof newAcmeTokens>): Promise<{ url: string; child: ChildProcess }> {
+async function startAcmeProcess(
+  io: CliIo,
+  tokens: ReturnType<typeof newAcmeTokens>,
+): Promise<{ url: string; child: ChildProcess }> {
   // The child runs from the package root (so `--import tsx` resolves); paths stay the user's.
-  const env: NodeJS.ProcessEnv = { ...io.env, ACME_PORT: io.env.ACME_PORT ?? '8788', ACME_DB: resolve(io.env.ACME_DB ?? '.toolgate/acme.db') };
+  const env: NodeJS.ProcessEnv = {
+    ...io.env,
+    ACME_PORT: io.env.ACME_PORT ?? '8788',
+    ACME_DB: resolve(io.env.ACME_DB ?? '.toolgate/acme.db'),
+  };
   for (const [name, token] of Object.entries(tokens)) env[`ACME_TOKEN_${name.toUpperCase()}`] = token;
   // Compiled (an installed package) runs the compiled Acme API; a clone runs its sources via tsx.
   const compiled = import.meta.url.endsWith('.js');
@@ -113,7 +128,13 @@ async function startAcmeProcess(io: CliIo, tokens: ReturnType<typeof newAcmeToke
       const match = /^acme listening (\S+)/.exec(line);
       if (match?.[1]) resolve(match[1]);
     });
-    child.once('exit', (code) => reject(new Error(`The Acme API exited (${code}) before listening; is port ${env.ACME_PORT} free? Set ACME_PORT to another port.`)));
+    child.once('exit', (code) =>
+      reject(
+        new Error(
+          `The Acme API exited (${code}) before listening; is port ${env.ACME_PORT} free? Set ACME_PORT to another port.`,
+        ),
+      ),
+    );
   });
   return { url, child };
 }

@@ -24,6 +24,10 @@ export async function runDoctorCommand(argv: string[], io: CliIo): Promise<numbe
   const tokenEnv = values['token-env'] ?? 'TOOLGATE_TOKEN';
   const checks = await runDoctor(values.url, io.env[tokenEnv]);
   const icon = { ok: '✓', warn: '!', fail: '✗' } as const;
-  io.stdout.write(values.json ? `${JSON.stringify(checks, null, 2)}\n` : `${checks.map((c) => `${icon[c.status]} ${c.name.padEnd(15)} ${c.detail}`).join('\n')}\n`);
+  io.stdout.write(
+    values.json
+      ? `${JSON.stringify(checks, null, 2)}\n`
+      : `${checks.map((c) => `${icon[c.status]} ${c.name.padEnd(15)} ${c.detail}`).join('\n')}\n`,
+  );
   return checks.some((c) => c.status === 'fail') ? 1 : 0;
 }

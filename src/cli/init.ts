@@ -65,5 +65,11 @@ function templateFiles(dir: string): string[] {
 
 /** npm package names are lower-case, URL-safe and at most 214 characters. */
 function packageName(dir: string): string {
-  return dir.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '').slice(0, 214) || 'my-tools';
+  return (
+    dir
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[._-]+/, '')
+      .slice(0, 214) || 'my-tools'
+  );
 }

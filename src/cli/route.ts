@@ -21,7 +21,11 @@ Options:
 const OWNERS = ['app', 'platform', 'developer', 'person', 'hosted'] as const;
 
 /** `toolgate route`: the brief's questions, by flags or interactively, and a recommended route. */
-export async function runRouteCommand(argv: string[], io: CliIo, stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<number> {
+export async function runRouteCommand(
+  argv: string[],
+  io: CliIo,
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+): Promise<number> {
   const parsed = parseCommand(argv, io, {
     usage: USAGE,
     options: {
@@ -52,9 +56,29 @@ export async function runRouteCommand(argv: string[], io: CliIo, stdin: NodeJS.R
     io.stderr.write('--clients must be a whole number ≥ 1.\n');
     return 2;
   }
-  const answers: RouteAnswers = { owner: owner as RouteAnswers['owner'], clients: count, localDeveloperWorkflow: values.local === true, humanClaudeWorkflow: values.human === true, hostedLongRunning: values['long-running'] === true };
+  const answers: RouteAnswers = {
+    owner: owner as RouteAnswers['owner'],
+    clients: count,
+    localDeveloperWorkflow: values.local === true,
+    humanClaudeWorkflow: values.human === true,
+    hostedLongRunning: values['long-running'] === true,
+  };
   const advice = adviseRoute(answers);
   if (values.json) io.stdout.write(`${JSON.stringify(advice, null, 2)}\n`);
-  else io.stdout.write([`Recommended: ${advice.title}`, '', 'Why:', ...advice.reasons.map((r) => `  - ${r}`), '', `Next: ${advice.nextStep}`, ...(advice.connect ? [`Config: ${advice.connect}`] : []), '', `Stop rule: ${advice.stopRule}`, ''].join('\n'));
+  else
+    io.stdout.write(
+      [
+        `Recommended: ${advice.title}`,
+        '',
+        'Why:',
+        ...advice.reasons.map((r) => `  - ${r}`),
+        '',
+        `Next: ${advice.nextStep}`,
+        ...(advice.connect ? [`Config: ${advice.connect}`] : []),
+        '',
+        `Stop rule: ${advice.stopRule}`,
+        '',
+      ].join('\n'),
+    );
   return 0;
 }

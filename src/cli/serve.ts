@@ -23,7 +23,8 @@ export async function runServeCommand(argv: string[], io: CliIo): Promise<number
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL);
   const server = await startServer(config, io.env, logger);
   io.stderr.write(`toolgate serving ${config.tools.length} tools from ${path} at ${server.url}/mcp\n`);
-  if ((config.server?.tokens ?? []).length === 0) io.stderr.write('warning: no bearer tokens configured; every /mcp request will get 401.\n');
+  if ((config.server?.tokens ?? []).length === 0)
+    io.stderr.write('warning: no bearer tokens configured; every /mcp request will get 401.\n');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       io.stderr.write(`${signal}: finishing in-flight calls and flushing the audit log…\n`);

@@ -25,7 +25,9 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   if (typeof parsed === 'number') return parsed;
   const { config } = await loadConfig(parsed.values.config, process.cwd(), io.env);
   if (!config.stdio) {
-    io.stderr.write('The config has no `stdio: { principal, client }` block, so there is no one to act as. Add one (see README).\n');
+    io.stderr.write(
+      'The config has no `stdio: { principal, client }` block, so there is no one to act as. Add one (see README).\n',
+    );
     return 2;
   }
   const caller = config.stdio;
@@ -33,7 +35,10 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL ?? 'warn');
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
   const gateway = gatewayFromConfig(config, store, { logger });
-  const handle = serveStdio(mcpServerFactory(gateway, 'mcp_stdio', () => caller), { onerror: (err) => logger.warn({ err }, 'stdio error') });
+  const handle = serveStdio(
+    mcpServerFactory(gateway, 'mcp_stdio', () => caller),
+    { onerror: (err) => logger.warn({ err }, 'stdio error') },
+  );
   await new Promise<void>((resolve) => {
     const stop = () => void handle.close().finally(resolve);
     process.stdin.once('end', stop);

@@ -29,11 +29,20 @@ export async function runWalkthroughCommand(argv: string[], io: CliIo): Promise<
   mkdirSync(dirname(path), { recursive: true });
   const store = await openSqliteStore({ path });
   const gateway = createGateway({ tools: walkthroughTools, credentials: walkthroughCredentials, store });
-  const agent: Principal = { actorId: 'usr_support_ada', tenant: 'acme', roles: ['support'], scopes: ['billing:read', 'tickets:read'] };
+  const agent: Principal = {
+    actorId: 'usr_support_ada',
+    tenant: 'acme',
+    roles: ['support'],
+    scopes: ['billing:read', 'tickets:read'],
+  };
   const say = (text: string) => io.stdout.write(`${text}\n`);
   const show = (title: string, result: CallResult) => {
     say(`\n▸ ${title}`);
-    say(result.ok ? `  ok — ${result.resultBytes} bytes, audit ${result.auditId}` : `  ${result.error.code} — ${result.error.message} (audit ${result.auditId})`);
+    say(
+      result.ok
+        ? `  ok — ${result.resultBytes} bytes, audit ${result.auditId}`
+        : `  ${result.error.code} — ${result.error.message} (audit ${result.auditId})`,
+    );
     say(`  ${result.text}`);
   };
   const call = (tool: string, args: unknown, principal = agent) =>
@@ -41,13 +50,33 @@ export async function runWalkthroughCommand(argv: string[], io: CliIo): Promise<
 
   try {
     say(`Toolgate walkthrough — audit store: ${path}`);
-    show('Billing summary for cus_123 (allowed)', await call('get_customer_billing_summary', { customer_id: 'cus_123', reason: 'customer asked about a declined card' }));
-    show('Billing summary for cus_900 of another tenant (denied)', await call('get_customer_billing_summary', { customer_id: 'cus_900', reason: 'testing the tenant boundary' }));
-    show('Tickets: injection text is wrapped and flagged, the card number masked', await call('search_support_ticket', { customer_id: 'cus_123' }));
-    show('Missing scope (denied)', await call('search_support_ticket', { customer_id: 'cus_123' }, { ...agent, scopes: ['billing:read'] }));
-    show('Wrong argument type (named field)', await call('get_customer_billing_summary', { customer_id: 123, reason: 'x' }));
+    show(
+      'Billing summary for cus_123 (allowed)',
+      await call('get_customer_billing_summary', {
+        customer_id: 'cus_123',
+        reason: 'customer asked about a declined card',
+      }),
+    );
+    show(
+      'Billing summary for cus_900 of another tenant (denied)',
+      await call('get_customer_billing_summary', { customer_id: 'cus_900', reason: 'testing the tenant boundary' }),
+    );
+    show(
+      'Tickets: injection text is wrapped and flagged, the card number masked',
+      await call('search_support_ticket', { customer_id: 'cus_123' }),
+    );
+    show(
+      'Missing scope (denied)',
+      await call('search_support_ticket', { customer_id: 'cus_123' }, { ...agent, scopes: ['billing:read'] }),
+    );
+    show(
+      'Wrong argument type (named field)',
+      await call('get_customer_billing_summary', { customer_id: 123, reason: 'x' }),
+    );
     const report = await store.audit.verify();
-    say(`\nAudit chain: ${report.ok ? `ok, ${report.count} events` : `TAMPERED at seq ${report.firstBadSeq}: ${report.message}`}`);
+    say(
+      `\nAudit chain: ${report.ok ? `ok, ${report.count} events` : `TAMPERED at seq ${report.firstBadSeq}: ${report.message}`}`,
+    );
     say('Try: npx toolgate audit tail --db ' + path);
     return report.ok ? 0 : 1;
   } finally {

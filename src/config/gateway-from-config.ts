@@ -7,7 +7,12 @@ import type { ToolgateConfig } from './define-config.js';
 export function gatewayFromConfig(
   config: ToolgateConfig,
   store: Store,
-  extra: { logger?: Logger; cursorKey?: string | undefined; publicUrl?: string | null; secrets?: readonly string[] } = {},
+  extra: {
+    logger?: Logger;
+    cursorKey?: string | undefined;
+    publicUrl?: string | null;
+    secrets?: readonly string[];
+  } = {},
 ): Gateway {
   const publicUrl = extra.publicUrl ?? config.publicUrl;
   // The gateway's own inbound tokens are secrets too: one pasted into an argument is masked.

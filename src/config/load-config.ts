@@ -6,10 +6,17 @@ import type { ToolgateConfig } from './define-config.js';
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
 
 /** Loads `--config FILE`, else TOOLGATE_CONFIG, else the first toolgate.config.{ts,js,mjs} in the working directory. */
-export async function loadConfig(explicit: string | undefined, cwd = process.cwd(), env = process.env): Promise<{ config: ToolgateConfig; path: string }> {
+export async function loadConfig(
+  explicit: string | undefined,
+  cwd = process.cwd(),
+  env = process.env,
+): Promise<{ config: ToolgateConfig; path: string }> {
   const path = explicit ?? env.TOOLGATE_CONFIG;
   const file = path ? resolve(cwd, path) : CANDIDATES.map((c) => resolve(cwd, c)).find((c) => existsSync(c));
-  if (!file) throw new Error(`No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`);
+  if (!file)
+    throw new Error(
+      `No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`,
+    );
   if (!existsSync(file)) throw new Error(`Config file ${file} does not exist.`);
   const config = (await importConfig(file)).default;
   if (!config || !Array.isArray(config.tools)) {
@@ -36,9 +43,14 @@ async function importConfig(file: string): Promise<{ default?: ToolgateConfig }>
 
 /** Settings after environment overrides, so one config file serves every environment. */
 export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) {
-  const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (value: string | undefined) =>
+    value
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const port = env.PORT ? Number(env.PORT) : (config.server?.port ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be an integer 0–65535 (got "${env.PORT}").`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`PORT must be an integer 0–65535 (got "${env.PORT}").`);
   return {
     database: env.TOOLGATE_DATABASE_URL ?? env.TOOLGATE_DB ?? config.database ?? '.toolgate/toolgate.db',
     auditKey: env.TOOLGATE_AUDIT_KEY,
@@ -46,8 +58,10 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     publicUrl: env.TOOLGATE_PUBLIC_URL ?? config.publicUrl ?? null,
     port,
     host: env.HOST ?? config.server?.host ?? '127.0.0.1',
-    allowedHosts: list(env.TOOLGATE_ALLOWED_HOSTS) ?? config.server?.allowedHosts ?? ['localhost', '127.0.0.1', '[::1]'],
-    allowedOrigins: list(env.TOOLGATE_ALLOWED_ORIGINS) ?? config.server?.allowedOrigins ?? ['localhost', '127.0.0.1', '[::1]'],
+    allowedHosts: list(env.TOOLGATE_ALLOWED_HOSTS) ??
+      config.server?.allowedHosts ?? ['localhost', '127.0.0.1', '[::1]'],
+    allowedOrigins: list(env.TOOLGATE_ALLOWED_ORIGINS) ??
+      config.server?.allowedOrigins ?? ['localhost', '127.0.0.1', '[::1]'],
     maxBodyBytes: config.server?.maxBodyBytes ?? 1_048_576,
     trustProxy: (env.TOOLGATE_TRUST_PROXY ?? String(config.server?.trustProxy ?? false)) === 'true',
     drainMs: Number(env.TOOLGATE_DRAIN_MS ?? config.server?.drainMs ?? 10_000),

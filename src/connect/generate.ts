@@ -16,7 +16,10 @@ export interface ConnectInput {
   /** Config file for the local stdio server. */
   readonly configPath: string;
   readonly serverName?: string;
-  /** Claude Code scope for the HTTP server: local (you, this project), project (.mcp.json, shared), user (you, everywhere). */
+  /**
+   * Claude Code scope for the HTTP server: local (you, this project), project (.mcp.json, shared),
+   * user (you, everywhere).
+   */
   readonly scope?: 'local' | 'project' | 'user';
 }
 
@@ -38,35 +41,45 @@ export function claudeCodeConfig(input: ConnectInput) {
 }
 
 /** A Messages API request through the MCP connector, limited to exactly this client's tools. */
-export function messagesApiRequest(input: ConnectInput, model = 'claude-sonnet-5-5'): { headers: Record<string, string>; body: Anthropic.Beta.Messages.MessageCreateParamsNonStreaming } {
+export function messagesApiRequest(
+  input: ConnectInput,
+  model = 'claude-sonnet-5-5',
+): { headers: Record<string, string>; body: Anthropic.Beta.Messages.MessageCreateParamsNonStreaming } {
   const name = input.serverName ?? 'toolgate';
   return {
-    headers: { 'anthropic-beta': MCP_CONNECTOR_BETA, 'x-api-key': '${ANTHROPIC_API_KEY}', 'anthropic-version': '2023-06-01' },
+    headers: {
+      'anthropic-beta': MCP_CONNECTOR_BETA,
+      'x-api-key': '${ANTHROPIC_API_KEY}',
+      'anthropic-version': '2023-06-01',
+    },
     body: {
       model,
       max_tokens: 1024,
       messages: [{ role: 'user', content: 'What is the billing status of customer cus_123?' }],
       mcp_servers: [{ type: 'url', name, url: mcpUrl(input.url), authorization_token: `\${${input.tokenEnv}}` }],
-      tools: [{
-        type: 'mcp_toolset',
-        mcp_server_name: name,
-        // Deny by default; enable exactly the client's toolset (R14).
-        default_config: { enabled: false },
-        configs: Object.fromEntries(input.tools.map((tool) => [tool, { enabled: true }])),
-      }],
+      tools: [
+        {
+          type: 'mcp_toolset',
+          mcp_server_name: name,
+          // Deny by default; enable exactly the client's toolset (R14).
+          default_config: { enabled: false },
+          configs: Object.fromEntries(input.tools.map((tool) => [tool, { enabled: true }])),
+        },
+      ],
     },
   };
 }
 
 export const CONNECTOR_NOTES = [
   `Send the beta header anthropic-beta: ${MCP_CONNECTOR_BETA} (reverify the header name before reuse).`,
-  'The server must be reachable over HTTPS from Anthropic\'s network; a private-network URL will not work.',
+  "The server must be reachable over HTTPS from Anthropic's network; a private-network URL will not work.",
   'The MCP connector is not covered by Zero Data Retention: review what the tools return.',
   'The connector makes tool calls only (no prompts or resources).',
 ];
 
 export const DESKTOP_NOTES = [
-  'Claude.ai / Desktop custom connectors are added by an admin (Settings → Connectors → Add custom connector) with the remote URL below.',
+  'Claude.ai / Desktop custom connectors are added by an admin (Settings → ' +
+    'Connectors → Add custom connector) with the remote URL below.',
   'The URL must be reachable from Anthropic\'s cloud over HTTPS; "it works on our private network" is not enough.',
   'Custom connectors authenticate users with OAuth; static bearer tokens are for the API connector and Claude Code.',
   'Review user consent, admin controls and which tools are exposed; write tools stay behind approvals.',

@@ -23,8 +23,16 @@ const previewLine = (preview: unknown) => {
   return typeof p.effect === 'string' ? p.effect : JSON.stringify(p).slice(0, 140);
 };
 
-export function draftDetail(d: DraftView, timeline: readonly AuditEvent[], csrf: string, flash?: { kind: 'ok' | 'error'; text: string }) {
-  const decide = (verb: 'approve' | 'reject', label: string) => html`<form method="post" action="/console/drafts/${d.id}/${verb}" class="card">
+export function draftDetail(
+  d: DraftView,
+  timeline: readonly AuditEvent[],
+  csrf: string,
+  flash?: { kind: 'ok' | 'error'; text: string },
+) {
+  const decide = (
+    verb: 'approve' | 'reject',
+    label: string,
+  ) => html`<form method="post" action="/console/drafts/${d.id}/${verb}" class="card">
     <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="draft_hash" value="${d.draft_hash}">
     <label>Reason (recorded) <textarea name="reason" rows="2" required minlength="3"></textarea></label>
     <p><button class="${verb}" name="decision" value="${verb}">${label}</button></p></form>`;
@@ -37,7 +45,7 @@ export function draftDetail(d: DraftView, timeline: readonly AuditEvent[], csrf:
   ${d.unresolved ? html`<div class="flash error">Outcome unknown: ${d.unresolved.reason}</div>` : ''}</div>
   ${d.status === 'unresolved' ? resolveForm(d.id, csrf, d.unresolved?.retrySafe === true) : ''}
   ${d.status === 'awaiting_approval' ? html`${decide('approve', 'Approve and execute')}${decide('reject', 'Reject')}` : ''}
-  ${d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? html`<form method="post" action="/console/drafts/${d.id}/rollback" class="card"><input type="hidden" name="csrf" value="${csrf}"><label>Reason for rollback <textarea name="reason" rows="2" required></textarea></label><p><button class="reject">Roll back</button></p></form>` : ''}
+  ${d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? html`<form method="post" ' + 'action="/console/drafts/${d.id}/rollback" class="card"><input type="hidden" ' + 'name="csrf" value="${csrf}"><label>Reason for rollback <textarea name="reason" ' + 'rows="2" required></textarea></label><p><button class="reject">Roll ' + 'back</button></p></form>` : ''}
   <h2>Timeline</h2><table><thead><tr><th>#</th><th>Time</th><th>Event</th><th>By</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>
   ${timeline.map((e) => html`<tr><td><a href="/console/audit/${e.id}">${e.seq}</a></td><td>${e.time}</td><td>${e.kind}</td><td>${e.actor}</td><td>${statusBadge(e.outcome)}</td><td>${e.reason}</td></tr>`)}
   </tbody></table>`;

@@ -17,12 +17,7 @@ export const CSS = `
   button { padding: .4rem 1rem; font: inherit; cursor: pointer; } button.approve { background: #1f7a4d; color: #fff; border: 0; } button.reject { background: #b42318; color: #fff; border: 0; }
 `;
 
-export function page(
-  title: string,
-  body: HtmlEscapedString | Promise<HtmlEscapedString>,
-  who?: string,
-  csrf?: string,
-) {
+export function page(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>, who?: string, csrf?: string) {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Toolgate</title><style>${raw(CSS)}</style></head>

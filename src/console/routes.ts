@@ -61,7 +61,9 @@ export function createConsoleRoutes(
     }
     const who = authenticate(`Bearer ${String(body.token ?? '')}`);
     if (!who || !who.canApprove) {
-      const message = who ? 'That is a model-client token; approvals need an approver credential.' : 'Token not recognised.';
+      const message = who
+        ? 'That is a model-client token; approvals need an approver credential.'
+        : 'Token not recognised.';
       return showLogin(c, message, who ? 403 : 401);
     }
     const session = sessions.create(who.principal);
@@ -82,7 +84,8 @@ export function createConsoleRoutes(
   app.use('*', async (c, next) => {
     if (c.req.method === 'POST') {
       const body = await c.req.parseBody();
-      if (!csrfMatches(c.get('session'), body.csrf)) return c.text('CSRF token missing or wrong; reload the page.', 403);
+      if (!csrfMatches(c.get('session'), body.csrf))
+        return c.text('CSRF token missing or wrong; reload the page.', 403);
     }
     await next();
   });
@@ -96,7 +99,9 @@ export function createConsoleRoutes(
   app.get('/', async (c) => {
     const who = c.get('session').principal;
     const drafts = await gateway.actions.list({ status: 'awaiting_approval', tenant: who.tenant, limit: 200 });
-    return c.html(page('Approvals inbox', inbox(drafts.map((d) => gateway.actions.view(d))), who.actorId, c.get('session').csrf));
+    return c.html(
+      page('Approvals inbox', inbox(drafts.map((d) => gateway.actions.view(d))), who.actorId, c.get('session').csrf),
+    );
   });
 
   app.get('/drafts/:id', (c) => showDraft(c, gateway));
@@ -118,7 +123,12 @@ export function createConsoleRoutes(
         return showDraft(c, gateway, { kind: 'ok', text: `Done: draft is now ${draft.status.replace(/_/g, ' ')}.` });
       } catch (thrown) {
         const error = asToolgateError(thrown);
-        return showDraft(c, gateway, { kind: 'error', text: `${error.code}: ${error.message}` }, error.code === 'not_found' ? 404 : 409);
+        return showDraft(
+          c,
+          gateway,
+          { kind: 'error', text: `${error.code}: ${error.message}` },
+          error.code === 'not_found' ? 404 : 409,
+        );
       }
     });
   }
@@ -128,26 +138,51 @@ export function createConsoleRoutes(
   app.get('/audit/:id', async (c) => {
     const event = await gateway.runtime.store.audit.get(c.req.param('id') ?? '');
     const who = c.get('session').principal;
-    if (!event || (event.tenant !== null && event.tenant !== who.tenant)) return c.html(page('Not found', auditList([], {}, c.get('session').csrf), who.actorId, c.get('session').csrf), 404);
+    if (!event || (event.tenant !== null && event.tenant !== who.tenant))
+      return c.html(
+        page('Not found', auditList([], {}, c.get('session').csrf), who.actorId, c.get('session').csrf),
+        404,
+      );
     return c.html(page(`Audit event ${event.seq}`, auditEvent(event), who.actorId, c.get('session').csrf));
   });
   return app;
 }
 
-async function showDraft(c: Context<Env>, gateway: Gateway, flash?: { kind: 'ok' | 'error'; text: string }, status: 200 | 404 | 409 = 200) {
+async function showDraft(
+  c: Context<Env>,
+  gateway: Gateway,
+  flash?: { kind: 'ok' | 'error'; text: string },
+  status: 200 | 404 | 409 = 200,
+) {
   const who = c.get('session').principal;
   const draft = await gateway.actions.get(c.req.param('id') ?? '');
-  if (!draft || draft.tenant !== who.tenant) return c.html(page('Draft not found', inbox([]), who.actorId, c.get('session').csrf), 404);
+  if (!draft || draft.tenant !== who.tenant)
+    return c.html(page('Draft not found', inbox([]), who.actorId, c.get('session').csrf), 404);
   const timeline = await gateway.runtime.store.audit.query({ sourceId: draft.id, limit: 200 });
-  return c.html(page(`Draft ${draft.id}`, draftDetail(gateway.actions.view(draft), timeline, c.get('session').csrf, flash), who.actorId, c.get('session').csrf), status);
+  return c.html(
+    page(
+      `Draft ${draft.id}`,
+      draftDetail(gateway.actions.view(draft), timeline, c.get('session').csrf, flash),
+      who.actorId,
+      c.get('session').csrf,
+    ),
+    status,
+  );
 }
 
 async function renderAudit(c: Context<Env>, gateway: Gateway, filter: AuditFilter, verify = false) {
   const who = c.get('session').principal;
   // Approvers see their own tenant's events only.
-  const events = await gateway.runtime.store.audit.query({ ...filter, tenant: who.tenant, newestFirst: true, limit: 200 });
+  const events = await gateway.runtime.store.audit.query({
+    ...filter,
+    tenant: who.tenant,
+    newestFirst: true,
+    limit: 200,
+  });
   const report = verify ? await gateway.runtime.store.audit.verify() : undefined;
-  return c.html(page('Audit log', auditList(events, filter, c.get('session').csrf, report), who.actorId, c.get('session').csrf));
+  return c.html(
+    page('Audit log', auditList(events, filter, c.get('session').csrf, report), who.actorId, c.get('session').csrf),
+  );
 }
 
 function filterFrom(query: Record<string, string>): AuditFilter {

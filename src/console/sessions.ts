@@ -19,7 +19,12 @@ export function createSessionStore(now: () => number = Date.now) {
   const sessions = new Map<string, ConsoleSession>();
   return {
     create(principal: Principal): ConsoleSession {
-      const session = { id: randomBytes(24).toString('base64url'), csrf: randomBytes(24).toString('base64url'), principal, expiresAt: now() + TTL_MS };
+      const session = {
+        id: randomBytes(24).toString('base64url'),
+        csrf: randomBytes(24).toString('base64url'),
+        principal,
+        expiresAt: now() + TTL_MS,
+      };
       sessions.set(session.id, session);
       return session;
     },

@@ -16,5 +16,8 @@ export const DEFAULT_LIMITS: Required<Omit<ToolLimits, 'rate'>> & { rate: { perM
 export function limitsFor(declared: ToolLimits | undefined, overrides: ToolLimits = {}): typeof DEFAULT_LIMITS {
   const merged = { ...DEFAULT_LIMITS, ...overrides, ...declared };
   const rate = declared?.rate ?? overrides.rate ?? DEFAULT_LIMITS.rate;
-  return { ...merged, rate: { perMinute: rate.perMinute, burst: rate.burst ?? Math.max(1, Math.ceil(rate.perMinute / 6)) } };
+  return {
+    ...merged,
+    rate: { perMinute: rate.perMinute, burst: rate.burst ?? Math.max(1, Math.ceil(rate.perMinute / 6)) },
+  };
 }

@@ -47,7 +47,9 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unk
     unknown
   >;
   if (json.type !== 'object') {
-    throw new TypeError(`Tool ${io} schemas must be z.object(...) so clients get named fields (got type ${String(json.type)}).`);
+    throw new TypeError(
+      `Tool ${io} schemas must be z.object(...) so clients get named fields (got type ${String(json.type)}).`,
+    );
   }
   return json;
 }

@@ -36,8 +36,7 @@ export interface UntrustedFieldSpec {
  *   is no foreign id to check; the handler must scope its query to that tenant.
  */
 export type TenantRule<I> =
-  | 'caller'
-  | { readonly ownerOf: (input: I, ctx: ToolContext) => Promise<string | null> | string | null };
+  'caller' | { readonly ownerOf: (input: I, ctx: ToolContext) => Promise<string | null> | string | null };
 
 export interface ToolContext {
   readonly principal: Principal;
@@ -86,8 +85,10 @@ export interface ToolSpec<I extends z.ZodType, O extends z.ZodType> {
 export type ToolKind = 'read' | 'action';
 
 /** What defineTool returns: the spec, checked, plus everything derived from it. */
-export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType>
-  extends ToolSpec<I, O> {
+export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> extends ToolSpec<
+  I,
+  O
+> {
   readonly kind: ToolKind;
   /** JSON Schema 2020-12 derived from `input` (what the model must send). */
   readonly inputJsonSchema: Readonly<Record<string, unknown>>;

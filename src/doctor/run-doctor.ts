@@ -17,7 +17,8 @@ export async function runDoctor(url: string, token: string | undefined, timeoutM
   const base = url.replace(/\/+$/, '').replace(/\/mcp$/, '');
   const checks: DoctorCheck[] = [];
   const add = (name: string, status: DoctorCheck['status'], detail: string) => checks.push({ name, status, detail });
-  const get = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  const get = (path: string, init: RequestInit = {}) =>
+    fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
 
   let health: Response;
   try {
@@ -29,15 +30,36 @@ export async function runDoctor(url: string, token: string | undefined, timeoutM
   add('reachable', health.ok ? 'ok' : 'fail', `/healthz answered ${health.status}`);
   const parsed = new URL(base);
   if (parsed.protocol === 'https:') add('tls', 'ok', 'HTTPS');
-  else add('tls', isLocal(parsed.hostname) ? 'ok' : 'warn', isLocal(parsed.hostname) ? 'plain HTTP on localhost' : 'plain HTTP off localhost: Claude\'s connectors need HTTPS');
+  else
+    add(
+      'tls',
+      isLocal(parsed.hostname) ? 'ok' : 'warn',
+      isLocal(parsed.hostname) ? 'plain HTTP on localhost' : "plain HTTP off localhost: Claude's connectors need HTTPS",
+    );
 
   const ready = await get('/readyz').catch(() => undefined);
   const readyBody = ready ? ((await ready.json().catch(() => ({}))) as { reason?: string; store?: string }) : {};
-  add('ready', ready?.ok ? 'ok' : 'fail', ready?.ok ? `store ${readyBody.store ?? '?'} reachable, migrations applied` : `not ready: ${readyBody.reason ?? (ready ? `status ${ready.status}` : 'no answer')}`);
+  add(
+    'ready',
+    ready?.ok ? 'ok' : 'fail',
+    ready?.ok
+      ? `store ${readyBody.store ?? '?'} reachable, migrations applied`
+      : `not ready: ${readyBody.reason ?? (ready ? `status ${ready.status}` : 'no answer')}`,
+  );
 
-  const anonymous = await get('/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' }).catch(() => undefined);
+  const anonymous = await get('/mcp', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+  }).catch(() => undefined);
   const challenge = anonymous?.headers.get('www-authenticate') ?? '';
-  add('auth challenge', anonymous?.status === 401 && /^Bearer/i.test(challenge) ? 'ok' : 'fail', anonymous?.status === 401 ? `401 with WWW-Authenticate: ${challenge}` : `a request without a token got ${anonymous?.status ?? 'no answer'}; expected 401 with a Bearer challenge`);
+  add(
+    'auth challenge',
+    anonymous?.status === 401 && /^Bearer/i.test(challenge) ? 'ok' : 'fail',
+    anonymous?.status === 401
+      ? `401 with WWW-Authenticate: ${challenge}`
+      : `a request without a token got ${anonymous?.status ?? 'no answer'}; expected 401 with a Bearer challenge`,
+  );
 
   if (!token) {
     add('token', 'fail', 'no token given (--token-env VAR)');
@@ -45,14 +67,40 @@ export async function runDoctor(url: string, token: string | undefined, timeoutM
   }
   const client = new Client({ name: 'toolgate-doctor', version: '1.0.0' });
   try {
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
     add('token', 'ok', 'accepted');
     const { tools } = await client.listTools();
-    add('tools', tools.length > 0 ? 'ok' : 'warn', tools.length > 0 ? `${tools.length} listed: ${tools.map((t) => t.name).join(', ')}` : 'the token\'s toolset is empty');
-    const over = tools.filter((t) => Number((t._meta as Record<string, unknown> | undefined)?.['toolgate/maxResultTokens'] ?? 0) > CLAUDE_CODE_RESULT_TOKENS);
-    add('result sizes', over.length ? 'fail' : 'ok', over.length ? `over Claude Code's ${CLAUDE_CODE_RESULT_TOKENS}-token default: ${over.map((t) => t.name).join(', ')}` : `every tool's result budget is within Claude Code's ${CLAUDE_CODE_RESULT_TOKENS}-token default`);
+    add(
+      'tools',
+      tools.length > 0 ? 'ok' : 'warn',
+      tools.length > 0
+        ? `${tools.length} listed: ${tools.map((t) => t.name).join(', ')}`
+        : "the token's toolset is empty",
+    );
+    const over = tools.filter(
+      (t) =>
+        Number((t._meta as Record<string, unknown> | undefined)?.['toolgate/maxResultTokens'] ?? 0) >
+        CLAUDE_CODE_RESULT_TOKENS,
+    );
+    add(
+      'result sizes',
+      over.length ? 'fail' : 'ok',
+      over.length
+        ? `over Claude Code's ${CLAUDE_CODE_RESULT_TOKENS}-token default: ${over.map((t) => t.name).join(', ')}`
+        : `every tool's result budget is within Claude Code's ${CLAUDE_CODE_RESULT_TOKENS}-token default`,
+    );
   } catch (error) {
-    add('token', 'fail', /401|auth|invalid_token/i.test(String(error)) ? 'rejected (401): wrong or expired token' : `MCP connect failed: ${(error as Error).message}`);
+    add(
+      'token',
+      'fail',
+      /401|auth|invalid_token/i.test(String(error))
+        ? 'rejected (401): wrong or expired token'
+        : `MCP connect failed: ${(error as Error).message}`,
+    );
   } finally {
     await client.close().catch(() => undefined);
   }

@@ -3,7 +3,7 @@
  * Mappers to HTTP, JSON-RPC and Messages-API results read this table; nothing else decides them.
  */
 export const ERROR_CODES = {
-  invalid_input: { retryable: false, http: 400, message: 'The arguments do not match the tool\'s input schema.' },
+  invalid_input: { retryable: false, http: 400, message: "The arguments do not match the tool's input schema." },
   unauthenticated: { retryable: false, http: 401, message: 'No valid credential was presented.' },
   forbidden: { retryable: false, http: 403, message: 'The caller is not allowed to use this tool.' },
   tenant_mismatch: { retryable: false, http: 403, message: 'The record belongs to another tenant.' },
@@ -14,7 +14,11 @@ export const ERROR_CODES = {
   rate_limited: { retryable: true, http: 429, message: 'Too many calls; wait before retrying.' },
   timeout: { retryable: true, http: 504, message: 'The tool did not finish in time.' },
   upstream_unavailable: { retryable: true, http: 502, message: 'The internal service is unavailable.' },
-  unavailable: { retryable: true, http: 503, message: 'The gateway cannot record this call right now; nothing was returned.' },
+  unavailable: {
+    retryable: true,
+    http: 503,
+    message: 'The gateway cannot record this call right now; nothing was returned.',
+  },
   internal: { retryable: false, http: 500, message: 'The tool failed unexpectedly.' },
 } as const satisfies Record<string, { retryable: boolean; http: number; message: string }>;
 

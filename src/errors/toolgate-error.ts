@@ -71,7 +71,9 @@ export function toPublicError(error: ToolgateError, auditId: string | null): Pub
     retryable: error.retryable,
     audit_id: auditId,
     ...(error.field === undefined ? {} : { field: error.field }),
-    ...(error.retryAfterMs === undefined ? {} : { retry_after_seconds: Math.max(1, Math.ceil(error.retryAfterMs / 1000)) }),
+    ...(error.retryAfterMs === undefined
+      ? {}
+      : { retry_after_seconds: Math.max(1, Math.ceil(error.retryAfterMs / 1000)) }),
   };
 }
 
@@ -86,7 +88,11 @@ export function asToolgateError(thrown: unknown): ToolgateError {
 export const notFound = (what: string) => new ToolgateError('not_found', `${what} was not found.`);
 export const conflict = (why: string) => new ToolgateError('conflict', why);
 export const upstreamUnavailable = (service: string, detail?: string) =>
-  new ToolgateError('upstream_unavailable', `${service} is unavailable; try again shortly.`, detail === undefined ? {} : { detail });
+  new ToolgateError(
+    'upstream_unavailable',
+    `${service} is unavailable; try again shortly.`,
+    detail === undefined ? {} : { detail },
+  );
 export const invalidInput = (field: string, why: string) =>
   new ToolgateError('invalid_input', `${field}: ${why}`, { field });
 

@@ -67,11 +67,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       const structured = withNotices(state);
       const text = JSON.stringify(structured);
       const bytes = byteLength(text);
-      result = { ok: true, auditId: state.auditId, structured, text, warnings: state.warnings, truncated: state.truncated, resultBytes: bytes, resultTokens: estimateTokens(bytes) };
+      result = {
+        ok: true,
+        auditId: state.auditId,
+        structured,
+        text,
+        warnings: state.warnings,
+        truncated: state.truncated,
+        resultBytes: bytes,
+        resultTokens: estimateTokens(bytes),
+      };
       event = auditEventFor(state, { text, bytes, tokens: result.resultTokens });
     } catch (thrown) {
       const error = asToolgateError(thrown);
-      if (error.code === 'internal') runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'tool call failed');
+      if (error.code === 'internal')
+        runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'tool call failed');
       result = failure(runtime, toPublicError(error, state.auditId));
       event = auditEventFor(state, { error });
     }
@@ -79,8 +89,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       await inSpan('toolgate.audit append', () => runtime.store.audit.append(event));
     } catch (thrown) {
       // Durable audit comes first: without a record, the result is withheld.
-      runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'audit write failed; result withheld');
-      result = failure(runtime, toPublicError(asToolgateError(thrown).code === 'unavailable' ? asToolgateError(thrown) : new ToolgateError('unavailable'), null));
+      runtime.logger.error(
+        { err: thrown, auditId: state.auditId, tool: request.tool },
+        'audit write failed; result withheld',
+      );
+      result = failure(
+        runtime,
+        toPublicError(
+          asToolgateError(thrown).code === 'unavailable' ? asToolgateError(thrown) : new ToolgateError('unavailable'),
+          null,
+        ),
+      );
     }
     for (const listener of listeners) listener(event, result);
     return result;
@@ -92,16 +111,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       [...runtime.toolsetOf(client)].flatMap((name) => {
         const tool = runtime.tools.get(name);
         if (!tool) return [];
-        return [{
-          name: tool.name,
-          ...(tool.title === undefined ? {} : { title: tool.title }),
-          description: tool.description,
-          inputSchema: tool.inputJsonSchema,
-          outputSchema: tool.outputJsonSchema,
-          annotations: tool.annotations,
-          kind: tool.kind,
-          maxResultTokens: budgetTokens(runtime.limitsOf(tool)),
-        }];
+        return [
+          {
+            name: tool.name,
+            ...(tool.title === undefined ? {} : { title: tool.title }),
+            description: tool.description,
+            inputSchema: tool.inputJsonSchema,
+            outputSchema: tool.outputJsonSchema,
+            annotations: tool.annotations,
+            kind: tool.kind,
+            maxResultTokens: budgetTokens(runtime.limitsOf(tool)),
+          },
+        ];
       }),
     onCall(listener) {
       listeners.add(listener);
@@ -117,4 +138,3 @@ function failure(runtime: GatewayRuntime, error: PublicError): CallResult {
   const safe = { ...error, message: redactText(runtime.maskSecrets(error.message).text).text };
   return { ok: false, auditId: error.audit_id, error: safe, text: JSON.stringify({ error: safe }) };
 }
-

@@ -29,9 +29,7 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
   };
 
   const limitsCache = new Map<string, ReturnType<typeof limitsFor>>();
-  const cursorKey = options.cursorKey
-    ? createHash('sha256').update(options.cursorKey).digest()
-    : randomBytes(32);
+  const cursorKey = options.cursorKey ? createHash('sha256').update(options.cursorKey).digest() : randomBytes(32);
 
   const runtime: GatewayRuntime = {
     tools,

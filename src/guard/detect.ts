@@ -8,28 +8,66 @@ import { stripInvisible } from './invisible.js';
  */
 const RULES: readonly { readonly id: string; readonly pattern: RegExp }[] = [
   // "ignore/disregard/forget (all) (the) previous/above/prior instructions|rules|prompts"
-  { id: 'ignore_instructions', pattern: /\b(?:ignore|disregard|forget|override|bypass|skip)\b(?:\s+\w+){0,4}?\s+(?:instructions?|rules|prompts?|guidelines|directions|context|system prompt)\b/ },
+  {
+    id: 'ignore_instructions',
+    pattern:
+      /\b(?:ignore|disregard|forget|override|bypass|skip)\b(?:\s+\w+){0,4}?\s+(?:instructions?|rules|prompts?|guidelines|directions|context|system prompt)\b/,
+  },
   // Fake conversation or system framing a model may take as a real turn.
-  { id: 'role_tag', pattern: /<\/?\s*(?:system|assistant|user|human|instructions?|im_start|im_end)\s*>|<\|(?:im_start|im_end|system|endoftext)\|>|\[\/?inst\]|(?:^|\n)\s*(?:system|assistant|human|developer)\s*:/ },
+  {
+    id: 'role_tag',
+    pattern:
+      /<\/?\s*(?:system|assistant|user|human|instructions?|im_start|im_end)\s*>|<\|(?:im_start|im_end|system|endoftext)\|>|\[\/?inst\]|(?:^|\n)\s*(?:system|assistant|human|developer)\s*:/,
+  },
   // Text shaped like a tool call or a function-calling block.
-  { id: 'tool_call_shape', pattern: /<\s*(?:function_calls|invoke|tool_use|antml)\b|"type"\s*:\s*"tool_use"|"(?:tool|function)_?(?:name|call)"\s*:|\bcall (?:the )?(?:tool|function)\b|\b(?:create|delete|update|append|send)_[a-z_]+\s*\(/ },
+  {
+    id: 'tool_call_shape',
+    pattern:
+      /<\s*(?:function_calls|invoke|tool_use|antml)\b|"type"\s*:\s*"tool_use"|"(?:tool|function)_?(?:name|call)"\s*:|\bcall (?:the )?(?:tool|function)\b|\b(?:create|delete|update|append|send)_[a-z_]+\s*\(/,
+  },
   // Attempts to re-assign the model's identity or give it new standing orders.
-  { id: 'new_instructions', pattern: /\b(?:you are now|from now on|new instructions?|act as|pretend (?:to be|you are)|your (?:new )?(?:task|role|instructions?) (?:is|are)|instead,? you (?:must|should|will))\b/ },
+  {
+    id: 'new_instructions',
+    pattern:
+      /\b(?:you are now|from now on|new instructions?|act as|pretend (?:to be|you are)|your (?:new )?(?:task|role|instructions?) (?:is|are)|instead,? you (?:must|should|will))\b/,
+  },
   // Asking for credentials or secrets.
-  { id: 'secret_request', pattern: /\b(?:api[ _-]?key|password|passcode|secret|access token|credentials?|private key|ssh key)\b[^.\n]{0,60}\b(?:send|share|reveal|print|give|email|post|show|tell|provide|output)\b|\b(?:send|share|reveal|print|give|email|post|show|tell|provide|output)\b[^.\n]{0,60}\b(?:api[ _-]?key|password|passcode|secret|access token|credentials?|private key|ssh key)\b/ },
+  {
+    id: 'secret_request',
+    pattern:
+      /\b(?:api[ _-]?key|password|passcode|secret|access token|credentials?|private key|ssh key)\b[^.\n]{0,60}\b(?:send|share|reveal|print|give|email|post|show|tell|provide|output)\b|\b(?:send|share|reveal|print|give|email|post|show|tell|provide|output)\b[^.\n]{0,60}\b(?:api[ _-]?key|password|passcode|secret|access token|credentials?|private key|ssh key)\b/,
+  },
   // Moving data somewhere: forward/send/upload ... to an address or URL.
-  { id: 'exfiltration', pattern: /\b(?:send|forward|upload|post|email|transfer|exfiltrate|copy)\b[^\n]{0,80}?\b(?:to|at)\b\s*(?:https?:\/\/|www\.|[\w.+-]+@[\w-]+\.[\w.]+)/ },
+  {
+    id: 'exfiltration',
+    pattern:
+      /\b(?:send|forward|upload|post|email|transfer|exfiltrate|copy)\b[^\n]{0,80}?\b(?:to|at)\b\s*(?:https?:\/\/|www\.|[\w.+-]+@[\w-]+\.[\w.]+)/,
+  },
   // Pressure to act now without checking: a classic of social-engineering payloads.
-  { id: 'urgent_action', pattern: /\b(?:immediately|urgent(?:ly)?|right now|without (?:asking|confirmation|approval|checking|verifying))\b[^.\n]{0,60}\b(?:refund|transfer|delete|approve|pay|wire|grant|reset|disable)\b|\b(?:refund|transfer|delete|approve|pay|wire|grant|reset|disable)\b[^.\n]{0,60}\b(?:immediately|right now|without (?:asking|confirmation|approval|checking|verifying))\b/ },
+  {
+    id: 'urgent_action',
+    pattern:
+      /\b(?:immediately|urgent(?:ly)?|right now|without (?:asking|confirmation|approval|checking|verifying))\b[^.\n]{0,60}\b(?:refund|transfer|delete|approve|pay|wire|grant|reset|disable)\b|\b(?:refund|transfer|delete|approve|pay|wire|grant|reset|disable)\b[^.\n]{0,60}\b(?:immediately|right now|without (?:asking|confirmation|approval|checking|verifying))\b/,
+  },
   // Directives about the reader's own output: data addressed to "your answer" is talking to the model.
-  { id: 'output_directive', pattern: /\b(?:add|include|integrate|insert|incorporate|append|use|replace|remove|rearrange|introduce|misspell|provide|modify|mention|embed|group|write)\b[^.\n]{0,80}\b(?:in|to|into|of|within|for) (?:your|the) (?:answers?|responses?|reply|replies|output|summary|code|codebase|implementation|solution)\b/ },
+  {
+    id: 'output_directive',
+    pattern:
+      /\b(?:add|include|integrate|insert|incorporate|append|use|replace|remove|rearrange|introduce|misspell|provide|modify|mention|embed|group|write)\b[^.\n]{0,80}\b(?:in|to|into|of|within|for) (?:your|the) (?:answers?|responses?|reply|replies|output|summary|code|codebase|implementation|solution)\b/,
+  },
   // Code handed over to be run or pasted in: the BIPIA code attacks all take this shape.
-  { id: 'code_injection', pattern: /\b(?:following|subsequent|this|below) code (?:block|section|snippet|excerpt|segment)\b|\b(?:execute|run|incorporate|integrate|meld|embed)\b[^.\n]{0,40}\bcode\b/ },
+  {
+    id: 'code_injection',
+    pattern:
+      /\b(?:following|subsequent|this|below) code (?:block|section|snippet|excerpt|segment)\b|\b(?:execute|run|incorporate|integrate|meld|embed)\b[^.\n]{0,40}\bcode\b/,
+  },
 ];
 
 /** Lowercased, NFKC-normalised (full-width and stylised letters fold to ASCII), hidden chars out, spaces collapsed. */
 function normalise(text: string): string {
-  return stripInvisible(text.normalize('NFKC')).text.toLowerCase().replace(/[ \t\u00a0]+/g, ' ');
+  return stripInvisible(text.normalize('NFKC'))
+    .text.toLowerCase()
+    .replace(/[ \t\u00a0]+/g, ' ');
 }
 
 export function detectInstructions(text: string): string[] {

@@ -38,9 +38,10 @@ export function guardUntrusted(
     if (!declared) return stripped.text;
 
     const sourceId = sourceIdOf(parent, declared.sourceIdField);
-    const text = stripped.text.length > maxChars
-      ? `${stripped.text.slice(0, maxChars)}… [truncated: ${stripped.text.length - maxChars} more characters]`
-      : stripped.text;
+    const text =
+      stripped.text.length > maxChars
+        ? `${stripped.text.slice(0, maxChars)}… [truncated: ${stripped.text.length - maxChars} more characters]`
+        : stripped.text;
     const rules = detectInstructions(raw);
     if (rules.length > 0 || stripped.removed > 0) {
       const found = [...rules, ...(stripped.removed > 0 ? ['hidden_characters'] : [])];

@@ -18,8 +18,12 @@ export function auditEventFor(
 ): AuditEventInput {
   const { request, runtime } = state;
   const failed = 'error' in result;
-  const reason = [...state.checks, ...(failed && state.decision === 'allow' ? [`${result.error.code}: ${result.error.detail ?? result.error.message}`] : [])]
-    .join('; ');
+  const reason = [
+    ...state.checks,
+    ...(failed && state.decision === 'allow'
+      ? [`${result.error.code}: ${result.error.detail ?? result.error.message}`]
+      : []),
+  ].join('; ');
   return {
     id: state.auditId,
     time: new Date(state.startedAt).toISOString(),

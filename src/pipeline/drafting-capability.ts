@@ -10,12 +10,19 @@ import type { DraftRecord } from '../store/types.js';
 export const DRAFTING = Symbol.for('toolgate.drafting');
 
 export interface Drafting {
-  createDraft(tool: string, spec: ActionRuntimeSpec, input: unknown, preview: unknown, ctx: ToolContext): Promise<Record<string, unknown>>;
+  createDraft(
+    tool: string,
+    spec: ActionRuntimeSpec,
+    input: unknown,
+    preview: unknown,
+    ctx: ToolContext,
+  ): Promise<Record<string, unknown>>;
   getDraft(id: string): Promise<DraftRecord | null>;
 }
 
 export function draftingOf(ctx: ToolContext): Drafting {
   const drafting = (ctx as unknown as Record<symbol, Drafting | undefined>)[DRAFTING];
-  if (!drafting) throw new ToolgateError('internal', undefined, { detail: 'action tool ran without the drafting capability' });
+  if (!drafting)
+    throw new ToolgateError('internal', undefined, { detail: 'action tool ran without the drafting capability' });
   return drafting;
 }

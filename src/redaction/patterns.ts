@@ -43,7 +43,10 @@ const DETECTORS: readonly Detector[] = [
       /\b(?:sk|pk|rk)[-_](?:live|test|ant|proj|prod)?[-_]?[A-Za-z0-9_-]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{20,}|\bxox[abpr]-[A-Za-z0-9-]{10,}|\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*|\b(?:api[_-]?key|access[_-]?key|secret|token|password|passwd)\b\s*[:=]\s*["']?[^\s"',;]{8,}/gi,
   },
   // Bounded parts (RFC 5321 lengths) keep the scan linear on long runs of word characters.
-  { kind: 'email', pattern: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g },
+  {
+    kind: 'email',
+    pattern: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g,
+  },
   { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, accept: ibanValid },
   {
     kind: 'card',
@@ -52,7 +55,8 @@ const DETECTORS: readonly Detector[] = [
   },
   {
     kind: 'phone',
-    pattern: /(?<![\w.+-])(?:\+\d{9,15}|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4})(?![\w-]|\.\d)/g,
+    pattern:
+      /(?<![\w.+-])(?:\+\d{9,15}|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4})(?![\w-]|\.\d)/g,
     accept: (m) => {
       const n = digits(m).length;
       // Dates, times and IPv4 addresses share the shape; they are not phone numbers.

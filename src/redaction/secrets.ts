@@ -23,7 +23,13 @@ export function createSecretMasker(values: readonly string[]): SecretMasker {
   }
   if (forms.size === 0) return (text) => ({ text, hits: 0 });
   // Longest first, so a value is masked whole rather than by a shorter form inside it.
-  const pattern = new RegExp([...forms].sort((a, b) => b.length - a.length).map(escape).join('|'), 'gi');
+  const pattern = new RegExp(
+    [...forms]
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join('|'),
+    'gi',
+  );
   return (text) => {
     let hits = 0;
     const masked = text.replace(pattern, () => {

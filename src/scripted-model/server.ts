@@ -49,7 +49,10 @@ export async function startScriptedModel(script: Script, port = 0): Promise<Scri
         content,
         stop_reason,
         stop_sequence: null,
-        usage: { input_tokens: Math.ceil(JSON.stringify(body).length / 4), output_tokens: Math.ceil(JSON.stringify(content).length / 4) },
+        usage: {
+          input_tokens: Math.ceil(JSON.stringify(body).length / 4),
+          output_tokens: Math.ceil(JSON.stringify(content).length / 4),
+        },
       });
     } catch (error) {
       reply(500, apiError('api_error', `script failed: ${(error as Error).message}`));
@@ -77,7 +80,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Content-block builders for scripts. */
 export const reply = {
   text: (text: string): Anthropic.TextBlock => ({ type: 'text', text, citations: null }),
-  toolUse: (name: string, input: unknown, id = `toolu_${randomUUID().replace(/-/g, '').slice(0, 24)}`): Anthropic.ToolUseBlock =>
+  toolUse: (
+    name: string,
+    input: unknown,
+    id = `toolu_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+  ): Anthropic.ToolUseBlock =>
     ({ type: 'tool_use', id, name, input, caller: { type: 'direct' } }) as Anthropic.ToolUseBlock,
 };
 

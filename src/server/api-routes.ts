@@ -12,24 +12,42 @@ import type { DraftRecord, DraftStatus } from '../store/types.js';
  */
 type ApiEnv = { Variables: { who: Authenticated } };
 
-export function createApiRoutes(gateway: Gateway, authenticate: (authorization: string | undefined) => Authenticated | null): Hono<ApiEnv> {
+export function createApiRoutes(
+  gateway: Gateway,
+  authenticate: (authorization: string | undefined) => Authenticated | null,
+): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
   api.use('*', async (c, next) => {
     const who = authenticate(c.req.header('authorization'));
-    if (!who) return c.json({ error: 'unauthenticated', message: 'Send Authorization: Bearer <approver token>.' }, 401, { 'www-authenticate': 'Bearer realm="toolgate"' });
-    if (!who.canApprove) return c.json({ error: 'forbidden', message: 'This credential is a model-client token; approvals need an approver credential.' }, 403);
+    if (!who)
+      return c.json({ error: 'unauthenticated', message: 'Send Authorization: Bearer <approver token>.' }, 401, {
+        'www-authenticate': 'Bearer realm="toolgate"',
+      });
+    if (!who.canApprove)
+      return c.json(
+        {
+          error: 'forbidden',
+          message: 'This credential is a model-client token; approvals need an approver credential.',
+        },
+        403,
+      );
     c.set('who', who);
     await next();
   });
 
   api.get('/drafts', async (c) => {
     const status = c.req.query('status') as DraftStatus | undefined;
-    const drafts = await gateway.actions.list({ tenant: c.get('who').principal.tenant, ...(status ? { status } : {}), limit: 200 });
+    const drafts = await gateway.actions.list({
+      tenant: c.get('who').principal.tenant,
+      ...(status ? { status } : {}),
+      limit: 200,
+    });
     return c.json({ drafts: drafts.map((d) => gateway.actions.view(d)) });
   });
   api.get('/drafts/:id', async (c) => {
     const draft = await gateway.actions.get(c.req.param('id'));
-    if (!draft || draft.tenant !== c.get('who').principal.tenant) return c.json({ error: 'not_found', message: 'No such draft.' }, 404);
+    if (!draft || draft.tenant !== c.get('who').principal.tenant)
+      return c.json({ error: 'not_found', message: 'No such draft.' }, 404);
     return c.json(gateway.actions.view(draft));
   });
   for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close'] as const) {
@@ -47,8 +65,13 @@ async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: Verb): Promise
   } catch {
     return c.json({ error: 'invalid_input', message: 'Body must be JSON: { "reason": "…", "draft_hash": "…" }.' }, 400);
   }
-  if (typeof body.reason !== 'string') return c.json({ error: 'invalid_input', field: 'reason', message: 'reason is required.' }, 400);
-  const request = { reason: body.reason, surface: 'api' as const, ...(typeof body.draft_hash === 'string' ? { draftHash: body.draft_hash } : {}) };
+  if (typeof body.reason !== 'string')
+    return c.json({ error: 'invalid_input', field: 'reason', message: 'reason is required.' }, 400);
+  const request = {
+    reason: body.reason,
+    surface: 'api' as const,
+    ...(typeof body.draft_hash === 'string' ? { draftHash: body.draft_hash } : {}),
+  };
   try {
     const id = c.req.param('id') ?? '';
     const who = c.get('who').principal;
@@ -61,6 +84,9 @@ async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: Verb): Promise
   } catch (thrown) {
     const error = asToolgateError(thrown);
     const status = ERROR_CODES[error.code].http as 400;
-    return c.json({ error: error.code, message: error.code === 'internal' ? ERROR_CODES.internal.message : error.message }, status);
+    return c.json(
+      { error: error.code, message: error.code === 'internal' ? ERROR_CODES.internal.message : error.message },
+      status,
+    );
   }
 }

@@ -25,7 +25,16 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
     const started = performance.now();
     await next();
     c.header('x-request-id', requestId);
-    options.logger.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, latencyMs: Math.round(performance.now() - started) }, 'request');
+    options.logger.info(
+      {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        latencyMs: Math.round(performance.now() - started),
+      },
+      'request',
+    );
   });
 
   app.use('*', ...edgeChecks(options));
@@ -48,14 +57,27 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
       return c.json({ status: 'unavailable', store: options.store.kind, reason }, 503);
     }
   });
-  app.get('/metrics', async (c) => c.text(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }));
+  app.get('/metrics', async (c) =>
+    c.text(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }),
+  );
 
   app.route('/api', createApiRoutes(options.gateway, options.authenticate) as unknown as Hono);
   const secureCookies = options.publicUrl?.startsWith('https://') === true;
-  const consoleRoutes = createConsoleRoutes(options.gateway, options.authenticate, { secureCookies, trustProxy: options.trustProxy });
+  const consoleRoutes = createConsoleRoutes(options.gateway, options.authenticate, {
+    secureCookies,
+    trustProxy: options.trustProxy,
+  });
   app.route('/console', consoleRoutes as unknown as Hono);
   app.all('/mcp', (c) => mcp.handle(c));
-  app.notFound((c) => c.json({ error: 'not_found', message: `No route ${c.req.method} ${c.req.path}. Try /mcp, /console, /api/drafts, /healthz, /readyz or /metrics.` }, 404));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: 'not_found',
+        message: `No route ${c.req.method} ${c.req.path}. Try /mcp, /console, /api/drafts, /healthz, /readyz or /metrics.`,
+      },
+      404,
+    ),
+  );
   app.onError((err, c) => {
     options.logger.error({ err }, 'unhandled error in HTTP app');
     return c.json({ error: 'internal', message: 'The server failed to handle this request.' }, 500);

@@ -13,7 +13,10 @@ export type McpRouteOptions = Pick<HttpAppOptions, 'gateway' | 'authenticate' | 
  * request; no sticky sessions). Order: Host/Origin checks, then bearer authentication, then the
  * SDK's handler, which serves 2026-07-28 and falls back to 2025-era stateless serving.
  */
-export function createMcpRoute(options: McpRouteOptions): { handle: (c: Context) => Promise<Response>; close: () => Promise<void> } {
+export function createMcpRoute(options: McpRouteOptions): {
+  handle: (c: Context) => Promise<Response>;
+  close: () => Promise<void>;
+} {
   const factory = mcpServerFactory(options.gateway, 'mcp_http', (ctx: McpRequestContext) => {
     const caller = ctx.authInfo?.extra?.caller as McpCaller | undefined;
     // The route authenticates before the SDK runs, so a missing caller is a wiring bug.
@@ -30,11 +33,20 @@ export function createMcpRoute(options: McpRouteOptions): { handle: (c: Context)
 
     const authorization = request.headers.get('authorization');
     // A presented credential is always checked: a bad token never falls back to anonymous.
-    const who = authorization === null && options.anonymous ? options.anonymous : options.authenticate(authorization ?? undefined);
+    const who =
+      authorization === null && options.anonymous
+        ? options.anonymous
+        : options.authenticate(authorization ?? undefined);
     if (!who) return unauthorized(authorization !== null);
     if (who.canApprove) {
       // Separation of duties: a credential that can approve writes never drives a model client.
-      return Response.json({ error: 'forbidden', error_description: 'Approver credentials cannot be used on /mcp; use a model-client token.' }, { status: 403 });
+      return Response.json(
+        {
+          error: 'forbidden',
+          error_description: 'Approver credentials cannot be used on /mcp; use a model-client token.',
+        },
+        { status: 403 },
+      );
     }
 
     const caller: McpCaller = { principal: who.principal, client: who.client, requestId: c.get('requestId') as string };
@@ -51,7 +63,10 @@ function unauthorized(presented: boolean): Response {
     ? 'Bearer realm="toolgate", error="invalid_token", error_description="The bearer token is not recognised"'
     : 'Bearer realm="toolgate"';
   return new Response(
-    JSON.stringify({ error: presented ? 'invalid_token' : 'unauthorized', error_description: presented ? 'The bearer token is not recognised.' : 'Send Authorization: Bearer <token>.' }),
+    JSON.stringify({
+      error: presented ? 'invalid_token' : 'unauthorized',
+      error_description: presented ? 'The bearer token is not recognised.' : 'Send Authorization: Bearer <token>.',
+    }),
     { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': challenge } },
   );
 }

@@ -9,10 +9,32 @@ import type { Gateway } from '../gateway/create-gateway.js';
 export function createMetrics(gateway: Gateway): { registry: Registry; stop: () => void } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'toolgate_process_' });
-  const calls = new Counter({ name: 'toolgate_tool_calls_total', help: 'Tool calls by tool, surface and outcome', labelNames: ['tool', 'surface', 'outcome', 'code'] as const, registers: [registry] });
-  const denials = new Counter({ name: 'toolgate_denials_total', help: 'Calls denied by policy, by reason code', labelNames: ['tool', 'code'] as const, registers: [registry] });
-  const latency = new Histogram({ name: 'toolgate_tool_call_seconds', help: 'Tool call latency including the durable audit write', labelNames: ['tool', 'outcome'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
-  const sizes = new Histogram({ name: 'toolgate_result_bytes', help: 'Size of successful results sent to the model', labelNames: ['tool'] as const, buckets: [256, 1024, 4096, 16384, 65536, 262144], registers: [registry] });
+  const calls = new Counter({
+    name: 'toolgate_tool_calls_total',
+    help: 'Tool calls by tool, surface and outcome',
+    labelNames: ['tool', 'surface', 'outcome', 'code'] as const,
+    registers: [registry],
+  });
+  const denials = new Counter({
+    name: 'toolgate_denials_total',
+    help: 'Calls denied by policy, by reason code',
+    labelNames: ['tool', 'code'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'toolgate_tool_call_seconds',
+    help: 'Tool call latency including the durable audit write',
+    labelNames: ['tool', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const sizes = new Histogram({
+    name: 'toolgate_result_bytes',
+    help: 'Size of successful results sent to the model',
+    labelNames: ['tool'] as const,
+    buckets: [256, 1024, 4096, 16384, 65536, 262144],
+    registers: [registry],
+  });
   const stop = gateway.onCall((event) => {
     // Unknown tool names come from the caller: fold them into one label so they cannot blow up cardinality.
     const tool = gateway.runtime.tools.has(event.tool) ? event.tool : 'unknown';

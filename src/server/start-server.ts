@@ -21,11 +21,18 @@ export interface RunningServer {
 }
 
 /** `toolgate serve` without the CLI: used by the command, the demo and the tests. */
-export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv, logger: Logger, store?: Store): Promise<RunningServer> {
+export async function startServer(
+  config: ToolgateConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  store?: Store,
+): Promise<RunningServer> {
   const settings = resolveSettings(config, env);
   const anonymous = config.server?.anonymous;
   if (anonymous && !isLoopback(settings.host)) {
-    throw new Error(`server.anonymous is only allowed on a loopback address; HOST is ${settings.host}. Configure bearer tokens instead.`);
+    throw new Error(
+      `server.anonymous is only allowed on a loopback address; HOST is ${settings.host}. Configure bearer tokens instead.`,
+    );
   }
   const ownStore = store ?? (await openStore({ database: settings.database, auditKey: settings.auditKey }));
   const gateway = gatewayFromConfig(config, ownStore, {
@@ -35,14 +42,36 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
     secrets: [settings.auditKey, settings.cursorKey].filter((k): k is string => typeof k === 'string'),
   });
   gateway.onCall((e) =>
-    logger.info({ requestId: e.requestId, callId: e.callId, auditId: e.id, actor: e.actor, client: e.client, surface: e.surface, tool: e.tool, outcome: e.outcome, errorCode: e.errorCode, latencyMs: e.latencyMs, resultBytes: e.resultBytes }, 'tool call'),
+    logger.info(
+      {
+        requestId: e.requestId,
+        callId: e.callId,
+        auditId: e.id,
+        actor: e.actor,
+        client: e.client,
+        surface: e.surface,
+        tool: e.tool,
+        outcome: e.outcome,
+        errorCode: e.errorCode,
+        latencyMs: e.latencyMs,
+        resultBytes: e.resultBytes,
+      },
+      'tool call',
+    ),
   );
   // Settle drafts a previous process left mid-execute before taking new work (never re-runs them).
   const resumed = await gateway.actions.resumeInterrupted();
-  if (resumed.length > 0) logger.warn({ drafts: resumed.map((d) => ({ id: d.id, status: d.status })) }, 'settled drafts interrupted by a previous stop');
+  if (resumed.length > 0)
+    logger.warn(
+      { drafts: resumed.map((d) => ({ id: d.id, status: d.status })) },
+      'settled drafts interrupted by a previous stop',
+    );
   const metrics = createMetrics(gateway);
   const { app, close: closeApp } = createHttpApp({
-    gateway, store: ownStore, logger, metrics: metrics.registry,
+    gateway,
+    store: ownStore,
+    logger,
+    metrics: metrics.registry,
     authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
     anonymous: anonymous && { ...anonymous, canApprove: false },
     ...edgeSettings(settings),
@@ -57,11 +86,16 @@ export async function startServer(config: ToolgateConfig, env: NodeJS.ProcessEnv
   boundPort = port;
   const drain = trackConnections(server as import('node:http').Server);
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
-  logger.info({ url, store: ownStore.kind, database: settings.database, tools: config.tools.length }, 'toolgate listening');
+  logger.info(
+    { url, store: ownStore.kind, database: settings.database, tools: config.tools.length },
+    'toolgate listening',
+  );
 
   let closing: Promise<void> | undefined;
   return {
-    url, gateway, store: ownStore,
+    url,
+    gateway,
+    store: ownStore,
     close: () =>
       (closing ??= (async () => {
         // Issue #13, item 5: stop accepting, let in-flight calls finish, close idle and never-used

@@ -32,35 +32,95 @@ export interface AuditRow {
 }
 
 export const AUDIT_COLUMNS = [
-  'seq', 'id', 'time', 'kind', 'request_id', 'call_id', 'surface', 'client', 'actor', 'tenant', 'tool', 'decision',
-  'reason', 'outcome', 'error_code', 'input_summary', 'output_summary', 'result_bytes', 'result_tokens', 'source_ids',
-  'latency_ms', 'data', 'prev_hash', 'hash',
+  'seq',
+  'id',
+  'time',
+  'kind',
+  'request_id',
+  'call_id',
+  'surface',
+  'client',
+  'actor',
+  'tenant',
+  'tool',
+  'decision',
+  'reason',
+  'outcome',
+  'error_code',
+  'input_summary',
+  'output_summary',
+  'result_bytes',
+  'result_tokens',
+  'source_ids',
+  'latency_ms',
+  'data',
+  'prev_hash',
+  'hash',
 ] as const satisfies readonly (keyof AuditRow)[];
 
 export function toRow(e: AuditEvent): AuditRow {
   return {
-    seq: e.seq, id: e.id, time: e.time, kind: e.kind, request_id: e.requestId, call_id: e.callId, surface: e.surface,
-    client: e.client, actor: e.actor, tenant: e.tenant, tool: e.tool, decision: e.decision, reason: e.reason,
-    outcome: e.outcome, error_code: e.errorCode, input_summary: e.inputSummary, output_summary: e.outputSummary,
-    result_bytes: e.resultBytes, result_tokens: e.resultTokens, source_ids: JSON.stringify(e.sourceIds),
-    latency_ms: e.latencyMs, data: e.data === null ? null : JSON.stringify(e.data), prev_hash: e.prevHash, hash: e.hash,
+    seq: e.seq,
+    id: e.id,
+    time: e.time,
+    kind: e.kind,
+    request_id: e.requestId,
+    call_id: e.callId,
+    surface: e.surface,
+    client: e.client,
+    actor: e.actor,
+    tenant: e.tenant,
+    tool: e.tool,
+    decision: e.decision,
+    reason: e.reason,
+    outcome: e.outcome,
+    error_code: e.errorCode,
+    input_summary: e.inputSummary,
+    output_summary: e.outputSummary,
+    result_bytes: e.resultBytes,
+    result_tokens: e.resultTokens,
+    source_ids: JSON.stringify(e.sourceIds),
+    latency_ms: e.latencyMs,
+    data: e.data === null ? null : JSON.stringify(e.data),
+    prev_hash: e.prevHash,
+    hash: e.hash,
   };
 }
 
 export function fromRow(r: AuditRow): AuditEvent {
   return {
-    seq: Number(r.seq), id: r.id, time: r.time, kind: r.kind, requestId: r.request_id, callId: r.call_id,
-    surface: r.surface as AuditEvent['surface'], client: r.client, actor: r.actor, tenant: r.tenant, tool: r.tool,
-    decision: r.decision as AuditEvent['decision'], reason: r.reason, outcome: r.outcome as AuditEvent['outcome'],
-    errorCode: r.error_code, inputSummary: r.input_summary, outputSummary: r.output_summary,
-    resultBytes: Number(r.result_bytes), resultTokens: Number(r.result_tokens),
-    sourceIds: JSON.parse(r.source_ids) as string[], latencyMs: Number(r.latency_ms),
-    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>), prevHash: r.prev_hash, hash: r.hash,
+    seq: Number(r.seq),
+    id: r.id,
+    time: r.time,
+    kind: r.kind,
+    requestId: r.request_id,
+    callId: r.call_id,
+    surface: r.surface as AuditEvent['surface'],
+    client: r.client,
+    actor: r.actor,
+    tenant: r.tenant,
+    tool: r.tool,
+    decision: r.decision as AuditEvent['decision'],
+    reason: r.reason,
+    outcome: r.outcome as AuditEvent['outcome'],
+    errorCode: r.error_code,
+    inputSummary: r.input_summary,
+    outputSummary: r.output_summary,
+    resultBytes: Number(r.result_bytes),
+    resultTokens: Number(r.result_tokens),
+    sourceIds: JSON.parse(r.source_ids) as string[],
+    latencyMs: Number(r.latency_ms),
+    data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+    prevHash: r.prev_hash,
+    hash: r.hash,
   };
 }
 
 /** WHERE clause and parameters for a filter; `placeholder(i)` is `?` (SQLite) or `$i` (PostgreSQL). */
-export function filterSql(filter: AuditFilter, placeholder: (index: number) => string): { where: string; params: unknown[]; order: string; limit: number } {
+export function filterSql(
+  filter: AuditFilter,
+  placeholder: (index: number) => string,
+): { where: string; params: unknown[]; order: string; limit: number } {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, value: unknown) => {
@@ -74,7 +134,8 @@ export function filterSql(filter: AuditFilter, placeholder: (index: number) => s
   if (filter.kind !== undefined) add('kind = ?', filter.kind);
   // source_ids is a JSON array of strings; matching the quoted id finds exact members.
   // LIKE with an escape works the same in SQLite and PostgreSQL.
-  if (filter.sourceId !== undefined) add("source_ids LIKE ? ESCAPE '\\'", `%${JSON.stringify(filter.sourceId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (filter.sourceId !== undefined)
+    add("source_ids LIKE ? ESCAPE '\\'", `%${JSON.stringify(filter.sourceId).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (filter.since !== undefined) add('time >= ?', filter.since);
   if (filter.until !== undefined) add('time <= ?', filter.until);
   if (filter.afterSeq !== undefined) add('seq > ?', filter.afterSeq);

@@ -2,7 +2,12 @@ import { actionStatusTool, defineConfig, envCredentials } from 'toolgate';
 import { cancelOrderDraft } from './src/tools/cancel-order.js';
 import { getOrderStatus } from './src/tools/get-order-status.js';
 
-const agent = { actorId: 'usr_agent', tenant: 'acme', roles: ['support'], scopes: ['orders:read', 'orders:draft', 'actions:read'] };
+const agent = {
+  actorId: 'usr_agent',
+  tenant: 'acme',
+  roles: ['support'],
+  scopes: ['orders:read', 'orders:draft', 'actions:read'],
+};
 
 /**
  * The toolset and how to serve it. Secrets come from the environment only:
@@ -15,7 +20,9 @@ export default defineConfig({
   credentials: envCredentials({ orders_read: 'ORDERS_READ_TOKEN', orders_write: 'ORDERS_WRITE_TOKEN' }),
   database: '.toolgate/toolgate.db',
   server: {
-    tokens: process.env.TOOLGATE_TOKEN ? [{ token: process.env.TOOLGATE_TOKEN, principal: agent, client: 'claude_code' }] : [],
+    tokens: process.env.TOOLGATE_TOKEN
+      ? [{ token: process.env.TOOLGATE_TOKEN, principal: agent, client: 'claude_code' }]
+      : [],
   },
   approvers: [{ actorId: 'usr_lead', tenant: 'acme', roles: ['orders_approver'], scopes: [] }],
   stdio: { principal: agent, client: 'claude_code' },

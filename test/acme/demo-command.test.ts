@@ -9,7 +9,18 @@ import { expect, it } from 'vitest';
 it('toolgate demo starts Acme and the gateway, prints working tokens, and stops cleanly on SIGINT', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-demo-'));
   const bin = fileURLToPath(new URL('../../bin/toolgate.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'demo'], { cwd: dir, env: { ...process.env, PORT: '0', ACME_PORT: '0', TOOLGATE_DB: join(dir, 'demo.db'), ACME_DB: join(dir, 'acme.db'), TOOLGATE_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'demo'], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      PORT: '0',
+      ACME_PORT: '0',
+      TOOLGATE_DB: join(dir, 'demo.db'),
+      ACME_DB: join(dir, 'acme.db'),
+      TOOLGATE_LOG_LEVEL: 'silent',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -21,7 +32,15 @@ it('toolgate demo starts Acme and the gateway, prints working tokens, and stops 
   const acme = /Acme internal API\s+(\S+)/.exec(out)?.[1];
   const token = /TOOLGATE_TOKEN=(tg_agent_\w+)/.exec(out)?.[1];
   expect(mcp && acme && token).toBeTruthy();
-  const list = await fetch(mcp!, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) });
+  const list = await fetch(mcp!, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+  });
   const text = await list.text();
   expect(text).toContain('get_customer_billing_summary');
   expect((await fetch(`${acme}/v1/customers/cus_123`)).status).toBe(401); // Acme wants its own service tokens

@@ -23,30 +23,53 @@ afterEach(async () => {
   await cleanup();
 });
 
-const gatewayWith = (policy: Parameters<typeof refundAction>[1] = {}, extra: Parameters<typeof defineAction>[0][] = []): Gateway =>
-  createGateway({ tools: [refundAction(api.url, policy), statusTool, ...extra.map(defineAction)], store, credentials: refundCredentials, now: () => clock, publicUrl: 'https://toolgate.example.com' });
+const gatewayWith = (
+  policy: Parameters<typeof refundAction>[1] = {},
+  extra: Parameters<typeof defineAction>[0][] = [],
+): Gateway =>
+  createGateway({
+    tools: [refundAction(api.url, policy), statusTool, ...extra.map(defineAction)],
+    store,
+    credentials: refundCredentials,
+    now: () => clock,
+    publicUrl: 'https://toolgate.example.com',
+  });
 
 async function draft(gw: Gateway, amount = 25): Promise<{ draft_id: string; [k: string]: unknown }> {
-  const r = await gw.call({ tool: 'create_refund_draft', args: { invoice_id: 'inv_789', amount_usd: amount, reason: 'duplicate charge' }, principal: requester, client: 'support_app', surface: 'mcp_http' });
+  const r = await gw.call({
+    tool: 'create_refund_draft',
+    args: { invoice_id: 'inv_789', amount_usd: amount, reason: 'duplicate charge' },
+    principal: requester,
+    client: 'support_app',
+    surface: 'mcp_http',
+  });
   if (!r.ok) throw new Error(r.text);
   return r.structured as { draft_id: string };
 }
 const decide = { reason: 'checked the invoice', surface: 'api' as const };
 
 describe('write actions', () => {
-  it('the model-facing call only drafts: preview, reversibility, expiry and link — and nothing reaches the API', async () => {
-    const gw = gatewayWith();
-    const d = await draft(gw);
-    expect(d).toMatchObject({
-      status: 'awaiting_approval', risk: 'high', reversible: true, rollback: 'Void the refund before it settles.', required_approvals: 1,
-      preview: { invoice_id: 'inv_789', refund_usd: 25 }, expires_at: '2026-06-02T10:00:00.000Z',
-      approval_url: `https://toolgate.example.com/console/drafts/${d.draft_id}`,
-    });
-    expect(api.createRequests).toHaveLength(0);
-    const tools = gw.listTools('support_app');
-    expect(tools.find((t) => t.name === 'create_refund_draft')?.annotations).toMatchObject({ readOnlyHint: false });
-    expect(tools.some((t) => /approve/.test(t.name))).toBe(false);
-  });
+  it(
+    'the model-facing call only drafts: preview, reversibility, expiry and link — ' + 'and nothing reaches the API',
+    async () => {
+      const gw = gatewayWith();
+      const d = await draft(gw);
+      expect(d).toMatchObject({
+        status: 'awaiting_approval',
+        risk: 'high',
+        reversible: true,
+        rollback: 'Void the refund before it settles.',
+        required_approvals: 1,
+        preview: { invoice_id: 'inv_789', refund_usd: 25 },
+        expires_at: '2026-06-02T10:00:00.000Z',
+        approval_url: `https://toolgate.example.com/console/drafts/${d.draft_id}`,
+      });
+      expect(api.createRequests).toHaveLength(0);
+      const tools = gw.listTools('support_app');
+      expect(tools.find((t) => t.name === 'create_refund_draft')?.annotations).toMatchObject({ readOnlyHint: false });
+      expect(tools.some((t) => /approve/.test(t.name))).toBe(false);
+    },
+  );
 
   it('executes exactly once under a double approve, then verifies', async () => {
     const gw = gatewayWith();
@@ -54,7 +77,9 @@ describe('write actions', () => {
     const done = await gw.actions.approve(draft_id, approver(), decide);
     expect(done.status).toBe('verified');
     await expect(gw.actions.approve(draft_id, approver(), decide)).rejects.toMatchObject({ code: 'conflict' });
-    await expect(gw.actions.approve(draft_id, approver('usr_other_lead'), decide)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(gw.actions.approve(draft_id, approver('usr_other_lead'), decide)).rejects.toMatchObject({
+      code: 'conflict',
+    });
     expect(api.createRequests).toHaveLength(1);
     expect(api.createRequests[0]?.key).toMatch(/^tg-drf_/);
   });
@@ -62,39 +87,65 @@ describe('write actions', () => {
   it('executes exactly once under 20 concurrent approvals from different approvers', async () => {
     const gw = gatewayWith();
     const { draft_id } = await draft(gw);
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => gw.actions.approve(draft_id, approver(`usr_lead_${i}`), decide)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => gw.actions.approve(draft_id, approver(`usr_lead_${i}`), decide)),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'conflict')).toBe(true);
+    expect(
+      results
+        .filter((r) => r.status === 'rejected')
+        .every((r) => (r as PromiseRejectedResult).reason.code === 'conflict'),
+    ).toBe(true);
     expect(api.createRequests).toHaveLength(1);
     expect((await gw.actions.get(draft_id))?.status).toBe('verified');
   });
 
-  it('refuses a tampered draft, an expired draft, a wrong role and a forbidden self-approval — each audited', async () => {
-    const gw = gatewayWith();
-    const tampered = await draft(gw);
-    const db = new Database(path);
-    db.prepare('UPDATE drafts SET input = ? WHERE id = ?').run(JSON.stringify({ invoice_id: 'inv_789', amount_usd: 9999, reason: 'duplicate charge' }), tampered.draft_id);
-    db.close();
-    await expect(gw.actions.approve(tampered.draft_id, approver(), decide)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/changed after it was created/) });
+  it(
+    'refuses a tampered draft, an expired draft, a wrong role and a forbidden ' + 'self-approval — each audited',
+    async () => {
+      const gw = gatewayWith();
+      const tampered = await draft(gw);
+      const db = new Database(path);
+      db.prepare('UPDATE drafts SET input = ? WHERE id = ?').run(
+        JSON.stringify({ invoice_id: 'inv_789', amount_usd: 9999, reason: 'duplicate charge' }),
+        tampered.draft_id,
+      );
+      db.close();
+      await expect(gw.actions.approve(tampered.draft_id, approver(), decide)).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(/changed after it was created/),
+      });
 
-    const stale = await draft(gw);
-    await expect(gw.actions.approve(stale.draft_id, approver(), { ...decide, draftHash: 'f'.repeat(64) })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/not the version you reviewed/) });
+      const stale = await draft(gw);
+      await expect(
+        gw.actions.approve(stale.draft_id, approver(), { ...decide, draftHash: 'f'.repeat(64) }),
+      ).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/not the version you reviewed/) });
 
-    const wrongRole = await draft(gw);
-    await expect(gw.actions.approve(wrongRole.draft_id, { ...approver(), roles: ['support'] }, decide)).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(gw.actions.approve(wrongRole.draft_id, { ...approver(), tenant: 'globex' }, decide)).rejects.toMatchObject({ code: 'not_found' });
-    await expect(gw.actions.approve(wrongRole.draft_id, { ...requester, roles: ['billing_approver'] }, decide)).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/self-approval/) });
+      const wrongRole = await draft(gw);
+      await expect(
+        gw.actions.approve(wrongRole.draft_id, { ...approver(), roles: ['support'] }, decide),
+      ).rejects.toMatchObject({ code: 'forbidden' });
+      await expect(
+        gw.actions.approve(wrongRole.draft_id, { ...approver(), tenant: 'globex' }, decide),
+      ).rejects.toMatchObject({ code: 'not_found' });
+      await expect(
+        gw.actions.approve(wrongRole.draft_id, { ...requester, roles: ['billing_approver'] }, decide),
+      ).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/self-approval/) });
 
-    const old = await draft(gw);
-    clock += 25 * 60 * 60 * 1000;
-    await expect(gw.actions.approve(old.draft_id, approver(), decide)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/expired/) });
-    expect((await gw.actions.get(old.draft_id))?.status).toBe('expired');
+      const old = await draft(gw);
+      clock += 25 * 60 * 60 * 1000;
+      await expect(gw.actions.approve(old.draft_id, approver(), decide)).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(/expired/),
+      });
+      expect((await gw.actions.get(old.draft_id))?.status).toBe('expired');
 
-    expect(api.createRequests).toHaveLength(0);
-    const refused = await store.audit.query({ kind: 'action.decision_refused' });
-    expect(refused.map((e) => e.errorCode)).toEqual(['conflict', 'conflict', 'forbidden', 'forbidden', 'conflict']);
-    expect(await store.audit.verify()).toMatchObject({ ok: true });
-  });
+      expect(api.createRequests).toHaveLength(0);
+      const refused = await store.audit.query({ kind: 'action.decision_refused' });
+      expect(refused.map((e) => e.errorCode)).toEqual(['conflict', 'conflict', 'forbidden', 'forbidden', 'conflict']);
+      expect(await store.audit.verify()).toMatchObject({ ok: true });
+    },
+  );
 
   it('allows self-approval only where the policy says so', async () => {
     const gw = gatewayWith({ allowSelfApproval: true });
@@ -108,7 +159,10 @@ describe('write actions', () => {
     const { draft_id } = await draft(gw);
     const first = await gw.actions.approve(draft_id, approver('usr_lead_a'), decide);
     expect(first.status).toBe('awaiting_approval');
-    await expect(gw.actions.approve(draft_id, approver('usr_lead_a'), decide)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/already approved/) });
+    await expect(gw.actions.approve(draft_id, approver('usr_lead_a'), decide)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/already approved/),
+    });
     expect(api.createRequests).toHaveLength(0);
     const second = await gw.actions.approve(draft_id, approver('usr_lead_b'), decide);
     expect(second.status).toBe('verified');
@@ -122,8 +176,18 @@ describe('write actions', () => {
     const done = await gw.actions.approve(draft_id, approver(), decide);
     expect(done.status).toBe('unverified');
     const [event] = await store.audit.query({ kind: 'action.unverified' });
-    expect(event).toMatchObject({ outcome: 'error', errorCode: 'unverified', reason: 'no refund recorded for this draft' });
-    const status = await gw.call({ tool: 'get_action_status', args: { draft_id }, principal: requester, client: 'support_app', surface: 'mcp_http' });
+    expect(event).toMatchObject({
+      outcome: 'error',
+      errorCode: 'unverified',
+      reason: 'no refund recorded for this draft',
+    });
+    const status = await gw.call({
+      tool: 'get_action_status',
+      args: { draft_id },
+      principal: requester,
+      client: 'support_app',
+      surface: 'mcp_http',
+    });
     expect(status.ok && status.structured).toMatchObject({ status: 'unverified', verified: false });
   });
 
@@ -131,47 +195,124 @@ describe('write actions', () => {
     const gw = gatewayWith();
     const { draft_id } = await draft(gw);
     await gw.actions.approve(draft_id, approver(), decide);
-    await expect(gw.actions.rollback(draft_id, { ...approver(), roles: ['support'] }, decide)).rejects.toMatchObject({ code: 'forbidden' });
-    const rolled = await gw.actions.rollback(draft_id, approver('usr_lead_b'), { reason: 'customer withdrew the request', surface: 'cli' });
+    await expect(gw.actions.rollback(draft_id, { ...approver(), roles: ['support'] }, decide)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    const rolled = await gw.actions.rollback(draft_id, approver('usr_lead_b'), {
+      reason: 'customer withdrew the request',
+      surface: 'cli',
+    });
     expect(rolled.status).toBe('rolled_back');
     expect([...api.refunds.values()][0]?.status).toBe('voided');
-    expect((await store.audit.query({ kind: 'action.rolled_back' }))[0]).toMatchObject({ actor: 'usr_lead_b', surface: 'cli', outcome: 'ok' });
+    expect((await store.audit.query({ kind: 'action.rolled_back' }))[0]).toMatchObject({
+      actor: 'usr_lead_b',
+      surface: 'cli',
+      outcome: 'ok',
+    });
   });
 
   it('says "no rollback" before approval when there is none, and refuses one later', async () => {
-    const gw = gatewayWith({}, [{
-      name: 'send_customer_email', description: 'Send an email to a customer.', risk: 'medium', approval: { roles: ['billing_approver'] },
-      input: z.object({ customer_id: z.string() }), preview: z.object({ to: z.string() }), scopes: ['refunds:draft'], tenant: 'caller',
-      describe: ({ customer_id }) => ({ to: customer_id }), execute: async () => ({ sent: true }), verify: async () => ({ ok: true, detail: 'sent' }),
-    }]);
-    const r = await gw.call({ tool: 'send_customer_email', args: { customer_id: 'cus_1' }, principal: requester, client: 'c', surface: 'direct' });
+    const gw = gatewayWith({}, [
+      {
+        name: 'send_customer_email',
+        description: 'Send an email to a customer.',
+        risk: 'medium',
+        approval: { roles: ['billing_approver'] },
+        input: z.object({ customer_id: z.string() }),
+        preview: z.object({ to: z.string() }),
+        scopes: ['refunds:draft'],
+        tenant: 'caller',
+        describe: ({ customer_id }) => ({ to: customer_id }),
+        execute: async () => ({ sent: true }),
+        verify: async () => ({ ok: true, detail: 'sent' }),
+      },
+    ]);
+    const r = await gw.call({
+      tool: 'send_customer_email',
+      args: { customer_id: 'cus_1' },
+      principal: requester,
+      client: 'c',
+      surface: 'direct',
+    });
     expect(r.ok && r.structured).toMatchObject({ reversible: false, rollback: expect.stringMatching(/^No rollback/) });
     const id = (r.ok && (r.structured.draft_id as string)) || '';
     await gw.actions.approve(id, approver(), decide);
-    await expect(gw.actions.rollback(id, approver(), decide)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/no rollback/) });
+    await expect(gw.actions.rollback(id, approver(), decide)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/no rollback/),
+    });
   });
 
   it('low risk may auto-approve: still drafted, executed once, verified and audited', async () => {
     let executions = 0;
-    const gw = gatewayWith({}, [{
-      name: 'append_account_note', description: 'Append a note to an account.', risk: 'low', approval: { roles: ['support_lead'], autoApprove: true },
-      input: z.object({ note: z.string() }), preview: z.object({ note: z.string() }), scopes: ['refunds:draft'], tenant: 'caller',
-      describe: ({ note }) => ({ note }), execute: async () => ({ id: `note_${++executions}` }), verify: async () => ({ ok: executions === 1, detail: `${executions} note(s)` }),
-    }]);
-    const r = await gw.call({ tool: 'append_account_note', args: { note: 'called the customer' }, principal: requester, client: 'c', surface: 'direct' });
+    const gw = gatewayWith({}, [
+      {
+        name: 'append_account_note',
+        description: 'Append a note to an account.',
+        risk: 'low',
+        approval: { roles: ['support_lead'], autoApprove: true },
+        input: z.object({ note: z.string() }),
+        preview: z.object({ note: z.string() }),
+        scopes: ['refunds:draft'],
+        tenant: 'caller',
+        describe: ({ note }) => ({ note }),
+        execute: async () => ({ id: `note_${++executions}` }),
+        verify: async () => ({ ok: executions === 1, detail: `${executions} note(s)` }),
+      },
+    ]);
+    const r = await gw.call({
+      tool: 'append_account_note',
+      args: { note: 'called the customer' },
+      principal: requester,
+      client: 'c',
+      surface: 'direct',
+    });
     expect(r.ok && r.structured).toMatchObject({ status: 'verified' });
     expect(executions).toBe(1);
     const kinds = (await store.audit.query({ tool: 'append_account_note' })).map((e) => e.kind);
-    expect(kinds).toEqual(['action.drafted', 'action.approved', 'action.executing', 'action.executed', 'action.verified', 'tool_call']);
-    expect(() => defineAction({ name: 'delete_account_now', description: 'x', risk: 'high', approval: { roles: ['a'], autoApprove: true }, input: z.object({}), preview: z.object({}), scopes: ['s'], tenant: 'caller', describe: () => ({}), execute: async () => 1, verify: async () => ({ ok: true, detail: '' }) })).toThrow(/only low-risk/);
+    expect(kinds).toEqual([
+      'action.drafted',
+      'action.approved',
+      'action.executing',
+      'action.executed',
+      'action.verified',
+      'tool_call',
+    ]);
+    expect(() =>
+      defineAction({
+        name: 'delete_account_now',
+        description: 'x',
+        risk: 'high',
+        approval: { roles: ['a'], autoApprove: true },
+        input: z.object({}),
+        preview: z.object({}),
+        scopes: ['s'],
+        tenant: 'caller',
+        describe: () => ({}),
+        execute: async () => 1,
+        verify: async () => ({ ok: true, detail: '' }),
+      }),
+    ).toThrow(/only low-risk/);
   });
 
   it('get_action_status shows own-tenant drafts only', async () => {
     const gw = gatewayWith();
     const { draft_id } = await draft(gw);
-    const own = await gw.call({ tool: 'get_action_status', args: { draft_id }, principal: requester, client: 'c', surface: 'direct' });
+    const own = await gw.call({
+      tool: 'get_action_status',
+      args: { draft_id },
+      principal: requester,
+      client: 'c',
+      surface: 'direct',
+    });
     expect(own.ok && own.structured).toMatchObject({ status: 'awaiting_approval', approvals: 0 });
-    const foreign = await gw.call({ tool: 'get_action_status', args: { draft_id }, principal: { ...requester, tenant: 'globex' }, client: 'c', surface: 'direct' });
+    const foreign = await gw.call({
+      tool: 'get_action_status',
+      args: { draft_id },
+      principal: { ...requester, tenant: 'globex' },
+      client: 'c',
+      surface: 'direct',
+    });
     expect(!foreign.ok && foreign.error.code).toBe('not_found');
   });
 
@@ -180,7 +321,14 @@ describe('write actions', () => {
     const { draft_id } = await draft(gw);
     await gw.actions.approve(draft_id, approver(), decide);
     const kinds = (await store.audit.query({})).map((e) => e.kind);
-    expect(kinds).toEqual(['action.drafted', 'tool_call', 'action.approved', 'action.executing', 'action.executed', 'action.verified']);
+    expect(kinds).toEqual([
+      'action.drafted',
+      'tool_call',
+      'action.approved',
+      'action.executing',
+      'action.executed',
+      'action.verified',
+    ]);
     expect(await store.audit.verify()).toMatchObject({ ok: true, count: 6 });
   });
 });

@@ -32,50 +32,71 @@ const lead = approver();
 
 async function draftAndApprove(gw: Gateway) {
   const args = { invoice_id: 'inv_789', amount_usd: 40, reason: 'duplicate charge' };
-  const drafted = await gw.call({ tool: 'create_refund_draft', args, principal: requester, client: 'app', surface: 'direct' });
+  const drafted = await gw.call({
+    tool: 'create_refund_draft',
+    args,
+    principal: requester,
+    client: 'app',
+    surface: 'direct',
+  });
   if (!drafted.ok) throw new Error(drafted.text);
   const id = (drafted.structured as { draft_id: string }).draft_id;
   return { id, settled: await gw.actions.approve(id, lead, decide) };
 }
-const kinds = async () => (await store.audit.query({ limit: 100 })).map((e) => e.kind).filter((k) => k.startsWith('action.'));
+const kinds = async () =>
+  (await store.audit.query({ limit: 100 })).map((e) => e.kind).filter((k) => k.startsWith('action.'));
 
 describe('ambiguous writes are reconciled, never guessed', () => {
-  it('committed upstream but answered after the deadline: verify sees it, the draft is executed and verified', async () => {
-    api.delayNextCreateMs = 2_000; // the refund is recorded first, then the answer hangs
-    const { settled } = await draftAndApprove(gatewayAt(api.url));
-    expect(settled.status).toBe('verified');
-    expect(api.createRequests).toHaveLength(1);
-    expect(api.refunds.size).toBe(1);
-    const executed = await store.audit.query({ kind: 'action.executed' });
-    expect(executed[0]).toMatchObject({ actor: 'system:reconciler', reason: expect.stringMatching(/verify sees the write/) });
-    expect(await kinds()).not.toContain('action.failed');
-  });
+  it(
+    'committed upstream but answered after the deadline: verify sees it, the draft ' + 'is executed and verified',
+    async () => {
+      api.delayNextCreateMs = 2_000; // the refund is recorded first, then the answer hangs
+      const { settled } = await draftAndApprove(gatewayAt(api.url));
+      expect(settled.status).toBe('verified');
+      expect(api.createRequests).toHaveLength(1);
+      expect(api.refunds.size).toBe(1);
+      const executed = await store.audit.query({ kind: 'action.executed' });
+      expect(executed[0]).toMatchObject({
+        actor: 'system:reconciler',
+        reason: expect.stringMatching(/verify sees the write/),
+      });
+      expect(await kinds()).not.toContain('action.failed');
+    },
+  );
 
-  it('timed out before anything reached the upstream: unresolved and retry-safe; an operator retry executes once', async () => {
-    proxy.nextPosts.push('hang');
-    const gw = gatewayAt(proxy.url);
-    const { id, settled } = await draftAndApprove(gw);
-    expect(settled.status).toBe('unresolved');
-    expect(JSON.parse(settled.state).unresolved).toMatchObject({ retrySafe: true });
-    expect(api.createRequests).toHaveLength(0);
-    expect(gw.actions.view(settled).unresolved?.reason).toMatch(/timeout.*verify did not find the write/s);
+  it(
+    'timed out before anything reached the upstream: unresolved and retry-safe; an ' + 'operator retry executes once',
+    async () => {
+      proxy.nextPosts.push('hang');
+      const gw = gatewayAt(proxy.url);
+      const { id, settled } = await draftAndApprove(gw);
+      expect(settled.status).toBe('unresolved');
+      expect(JSON.parse(settled.state).unresolved).toMatchObject({ retrySafe: true });
+      expect(api.createRequests).toHaveLength(0);
+      expect(gw.actions.view(settled).unresolved?.reason).toMatch(/timeout.*verify did not find the write/s);
 
-    const retried = await gw.actions.resolve(id, approver('usr_ops'), 'retry', { ...decide, surface: 'cli' });
-    expect(retried.status).toBe('verified');
-    expect(api.createRequests).toHaveLength(1);
-    expect(await kinds()).toEqual(expect.arrayContaining(['action.unresolved', 'action.operator_retry', 'action.verified']));
-  });
+      const retried = await gw.actions.resolve(id, approver('usr_ops'), 'retry', { ...decide, surface: 'cli' });
+      expect(retried.status).toBe('verified');
+      expect(api.createRequests).toHaveLength(1);
+      expect(await kinds()).toEqual(
+        expect.arrayContaining(['action.unresolved', 'action.operator_retry', 'action.verified']),
+      );
+    },
+  );
 
-  it('connection reset after the request was sent, nothing committed: unresolved; an operator can close it', async () => {
-    proxy.nextPosts.push('reset');
-    const gw = gatewayAt(proxy.url);
-    const { id, settled } = await draftAndApprove(gw);
-    expect(settled.status).toBe('unresolved');
-    const closed = await gw.actions.resolve(id, approver('usr_ops'), 'close', decide);
-    expect(closed.status).toBe('failed');
-    expect(api.createRequests).toHaveLength(0);
-    expect(await kinds()).toContain('action.operator_closed');
-  });
+  it(
+    'connection reset after the request was sent, nothing committed: unresolved; an ' + 'operator can close it',
+    async () => {
+      proxy.nextPosts.push('reset');
+      const gw = gatewayAt(proxy.url);
+      const { id, settled } = await draftAndApprove(gw);
+      expect(settled.status).toBe('unresolved');
+      const closed = await gw.actions.resolve(id, approver('usr_ops'), 'close', decide);
+      expect(closed.status).toBe('failed');
+      expect(api.createRequests).toHaveLength(0);
+      expect(await kinds()).toContain('action.operator_closed');
+    },
+  );
 
   it('a write that landed late is completed by the operator retry without running execute again', async () => {
     proxy.nextPosts.push('hang');

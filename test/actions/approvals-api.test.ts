@@ -18,10 +18,19 @@ beforeAll(async () => {
   server = await startTestServer({
     tools: [refundAction(api.url), statusTool],
     credentials: refundCredentials,
-    server: { tokens: [{ token: MODEL_TOKEN, principal: requester, client: 'support_app' }, { token: APPROVER_TOKEN, principal: approver(), client: 'console', canApprove: true }] },
+    server: {
+      tokens: [
+        { token: MODEL_TOKEN, principal: requester, client: 'support_app' },
+        { token: APPROVER_TOKEN, principal: approver(), client: 'console', canApprove: true },
+      ],
+    },
   });
   model = new Client({ name: 'model', version: '1.0.0' });
-  await model.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${MODEL_TOKEN}` } } }));
+  await model.connect(
+    new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${MODEL_TOKEN}` } },
+    }),
+  );
 });
 afterAll(async () => {
   await model.close();
@@ -30,21 +39,37 @@ afterAll(async () => {
 });
 
 const draftViaMcp = async () => {
-  const r = await model.callTool({ name: 'create_refund_draft', arguments: { invoice_id: 'inv_789', amount_usd: 30, reason: 'double charge' } });
+  const r = await model.callTool({
+    name: 'create_refund_draft',
+    arguments: { invoice_id: 'inv_789', amount_usd: 30, reason: 'double charge' },
+  });
   return (r.structuredContent as { draft_id: string }).draft_id;
 };
 const apiCall = (path: string, token: string, body?: unknown) =>
-  fetch(`${server.url}/api${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  fetch(`${server.url}/api${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
 describe('approvals REST API', () => {
   it('an approver lists, reviews and approves a draft the model created; it executes once and verifies', async () => {
     const id = await draftViaMcp();
-    const list = (await (await apiCall('/drafts?status=awaiting_approval', APPROVER_TOKEN)).json()) as { drafts: { id: string; draft_hash: string }[] };
+    const list = (await (await apiCall('/drafts?status=awaiting_approval', APPROVER_TOKEN)).json()) as {
+      drafts: { id: string; draft_hash: string }[];
+    };
     const seen = list.drafts.find((d) => d.id === id)!;
     expect(seen).toBeDefined();
-    const res = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, { reason: 'invoice checked', draft_hash: seen.draft_hash });
+    const res = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, {
+      reason: 'invoice checked',
+      draft_hash: seen.draft_hash,
+    });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ id, status: 'verified', approvals: [{ approver: 'usr_lead', reason: 'invoice checked' }] });
+    expect(await res.json()).toMatchObject({
+      id,
+      status: 'verified',
+      approvals: [{ approver: 'usr_lead', reason: 'invoice checked' }],
+    });
     expect(api.createRequests).toHaveLength(1);
     const status = await model.callTool({ name: 'get_action_status', arguments: { draft_id: id } });
     expect(status.structuredContent).toMatchObject({ status: 'verified', verified: true });
@@ -56,14 +81,25 @@ describe('approvals REST API', () => {
     expect(byModel.status).toBe(403);
     const noToken = await fetch(`${server.url}/api/drafts`);
     expect(noToken.status).toBe(401);
-    const approverOnMcp = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${APPROVER_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) });
+    const approverOnMcp = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${APPROVER_TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    });
     expect(approverOnMcp.status).toBe(403);
   });
 
   it('refuses bad decisions with typed errors: missing reason, stale hash', async () => {
     const id = await draftViaMcp();
     expect((await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, {})).status).toBe(400);
-    const stale = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, { reason: 'looks fine', draft_hash: '0'.repeat(64) });
+    const stale = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, {
+      reason: 'looks fine',
+      draft_hash: '0'.repeat(64),
+    });
     expect(stale.status).toBe(409);
     expect(await stale.json()).toMatchObject({ error: 'conflict' });
     const rejected = await apiCall(`/drafts/${id}/reject`, APPROVER_TOKEN, { reason: 'not a duplicate' });
@@ -74,7 +110,11 @@ describe('approvals REST API', () => {
 describe('toolgate approvals (CLI)', () => {
   const cli = (...args: string[]) => {
     process.env.FAKE_REFUND_API_URL = api.url;
-    return runCli(runApprovalsCommand, args, { TOOLGATE_DB: `${server.dir}/toolgate.db`, TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)), FAKE_REFUND_API_URL: api.url });
+    return runCli(runApprovalsCommand, args, {
+      TOOLGATE_DB: `${server.dir}/toolgate.db`,
+      TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)),
+      FAKE_REFUND_API_URL: api.url,
+    });
   };
 
   it('lists, shows and approves a draft from the terminal', async () => {
@@ -84,8 +124,8 @@ describe('toolgate approvals (CLI)', () => {
     expect(list.out).toContain(id);
     const show = await cli('show', id, '--json');
     expect(JSON.parse(show.out)).toMatchObject({ id, status: 'awaiting_approval', preview: { refund_usd: 30 } });
-    expect((await cli('approve', id, '--as', 'usr_nobody', '--reason', 'ok'))).toMatchObject({ code: 2 });
-    expect((await cli('approve', id, '--as', 'usr_lead'))).toMatchObject({ code: 2 });
+    expect(await cli('approve', id, '--as', 'usr_nobody', '--reason', 'ok')).toMatchObject({ code: 2 });
+    expect(await cli('approve', id, '--as', 'usr_lead')).toMatchObject({ code: 2 });
     const approved = await cli('approve', id, '--as', 'usr_lead', '--reason', 'checked in the billing system');
     expect(approved).toMatchObject({ code: 0, out: `${id} is now verified\n` });
     expect(api.createRequests.length).toBe(before + 1);

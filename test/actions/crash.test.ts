@@ -21,7 +21,13 @@ afterEach(async () => {
 async function draftIn(path: string): Promise<string> {
   const store = await openSqliteStore({ path });
   const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
-  const r = await gw.call({ tool: 'create_refund_draft', args: { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' }, principal: requester, client: 'c', surface: 'direct' });
+  const r = await gw.call({
+    tool: 'create_refund_draft',
+    args: { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' },
+    principal: requester,
+    client: 'c',
+    surface: 'direct',
+  });
   await store.close();
   if (!r.ok) throw new Error(r.text);
   return r.structured.draft_id as string;
@@ -29,7 +35,11 @@ async function draftIn(path: string): Promise<string> {
 
 /** Runs the approving child and kills it (SIGKILL) as soon as `killWhen` holds. */
 async function approveAndKill(draftId: string, killWhen: () => boolean, mode = 'api'): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/approve-in-child.ts'), t.path, api.url, draftId, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures/approve-in-child.ts'), t.path, api.url, draftId, mode],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     const poll = setInterval(() => {
       if (killWhen()) {
@@ -58,7 +68,13 @@ it('a process killed during execute is recovered by verify on restart, and the r
   const [settled] = await gw.actions.resumeInterrupted();
   expect(settled?.status).toBe('verified');
   expect(await gw.actions.resumeInterrupted()).toEqual([]);
-  await expect(gw.actions.approve(draftId, { actorId: 'usr_x', tenant: 'acme', roles: ['billing_approver'], scopes: [] }, { reason: 'again', surface: 'cli' })).rejects.toMatchObject({ code: 'conflict' });
+  await expect(
+    gw.actions.approve(
+      draftId,
+      { actorId: 'usr_x', tenant: 'acme', roles: ['billing_approver'], scopes: [] },
+      { reason: 'again', surface: 'cli' },
+    ),
+  ).rejects.toMatchObject({ code: 'conflict' });
   expect(api.createRequests).toHaveLength(1);
   const kinds = (await store.audit.query({ kind: 'action.executed' })).map((e) => e.actor);
   expect(kinds).toEqual(['system:reconciler']);
@@ -66,27 +82,40 @@ it('a process killed during execute is recovered by verify on restart, and the r
   t.store = await openSqliteStore({ path: t.path }); // for cleanup
 });
 
-it('a process killed before its request reached the API leaves the draft waiting for an operator, not re-run', async () => {
-  await t.store.close();
-  const draftId = await draftIn(t.path);
-  // The child dies inside execute, after the draft is marked executing and before any request.
-  await approveAndKill(draftId, () => false, 'die-before-request');
-  const store = await openSqliteStore({ path: t.path });
-  const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
-  const [unresolved] = await gw.actions.resumeInterrupted();
-  expect(unresolved?.status).toBe('unresolved');
-  const note = JSON.parse(unresolved!.state).unresolved;
-  expect(note).toMatchObject({ retrySafe: true, reason: expect.stringMatching(/verify did not find the write/) });
-  expect(api.createRequests).toHaveLength(0);
-  expect(await store.audit.query({ kind: 'action.unresolved' })).toHaveLength(1);
+it(
+  'a process killed before its request reached the API leaves the draft waiting ' + 'for an operator, not re-run',
+  async () => {
+    await t.store.close();
+    const draftId = await draftIn(t.path);
+    // The child dies inside execute, after the draft is marked executing and before any request.
+    await approveAndKill(draftId, () => false, 'die-before-request');
+    const store = await openSqliteStore({ path: t.path });
+    const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
+    const [unresolved] = await gw.actions.resumeInterrupted();
+    expect(unresolved?.status).toBe('unresolved');
+    const note = JSON.parse(unresolved!.state).unresolved;
+    expect(note).toMatchObject({ retrySafe: true, reason: expect.stringMatching(/verify did not find the write/) });
+    expect(api.createRequests).toHaveLength(0);
+    expect(await store.audit.query({ kind: 'action.unresolved' })).toHaveLength(1);
 
-  // An operator decides: retry with the same idempotency key. It executes once and verifies.
-  const lead = { actorId: 'usr_operator', tenant: 'acme', roles: ['billing_approver'], scopes: [] };
-  await expect(gw.actions.resolve(draftId, { ...lead, roles: ['support'] }, 'retry', { reason: 'checked upstream', surface: 'cli' })).rejects.toMatchObject({ code: 'forbidden' });
-  const retried = await gw.actions.resolve(draftId, lead, 'retry', { reason: 'no refund upstream; retrying', surface: 'cli' });
-  expect(retried.status).toBe('verified');
-  expect(api.createRequests).toHaveLength(1);
-  await expect(gw.actions.resolve(draftId, lead, 'close', { reason: 'too late', surface: 'cli' })).rejects.toMatchObject({ code: 'conflict' });
-  await store.close();
-  t.store = await openSqliteStore({ path: t.path });
-});
+    // An operator decides: retry with the same idempotency key. It executes once and verifies.
+    const lead = { actorId: 'usr_operator', tenant: 'acme', roles: ['billing_approver'], scopes: [] };
+    await expect(
+      gw.actions.resolve(draftId, { ...lead, roles: ['support'] }, 'retry', {
+        reason: 'checked upstream',
+        surface: 'cli',
+      }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    const retried = await gw.actions.resolve(draftId, lead, 'retry', {
+      reason: 'no refund upstream; retrying',
+      surface: 'cli',
+    });
+    expect(retried.status).toBe('verified');
+    expect(api.createRequests).toHaveLength(1);
+    await expect(
+      gw.actions.resolve(draftId, lead, 'close', { reason: 'too late', surface: 'cli' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    await store.close();
+    t.store = await openSqliteStore({ path: t.path });
+  },
+);

@@ -66,7 +66,13 @@ afterEach(async () => {
 
 async function draftIn(status: DraftStatus): Promise<string> {
   const args = { invoice_id: 'inv_789', amount_usd: 12, reason: 'duplicate charge' };
-  const drafted = await gw.call({ tool: 'create_refund_draft', args, principal: requester, client: 'app', surface: 'direct' });
+  const drafted = await gw.call({
+    tool: 'create_refund_draft',
+    args,
+    principal: requester,
+    client: 'app',
+    surface: 'direct',
+  });
   if (!drafted.ok) throw new Error(drafted.text);
   const id = (drafted.structured as { draft_id: string }).draft_id;
   const row = await store.drafts.get(id);

@@ -34,7 +34,13 @@ afterAll(async () => {
 
 async function unresolvedDraft(): Promise<string> {
   const args = { invoice_id: 'inv_789', amount_usd: 15, reason: 'double charge' };
-  const drafted = await server.gateway.call({ tool: 'create_refund_draft', args, principal: requester, client: 'support_app', surface: 'direct' });
+  const drafted = await server.gateway.call({
+    tool: 'create_refund_draft',
+    args,
+    principal: requester,
+    client: 'support_app',
+    surface: 'direct',
+  });
   if (!drafted.ok) throw new Error(drafted.text);
   const id = (drafted.structured as { draft_id: string }).draft_id;
   proxy.nextPosts.push('hang');
@@ -70,7 +76,10 @@ describe('unresolved drafts over REST and in the console', () => {
       body: new URLSearchParams({ token: APPROVER_TOKEN, csrf: loginCsrf }),
       redirect: 'manual',
     });
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('tg_console='))!.split(';')[0]!;
+    const cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('tg_console='))!
+      .split(';')[0]!;
     const page = await (await fetch(`${server.url}/console/drafts/${id}`, { headers: { cookie } })).text();
     expect(page).toMatch(/Outcome unknown/);
     expect(page).toMatch(new RegExp(`action="/console/drafts/${id}/retry"`));

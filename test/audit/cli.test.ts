@@ -11,10 +11,16 @@ beforeEach(async () => {
   const t = await tempSqliteStore();
   ({ path, cleanup } = t);
   for (let i = 1; i <= 30; i++) {
-    await t.store.audit.append(event({
-      id: `aud_${i}`, actor: i % 2 ? 'alice' : 'bob', tool: i % 3 ? 'get_customer_billing_summary' : 'search_support_ticket',
-      tenant: 'acme', outcome: i % 5 ? 'ok' : 'denied', time: new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString(),
-    }));
+    await t.store.audit.append(
+      event({
+        id: `aud_${i}`,
+        actor: i % 2 ? 'alice' : 'bob',
+        tool: i % 3 ? 'get_customer_billing_summary' : 'search_support_ticket',
+        tenant: 'acme',
+        outcome: i % 5 ? 'ok' : 'denied',
+        time: new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString(),
+      }),
+    );
   }
   await t.store.close();
 });
@@ -33,9 +39,22 @@ describe('toolgate audit', () => {
   });
 
   it('export --format jsonl writes every matching event as one JSON line, filtered by tool and time', async () => {
-    const r = await cli('export', '--format', 'jsonl', '--tool', 'search_support_ticket', '--since', '2026-06-01T00:10:00Z', '--until', '2026-06-01T00:20:00Z');
+    const r = await cli(
+      'export',
+      '--format',
+      'jsonl',
+      '--tool',
+      'search_support_ticket',
+      '--since',
+      '2026-06-01T00:10:00Z',
+      '--until',
+      '2026-06-01T00:20:00Z',
+    );
     expect(r.code).toBe(0);
-    const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { id: string; tool: string; hash: string });
+    const events = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; tool: string; hash: string });
     expect(events.map((e) => e.id)).toEqual(['aud_12', 'aud_15', 'aud_18']);
     expect(events.every((e) => e.tool === 'search_support_ticket' && e.hash.length === 64)).toBe(true);
   });

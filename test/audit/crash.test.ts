@@ -8,11 +8,15 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'toolgate-crash-'));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-it('a process killed right after a call returned still has that call\'s event on disk', async () => {
+it("a process killed right after a call returned still has that call's event on disk", async () => {
   const path = join(dir, 'crash.db');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/call-then-hang.ts'), path], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures/call-then-hang.ts'), path],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const auditId = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -16,7 +16,9 @@ beforeEach(async () => {
   const t = await tempSqliteStore();
   path = t.path;
   cleanup = t.cleanup;
-  await Promise.all(Array.from({ length: 10 }, (_, i) => t.store.audit.append(event({ id: `aud_${i + 1}`, actor: `actor_${i + 1}` }))));
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) => t.store.audit.append(event({ id: `aud_${i + 1}`, actor: `actor_${i + 1}` }))),
+  );
   await t.store.close();
 });
 afterEach(async () => cleanup());

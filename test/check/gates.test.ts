@@ -13,9 +13,13 @@ import { runCli } from '../helpers/capture-io.js';
 /** A read tool that passes every gate; each failing fixture changes one thing about it. */
 const good = {
   name: 'get_invoice_summary',
-  description: 'Return the status, amount and due date of one invoice of the caller\'s tenant.',
+  description: "Return the status, amount and due date of one invoice of the caller's tenant.",
   input: z.object({ invoice_id: z.string().describe('Invoice id, inv_…'), limit: limitParam(20) }),
-  output: z.object({ status: z.string(), lines: z.array(z.object({ sku: z.string() })), source_records: z.array(z.string()) }),
+  output: z.object({
+    status: z.string(),
+    lines: z.array(z.object({ sku: z.string() })),
+    source_records: z.array(z.string()),
+  }),
   scopes: ['billing:read'],
   tenant: 'caller' as const,
   credentials: ['billing_read'],
@@ -23,29 +27,99 @@ const good = {
   handler: () => ({ status: 'open', lines: [], source_records: [] }),
 };
 const goodAction = defineAction({
-  name: 'create_refund_draft', description: 'Draft a refund of an invoice for a billing approver to approve.', risk: 'high',
-  approval: { roles: ['billing_approver'] }, input: z.object({ invoice_id: z.string().describe('Invoice id') }), preview: z.object({ refund: z.number() }),
-  scopes: ['refunds:draft'], tenant: 'caller', credentials: ['refunds_write'],
-  describe: () => ({ refund: 1 }), execute: async () => ({}), verify: async () => ({ ok: true, detail: 'ok' }),
+  name: 'create_refund_draft',
+  description: 'Draft a refund of an invoice for a billing approver to approve.',
+  risk: 'high',
+  approval: { roles: ['billing_approver'] },
+  input: z.object({ invoice_id: z.string().describe('Invoice id') }),
+  preview: z.object({ refund: z.number() }),
+  scopes: ['refunds:draft'],
+  tenant: 'caller',
+  credentials: ['refunds_write'],
+  describe: () => ({ refund: 1 }),
+  execute: async () => ({}),
+  verify: async () => ({ ok: true, detail: 'ok' }),
 });
 
-const gateOf = (tools: AnyTool[], gate: Gate, database = '.toolgate/t.db') => runCheck({ tools }, database).tools[0]!.gates[gate];
+const gateOf = (tools: AnyTool[], gate: Gate, database = '.toolgate/t.db') =>
+  runCheck({ tools }, database).tools[0]!.gates[gate];
 
 const CASES: { gate: Gate; failing: () => AnyTool[]; database?: string; reason: RegExp }[] = [
-  { gate: 'tool_scope', failing: () => [defineTool({ ...good, input: z.object({ sql: z.string() }) })], reason: /free-form sql/ },
-  { gate: 'tool_scope', failing: () => [defineTool({ ...good, input: z.object({ endpoint_url: z.string() }) })], reason: /endpoint_url/ },
-  { gate: 'tool_scope', failing: () => [defineTool({ ...good, input: z.object({ filter: z.record(z.string(), z.unknown()) }) })], reason: /arbitrary JSON/ },
-  { gate: 'credential_scope', failing: () => [defineTool({ ...good, credentials: [] })], reason: /declares no credentials/ },
-  { gate: 'credential_scope', failing: () => [defineTool({ ...good, credentials: ['acme_admin_token'] })], reason: /admin credential/ },
-  { gate: 'credential_scope', failing: () => [defineTool({ ...good, credentials: ['refunds_write'] }), goodAction], reason: /shares a credential with action/ },
+  {
+    gate: 'tool_scope',
+    failing: () => [defineTool({ ...good, input: z.object({ sql: z.string() }) })],
+    reason: /free-form sql/,
+  },
+  {
+    gate: 'tool_scope',
+    failing: () => [defineTool({ ...good, input: z.object({ endpoint_url: z.string() }) })],
+    reason: /endpoint_url/,
+  },
+  {
+    gate: 'tool_scope',
+    failing: () => [defineTool({ ...good, input: z.object({ filter: z.record(z.string(), z.unknown()) }) })],
+    reason: /arbitrary JSON/,
+  },
+  {
+    gate: 'credential_scope',
+    failing: () => [defineTool({ ...good, credentials: [] })],
+    reason: /declares no credentials/,
+  },
+  {
+    gate: 'credential_scope',
+    failing: () => [defineTool({ ...good, credentials: ['acme_admin_token'] })],
+    reason: /admin credential/,
+  },
+  {
+    gate: 'credential_scope',
+    failing: () => [defineTool({ ...good, credentials: ['refunds_write'] }), goodAction],
+    reason: /shares a credential with action/,
+  },
   { gate: 'read_only_proof', failing: () => [defineTool({ ...good, limits: {} })], reason: /no explicit result limit/ },
-  { gate: 'read_only_proof', failing: () => [defineTool({ ...good, output: z.object({ status: z.string() }), handler: () => ({ status: 'x' }) })], reason: /no source ids/ },
-  { gate: 'write_preview', failing: () => [defineTool({ ...good, name: 'delete_customer_account' })], reason: /named like a write/ },
-  { gate: 'approval_path', failing: () => [{ ...goodAction, action: { ...goodAction.action!, approval: { ...goodAction.action!.approval, roles: [] } } }], reason: /no approver roles/ },
+  {
+    gate: 'read_only_proof',
+    failing: () => [
+      defineTool({ ...good, output: z.object({ status: z.string() }), handler: () => ({ status: 'x' }) }),
+    ],
+    reason: /no source ids/,
+  },
+  {
+    gate: 'write_preview',
+    failing: () => [defineTool({ ...good, name: 'delete_customer_account' })],
+    reason: /named like a write/,
+  },
+  {
+    gate: 'approval_path',
+    failing: () => [
+      { ...goodAction, action: { ...goodAction.action!, approval: { ...goodAction.action!.approval, roles: [] } } },
+    ],
+    reason: /no approver roles/,
+  },
   { gate: 'audit_log', failing: () => [defineTool(good)], database: ':memory:', reason: /not durable/ },
-  { gate: 'output_budget', failing: () => [defineTool({ ...good, input: z.object({ invoice_id: z.string() }) })], reason: /"lines" is unbounded/ },
-  { gate: 'output_budget', failing: () => [defineTool({ ...good, limits: { maxResultBytes: 400_000, maxResultTokens: 100_000 } })], reason: /exceeds Claude Code/ },
-  { gate: 'prompt_guard', failing: () => [defineTool({ ...good, output: z.object({ notes: z.array(z.object({ text: z.string() })).max(5), source_records: z.array(z.string()) }), handler: () => ({ notes: [], source_records: [] }) })], reason: /notes\[\]\.text.*not declared untrusted/ },
+  {
+    gate: 'output_budget',
+    failing: () => [defineTool({ ...good, input: z.object({ invoice_id: z.string() }) })],
+    reason: /"lines" is unbounded/,
+  },
+  {
+    gate: 'output_budget',
+    failing: () => [defineTool({ ...good, limits: { maxResultBytes: 400_000, maxResultTokens: 100_000 } })],
+    reason: /exceeds Claude Code/,
+  },
+  {
+    gate: 'prompt_guard',
+    failing: () => [
+      defineTool({
+        ...good,
+        output: z.object({
+          notes: z.array(z.object({ text: z.string() })).max(5),
+          source_records: z.array(z.string()),
+        }),
+        handler: () => ({ notes: [], source_records: [] }),
+      }),
+    ],
+    reason: /notes\[\]\.text.*not declared untrusted/,
+  },
 ];
 
 describe('toolgate check gates', () => {
@@ -53,7 +127,11 @@ describe('toolgate check gates', () => {
     const report = runCheck({ tools: [defineTool(good), goodAction] }, '.toolgate/t.db');
     expect(report.ok, JSON.stringify(report.tools, null, 1)).toBe(true);
     expect(report.tools[0]!.gates.write_preview.status).toBe('n/a');
-    expect(report.tools[1]!.gates).toMatchObject({ write_preview: { status: 'pass' }, approval_path: { status: 'pass' }, read_only_proof: { status: 'n/a' } });
+    expect(report.tools[1]!.gates).toMatchObject({
+      write_preview: { status: 'pass' },
+      approval_path: { status: 'pass' },
+      read_only_proof: { status: 'n/a' },
+    });
   });
 
   for (const c of CASES) {
@@ -65,25 +143,50 @@ describe('toolgate check gates', () => {
   }
 
   it('declaring the text untrusted fixes prompt_guard', () => {
-    const tool = defineTool({ ...good, output: z.object({ notes: z.array(z.object({ id: z.string(), text: z.string() })).max(5), source_records: z.array(z.string()) }), untrusted: [{ field: 'notes[].text', kind: 'crm_note', sourceIdField: 'id' }], handler: () => ({ notes: [], source_records: [] }) });
+    const tool = defineTool({
+      ...good,
+      output: z.object({
+        notes: z.array(z.object({ id: z.string(), text: z.string() })).max(5),
+        source_records: z.array(z.string()),
+      }),
+      untrusted: [{ field: 'notes[].text', kind: 'crm_note', sourceIdField: 'id' }],
+      handler: () => ({ notes: [], source_records: [] }),
+    });
     expect(gateOf([tool], 'prompt_guard')).toMatchObject({ status: 'pass' });
   });
 
   it('reports toolset definition sizes and vague descriptions', () => {
-    const report = runCheck({ tools: [defineTool({ ...good, description: 'Gets it.', input: z.object({ x: z.string(), limit: limitParam() }) })], toolsets: { app: ['get_invoice_summary'] } }, 'db');
+    const report = runCheck(
+      {
+        tools: [
+          defineTool({ ...good, description: 'Gets it.', input: z.object({ x: z.string(), limit: limitParam() }) }),
+        ],
+        toolsets: { app: ['get_invoice_summary'] },
+      },
+      'db',
+    );
     expect(report.toolsets).toEqual([{ client: 'app', tools: 1, definitionTokens: expect.any(Number) }]);
     expect(report.toolsets[0]!.definitionTokens).toBeGreaterThan(20);
-    expect(report.tools[0]!.warnings.join('\n')).toMatch(/description is short[\s\S]*parameters without descriptions: x/);
+    expect(report.tools[0]!.warnings.join('\n')).toMatch(
+      /description is short[\s\S]*parameters without descriptions: x/,
+    );
   });
 
   it('the CLI exits 0 on the walkthrough toolset and prints the table', async () => {
-    const { code, out } = await runCli(runCheckCommand, ['--config', fileURLToPath(new URL('../../examples/walkthrough/toolgate.config.ts', import.meta.url))]);
+    const { code, out } = await runCli(runCheckCommand, [
+      '--config',
+      fileURLToPath(new URL('../../examples/walkthrough/toolgate.config.ts', import.meta.url)),
+    ]);
     expect(out).toMatch(/get_customer_billing_summary\s+pass\s+pass\s+pass\s+n\/a\s+n\/a\s+pass\s+pass\s+pass/);
     expect(code).toBe(0);
   });
 
   it('the CLI exits 1 and names the failure on a bad toolset', async () => {
-    const { code, out } = await runCli(runCheckCommand, ['--json', '--config', fileURLToPath(new URL('./bad.config.ts', import.meta.url))]);
+    const { code, out } = await runCli(runCheckCommand, [
+      '--json',
+      '--config',
+      fileURLToPath(new URL('./bad.config.ts', import.meta.url)),
+    ]);
     expect(code).toBe(1);
     const report = JSON.parse(out) as { ok: boolean; tools: { gates: Record<string, { status: string }> }[] };
     expect(report.ok).toBe(false);

@@ -20,7 +20,13 @@ const config = fileURLToPath(new URL('../../examples/walkthrough/toolgate.config
 const cli = (run: typeof runConnectCommand, ...args: string[]) => runCli(run, args);
 
 describe('toolgate route', () => {
-  const base = { owner: 'app' as const, clients: 1, localDeveloperWorkflow: false, humanClaudeWorkflow: false, hostedLongRunning: false };
+  const base = {
+    owner: 'app' as const,
+    clients: 1,
+    localDeveloperWorkflow: false,
+    humanClaudeWorkflow: false,
+    hostedLongRunning: false,
+  };
   it.each([
     [base, 'direct_tools'],
     [{ ...base, owner: 'platform' as const, clients: 3 }, 'remote_mcp_api_connector'],
@@ -43,39 +49,81 @@ describe('toolgate route', () => {
 });
 
 describe('toolgate connect', () => {
-  const input = { url: 'https://toolgate.example.com', client: 'api_connector', tools: ['get_customer_billing_summary'], tokenEnv: 'TOOLGATE_TOKEN', configPath: '/srv/toolgate.config.ts' };
+  const input = {
+    url: 'https://toolgate.example.com',
+    client: 'api_connector',
+    tools: ['get_customer_billing_summary'],
+    tokenEnv: 'TOOLGATE_TOKEN',
+    configPath: '/srv/toolgate.config.ts',
+  };
   it('generates claude mcp add lines and a .mcp.json with placeholders only', () => {
     const cc = claudeCodeConfig(input);
-    expect(cc.httpCommand).toBe('claude mcp add --transport http --scope local toolgate https://toolgate.example.com/mcp --header "Authorization: Bearer ${TOOLGATE_TOKEN}"');
-    expect(cc.stdioCommand).toBe('claude mcp add --scope user toolgate-local -- npx toolgate stdio --config /srv/toolgate.config.ts');
+    expect(cc.httpCommand).toBe(
+      'claude mcp add --transport http --scope local toolgate ' +
+        'https://toolgate.example.com/mcp --header "Authorization: Bearer ' +
+        '${TOOLGATE_TOKEN}"',
+    );
+    expect(cc.stdioCommand).toBe(
+      'claude mcp add --scope user toolgate-local -- npx toolgate stdio --config /srv/toolgate.config.ts',
+    );
     expect(JSON.stringify(cc.mcpJson)).toContain('Bearer ${TOOLGATE_TOKEN}');
   });
 
   it('prints config for the actual toolset of a client and never a literal token', async () => {
-    const r = await cli(runConnectCommand, 'messages-api', '--url', 'https://toolgate.example.com', '--client', 'api_connector', '--config', config);
+    const r = await cli(
+      runConnectCommand,
+      'messages-api',
+      '--url',
+      'https://toolgate.example.com',
+      '--client',
+      'api_connector',
+      '--config',
+      config,
+    );
     expect(r.code).toBe(0);
     expect(r.out).toContain('"anthropic-beta": "mcp-client-2025-11-20"');
     expect(r.out).toContain('"get_customer_billing_summary": {');
     expect(r.out).not.toContain('search_support_ticket');
     expect(r.out).toMatch(/not covered by Zero Data Retention/);
-    expect((await cli(runConnectCommand, 'desktop', '--url', 'https://toolgate.example.com', '--config', config)).out).toMatch(/custom connector/i);
+    expect(
+      (await cli(runConnectCommand, 'desktop', '--url', 'https://toolgate.example.com', '--config', config)).out,
+    ).toMatch(/custom connector/i);
     expect((await cli(runConnectCommand, 'messages-api', '--config', config)).code).toBe(2);
-    expect((await cli(runConnectCommand, 'claude-code', '--url', 'https://x', '--client', 'nobody', '--config', config)).code).toBe(2);
+    expect(
+      (await cli(runConnectCommand, 'claude-code', '--url', 'https://x', '--client', 'nobody', '--config', config))
+        .code,
+    ).toBe(2);
   });
 
-  it('the Messages API request is accepted by the real SDK (types and wire), with the beta header and allowlist', async () => {
-    const request = messagesApiRequest(input);
-    const seen: { body: unknown }[] = [];
-    const model = await startScriptedModel((body) => {
-      seen.push({ body });
-      return { stop_reason: 'end_turn', content: [reply.text('ok')] };
-    });
-    const anthropic = new Anthropic({ apiKey: 'scripted', baseURL: model.url, maxRetries: 0 });
-    const response = await anthropic.beta.messages.create(request.body, { headers: { 'anthropic-beta': request.headers['anthropic-beta']! } });
-    await model.close();
-    expect(response.content).toEqual([{ type: 'text', text: 'ok', citations: null }]);
-    expect(seen[0]?.body).toMatchObject({ mcp_servers: [{ type: 'url', url: 'https://toolgate.example.com/mcp', authorization_token: '${TOOLGATE_TOKEN}' }], tools: [{ type: 'mcp_toolset', default_config: { enabled: false }, configs: { get_customer_billing_summary: { enabled: true } } }] });
-  });
+  it(
+    'the Messages API request is accepted by the real SDK (types and wire), with the ' + 'beta header and allowlist',
+    async () => {
+      const request = messagesApiRequest(input);
+      const seen: { body: unknown }[] = [];
+      const model = await startScriptedModel((body) => {
+        seen.push({ body });
+        return { stop_reason: 'end_turn', content: [reply.text('ok')] };
+      });
+      const anthropic = new Anthropic({ apiKey: 'scripted', baseURL: model.url, maxRetries: 0 });
+      const response = await anthropic.beta.messages.create(request.body, {
+        headers: { 'anthropic-beta': request.headers['anthropic-beta']! },
+      });
+      await model.close();
+      expect(response.content).toEqual([{ type: 'text', text: 'ok', citations: null }]);
+      expect(seen[0]?.body).toMatchObject({
+        mcp_servers: [
+          { type: 'url', url: 'https://toolgate.example.com/mcp', authorization_token: '${TOOLGATE_TOKEN}' },
+        ],
+        tools: [
+          {
+            type: 'mcp_toolset',
+            default_config: { enabled: false },
+            configs: { get_customer_billing_summary: { enabled: true } },
+          },
+        ],
+      });
+    },
+  );
 });
 
 describe('toolgate doctor', () => {
@@ -88,7 +136,13 @@ describe('toolgate doctor', () => {
   it('passes a healthy server with a good token', async () => {
     const checks = await runDoctor(server.url, AGENT_TOKEN);
     expect(checks.map((c) => [c.name, c.status])).toEqual([
-      ['reachable', 'ok'], ['tls', 'ok'], ['ready', 'ok'], ['auth challenge', 'ok'], ['token', 'ok'], ['tools', 'ok'], ['result sizes', 'ok'],
+      ['reachable', 'ok'],
+      ['tls', 'ok'],
+      ['ready', 'ok'],
+      ['auth challenge', 'ok'],
+      ['token', 'ok'],
+      ['tools', 'ok'],
+      ['result sizes', 'ok'],
     ]);
   });
 
@@ -125,12 +179,26 @@ describe.skipIf(claudeMissing !== null)('the generated claude mcp add line with 
   });
   const sh = (command: string, token: string) =>
     new Promise<{ code: number; out: string }>((resolve) => {
-      execFile('/bin/sh', ['-c', command], { cwd: home, timeout: 120_000, env: { PATH: `${join(claudeCli, '..')}:${process.env.PATH}`, HOME: home, TOOLGATE_TOKEN: token } }, (error, stdout, stderr) =>
-        resolve({ code: error ? 1 : 0, out: stdout + stderr }));
+      execFile(
+        '/bin/sh',
+        ['-c', command],
+        {
+          cwd: home,
+          timeout: 120_000,
+          env: { PATH: `${join(claudeCli, '..')}:${process.env.PATH}`, HOME: home, TOOLGATE_TOKEN: token },
+        },
+        (error, stdout, stderr) => resolve({ code: error ? 1 : 0, out: stdout + stderr }),
+      );
     });
 
   it('claude mcp list shows the server connected with the token', async () => {
-    const { httpCommand } = claudeCodeConfig({ url: server.url, client: 'claude_code', tools: [], tokenEnv: 'TOOLGATE_TOKEN', configPath: config });
+    const { httpCommand } = claudeCodeConfig({
+      url: server.url,
+      client: 'claude_code',
+      tools: [],
+      tokenEnv: 'TOOLGATE_TOKEN',
+      configPath: config,
+    });
     expect((await sh(httpCommand, AGENT_TOKEN)).code).toBe(0);
     const list = await sh('claude mcp list', AGENT_TOKEN);
     expect(list.out).toMatch(/toolgate: .*\/mcp \(HTTP\) - ✔ Connected/);

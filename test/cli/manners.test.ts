@@ -58,8 +58,14 @@ describe('CLI manners', () => {
   });
 
   it('an unknown command or top-level flag is named, exit 2', async () => {
-    expect(await run(['frobnicate'])).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown command "frobnicate"/) });
-    expect(await run(['--frobnicate'])).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown option "--frobnicate"/) });
+    expect(await run(['frobnicate'])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/Unknown command "frobnicate"/),
+    });
+    expect(await run(['--frobnicate'])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/Unknown option "--frobnicate"/),
+    });
   });
 });
 
@@ -72,7 +78,10 @@ describe('a plain clone has everything its tests read', () => {
         const rel = join(dir, entry);
         if (statSync(join(root, rel)).isDirectory()) {
           if (entry !== 'node_modules' && entry !== 'fixtures') walk(rel);
-        } else if (/\.(ts|js|mjs|json|sh)$/.test(entry) && /\.\.\/shared\b|shared\/datasets/.test(readFileSync(join(root, rel), 'utf8'))) {
+        } else if (
+          /\.(ts|js|mjs|json|sh)$/.test(entry) &&
+          /\.\.\/shared\b|shared\/datasets/.test(readFileSync(join(root, rel), 'utf8'))
+        ) {
           if (rel !== join('test', 'cli', 'manners.test.ts')) offenders.push(rel);
         }
       }

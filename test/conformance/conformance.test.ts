@@ -8,7 +8,15 @@ const missing = outsideClientsMissing();
 if (missing) console.warn(`\n⚠ SKIPPED official MCP conformance suite: ${missing}\n`);
 
 /** Scenarios a tools-only server must pass (issue #3); anything else must be in the baseline file. */
-const REQUIRED = ['server-initialize', 'ping', 'tools-list', 'tools-call-simple-text', 'tools-call-error', 'json-schema-2020-12', 'dns-rebinding-protection'];
+const REQUIRED = [
+  'server-initialize',
+  'ping',
+  'tools-list',
+  'tools-call-simple-text',
+  'tools-call-error',
+  'json-schema-2020-12',
+  'dns-rebinding-protection',
+];
 
 describe.skipIf(missing !== null)('official MCP conformance suite (@modelcontextprotocol/conformance)', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -19,7 +27,10 @@ describe.skipIf(missing !== null)('official MCP conformance suite (@modelcontext
 
   it('passes every applicable scenario; the only failures are the documented baseline', async () => {
     const baseline = fileURLToPath(new URL('./expected-failures.yml', import.meta.url));
-    const run = await runNode22([conformanceCli, 'server', '--url', `${server.url}/mcp`, '--suite', 'all', '--expected-failures', baseline], { timeoutMs: 240_000 });
+    const run = await runNode22(
+      [conformanceCli, 'server', '--url', `${server.url}/mcp`, '--suite', 'all', '--expected-failures', baseline],
+      { timeoutMs: 240_000 },
+    );
     const output = run.stdout + run.stderr;
     expect(output, output.slice(-3000)).toContain('Baseline check passed');
     expect(run.code).toBe(0);

@@ -26,7 +26,19 @@ describe.skipIf(missing !== null)('approvals console in a real browser (headless
     acme = await startAcme({ dbPath: join(dir, 'acme.db'), tokens });
     env = { ...demoEnvironment(acme.url, tokens), PORT: '0', TOOLGATE_DB: join(dir, 'toolgate.db') };
     server = await startServer(acmeConfig(env), env, silentLogger);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -35,36 +47,53 @@ describe.skipIf(missing !== null)('approvals console in a real browser (headless
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an approver signs in, approves a refund draft, sees it executed and verified, and verifies the audit chain', async () => {
-    const drafted = await server.gateway.call({ tool: 'create_refund_draft', args: { invoice_id: 'inv_789', amount_usd: 12.5, reason: 'charged twice for June' }, principal: DEMO_PRINCIPALS.agent, client: 'support_assistant', surface: 'mcp_http' });
-    expect(drafted.ok).toBe(true);
-    const draftId = drafted.ok ? String(drafted.structured.draft_id) : '';
+  it(
+    'an approver signs in, approves a refund draft, sees it executed and verified, ' + 'and verifies the audit chain',
+    async () => {
+      const drafted = await server.gateway.call({
+        tool: 'create_refund_draft',
+        args: { invoice_id: 'inv_789', amount_usd: 12.5, reason: 'charged twice for June' },
+        principal: DEMO_PRINCIPALS.agent,
+        client: 'support_assistant',
+        surface: 'mcp_http',
+      });
+      expect(drafted.ok).toBe(true);
+      const draftId = drafted.ok ? String(drafted.structured.draft_id) : '';
 
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/console`);
-    expect(page.url()).toMatch(/\/console\/login$/);
-    await page.fill('input[name=token]', env.TOOLGATE_DEMO_APPROVER_TOKEN!);
-    await page.click('button:has-text("Sign in")');
-    await page.waitForSelector('h1:has-text("Approvals inbox")');
-    expect(await page.textContent('table')).toContain('Refund $12.50 of inv_789');
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/console`);
+      expect(page.url()).toMatch(/\/console\/login$/);
+      await page.fill('input[name=token]', env.TOOLGATE_DEMO_APPROVER_TOKEN!);
+      await page.click('button:has-text("Sign in")');
+      await page.waitForSelector('h1:has-text("Approvals inbox")');
+      expect(await page.textContent('table')).toContain('Refund $12.50 of inv_789');
 
-    await page.click(`a:has-text("${draftId}")`);
-    await page.waitForSelector('h1:has-text("Draft")');
-    expect(await page.textContent('main')).toContain('Reversible: Void the refund in Acme before it settles.');
-    await page.fill('form[action$="/approve"] textarea[name=reason]', 'Double charge confirmed in the payment log');
-    await page.click('button:has-text("Approve and execute")');
-    await page.waitForSelector('.flash.ok');
-    expect(await page.textContent('.flash.ok')).toContain('draft is now verified');
-    const timeline = await page.textContent('table');
-    for (const kind of ['action.drafted', 'action.approved', 'action.executing', 'action.executed', 'action.verified']) expect(timeline).toContain(kind);
-    await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT ?? join(dir, 'draft.png'), fullPage: true });
+      await page.click(`a:has-text("${draftId}")`);
+      await page.waitForSelector('h1:has-text("Draft")');
+      expect(await page.textContent('main')).toContain('Reversible: Void the refund in Acme before it settles.');
+      await page.fill('form[action$="/approve"] textarea[name=reason]', 'Double charge confirmed in the payment log');
+      await page.click('button:has-text("Approve and execute")');
+      await page.waitForSelector('.flash.ok');
+      expect(await page.textContent('.flash.ok')).toContain('draft is now verified');
+      const timeline = await page.textContent('table');
+      for (const kind of [
+        'action.drafted',
+        'action.approved',
+        'action.executing',
+        'action.executed',
+        'action.verified',
+      ])
+        expect(timeline).toContain(kind);
+      await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT ?? join(dir, 'draft.png'), fullPage: true });
 
-    await page.click('a:has-text("Audit log")');
-    await page.click('button:has-text("Verify chain")');
-    await page.waitForSelector('#verify-result');
-    expect(await page.textContent('#verify-result')).toMatch(/^Chain intact: \d+ events/);
-    await page.close();
-  }, 60_000);
+      await page.click('a:has-text("Audit log")');
+      await page.click('button:has-text("Verify chain")');
+      await page.waitForSelector('#verify-result');
+      expect(await page.textContent('#verify-result')).toMatch(/^Chain intact: \d+ events/);
+      await page.close();
+    },
+    60_000,
+  );
 
   it('refuses a model-client token at sign-in and a form post without the CSRF token', async () => {
     const page = await browser.newPage();
@@ -76,9 +105,17 @@ describe.skipIf(missing !== null)('approvals console in a real browser (headless
     await page.fill('input[name=token]', env.TOOLGATE_DEMO_APPROVER_TOKEN!);
     await page.click('button:has-text("Sign in")');
     await page.waitForSelector('h1:has-text("Approvals inbox")');
-    const drafted = await server.gateway.call({ tool: 'create_refund_draft', args: { invoice_id: 'inv_789', amount_usd: 1, reason: 'csrf probe draft' }, principal: DEMO_PRINCIPALS.agent, client: 'support_assistant', surface: 'mcp_http' });
+    const drafted = await server.gateway.call({
+      tool: 'create_refund_draft',
+      args: { invoice_id: 'inv_789', amount_usd: 1, reason: 'csrf probe draft' },
+      principal: DEMO_PRINCIPALS.agent,
+      client: 'support_assistant',
+      surface: 'mcp_http',
+    });
     const id = drafted.ok ? String(drafted.structured.draft_id) : '';
-    const forged = await page.request.post(`${server.url}/console/drafts/${id}/approve`, { form: { reason: 'forged without csrf' } });
+    const forged = await page.request.post(`${server.url}/console/drafts/${id}/approve`, {
+      form: { reason: 'forged without csrf' },
+    });
     expect(forged.status()).toBe(403);
     expect((await server.gateway.actions.get(id))?.status).toBe('awaiting_approval');
     await page.close();

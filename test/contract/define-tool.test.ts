@@ -27,15 +27,27 @@ describe('defineTool', () => {
     expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
   });
 
-  it.each(['getBilling', 'billing', 'get-billing', 'Get_billing', `get_${'x'.repeat(70)}`])('rejects the name %s', (name) => {
-    expect(() => defineTool({ name, ...base })).toThrow(/verb_noun|longer than/);
-  });
+  it.each(['getBilling', 'billing', 'get-billing', 'Get_billing', `get_${'x'.repeat(70)}`])(
+    'rejects the name %s',
+    (name) => {
+      expect(() => defineTool({ name, ...base })).toThrow(/verb_noun|longer than/);
+    },
+  );
 
   it('rejects tools without scopes, non-object schemas, reserved output fields and bad paths', () => {
     expect(() => defineTool({ name: 'get_x_y', ...base, scopes: [] })).toThrow(/scope/);
     expect(() => defineTool({ name: 'get_x_y', ...base, input: z.string() as never })).toThrow(/z\.object/);
-    expect(() => defineTool({ name: 'get_x_y', ...base, output: z.object({ notices: z.string() }), handler: () => ({ notices: 'x' }) })).toThrow(/reserved/);
-    expect(() => defineTool({ name: 'get_x_y', ...base, untrusted: [{ field: 'a..b[', kind: 'note' }] })).toThrow(/Invalid field path/);
+    expect(() =>
+      defineTool({
+        name: 'get_x_y',
+        ...base,
+        output: z.object({ notices: z.string() }),
+        handler: () => ({ notices: 'x' }),
+      }),
+    ).toThrow(/reserved/);
+    expect(() => defineTool({ name: 'get_x_y', ...base, untrusted: [{ field: 'a..b[', kind: 'note' }] })).toThrow(
+      /Invalid field path/,
+    );
     expect(() => defineTool({ name: 'get_x_y', ...base, limits: { timeoutMs: -1 } })).toThrow(/positive/);
     expect(() => defineTool({ name: 'get_x_y', ...base, tenant: {} as never })).toThrow(/ownerOf/);
   });

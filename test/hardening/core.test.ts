@@ -51,7 +51,12 @@ beforeAll(async () => {
         ],
       },
     },
-    { PORT: '0', TOOLGATE_DB: join(dir, 'toolgate.db'), TOOLGATE_AUDIT_KEY: AUDIT_KEY, TOOLGATE_CURSOR_KEY: CURSOR_KEY },
+    {
+      PORT: '0',
+      TOOLGATE_DB: join(dir, 'toolgate.db'),
+      TOOLGATE_AUDIT_KEY: AUDIT_KEY,
+      TOOLGATE_CURSOR_KEY: CURSOR_KEY,
+    },
     logger,
   );
 });
@@ -93,8 +98,14 @@ describe('hardening in the pipeline', () => {
 
   it('every MCP result names its audit record in _meta, successes included (item 12)', async () => {
     const c = await client();
-    const ok = await c.callTool({ name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123', reason: 'billing question' } });
-    const denied = await c.callTool({ name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_900', reason: 'other tenant' } });
+    const ok = await c.callTool({
+      name: 'get_customer_billing_summary',
+      arguments: { customer_id: 'cus_123', reason: 'billing question' },
+    });
+    const denied = await c.callTool({
+      name: 'get_customer_billing_summary',
+      arguments: { customer_id: 'cus_900', reason: 'other tenant' },
+    });
     await c.close();
     for (const result of [ok, denied]) {
       const id = (result._meta as Record<string, string> | undefined)?.[AUDIT_META_KEY];
@@ -107,7 +118,10 @@ describe('hardening in the pipeline', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
     const r = await call('get_customer_billing_summary', { customer_id: deep, reason: 'deep' });
-    expect(!r.ok && r.error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/nest deeper than 32 levels/) });
+    expect(!r.ok && r.error).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/nest deeper than 32 levels/),
+    });
     expect(r.ok ? '' : r.error.message).not.toMatch(/Infinity/);
   });
 
@@ -115,12 +129,19 @@ describe('hardening in the pipeline', () => {
     const c = await client();
     const text = `tokens: ${AGENT_TOKEN} ${APPROVER_TOKEN} keys: ${AUDIT_KEY} ${CURSOR_KEY} jwt: ${JWT} header: ${BEARER}`;
     const result = await c.callTool({ name: 'append_note_preview', arguments: { text } });
-    await c.callTool({ name: 'get_customer_billing_summary', arguments: { customer_id: text.slice(0, 300), reason: text } });
+    await c.callTool({
+      name: 'get_customer_billing_summary',
+      arguments: { customer_id: text.slice(0, 300), reason: text },
+    });
     await c.close();
     const resultText = JSON.stringify(result);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    const exported = await runCli(runAuditCommand, ['export', '--db', join(dir, 'toolgate.db')], { TOOLGATE_AUDIT_KEY: AUDIT_KEY });
-    const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('\n');
+    const exported = await runCli(runAuditCommand, ['export', '--db', join(dir, 'toolgate.db')], {
+      TOOLGATE_AUDIT_KEY: AUDIT_KEY,
+    });
+    const files = readdirSync(dir)
+      .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+      .join('\n');
     for (const secret of PLANTED) {
       for (const [where, haystack] of Object.entries({ resultText, metrics, logs, exported: exported.out, files })) {
         expect(haystack.includes(secret), `${secret.slice(0, 12)}… found in ${where}`).toBe(false);

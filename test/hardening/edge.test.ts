@@ -76,10 +76,18 @@ describe('Host and Origin on every route, origins compared in full (item 8)', ()
   }
 
   it('another local app on another port is not this server', async () => {
-    const other = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...jsonRpc, origin: 'http://127.0.0.1:6666' }, body: '{}' });
+    const other = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { ...jsonRpc, origin: 'http://127.0.0.1:6666' },
+      body: '{}',
+    });
     expect(other.status).toBe(403);
     expect(await other.json()).toMatchObject({ message: expect.stringMatching(/Origin "http:\/\/127.0.0.1:6666"/) });
-    const self = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...jsonRpc, origin: server.url }, body: '{}' });
+    const self = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { ...jsonRpc, origin: server.url },
+      body: '{}',
+    });
     expect(self.status).toBe(401); // past the origin check, stopped by authentication
   });
 });
@@ -89,7 +97,11 @@ describe('JSON-RPC batches (item 9)', () => {
   const post = (version?: string) =>
     fetch(`${server.url}/mcp`, {
       method: 'POST',
-      headers: { ...jsonRpc, authorization: `Bearer ${AGENT_TOKEN}`, ...(version ? { 'mcp-protocol-version': version } : {}) },
+      headers: {
+        ...jsonRpc,
+        authorization: `Bearer ${AGENT_TOKEN}`,
+        ...(version ? { 'mcp-protocol-version': version } : {}),
+      },
       body: batch,
     });
   it('are refused under 2025-06-18 and later', async () => {
@@ -108,7 +120,9 @@ describe('failed authentication is throttled (item 3)', () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 14; i++) {
-      const res = await fetch(`${own.url}/api/drafts`, { headers: { authorization: `Bearer wrong-token-${i}-0123456789` } });
+      const res = await fetch(`${own.url}/api/drafts`, {
+        headers: { authorization: `Bearer wrong-token-${i}-0123456789` },
+      });
       statuses.push(res.status);
       retryAfter ??= res.headers.get('retry-after');
     }
@@ -140,7 +154,11 @@ describe('console headers and CSRF (item 7)', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
   it('sign-in without the form token is refused (login CSRF)', async () => {
-    const res = await fetch(`${server.url}/console/login`, { method: 'POST', body: new URLSearchParams({ token: APPROVER }), redirect: 'manual' });
+    const res = await fetch(`${server.url}/console/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: APPROVER }),
+      redirect: 'manual',
+    });
     expect(res.status).toBe(403);
   });
   it('the session cookie is Secure when the public URL is https, even over a plain-http hop', async () => {
@@ -163,7 +181,12 @@ describe('shutdown drains with a deadline (item 5)', () => {
     const call = fetch(`${own.url}/mcp`, {
       method: 'POST',
       headers: { ...jsonRpc, authorization: `Bearer ${AGENT_TOKEN}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_slow_answer', arguments: { ms: 300 } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'get_slow_answer', arguments: { ms: 300 } },
+      }),
     });
     await new Promise((r) => setTimeout(r, 100));
     const store = own.store;

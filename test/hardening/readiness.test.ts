@@ -36,6 +36,9 @@ describe.skipIf(!mounted)('readiness on a full disk', () => {
     }
     const res = await fetch(`${server.url}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/full|disk|SQLITE/i) });
+    expect(await res.json()).toMatchObject({
+      status: 'unavailable',
+      reason: expect.stringMatching(/full|disk|SQLITE/i),
+    });
   });
 });

@@ -18,7 +18,12 @@ export interface FakeRefundApi {
 }
 
 export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
-  const api: Omit<FakeRefundApi, 'url' | 'close'> = { createRequests: [], refunds: new Map(), delayNextCreateMs: 0, loseRefunds: false };
+  const api: Omit<FakeRefundApi, 'url' | 'close'> = {
+    createRequests: [],
+    refunds: new Map(),
+    delayNextCreateMs: 0,
+    loseRefunds: false,
+  };
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -32,7 +37,12 @@ export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
       api.createRequests.push({ key, body });
       const existing = key ? api.refunds.get(key) : undefined;
       if (existing) return send(200, existing);
-      const refund = { id: `re_${api.refunds.size + 1}`, invoice_id: body.invoice_id, amount_usd: body.amount_usd, status: 'succeeded' as const };
+      const refund = {
+        id: `re_${api.refunds.size + 1}`,
+        invoice_id: body.invoice_id,
+        amount_usd: body.amount_usd,
+        status: 'succeeded' as const,
+      };
       if (!api.loseRefunds) api.refunds.set(key ?? refund.id, refund);
       const delay = api.delayNextCreateMs;
       api.delayNextCreateMs = 0;
@@ -56,7 +66,11 @@ export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
   const { port: bound } = server.address() as AddressInfo;
   return Object.assign(api, {
     url: `http://127.0.0.1:${bound}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   }) as FakeRefundApi;
 }
 

@@ -8,10 +8,18 @@ import { startServer, type RunningServer } from '../../src/server/start-server.j
 
 export const AGENT_TOKEN = 'test-agent-token-0123456789abcdef';
 export const NARROW_TOKEN = 'test-narrow-token-0123456789abcdef';
-export const agent: Principal = { actorId: 'usr_ada', tenant: 'acme', roles: ['support'], scopes: ['billing:read', 'tickets:read'] };
+export const agent: Principal = {
+  actorId: 'usr_ada',
+  tenant: 'acme',
+  roles: ['support'],
+  scopes: ['billing:read', 'tickets:read'],
+};
 
 /** A real `toolgate serve` on an ephemeral port with a temp SQLite store. */
-export async function startTestServer(config: Omit<ToolgateConfig, 'server'> & { server?: ToolgateConfig['server'] }, env: NodeJS.ProcessEnv = {}): Promise<RunningServer & { dir: string; stop: () => Promise<void> }> {
+export async function startTestServer(
+  config: Omit<ToolgateConfig, 'server'> & { server?: ToolgateConfig['server'] },
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningServer & { dir: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-http-'));
   const server = await startServer(
     {
@@ -19,7 +27,11 @@ export async function startTestServer(config: Omit<ToolgateConfig, 'server'> & {
       server: {
         tokens: [
           { token: AGENT_TOKEN, principal: agent, client: 'claude_code' },
-          { token: NARROW_TOKEN, principal: { ...agent, actorId: 'svc_bot', scopes: ['billing:read'] }, client: 'api_connector' },
+          {
+            token: NARROW_TOKEN,
+            principal: { ...agent, actorId: 'svc_bot', scopes: ['billing:read'] },
+            client: 'api_connector',
+          },
         ],
         ...config.server,
       },
@@ -27,5 +39,11 @@ export async function startTestServer(config: Omit<ToolgateConfig, 'server'> & {
     { PORT: '0', TOOLGATE_DB: join(dir, 'toolgate.db'), ...env },
     silentLogger,
   );
-  return Object.assign(server, { dir, stop: async () => { await server.close(); rmSync(dir, { recursive: true, force: true }); } });
+  return Object.assign(server, {
+    dir,
+    stop: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
 }

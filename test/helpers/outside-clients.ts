@@ -16,16 +16,25 @@ export const claudeCli = `${root}.bin/claude`;
 
 export function outsideClientsMissing(): string | null {
   for (const file of [node22, conformanceCli, inspectorCli]) {
-    if (!existsSync(file)) return `outside clients not installed (${file} missing): run \`npm run setup:outside-clients\``;
+    if (!existsSync(file))
+      return `outside clients not installed (${file} missing): run \`npm run setup:outside-clients\``;
   }
   return null;
 }
 
-export function runNode22(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runNode22(
+  args: string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(node22, args, { timeout: options.timeoutMs ?? 120_000, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      node22,
+      args,
+      { timeout: options.timeoutMs ?? 120_000, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, ...options.env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

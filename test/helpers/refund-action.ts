@@ -7,8 +7,19 @@ import { upstreamUnavailable } from '../../src/errors/toolgate-error.js';
 
 export const refundCredentials = staticCredentials({ test: { refunds_write: 'refunds-write-token-123456' } }, 'test');
 
-export const requester: Principal = { actorId: 'usr_agent', tenant: 'acme', roles: ['support'], scopes: ['refunds:draft', 'actions:read'] };
-export const approver = (actorId = 'usr_lead', over: Partial<Principal> = {}): Principal => ({ actorId, tenant: 'acme', roles: ['billing_approver'], scopes: [], ...over });
+export const requester: Principal = {
+  actorId: 'usr_agent',
+  tenant: 'acme',
+  roles: ['support'],
+  scopes: ['refunds:draft', 'actions:read'],
+};
+export const approver = (actorId = 'usr_lead', over: Partial<Principal> = {}): Principal => ({
+  actorId,
+  tenant: 'acme',
+  roles: ['billing_approver'],
+  scopes: [],
+  ...over,
+});
 
 /** The refund action against the fake payments API at `apiUrl`, with a given approval policy. */
 export function refundAction(
@@ -16,15 +27,31 @@ export function refundAction(
   policy: { approvers?: number; allowSelfApproval?: boolean; expiresInMs?: number } = {},
   executeTimeoutMs?: number,
 ) {
-  const call = async (path: string, ctx: { credential(n: string): string; signal: AbortSignal }, init: RequestInit = {}) => {
-    const res = await fetch(`${apiUrl}${path}`, { ...init, signal: ctx.signal, headers: { ...init.headers, authorization: `Bearer ${ctx.credential('refunds_write')}`, 'content-type': 'application/json' } });
+  const call = async (
+    path: string,
+    ctx: { credential(n: string): string; signal: AbortSignal },
+    init: RequestInit = {},
+  ) => {
+    const res = await fetch(`${apiUrl}${path}`, {
+      ...init,
+      signal: ctx.signal,
+      headers: {
+        ...init.headers,
+        authorization: `Bearer ${ctx.credential('refunds_write')}`,
+        'content-type': 'application/json',
+      },
+    });
     if (res.status >= 500) throw upstreamUnavailable('Payments API');
     return { status: res.status, body: (await res.json()) as { id: string; amount_usd: number; status: string } };
   };
   return defineAction({
     name: 'create_refund_draft',
     description: 'Draft a refund of an invoice for approval by a billing approver.',
-    input: z.object({ invoice_id: z.string().regex(/^inv_\w+$/), amount_usd: z.number().positive().max(10_000), reason: z.string().min(5) }),
+    input: z.object({
+      invoice_id: z.string().regex(/^inv_\w+$/),
+      amount_usd: z.number().positive().max(10_000),
+      reason: z.string().min(5),
+    }),
     preview: z.object({ invoice_id: z.string(), refund_usd: z.number(), effect: z.string() }),
     risk: 'high',
     approval: { roles: ['billing_approver'], ...policy },
@@ -32,9 +59,19 @@ export function refundAction(
     tenant: 'caller',
     credentials: ['refunds_write'],
     ...(executeTimeoutMs ? { executeTimeoutMs } : {}),
-    describe: ({ invoice_id, amount_usd }) => ({ invoice_id, refund_usd: amount_usd, effect: `Refund $${amount_usd} of ${invoice_id} to the original payment method.` }),
+    describe: ({ invoice_id, amount_usd }) => ({
+      invoice_id,
+      refund_usd: amount_usd,
+      effect: `Refund $${amount_usd} of ${invoice_id} to the original payment method.`,
+    }),
     execute: async ({ invoice_id, amount_usd }, ctx) =>
-      (await call('/refunds', ctx, { method: 'POST', headers: { 'idempotency-key': ctx.idempotencyKey }, body: JSON.stringify({ invoice_id, amount_usd }) })).body,
+      (
+        await call('/refunds', ctx, {
+          method: 'POST',
+          headers: { 'idempotency-key': ctx.idempotencyKey },
+          body: JSON.stringify({ invoice_id, amount_usd }),
+        })
+      ).body,
     verify: async ({ amount_usd }, _result, ctx) => {
       const found = await call(`/refunds?idempotency_key=${encodeURIComponent(ctx.idempotencyKey)}`, ctx);
       if (found.status === 404) return { ok: false, detail: 'no refund recorded for this draft' };

@@ -25,27 +25,45 @@ describe('gateway.call', () => {
     expect(JSON.parse(r.text)).toEqual(r.structured);
     const event = await store.audit.get(r.auditId);
     expect(event).toMatchObject({
-      kind: 'tool_call', requestId: 'req_1', callId: 'toolu_1', surface: 'internal', client: 'support_app',
-      actor: 'usr_agent', tenant: 'acme', tool: 'get_customer_summary', decision: 'allow', outcome: 'ok',
-      errorCode: null, sourceIds: ['cus_1'], resultBytes: r.resultBytes,
+      kind: 'tool_call',
+      requestId: 'req_1',
+      callId: 'toolu_1',
+      surface: 'internal',
+      client: 'support_app',
+      actor: 'usr_agent',
+      tenant: 'acme',
+      tool: 'get_customer_summary',
+      decision: 'allow',
+      outcome: 'ok',
+      errorCode: null,
+      sourceIds: ['cus_1'],
+      resultBytes: r.resultBytes,
     });
     expect(event?.reason).toContain('billing:read');
     expect(event?.inputSummary).toContain('cus_1');
   });
 
-  it('a throwing handler yields internal with no stack or message detail, and the detail stays out of the result', async () => {
-    const r = await call('compute_invoice_total', {});
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.error).toEqual({ code: 'internal', message: 'The tool failed unexpectedly.', retryable: false, audit_id: r.auditId });
-    expect(r.text).not.toMatch(/billing\.ts|hunter2|TypeError/);
-    const event = await store.audit.get(r.auditId!);
-    expect(event).toMatchObject({ outcome: 'error', errorCode: 'internal', decision: 'allow' });
-    // The detail is kept for debugging, with PII from the upstream message masked.
-    expect(event?.reason).toContain('TypeError at /srv/app/billing.ts:42');
-    expect(event?.reason).toContain('[REDACTED:email]');
-    expect(event?.reason).not.toContain('ada@example.com');
-  });
+  it(
+    'a throwing handler yields internal with no stack or message detail, and the ' + 'detail stays out of the result',
+    async () => {
+      const r = await call('compute_invoice_total', {});
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.error).toEqual({
+        code: 'internal',
+        message: 'The tool failed unexpectedly.',
+        retryable: false,
+        audit_id: r.auditId,
+      });
+      expect(r.text).not.toMatch(/billing\.ts|hunter2|TypeError/);
+      const event = await store.audit.get(r.auditId!);
+      expect(event).toMatchObject({ outcome: 'error', errorCode: 'internal', decision: 'allow' });
+      // The detail is kept for debugging, with PII from the upstream message masked.
+      expect(event?.reason).toContain('TypeError at /srv/app/billing.ts:42');
+      expect(event?.reason).toContain('[REDACTED:email]');
+      expect(event?.reason).not.toContain('ada@example.com');
+    },
+  );
 
   it('masks a credential a handler puts in an error message', async () => {
     const r = await call('get_debug_info', { fail: true });
@@ -81,9 +99,22 @@ describe('gateway.call', () => {
   });
 
   it('N concurrent calls give N chained events and the chain verifies', async () => {
-    const many = createGateway({ tools: fixtureTools, store, credentials, defaults: { rate: { perMinute: 100_000, burst: 1_000 } } });
+    const many = createGateway({
+      tools: fixtureTools,
+      store,
+      credentials,
+      defaults: { rate: { perMinute: 100_000, burst: 1_000 } },
+    });
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => many.call({ tool: 'get_support_ticket', args: { ticket_id: `tkt_${i}` }, principal: agent, client: 'c', surface: 'internal' })),
+      Array.from({ length: 50 }, (_, i) =>
+        many.call({
+          tool: 'get_support_ticket',
+          args: { ticket_id: `tkt_${i}` },
+          principal: agent,
+          client: 'c',
+          surface: 'internal',
+        }),
+      ),
     );
     const ids = new Set(results.map((r) => r.auditId));
     expect(ids.size).toBe(50);
@@ -105,7 +136,11 @@ describe('gateway.call', () => {
     const limited = createGateway({ tools: fixtureTools, store, toolsets: { app: ['get_customer_summary'] } });
     const listed = limited.listTools('app');
     expect(listed.map((t) => t.name)).toEqual(['get_customer_summary']);
-    expect(listed[0]?.inputSchema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', additionalProperties: false, required: ['customer_id'] });
+    expect(listed[0]?.inputSchema).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      additionalProperties: false,
+      required: ['customer_id'],
+    });
     expect(listed[0]?.annotations.readOnlyHint).toBe(true);
     expect(limited.listTools('stranger')).toEqual([]);
   });

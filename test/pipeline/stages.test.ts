@@ -17,7 +17,16 @@ beforeEach(async () => ({ store, cleanup } = await tempSqliteStore()));
 afterEach(async () => cleanup());
 
 const gatewayWith = (stages = STAGES): Gateway =>
-  createGateway({ tools: fixtureTools, store, credentials, stages, toolsets: { support_app: fixtureTools.filter((t) => t.name !== 'compute_invoice_total').map((t) => t.name), '*': ['get_customer_summary'] } });
+  createGateway({
+    tools: fixtureTools,
+    store,
+    credentials,
+    stages,
+    toolsets: {
+      support_app: fixtureTools.filter((t) => t.name !== 'compute_invoice_total').map((t) => t.name),
+      '*': ['get_customer_summary'],
+    },
+  });
 
 const call = (gw: Gateway, tool: string, args: unknown, extra: Partial<CallRequest> = {}) =>
   gw.call({ tool, args, principal: agent, client: 'support_app', surface: 'internal', ...extra });
@@ -35,13 +44,15 @@ const cases: StageCase[] = [
   {
     stage: 'resolve-tool',
     does: 'hides tools outside the client toolset',
-    run: (gw) => call(gw, 'get_customer_summary', { customer_id: 'cus_1' }, { client: 'other_app', tool: 'get_debug_info' }),
+    run: (gw) =>
+      call(gw, 'get_customer_summary', { customer_id: 'cus_1' }, { client: 'other_app', tool: 'get_debug_info' }),
     holds: (r) => errorCode(r) === 'not_found',
   },
   {
     stage: 'authorize',
     does: 'denies a principal without the scope',
-    run: (gw) => call(gw, 'get_customer_summary', { customer_id: 'cus_1' }, { principal: { ...agent, scopes: ['tickets:read'] } }),
+    run: (gw) =>
+      call(gw, 'get_customer_summary', { customer_id: 'cus_1' }, { principal: { ...agent, scopes: ['tickets:read'] } }),
     holds: (r) => errorCode(r) === 'forbidden',
   },
   {
@@ -51,13 +62,18 @@ const cases: StageCase[] = [
       for (let i = 0; i < 3; i++) await call(gw, 'get_customer_summary', { customer_id: 'cus_1' });
       return call(gw, 'get_customer_summary', { customer_id: 'cus_1' });
     },
-    holds: (r) => !r.ok && r.error.code === 'rate_limited' && (r.error.retry_after_seconds ?? 0) >= 1 && r.error.retryable,
+    holds: (r) =>
+      !r.ok && r.error.code === 'rate_limited' && (r.error.retry_after_seconds ?? 0) >= 1 && r.error.retryable,
   },
   {
     stage: 'validate-input',
     does: 'names the bad field',
     run: (gw) => call(gw, 'get_customer_summary', { customer_id: 42 }),
-    holds: (r) => !r.ok && r.error.code === 'invalid_input' && r.error.field === 'customer_id' && r.error.message.startsWith('customer_id:'),
+    holds: (r) =>
+      !r.ok &&
+      r.error.code === 'invalid_input' &&
+      r.error.field === 'customer_id' &&
+      r.error.message.startsWith('customer_id:'),
   },
   {
     stage: 'tenant-boundary',
@@ -98,7 +114,8 @@ const cases: StageCase[] = [
     stage: 'output-budget',
     does: 'cuts a 5 MB result to budget with an explicit marker',
     run: (gw) => call(gw, 'list_error_logs', {}),
-    holds: (r) => r.ok && r.resultBytes <= 8_192 && r.truncated.length > 0 && JSON.stringify(r.structured).includes('[truncated:'),
+    holds: (r) =>
+      r.ok && r.resultBytes <= 8_192 && r.truncated.length > 0 && JSON.stringify(r.structured).includes('[truncated:'),
   },
 ];
 

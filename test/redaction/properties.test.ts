@@ -16,12 +16,16 @@ const secretArb = fc.array(tokenAlphabet, { minLength: 12, maxLength: 64 }).map(
 
 /** Puts `secret` somewhere inside a random JSON value: as a string leaf, inside a string, or as a key. */
 function plant(value: unknown, secret: string, where: number): unknown {
-  if (typeof value === 'string') return value.slice(0, where % (value.length + 1)) + secret + value.slice(where % (value.length + 1));
-  if (Array.isArray(value)) return value.length ? value.map((v, i) => (i === where % value.length ? plant(v, secret, where) : v)) : [secret];
+  if (typeof value === 'string')
+    return value.slice(0, where % (value.length + 1)) + secret + value.slice(where % (value.length + 1));
+  if (Array.isArray(value))
+    return value.length ? value.map((v, i) => (i === where % value.length ? plant(v, secret, where) : v)) : [secret];
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
     if (!entries.length || where % 3 === 0) return { ...value, [`k_${secret}`]: secret };
-    return Object.fromEntries(entries.map(([k, v], i) => [k, i === where % entries.length ? plant(v, secret, where) : v]));
+    return Object.fromEntries(
+      entries.map(([k, v], i) => [k, i === where % entries.length ? plant(v, secret, where) : v]),
+    );
   }
   return { leaked: `prefix ${secret} suffix` };
 }
@@ -31,7 +35,10 @@ describe('properties', () => {
     const mask = createSecretMasker(['some-credential-value']);
     fc.assert(
       fc.property(unicodeJson, (value) => {
-        const guarded = guardUntrusted({ tickets: [{ id: 't', body: value }], value }, [{ field: 'tickets[].body', kind: 'ticket', sourceIdField: 'id' }, { field: 'value', kind: 'note' }]);
+        const guarded = guardUntrusted({ tickets: [{ id: 't', body: value }], value }, [
+          { field: 'tickets[].body', kind: 'ticket', sourceIdField: 'id' },
+          { field: 'value', kind: 'note' },
+        ]);
         redactValue(guarded.value, { allow: ['value'], maskSecrets: mask });
       }),
       { numRuns: 300 },
@@ -42,7 +49,9 @@ describe('properties', () => {
     fc.assert(
       fc.property(unicodeJson, secretArb, fc.nat(), (value, secret, where) => {
         const planted = plant(value, where % 2 ? secret : Buffer.from(secret).toString('base64'), where);
-        const out = JSON.stringify(redactValue(planted, { allow: [], maskSecrets: createSecretMasker([secret]) }).value);
+        const out = JSON.stringify(
+          redactValue(planted, { allow: [], maskSecrets: createSecretMasker([secret]) }).value,
+        );
         expect(out).not.toContain(secret);
         expect(out).not.toContain(Buffer.from(secret).toString('base64').replace(/=+$/, ''));
       }),
@@ -60,11 +69,15 @@ describe('properties', () => {
       return [...body, (10 - (sum % 10)) % 10].join('');
     };
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 15, maxLength: 15 }), fc.constantFrom(' ', '-', ''), (body, sep) => {
-        const card = luhnComplete([4, ...body.slice(1)]);
-        const spaced = card.match(/.{4}/g)!.join(sep);
-        expect(redactText(`pay with ${spaced} please`).text).toBe('pay with [REDACTED:card] please');
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 15, maxLength: 15 }),
+        fc.constantFrom(' ', '-', ''),
+        (body, sep) => {
+          const card = luhnComplete([4, ...body.slice(1)]);
+          const spaced = card.match(/.{4}/g)!.join(sep);
+          expect(redactText(`pay with ${spaced} please`).text).toBe('pay with [REDACTED:card] please');
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -42,7 +42,13 @@ describe('createSecretMasker', () => {
   const secret = 'tg-secret-0123456789abcdef';
   const mask = createSecretMasker([secret, 'abc']);
   it('masks raw, base64, base64url, URL-encoded and hex forms', () => {
-    for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), encodeURIComponent(`${secret}/`), Buffer.from(secret).toString('hex')]) {
+    for (const form of [
+      secret,
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret).toString('base64url'),
+      encodeURIComponent(`${secret}/`),
+      Buffer.from(secret).toString('hex'),
+    ]) {
       expect(mask(`x ${form} y`).text).not.toContain(form.replace('%2F', ''));
     }
   });
@@ -55,7 +61,11 @@ describe('redactValue', () => {
   const maskSecrets = createSecretMasker(['s3cr3t-value-xyz']);
   it('masks PII except in allowed fields, and secrets everywhere including keys', () => {
     const { value, hits } = redactValue(
-      { customer: { email: 'ada@example.com', note: 'reach ada@example.com' }, contacts: [{ email: 'b@example.org' }], 's3cr3t-value-xyz': 'token s3cr3t-value-xyz' },
+      {
+        customer: { email: 'ada@example.com', note: 'reach ada@example.com' },
+        contacts: [{ email: 'b@example.org' }],
+        's3cr3t-value-xyz': 'token s3cr3t-value-xyz',
+      },
       { allow: ['customer.email'], maskSecrets },
     );
     expect(value).toEqual({
@@ -66,7 +76,10 @@ describe('redactValue', () => {
     expect(hits).toEqual({ email: 2, credential: 2 });
   });
   it('masks a secret even inside an allowed field', () => {
-    const { value } = redactValue({ customer: { email: 'x s3cr3t-value-xyz' } }, { allow: ['customer.email'], maskSecrets });
+    const { value } = redactValue(
+      { customer: { email: 'x s3cr3t-value-xyz' } },
+      { allow: ['customer.email'], maskSecrets },
+    );
     expect(JSON.stringify(value)).not.toContain('s3cr3t');
   });
 });

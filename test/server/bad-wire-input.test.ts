@@ -8,18 +8,36 @@ import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
  */
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
-  server = await startTestServer({ tools: walkthroughTools, credentials: walkthroughCredentials, server: { maxBodyBytes: 64 * 1024 } });
+  server = await startTestServer({
+    tools: walkthroughTools,
+    credentials: walkthroughCredentials,
+    server: { maxBodyBytes: 64 * 1024 },
+  });
 });
 afterAll(async () => server.stop());
 
-const headers = { authorization: `Bearer ${AGENT_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
-const post = (body: string, extra: Record<string, string> = {}) => fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, ...extra }, body });
-const rpc = (method: string, params: unknown, id: number | string = 1) => post(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+const headers = {
+  authorization: `Bearer ${AGENT_TOKEN}`,
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
+const post = (body: string, extra: Record<string, string> = {}) =>
+  fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, ...extra }, body });
+const rpc = (method: string, params: unknown, id: number | string = 1) =>
+  post(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
 
-async function jsonOf(res: Response): Promise<{ error?: { code: number; message: string }; result?: { isError?: boolean; content: { text: string }[] } }> {
+async function jsonOf(
+  res: Response,
+): Promise<{ error?: { code: number; message: string }; result?: { isError?: boolean; content: { text: string }[] } }> {
   const text = await res.text();
   // The SDK may answer as SSE (`data: {...}`) or JSON; accept either.
-  const data = text.startsWith('{') ? text : (text.split('\n').find((l) => l.startsWith('data: '))?.slice(6) ?? '{}');
+  const data = text.startsWith('{')
+    ? text
+    : (text
+        .split('\n')
+        .find((l) => l.startsWith('data: '))
+        ?.slice(6) ?? '{}');
   return JSON.parse(data);
 }
 
@@ -37,7 +55,10 @@ describe('bad wire input on /mcp', () => {
   });
 
   it('answers an oversized body with 413 before parsing it', async () => {
-    const res = await rpc('tools/call', { name: 'search_support_ticket', arguments: { customer_id: 'cus_123', pad: 'x'.repeat(200_000) } });
+    const res = await rpc('tools/call', {
+      name: 'search_support_ticket',
+      arguments: { customer_id: 'cus_123', pad: 'x'.repeat(200_000) },
+    });
     expect(res.status).toBe(413);
   });
 
@@ -51,11 +72,22 @@ describe('bad wire input on /mcp', () => {
     expect(unknown.result?.isError).toBe(true);
     expect(JSON.parse(unknown.result!.content[0]!.text)).toMatchObject({ error: { code: 'not_found' } });
 
-    const wrongType = await jsonOf(await rpc('tools/call', { name: 'search_support_ticket', arguments: { customer_id: ['cus_123'], limit: 'ten' } }, 'w1'));
-    expect(JSON.parse(wrongType.result!.content[0]!.text)).toMatchObject({ error: { code: 'invalid_input', field: 'customer_id' } });
+    const wrongType = await jsonOf(
+      await rpc(
+        'tools/call',
+        { name: 'search_support_ticket', arguments: { customer_id: ['cus_123'], limit: 'ten' } },
+        'w1',
+      ),
+    );
+    expect(JSON.parse(wrongType.result!.content[0]!.text)).toMatchObject({
+      error: { code: 'invalid_input', field: 'customer_id' },
+    });
 
     const events = await server.store.audit.query({ newestFirst: true, limit: 2 });
-    expect(events.map((e) => [e.callId, e.errorCode])).toEqual([['w1', 'invalid_input'], ['u1', 'not_found']]);
+    expect(events.map((e) => [e.callId, e.errorCode])).toEqual([
+      ['w1', 'invalid_input'],
+      ['u1', 'not_found'],
+    ]);
   });
 
   it('stays up afterwards', async () => {

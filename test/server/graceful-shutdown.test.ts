@@ -18,7 +18,11 @@ const slow = defineTool({
 it('graceful shutdown lets an in-flight call finish and leaves its audit event on disk', async () => {
   const server = await startTestServer({ tools: [slow] });
   const client = new Client({ name: 'shutdown-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${AGENT_TOKEN}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${AGENT_TOKEN}` } },
+    }),
+  );
   const inFlight = client.callTool({ name: 'get_slow_report', arguments: {} });
   await new Promise((r) => setTimeout(r, 100));
   const closing = server.close();
@@ -39,7 +43,11 @@ it('/readyz reports 503 with the reason when the store is down, while /healthz s
   await server.store.close();
   const ready = await fetch(`${server.url}/readyz`);
   expect(ready.status).toBe(503);
-  expect(await ready.json()).toMatchObject({ status: 'unavailable', store: 'sqlite', reason: expect.stringMatching(/closed/) });
+  expect(await ready.json()).toMatchObject({
+    status: 'unavailable',
+    store: 'sqlite',
+    reason: expect.stringMatching(/closed/),
+  });
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   await server.stop();
 });

@@ -32,7 +32,9 @@ describe.skipIf(!bin)('postgres', () => {
   it('a database that is down gives unavailable, not a crash', async () => {
     const store = await openPostgresStore({ connectionString: await server!.createDatabase() });
     await store.close();
-    await expect(openPostgresStore({ connectionString: 'postgres://toolgate@127.0.0.1:9/none' })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(openPostgresStore({ connectionString: 'postgres://toolgate@127.0.0.1:9/none' })).rejects.toMatchObject(
+      { code: 'unavailable' },
+    );
   });
 });
 
@@ -44,17 +46,39 @@ describe.skipIf(!bin)('two gateway instances on one PostgreSQL store', () => {
     const { approver, refundAction, refundCredentials, requester } = await import('../helpers/refund-action.js');
     const api = await startFakeRefundApi();
     const url = await server!.createDatabase();
-    const stores = [await openPostgresStore({ connectionString: url }), await openPostgresStore({ connectionString: url })];
-    const [a, b] = stores.map((store) => createGateway({ tools: [...fixtureTools, refundAction(api.url)], store, credentials: { get: (n) => credentials.get(n) ?? refundCredentials.get(n), values: () => [...credentials.values(), ...refundCredentials.values()] } }));
-    const probe = (gw: typeof a) => gw!.call({ tool: 'get_rate_probe', args: {}, principal: agent, client: 'c', surface: 'internal' });
+    const stores = [
+      await openPostgresStore({ connectionString: url }),
+      await openPostgresStore({ connectionString: url }),
+    ];
+    const [a, b] = stores.map((store) =>
+      createGateway({
+        tools: [...fixtureTools, refundAction(api.url)],
+        store,
+        credentials: {
+          get: (n) => credentials.get(n) ?? refundCredentials.get(n),
+          values: () => [...credentials.values(), ...refundCredentials.values()],
+        },
+      }),
+    );
+    const probe = (gw: typeof a) =>
+      gw!.call({ tool: 'get_rate_probe', args: {}, principal: agent, client: 'c', surface: 'internal' });
     const first = await probe(a);
     expect(first.ok, first.text).toBe(true);
     const second = await probe(b);
     expect(!second.ok && second.error.code).toBe('rate_limited');
 
-    const drafted = await a!.call({ tool: 'create_refund_draft', args: { invoice_id: 'inv_1', amount_usd: 5, reason: 'double charge' }, principal: requester, client: 'c', surface: 'internal' });
+    const drafted = await a!.call({
+      tool: 'create_refund_draft',
+      args: { invoice_id: 'inv_1', amount_usd: 5, reason: 'double charge' },
+      principal: requester,
+      client: 'c',
+      surface: 'internal',
+    });
     const id = drafted.ok ? String(drafted.structured.draft_id) : '';
-    const results = await Promise.allSettled([a!.actions.approve(id, approver('usr_a'), { reason: 'ok from A', surface: 'api' }), b!.actions.approve(id, approver('usr_b'), { reason: 'ok from B', surface: 'api' })]);
+    const results = await Promise.allSettled([
+      a!.actions.approve(id, approver('usr_a'), { reason: 'ok from A', surface: 'api' }),
+      b!.actions.approve(id, approver('usr_b'), { reason: 'ok from B', surface: 'api' }),
+    ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(api.createRequests).toHaveLength(1);
     expect(await stores[0]!.audit.verify()).toMatchObject({ ok: true });

@@ -6,7 +6,10 @@ import type { DraftRecord, Store } from '../../src/store/types.js';
  * The behaviour every Store must have. SQLite runs it here; PostgreSQL runs the same function,
  * so the two cannot drift apart.
  */
-export function runStoreSuite(name: string, makeStore: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
+export function runStoreSuite(
+  name: string,
+  makeStore: () => Promise<{ store: Store; cleanup: () => Promise<void> }>,
+): void {
   const withStore = (fn: (store: Store) => Promise<void>) => async () => {
     const { store, cleanup } = await makeStore();
     try {
@@ -17,112 +20,184 @@ export function runStoreSuite(name: string, makeStore: () => Promise<{ store: St
   };
 
   describe(`${name} store`, () => {
-    it('appends audit events, gets and filters them', withStore(async (store) => {
-      await store.audit.append(event({ id: 'aud_a', actor: 'alice', tool: 'get_x_y', tenant: 't1', time: '2026-06-01T00:00:00.000Z' }));
-      await store.audit.append(event({ id: 'aud_b', actor: 'bob', tool: 'get_x_y', tenant: 't2', time: '2026-06-02T00:00:00.000Z', outcome: 'denied' }));
-      await store.audit.append(event({ id: 'aud_c', actor: 'alice', tool: 'list_a_b', tenant: 't1', time: '2026-06-03T00:00:00.000Z' }));
-      expect((await store.audit.get('aud_b'))?.outcome).toBe('denied');
-      expect(await store.audit.get('aud_zz')).toBeNull();
-      const ids = async (f: Parameters<Store['audit']['query']>[0]) => (await store.audit.query(f)).map((e) => e.id);
-      expect(await ids({ actor: 'alice' })).toEqual(['aud_a', 'aud_c']);
-      expect(await ids({ tool: 'get_x_y', tenant: 't2' })).toEqual(['aud_b']);
-      expect(await ids({ outcome: 'denied' })).toEqual(['aud_b']);
-      expect(await ids({ since: '2026-06-02T00:00:00.000Z' })).toEqual(['aud_b', 'aud_c']);
-      expect(await ids({ until: '2026-06-01T12:00:00.000Z' })).toEqual(['aud_a']);
-      expect(await ids({ newestFirst: true, limit: 2 })).toEqual(['aud_c', 'aud_b']);
-      expect(await ids({ afterSeq: 2 })).toEqual(['aud_c']);
-      expect(await ids({ sourceId: 'src_1' })).toEqual(['aud_a', 'aud_b', 'aud_c']);
-      expect(await ids({ sourceId: 'src' })).toEqual([]);
-      const stored = await store.audit.get('aud_a');
-      expect(stored).toMatchObject({ sourceIds: ['src_1'], data: { k: 'v' }, seq: 1 });
-    }));
+    it(
+      'appends audit events, gets and filters them',
+      withStore(async (store) => {
+        await store.audit.append(
+          event({ id: 'aud_a', actor: 'alice', tool: 'get_x_y', tenant: 't1', time: '2026-06-01T00:00:00.000Z' }),
+        );
+        await store.audit.append(
+          event({
+            id: 'aud_b',
+            actor: 'bob',
+            tool: 'get_x_y',
+            tenant: 't2',
+            time: '2026-06-02T00:00:00.000Z',
+            outcome: 'denied',
+          }),
+        );
+        await store.audit.append(
+          event({ id: 'aud_c', actor: 'alice', tool: 'list_a_b', tenant: 't1', time: '2026-06-03T00:00:00.000Z' }),
+        );
+        expect((await store.audit.get('aud_b'))?.outcome).toBe('denied');
+        expect(await store.audit.get('aud_zz')).toBeNull();
+        const ids = async (f: Parameters<Store['audit']['query']>[0]) => (await store.audit.query(f)).map((e) => e.id);
+        expect(await ids({ actor: 'alice' })).toEqual(['aud_a', 'aud_c']);
+        expect(await ids({ tool: 'get_x_y', tenant: 't2' })).toEqual(['aud_b']);
+        expect(await ids({ outcome: 'denied' })).toEqual(['aud_b']);
+        expect(await ids({ since: '2026-06-02T00:00:00.000Z' })).toEqual(['aud_b', 'aud_c']);
+        expect(await ids({ until: '2026-06-01T12:00:00.000Z' })).toEqual(['aud_a']);
+        expect(await ids({ newestFirst: true, limit: 2 })).toEqual(['aud_c', 'aud_b']);
+        expect(await ids({ afterSeq: 2 })).toEqual(['aud_c']);
+        expect(await ids({ sourceId: 'src_1' })).toEqual(['aud_a', 'aud_b', 'aud_c']);
+        expect(await ids({ sourceId: 'src' })).toEqual([]);
+        const stored = await store.audit.get('aud_a');
+        expect(stored).toMatchObject({ sourceIds: ['src_1'], data: { k: 'v' }, seq: 1 });
+      }),
+    );
 
-    it('group-commits 200 concurrent appends into one gap-free verified chain', withStore(async (store) => {
-      const sealed = await Promise.all(Array.from({ length: 200 }, (_, i) => store.audit.append(event({ id: `aud_${i}` }))));
-      expect(sealed.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-      const events = await store.audit.query({ limit: 1_000 });
-      for (let i = 1; i < events.length; i++) expect(events[i]?.prevHash).toBe(events[i - 1]?.hash);
-      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 200, headSeq: 200 });
-    }));
+    it(
+      'group-commits 200 concurrent appends into one gap-free verified chain',
+      withStore(async (store) => {
+        const sealed = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => store.audit.append(event({ id: `aud_${i}` }))),
+        );
+        expect(sealed.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+        const events = await store.audit.query({ limit: 1_000 });
+        for (let i = 1; i < events.length; i++) expect(events[i]?.prevHash).toBe(events[i - 1]?.hash);
+        expect(await store.audit.verify()).toMatchObject({ ok: true, count: 200, headSeq: 200 });
+      }),
+    );
 
-    it('refuses a duplicate audit id without breaking the chain', withStore(async (store) => {
-      await store.audit.append(event({ id: 'aud_dup' }));
-      await expect(store.audit.append(event({ id: 'aud_dup' }))).rejects.toThrow();
-      await store.audit.append(event({ id: 'aud_next' }));
-      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 2 });
-    }));
+    it(
+      'refuses a duplicate audit id without breaking the chain',
+      withStore(async (store) => {
+        await store.audit.append(event({ id: 'aud_dup' }));
+        await expect(store.audit.append(event({ id: 'aud_dup' }))).rejects.toThrow();
+        await store.audit.append(event({ id: 'aud_next' }));
+        expect(await store.audit.verify()).toMatchObject({ ok: true, count: 2 });
+      }),
+    );
 
-    it('a bad event in a shared batch fails alone; its batch-mates are committed', withStore(async (store) => {
-      await store.audit.append(event({ id: 'aud_taken' }));
-      const results = await Promise.allSettled([
-        store.audit.append(event({ id: 'aud_ok_1' })),
-        store.audit.append(event({ id: 'aud_taken' })),
-        store.audit.append(event({ id: 'aud_ok_2' })),
-      ]);
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 3 });
-    }));
+    it(
+      'a bad event in a shared batch fails alone; its batch-mates are committed',
+      withStore(async (store) => {
+        await store.audit.append(event({ id: 'aud_taken' }));
+        const results = await Promise.allSettled([
+          store.audit.append(event({ id: 'aud_ok_1' })),
+          store.audit.append(event({ id: 'aud_taken' })),
+          store.audit.append(event({ id: 'aud_ok_2' })),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(await store.audit.verify()).toMatchObject({ ok: true, count: 3 });
+      }),
+    );
 
-    it('rate limits with a token bucket: burst, refusal with retry-after, refill', withStore(async (store) => {
-      const rule = { capacity: 2, refillPerSecond: 1 };
-      expect((await store.rateLimits.take('k', rule, 1_000)).allowed).toBe(true);
-      expect((await store.rateLimits.take('k', rule, 1_000)).allowed).toBe(true);
-      const refused = await store.rateLimits.take('k', rule, 1_000);
-      expect(refused).toEqual({ allowed: false, retryAfterMs: 1_000, remaining: 0 });
-      expect((await store.rateLimits.take('k', rule, 1_500)).retryAfterMs).toBe(500);
-      expect((await store.rateLimits.take('k', rule, 2_000)).allowed).toBe(true);
-      expect((await store.rateLimits.take('other', rule, 1_000)).allowed).toBe(true);
-    }));
+    it(
+      'rate limits with a token bucket: burst, refusal with retry-after, refill',
+      withStore(async (store) => {
+        const rule = { capacity: 2, refillPerSecond: 1 };
+        expect((await store.rateLimits.take('k', rule, 1_000)).allowed).toBe(true);
+        expect((await store.rateLimits.take('k', rule, 1_000)).allowed).toBe(true);
+        const refused = await store.rateLimits.take('k', rule, 1_000);
+        expect(refused).toEqual({ allowed: false, retryAfterMs: 1_000, remaining: 0 });
+        expect((await store.rateLimits.take('k', rule, 1_500)).retryAfterMs).toBe(500);
+        expect((await store.rateLimits.take('k', rule, 2_000)).allowed).toBe(true);
+        expect((await store.rateLimits.take('other', rule, 1_000)).allowed).toBe(true);
+      }),
+    );
 
-    it('claims an idempotency key once, even concurrently, and replays the outcome', withStore(async (store) => {
-      const claims = await Promise.all(Array.from({ length: 10 }, () => store.idempotency.claim('idem_1', 'fp')));
-      expect(claims.filter((c) => c.state === 'claimed')).toHaveLength(1);
-      expect(claims.filter((c) => c.state === 'in_progress')).toHaveLength(9);
-      expect(await store.idempotency.claim('idem_1', 'other-body')).toEqual({ state: 'fingerprint_mismatch' });
-      await store.idempotency.complete('idem_1', '{"refund":"re_1"}');
-      expect(await store.idempotency.claim('idem_1', 'fp')).toEqual({ state: 'completed', result: '{"refund":"re_1"}' });
-      await store.idempotency.claim('idem_2', 'fp');
-      await store.idempotency.release('idem_2');
-      expect(await store.idempotency.claim('idem_2', 'fp')).toEqual({ state: 'claimed' });
-    }));
+    it(
+      'claims an idempotency key once, even concurrently, and replays the outcome',
+      withStore(async (store) => {
+        const claims = await Promise.all(Array.from({ length: 10 }, () => store.idempotency.claim('idem_1', 'fp')));
+        expect(claims.filter((c) => c.state === 'claimed')).toHaveLength(1);
+        expect(claims.filter((c) => c.state === 'in_progress')).toHaveLength(9);
+        expect(await store.idempotency.claim('idem_1', 'other-body')).toEqual({ state: 'fingerprint_mismatch' });
+        await store.idempotency.complete('idem_1', '{"refund":"re_1"}');
+        expect(await store.idempotency.claim('idem_1', 'fp')).toEqual({
+          state: 'completed',
+          result: '{"refund":"re_1"}',
+        });
+        await store.idempotency.claim('idem_2', 'fp');
+        await store.idempotency.release('idem_2');
+        expect(await store.idempotency.claim('idem_2', 'fp')).toEqual({ state: 'claimed' });
+      }),
+    );
 
-    it('stores drafts and lets exactly one of two concurrent updates win', withStore(async (store) => {
-      await store.drafts.create(draft('drf_1'));
-      await expect(store.drafts.create(draft('drf_1'))).rejects.toMatchObject({ code: 'conflict' });
-      const [a, b] = await Promise.all([
-        store.drafts.update('drf_1', 1, { status: 'approved' }, '2026-06-01T00:01:00.000Z'),
-        store.drafts.update('drf_1', 1, { status: 'rejected' }, '2026-06-01T00:01:00.000Z'),
-      ]);
-      expect([a, b].filter((x) => x !== null)).toHaveLength(1);
-      const now = await store.drafts.get('drf_1');
-      expect(now?.version).toBe(2);
-      expect(await store.drafts.list({ status: now!.status })).toHaveLength(1);
-      expect(await store.drafts.list({ status: 'expired' })).toHaveLength(0);
-      expect(await store.drafts.get('drf_missing')).toBeNull();
-    }));
+    it(
+      'stores drafts and lets exactly one of two concurrent updates win',
+      withStore(async (store) => {
+        await store.drafts.create(draft('drf_1'));
+        await expect(store.drafts.create(draft('drf_1'))).rejects.toMatchObject({ code: 'conflict' });
+        const [a, b] = await Promise.all([
+          store.drafts.update('drf_1', 1, { status: 'approved' }, '2026-06-01T00:01:00.000Z'),
+          store.drafts.update('drf_1', 1, { status: 'rejected' }, '2026-06-01T00:01:00.000Z'),
+        ]);
+        expect([a, b].filter((x) => x !== null)).toHaveLength(1);
+        const now = await store.drafts.get('drf_1');
+        expect(now?.version).toBe(2);
+        expect(await store.drafts.list({ status: now!.status })).toHaveLength(1);
+        expect(await store.drafts.list({ status: 'expired' })).toHaveLength(0);
+        expect(await store.drafts.get('drf_missing')).toBeNull();
+      }),
+    );
 
-    it('answers ping while open and reports unavailable once closed', withStore(async (store) => {
-      await expect(store.ping()).resolves.toBeUndefined();
-      await store.close();
-      await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
-      await expect(store.audit.append(event({ id: 'aud_late' }))).rejects.toMatchObject({ code: 'unavailable' });
-    }));
+    it(
+      'answers ping while open and reports unavailable once closed',
+      withStore(async (store) => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await store.close();
+        await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
+        await expect(store.audit.append(event({ id: 'aud_late' }))).rejects.toMatchObject({ code: 'unavailable' });
+      }),
+    );
   });
 }
 
 export function event(over: Partial<AuditEventInput> = {}): AuditEventInput {
   return {
-    id: 'aud_x', time: '2026-06-01T00:00:00.000Z', kind: 'tool_call', requestId: 'req_1', callId: 'call_1',
-    surface: 'internal', client: 'test', actor: 'alice', tenant: 't1', tool: 'get_x_y', decision: 'allow',
-    reason: 'scopes ok', outcome: 'ok', errorCode: null, inputSummary: '{}', outputSummary: '{}', resultBytes: 2,
-    resultTokens: 1, sourceIds: ['src_1'], latencyMs: 3, data: { k: 'v' }, ...over,
+    id: 'aud_x',
+    time: '2026-06-01T00:00:00.000Z',
+    kind: 'tool_call',
+    requestId: 'req_1',
+    callId: 'call_1',
+    surface: 'internal',
+    client: 'test',
+    actor: 'alice',
+    tenant: 't1',
+    tool: 'get_x_y',
+    decision: 'allow',
+    reason: 'scopes ok',
+    outcome: 'ok',
+    errorCode: null,
+    inputSummary: '{}',
+    outputSummary: '{}',
+    resultBytes: 2,
+    resultTokens: 1,
+    sourceIds: ['src_1'],
+    latencyMs: 3,
+    data: { k: 'v' },
+    ...over,
   };
 }
 
 function draft(id: string): DraftRecord {
   return {
-    id, tool: 'create_refund_draft', tenant: 't1', requester: 'alice', client: 'app', risk: 'high', input: '{}',
-    preview: '{}', draftHash: 'h', status: 'awaiting_approval', createdAt: '2026-06-01T00:00:00.000Z',
-    expiresAt: '2026-06-02T00:00:00.000Z', updatedAt: '2026-06-01T00:00:00.000Z', version: 1, state: '{}',
+    id,
+    tool: 'create_refund_draft',
+    tenant: 't1',
+    requester: 'alice',
+    client: 'app',
+    risk: 'high',
+    input: '{}',
+    preview: '{}',
+    draftHash: 'h',
+    status: 'awaiting_approval',
+    createdAt: '2026-06-01T00:00:00.000Z',
+    expiresAt: '2026-06-02T00:00:00.000Z',
+    updatedAt: '2026-06-01T00:00:00.000Z',
+    version: 1,
+    state: '{}',
   };
 }

@@ -25,11 +25,21 @@ it('a call is one span with a child per pipeline stage and one for the audit app
   const { store, cleanup } = await tempSqliteStore();
   const gateway = createGateway({ tools: [getCustomerSummary], store, credentials });
   const secretArg = 'cus_1';
-  const result = await gateway.call({ tool: 'get_customer_summary', args: { customer_id: secretArg }, principal: agent, client: 'app', surface: 'direct' });
+  const result = await gateway.call({
+    tool: 'get_customer_summary',
+    args: { customer_id: secretArg },
+    principal: agent,
+    client: 'app',
+    surface: 'direct',
+  });
   expect(result.ok).toBe(true);
   const spans = exporter.getFinishedSpans();
   const root = spans.find((s) => s.name === 'toolgate.call get_customer_summary');
-  expect(root?.attributes).toMatchObject({ 'toolgate.tool': 'get_customer_summary', 'toolgate.outcome': 'ok', 'toolgate.audit_id': result.auditId });
+  expect(root?.attributes).toMatchObject({
+    'toolgate.tool': 'get_customer_summary',
+    'toolgate.outcome': 'ok',
+    'toolgate.audit_id': result.auditId,
+  });
   const rootId = root!.spanContext().spanId;
   const children = spans.filter((s) => s.parentSpanContext?.spanId === rootId).map((s) => s.name);
   expect(children).toEqual([...STAGES.map(([name]) => `toolgate.stage ${name}`), 'toolgate.audit append']);

@@ -17,10 +17,24 @@ interface Ctx {
 }
 
 /** One call to the Acme API with one named credential; failures become typed errors. */
-export async function acme<T>(base: string, ctx: Ctx, credential: AcmeCredential, path: string, init: RequestInit = {}): Promise<T | null> {
+export async function acme<T>(
+  base: string,
+  ctx: Ctx,
+  credential: AcmeCredential,
+  path: string,
+  init: RequestInit = {},
+): Promise<T | null> {
   let res: Response;
   try {
-    res = await fetch(`${base}${path}`, { ...init, signal: ctx.signal, headers: { 'content-type': 'application/json', ...init.headers, authorization: `Bearer ${ctx.credential(credential)}` } });
+    res = await fetch(`${base}${path}`, {
+      ...init,
+      signal: ctx.signal,
+      headers: {
+        'content-type': 'application/json',
+        ...init.headers,
+        authorization: `Bearer ${ctx.credential(credential)}`,
+      },
+    });
   } catch (error) {
     throw upstreamUnavailable('The Acme API', (error as Error).message);
   }
@@ -29,7 +43,13 @@ export async function acme<T>(base: string, ctx: Ctx, credential: AcmeCredential
   return (await res.json()) as T;
 }
 
-export async function acmeOrNotFound<T>(base: string, ctx: Ctx, credential: AcmeCredential, path: string, what: string): Promise<T> {
+export async function acmeOrNotFound<T>(
+  base: string,
+  ctx: Ctx,
+  credential: AcmeCredential,
+  path: string,
+  what: string,
+): Promise<T> {
   const found = await acme<T>(base, ctx, credential, path);
   if (found === null) throw notFound(what);
   return found;

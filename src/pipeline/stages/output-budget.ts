@@ -12,7 +12,8 @@ import { toolOf, type CallState } from '../state.js';
  * never silent: they are listed in `notices.truncated` with a hint on how to narrow the query.
  */
 export const NARROW_HINT =
-  'Result cut to fit the output budget. Narrow the query (filters, a shorter time window, a smaller limit) or page with next_cursor.';
+  'Result cut to fit the output budget. Narrow the query (filters, a shorter time ' +
+  'window, a smaller limit) or page with next_cursor.';
 
 export function outputBudget(state: CallState): void {
   const tool = toolOf(state);
@@ -21,9 +22,13 @@ export function outputBudget(state: CallState): void {
   const noticesBytes = (cuts: readonly Cut[]) => byteLength(JSON.stringify(noticesOf(state, cuts) ?? {})) + 16;
   const fitted = fitToBudget(state.output, maxBytes, noticesBytes);
   if (!fitted.fits) {
-    throw new ToolgateError('internal', `The result of ${tool.name} does not fit its output budget; narrow the query.`, {
-      detail: `result still over ${maxBytes} bytes after truncation`,
-    });
+    throw new ToolgateError(
+      'internal',
+      `The result of ${tool.name} does not fit its output budget; narrow the query.`,
+      {
+        detail: `result still over ${maxBytes} bytes after truncation`,
+      },
+    );
   }
   state.output = fitted.value;
   state.truncated.push(...fitted.cuts);
@@ -31,7 +36,10 @@ export function outputBudget(state: CallState): void {
 }
 
 /** The `notices` envelope for a result, or undefined when there is nothing to say. */
-export function noticesOf(state: CallState, cuts: readonly Cut[] = state.truncated): Record<string, unknown> | undefined {
+export function noticesOf(
+  state: CallState,
+  cuts: readonly Cut[] = state.truncated,
+): Record<string, unknown> | undefined {
   const warnings = state.warnings.slice(0, 20);
   if (warnings.length === 0 && cuts.length === 0) return undefined;
   return {

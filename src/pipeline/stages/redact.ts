@@ -10,5 +10,10 @@ export function redact(state: CallState): void {
   const redacted = redactValue(state.output, { allow: tool.allowPii ?? [], maskSecrets: state.runtime.maskSecrets });
   state.output = redacted.value;
   const total = Object.values(redacted.hits).reduce((a, b) => a + b, 0);
-  if (total > 0) state.checks.push(`redacted ${Object.entries(redacted.hits).map(([k, n]) => `${k}×${n}`).join(', ')}`);
+  if (total > 0)
+    state.checks.push(
+      `redacted ${Object.entries(redacted.hits)
+        .map(([k, n]) => `${k}×${n}`)
+        .join(', ')}`,
+    );
 }

@@ -21,7 +21,10 @@ export function validateInput(state: CallState): void {
   const size = safeSize(args);
   if (size === null) throw new ToolgateError('invalid_input', 'Arguments are not plain JSON (a cycle or a BigInt).');
   if (size > maxInputBytes) {
-    throw new ToolgateError('invalid_input', `Arguments are ${size} bytes; ${tool.name} accepts at most ${maxInputBytes}.`);
+    throw new ToolgateError(
+      'invalid_input',
+      `Arguments are ${size} bytes; ${tool.name} accepts at most ${maxInputBytes}.`,
+    );
   }
   if (args === null || typeof args !== 'object' || Array.isArray(args)) {
     throw new ToolgateError('invalid_input', 'Arguments must be a JSON object.');
@@ -35,7 +38,9 @@ export function validateInput(state: CallState): void {
   const parsed = tool.input.safeParse(args);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue ? formatPath(issue.path.filter((p: PropertyKey): p is string | number => typeof p !== 'symbol')) : '';
+    const field = issue
+      ? formatPath(issue.path.filter((p: PropertyKey): p is string | number => typeof p !== 'symbol'))
+      : '';
     const message = issue ? issue.message : 'invalid arguments';
     throw new ToolgateError('invalid_input', field ? `${field}: ${message}` : message, field ? { field } : {});
   }

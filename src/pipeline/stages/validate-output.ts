@@ -12,7 +12,9 @@ export function validateOutput(state: CallState): void {
   const parsed = tool.output.safeParse(state.output);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue ? formatPath(issue.path.filter((p: PropertyKey): p is string | number => typeof p !== 'symbol')) : '';
+    const where = issue
+      ? formatPath(issue.path.filter((p: PropertyKey): p is string | number => typeof p !== 'symbol'))
+      : '';
     throw new ToolgateError('internal', undefined, {
       detail: `${tool.name} returned output that breaks its schema at "${where}": ${issue?.message ?? 'invalid'}`,
     });

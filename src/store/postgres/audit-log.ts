@@ -20,7 +20,10 @@ export class PgAuditLog implements AuditLog {
   private flushing: Promise<void> | null = null;
   private draining = false;
 
-  constructor(private readonly pool: Pool, private readonly key: Buffer | undefined) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly key: Buffer | undefined,
+  ) {}
 
   append(event: AuditEventInput): Promise<AuditEvent> {
     return new Promise((resolve, reject) => {
@@ -52,7 +55,11 @@ export class PgAuditLog implements AuditLog {
             continue;
           }
           // One bad event must not fail its batch-mates: retry each alone.
-          for (const p of batch) await this.commit([p.event]).then((s) => p.resolve(s[0] as AuditEvent), (e: Error) => p.reject(e));
+          for (const p of batch)
+            await this.commit([p.event]).then(
+              (s) => p.resolve(s[0] as AuditEvent),
+              (e: Error) => p.reject(e),
+            );
         }
       }
     } finally {
@@ -64,7 +71,9 @@ export class PgAuditLog implements AuditLog {
 
   private commit(events: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     return transaction(this.pool, 'audit append', async (client) => {
-      const head = (await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE one = 1 FOR UPDATE')).rows[0];
+      const head = (
+        await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE one = 1 FOR UPDATE')
+      ).rows[0];
       let seq = Number(head?.seq ?? 0);
       let hash = head?.hash ?? '';
       const sealed: AuditEvent[] = [];
@@ -86,7 +95,9 @@ export class PgAuditLog implements AuditLog {
 
   async query(filter: AuditFilter): Promise<AuditEvent[]> {
     const { where, params, order, limit } = filterSql(filter, (i) => `$${i}`);
-    return (await q<AuditRow>(this.pool, 'audit query', `SELECT * FROM audit_events ${where} ${order} LIMIT ${limit}`, params)).rows.map(fromRow);
+    return (
+      await q<AuditRow>(this.pool, 'audit query', `SELECT * FROM audit_events ${where} ${order} LIMIT ${limit}`, params)
+    ).rows.map(fromRow);
   }
 
   async get(id: string): Promise<AuditEvent | null> {
@@ -95,10 +106,16 @@ export class PgAuditLog implements AuditLog {
   }
 
   async verify(): Promise<VerifyReport> {
-    const head = (await q<{ seq: string; hash: string }>(this.pool, 'audit verify', 'SELECT seq, hash FROM audit_head WHERE one = 1')).rows[0];
+    const head = (
+      await q<{ seq: string; hash: string }>(
+        this.pool,
+        'audit verify',
+        'SELECT seq, hash FROM audit_head WHERE one = 1',
+      )
+    ).rows[0];
     // Streams: keyset pages of 1,000 through one walker, so memory stays flat however long the log.
     const walker = createChainWalker(this.key);
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const sql = 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1000';
       const { rows } = await q<AuditRow>(this.pool, 'audit verify', sql, [after]);
       if (rows.length === 0) break;

@@ -8,11 +8,20 @@ export type PoolClient = pg.PoolClient;
 export function mapPgError(what: string, error: unknown): Error {
   if (error instanceof ToolgateError) return error;
   const code = (error as { code?: unknown }).code;
-  if (code === '23505') return new ToolgateError('conflict', 'That record already exists or conflicts with another.', { detail: `${what}: ${String(error)}`, cause: error });
+  if (code === '23505')
+    return new ToolgateError('conflict', 'That record already exists or conflicts with another.', {
+      detail: `${what}: ${String(error)}`,
+      cause: error,
+    });
   return new StoreUnavailableError(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
 }
 
-export async function q<T extends pg.QueryResultRow>(pool: Pool, what: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
+export async function q<T extends pg.QueryResultRow>(
+  pool: Pool,
+  what: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<pg.QueryResult<T>> {
   try {
     return await pool.query<T>(sql, params);
   } catch (error) {

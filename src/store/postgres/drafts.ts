@@ -7,7 +7,30 @@ export class PgDrafts implements DraftStore {
   constructor(private readonly pool: Pool) {}
 
   async create(d: DraftRecord): Promise<void> {
-    await q(this.pool, 'draft create', 'INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)', [d.id, d.tool, d.tenant, d.requester, d.client, d.risk, d.input, d.preview, d.draftHash, d.status, d.createdAt, d.expiresAt, d.updatedAt, d.version, d.state]);
+    await q(
+      this.pool,
+      'draft create',
+      'INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, ' +
+        'draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES ' +
+        '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
+      [
+        d.id,
+        d.tool,
+        d.tenant,
+        d.requester,
+        d.client,
+        d.risk,
+        d.input,
+        d.preview,
+        d.draftHash,
+        d.status,
+        d.createdAt,
+        d.expiresAt,
+        d.updatedAt,
+        d.version,
+        d.state,
+      ],
+    );
   }
 
   async get(id: string): Promise<DraftRecord | null> {
@@ -25,8 +48,20 @@ export class PgDrafts implements DraftStore {
     return (await q<DraftRow>(this.pool, 'draft list', sql, params)).rows.map(fromRow);
   }
 
-  async update(id: string, expectedVersion: number, patch: { status?: DraftStatus; state?: string }, nowIso: string): Promise<DraftRecord | null> {
-    const { rows } = await q<DraftRow>(this.pool, 'draft update', 'UPDATE drafts SET status = COALESCE($1, status), state = COALESCE($2, state), version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5 RETURNING *', [patch.status ?? null, patch.state ?? null, nowIso, id, expectedVersion]);
+  async update(
+    id: string,
+    expectedVersion: number,
+    patch: { status?: DraftStatus; state?: string },
+    nowIso: string,
+  ): Promise<DraftRecord | null> {
+    const { rows } = await q<DraftRow>(
+      this.pool,
+      'draft update',
+      'UPDATE drafts SET status = COALESCE($1, status), state = COALESCE($2, state), ' +
+        'version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5 RETURNING ' +
+        '*',
+      [patch.status ?? null, patch.state ?? null, nowIso, id, expectedVersion],
+    );
     return rows[0] ? fromRow(rows[0]) : null;
   }
 }

@@ -7,9 +7,21 @@ export class PgIdempotency implements IdempotencyStore {
 
   async claim(key: string, fingerprint: string): Promise<IdempotencyClaim> {
     const now = new Date().toISOString();
-    const inserted = await q(this.pool, 'idempotency claim', "INSERT INTO idempotency_keys (key, fingerprint, state, result, created_at, updated_at) VALUES ($1, $2, 'in_progress', NULL, $3, $3) ON CONFLICT (key) DO NOTHING", [key, fingerprint, now]);
+    const inserted = await q(
+      this.pool,
+      'idempotency claim',
+      "INSERT INTO idempotency_keys (key, fingerprint, state, result, created_at, updated_at) VALUES ($1, $2, 'in_progress', NULL, $3, $3) ON CONFLICT (key) DO NOTHING",
+      [key, fingerprint, now],
+    );
     if (inserted.rowCount === 1) return { state: 'claimed' };
-    const row = (await q<{ fingerprint: string; state: string; result: string | null; updated_at: string }>(this.pool, 'idempotency claim', 'SELECT fingerprint, state, result, updated_at FROM idempotency_keys WHERE key = $1', [key])).rows[0];
+    const row = (
+      await q<{ fingerprint: string; state: string; result: string | null; updated_at: string }>(
+        this.pool,
+        'idempotency claim',
+        'SELECT fingerprint, state, result, updated_at FROM idempotency_keys WHERE key = $1',
+        [key],
+      )
+    ).rows[0];
     if (!row) return { state: 'claimed' };
     if (row.fingerprint !== fingerprint) return { state: 'fingerprint_mismatch' };
     if (row.state === 'completed') return { state: 'completed', result: row.result ?? '' };
@@ -17,10 +29,17 @@ export class PgIdempotency implements IdempotencyStore {
   }
 
   async complete(key: string, result: string): Promise<void> {
-    await q(this.pool, 'idempotency complete', "UPDATE idempotency_keys SET state = 'completed', result = $2, updated_at = $3 WHERE key = $1", [key, result, new Date().toISOString()]);
+    await q(
+      this.pool,
+      'idempotency complete',
+      "UPDATE idempotency_keys SET state = 'completed', result = $2, updated_at = $3 WHERE key = $1",
+      [key, result, new Date().toISOString()],
+    );
   }
 
   async release(key: string): Promise<void> {
-    await q(this.pool, 'idempotency release', "DELETE FROM idempotency_keys WHERE key = $1 AND state = 'in_progress'", [key]);
+    await q(this.pool, 'idempotency release', "DELETE FROM idempotency_keys WHERE key = $1 AND state = 'in_progress'", [
+      key,
+    ]);
   }
 }

@@ -39,7 +39,10 @@ const MIGRATIONS: readonly { readonly version: number; readonly name: string; re
 ];
 
 export async function pendingMigrations(pool: Pool): Promise<number[]> {
-  await pool.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name ' +
+      'TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
   const { rows } = await pool.query<{ version: number }>('SELECT version FROM schema_migrations');
   const applied = new Set(rows.map((r) => Number(r.version)));
   return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
@@ -49,13 +52,20 @@ export async function pendingMigrations(pool: Pool): Promise<number[]> {
 export async function migrate(pool: Pool): Promise<void> {
   await transaction(pool, 'migrate', async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(727365)');
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name ' +
+        'TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      ]);
     }
   });
 }

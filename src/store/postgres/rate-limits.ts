@@ -8,10 +8,26 @@ export class PgRateLimits implements RateLimitStore {
 
   take(key: string, rule: RateRule, nowMs: number): Promise<RateDecision> {
     return transaction(this.pool, 'rate limit', async (client) => {
-      await client.query('INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, rule.capacity, nowMs]);
-      const row = (await client.query<{ tokens: number; updated_ms: string }>('SELECT tokens, updated_ms FROM rate_buckets WHERE key = $1 FOR UPDATE', [key])).rows[0];
-      const decision = takeToken(row ? { tokens: Number(row.tokens), updated_ms: Number(row.updated_ms) } : undefined, rule, nowMs);
-      await client.query('UPDATE rate_buckets SET tokens = $2, updated_ms = $3 WHERE key = $1', [key, decision.tokens, Math.max(nowMs, Number(row?.updated_ms ?? 0))]);
+      await client.query(
+        'INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING',
+        [key, rule.capacity, nowMs],
+      );
+      const row = (
+        await client.query<{ tokens: number; updated_ms: string }>(
+          'SELECT tokens, updated_ms FROM rate_buckets WHERE key = $1 FOR UPDATE',
+          [key],
+        )
+      ).rows[0];
+      const decision = takeToken(
+        row ? { tokens: Number(row.tokens), updated_ms: Number(row.updated_ms) } : undefined,
+        rule,
+        nowMs,
+      );
+      await client.query('UPDATE rate_buckets SET tokens = $2, updated_ms = $3 WHERE key = $1', [
+        key,
+        decision.tokens,
+        Math.max(nowMs, Number(row?.updated_ms ?? 0)),
+      ]);
       return decision.result;
     });
   }

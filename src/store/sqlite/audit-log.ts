@@ -70,29 +70,41 @@ export class SqliteAuditLog implements AuditLog {
       `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
     );
     const sealed: AuditEvent[] = [];
-    this.db.transaction(() => {
-      // Read the head inside the write transaction: another process (the CLI approving a draft,
-      // a second gateway on the same file) may have appended since our last batch.
-      let { seq, hash } = this.readHead() ?? { seq: 0, hash: GENESIS_HASH };
-      for (const event of events) {
-        const next = sealEvent(event, seq + 1, hash, this.key);
-        insert.run(toRow(next));
-        sealed.push(next);
-        ({ seq, hash } = next);
-      }
-      this.db.prepare('INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash').run(seq, hash);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        // Read the head inside the write transaction: another process (the CLI approving a draft,
+        // a second gateway on the same file) may have appended since our last batch.
+        let { seq, hash } = this.readHead() ?? { seq: 0, hash: GENESIS_HASH };
+        for (const event of events) {
+          const next = sealEvent(event, seq + 1, hash, this.key);
+          insert.run(toRow(next));
+          sealed.push(next);
+          ({ seq, hash } = next);
+        }
+        this.db
+          .prepare(
+            'INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) ON CONFLICT (one) DO ' +
+              'UPDATE SET seq = excluded.seq, hash = excluded.hash',
+          )
+          .run(seq, hash);
+      })
+      .immediate();
     return sealed;
   }
 
   private readHead(): { seq: number; hash: string } | null {
-    return (this.db.prepare('SELECT seq, hash FROM audit_head WHERE one = 1').get() as { seq: number; hash: string } | undefined) ?? null;
+    return (
+      (this.db.prepare('SELECT seq, hash FROM audit_head WHERE one = 1').get() as
+        { seq: number; hash: string } | undefined) ?? null
+    );
   }
 
   query(filter: AuditFilter): Promise<AuditEvent[]> {
     return run('audit query', () => {
       const { where, params, order, limit } = filterSql(filter, () => '?');
-      const rows = this.db.prepare(`SELECT * FROM audit_events ${where} ${order} LIMIT ${limit}`).all(...params) as AuditRow[];
+      const rows = this.db
+        .prepare(`SELECT * FROM audit_events ${where} ${order} LIMIT ${limit}`)
+        .all(...params) as AuditRow[];
       return rows.map(fromRow);
     });
   }

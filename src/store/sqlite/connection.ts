@@ -33,7 +33,10 @@ export function mapSqliteError(what: string, error: unknown): Error {
   if (error instanceof ToolgateError) return error;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
-    return new ToolgateError('conflict', 'That record already exists or conflicts with another.', { detail: `${what}: ${String(error)}`, cause: error });
+    return new ToolgateError('conflict', 'That record already exists or conflicts with another.', {
+      detail: `${what}: ${String(error)}`,
+      cause: error,
+    });
   }
   return new StoreUnavailableError(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
 }

@@ -9,8 +9,28 @@ export class SqliteDrafts implements DraftStore {
   create(d: DraftRecord): Promise<void> {
     return run('draft create', () => {
       this.db
-        .prepare('INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(d.id, d.tool, d.tenant, d.requester, d.client, d.risk, d.input, d.preview, d.draftHash, d.status, d.createdAt, d.expiresAt, d.updatedAt, d.version, d.state);
+        .prepare(
+          'INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, ' +
+            'draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES ' +
+            '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          d.id,
+          d.tool,
+          d.tenant,
+          d.requester,
+          d.client,
+          d.risk,
+          d.input,
+          d.preview,
+          d.draftHash,
+          d.status,
+          d.createdAt,
+          d.expiresAt,
+          d.updatedAt,
+          d.version,
+          d.state,
+        );
     });
   }
 
@@ -35,14 +55,26 @@ export class SqliteDrafts implements DraftStore {
       }
       const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
       const limit = Math.max(1, Math.min(filter.limit ?? 100, 1_000));
-      return (this.db.prepare(`SELECT * FROM drafts ${where} ORDER BY created_at DESC LIMIT ${limit}`).all(...params) as DraftRow[]).map(fromRow);
+      return (
+        this.db
+          .prepare(`SELECT * FROM drafts ${where} ORDER BY created_at DESC LIMIT ${limit}`)
+          .all(...params) as DraftRow[]
+      ).map(fromRow);
     });
   }
 
-  update(id: string, expectedVersion: number, patch: { status?: DraftStatus; state?: string }, nowIso: string): Promise<DraftRecord | null> {
+  update(
+    id: string,
+    expectedVersion: number,
+    patch: { status?: DraftStatus; state?: string },
+    nowIso: string,
+  ): Promise<DraftRecord | null> {
     return run('draft update', () => {
       const changed = this.db
-        .prepare('UPDATE drafts SET status = COALESCE(?, status), state = COALESCE(?, state), version = version + 1, updated_at = ? WHERE id = ? AND version = ?')
+        .prepare(
+          'UPDATE drafts SET status = COALESCE(?, status), state = COALESCE(?, state), ' +
+            'version = version + 1, updated_at = ? WHERE id = ? AND version = ?',
+        )
         .run(patch.status ?? null, patch.state ?? null, nowIso, id, expectedVersion);
       if (changed.changes === 0) return null;
       return fromRow(this.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow);

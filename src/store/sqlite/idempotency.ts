@@ -12,12 +12,14 @@ export class SqliteIdempotency implements IdempotencyStore {
     return run('idempotency claim', () => {
       const now = new Date().toISOString();
       const inserted = this.db
-        .prepare("INSERT INTO idempotency_keys (key, fingerprint, state, result, created_at, updated_at) VALUES (?, ?, 'in_progress', NULL, ?, ?) ON CONFLICT (key) DO NOTHING")
+        .prepare(
+          "INSERT INTO idempotency_keys (key, fingerprint, state, result, created_at, updated_at) VALUES (?, ?, 'in_progress', NULL, ?, ?) ON CONFLICT (key) DO NOTHING",
+        )
         .run(key, fingerprint, now, now);
       if (inserted.changes === 1) return { state: 'claimed' } as const;
-      const row = this.db.prepare('SELECT fingerprint, state, result, updated_at FROM idempotency_keys WHERE key = ?').get(key) as
-        | { fingerprint: string; state: string; result: string | null; updated_at: string }
-        | undefined;
+      const row = this.db
+        .prepare('SELECT fingerprint, state, result, updated_at FROM idempotency_keys WHERE key = ?')
+        .get(key) as { fingerprint: string; state: string; result: string | null; updated_at: string } | undefined;
       if (!row) return { state: 'claimed' } as const;
       if (row.fingerprint !== fingerprint) return { state: 'fingerprint_mismatch' } as const;
       if (row.state === 'completed') return { state: 'completed', result: row.result ?? '' } as const;
@@ -27,7 +29,9 @@ export class SqliteIdempotency implements IdempotencyStore {
 
   complete(key: string, result: string): Promise<void> {
     return run('idempotency complete', () => {
-      this.db.prepare("UPDATE idempotency_keys SET state = 'completed', result = ?, updated_at = ? WHERE key = ?").run(result, new Date().toISOString(), key);
+      this.db
+        .prepare("UPDATE idempotency_keys SET state = 'completed', result = ?, updated_at = ? WHERE key = ?")
+        .run(result, new Date().toISOString(), key);
     });
   }
 

@@ -11,16 +11,20 @@ export class SqliteRateLimits implements RateLimitStore {
 
   take(key: string, rule: RateRule, nowMs: number): Promise<RateDecision> {
     return run('rate limit', () =>
-      this.db.transaction(() => {
-        const row = this.db.prepare('SELECT tokens, updated_ms FROM rate_buckets WHERE key = ?').get(key) as
-          | { tokens: number; updated_ms: number }
-          | undefined;
-        const decision = takeToken(row, rule, nowMs);
-        this.db
-          .prepare('INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms')
-          .run(key, decision.tokens, nowMs);
-        return decision.result;
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          const row = this.db.prepare('SELECT tokens, updated_ms FROM rate_buckets WHERE key = ?').get(key) as
+            { tokens: number; updated_ms: number } | undefined;
+          const decision = takeToken(row, rule, nowMs);
+          this.db
+            .prepare(
+              'INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES (?, ?, ?) ON CONFLICT ' +
+                '(key) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms',
+            )
+            .run(key, decision.tokens, nowMs);
+          return decision.result;
+        })
+        .immediate(),
     );
   }
 }

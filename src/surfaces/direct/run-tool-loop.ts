@@ -56,7 +56,13 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
       if (block.type !== 'tool_use') continue;
       const { block: resultBlock, result } = await toolResultFor(options, block);
       results.push(resultBlock);
-      calls.push({ toolUseId: block.id, name: block.name, ok: result.ok, auditId: result.auditId, errorCode: result.ok ? null : result.error.code });
+      calls.push({
+        toolUseId: block.id,
+        name: block.name,
+        ok: result.ok,
+        auditId: result.auditId,
+        errorCode: result.ok ? null : result.error.code,
+      });
     }
     messages.push({ role: 'user', content: results });
   }

@@ -32,7 +32,12 @@ export async function toolResultFor(
     ...(caller.signal ? { signal: caller.signal } : {}),
   });
   return {
-    block: { type: 'tool_result', tool_use_id: block.id, content: result.text, ...(result.ok ? {} : { is_error: true }) },
+    block: {
+      type: 'tool_result',
+      tool_use_id: block.id,
+      content: result.text,
+      ...(result.ok ? {} : { is_error: true }),
+    },
     result,
   };
 }

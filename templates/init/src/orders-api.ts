@@ -13,7 +13,10 @@ export interface Order {
 
 const orders = new Map<string, Order>([
   ['ord_1001', { id: 'ord_1001', tenant: 'acme', status: 'open', total_usd: 120, updated_at: '2026-11-01T10:00:00Z' }],
-  ['ord_1002', { id: 'ord_1002', tenant: 'acme', status: 'shipped', total_usd: 80, updated_at: '2026-11-02T09:30:00Z' }],
+  [
+    'ord_1002',
+    { id: 'ord_1002', tenant: 'acme', status: 'shipped', total_usd: 80, updated_at: '2026-11-02T09:30:00Z' },
+  ],
   ['ord_2001', { id: 'ord_2001', tenant: 'globex', status: 'open', total_usd: 45, updated_at: '2026-11-03T08:15:00Z' }],
 ]);
 const cancellations = new Map<string, string>(); // idempotency key → order id

@@ -51,6 +51,9 @@ test('cancelling drafts first; approval executes once, verifies, and can be roll
 
   const done = await gateway.actions.approve(draftId, lead, { reason: 'confirmed with the customer', surface: 'cli' });
   assert.equal(done.status, 'verified');
-  const undone = await gateway.actions.rollback(draftId, lead, { reason: 'customer changed their mind', surface: 'cli' });
+  const undone = await gateway.actions.rollback(draftId, lead, {
+    reason: 'customer changed their mind',
+    surface: 'cli',
+  });
   assert.equal(undone.status, 'rolled_back');
 });

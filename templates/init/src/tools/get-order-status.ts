@@ -7,7 +7,10 @@ export const getOrderStatus = defineTool({
   name: 'get_order_status',
   description: 'Return the status and total of one order, for answering a customer about it.',
   input: z.object({
-    order_id: z.string().regex(/^ord_\d+$/).describe('Order id, e.g. ord_1001'),
+    order_id: z
+      .string()
+      .regex(/^ord_\d+$/)
+      .describe('Order id, e.g. ord_1001'),
     reason: reasonParam(),
   }),
   output: z.object({
@@ -21,7 +24,8 @@ export const getOrderStatus = defineTool({
   scopes: ['orders:read'],
   // The record's own tenant decides; another tenant's order answers like an unknown one.
   tenant: {
-    ownerOf: async ({ order_id }, ctx) => (await ordersApi.getOrder(ctx.credential('orders_read'), order_id))?.tenant ?? null,
+    ownerOf: async ({ order_id }, ctx) =>
+      (await ordersApi.getOrder(ctx.credential('orders_read'), order_id))?.tenant ?? null,
   },
   credentials: ['orders_read'],
   limits: { timeoutMs: 5_000, maxResultBytes: 2_048, rate: { perMinute: 60 } },
