@@ -7,7 +7,7 @@ import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { auditEvent, auditList } from './audit-pages.js';
 import { draftDetail, inbox, loginForm } from './draft-pages.js';
-import { consoleHeaders } from '../server/edge/security-headers.js';
+import { consoleHeaders } from './security-headers.js';
 import { CSS, page } from './layout.js';
 import { createSessionStore, csrfMatches, newCsrfToken, type ConsoleSession } from './sessions.js';
 

@@ -6,13 +6,15 @@ import { newId } from '../../util/ids.js';
 import type { HttpAppOptions } from '../options.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { checkHostAndOrigin } from './host-origin.js';
-import { BASELINE_HEADERS } from './security-headers.js';
 
 /**
  * The HTTP edge as Hono middleware: thin adapters over the framework-free checks in this folder,
  * applied to every route (/mcp, /api, /console, /metrics, /healthz, /readyz) in this order:
  * Host/Origin, then a body limit enforced while the body streams in, before anything parses it.
  */
+/** Every response: a browser must not sniff a JSON or text answer into something executable. */
+const BASELINE_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
+
 export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
   const hostOrigin: MiddlewareHandler = async (c, next) => {
     const rejected = checkHostAndOrigin(c.req.header('host'), c.req.header('origin'), {

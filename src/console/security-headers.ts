@@ -24,5 +24,3 @@ export function consoleHeaders(inlineStyle: string): Readonly<Record<string, str
     'referrer-policy': 'same-origin',
   };
 }
-
-export const BASELINE_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
