@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { DraftStatus } from '../store/types.js';
+import { DRAFT_STATUSES } from './lifecycle.js';
 import { finishDefinition } from '../contract/define-tool.js';
 import type { ActionRuntimeSpec, ToolContext, ToolDefinition } from '../contract/types.js';
 import { draftingOf } from '../pipeline/drafting-capability.js';
@@ -40,16 +42,8 @@ export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(
   };
   const output = z.object({
     draft_id: z.string(),
-    status: z.enum([
-      'awaiting_approval',
-      'approved',
-      'executing',
-      'executed',
-      'verified',
-      'unverified',
-      'unresolved',
-      'failed',
-    ]),
+    // A low-risk auto-approved draft may already have run, so any status can come back.
+    status: z.enum(DRAFT_STATUSES as [DraftStatus, ...DraftStatus[]]),
     risk: z.enum(['low', 'medium', 'high']),
     preview: spec.preview,
     reversible: z.boolean(),
