@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runConnectCommand } from '../../src/cli/connect.js';
+import { runCli } from '../helpers/capture-io.js';
+import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
+import { startTestServer } from '../helpers/http-server.js';
+import { refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
+
+const CONFIG = 'examples/walkthrough/toolgate.config.ts';
+
+it('connect messages-api warns that the connector needs an https URL reachable from Anthropic', async () => {
+  const plain = await runCli(runConnectCommand, ['messages-api', '--url', 'http://127.0.0.1:8787', '--config', CONFIG]);
+  expect(plain.code).toBe(0);
+  expect(plain.err).toMatch(/accepts only https:\/\/ URLs/);
+  const tls = await runCli(runConnectCommand, [
+    'messages-api',
+    '--url',
+    'https://toolgate.example.com',
+    '--config',
+    CONFIG,
+  ]);
+  expect(tls.err).toBe('');
+});
+
+let api: FakeRefundApi;
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  api = await startFakeRefundApi();
+  const config = { tools: [refundAction(api.url)], credentials: refundCredentials };
+  server = await startTestServer(config, { TOOLGATE_PUBLIC_URL: 'https://toolgate.example.com' });
+});
+afterAll(async () => {
+  await server.stop();
+  await api.close();
+});
+
+it('with a public URL set (the demo sets its own), drafts carry a working approval link', async () => {
+  const args = { invoice_id: 'inv_789', amount_usd: 5, reason: 'double charge' };
+  const drafted = await server.gateway.call({
+    tool: 'create_refund_draft',
+    args,
+    principal: requester,
+    client: 'c',
+    surface: 'direct',
+  });
+  expect(drafted.ok && drafted.structured).toMatchObject({
+    approval_url: expect.stringMatching(/^https:\/\/toolgate\.example\.com\/console\/drafts\/drf_/),
+  });
+});
