@@ -22,7 +22,8 @@ Shows recent audit events, oldest first; --follow keeps printing new ones until 
   export: `Usage: toolgate audit export [--format jsonl] [--out FILE] [--db …] [filters] [--follow]
 
 Streams events as JSON lines in chain order, in constant memory however long the log is.
---since takes an ISO time; --follow keeps streaming new events until Ctrl-C.
+--since takes an ISO time, or an event id (aud_…) to resume after that event;
+--follow keeps streaming new events until Ctrl-C.
   ${DB}
   ${FILTERS} --limit N`,
 } as const;
@@ -61,7 +62,10 @@ export async function runAuditCommand(argv: string[], io: CliIo, openStore = def
   }
   const parsed = parseCommand(rest, io, { usage: USAGES[sub], options: OPTIONS });
   if (typeof parsed === 'number') return parsed;
-  const { values } = parsed;
+  const { since, ...rest2 } = parsed.values;
+  // An event id resumes an export after that event; a time filters by time.
+  const sinceId = sub === 'export' && since?.startsWith('aud_') ? since : undefined;
+  const values = sinceId ? rest2 : parsed.values;
   const filter = filterFrom(values);
   if (typeof filter === 'string') return usageError(io, USAGES[sub], filter);
   if (sub === 'export' && values.format !== undefined && values.format !== 'jsonl') {
@@ -72,7 +76,13 @@ export async function runAuditCommand(argv: string[], io: CliIo, openStore = def
   try {
     if (sub === 'verify') return await verify(store, io, values.json === true);
     if (sub === 'tail') return await tail(store, filter, values.follow === true, io);
-    return await exportJsonl(store, filter, values.out, values.follow === true, io);
+    let afterSeq = 0;
+    if (sinceId) {
+      const from = await store.audit.get(sinceId);
+      if (!from) return usageError(io, USAGES.export, `--since ${sinceId}: no such event in ${database}.`);
+      afterSeq = from.seq;
+    }
+    return await exportJsonl(store, filter, { out: values.out, follow: values.follow === true, afterSeq }, io);
   } finally {
     await store.close();
   }
@@ -152,12 +162,12 @@ async function tail(store: Store, filter: AuditFilter, follow: boolean, io: CliI
 async function exportJsonl(
   store: Store,
   filter: AuditFilter,
-  out: string | undefined,
-  follow: boolean,
+  options: { readonly out: string | undefined; readonly follow: boolean; readonly afterSeq: number },
   io: CliIo,
 ): Promise<number> {
+  const { out, follow } = options;
   const target = out ? createWriteStream(out) : io.stdout;
-  let afterSeq = 0;
+  let afterSeq = options.afterSeq;
   let written = 0;
   const max = filter.limit ?? Number.POSITIVE_INFINITY;
   for (;;) {

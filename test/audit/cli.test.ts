@@ -59,6 +59,19 @@ describe('toolgate audit', () => {
     expect(events.every((e) => e.tool === 'search_support_ticket' && e.hash.length === 64)).toBe(true);
   });
 
+  it('export --since EVENT_ID resumes after that event; an unknown id is a usage error', async () => {
+    const r = await cli('export', '--since', 'aud_27');
+    expect(r.code).toBe(0);
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    ).toEqual(['aud_28', 'aud_29', 'aud_30']);
+    const missing = await cli('export', '--since', 'aud_nope');
+    expect(missing).toMatchObject({ code: 2, err: expect.stringMatching(/--since aud_nope: no such event/) });
+  });
+
   it('export --out writes a file', async () => {
     const out = `${path}.jsonl`;
     const r = await cli('export', '--format', 'jsonl', '--out', out);
