@@ -43,9 +43,17 @@ const CONTENT_FIELDS = [
   'data',
 ] as const satisfies readonly (keyof AuditEventInput)[];
 
+/**
+ * Added with migration 3 (OAuth identity). Hashed only when present, so events written before
+ * they existed (or without an OAuth caller) keep their hashes; a new event's values are covered,
+ * and removing or adding one later breaks the chain like any other edit.
+ */
+const OPTIONAL_FIELDS = ['subject', 'issuer', 'clientId'] as const satisfies readonly (keyof AuditEventInput)[];
+
 export function hashEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): string {
   const content: Record<string, unknown> = { seq, prevHash };
   for (const field of CONTENT_FIELDS) content[field] = event[field];
+  for (const field of OPTIONAL_FIELDS) if (event[field] != null) content[field] = event[field];
   const digest = key ? createHmac('sha256', key) : createHash('sha256');
   return digest.update(canonicalJson(content)).digest('hex');
 }

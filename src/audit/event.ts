@@ -35,6 +35,13 @@ export interface AuditEventInput {
   readonly latencyMs: number;
   /** Kind-specific extras, e.g. a draft id or approval reason. Redacted and bounded by the writer. */
   readonly data: Readonly<Record<string, unknown>> | null;
+  /**
+   * OAuth callers (issue #12): the token's subject, issuer and OAuth client id. Absent for static
+   * tokens and for events written before migration 3; the hash covers them whenever present.
+   */
+  readonly subject?: string | undefined;
+  readonly issuer?: string | undefined;
+  readonly clientId?: string | undefined;
 }
 
 export interface AuditEvent extends AuditEventInput {
@@ -52,6 +59,8 @@ export interface AuditFilter {
   readonly tenant?: string;
   readonly outcome?: AuditEventInput['outcome'];
   readonly kind?: string;
+  /** Only events of this OAuth subject. */
+  readonly subject?: string;
   /** Only events citing this record id (e.g. a draft id) in their source ids. */
   readonly sourceId?: string;
   /** Inclusive ISO time bounds. */

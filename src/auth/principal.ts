@@ -9,6 +9,12 @@ export interface Principal {
   readonly tenant: string;
   readonly roles: readonly string[];
   readonly scopes: readonly string[];
+  /** OAuth callers only: the token's `sub`, as the issuer names the human or service. */
+  readonly subject?: string;
+  /** OAuth callers only: the token's `iss` (the authorization server that vouched for it). */
+  readonly issuer?: string;
+  /** OAuth callers only: the OAuth client the token was issued to (`azp` / `client_id`). */
+  readonly clientId?: string;
 }
 
 /** The route a call came in on; recorded in every audit event. */

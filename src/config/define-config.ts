@@ -1,3 +1,4 @@
+import type { AuthConfig } from '../auth/auth-config.js';
 import type { Principal } from '../auth/principal.js';
 import type { StaticToken } from '../auth/static-tokens.js';
 import type { AnyTool, ToolLimits } from '../contract/types.js';
@@ -35,7 +36,7 @@ export interface ToolgateConfig {
     readonly drainMs?: number;
     /** Largest request body on any route. Default 1 MiB. */
     readonly maxBodyBytes?: number;
-    /** Bearer tokens for /mcp. */
+    /** Static bearer tokens (development, stdio, service accounts); work beside `auth`. */
     readonly tokens?: readonly StaticToken[];
     /**
      * Who a request without any Authorization header acts as. For local development and
@@ -43,6 +44,12 @@ export interface ToolgateConfig {
      */
     readonly anonymous?: { readonly principal: Principal; readonly client: string };
   };
+  /**
+   * OAuth 2.1 resource server (issue #12): accept JWT access tokens (verified against the
+   * issuer's JWKS) and/or opaque tokens (RFC 7662 introspection) besides `server.tokens`, and
+   * serve RFC 9728 metadata so MCP clients (Claude.ai, Claude Desktop) can find the IdP.
+   */
+  readonly auth?: AuthConfig;
   /** People who may decide drafts from the CLI (`toolgate approvals approve ID --as ACTOR`). */
   readonly approvers?: readonly Principal[];
   /** Who the local stdio server acts as (Claude Code on a developer's machine). */

@@ -1,5 +1,6 @@
 import { createActionService, type ActionService } from '../actions/service.js';
 import type { AuditEventInput } from '../audit/event.js';
+import type { Principal } from '../auth/principal.js';
 import { asToolgateError, ToolgateError, toPublicError, type PublicError } from '../errors/toolgate-error.js';
 import { auditEventFor } from '../pipeline/audit-call.js';
 import { runPipeline } from '../pipeline/run.js';
@@ -17,8 +18,11 @@ import type { GatewayOptions, ToolDescriptor } from './types.js';
 export interface Gateway {
   /** Runs one call through the pipeline; never throws, always audits (or says it could not). */
   call(request: CallRequest): Promise<CallResult>;
-  /** The tools a client may see, with everything a surface needs to list them. */
-  listTools(client: string): ToolDescriptor[];
+  /**
+   * The tools a client may see, with everything a surface needs to list them. With a principal,
+   * only the tools its scopes allow (issue #12): a caller is not shown what it cannot call.
+   */
+  listTools(client: string, principal?: Pick<Principal, 'scopes'>): ToolDescriptor[];
   /** Subscribes to every audited call (metrics, request logs). Returns an unsubscribe function. */
   onCall(listener: (event: AuditEventInput, result: CallResult) => void): () => void;
   /** Approve, reject, roll back and inspect drafts of write actions (console, CLI, REST). */
@@ -107,10 +111,11 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     call,
-    listTools: (client) =>
+    listTools: (client, principal) =>
       [...runtime.toolsetOf(client)].flatMap((name) => {
         const tool = runtime.tools.get(name);
         if (!tool) return [];
+        if (principal && !tool.scopes.every((scope) => principal.scopes.includes(scope))) return [];
         return [
           {
             name: tool.name,

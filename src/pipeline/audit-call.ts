@@ -1,4 +1,5 @@
 import type { AuditEventInput } from '../audit/event.js';
+import type { Principal } from '../auth/principal.js';
 import type { ToolgateError } from '../errors/toolgate-error.js';
 import { redactText } from '../redaction/patterns.js';
 import { redactValue } from '../redaction/redact-value.js';
@@ -47,6 +48,8 @@ export function auditEventFor(
     sourceIds: state.sourceIds,
     latencyMs: Math.max(0, runtime.now() - state.startedAt),
     data: null,
+    // OAuth callers (issue #12): who the IdP says this is, and through which OAuth client.
+    ...oauthIdentity(request.principal),
   };
 }
 
@@ -58,4 +61,13 @@ function summarize(state: CallState, args: unknown): string {
   } catch {
     return '"[unserialisable arguments]"';
   }
+}
+
+/** The subject / issuer / client id of an OAuth principal; nothing for static-token callers. */
+export function oauthIdentity(principal: Principal): Pick<AuditEventInput, 'subject' | 'issuer' | 'clientId'> {
+  return {
+    ...(principal.subject === undefined ? {} : { subject: principal.subject }),
+    ...(principal.issuer === undefined ? {} : { issuer: principal.issuer }),
+    ...(principal.clientId === undefined ? {} : { clientId: principal.clientId }),
+  };
 }

@@ -1,9 +1,13 @@
 import { Hono, type Context } from 'hono';
+import type { Authenticator } from '../auth/authenticator.js';
+import { failureResponse } from '../auth/challenge.js';
 import type { Authenticated } from '../auth/static-tokens.js';
 import { ERROR_CODES } from '../errors/codes.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { DraftRecord, DraftStatus } from '../store/types.js';
+import { authDeniedEvent } from './auth-audit.js';
+import { clientAddress } from './edge/hono-edge.js';
 
 /**
  * `/api`: the approvals REST API (R4). Only approver credentials (`canApprove`) get in; a
@@ -14,15 +18,23 @@ type ApiEnv = { Variables: { who: Authenticated } };
 
 export function createApiRoutes(
   gateway: Gateway,
-  authenticate: (authorization: string | undefined) => Authenticated | null,
+  authenticator: Authenticator,
+  options: { readonly trustProxy: boolean } = { trustProxy: false },
 ): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
   api.use('*', async (c, next) => {
-    const who = authenticate(c.req.header('authorization'));
-    if (!who)
-      return c.json({ error: 'unauthenticated', message: 'Send Authorization: Bearer <approver token>.' }, 401, {
-        'www-authenticate': 'Bearer realm="toolgate"',
+    const outcome = await authenticator.authenticate({ headers: c.req.raw.headers, url: c.req.url });
+    if (!outcome.ok) {
+      // Audited like /mcp refusals: the log says why an approver was turned away.
+      const event = authDeniedEvent(outcome, {
+        surface: 'api',
+        requestId: (c.get('requestId' as never) as string | undefined) ?? null,
+        address: clientAddress(c, options.trustProxy),
       });
+      await gateway.runtime.store.audit.append(event).catch(() => undefined);
+      return failureResponse(outcome);
+    }
+    const who = outcome.who;
     if (!who.canApprove)
       return c.json(
         {

@@ -61,7 +61,16 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
     c.text(await options.metrics.metrics(), 200, { 'content-type': options.metrics.contentType }),
   );
 
-  app.route('/api', createApiRoutes(options.gateway, options.authenticate) as unknown as Hono);
+  // RFC 9728 §3: the metadata is served at the well-known URL (root and path-suffixed), only
+  // when OAuth is configured; static-token-only servers have no authorization server to name.
+  const resourceServer = options.authenticator.resourceServer;
+  for (const path of resourceServer?.metadataPaths ?? []) {
+    app.get(path, (c) => c.json(resourceServer!.metadata, 200, { 'cache-control': 'public, max-age=300' }));
+  }
+  app.route(
+    '/api',
+    createApiRoutes(options.gateway, options.authenticator, { trustProxy: options.trustProxy }) as unknown as Hono,
+  );
   const secureCookies = options.publicUrl?.startsWith('https://') === true;
   const consoleRoutes = createConsoleRoutes(options.gateway, options.authenticate, {
     secureCookies,

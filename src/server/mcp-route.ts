@@ -1,16 +1,22 @@
 import { createMcpHandler, type McpRequestContext } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory.js';
+import type { AuthSuccess } from '../auth/authenticator.js';
+import { failureResponse, type AuthFailure } from '../auth/challenge.js';
+import type { Principal } from '../auth/principal.js';
+import { authDeniedEvent } from './auth-audit.js';
+import { clientAddress } from './edge/hono-edge.js';
 import type { HttpAppOptions } from './options.js';
 
 /** The HTTP app's settings this route reads, plus where to report rejected requests. */
-export type McpRouteOptions = Pick<HttpAppOptions, 'gateway' | 'authenticate' | 'anonymous' | 'maxBodyBytes'> & {
+export type McpRouteOptions = Pick<HttpAppOptions, 'gateway' | 'authenticator' | 'trustProxy' | 'maxBodyBytes'> & {
   readonly onError: (error: Error) => void;
 };
 
 /**
  * `/mcp`: Streamable HTTP, stateless (any instance behind a load balancer can answer any
- * request; no sticky sessions). Order: Host/Origin checks, then bearer authentication, then the
+ * request; no sticky sessions). Order: Host/Origin checks, then authentication (static, JWT or
+ * introspected token: src/auth/authenticator.ts), the step-up scope check for tools/call, then the
  * SDK's handler, which serves 2026-07-28 and falls back to 2025-era stateless serving.
  */
 export function createMcpRoute(options: McpRouteOptions): {
@@ -31,13 +37,9 @@ export function createMcpRoute(options: McpRouteOptions): {
     const batch = await refusedBatch(request);
     if (batch) return batch;
 
-    const authorization = request.headers.get('authorization');
-    // A presented credential is always checked: a bad token never falls back to anonymous.
-    const who =
-      authorization === null && options.anonymous
-        ? options.anonymous
-        : options.authenticate(authorization ?? undefined);
-    if (!who) return unauthorized(authorization !== null);
+    const outcome = await options.authenticator.authenticate({ headers: request.headers, url: request.url });
+    if (!outcome.ok) return refuse(c, outcome);
+    const who = outcome.who;
     if (who.canApprove) {
       // Separation of duties: a credential that can approve writes never drives a model client.
       return Response.json(
@@ -48,27 +50,49 @@ export function createMcpRoute(options: McpRouteOptions): {
         { status: 403 },
       );
     }
+    const stepUp = await scopeChallenge(request, outcome);
+    if (stepUp) return refuse(c, stepUp.failure, { tool: stepUp.tool, principal: who.principal });
 
     const caller: McpCaller = { principal: who.principal, client: who.client, requestId: c.get('requestId') as string };
     return handler.fetch(request, {
       authInfo: { token: '[verified]', clientId: who.client, scopes: [...who.principal.scopes], extra: { caller } },
     });
   }
-  return { handle, close: () => handler.close() };
-}
+  /** Audits the refusal (the pipeline never ran, so nothing else would) and answers it. */
+  async function refuse(c: Context, failure: AuthFailure, extra: { tool?: string; principal?: Principal } = {}) {
+    const event = authDeniedEvent(failure, {
+      surface: 'mcp_http',
+      requestId: (c.get('requestId') as string | undefined) ?? null,
+      address: clientAddress(c, options.trustProxy),
+      ...extra,
+    });
+    await options.gateway.runtime.store.audit.append(event).catch((err: unknown) => options.onError(err as Error));
+    return failureResponse(failure);
+  }
 
-/** RFC 6750 §3: no credentials → a bare challenge; a bad one → `invalid_token`. */
-function unauthorized(presented: boolean): Response {
-  const challenge = presented
-    ? 'Bearer realm="toolgate", error="invalid_token", error_description="The bearer token is not recognised"'
-    : 'Bearer realm="toolgate"';
-  return new Response(
-    JSON.stringify({
-      error: presented ? 'invalid_token' : 'unauthorized',
-      error_description: presented ? 'The bearer token is not recognised.' : 'Send Authorization: Bearer <token>.',
-    }),
-    { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': challenge } },
-  );
+  /**
+   * MCP authorization, "Runtime Insufficient Scope Errors": when a request needs scopes the token
+   * lacks, the server SHOULD answer "HTTP 403 Forbidden" with error="insufficient_scope" and the
+   * scopes "needed to satisfy the current operation", so an OAuth client can step up. Checked here,
+   * before the SDK runs, because the answer must be an HTTP status, not a tool result. Tools the
+   * caller's toolset does not contain are left to the pipeline (an unknown tool, as before).
+   */
+  async function scopeChallenge(request: Request, outcome: AuthSuccess) {
+    if (request.method !== 'POST' || (outcome.method !== 'jwt' && outcome.method !== 'introspection')) return null;
+    let message: { method?: unknown; params?: { name?: unknown } };
+    try {
+      message = JSON.parse(await request.clone().text()) as typeof message;
+    } catch {
+      return null; // the SDK answers a parse error
+    }
+    const name = message?.method === 'tools/call' ? message.params?.name : undefined;
+    if (typeof name !== 'string' || !options.gateway.runtime.toolsetOf(outcome.who.client).has(name)) return null;
+    const tool = options.gateway.runtime.tools.get(name);
+    const failure = tool && options.authenticator.insufficientScope(outcome, tool.scopes, `tools/call ${name}`);
+    return failure ? { failure, tool: name } : null;
+  }
+
+  return { handle, close: () => handler.close() };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Authenticator } from '../auth/authenticator.js';
 import type { Authenticated } from '../auth/static-tokens.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { Store } from '../store/types.js';
@@ -8,7 +9,10 @@ import type { Store } from '../store/types.js';
 export interface HttpAppOptions {
   readonly gateway: Gateway;
   readonly store: Store;
+  /** Static-token lookup only (console token sign-in). */
   readonly authenticate: (authorization: string | undefined) => Authenticated | null;
+  /** Every credential kind (static, JWT, introspection) for /mcp and /api; see src/auth/authenticator.ts. */
+  readonly authenticator: Authenticator;
   /** Caller for requests that send no Authorization header at all (loopback development only). */
   readonly anonymous?: Authenticated | undefined;
   /** Host names accepted in `Host` on every route (DNS-rebinding protection). */

@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { createAuthenticator } from '../auth/authenticator.js';
 import { staticTokenAuthenticator } from '../auth/static-tokens.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { resolveSettings } from '../config/load-config.js';
@@ -34,12 +35,24 @@ export async function startServer(
       `server.anonymous is only allowed on a loopback address; HOST is ${settings.host}. Configure bearer tokens instead.`,
     );
   }
+  // Issue #12: static tokens, JWTs and introspected tokens through one authenticator. Built before
+  // the store opens, so a mistake in the auth block fails startup with nothing left open.
+  const authenticator = createAuthenticator({
+    staticTokens: config.server?.tokens ?? [],
+    anonymous: anonymous && { ...anonymous, canApprove: false },
+    auth: config.auth,
+    publicUrl: settings.publicUrl,
+    toolScopes: config.tools.flatMap((tool) => tool.scopes),
+  });
   const ownStore = store ?? (await openStore({ database: settings.database, auditKey: settings.auditKey }));
   const gateway = gatewayFromConfig(config, ownStore, {
     logger,
     cursorKey: settings.cursorKey,
     publicUrl: settings.publicUrl,
-    secrets: [settings.auditKey, settings.cursorKey].filter((k): k is string => typeof k === 'string'),
+    // The introspection client secret (issue #12) is masked like the gateway's other keys.
+    secrets: [settings.auditKey, settings.cursorKey, config.auth?.introspection?.clientSecret].filter(
+      (k): k is string => typeof k === 'string',
+    ),
   });
   gateway.onCall((e) =>
     logger.info(
@@ -66,6 +79,13 @@ export async function startServer(
       { drafts: resumed.map((d) => ({ id: d.id, status: d.status })) },
       'settled drafts interrupted by a previous stop',
     );
+  const oauthClient = config.auth?.client ?? 'oauth';
+  if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {
+    logger.warn(
+      { client: oauthClient },
+      `OAuth callers use toolset "${oauthClient}", which is not defined: they see no tools`,
+    );
+  }
   const metrics = createMetrics(gateway);
   const { app, close: closeApp } = createHttpApp({
     gateway,
@@ -74,6 +94,7 @@ export async function startServer(
     metrics: metrics.registry,
     authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
     anonymous: anonymous && { ...anonymous, canApprove: false },
+    authenticator,
     ...edgeSettings(settings),
     port: () => boundPort,
     maxBodyBytes: settings.maxBodyBytes,

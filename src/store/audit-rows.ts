@@ -27,6 +27,9 @@ export interface AuditRow {
   source_ids: string;
   latency_ms: number;
   data: string | null;
+  subject: string | null;
+  issuer: string | null;
+  client_id: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -54,6 +57,9 @@ export const AUDIT_COLUMNS = [
   'source_ids',
   'latency_ms',
   'data',
+  'subject',
+  'issuer',
+  'client_id',
   'prev_hash',
   'hash',
 ] as const satisfies readonly (keyof AuditRow)[];
@@ -82,6 +88,9 @@ export function toRow(e: AuditEvent): AuditRow {
     source_ids: JSON.stringify(e.sourceIds),
     latency_ms: e.latencyMs,
     data: e.data === null ? null : JSON.stringify(e.data),
+    subject: e.subject ?? null,
+    issuer: e.issuer ?? null,
+    client_id: e.clientId ?? null,
     prev_hash: e.prevHash,
     hash: e.hash,
   };
@@ -111,6 +120,10 @@ export function fromRow(r: AuditRow): AuditEvent {
     sourceIds: JSON.parse(r.source_ids) as string[],
     latencyMs: Number(r.latency_ms),
     data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+    // NULL columns stay absent (not null), so events without them hash as they were written.
+    ...(r.subject == null ? {} : { subject: r.subject }),
+    ...(r.issuer == null ? {} : { issuer: r.issuer }),
+    ...(r.client_id == null ? {} : { clientId: r.client_id }),
     prevHash: r.prev_hash,
     hash: r.hash,
   };
@@ -132,6 +145,7 @@ export function filterSql(
   if (filter.tenant !== undefined) add('tenant = ?', filter.tenant);
   if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
   if (filter.kind !== undefined) add('kind = ?', filter.kind);
+  if (filter.subject !== undefined) add('subject = ?', filter.subject);
   // source_ids is a JSON array of strings; matching the quoted id finds exact members.
   // LIKE with an escape works the same in SQLite and PostgreSQL.
   if (filter.sourceId !== undefined)

@@ -11,6 +11,8 @@ export interface Store {
   readonly rateLimits: RateLimitStore;
   readonly idempotency: IdempotencyStore;
   readonly drafts: DraftStore;
+  /** Console sign-in sessions and pending OIDC sign-ins, shared by every gateway instance on the store. */
+  readonly sessions: SessionStore;
   /**
    * Throws StoreUnavailableError when the store cannot serve requests (readiness): unreachable,
    * migrations pending, or a one-row write probe cannot be committed (full disk, read-only).
@@ -126,4 +128,31 @@ export interface DraftStore {
     patch: { readonly status?: DraftStatus; readonly state?: string },
     nowIso: string,
   ): Promise<DraftRecord | null>;
+}
+
+/**
+ * One console session or one pending OIDC sign-in (issue #12). The store only ever sees a
+ * SHA-256 digest of the id the browser holds, so a database dump cannot be replayed as a cookie.
+ */
+export interface SessionRecord {
+  /** Hex SHA-256 of the cookie value. */
+  readonly idHash: string;
+  /** `session` (signed in) or `oidc_login` (between the redirect to the IdP and the callback). */
+  readonly kind: 'session' | 'oidc_login';
+  /** JSON owned by src/console: principal and CSRF token, or state, nonce and PKCE verifier. */
+  readonly data: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+export interface SessionStore {
+  create(record: SessionRecord): Promise<void>;
+  /** The record of `kind`, or null when there is none or it expired at `nowIso`. */
+  get(idHash: string, kind: SessionRecord['kind'], nowIso: string): Promise<SessionRecord | null>;
+  /** Get and delete in one step, so a one-time record (a pending sign-in) is used at most once. */
+  take(idHash: string, kind: SessionRecord['kind'], nowIso: string): Promise<SessionRecord | null>;
+  /** True when a record was deleted. */
+  delete(idHash: string): Promise<boolean>;
+  /** Removes every record expired at `nowIso`; returns how many. */
+  deleteExpired(nowIso: string): Promise<number>;
 }

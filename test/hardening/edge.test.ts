@@ -134,6 +134,15 @@ describe('failed authentication is throttled (item 3)', () => {
     expect(blocked[0]).toMatchObject({ outcome: 'denied', errorCode: 'rate_limited' });
   });
 
+  it('a bare 401 (no credentials: the first step of every OAuth flow) is never counted', async () => {
+    const own = await startTestServer(config);
+    const statuses = new Set<number>();
+    for (let i = 0; i < 15; i++)
+      statuses.add((await fetch(`${own.url}/mcp`, { method: 'POST', headers: jsonRpc, body: '{}' })).status);
+    await own.stop();
+    expect([...statuses]).toEqual([401]);
+  });
+
   it('only the failing address waits, and no block outlasts the maximum', () => {
     let now = 0;
     const throttle = createAuthThrottle({ freeFailures: 3, baseBlockMs: 1_000, maxBlockMs: 8_000, now: () => now });

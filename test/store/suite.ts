@@ -144,6 +144,53 @@ export function runStoreSuite(
     );
 
     it(
+      'keeps console sessions by kind until they expire or are deleted (issue #12)',
+      withStore(async (store) => {
+        const at = (h: number) => `2026-06-01T${String(h).padStart(2, '0')}:00:00.000Z`;
+        const record = (idHash: string, kind: 'session' | 'oidc_login', expiresHour: number) => ({
+          idHash,
+          kind,
+          data: JSON.stringify({ who: idHash }),
+          createdAt: at(0),
+          expiresAt: at(expiresHour),
+        });
+        await store.sessions.create(record('h_live', 'session', 8));
+        await store.sessions.create(record('h_short', 'session', 1));
+        await store.sessions.create(record('h_login', 'oidc_login', 8));
+        await expect(store.sessions.create(record('h_live', 'session', 9))).rejects.toMatchObject({ code: 'conflict' });
+        expect(await store.sessions.get('h_live', 'session', at(2))).toMatchObject({ data: '{"who":"h_live"}' });
+        // Expired, wrong kind, unknown: nothing.
+        expect(await store.sessions.get('h_short', 'session', at(2))).toBeNull();
+        expect(await store.sessions.get('h_login', 'session', at(2))).toBeNull();
+        expect(await store.sessions.get('h_missing', 'session', at(2))).toBeNull();
+        // take() hands a pending sign-in out once.
+        expect(await store.sessions.take('h_login', 'oidc_login', at(2))).toMatchObject({ kind: 'oidc_login' });
+        expect(await store.sessions.take('h_login', 'oidc_login', at(2))).toBeNull();
+        expect(await store.sessions.deleteExpired(at(2))).toBe(1);
+        expect(await store.sessions.delete('h_live')).toBe(true);
+        expect(await store.sessions.delete('h_live')).toBe(false);
+        expect(await store.sessions.get('h_live', 'session', at(2))).toBeNull();
+      }),
+    );
+
+    it(
+      'gives one pending sign-in to exactly one of many concurrent takers',
+      withStore(async (store) => {
+        await store.sessions.create({
+          idHash: 'h_race',
+          kind: 'oidc_login',
+          data: '{}',
+          createdAt: '2026-06-01T00:00:00.000Z',
+          expiresAt: '2026-06-01T01:00:00.000Z',
+        });
+        const taken = await Promise.all(
+          Array.from({ length: 8 }, () => store.sessions.take('h_race', 'oidc_login', '2026-06-01T00:30:00.000Z')),
+        );
+        expect(taken.filter((r) => r !== null)).toHaveLength(1);
+      }),
+    );
+
+    it(
       'answers ping while open and reports unavailable once closed',
       withStore(async (store) => {
         await expect(store.ping()).resolves.toBeUndefined();

@@ -69,7 +69,11 @@ export function throttleAuthFailures(
       return c.json({ error: 'rate_limited', message }, 429, { 'retry-after': seconds });
     }
     await next();
-    if (c.res.status !== 401) {
+    // Only a credential that was presented and refused counts. A bare 401 (no token) is the first
+    // step of every OAuth flow, and Claude.ai connects from a few shared addresses.
+    const refused = c.res.status === 401 && /error=/.test(c.res.headers.get('www-authenticate') ?? '');
+    const consoleRefused = c.res.status === 401 && surface === 'console';
+    if (!refused && !consoleRefused) {
       if (c.res.status < 400) throttle.succeed(address);
       return;
     }

@@ -7,6 +7,7 @@ import { PgDrafts } from './drafts.js';
 import { PgIdempotency } from './idempotency.js';
 import { migrate, pendingMigrations } from './migrations.js';
 import { PgRateLimits } from './rate-limits.js';
+import { PgSessions } from './sessions.js';
 
 export interface PostgresStoreOptions {
   /** e.g. postgres://toolgate@db.internal:5432/toolgate (env TOOLGATE_DATABASE_URL). */
@@ -38,6 +39,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     rateLimits: new PgRateLimits(pool),
     idempotency: new PgIdempotency(pool),
     drafts: new PgDrafts(pool),
+    sessions: new PgSessions(pool),
     async ping() {
       if (closed) throw new StoreUnavailableError('store is closed');
       let pending: number[];

@@ -8,6 +8,7 @@ import { SqliteDrafts } from './drafts.js';
 import { SqliteIdempotency } from './idempotency.js';
 import { migrate, pendingMigrations } from './migrations.js';
 import { SqliteRateLimits } from './rate-limits.js';
+import { SqliteSessions } from './sessions.js';
 
 export interface SqliteStoreOptions {
   /** Database file; created with its directory if missing. */
@@ -40,6 +41,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     rateLimits: new SqliteRateLimits(fast),
     idempotency: new SqliteIdempotency(durable),
     drafts: new SqliteDrafts(durable),
+    sessions: new SqliteSessions(durable),
     ping: () =>
       run('ping', () => {
         if (closed) throw new StoreUnavailableError('store is closed');

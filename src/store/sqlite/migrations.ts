@@ -60,6 +60,29 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
     // read-only file fails here) without growing anything.
     sql: 'CREATE TABLE readiness_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);',
   },
+  {
+    version: 3,
+    name: 'oauth identity in audit events',
+    // NULL on older events: the hash chain leaves absent fields out, so they still verify.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN subject TEXT;
+      ALTER TABLE audit_events ADD COLUMN issuer TEXT;
+      ALTER TABLE audit_events ADD COLUMN client_id TEXT;
+      CREATE INDEX audit_by_subject ON audit_events (subject, seq);
+    `,
+  },
+  {
+    version: 4,
+    name: 'console sessions',
+    // Issue #12: console sessions and pending OIDC sign-ins, shared by every instance. Only a
+    // digest of the cookie value is stored.
+    sql: `
+      CREATE TABLE console_sessions (
+        id_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL
+      );
+      CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
+    `,
+  },
 ];
 
 export function pendingMigrations(db: Db): number[] {

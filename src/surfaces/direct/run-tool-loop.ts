@@ -36,7 +36,7 @@ export interface ToolLoopResult {
  * sending the assistant turn back as is. Every tool call is audited by the gateway.
  */
 export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopResult> {
-  const tools = messagesTools(options.gateway, options.client);
+  const tools = messagesTools(options.gateway, options.client, options.principal);
   const messages: Anthropic.MessageParam[] = [...options.params.messages];
   const calls: ToolCallRecord[] = [];
   const maxIterations = options.maxIterations ?? 8;

@@ -1,12 +1,18 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { Principal } from '../../auth/principal.js';
 import type { Gateway } from '../../gateway/create-gateway.js';
 
 /**
  * Messages-API tool definitions for one client's toolset (R12, R14). The JSON Schema is the one
  * derived from the tool's zod input; the `$schema` key is dropped because the API does not need it.
  */
-export function messagesTools(gateway: Gateway, client: string): Anthropic.Tool[] {
-  return gateway.listTools(client).map((tool) => {
+export function messagesTools(
+  gateway: Gateway,
+  client: string,
+  principal?: Pick<Principal, 'scopes'>,
+): Anthropic.Tool[] {
+  // With a principal, only the tools its scopes allow (issue #12).
+  return gateway.listTools(client, principal).map((tool) => {
     const { $schema: _ignored, ...schema } = tool.inputSchema as Record<string, unknown>;
     return {
       name: tool.name,

@@ -1,0 +1,77 @@
+import { asList, type ClaimNames } from './auth-config.js';
+import type { Principal } from './principal.js';
+
+/**
+ * Verified token claims → Principal. Only called after the signature (or the introspection
+ * answer) checked out; claim names are configurable because IdPs disagree (Entra puts scopes in
+ * `scp`, Keycloak roles in `realm_access.roles`, Okta the client in `cid`).
+ */
+export type Claims = Readonly<Record<string, unknown>>;
+
+export interface ClaimDefaults {
+  readonly issuer: string;
+  readonly defaultTenant?: string | undefined;
+}
+
+/** Reads `a.b.c` from nested objects; undefined when any step is missing. */
+export function claimAt(claims: Claims, path: string): unknown {
+  let value: unknown = claims;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** A scope or role claim as a list: `"a b"` (RFC 9068 `scope`) or `["a", "b"]` (`scp`, `roles`). */
+export function stringList(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(' ').filter((s) => s.length > 0);
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return [];
+}
+
+function firstString(claims: Claims, paths: readonly string[]): string | undefined {
+  for (const path of paths) {
+    const value = claimAt(claims, path);
+    if (typeof value === 'string' && value.length > 0) return value;
+  }
+  return undefined;
+}
+
+function firstList(claims: Claims, paths: readonly string[]): string[] {
+  for (const path of paths) {
+    const value = claimAt(claims, path);
+    if (value !== undefined) return stringList(value);
+  }
+  return [];
+}
+
+/** The principal a verified token stands for, or why it cannot stand for one. */
+export function principalFromClaims(
+  claims: Claims,
+  names: ClaimNames | undefined,
+  defaults: ClaimDefaults,
+): { ok: true; principal: Principal } | { ok: false; reason: string } {
+  const subjectClaim = names?.subject ?? 'sub';
+  const subject = firstString(claims, [subjectClaim]);
+  if (!subject) return { ok: false, reason: `the token has no "${subjectClaim}" claim` };
+  const tenantClaim = names?.tenant ?? 'tenant';
+  const tenant = firstString(claims, [tenantClaim]) ?? defaults.defaultTenant;
+  if (!tenant) {
+    return { ok: false, reason: `the token has no "${tenantClaim}" claim and auth.defaultTenant is not set` };
+  }
+  const clientId = firstString(claims, asList(names?.clientId, ['azp', 'client_id']));
+  const issuer = typeof claims.iss === 'string' ? claims.iss : defaults.issuer;
+  return {
+    ok: true,
+    principal: {
+      actorId: subject,
+      tenant,
+      roles: firstList(claims, [names?.roles ?? 'roles']),
+      scopes: firstList(claims, asList(names?.scopes, ['scope', 'scp'])),
+      subject,
+      issuer,
+      ...(clientId === undefined ? {} : { clientId }),
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { checkedAlgorithms, type JwtAuthConfig } from './auth-config.js';
+import type { Claims } from './claims.js';
+import { discoverJwksUri } from './issuer-metadata.js';
+
+/**
+ * JWT access-token verification on `jose` against the issuer's JWKS. The key set is fetched on
+ * first use, cached, and fetched again when a token names an unknown `kid` (after a cooldown, so
+ * a flood of made-up kids cannot hammer the IdP): keys rotate without a restart. Every fetch has
+ * a timeout, so an unreachable IdP gives a clear `unavailable`, never a hung request.
+ */
+export type TokenCheck =
+  | { readonly ok: true; readonly claims: Claims }
+  | {
+      readonly ok: false;
+      /** `invalid`: the token is bad (401). `unavailable`: we could not check it (503). */
+      readonly kind: 'invalid' | 'unavailable';
+      /** Precise, for the audit log. */
+      readonly reason: string;
+      /** What the client is told. */
+      readonly description: string;
+    };
+
+export function createJwtVerifier(
+  config: JwtAuthConfig,
+  audience: readonly string[],
+): (token: string) => Promise<TokenCheck> {
+  const algorithms = checkedAlgorithms(config.algorithms);
+  const clockTolerance = Math.min(Math.max(config.clockToleranceSec ?? 30, 0), 300);
+  const timeoutMs = config.jwksTimeoutMs ?? 3_000;
+  let keys: JWTVerifyGetKey | undefined;
+
+  async function keySet(): Promise<JWTVerifyGetKey> {
+    if (keys) return keys;
+    const uri = config.jwksUri ?? (await discoverJwksUri(config.issuer, timeoutMs));
+    keys = createRemoteJWKSet(new URL(uri), {
+      timeoutDuration: timeoutMs,
+      cooldownDuration: (config.jwksCooldownSec ?? 30) * 1000,
+      cacheMaxAge: (config.jwksCacheSec ?? 600) * 1000,
+    });
+    return keys;
+  }
+
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, await keySet(), {
+        // RFC 8725 §3.1: verify only with the algorithms we allow — never `none`, never HS*.
+        algorithms,
+        // OAuth 2.1 §5.2 / RFC 9068 §4: "The resource server MUST validate that the iss claim
+        // exactly matches the issuer identifier of the authorization server".
+        issuer: config.issuer,
+        // RFC 8707 §2 and MCP authorization, "Token Handling": servers "MUST validate that access
+        // tokens were issued specifically for them as the intended audience".
+        audience: [...audience],
+        // RFC 7519 §4.1.4/§4.1.5: exp and nbf, with "some small leeway ... to account for clock skew".
+        clockTolerance,
+        // A token that never expires is refused: every access token must carry exp.
+        requiredClaims: ['exp', 'iss', 'aud'],
+        ...(config.typ ? { typ: config.typ } : {}),
+      });
+      return { ok: true, claims: payload as Claims };
+    } catch (error) {
+      return classify(error);
+    }
+  };
+}
+
+const invalid = (reason: string, description: string): TokenCheck => ({
+  ok: false,
+  kind: 'invalid',
+  reason,
+  description,
+});
+
+/** jose's error codes → why, for the audit, and what the client should do. */
+function classify(error: unknown): TokenCheck {
+  const code = (error as { code?: string }).code;
+  const claim = (error as { claim?: string }).claim;
+  const message = (error as Error).message ?? String(error);
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return invalid('jwt expired (exp)', 'The access token has expired; get a new one.');
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (claim === 'aud')
+        return invalid('jwt audience mismatch (aud)', 'The access token was issued for another resource.');
+      if (claim === 'iss')
+        return invalid('jwt issuer mismatch (iss)', 'The access token comes from an unknown issuer.');
+      if (claim === 'nbf') return invalid('jwt not yet valid (nbf)', 'The access token is not valid yet.');
+      return invalid(`jwt claim check failed: ${message}`, 'The access token is missing a required claim.');
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return invalid('jwt algorithm not allowed', 'The access token is signed with an algorithm this server refuses.');
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return invalid('jwt signature invalid', 'The access token signature does not verify.');
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return invalid('jwt signing key not in the issuer JWKS', "The access token's signing key is not the issuer's.");
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return invalid(`jwt malformed: ${message}`, 'The access token is malformed.');
+    default:
+      // Timeouts, refused connections, a non-200 or unparsable JWKS: the token may be fine.
+      return {
+        ok: false,
+        kind: 'unavailable',
+        reason: `issuer keys unavailable: ${code ?? (error as Error).name}: ${message}`,
+        description: "The authorization server's signing keys could not be fetched; try again shortly.",
+      };
+  }
+}

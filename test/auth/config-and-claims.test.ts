@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { checkedAlgorithms } from '../../src/auth/auth-config.js';
+import { createAuthenticator } from '../../src/auth/authenticator.js';
+import { bearerChallenge } from '../../src/auth/challenge.js';
+import { principalFromClaims } from '../../src/auth/claims.js';
+import { canonicalResource, metadataUrlFor } from '../../src/auth/protected-resource.js';
+
+/** Issue #12: the auth block fails at startup with what to change; claims map as configured. */
+describe('auth config', () => {
+  it('refuses none and HMAC algorithms, and an empty list', () => {
+    expect(checkedAlgorithms(undefined)).toContain('ES256');
+    expect(() => checkedAlgorithms(['RS256', 'HS256'])).toThrow(/remove HS256/);
+    expect(() => checkedAlgorithms(['none'])).toThrow(/remove none/);
+    expect(() => checkedAlgorithms([])).toThrow(/empty list/);
+  });
+
+  it('needs a resource URL without a fragment, and an issuer', () => {
+    const jwt = { issuer: 'https://idp.example.com' };
+    expect(() => createAuthenticator({ staticTokens: [], auth: { jwt } })).toThrow(/auth.resource .* or publicUrl/);
+    expect(() => createAuthenticator({ staticTokens: [], auth: { resource: 'https://gw/mcp#x', jwt } })).toThrow(
+      /fragment/,
+    );
+    expect(() => createAuthenticator({ staticTokens: [], auth: { resource: 'https://gw/mcp' } })).toThrow(
+      /auth.jwt .* or auth.introspection/,
+    );
+    const auth = createAuthenticator({ staticTokens: [], auth: { jwt }, publicUrl: 'https://gw.example.com/' });
+    expect(auth.resourceServer?.resource).toBe('https://gw.example.com/mcp');
+  });
+
+  it('builds RFC 9728 well-known URLs and canonical resources', () => {
+    expect(metadataUrlFor('https://gw.example.com/mcp')).toBe(
+      'https://gw.example.com/.well-known/oauth-protected-resource/mcp',
+    );
+    expect(metadataUrlFor('https://gw.example.com')).toBe(
+      'https://gw.example.com/.well-known/oauth-protected-resource',
+    );
+    expect(canonicalResource('HTTPS://GW.example.com/')).toBe('https://gw.example.com');
+    expect(canonicalResource('https://gw.example.com/mcp/')).toBe('https://gw.example.com/mcp');
+  });
+
+  it('keeps challenge parameters inside the RFC 6750 character set', () => {
+    expect(bearerChallenge({ error: 'invalid_token', description: 'say "hi"\\\n' })).toBe(
+      'Bearer realm="toolgate", error="invalid_token", error_description="say ?hi???"',
+    );
+  });
+});
+
+describe('claims → principal', () => {
+  const defaults = { issuer: 'https://idp' };
+  it('reads sub, azp, tenant, roles and the scope string (RFC 9068)', () => {
+    expect(
+      principalFromClaims(
+        { sub: 'u1', azp: 'claude', tenant: 'acme', roles: ['support'], scope: 'a b', iss: 'https://idp' },
+        undefined,
+        defaults,
+      ),
+    ).toEqual({
+      ok: true,
+      principal: {
+        actorId: 'u1',
+        subject: 'u1',
+        issuer: 'https://idp',
+        clientId: 'claude',
+        tenant: 'acme',
+        roles: ['support'],
+        scopes: ['a', 'b'],
+      },
+    });
+  });
+
+  it('follows configured names: scp arrays, nested Keycloak roles, Okta cid, a default tenant', () => {
+    const mapped = principalFromClaims(
+      { oid: 'o-9', cid: 'okta-app', realm_access: { roles: ['approver'] }, scp: ['x', 'y'] },
+      { subject: 'oid', clientId: 'cid', roles: 'realm_access.roles', scopes: 'scp' },
+      { ...defaults, defaultTenant: 'acme' },
+    );
+    expect(mapped).toMatchObject({
+      ok: true,
+      principal: { actorId: 'o-9', clientId: 'okta-app', roles: ['approver'], scopes: ['x', 'y'], tenant: 'acme' },
+    });
+  });
+
+  it('refuses a token without subject or tenant, saying which claim is missing', () => {
+    expect(principalFromClaims({ tenant: 'acme' }, undefined, defaults)).toEqual({
+      ok: false,
+      reason: 'the token has no "sub" claim',
+    });
+    expect(principalFromClaims({ sub: 'u' }, undefined, defaults)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/no "tenant" claim and auth.defaultTenant is not set/),
+    });
+  });
+});
