@@ -6,6 +6,7 @@ import { noCredentials } from '../credentials/provider.js';
 import { silentLogger } from '../log/logger.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import { createSecretMasker } from '../redaction/secrets.js';
+import { createBreakers } from '../upstream/circuit-breaker.js';
 import { limitsFor } from '../contract/default-limits.js';
 import type { GatewayOptions } from './types.js';
 
@@ -46,6 +47,7 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
     logger: options.logger ?? silentLogger,
     cursorKey,
     now: options.now ?? Date.now,
+    breakers: createBreakers(options.now ? { now: options.now } : {}),
     drafting: undefined as unknown as Drafting, // set below: drafting needs the runtime itself
   };
   Object.assign(runtime, { drafting: createDrafting(runtime, options.publicUrl ?? null) });

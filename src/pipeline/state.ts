@@ -4,6 +4,7 @@ import type { CredentialProvider } from '../credentials/provider.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { limitsFor } from '../contract/default-limits.js';
 import type { Cut } from '../budget/fit-to-budget.js';
+import type { Breakers } from '../upstream/circuit-breaker.js';
 import type { Drafting } from './drafting-capability.js';
 import type { CallRequest, GuardWarningOut } from './types.js';
 import type { Store } from '../store/types.js';
@@ -23,6 +24,8 @@ export interface GatewayRuntime {
   readonly logger: Logger;
   readonly cursorKey: Buffer;
   readonly now: () => number;
+  /** One circuit breaker per upstream, shared by every call (run-handler). */
+  readonly breakers: Breakers;
   /** Draft creation and lookup for action tools (see src/actions). */
   readonly drafting: Drafting;
 }

@@ -48,13 +48,16 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
+    // Readiness is the store (can we write the audit?); upstream health is reported, not gated on:
+    // one internal API being down should not take every other tool out of the load balancer.
+    const upstreams = options.gateway.runtime.breakers.health();
     try {
       await options.store.ping();
-      return c.json({ status: 'ready', store: options.store.kind });
+      return c.json({ status: 'ready', store: options.store.kind, upstreams });
     } catch (error) {
       // The detail (e.g. "store is closed", "migrations pending: 2") is what an operator needs here.
       const reason = (error as { detail?: string }).detail ?? (error as Error).message;
-      return c.json({ status: 'unavailable', store: options.store.kind, reason }, 503);
+      return c.json({ status: 'unavailable', store: options.store.kind, reason, upstreams }, 503);
     }
   });
   app.get('/metrics', async (c) =>

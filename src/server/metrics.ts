@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Gateway } from '../gateway/create-gateway.js';
 
 /**
@@ -34,6 +34,18 @@ export function createMetrics(gateway: Gateway): { registry: Registry; stop: () 
     labelNames: ['tool'] as const,
     buckets: [256, 1024, 4096, 16384, 65536, 262144],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'toolgate_upstream_circuit_open',
+    help: 'Whether calls to an upstream currently fail fast (1: open or probing, 0: closed)',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [upstream, h] of Object.entries(gateway.runtime.breakers.health())) {
+        this.set({ upstream }, h.state === 'closed' ? 0 : 1);
+      }
+    },
   });
   const stop = gateway.onCall((event) => {
     // Unknown tool names come from the caller: fold them into one label so they cannot blow up cardinality.
