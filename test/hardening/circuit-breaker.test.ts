@@ -10,7 +10,7 @@ import { agent, AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
 
 // Issue #13, item 11 (upstream half): after repeated upstream failures, calls fail fast instead of
 // each waiting for the broken service; the upstream is probed again later; health is reported.
-let upstreamUp = false;
+const upstreamUp = false;
 let hits = 0;
 const upstream = createServer((_req, res) => {
   hits++;
