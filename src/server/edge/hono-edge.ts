@@ -22,7 +22,7 @@ export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
       allowedOrigins: options.allowedOrigins,
       port: options.port(),
     });
-    if (rejected) return c.json(rejected.body, rejected.status as 403);
+    if (rejected) return c.json(rejected.body, rejected.status as 403, { ...BASELINE_HEADERS });
     await next();
     for (const [name, value] of Object.entries(BASELINE_HEADERS)) c.header(name, value);
   };
@@ -38,10 +38,14 @@ export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
   return [hostOrigin, limit];
 }
 
-/** The caller's address: the socket's, or the first X-Forwarded-For hop when a proxy is trusted. */
+/**
+ * The caller's address: the socket's, or — behind a trusted proxy — the last X-Forwarded-For hop,
+ * the one the proxy itself appended. The first hop is whatever the client wrote, so trusting it
+ * would let anyone dodge the throttle or get a victim's address blocked.
+ */
 export function clientAddress(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
@@ -78,7 +82,8 @@ export function throttleAuthFailures(
       return;
     }
     const blockMs = throttle.fail(address);
-    if (blockMs > 0 && throttle.retryAfterMs(address) === blockMs) {
+    // A blocked address never reaches fail(), so a positive block here is the start of a new one.
+    if (blockMs > 0) {
       await store.audit.append(throttledEvent(address, surface, blockMs)).catch(() => undefined);
     }
   };
