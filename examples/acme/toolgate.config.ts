@@ -5,11 +5,13 @@ import { envCredentials } from '../../src/credentials/provider.js';
 import { ACME_CREDENTIALS } from './tools/acme-client.js';
 import { acmeActions } from './tools/actions.js';
 import { acmeReadTools } from './tools/read-tools.js';
+import { demoIdpSettings } from './idp/gateway-settings.js';
 import { DEMO_PRINCIPALS } from './principals.js';
 
 /**
  * The demo toolset over the Acme internal API. Everything secret comes from the environment:
- * ACME_URL and ACME_TOKEN_* (Acme's service tokens), TOOLGATE_DEMO_*_TOKEN (gateway tokens).
+ * ACME_URL and ACME_TOKEN_* (Acme's service tokens), TOOLGATE_DEMO_*_TOKEN (gateway tokens),
+ * TOOLGATE_DEMO_IDP_ISSUER and TOOLGATE_DEMO_CONSOLE_SECRET (the demo IdP, see idp/).
  * `toolgate demo` sets them all; run `npx toolgate check --config examples/acme/toolgate.config.ts`.
  */
 export function acmeConfig(env: NodeJS.ProcessEnv) {
@@ -45,6 +47,8 @@ export function acmeConfig(env: NodeJS.ProcessEnv) {
     database: '.toolgate/demo.db',
     server: { port: 8787, tokens },
     approvers: [DEMO_PRINCIPALS.approver],
+    // With the demo IdP running (`toolgate demo` starts it): OAuth on /mcp and console sign-in through it.
+    ...demoIdpSettings(env),
     stdio: { principal: DEMO_PRINCIPALS.agent, client: 'support_assistant' },
   });
 }

@@ -42,7 +42,7 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
     load: async () => (await import('./route.js')).runRouteCommand,
   },
   connect: {
-    summary: 'connect TARGET --url URL Ready config for claude-code, messages-api or desktop',
+    summary: 'connect TARGET --url URL Ready config: claude-code, claude-ai, messages-api or desktop',
     load: async () => (await import('./connect.js')).runConnectCommand,
   },
   doctor: {

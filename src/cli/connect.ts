@@ -1,15 +1,18 @@
+import { claudeAiConnector } from '../connect/claude-ai.js';
 import { claudeCodeConfig, CONNECTOR_NOTES, DESKTOP_NOTES, messagesApiRequest } from '../connect/generate.js';
 import { loadConfig } from '../config/load-config.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 
-const TARGETS = ['claude-code', 'messages-api', 'desktop'] as const;
-const USAGE = `Usage: toolgate connect claude-code|messages-api|desktop --url https://gateway.example.com
+const TARGETS = ['claude-code', 'messages-api', 'desktop', 'claude-ai'] as const;
+const USAGE = `Usage: toolgate connect claude-code|messages-api|desktop|claude-ai --url https://gateway.example.com
                         [--client NAME] [--token-env VAR] [--scope local|project|user] [--config FILE]
 
 Prints ready configuration for one Claude surface from the actual toolset:
   claude-code    \`claude mcp add\` lines (HTTP and stdio) and a .mcp.json with \${VAR} placeholders
   messages-api   a Messages API request with mcp_servers, an mcp_toolset allowlist and the beta header
   desktop        the remote URL and steps for a Claude.ai / Desktop custom connector
+  claude-ai      the custom-connector steps over OAuth: URL, IdP, client registration and callback
+                 URLs, what the IdP must support (reads the IdP's metadata when it answers)
 
 Options:
   --url URL         The gateway's public base URL
@@ -19,7 +22,7 @@ Options:
   --config FILE     toolgate.config.{ts,js,mjs}
   -h, --help        This help`;
 
-/** `toolgate connect claude-code|messages-api|desktop --url URL [--client C] [--token-env VAR]`. */
+/** `toolgate connect claude-code|messages-api|desktop|claude-ai --url URL [--client C] [--token-env VAR]`. */
 export async function runConnectCommand(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(argv, io, {
     usage: USAGE,
@@ -39,14 +42,19 @@ export async function runConnectCommand(argv: string[], io: CliIo): Promise<numb
     return usageError(io, USAGE, surface ? `Unknown target "${surface}".` : `Name a target: ${TARGETS.join(', ')}.`);
   }
   if (!values.url) return usageError(io, USAGE, '--url is required: the URL clients will use.');
-  if (surface === 'messages-api' && !values.url.startsWith('https://')) {
+  if ((surface === 'messages-api' || surface === 'claude-ai') && !values.url.startsWith('https://')) {
     // The connector calls the server from Anthropic's network and accepts https URLs only.
     io.stderr.write(
-      `warning: the Messages API MCP connector accepts only https:// URLs reachable from Anthropic's network; ` +
+      `warning: the ${surface === 'claude-ai' ? 'Claude.ai custom' : 'Messages API MCP'} connector accepts only ` +
+        `https:// URLs reachable from Anthropic's network; ` +
         `${values.url} will be refused. Put the gateway behind TLS on a public host first.\n`,
     );
   }
   const { config, path } = await loadConfig(values.config, process.cwd(), io.env);
+  if (surface === 'claude-ai') {
+    io.stdout.write(`${(await claudeAiConnector(values.url, config)).join('\n')}\n`);
+    return 0;
+  }
   const client = values.client ?? Object.keys(config.toolsets ?? {})[0] ?? '*';
   const tools = config.toolsets?.[client] ?? (config.toolsets ? [] : config.tools.map((t) => t.name));
   if (tools.length === 0) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +13,11 @@ import { parseCommand, type CliIo } from './args.js';
 
 const USAGE = `Usage: toolgate demo
 
-Starts Acme (a small internal API in its own process, its own SQLite) and the gateway over it,
-prints URLs, fresh tokens and ready connection lines; Ctrl-C stops both.
-Environment: PORT (gateway, default 8787), ACME_PORT (default 8788), TOOLGATE_DB, ACME_DB.`;
+Starts Acme (a small internal API in its own process, its own SQLite), Acme's identity provider
+(OAuth 2.1 / OpenID Connect) and the gateway over them; prints URLs, fresh tokens, the IdP's demo
+users and ready connection lines; Ctrl-C stops them all.
+Environment: PORT (gateway, default 8787), ACME_PORT (default 8788), IDP_PORT (default 8789),
+TOOLGATE_DB, ACME_DB.`;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGE_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../../' : '../../', import.meta.url));
@@ -42,9 +45,12 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
     TOOLGATE_PUBLIC_URL: io.env.TOOLGATE_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
   };
   let server;
+  let idp: DemoIdp | null = null;
   try {
+    idp = await startDemoIdp(io, env);
     server = await startServer(acmeConfig(env), env, createLogger(io.env.TOOLGATE_LOG_LEVEL ?? 'warn'));
   } catch (error) {
+    await idp?.close();
     acme.child.kill('SIGTERM');
     throw error;
   }
@@ -66,7 +72,7 @@ Toolgate demo is running.
   Health / metrics    ${server.url}/healthz  ${server.url}/readyz  ${server.url}/metrics
   Approvals REST      ${server.url}/api/drafts
 
-Demo tokens (valid for this run only):
+${idp ? idpLines(idp, server.url) : ''}Demo tokens (valid for this run only):
   support agent (model client)   TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
   billing approver (approvals)   TOOLGATE_APPROVER_TOKEN=${env.TOOLGATE_DEMO_APPROVER_TOKEN}
 
@@ -90,12 +96,12 @@ Try it:
   curl -s -H "Authorization: Bearer $TOOLGATE_APPROVER_TOKEN" ${server.url}/api/drafts
   npx toolgate audit tail --db .toolgate/demo.db
 
-Ctrl-C stops both processes.
+Ctrl-C stops them all.
 `);
   await new Promise<void>((resolve) => {
     const stop = () => {
       io.stderr.write('\nStopping: finishing in-flight calls, flushing the audit log, stopping Acme…\n');
-      void server.close().then(() => {
+      void Promise.all([server.close(), idp?.close()]).then(() => {
         acme.child.once('exit', () => resolve());
         acme.child.kill('SIGTERM');
       });
@@ -137,4 +143,69 @@ async function startAcmeProcess(
     );
   });
   return { url, child };
+}
+
+type DemoIdp = Awaited<ReturnType<typeof import('../../examples/acme/idp/start-idp.js').startAcmeIdp>> & {
+  readonly users: ReturnType<typeof import('../../examples/acme/idp/demo-users.js').demoIdpUsers>;
+};
+
+/**
+ * Starts Acme's IdP (issue #12) and points the gateway at it through `env`. `oidc-provider` is a
+ * development dependency: an installed package without it runs the demo on static tokens only.
+ */
+async function startDemoIdp(io: CliIo, env: NodeJS.ProcessEnv): Promise<DemoIdp | null> {
+  let modules;
+  try {
+    modules = await Promise.all([
+      import('../../examples/acme/idp/start-idp.js'),
+      import('../../examples/acme/idp/demo-users.js'),
+      import('../../examples/acme/idp/gateway-settings.js'),
+    ]);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    io.stderr.write('note: oidc-provider is not installed, so the demo runs without its IdP (static tokens only).\n');
+    return null;
+  }
+  const [{ startAcmeIdp }, { demoIdpUsers }, { CONSOLE_CLIENT_ID }] = modules;
+  const publicUrl = String(env.TOOLGATE_PUBLIC_URL).replace(/\/+$/, '');
+  const users = demoIdpUsers();
+  const secret = randomBytes(24).toString('base64url');
+  const idp = await startAcmeIdp({
+    port: Number(io.env.IDP_PORT ?? 8789),
+    resource: `${publicUrl}/mcp`,
+    scopes: [...new Set(acmeConfig(env).tools.flatMap((tool) => tool.scopes))].sort(),
+    users,
+    console: {
+      clientId: CONSOLE_CLIENT_ID,
+      clientSecret: secret,
+      redirectUris: [`${publicUrl}/console/oidc/callback`],
+    },
+  }).catch((error: Error) => {
+    throw new Error(
+      `The demo IdP could not start (${error.message}); is port ${io.env.IDP_PORT ?? 8789} free? Set IDP_PORT.`,
+    );
+  });
+  env.TOOLGATE_DEMO_IDP_ISSUER = idp.issuer;
+  env.TOOLGATE_DEMO_CONSOLE_SECRET = secret;
+  return Object.assign(idp, { users });
+}
+
+function idpLines(idp: DemoIdp, url: string): string {
+  const [agent, approver] = idp.users;
+  return `Acme IdP (OAuth 2.1 / OpenID Connect: dynamic registration, PKCE S256, resource indicators, JWT access tokens)
+  ${idp.issuer}      /mcp trusts its tokens for ${url}/mcp
+  support agent      username ${agent?.username}    password ${agent?.password}    (Claude Code / MCP Inspector)
+  billing approver   username ${approver?.username}  password ${approver?.password}    (approvals console)
+
+Sign in to the console through the IdP:
+  open ${url}/console, choose "Sign in with Acme IdP", sign in as ${approver?.username}
+
+Claude Code over OAuth (no token: it registers itself at the IdP and opens your browser; sign in as ${agent?.username}):
+  claude mcp add --transport http --scope local toolgate-oauth ${url}/mcp
+  then in Claude Code: /mcp, pick toolgate-oauth, Authenticate
+
+MCP Inspector over OAuth:
+  npx @modelcontextprotocol/inspector   then connect (Streamable HTTP) to ${url}/mcp and sign in as ${agent?.username}
+
+`;
 }

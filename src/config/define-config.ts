@@ -1,6 +1,7 @@
 import type { AuthConfig } from '../auth/auth-config.js';
 import type { Principal } from '../auth/principal.js';
 import type { StaticToken } from '../auth/static-tokens.js';
+import type { ConsoleConfig } from '../console/oidc/oidc-config.js';
 import type { AnyTool, ToolLimits } from '../contract/types.js';
 import type { CredentialProvider } from '../credentials/provider.js';
 
@@ -50,6 +51,11 @@ export interface ToolgateConfig {
    * serve RFC 9728 metadata so MCP clients (Claude.ai, Claude Desktop) can find the IdP.
    */
   readonly auth?: AuthConfig;
+  /**
+   * The approvals console (issue #12): `oidc` signs approvers in through the company's IdP
+   * (authorization code + PKCE); approver-token sign-in stays on for development unless turned off.
+   */
+  readonly console?: ConsoleConfig;
   /** People who may decide drafts from the CLI (`toolgate approvals approve ID --as ACTOR`). */
   readonly approvers?: readonly Principal[];
   /** Who the local stdio server acts as (Claude Code on a developer's machine). */

@@ -6,10 +6,13 @@ import type { Authenticated } from '../auth/static-tokens.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { auditEvent, auditList } from './audit-pages.js';
-import { draftDetail, inbox, loginForm } from './draft-pages.js';
+import { draftDetail, inbox } from './draft-pages.js';
 import { consoleHeaders } from './security-headers.js';
 import { CSS, page } from './layout.js';
-import { createSessionStore, csrfMatches, newCsrfToken, type ConsoleSession } from './sessions.js';
+import { resolveConsoleOidc, type ConsoleConfig } from './oidc/oidc-config.js';
+import { mountOidcRoutes } from './oidc/oidc-routes.js';
+import { signInPage } from './oidc/sign-in-page.js';
+import { createConsoleSessions, csrfMatches, newCsrfToken, type ConsoleSession } from './sessions.js';
 
 const COOKIE = 'tg_console';
 /** Double-submit token for the sign-in form, which has no session yet to carry one. */
@@ -20,20 +23,32 @@ export interface ConsoleOptions {
   readonly secureCookies: boolean;
   /** Honour X-Forwarded-Proto from a proxy you run. */
   readonly trustProxy: boolean;
+  /** The `console` config block: OIDC sign-in, token sign-in on/off, session lifetime (issue #12). */
+  readonly console?: ConsoleConfig | undefined;
+  /** The configured public URL: the default OIDC callback is `<publicUrl>/console/oidc/callback`. */
+  readonly publicUrl?: string | null | undefined;
 }
 type Env = { Variables: { session: ConsoleSession } };
 
 /**
  * `/console`: the approvals inbox, draft detail with its timeline, and the audit viewer.
- * Approvers sign in with an approver credential (a model-client token is refused); every form
- * carries the session's CSRF token and the cookie is SameSite=Strict.
+ * Approvers sign in through the company's IdP (OIDC) or, in development, with an approver token (a
+ * model-client token is refused). Sessions live in the store; every form carries the session's
+ * CSRF token; the cookie is SameSite=Lax, because the IdP's redirect back is a cross-site GET.
  */
 export function createConsoleRoutes(
   gateway: Gateway,
   authenticate: (authorization: string | undefined) => Authenticated | null,
   options: ConsoleOptions = { secureCookies: false, trustProxy: false },
 ): Hono<Env> {
-  const sessions = createSessionStore();
+  const settings = options.console ?? {};
+  // Checked here, at startup: a wrong issuer or callback fails `serve`, not the first sign-in.
+  const oidc = settings.oidc ? resolveConsoleOidc(settings.oidc, options.publicUrl ?? null) : null;
+  const tokenSignIn = settings.tokenSignIn ?? true;
+  if (oidc?.clientSecret) gateway.runtime.rememberSecret(oidc.clientSecret);
+  const sessions = createConsoleSessions(gateway.runtime.store.sessions, {
+    ...(settings.sessionTtlSec ? { ttlMs: settings.sessionTtlSec * 1000 } : {}),
+  });
   const app = new Hono<Env>();
   const headers = consoleHeaders(CSS);
   app.use('*', async (c, next) => {
@@ -45,15 +60,28 @@ export function createConsoleRoutes(
     options.secureCookies ||
     new URL(c.req.url).protocol === 'https:' ||
     (options.trustProxy && c.req.header('x-forwarded-proto') === 'https');
-  const cookie = (c: Context) => ({ httpOnly: true, sameSite: 'Strict' as const, path: '/console', secure: secure(c) });
+  const cookie = (c: Context, path = '/console') => ({
+    httpOnly: true as const,
+    sameSite: 'Lax' as const,
+    path,
+    secure: secure(c),
+  });
 
-  const showLogin = (c: Context, error?: string, status: 200 | 401 | 403 = 200) => {
+  const showLogin = (c: Context, error?: string, status: 200 | 401 | 403 | 404 | 503 = 200) => {
     const csrf = newCsrfToken();
     setCookie(c, LOGIN_CSRF_COOKIE, csrf, cookie(c));
-    return c.html(page('Sign in', loginForm(csrf, error)), status);
+    const methods = { oidcLabel: oidc ? (oidc.label ?? 'Sign in with your identity provider') : null, tokenSignIn };
+    return c.html(page('Sign in', signInPage(csrf, methods, error)), status);
   };
+  const signedIn = (c: Context, session: ConsoleSession) => {
+    deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/console' });
+    setCookie(c, COOKIE, session.id, { ...cookie(c), maxAge: Math.floor((session.expiresAt - Date.now()) / 1000) });
+    return c.redirect('/console');
+  };
+  if (oidc) mountOidcRoutes(app as unknown as Hono, oidc, { gateway, sessions, cookie, signedIn, showLogin });
   app.get('/login', (c) => showLogin(c));
   app.post('/login', async (c) => {
+    if (!tokenSignIn) return showLogin(c, 'Token sign-in is turned off here; sign in with your company account.', 404);
     const body = await c.req.parseBody();
     // Login CSRF: a cross-site form cannot sign the victim in as the attacker (double submit).
     if (!csrfEquals(getCookie(c, LOGIN_CSRF_COOKIE), body.csrf)) {
@@ -66,16 +94,14 @@ export function createConsoleRoutes(
         : 'Token not recognised.';
       return showLogin(c, message, who ? 403 : 401);
     }
-    const session = sessions.create(who.principal);
+    const session = await sessions.create(who.principal, 'token');
     // A session id is a bearer credential: mask it wherever it might be echoed.
     gateway.runtime.rememberSecret(session.id);
-    deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/console' });
-    setCookie(c, COOKIE, session.id, cookie(c));
-    return c.redirect('/console');
+    return signedIn(c, session);
   });
 
   app.use('*', async (c, next) => {
-    const session = sessions.get(getCookie(c, COOKIE));
+    const session = await sessions.get(getCookie(c, COOKIE));
     if (!session) return c.redirect('/console/login');
     c.set('session', session);
     await next();
@@ -90,8 +116,8 @@ export function createConsoleRoutes(
     await next();
   });
 
-  app.post('/logout', (c) => {
-    sessions.destroy(c.get('session').id);
+  app.post('/logout', async (c) => {
+    await sessions.destroy(c.get('session').id);
     deleteCookie(c, COOKIE, { path: '/console' });
     return c.redirect('/console/login');
   });

@@ -1,17 +1,15 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { isLocalHost as isLocal, type DoctorCheck } from './doctor-check.js';
+import { oauthChecks } from './oauth-checks.js';
 
 /**
  * `toolgate doctor`: checks a running server the way a Claude client would meet it (R17):
- * reachable, TLS, the auth challenge, the token, the tool list, result budgets, health, readiness.
+ * reachable, TLS, the auth challenge, OAuth metadata (when the gateway is an OAuth resource
+ * server), the token, the tool list, result budgets, health, readiness.
  */
-export interface DoctorCheck {
-  readonly name: string;
-  readonly status: 'ok' | 'warn' | 'fail';
-  readonly detail: string;
-}
+export type { DoctorCheck } from './doctor-check.js';
 
 const CLAUDE_CODE_RESULT_TOKENS = 25_000;
-const isLocal = (host: string) => ['localhost', '127.0.0.1', '[::1]', '::1'].includes(host);
 
 export async function runDoctor(url: string, token: string | undefined, timeoutMs = 5_000): Promise<DoctorCheck[]> {
   const base = url.replace(/\/+$/, '').replace(/\/mcp$/, '');
@@ -61,8 +59,13 @@ export async function runDoctor(url: string, token: string | undefined, timeoutM
       : `a request without a token got ${anonymous?.status ?? 'no answer'}; expected 401 with a Bearer challenge`,
   );
 
+  const oauth = await oauthChecks(base, challenge, timeoutMs);
+  checks.push(...oauth);
+
   if (!token) {
-    add('token', 'fail', 'no token given (--token-env VAR)');
+    // An OAuth gateway's clients get their tokens from the IdP; a static token only adds the tool checks.
+    if (oauth.length > 0) add('token', 'warn', 'no token given (--token-env VAR): tool list not checked');
+    else add('token', 'fail', 'no token given (--token-env VAR)');
     return checks;
   }
   const client = new Client({ name: 'toolgate-doctor', version: '1.0.0' });

@@ -45,6 +45,8 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
   app.use('/mcp', guard('mcp_http'));
   app.use('/api/*', guard('api'));
   app.use('/console/login', guard('console'));
+  // Failed IdP callbacks (forged state, no PKCE verifier, a refused code) answer 401 and count too.
+  app.use('/console/oidc/*', guard('console'));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -78,6 +80,8 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
   const consoleRoutes = createConsoleRoutes(options.gateway, options.authenticate, {
     secureCookies,
     trustProxy: options.trustProxy,
+    console: options.console,
+    publicUrl: options.publicUrl,
   });
   app.route('/console', consoleRoutes as unknown as Hono);
   app.all('/mcp', (c) => mcp.handle(c));

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Authenticated } from '../auth/static-tokens.js';
+import type { ConsoleConfig } from '../console/oidc/oidc-config.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { Store } from '../store/types.js';
 
@@ -21,6 +22,8 @@ export interface HttpAppOptions {
   readonly allowedOrigins: readonly string[];
   /** The port the server listens on (known after listen), for bare-host origin entries. */
   readonly port: () => number;
+  /** The `console` config block (OIDC sign-in, token sign-in, session lifetime). */
+  readonly console?: ConsoleConfig | undefined;
   /** The configured public URL; an https one makes console cookies Secure. */
   readonly publicUrl: string | null;
   /** Honour X-Forwarded-For / X-Forwarded-Proto (only behind a proxy you run). */

@@ -95,6 +95,7 @@ export async function startServer(
     authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
     anonymous: anonymous && { ...anonymous, canApprove: false },
     authenticator,
+    console: config.console,
     ...edgeSettings(settings),
     port: () => boundPort,
     maxBodyBytes: settings.maxBodyBytes,

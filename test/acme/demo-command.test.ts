@@ -15,6 +15,7 @@ it('toolgate demo starts Acme and the gateway, prints working tokens, and stops 
       ...process.env,
       PORT: '0',
       ACME_PORT: '0',
+      IDP_PORT: '28789', // the demo IdP needs a fixed port (its issuer URL); keep it off the default
       TOOLGATE_DB: join(dir, 'demo.db'),
       ACME_DB: join(dir, 'acme.db'),
       TOOLGATE_LOG_LEVEL: 'silent',
@@ -25,7 +26,7 @@ it('toolgate demo starts Acme and the gateway, prints working tokens, and stops 
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 30_000);
-    child.stdout.on('data', () => out.includes('Ctrl-C stops both processes.') && (clearTimeout(timer), resolve()));
+    child.stdout.on('data', () => out.includes('Ctrl-C stops them all.') && (clearTimeout(timer), resolve()));
     child.once('exit', (code) => reject(new Error(`demo exited early (${code}):\n${out}`)));
   });
   const mcp = /Gateway \(MCP\)\s+(\S+)/.exec(out)?.[1];

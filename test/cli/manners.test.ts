@@ -21,6 +21,7 @@ const COMMANDS: readonly string[][] = [
   ['connect', 'claude-code'],
   ['connect', 'messages-api'],
   ['connect', 'desktop'],
+  ['connect', 'claude-ai'],
   ['doctor'],
   ['approvals'],
   ...['list', 'show', 'approve', 'reject', 'rollback', 'retry', 'close'].map((s) => ['approvals', s]),

@@ -1,0 +1,8 @@
+/** One line of `toolgate doctor`: what was checked, how it went, and what to do about it. */
+export interface DoctorCheck {
+  readonly name: string;
+  readonly status: 'ok' | 'warn' | 'fail';
+  readonly detail: string;
+}
+
+export const isLocalHost = (host: string) => ['localhost', '127.0.0.1', '[::1]', '::1'].includes(host);
