@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAcmeTokens, startAcme } from '../../examples/acme/api/start.js';
 import { demoEnvironment } from '../../examples/acme/demo-env.js';
@@ -10,8 +11,7 @@ import { acmeConfig } from '../../examples/acme/toolgate.config.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found (apt-get install chromium; .ci/run does)`;
+const missing = chromiumMissing;
 if (missing) console.warn(`\n⚠ SKIPPED console browser test: ${missing}\n`);
 
 describe.skipIf(missing !== null)('approvals console in a real browser (headless Chromium)', () => {
@@ -26,19 +26,7 @@ describe.skipIf(missing !== null)('approvals console in a real browser (headless
     acme = await startAcme({ dbPath: join(dir, 'acme.db'), tokens });
     env = { ...demoEnvironment(acme.url, tokens), PORT: '0', TOOLGATE_DB: join(dir, 'toolgate.db') };
     server = await startServer(acmeConfig(env), env, silentLogger);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

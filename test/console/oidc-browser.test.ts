@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAcmeTokens, startAcme } from '../../examples/acme/api/start.js';
 import { demoEnvironment } from '../../examples/acme/demo-env.js';
@@ -16,8 +17,7 @@ import { CONSOLE_SECRET, freePort, startTestIdp } from './oidc-support.js';
  * approver signs in through the IdP's own sign-in page, approves a refund, and the audit names
  * the IdP subject.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const missing = existsSync(CHROMIUM) ? null : `${CHROMIUM} not found (apt-get install chromium; .ci/run does)`;
+const missing = chromiumMissing;
 if (missing) console.warn(`\n⚠ SKIPPED console OIDC browser test: ${missing}\n`);
 
 describe.skipIf(missing !== null)('console sign-in through the IdP in a real browser (headless Chromium)', () => {
@@ -42,19 +42,7 @@ describe.skipIf(missing !== null)('console sign-in through the IdP in a real bro
       TOOLGATE_DEMO_CONSOLE_SECRET: CONSOLE_SECRET,
     };
     server = await startServer(acmeConfig(env), env, silentLogger);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
