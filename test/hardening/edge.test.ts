@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTool } from '../../src/contract/define-tool.js';
-import { createAuthThrottle } from '../../src/server/edge/auth-throttle.js';
+import { createAuthThrottle, type Attempt, type AuthThrottle } from '../../src/server/edge/auth-throttle.js';
 import { request } from 'node:http';
 import { agent, AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
 
@@ -146,11 +146,102 @@ describe('failed authentication is throttled (item 3)', () => {
   it('only the failing address waits, and no block outlasts the maximum', () => {
     let now = 0;
     const throttle = createAuthThrottle({ freeFailures: 3, baseBlockMs: 1_000, maxBlockMs: 8_000, now: () => now });
-    for (let i = 0; i < 50; i++) throttle.fail('attacker');
-    expect(throttle.retryAfterMs('attacker')).toBe(8_000);
-    expect(throttle.retryAfterMs('real-user')).toBe(0);
+    const attacker = { address: 'attacker', credential: null };
+    const blocks: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      now += throttle.retryAfterMs(attacker); // the attacker waits out each block, then tries again
+      const admission = throttle.admit(attacker);
+      if (admission.admitted) throttle.settle(admission.ticket, 'refused');
+      else blocks.push(admission.waitMs);
+    }
+    expect(blocks.slice(0, 5)).toEqual([1_000, 2_000, 4_000, 8_000, 8_000]);
+    expect(throttle.retryAfterMs(attacker)).toBe(8_000);
+    expect(throttle.retryAfterMs({ address: 'real-user', credential: null })).toBe(0);
     now += 8_001;
-    expect(throttle.retryAfterMs('attacker')).toBe(0);
+    expect(throttle.retryAfterMs(attacker)).toBe(0);
+  });
+
+  it('a burst of parallel guesses gets only the free allowance checked, however fast it arrives', async () => {
+    const own = await startTestServer(config);
+    try {
+      const guesses = Array.from({ length: 60 }, (_, i) =>
+        fetch(`${own.url}/mcp`, {
+          method: 'POST',
+          headers: { ...jsonRpc, authorization: `Bearer wrong-${i}` },
+          body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/list' }),
+        }).then((r) => r.status),
+      );
+      const statuses = await Promise.all(guesses);
+      expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+      expect(await own.store.audit.query({ kind: 'auth.throttled' })).toHaveLength(1);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('a credential that just worked is not slowed by its own concurrency', async () => {
+    const own = await startTestServer(config);
+    try {
+      const call = (id: number) =>
+        fetch(`${own.url}/mcp`, {
+          method: 'POST',
+          headers: { ...jsonRpc, authorization: `Bearer ${AGENT_TOKEN}` },
+          body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' }),
+        }).then((r) => r.status);
+      expect(await call(0)).toBe(200);
+      const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => call(i + 1)));
+      expect(new Set(statuses)).toEqual(new Set([200]));
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('auth throttle keys (item 3: per address and per credential)', () => {
+  const refuse = (throttle: AuthThrottle, attempt: Attempt) => {
+    const admission = throttle.admit(attempt);
+    if (admission.admitted) throttle.settle(admission.ticket, 'refused');
+    return admission.admitted;
+  };
+  it('one leaked or expired token replayed from many addresses is blocked on the token', () => {
+    const throttle = createAuthThrottle({ freeFailures: 3 });
+    const admitted = Array.from({ length: 20 }, (_, i) =>
+      refuse(throttle, { address: `10.0.0.${i}`, credential: 'Bearer old' }),
+    );
+    expect(admitted.filter(Boolean)).toHaveLength(3);
+    expect(throttle.retryAfterMs({ address: '10.9.9.9', credential: 'Bearer old' })).toBeGreaterThan(0);
+    expect(throttle.retryAfterMs({ address: '10.9.9.9', credential: 'Bearer other' })).toBe(0);
+  });
+  it('a valid token interleaved with guesses does not reset the address count', () => {
+    const throttle = createAuthThrottle({ freeFailures: 3 });
+    let admitted = 0;
+    for (let i = 0; i < 10; i++) {
+      if (refuse(throttle, { address: 'a', credential: `Bearer guess-${i}` })) admitted += 1;
+      const own = throttle.admit({ address: 'a', credential: 'Bearer mine' });
+      if (own.admitted) throttle.settle(own.ticket, 'accepted');
+    }
+    expect(admitted).toBe(3);
+  });
+  it('a trusted credential keeps working from a blocked address, until it is refused once', () => {
+    const throttle = createAuthThrottle({ freeFailures: 2 });
+    const real = { address: 'shared-nat', credential: 'Bearer real' };
+    const first = throttle.admit(real);
+    if (first.admitted) throttle.settle(first.ticket, 'accepted');
+    for (let i = 0; i < 5; i++) refuse(throttle, { address: 'shared-nat', credential: `Bearer guess-${i}` });
+    expect(throttle.admit({ address: 'shared-nat', credential: 'Bearer guess-9' }).admitted).toBe(false);
+    const again = throttle.admit(real);
+    expect(again.admitted).toBe(true);
+    if (again.admitted) throttle.settle(again.ticket, 'refused'); // revoked meanwhile
+    expect(throttle.admit(real).admitted).toBe(false);
+  });
+  it('an attempt with no verdict (a bare 401, a bad request) releases its count', () => {
+    const throttle = createAuthThrottle({ freeFailures: 1 });
+    for (let i = 0; i < 5; i++) {
+      const admission = throttle.admit({ address: 'a', credential: null });
+      expect(admission.admitted).toBe(true);
+      if (admission.admitted) throttle.settle(admission.ticket, 'other');
+    }
   });
 });
 

@@ -1,10 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AuditEventInput } from '../../audit/event.js';
 import type { Store } from '../../store/types.js';
-import { newId } from '../../util/ids.js';
 import type { HttpAppOptions } from '../options.js';
 import type { AuthThrottle } from './auth-throttle.js';
+import { auditBlock, outcomeOf, settleAttempt, throttledBody, type ThrottledSurface } from './auth-attempt.js';
+import { addressOf } from './client-address.js';
 import { checkHostAndOrigin } from './host-origin.js';
 
 /**
@@ -38,79 +38,38 @@ export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
   return [hostOrigin, limit];
 }
 
-/**
- * The caller's address: the socket's, or — behind a trusted proxy — the last X-Forwarded-For hop,
- * the one the proxy itself appended. The first hop is whatever the client wrote, so trusting it
- * would let anyone dodge the throttle or get a victim's address blocked.
- */
+/** The caller's address for a Hono request (see client-address.ts for the proxy rule). */
 export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
+  return addressOf(c.req.header('x-forwarded-for'), incoming?.socket?.remoteAddress, trustProxy);
 }
 
 /**
- * Failed-authentication throttling for a route (issue #13, item 3): a throttled address gets 429
- * with Retry-After before its credential is even looked at; each 401 counts as a failure; the
- * start of a block is written to the audit log (one event per block, so the log cannot be grown
- * by guessing).
+ * Failed-authentication throttling for a route (issue #13, item 3; auth-throttle.ts): a throttled
+ * address or credential gets 429 with Retry-After before the credential is even looked at; the
+ * attempt is counted up front and settled by the response; a block's start is audited once.
  */
 export function throttleAuthFailures(
   throttle: AuthThrottle,
   store: Store,
-  surface: 'mcp_http' | 'api' | 'console',
+  surface: ThrottledSurface,
   trustProxy: boolean,
 ): MiddlewareHandler {
   return async (c, next) => {
     const address = clientAddress(c, trustProxy);
-    const wait = throttle.retryAfterMs(address);
-    if (wait > 0) {
-      const seconds = String(Math.ceil(wait / 1000));
-      const message = `Too many failed sign-ins from this address; retry after ${seconds} s.`;
-      return c.json({ error: 'rate_limited', message }, 429, { 'retry-after': seconds });
+    // The console's sign-in form carries its token in the body; only the address keys it there.
+    const credential = surface === 'console' ? null : (c.req.header('authorization') ?? null);
+    const admission = throttle.admit({ address, credential });
+    if (!admission.admitted) {
+      if (admission.blockStarted) await auditBlock(store, address, surface, admission.waitMs);
+      const { seconds, body } = throttledBody(admission.waitMs);
+      return c.json(body, 429, { 'retry-after': seconds });
     }
-    await next();
-    // Only a credential that was presented and refused counts. A bare 401 (no token) is the first
-    // step of every OAuth flow, and Claude.ai connects from a few shared addresses.
-    const refused = c.res.status === 401 && /error=/.test(c.res.headers.get('www-authenticate') ?? '');
-    const consoleRefused = c.res.status === 401 && surface === 'console';
-    if (!refused && !consoleRefused) {
-      if (c.res.status < 400) throttle.succeed(address);
-      return;
+    try {
+      await next();
+    } finally {
+      const outcome = outcomeOf(c.res.status, c.res.headers.get('www-authenticate'), surface, credential !== null);
+      await settleAttempt(throttle, store, admission.ticket, outcome, { address, surface });
     }
-    const blockMs = throttle.fail(address);
-    // A blocked address never reaches fail(), so a positive block here is the start of a new one.
-    if (blockMs > 0) {
-      await store.audit.append(throttledEvent(address, surface, blockMs)).catch(() => undefined);
-    }
-  };
-}
-
-function throttledEvent(address: string, surface: AuditEventInput['surface'], blockMs: number): AuditEventInput {
-  return {
-    id: newId('aud'),
-    time: new Date().toISOString(),
-    kind: 'auth.throttled',
-    requestId: null,
-    callId: null,
-    surface,
-    client: 'unknown',
-    actor: `address:${address}`,
-    tenant: null,
-    tool: '-',
-    decision: 'deny',
-    reason: `repeated authentication failures; address blocked for ${Math.ceil(blockMs / 1000)} s`,
-    outcome: 'denied',
-    errorCode: 'rate_limited',
-    inputSummary: '{}',
-    outputSummary: null,
-    resultBytes: 0,
-    resultTokens: 0,
-    sourceIds: [],
-    latencyMs: 0,
-    data: null,
   };
 }
