@@ -35,6 +35,11 @@ export interface ToolgateConfig {
     readonly trustProxy?: boolean;
     /** On SIGTERM, how long in-flight requests may take before their sockets are closed. Default 10 s. */
     readonly drainMs?: number;
+    /**
+     * Serve the common stateless MCP requests on a node:http fast path (env TOOLGATE_FAST_PATH=off
+     * turns it off). Default true; everything else always goes through the official SDK.
+     */
+    readonly fastPath?: boolean;
     /** Largest request body on any route. Default 1 MiB. */
     readonly maxBodyBytes?: number;
     /** Static bearer tokens (development, stdio, service accounts); work beside `auth`. */

@@ -65,5 +65,7 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     maxBodyBytes: config.server?.maxBodyBytes ?? 1_048_576,
     trustProxy: (env.TOOLGATE_TRUST_PROXY ?? String(config.server?.trustProxy ?? false)) === 'true',
     drainMs: Number(env.TOOLGATE_DRAIN_MS ?? config.server?.drainMs ?? 10_000),
+    // The node:http fast path for POST /mcp (issue #15); off serves everything through the SDK.
+    fastPath: !['off', 'false', '0'].includes(env.TOOLGATE_FAST_PATH ?? String(config.server?.fastPath ?? true)),
   };
 }

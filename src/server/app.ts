@@ -3,7 +3,7 @@ import { newId } from '../util/ids.js';
 import { createConsoleRoutes } from '../console/routes.js';
 import { createApiRoutes } from './api-routes.js';
 import { createMcpRoute } from './mcp-route.js';
-import { createAuthThrottle } from './edge/auth-throttle.js';
+import { createAuthThrottle, type AuthThrottle } from './edge/auth-throttle.js';
 import { edgeChecks, throttleAuthFailures } from './edge/hono-edge.js';
 import type { HttpAppOptions } from './options.js';
 
@@ -13,7 +13,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * The HTTP face of Toolgate: `/mcp`, `/api`, `/console`, `/healthz`, `/readyz`, `/metrics`. A fetch-native Hono app,
  * so tests can call `app.request()` and `toolgate serve` mounts it on node:http.
  */
-export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () => Promise<void> } {
+export function createHttpApp(options: HttpAppOptions): {
+  app: Hono;
+  close: () => Promise<void>;
+  /** Shared with the node:http fast path, so failures count once whichever way they come in. */
+  throttle: AuthThrottle;
+} {
   const app = new Hono();
   const mcp = createMcpRoute({ ...options, onError: (err) => options.logger.warn({ err }, 'mcp request rejected') });
 
@@ -98,5 +103,5 @@ export function createHttpApp(options: HttpAppOptions): { app: Hono; close: () =
     options.logger.error({ err }, 'unhandled error in HTTP app');
     return c.json({ error: 'internal', message: 'The server failed to handle this request.' }, 500);
   });
-  return { app, close: () => mcp.close() };
+  return { app, close: () => mcp.close(), throttle };
 }

@@ -6,6 +6,8 @@ import { failureResponse, type AuthFailure } from '../auth/challenge.js';
 import type { Principal } from '../auth/principal.js';
 import { authDeniedEvent } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
+import { refusedBatch } from './edge/batch-policy.js';
+import { scopeStepUp } from './edge/scope-step-up.js';
 import type { HttpAppOptions } from './options.js';
 
 /** The HTTP app's settings this route reads, plus where to report rejected requests. */
@@ -34,7 +36,7 @@ export function createMcpRoute(options: McpRouteOptions): {
   async function handle(c: Context): Promise<Response> {
     const request = c.req.raw;
     // Host and Origin are checked for every route by the edge (src/server/edge) before this runs.
-    const batch = await refusedBatch(request);
+    const batch = await refusedBatchResponse(request);
     if (batch) return batch;
 
     const outcome = await options.authenticator.authenticate({ headers: request.headers, url: request.url });
@@ -70,41 +72,26 @@ export function createMcpRoute(options: McpRouteOptions): {
     return failureResponse(failure);
   }
 
-  /**
-   * MCP authorization, "Runtime Insufficient Scope Errors": when a request needs scopes the token
-   * lacks, the server SHOULD answer "HTTP 403 Forbidden" with error="insufficient_scope" and the
-   * scopes "needed to satisfy the current operation", so an OAuth client can step up. Checked here,
-   * before the SDK runs, because the answer must be an HTTP status, not a tool result. Tools the
-   * caller's toolset does not contain are left to the pipeline (an unknown tool, as before).
-   */
+  /** The step-up check (edge/scope-step-up.ts) on a POST body the SDK has not read yet. */
   async function scopeChallenge(request: Request, outcome: AuthSuccess) {
     if (request.method !== 'POST' || (outcome.method !== 'jwt' && outcome.method !== 'introspection')) return null;
-    let message: { method?: unknown; params?: { name?: unknown } };
+    let message: unknown;
     try {
-      message = JSON.parse(await request.clone().text()) as typeof message;
+      message = JSON.parse(await request.clone().text());
     } catch {
       return null; // the SDK answers a parse error
     }
-    const name = message?.method === 'tools/call' ? message.params?.name : undefined;
-    if (typeof name !== 'string' || !options.gateway.runtime.toolsetOf(outcome.who.client).has(name)) return null;
-    const tool = options.gateway.runtime.tools.get(name);
-    const failure = tool && options.authenticator.insufficientScope(outcome, tool.scopes, `tools/call ${name}`);
-    return failure ? { failure, tool: name } : null;
+    return scopeStepUp(options.gateway, options.authenticator, outcome, message);
   }
 
   return { handle, close: () => handler.close() };
 }
 
-/**
- * JSON-RPC batching was removed from MCP in revision 2025-06-18 ("Remove support for JSON-RPC
- * batching", changelog); a client that negotiated that version or later must not send one.
- * Without the MCP-Protocol-Version header the spec says to assume 2025-03-26, which allowed it.
- */
-async function refusedBatch(request: Request): Promise<Response | null> {
+/** Batches under MCP ≥ 2025-06-18 are refused (edge/batch-policy.ts). */
+async function refusedBatchResponse(request: Request): Promise<Response | null> {
+  if (request.method !== 'POST') return null;
   const version = request.headers.get('mcp-protocol-version');
-  if (request.method !== 'POST' || !version || version < '2025-06-18') return null;
-  const text = await request.clone().text();
-  if (!text.trimStart().startsWith('[')) return null;
-  const message = `JSON-RPC batches are not part of MCP ${version}; send one request per POST.`;
-  return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message } }, { status: 400 });
+  if (!version || version < '2025-06-18') return null;
+  const refused = refusedBatch(version, await request.clone().text());
+  return refused && Response.json(refused.body, { status: refused.status });
 }

@@ -1,4 +1,4 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAuthenticator } from '../auth/authenticator.js';
@@ -10,6 +10,7 @@ import type { Gateway } from '../gateway/create-gateway.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { createHttpApp } from './app.js';
+import { createNodeListener } from './fast-path/listener.js';
 import { trackConnections } from './drain.js';
 import { createMetrics } from './metrics.js';
 
@@ -87,7 +88,7 @@ export async function startServer(
     );
   }
   const metrics = createMetrics(gateway);
-  const { app, close: closeApp } = createHttpApp({
+  const appOptions = {
     gateway,
     store: ownStore,
     logger,
@@ -99,14 +100,17 @@ export async function startServer(
     ...edgeSettings(settings),
     port: () => boundPort,
     maxBodyBytes: settings.maxBodyBytes,
-  });
+  };
+  const { app, close: closeApp, throttle } = createHttpApp(appOptions);
   let boundPort = settings.port;
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, () => resolve(s));
+  const server = createServer(createNodeListener(app, { ...appOptions, throttle, fastPath: settings.fastPath }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   boundPort = port;
-  const drain = trackConnections(server as import('node:http').Server);
+  const drain = trackConnections(server);
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
   logger.info(
     { url, store: ownStore.kind, database: settings.database, tools: config.tools.length },

@@ -1,17 +1,22 @@
 import { openPostgresStore } from './postgres/index.js';
 import { openSqliteStore } from './sqlite/index.js';
+import { createLeasedRateLimits } from './rate-limit-leases.js';
 import type { Store } from './types.js';
 
 /**
  * Opens the store a `database` setting names: a `postgres://` URL (several gateway instances share
  * it) or a SQLite file path (one instance, zero set-up).
  */
-export function openStore(options: {
+export async function openStore(options: {
   readonly database: string;
   readonly auditKey?: string | undefined;
+  /** Hand rate-limit tokens out from per-instance leases (default true; see rate-limit-leases.ts). */
+  readonly leaseRateLimits?: boolean;
 }): Promise<Store> {
   const auditKey = options.auditKey ? { auditKey: options.auditKey } : {};
-  return /^postgres(?:ql)?:\/\//.test(options.database)
-    ? openPostgresStore({ connectionString: options.database, ...auditKey })
-    : openSqliteStore({ path: options.database, ...auditKey });
+  const store = /^postgres(?:ql)?:\/\//.test(options.database)
+    ? await openPostgresStore({ connectionString: options.database, ...auditKey })
+    : await openSqliteStore({ path: options.database, ...auditKey });
+  if (options.leaseRateLimits === false) return store;
+  return { ...store, rateLimits: createLeasedRateLimits(store.rateLimits) };
 }

@@ -1,16 +1,22 @@
 import type { RateDecision, RateRule } from './types.js';
 
-/** The bucket arithmetic, shared with the PostgreSQL store. A new bucket starts full. */
+/**
+ * The bucket arithmetic, shared with the PostgreSQL store. A new bucket starts full. Takes up to
+ * `want` whole tokens (a lease, issue #15) and at least one when any is there; `granted` says how many.
+ */
 export function takeToken(
   row: { tokens: number; updated_ms: number } | undefined,
   rule: RateRule,
   nowMs: number,
+  want = 1,
 ): { tokens: number; result: RateDecision } {
   const elapsed = row ? Math.max(0, nowMs - Number(row.updated_ms)) / 1000 : 0;
   const available = row ? Math.min(rule.capacity, Number(row.tokens) + elapsed * rule.refillPerSecond) : rule.capacity;
   if (available >= 1) {
-    return { tokens: available - 1, result: { allowed: true, retryAfterMs: 0, remaining: Math.floor(available - 1) } };
+    const granted = Math.max(1, Math.min(Math.floor(want), Math.floor(available)));
+    const left = available - granted;
+    return { tokens: left, result: { allowed: true, retryAfterMs: 0, remaining: Math.floor(left), granted } };
   }
   const retryAfterMs = Math.ceil(((1 - available) / rule.refillPerSecond) * 1000);
-  return { tokens: available, result: { allowed: false, retryAfterMs, remaining: 0 } };
+  return { tokens: available, result: { allowed: false, retryAfterMs, remaining: 0, granted: 0 } };
 }

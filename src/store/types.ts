@@ -46,11 +46,16 @@ export interface RateDecision {
   /** 0 when allowed; otherwise how long until one token is available. */
   readonly retryAfterMs: number;
   readonly remaining: number;
+  /** Tokens taken: 1 for a plain take, up to `want` for a lease, 0 when refused. */
+  readonly granted: number;
 }
 
 export interface RateLimitStore {
-  /** Takes one token from the bucket `key` (created full on first use). */
-  take(key: string, rule: RateRule, nowMs: number): Promise<RateDecision>;
+  /**
+   * Takes one token from the bucket `key` (created full on first use), or with `want` up to that
+   * many whole tokens at once: a lease an instance then hands out from memory (rate-limit-leases.ts).
+   */
+  take(key: string, rule: RateRule, nowMs: number, want?: number): Promise<RateDecision>;
 }
 
 export type IdempotencyClaim =

@@ -6,7 +6,7 @@ import { transaction, type Pool } from './connection.js';
 export class PgRateLimits implements RateLimitStore {
   constructor(private readonly pool: Pool) {}
 
-  take(key: string, rule: RateRule, nowMs: number): Promise<RateDecision> {
+  take(key: string, rule: RateRule, nowMs: number, want = 1): Promise<RateDecision> {
     return transaction(this.pool, 'rate limit', async (client) => {
       await client.query(
         'INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING',
@@ -22,6 +22,7 @@ export class PgRateLimits implements RateLimitStore {
         row ? { tokens: Number(row.tokens), updated_ms: Number(row.updated_ms) } : undefined,
         rule,
         nowMs,
+        want,
       );
       await client.query('UPDATE rate_buckets SET tokens = $2, updated_ms = $3 WHERE key = $1', [
         key,

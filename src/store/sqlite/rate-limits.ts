@@ -1,30 +1,35 @@
+import type Database from 'better-sqlite3';
 import { takeToken } from '../token-bucket.js';
 import type { RateDecision, RateLimitStore, RateRule } from '../types.js';
 import { run, type Db } from './connection.js';
 
 /**
  * Token buckets in SQLite, on their own synchronous=NORMAL connection: a bucket lost in a power
- * cut only refills early, so it does not need the audit log's fsync per commit.
+ * cut only refills early, so it does not need the audit log's fsync per commit. The statements
+ * and the transaction are prepared once.
  */
 export class SqliteRateLimits implements RateLimitStore {
+  private taker?: Database.Transaction<(key: string, rule: RateRule, nowMs: number, want: number) => RateDecision>;
+
   constructor(private readonly db: Db) {}
 
-  take(key: string, rule: RateRule, nowMs: number): Promise<RateDecision> {
-    return run('rate limit', () =>
-      this.db
-        .transaction(() => {
-          const row = this.db.prepare('SELECT tokens, updated_ms FROM rate_buckets WHERE key = ?').get(key) as
-            { tokens: number; updated_ms: number } | undefined;
-          const decision = takeToken(row, rule, nowMs);
-          this.db
-            .prepare(
-              'INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES (?, ?, ?) ON CONFLICT ' +
-                '(key) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms',
-            )
-            .run(key, decision.tokens, nowMs);
-          return decision.result;
-        })
-        .immediate(),
+  take(key: string, rule: RateRule, nowMs: number, want = 1): Promise<RateDecision> {
+    return run('rate limit', () => this.prepared().immediate(key, rule, nowMs, want));
+  }
+
+  private prepared() {
+    if (this.taker) return this.taker;
+    const read = this.db.prepare('SELECT tokens, updated_ms FROM rate_buckets WHERE key = ?');
+    const write = this.db.prepare(
+      'INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES (?, ?, ?) ON CONFLICT ' +
+        '(key) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms',
     );
+    this.taker = this.db.transaction((key: string, rule: RateRule, nowMs: number, want: number) => {
+      const row = read.get(key) as { tokens: number; updated_ms: number } | undefined;
+      const decision = takeToken(row, rule, nowMs, want);
+      write.run(key, decision.tokens, nowMs);
+      return decision.result;
+    });
+    return this.taker;
   }
 }

@@ -1,0 +1,241 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthSuccess } from '../../auth/authenticator.js';
+import type { AuthFailure } from '../../auth/challenge.js';
+import type { Principal } from '../../auth/principal.js';
+import {
+  SERVER_CAPABILITIES,
+  SERVER_INFO,
+  SERVER_INSTRUCTIONS,
+  type McpCaller,
+} from '../../surfaces/mcp/server-factory.js';
+import { callResultToMcp } from '../../surfaces/mcp/translate.js';
+import { authDeniedEvent } from '../auth-audit.js';
+import { auditBlock, outcomeOf, settleAttempt, throttledBody } from '../edge/auth-attempt.js';
+import type { AuthThrottle } from '../edge/auth-throttle.js';
+import { refusedBatch } from '../edge/batch-policy.js';
+import { addressOf } from '../edge/client-address.js';
+import { checkHostAndOrigin } from '../edge/host-origin.js';
+import { scopeStepUp } from '../edge/scope-step-up.js';
+import type { HttpAppOptions } from '../options.js';
+import { classify, type FastRequest } from './json-rpc.js';
+import { readBody } from './read-body.js';
+import { requestIdOf } from './request-id.js';
+import { sendAccepted, sendAuthFailure, sendJson, sendResult } from './respond.js';
+import { toolListCache } from './tool-list-cache.js';
+
+export type FastPathOptions = Pick<
+  HttpAppOptions,
+  | 'gateway'
+  | 'store'
+  | 'authenticator'
+  | 'allowedHosts'
+  | 'allowedOrigins'
+  | 'port'
+  | 'trustProxy'
+  | 'maxBodyBytes'
+  | 'logger'
+> & {
+  /** The same throttle the Hono routes use: one count for every way in. */
+  readonly throttle: AuthThrottle;
+};
+
+/** Hands a request (with the body already read, if any) to the Hono app and the SDK. */
+export type FallThrough = (req: IncomingMessage, res: ServerResponse, body?: Buffer) => void;
+
+/**
+ * The node:http fast path for `POST /mcp` (issue #15; docs/decisions.md "Fast path"). The common
+ * stateless 2025-era requests — initialize, notifications, ping, tools/list, tools/call — are
+ * answered here with one JSON parse and no web Request/Response conversion or per-request SDK
+ * server. Every edge check the Hono route makes is made here too, from the same framework-free
+ * functions and in the same order: Host/Origin, body limit, batch policy, the auth-failure
+ * throttle, authentication, approver refusal, scope step-up; then the same gateway pipeline.
+ * Anything else falls through to the SDK unchanged.
+ */
+export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThrough) {
+  const tools = toolListCache(options.gateway);
+
+  return function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST' || !isMcpPath(req.url)) return false;
+    const started = performance.now();
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    serve(req, res, requestId)
+      .catch((error: unknown) => {
+        options.logger.error({ err: error, requestId }, 'fast path failed');
+        if (!res.headersSent) {
+          sendJson(res, 500, { error: 'internal', message: 'The server failed to handle this request.' }, requestId);
+        } else res.destroy();
+      })
+      .finally(() => {
+        if (res.statusCode === 0) return;
+        const latencyMs = Math.round(performance.now() - started);
+        options.logger.info({ requestId, method: 'POST', path: '/mcp', status: res.statusCode, latencyMs }, 'request');
+      });
+    return true;
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    // Host/Origin: DNS-rebinding protection, exactly as edge/hono-edge.ts applies it.
+    const rejected = checkHostAndOrigin(header(req, 'host'), header(req, 'origin'), {
+      allowedHosts: options.allowedHosts,
+      allowedOrigins: options.allowedOrigins,
+      port: options.port(),
+    });
+    if (rejected) return sendJson(res, rejected.status, rejected.body, requestId);
+
+    const read = await readBody(req, options.maxBodyBytes);
+    if (!read.ok) {
+      const message = `Request body is larger than ${options.maxBodyBytes} bytes.`;
+      return sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message } }, requestId);
+    }
+    const version = header(req, 'mcp-protocol-version');
+    const text = read.body.toString('utf8');
+    const batch = refusedBatch(version, text);
+    if (batch) return sendJson(res, batch.status, batch.body, requestId);
+
+    const request = acceptsJson(req) ? classify(parse(text), version) : null;
+    if (!request) return fallThrough(req, res, read.body);
+
+    const address = addressOf(req.headers['x-forwarded-for'], req.socket.remoteAddress, options.trustProxy);
+    const credential = header(req, 'authorization') ?? null;
+    const admission = options.throttle.admit({ address, credential });
+    if (!admission.admitted) {
+      if (admission.blockStarted) await auditBlock(options.store, address, 'mcp_http', admission.waitMs);
+      const { seconds, body } = throttledBody(admission.waitMs);
+      return sendJson(res, 429, body, requestId, { 'retry-after': seconds });
+    }
+    try {
+      await answer(req, res, requestId, request, address);
+    } finally {
+      const challenge = res.getHeader('www-authenticate');
+      const outcome = outcomeOf(
+        res.statusCode,
+        typeof challenge === 'string' ? challenge : null,
+        'mcp_http',
+        !!credential,
+      );
+      await settleAttempt(options.throttle, options.store, admission.ticket, outcome, { address, surface: 'mcp_http' });
+    }
+  }
+
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    request: FastRequest,
+    address: string,
+  ): Promise<void> {
+    const outcome = await options.authenticator.authenticate({ headers: req.headers, url: req.url ?? '/mcp' });
+    if (!outcome.ok) return refuse(res, requestId, outcome, address);
+    const who = outcome.who;
+    if (who.canApprove) {
+      // Separation of duties: a credential that can approve writes never drives a model client.
+      const description = 'Approver credentials cannot be used on /mcp; use a model-client token.';
+      return sendJson(res, 403, { error: 'forbidden', error_description: description }, requestId);
+    }
+    switch (request.kind) {
+      case 'notification':
+        return sendAccepted(res, requestId);
+      case 'ping':
+        return sendResult(res, request.id, {}, requestId);
+      case 'initialize':
+        return sendResult(
+          res,
+          request.id,
+          {
+            protocolVersion: request.protocolVersion,
+            capabilities: SERVER_CAPABILITIES,
+            serverInfo: SERVER_INFO,
+            instructions: SERVER_INSTRUCTIONS,
+          },
+          requestId,
+        );
+      case 'tools/list':
+        return sendResult(res, request.id, tools.listFor(who.client, who.principal), requestId);
+      case 'tools/call':
+        return call(res, requestId, request, outcome, address);
+    }
+  }
+
+  async function call(
+    res: ServerResponse,
+    requestId: string,
+    request: Extract<FastRequest, { kind: 'tools/call' }>,
+    outcome: AuthSuccess,
+    address: string,
+  ): Promise<void> {
+    const stepUp = scopeStepUp(options.gateway, options.authenticator, outcome, {
+      method: 'tools/call',
+      params: { name: request.name },
+    });
+    if (stepUp) {
+      return refuse(res, requestId, stepUp.failure, address, { tool: stepUp.tool, principal: outcome.who.principal });
+    }
+    // The caller hanging up aborts the handler's upstream requests, as the SDK's request signal does.
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort();
+    };
+    res.once('close', onClose);
+    const caller: McpCaller = { principal: outcome.who.principal, client: outcome.who.client, requestId };
+    try {
+      const result = await options.gateway.call({
+        tool: request.name,
+        args: request.args,
+        principal: caller.principal,
+        client: caller.client,
+        surface: 'mcp_http',
+        requestId,
+        callId: String(request.id),
+        signal: controller.signal,
+      });
+      if (!res.destroyed) sendResult(res, request.id, callResultToMcp(result), requestId);
+    } finally {
+      res.off('close', onClose);
+    }
+  }
+
+  /** Audits the refusal (the pipeline never ran, so nothing else would) and answers it. */
+  async function refuse(
+    res: ServerResponse,
+    requestId: string,
+    failure: AuthFailure,
+    address: string,
+    extra: { tool?: string; principal?: Principal } = {},
+  ): Promise<void> {
+    const event = authDeniedEvent(failure, { surface: 'mcp_http', requestId, address, ...extra });
+    await options.store.audit
+      .append(event)
+      .catch((err: unknown) => options.logger.warn({ err }, 'could not audit a refused request'));
+    sendAuthFailure(res, failure, requestId);
+  }
+}
+
+function isMcpPath(url: string | undefined): boolean {
+  return url === '/mcp' || (url !== undefined && url.startsWith('/mcp?'));
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * MCP transports: the client "MUST include an Accept header, listing both application/json and
+ * text/event-stream", and the body must be JSON. Anything short of that is the SDK's to refuse
+ * (406/415) with its own wording.
+ */
+function acceptsJson(req: IncomingMessage): boolean {
+  const accept = header(req, 'accept') ?? '';
+  const type = header(req, 'content-type') ?? '';
+  return (
+    accept.includes('application/json') && accept.includes('text/event-stream') && type.includes('application/json')
+  );
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined; // the SDK answers a parse error with its JSON-RPC code
+  }
+}

@@ -1,0 +1,25 @@
+import type { Tool } from '@modelcontextprotocol/server';
+import type { Principal } from '../../auth/principal.js';
+import type { Gateway } from '../../gateway/create-gateway.js';
+import { descriptorToMcpTool } from '../../surfaces/mcp/translate.js';
+
+/**
+ * `tools/list` depends only on the client's toolset and the caller's scopes, both fixed for the
+ * life of the process, so each distinct (client, scopes) answer is built once. Bounded: a JWT
+ * deployment with many scope combinations keeps at most `maxEntries`, dropping the oldest.
+ */
+export function toolListCache(gateway: Gateway, maxEntries = 1_000) {
+  const cache = new Map<string, { tools: Tool[] }>();
+  return {
+    listFor(client: string, principal: Pick<Principal, 'scopes'>): { tools: Tool[] } {
+      const key = JSON.stringify([client, [...principal.scopes].sort()]);
+      let answer = cache.get(key);
+      if (!answer) {
+        answer = { tools: gateway.listTools(client, principal).map(descriptorToMcpTool) };
+        cache.set(key, answer);
+        if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+      }
+      return answer;
+    },
+  };
+}
