@@ -1,72 +1,156 @@
 /**
- * `npm run bench`: the same tools/call load against three servers in one run, reported as
- * throughput and latency plus ratios against the bare SDK server (speed is measured here, never
- * asserted in tests). Each server runs in its own process; 16 concurrent connections, fixed count.
+ * `npm run bench`: the same load against every server in one run — raw node:http, the bare MCP
+ * SDK, Toolgate on SQLite and (when the binaries are installed) Toolgate on PostgreSQL — each in
+ * its own process, driven by a real load generator (wrk, else autocannon) for a fixed duration
+ * after a warm-up. Reports req/s, p50/p99/p99.9 latency and the server's CPU per request, then a
+ * per-stage breakdown of the pipeline, and ends with the ratio line. Speed is measured here,
+ * never asserted in tests. BENCH_QUICK=1: short runs (under a minute), same shape.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { BENCH_TOKEN } from './token.js';
+import { findPostgresBin } from '../test/helpers/postgres.js';
+import { BENCH_TOKEN } from './bench-tool.js';
+import { generator, runLoad, type LoadResult } from './load.js';
+import { stageBreakdown } from './stages.js';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4_000);
-const CONCURRENCY = 16;
+const QUICK = process.env.BENCH_QUICK === '1';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 10));
+const WARMUP = QUICK ? 1 : 3;
+const CONNECTIONS = 16;
+const TARGETS = ['raw', 'sdk', 'toolgate', ...(findPostgresBin() ? ['toolgate-pg'] : [])];
 const here = fileURLToPath(new URL('./servers.ts', import.meta.url));
 
-async function measure(target: string): Promise<{ target: string; rps: number; p50: number; p99: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', here, target], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TOOLGATE_LOG_LEVEL: 'silent' },
-  });
-  const url = await new Promise<string>((resolve) =>
-    createInterface({ input: child.stdout! }).on('line', (l) => l.startsWith('ready ') && resolve(l.slice(6))),
-  );
-  const headers = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2025-11-25',
-    authorization: `Bearer ${BENCH_TOKEN}`,
-  };
-  const call = async (id: number) => {
-    const started = performance.now();
-    const res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id,
-        method: 'tools/call',
-        params: { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123' } },
-      }),
-    });
-    const text = await res.text();
-    if (!res.ok || !text.includes('past_due'))
-      throw new Error(`${target}: unexpected answer ${res.status} ${text.slice(0, 200)}`);
-    return performance.now() - started;
-  };
-  for (let i = 0; i < 200; i++) await call(i); // warm-up
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < REQUESTS) latencies.push(await call(next++));
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  child.kill('SIGTERM');
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { target, rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99) };
+const HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+  authorization: `Bearer ${BENCH_TOKEN}`,
+};
+const WORKLOADS = {
+  'tools/call': {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123' } },
+  },
+  'tools/list': { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+} as const;
+type Workload = keyof typeof WORKLOADS;
+
+interface Row extends LoadResult {
+  readonly target: string;
+  readonly workload: Workload;
+  readonly cpuMsPerRequest: number;
 }
 
-const results = [];
-for (const target of ['raw', 'sdk', 'toolgate']) results.push(await measure(target));
-const sdk = results.find((r) => r.target === 'sdk')!;
-console.log(
-  `tools/call, ${REQUESTS} requests, ${CONCURRENCY} concurrent, loopback (client: Node fetch, so absolute numbers are client-bound; compare the ratios)\n`,
+class Target {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly lines: Interface,
+    readonly url: string,
+  ) {}
+
+  static async start(name: string): Promise<Target> {
+    const child = spawn(process.execPath, ['--import', 'tsx', here, name], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, TOOLGATE_LOG_LEVEL: 'warn' },
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
+      lines.on('line', (l) => l.startsWith('ready ') && resolve(l.slice(6)));
+    });
+    return new Target(child, lines, url);
+  }
+
+  /** The server's own CPU time so far, in ms. */
+  cpuMs(): Promise<number> {
+    return new Promise((resolve) => {
+      const onLine = (line: string) => {
+        if (!line.startsWith('cpu ')) return;
+        this.lines.off('line', onLine);
+        resolve(Number(line.slice(4)) / 1000);
+      };
+      this.lines.on('line', onLine);
+      this.child.stdin!.write('cpu\n');
+    });
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+async function measure(name: string): Promise<Row[]> {
+  process.stderr.write(`  ${name}: starting…`);
+  const target = await Target.start(name);
+  const rows: Row[] = [];
+  try {
+    for (const [workload, message] of Object.entries(WORKLOADS) as [Workload, object][]) {
+      const body = JSON.stringify(message);
+      await check(target.url, body, name);
+      const load = { url: target.url, headers: HEADERS, body, connections: CONNECTIONS };
+      await runLoad({ ...load, seconds: WARMUP });
+      const before = await target.cpuMs();
+      const result = await runLoad({ ...load, seconds: SECONDS });
+      const cpu = (await target.cpuMs()) - before;
+      if (result.failures > 0) throw new Error(`${name} ${workload}: ${result.failures} failed requests`);
+      rows.push({ ...result, target: name, workload, cpuMsPerRequest: cpu / result.requests });
+      process.stderr.write(` ${workload} ${Math.round(result.rps)} req/s;`);
+    }
+  } finally {
+    await target.stop();
+    process.stderr.write('\n');
+  }
+  return rows;
+}
+
+/** One request by hand first: a server that answers errors fast must not look fast. */
+async function check(url: string, body: string, name: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: HEADERS, body });
+  const text = await res.text();
+  if (!res.ok || !(text.includes('past_due') || text.includes('"tools"')))
+    throw new Error(`${name}: unexpected answer ${res.status} ${text.slice(0, 200)}`);
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}`;
+console.error(
+  `bench: ${TARGETS.join(', ')}; ${generator}, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${SECONDS} s each`,
 );
-console.log('server     req/s     p50 ms   p99 ms   throughput vs bare SDK');
-for (const r of results)
-  console.log(
-    `${r.target.padEnd(9)} ${r.rps.toFixed(0).padStart(7)}   ${r.p50.toFixed(2).padStart(6)}   ${r.p99.toFixed(2).padStart(6)}   ${(r.rps / sdk.rps).toFixed(2)}×`,
-  );
+const rows: Row[] = [];
+for (const name of TARGETS) rows.push(...(await measure(name)));
+process.stderr.write('  pipeline stages: in-process…\n');
+const stages = await stageBreakdown(QUICK ? 2_000 : 10_000);
+
+console.log(`\nMachine: ${machine}. Load: ${generator}, ${CONNECTIONS} connections, loopback, ${SECONDS} s.\n`);
+console.log('workload     server        req/s    p50 ms  p99 ms  p99.9 ms  CPU ms/req  vs bare SDK  vs raw');
+for (const workload of Object.keys(WORKLOADS) as Workload[]) {
+  const of = (target: string) => rows.find((r) => r.workload === workload && r.target === target);
+  for (const r of rows.filter((row) => row.workload === workload)) {
+    console.log(
+      [
+        workload.padEnd(12),
+        r.target.padEnd(12),
+        r.rps.toFixed(0).padStart(7),
+        r.p50.toFixed(2).padStart(8),
+        r.p99.toFixed(2).padStart(7),
+        r.p999.toFixed(2).padStart(9),
+        r.cpuMsPerRequest.toFixed(3).padStart(11),
+        `${(r.rps / of('sdk')!.rps).toFixed(2)}×`.padStart(12),
+        `${((100 * r.rps) / of('raw')!.rps).toFixed(0)}%`.padStart(7),
+      ].join(' '),
+    );
+  }
+}
+console.log('\nPipeline, tools/call in-process, one call at a time (µs, mean):');
+for (const { name, meanUs } of stages) console.log(`  ${name.padEnd(34)} ${meanUs.toFixed(1).padStart(8)}`);
+const ratio = (workload: Workload) => {
+  const of = (target: string) => rows.find((r) => r.workload === workload && r.target === target)!.rps;
+  return (of('toolgate') / of('sdk')).toFixed(2);
+};
+console.log(`\nratio toolgate/sdk-bare tools/list: ${ratio('tools/list')}×`);
+console.log(`ratio toolgate/sdk-bare tools/call: ${ratio('tools/call')}×`);

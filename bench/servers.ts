@@ -1,9 +1,11 @@
 /**
  * One benchmark target per process (so the load generator does not share its CPU):
- *   raw      — node:http answering tools/call JSON-RPC by hand (the floor: no MCP, no checks)
- *   sdk      — the official SDK's stateless handler with one trivial tool, no auth, no audit
- *   toolgate — `toolgate serve`: auth, the whole pipeline and a durable audit write per call
- * Prints `ready <url>` once listening.
+ *   raw          — node:http answering tools/call JSON-RPC by hand (the floor: no MCP, no checks)
+ *   sdk          — the official SDK's stateless handler with one trivial tool, no auth, no audit
+ *   toolgate     — `toolgate serve` on SQLite: auth, the whole pipeline, a durable audit write per call
+ *   toolgate-pg  — the same on a throwaway PostgreSQL server (fsync on) from the installed binaries
+ * Prints `ready <url>` once listening; answers `cpu` on stdin with its CPU time so far (µs), so
+ * the runner can report CPU per request; exits on SIGTERM.
  */
 import { serve } from '@hono/node-server';
 import { Server, createMcpHandler } from '@modelcontextprotocol/server';
@@ -11,29 +13,38 @@ import { createServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { defineTool } from '../src/contract/define-tool.js';
+import { createInterface } from 'node:readline';
 import { silentLogger } from '../src/log/logger.js';
 import { startServer } from '../src/server/start-server.js';
+import { startThrowawayPostgres } from '../test/helpers/postgres.js';
+import { BENCH_RESULT, benchTool, BENCH_TOKEN } from './bench-tool.js';
 
-import { BENCH_TOKEN } from './token.js';
-const result = { customer_id: 'cus_123', billing_status: 'past_due', open_invoice_count: 2 };
 const target = process.argv[2];
+const cleanups: (() => unknown)[] = [];
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    console.log(`cpu ${user + system}`);
+  }
+});
+process.on('SIGTERM', () => {
+  for (const cleanup of cleanups) cleanup();
+  process.exit(0);
+});
 
 if (target === 'raw') {
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const { id } = JSON.parse(body) as { id: number };
+      const { id, method } = JSON.parse(body) as { id: number; method: string };
+      const result =
+        method === 'tools/list'
+          ? { tools: [{ name: 'get_customer_billing_summary', inputSchema: { type: 'object' } }] }
+          : { content: [{ type: 'text', text: JSON.stringify(BENCH_RESULT) }], structuredContent: BENCH_RESULT };
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id,
-          result: { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result },
-        }),
-      );
+      res.end(JSON.stringify({ jsonrpc: '2.0', id, result }));
     });
   }).listen(0, '127.0.0.1', () =>
     console.log(`ready http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`),
@@ -45,30 +56,26 @@ if (target === 'raw') {
       tools: [{ name: 'get_customer_billing_summary', inputSchema: { type: 'object' } }],
     }));
     server.setRequestHandler('tools/call', () => ({
-      content: [{ type: 'text', text: JSON.stringify(result) }],
-      structuredContent: result,
+      content: [{ type: 'text', text: JSON.stringify(BENCH_RESULT) }],
+      structuredContent: BENCH_RESULT,
     }));
     return server;
   });
-  const s = serve({ fetch: (r) => handler.fetch(r), port: 0, hostname: '127.0.0.1' }, (info) =>
+  serve({ fetch: (r) => handler.fetch(r), port: 0, hostname: '127.0.0.1' }, (info) =>
     console.log(`ready http://127.0.0.1:${info.port}/mcp`),
   );
-  void s;
-} else if (target === 'toolgate') {
-  const tool = defineTool({
-    name: 'get_customer_billing_summary',
-    description: 'Bench tool returning a fixed summary.',
-    input: z.object({ customer_id: z.string() }),
-    output: z.object({ customer_id: z.string(), billing_status: z.string(), open_invoice_count: z.number() }),
-    scopes: ['billing:read'],
-    tenant: 'caller',
-    limits: { rate: { perMinute: 10_000_000, burst: 1_000_000 } },
-    handler: () => result,
-  });
+} else if (target === 'toolgate' || target === 'toolgate-pg') {
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-bench-'));
+  let database = join(dir, 'bench.db');
+  if (target === 'toolgate-pg') {
+    const pg = await startThrowawayPostgres({ fsync: true });
+    if (!pg) throw new Error('no PostgreSQL binaries under /usr/lib/postgresql');
+    cleanups.push(() => pg.stop());
+    database = await pg.createDatabase();
+  }
   const running = await startServer(
     {
-      tools: [tool],
+      tools: [benchTool],
       server: {
         tokens: [
           {
@@ -79,11 +86,11 @@ if (target === 'raw') {
         ],
       },
     },
-    { PORT: '0', TOOLGATE_DB: join(dir, 'bench.db') },
+    { PORT: '0', TOOLGATE_DB: database, TOOLGATE_DATABASE_URL: target === 'toolgate-pg' ? database : undefined },
     silentLogger,
   );
   console.log(`ready ${running.url}/mcp`);
 } else {
-  console.error('usage: servers.ts raw|sdk|toolgate');
+  console.error('usage: servers.ts raw|sdk|toolgate|toolgate-pg');
   process.exit(2);
 }

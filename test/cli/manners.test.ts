@@ -27,6 +27,8 @@ const COMMANDS: readonly string[][] = [
   ...['list', 'show', 'approve', 'reject', 'rollback', 'retry', 'close'].map((s) => ['approvals', s]),
   ['audit'],
   ...['verify', 'tail', 'export'].map((s) => ['audit', s]),
+  ['contract'],
+  ...['snapshot', 'diff'].map((s) => ['contract', s]),
 ];
 
 const run = (args: string[]) => runCli((argv, io) => main(argv, io), args);

@@ -34,7 +34,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | null> {
+export async function startThrowawayPostgres(
+  options: { readonly fsync?: boolean } = {},
+): Promise<ThrowawayPostgres | null> {
   const bin = findPostgresBin();
   if (!bin) return null;
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-pg-'));
@@ -61,7 +63,8 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | null
     join(dir, 'log'),
     '-w',
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    // Tests skip fsync for speed; the benchmark turns it on so PostgreSQL is as durable as SQLite.
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${options.fsync ? 'on' : 'off'}`,
     'start',
   ]);
   let n = 0;

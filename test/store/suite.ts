@@ -100,10 +100,20 @@ export function runStoreSuite(
         expect((await store.rateLimits.take('k', rule, 1_000)).allowed).toBe(true);
         expect((await store.rateLimits.take('k', rule, 1_000)).allowed).toBe(true);
         const refused = await store.rateLimits.take('k', rule, 1_000);
-        expect(refused).toEqual({ allowed: false, retryAfterMs: 1_000, remaining: 0 });
+        expect(refused).toEqual({ allowed: false, retryAfterMs: 1_000, remaining: 0, granted: 0 });
         expect((await store.rateLimits.take('k', rule, 1_500)).retryAfterMs).toBe(500);
         expect((await store.rateLimits.take('k', rule, 2_000)).allowed).toBe(true);
         expect((await store.rateLimits.take('other', rule, 1_000)).allowed).toBe(true);
+      }),
+    );
+
+    it(
+      'leases several tokens at once, never more than the bucket holds (issue #15)',
+      withStore(async (store) => {
+        const rule = { capacity: 10, refillPerSecond: 0.001 };
+        expect((await store.rateLimits.take('lease', rule, 1_000, 6)).granted).toBe(6);
+        expect((await store.rateLimits.take('lease', rule, 1_000, 6)).granted).toBe(4);
+        expect(await store.rateLimits.take('lease', rule, 1_000, 6)).toMatchObject({ allowed: false, granted: 0 });
       }),
     );
 

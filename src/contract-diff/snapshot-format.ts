@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/**
+ * The committed contract file, version 1. Validated on read so a hand-edited or truncated file
+ * is a clear usage error naming the problem, not a crash deep inside the diff. Bump
+ * FORMAT_VERSION when the shape changes in a way an older toolgate would misread.
+ */
+export const FORMAT_VERSION = 1;
+
+const jsonSchema = z.record(z.string(), z.unknown());
+
+const limits = z.object({
+  timeoutMs: z.number(),
+  maxResultBytes: z.number(),
+  maxResultTokens: z.number(),
+  maxInputBytes: z.number(),
+  maxUntrustedChars: z.number(),
+  rate: z.object({ perMinute: z.number(), burst: z.number() }),
+});
+
+const toolContract = z.object({
+  title: z.string().nullable(),
+  description: z.string(),
+  kind: z.enum(['read', 'action']),
+  annotations: z.object({
+    title: z.string().optional(),
+    readOnlyHint: z.boolean(),
+    destructiveHint: z.boolean(),
+    idempotentHint: z.boolean(),
+    openWorldHint: z.boolean(),
+  }),
+  scopes: z.array(z.string()),
+  roles: z.array(z.string()),
+  /** Actions only; null on read tools. */
+  risk: z.enum(['low', 'medium', 'high']).nullable(),
+  /** Actions only: the rollback disclosure shown before approval. Null on read tools. */
+  rollback: z.object({ available: z.boolean(), description: z.string().nullable() }).nullable(),
+  limits,
+  input: jsonSchema,
+  output: jsonSchema,
+});
+
+export const contractSnapshotSchema = z.object({
+  formatVersion: z.literal(FORMAT_VERSION),
+  /** Client → the tools it is offered; `*` is every client not listed (all tools when none are configured). */
+  toolsets: z.record(z.string(), z.array(z.string())),
+  /** Keyed by tool name, so sorted keys give tools sorted by name and a path names its tool. */
+  tools: z.record(z.string(), toolContract),
+});
+
+export type ContractSnapshot = z.infer<typeof contractSnapshotSchema>;
+export type ToolContract = z.infer<typeof toolContract>;
+export type ResolvedLimits = z.infer<typeof limits>;

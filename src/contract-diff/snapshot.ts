@@ -1,0 +1,51 @@
+import type { ToolgateConfig } from '../config/define-config.js';
+import { limitsFor } from '../contract/default-limits.js';
+import type { AnyTool } from '../contract/types.js';
+import { canonicalJson, sortKeys } from './canonical-json.js';
+import { FORMAT_VERSION, type ContractSnapshot, type ToolContract } from './snapshot-format.js';
+
+/**
+ * The served contract of a config: what each client is offered and, per tool, everything a
+ * client or reviewer relies on. Derived only from the tool definitions (never from a running
+ * gateway) and free of timestamps, so the same config always gives the same snapshot.
+ */
+export function snapshotOf(config: Pick<ToolgateConfig, 'tools' | 'toolsets' | 'defaults'>): ContractSnapshot {
+  const tools: Record<string, ToolContract> = {};
+  for (const tool of config.tools) {
+    if (tools[tool.name]) throw new TypeError(`Two tools are named "${tool.name}"; tool names must be unique.`);
+    tools[tool.name] = toolContract(tool, config.defaults);
+  }
+  // Without toolsets every client sees every tool: the same thing as a `*` toolset of all tools,
+  // so adding toolsets later diffs as "client X lost tool Y" rather than as an unrelated shape change.
+  const source = config.toolsets ?? { '*': config.tools.map((t) => t.name) };
+  const toolsets: Record<string, string[]> = {};
+  for (const [client, names] of Object.entries(source)) toolsets[client] = [...new Set(names)].sort();
+  // Sorted in memory too, so a fresh snapshot and one read back from its file are the same data.
+  return sortKeys({ formatVersion: FORMAT_VERSION, toolsets, tools }) as ContractSnapshot;
+}
+
+/** The file's text: canonical JSON (sorted keys, stable bytes), ready to commit. */
+export function snapshotText(snapshot: ContractSnapshot): string {
+  return canonicalJson(snapshot);
+}
+
+function toolContract(tool: AnyTool, defaults: ToolgateConfig['defaults']): ToolContract {
+  const action = tool.action;
+  return {
+    title: tool.title ?? null,
+    description: tool.description,
+    kind: tool.kind,
+    annotations: { ...tool.annotations },
+    // Scopes are all-of and roles any-of: sets, so sorted to keep reordering out of the diff.
+    scopes: [...tool.scopes].sort(),
+    roles: [...(tool.roles ?? [])].sort(),
+    risk: action?.risk ?? null,
+    rollback: action
+      ? { available: action.rollback !== undefined, description: action.rollback?.description ?? null }
+      : null,
+    limits: limitsFor(tool.limits, defaults),
+    // Plain copies (sortKeys rebuilds every object): the definitions are frozen and shared.
+    input: sortKeys(tool.inputJsonSchema) as Record<string, unknown>,
+    output: sortKeys(tool.outputJsonSchema) as Record<string, unknown>,
+  };
+}
