@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
  * window a key must wait, doubling up to `maxBlockMs`, and gets 429 with Retry-After.
  *
  * Attempts are counted *before* the credential is checked (admit), then settled: a burst of 500
- * parallel guesses gets `freeFailures` looked at, not 500. Legitimate concurrency is not hurt: a
- * credential that was accepted recently is trusted for `trustMs` and skips the count (until it is
- * refused once). A success no longer wipes the address's failures, so an attacker holding one
+ * parallel guesses gets `freeFailures` looked at, not 500. Legitimate concurrency is not hurt:
+ * attempts in flight with the same credential count once (a client's first burst of 16 calls is
+ * one guess, not 16), and a credential that was accepted recently is trusted for `trustMs` and
+ * skips the count (until it is refused once). A success no longer wipes the address's failures, so an attacker holding one
  * valid token cannot interleave it to reset the count for guesses at others. Every block ends after
  * at most `maxBlockMs`, so nobody can lock a real user out for long; memory is bounded.
  *
@@ -45,7 +46,8 @@ export type Admission =
 export interface Ticket {
   readonly keys: readonly string[];
   readonly digest: string | null;
-  readonly counted: boolean;
+  /** What this attempt counts as while in flight: its credential, or itself when it has none. */
+  readonly pendingId: string | null;
 }
 
 /** accepted: the credential was good. refused: it was presented and rejected. other: no verdict on it. */
@@ -62,7 +64,8 @@ export interface AuthThrottle {
 
 interface Entry {
   failures: number;
-  pending: number;
+  /** Attempts in flight, by credential: the same credential in flight many times counts once. */
+  pending: Map<string, number>;
   firstAt: number;
   blockedUntil: number;
   /** Blocks so far in this window: each one doubles the next. */
@@ -79,6 +82,7 @@ export function createAuthThrottle(options: ThrottleOptions = {}): AuthThrottle 
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
   const trusted = new Map<string, number>();
+  let anonymous = 0;
 
   const keysOf = (attempt: Attempt, digest: string | null) =>
     digest ? [`addr:${attempt.address}`, `cred:${digest}`] : [`addr:${attempt.address}`];
@@ -86,8 +90,8 @@ export function createAuthThrottle(options: ThrottleOptions = {}): AuthThrottle 
   function entryOf(key: string, at: number): Entry {
     let entry = entries.get(key);
     // A quiet window (and no block in force) forgives earlier failures.
-    if (!entry || (at - entry.firstAt > windowMs && at >= entry.blockedUntil && entry.pending === 0)) {
-      entry = { failures: 0, pending: 0, firstAt: at, blockedUntil: 0, blocks: 0 };
+    if (!entry || (at - entry.firstAt > windowMs && at >= entry.blockedUntil && entry.pending.size === 0)) {
+      entry = { failures: 0, pending: new Map(), firstAt: at, blockedUntil: 0, blocks: 0 };
     }
     entries.delete(key); // re-insert: Map order doubles as least-recently-used order
     entries.set(key, entry);
@@ -116,12 +120,14 @@ export function createAuthThrottle(options: ThrottleOptions = {}): AuthThrottle 
       const at = now();
       const digest = attempt.credential ? digestOf(attempt.credential) : null;
       const keys = keysOf(attempt, digest);
-      if (isTrusted(digest, at)) return { admitted: true, ticket: { keys, digest, counted: false } };
+      if (isTrusted(digest, at)) return { admitted: true, ticket: { keys, digest, pendingId: null } };
       const wait = waitOf(keys, at);
       if (wait > 0) return { admitted: false, waitMs: wait, blockStarted: false };
+      const pendingId = digest ?? `anon:${(anonymous += 1)}`;
       const over = keys.map((key) => {
         const entry = entryOf(key, at);
-        return { entry, over: entry.failures + entry.pending + 1 - free };
+        const inFlight = entry.pending.size + (entry.pending.has(pendingId) ? 0 : 1);
+        return { entry, over: entry.failures + inFlight - free };
       });
       const exceeded = over.filter((o) => o.over > 0).map((o) => o.entry);
       if (exceeded.length > 0) {
@@ -130,15 +136,17 @@ export function createAuthThrottle(options: ThrottleOptions = {}): AuthThrottle 
         const block = Math.max(...exceeded.map((entry) => startBlock(entry, at)));
         return { admitted: false, waitMs: block, blockStarted: true };
       }
-      for (const o of over) o.entry.pending += 1;
-      return { admitted: true, ticket: { keys, digest, counted: true } };
+      for (const o of over) o.entry.pending.set(pendingId, (o.entry.pending.get(pendingId) ?? 0) + 1);
+      return { admitted: true, ticket: { keys, digest, pendingId } };
     },
     settle(ticket, outcome) {
       const at = now();
-      if (ticket.counted) {
+      if (ticket.pendingId !== null) {
         for (const key of ticket.keys) {
-          const entry = entries.get(key);
-          if (entry && entry.pending > 0) entry.pending -= 1;
+          const pending = entries.get(key)?.pending;
+          const count = pending?.get(ticket.pendingId) ?? 0;
+          if (count > 1) pending!.set(ticket.pendingId, count - 1);
+          else pending?.delete(ticket.pendingId);
         }
       }
       if (outcome === 'accepted') {
