@@ -2,7 +2,7 @@ import { actionStatusTool } from '../../src/actions/status-tool.js';
 import type { StaticToken } from '../../src/auth/static-tokens.js';
 import { defineConfig } from '../../src/config/define-config.js';
 import { envCredentials } from '../../src/credentials/provider.js';
-import { ACME_CREDENTIALS } from './tools/acme-client.js';
+import { ACME_CREDENTIALS, acmeEgress } from './tools/acme-client.js';
 import { acmeActions } from './tools/actions.js';
 import { acmeReadTools } from './tools/read-tools.js';
 import { demoIdpSettings } from './idp/gateway-settings.js';
@@ -44,6 +44,8 @@ export function acmeConfig(env: NodeJS.ProcessEnv) {
       api_connector: ['get_customer_billing_summary', 'search_support_ticket', 'summarize_incident_errors'],
     },
     credentials: envCredentials(ACME_CREDENTIALS, env),
+    // Each credential reaches only the Acme API (a loopback host:port in the demo); see src/egress.
+    egress: acmeEgress(acmeUrl),
     database: '.toolgate/demo.db',
     server: { port: 8787, tokens },
     approvers: [DEMO_PRINCIPALS.approver],

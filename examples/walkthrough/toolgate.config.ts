@@ -27,6 +27,9 @@ if (process.env.TOOLGATE_BILLING_ONLY_TOKEN) {
 export default defineConfig({
   tools: walkthroughTools,
   credentials: walkthroughCredentials,
+  // The walkthrough's Acme lives in memory: these credentials make no HTTP calls, so ctx.fetch
+  // reaches nothing. A real API would be listed here, e.g. acme_billing_read: ['billing.acme.internal'].
+  egress: { acme_billing_read: [], acme_tickets_read: [] },
   toolsets: {
     claude_code: ['get_customer_billing_summary', 'search_support_ticket'],
     api_connector: ['get_customer_billing_summary'],

@@ -3,6 +3,9 @@ import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import type { ActionContext, ActionRuntimeSpec } from '../contract/types.js';
 import type { DraftState } from './types.js';
+import { createGuardedFetch } from '../egress/guarded-fetch.js';
+import { EMPTY_ALLOWLIST } from '../egress/allowlist.js';
+import { auditTransition } from './audit-transition.js';
 
 export function stateOf(draft: DraftRecord): DraftState {
   return JSON.parse(draft.state) as DraftState;
@@ -31,6 +34,8 @@ export function actionContext(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ToolgateError('timeout')), timeoutMs);
   const allowed = new Set(spec.credentials);
+  const logger = runtime.logger.child({ draftId: draft.id, tool: draft.tool });
+  const tool = runtime.tools.get(draft.tool);
   const ctx: ActionContext = {
     draftId: draft.id,
     idempotencyKey: idempotencyKeyOf(draft),
@@ -46,8 +51,28 @@ export function actionContext(
       runtime.rememberSecret(value);
       return value;
     },
-    logger: runtime.logger.child({ draftId: draft.id, tool: draft.tool }),
+    logger,
     signal: controller.signal,
+    fetch: createGuardedFetch({
+      allowlist: tool ? runtime.egressOf(tool) : EMPTY_ALLOWLIST,
+      owner: `${draft.tool} (credentials: ${[...allowed].join(', ') || 'none'})`,
+      signal: controller.signal,
+      ...(runtime.egressResolver ? { resolve: runtime.egressResolver } : {}),
+      // Its own audit event, written before the error is thrown: execute / verify / rollback
+      // code that swallows the error cannot hide the attempt.
+      onDenied: async ({ host, why }) => {
+        logger.warn({ host, why }, 'egress refused');
+        await auditTransition(runtime, draft, {
+          kind: 'egress_denied',
+          actor: 'system:executor',
+          surface: 'internal',
+          outcome: 'denied',
+          errorCode: 'egress_denied',
+          reason: `egress to ${host} refused: ${why}`,
+          data: { host },
+        });
+      },
+    }),
   };
   return { ctx, done: () => clearTimeout(timer) };
 }

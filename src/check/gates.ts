@@ -1,5 +1,8 @@
 import { budgetTokens } from '../budget/result-budget.js';
 import { limitsFor } from '../contract/default-limits.js';
+import type { AnyTool } from '../contract/types.js';
+import type { ToolgateConfig } from '../config/define-config.js';
+import { parseAllowlist } from '../egress/allowlist.js';
 import { fieldsOf, isFreeForm, typesOf } from './schema-walk.js';
 import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js';
 
@@ -39,8 +42,30 @@ const credentialScope: GateCheck = (tool, ctx) => {
     return fail(
       `shares a credential with ${otherKind.kind} tool ${otherKind.name}; reads and writes need separate credentials`,
     );
-  return pass(`scoped credential${names.length > 1 ? 's' : ''}: ${names.join(', ')}`);
+  // The egress allowlist is part of a credential's scope: a malformed entry would stop the boot.
+  for (const name of names) {
+    try {
+      parseAllowlist(ctx.config.egress?.[name] ?? [], `egress.${name}`);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  }
+  const unlisted = egressFindings(tool, ctx.config);
+  return pass(
+    `scoped credential${names.length > 1 ? 's' : ''}: ${names.join(', ')}` +
+      (unlisted.length > 0 ? `; no egress allowlist for ${unlisted.join(', ')}` : '; egress listed'),
+  );
 };
+
+/**
+ * The credentials of a tool that have no `egress` entry at all. Not a gate failure: egress is
+ * deny-by-default, so such a tool reaches nothing through ctx.fetch; the warning says so (and
+ * hints at a handler that may be calling the global fetch instead). `[]` declares "no HTTP".
+ */
+export function egressFindings(tool: AnyTool, config: ToolgateConfig): string[] {
+  if (tool.gatewayDataOnly) return [];
+  return (tool.credentials ?? []).filter((name) => config.egress?.[name] === undefined);
+}
 
 const readOnlyProof: GateCheck = (tool) => {
   if (tool.kind !== 'read') return notApplicable('write action');

@@ -1,7 +1,7 @@
 import type { ToolgateConfig } from '../config/define-config.js';
 import type { AnyTool } from '../contract/types.js';
 import { estimateTokens, byteLength } from '../util/size.js';
-import { GATE_CHECKS } from './gates.js';
+import { egressFindings, GATE_CHECKS } from './gates.js';
 import { GATES, type Gate, type GateResult } from './types.js';
 
 export interface ToolReport {
@@ -28,7 +28,7 @@ export function runCheck(config: ToolgateConfig, database: string): CheckReport 
       Gate,
       GateResult
     >;
-    return { tool: tool.name, kind: tool.kind, gates, warnings: warningsFor(tool) };
+    return { tool: tool.name, kind: tool.kind, gates, warnings: warningsFor(tool, config) };
   });
   const clients = config.toolsets ? Object.entries(config.toolsets) : [['*', config.tools.map((t) => t.name)] as const];
   const toolsets = clients.map(([client, names]) => {
@@ -40,8 +40,13 @@ export function runCheck(config: ToolgateConfig, database: string): CheckReport 
   return { ok: tools.every((t) => GATES.every((g) => t.gates[g].status !== 'fail')), tools, toolsets };
 }
 
-function warningsFor(tool: AnyTool): string[] {
+function warningsFor(tool: AnyTool, config: ToolgateConfig): string[] {
   const warnings: string[] = [];
+  for (const name of egressFindings(tool, config))
+    warnings.push(
+      `credential "${name}" has no egress allowlist: ctx.fetch refuses every host ` +
+        `(list its API host under egress.${name}, or [] if it makes no HTTP calls)`,
+    );
   const description = tool.description.trim();
   if (description.length < 40)
     warnings.push(`description is short (${description.length} chars): say what it returns and when to use it`);

@@ -4,6 +4,7 @@ import type { StaticToken } from '../auth/static-tokens.js';
 import type { ConsoleConfig } from '../console/oidc/oidc-config.js';
 import type { AnyTool, ToolLimits } from '../contract/types.js';
 import type { CredentialProvider } from '../credentials/provider.js';
+import type { EgressConfig } from '../egress/egress-config.js';
 
 /**
  * What `toolgate.config.ts` exports: the toolset and how to serve it. Every field that differs
@@ -14,6 +15,15 @@ export interface ToolgateConfig {
   readonly tools: readonly AnyTool[];
   readonly toolsets?: Readonly<Record<string, readonly string[]>>;
   readonly credentials?: CredentialProvider;
+  /**
+   * Egress allowlist per credential name: the hosts a handler holding that credential may reach
+   * through `ctx.fetch` (and an action's execute / verify / rollback). Entries: `host` (ports
+   * 80/443), `host:8443`, `host:*`, `*.suffix`, an IP or a CIDR (`10.0.0.0/8:443`). A tool may
+   * reach the union of its credentials' hosts; a credential without an entry reaches nothing.
+   * Loopback, private, link-local (169.254/16 metadata) and other special addresses are refused,
+   * even behind a listed name, unless an IP / CIDR entry names them. Redirects are re-checked.
+   */
+  readonly egress?: EgressConfig;
   readonly defaults?: ToolLimits;
   /** SQLite file or `postgres://…` URL (env TOOLGATE_DATABASE_URL or TOOLGATE_DB wins). Default `.toolgate/toolgate.db`. */
   readonly database?: string;

@@ -22,6 +22,7 @@ export function gatewayFromConfig(
     store,
     ...(config.toolsets ? { toolsets: config.toolsets } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
+    ...(config.egress ? { egress: config.egress } : {}),
     ...(config.defaults ? { defaults: config.defaults } : {}),
     ...(extra.logger ? { logger: extra.logger } : {}),
     ...(extra.cursorKey ? { cursorKey: extra.cursorKey } : {}),

@@ -3,6 +3,9 @@ import type { z } from 'zod';
 import type { Principal, Surface } from '../auth/principal.js';
 import type { CursorCodec } from './cursor.js';
 
+/** `ctx.fetch`: fetch's shape, limited to the tool's egress allowlist (src/egress). */
+export type EgressFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
 /** Per-tool limits. Every field has a default (src/contract/default-limits.ts); declare only what differs. */
 export interface ToolLimits {
   /** The handler is aborted after this long. */
@@ -50,6 +53,12 @@ export interface ToolContext {
   readonly logger: Logger;
   /** Aborted when the deadline passes or the caller goes away; pass it to fetch(). */
   readonly signal: AbortSignal;
+  /**
+   * fetch, limited to the hosts of the tool's credentials (`egress` in the config) and already
+   * bound to `signal`. Any other host, a special address (loopback, private, metadata) that is not
+   * listed, or a redirect off the list is refused with `egress_denied`, and the audit records it.
+   */
+  readonly fetch: EgressFetch;
   /** Epoch milliseconds after which the result will be discarded. */
   readonly deadline: number;
   /** Opaque, tamper-proof pagination cursors. */
@@ -137,6 +146,8 @@ export interface ActionContext {
   credential(name: string): string;
   readonly logger: Logger;
   readonly signal: AbortSignal;
+  /** fetch, limited to the action's egress allowlist (see ToolContext.fetch); refusals are audited. */
+  readonly fetch: EgressFetch;
 }
 
 export interface Verification {

@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   rate_limited: { retryable: true, http: 429, message: 'Too many calls; wait before retrying.' },
   timeout: { retryable: true, http: 504, message: 'The tool did not finish in time.' },
   upstream_unavailable: { retryable: true, http: 502, message: 'The internal service is unavailable.' },
+  egress_denied: {
+    retryable: false,
+    http: 403,
+    message: 'The tool tried to reach a host outside its egress allowlist; nothing was sent there.',
+  },
   unavailable: {
     retryable: true,
     http: 503,

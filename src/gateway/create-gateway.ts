@@ -63,6 +63,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       warnings: [],
       truncated: [],
       sourceIds: [],
+      egressDenied: [],
     };
     let result: CallResult;
     let event: AuditEventInput;

@@ -9,6 +9,8 @@ import { createSecretMasker } from '../redaction/secrets.js';
 import { createBreakers } from '../upstream/circuit-breaker.js';
 import { limitsFor } from '../contract/default-limits.js';
 import type { GatewayOptions } from './types.js';
+import { EMPTY_ALLOWLIST, type Allowlist } from '../egress/allowlist.js';
+import { compileEgress } from '../egress/egress-config.js';
 
 /** Turns GatewayOptions into the shared runtime every call uses; checks the toolset once. */
 export function buildRuntime(options: GatewayOptions): GatewayRuntime {
@@ -30,6 +32,10 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
   };
 
   const limitsCache = new Map<string, ReturnType<typeof limitsFor>>();
+  // Parsed once here, so a malformed entry stops the boot instead of failing a call.
+  const egressFor = compileEgress(options.egress);
+  const egressCache = new Map<string, Allowlist>();
+
   const cursorKey = options.cursorKey ? createHash('sha256').update(options.cursorKey).digest() : randomBytes(32);
 
   const runtime: GatewayRuntime = {
@@ -49,6 +55,16 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
     now: options.now ?? Date.now,
     breakers: createBreakers(options.now ? { now: options.now } : {}),
     drafting: undefined as unknown as Drafting, // set below: drafting needs the runtime itself
+    egressOf: (tool) => {
+      let list = egressCache.get(tool.name);
+      if (!list) {
+        // A tool that reads only the gateway's own store has no business on the network.
+        list = tool.gatewayDataOnly ? EMPTY_ALLOWLIST : egressFor(tool.credentials ?? []);
+        egressCache.set(tool.name, list);
+      }
+      return list;
+    },
+    ...(options.egressResolver ? { egressResolver: options.egressResolver } : {}),
   };
   Object.assign(runtime, { drafting: createDrafting(runtime, options.publicUrl ?? null) });
   return runtime;

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { AnyTool, ToolLimits } from '../contract/types.js';
 import type { CredentialProvider } from '../credentials/provider.js';
 import type { Store } from '../store/types.js';
+import type { EgressConfig } from '../egress/egress-config.js';
+import type { Resolver } from '../egress/resolve.js';
 
 export interface GatewayOptions {
   readonly tools: readonly AnyTool[];
@@ -22,6 +24,13 @@ export interface GatewayOptions {
    * credentials: the gateway's own inbound tokens, approver tokens, signing keys.
    */
   readonly secrets?: readonly string[];
+  /**
+   * Egress allowlist per credential: `{ acme_billing_read: ['billing.acme.internal', '10.0.0.0/8:8443'] }`.
+   * A tool's `ctx.fetch` (and its action's) reaches only the hosts of the credentials it declares.
+   */
+  readonly egress?: EgressConfig;
+  /** @internal Name resolution for `ctx.fetch`; tests pin names to local addresses. */
+  readonly egressResolver?: Resolver;
   /** Public base URL of this gateway (e.g. https://toolgate.example.com), used for approval links. */
   readonly publicUrl?: string;
   /** Clock, for tests. */

@@ -8,6 +8,8 @@ import type { CallState } from './state.js';
 
 /** Longest input/output summary kept in an audit event. */
 const SUMMARY_CHARS = 1_000;
+/** Egress refusals kept per call (a handler looping over hosts cannot bloat the audit row). */
+const MAX_EGRESS_DENIALS = 10;
 
 /**
  * Builds the one audit event a call produces (R10): who, what, which decision and why, a bounded
@@ -19,9 +21,13 @@ export function auditEventFor(
 ): AuditEventInput {
   const { request, runtime } = state;
   const failed = 'error' in result;
+  // Egress refusals stay on the record even if the handler caught them and answered otherwise.
+  const egress = (state.egressDenied ?? []).slice(0, MAX_EGRESS_DENIALS);
+  const reported = failed && result.error.code === 'egress_denied' && egress.length > 0;
   const reason = [
     ...state.checks,
-    ...(failed && state.decision === 'allow'
+    ...egress.map((denial) => `egress_denied: ${denial}`),
+    ...(failed && state.decision === 'allow' && !reported
       ? [`${result.error.code}: ${result.error.detail ?? result.error.message}`]
       : []),
   ].join('; ');
@@ -40,14 +46,15 @@ export function auditEventFor(
     // Error details come from upstream messages: mask secrets and PII before they are kept.
     reason: boundText(redactText(runtime.maskSecrets(reason).text).text, SUMMARY_CHARS),
     outcome: failed ? (state.decision === 'deny' ? 'denied' : 'error') : 'ok',
-    errorCode: failed ? (result.error.auditCode ?? result.error.code) : null,
+    // A failed call that was refused egress is recorded as such, whatever the handler rethrew.
+    errorCode: failed ? (egress.length > 0 ? 'egress_denied' : (result.error.auditCode ?? result.error.code)) : null,
     inputSummary: summarize(state, request.args),
     outputSummary: failed ? null : boundText(result.text, SUMMARY_CHARS),
     resultBytes: failed ? 0 : result.bytes,
     resultTokens: failed ? 0 : result.tokens,
     sourceIds: state.sourceIds,
     latencyMs: Math.max(0, runtime.now() - state.startedAt),
-    data: null,
+    data: egress.length > 0 ? { egressDenied: egress.map((d) => runtime.maskSecrets(d).text) } : null,
     // OAuth callers (issue #12): who the IdP says this is, and through which OAuth client.
     ...oauthIdentity(request.principal),
   };

@@ -8,6 +8,8 @@ import type { Breakers } from '../upstream/circuit-breaker.js';
 import type { Drafting } from './drafting-capability.js';
 import type { CallRequest, GuardWarningOut } from './types.js';
 import type { Store } from '../store/types.js';
+import type { Allowlist } from '../egress/allowlist.js';
+import type { Resolver } from '../egress/resolve.js';
 
 /** What every call shares: built once by createGateway. */
 export interface GatewayRuntime {
@@ -28,6 +30,10 @@ export interface GatewayRuntime {
   readonly breakers: Breakers;
   /** Draft creation and lookup for action tools (see src/actions). */
   readonly drafting: Drafting;
+  /** The hosts a tool's `ctx.fetch` may reach: the union of its credentials' `egress` entries. */
+  readonly egressOf: (tool: AnyTool) => Allowlist;
+  /** Name resolution for `ctx.fetch` (the system resolver unless a test pins names). */
+  readonly egressResolver?: Resolver;
 }
 
 /** One call as it moves through the stages. Stages read what earlier stages wrote. */
@@ -49,6 +55,11 @@ export interface CallState {
   readonly warnings: GuardWarningOut[];
   readonly truncated: Cut[];
   sourceIds: readonly string[];
+  /**
+   * Every `ctx.fetch` refusal of this call (`host:port: why`, never a path or query). The audit
+   * keeps them even when the handler caught the error and answered something else.
+   */
+  egressDenied?: string[];
 }
 
 export type Stage = (state: CallState) => Promise<void> | void;

@@ -2,6 +2,7 @@ import { DRAFTING } from './drafting-capability.js';
 import { createCursorCodec } from '../contract/cursor.js';
 import type { ToolContext } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
+import { createGuardedFetch } from '../egress/guarded-fetch.js';
 import { toolOf, type CallState } from './state.js';
 
 /**
@@ -45,6 +46,7 @@ export function buildContext(
   request.signal?.addEventListener('abort', onCallerGone, { once: true });
 
   const allowed = new Set(tool.credentials ?? []);
+  const logger = runtime.logger.child({ tool: tool.name, callId: state.callId, auditId: state.auditId });
   const ctx: ToolContext = {
     principal: request.principal,
     client: request.client,
@@ -67,8 +69,19 @@ export function buildContext(
       runtime.rememberSecret(value);
       return value;
     },
-    logger: runtime.logger.child({ tool: tool.name, callId: state.callId, auditId: state.auditId }),
+    logger,
     signal: controller.signal,
+    fetch: createGuardedFetch({
+      allowlist: runtime.egressOf(tool),
+      owner: `${tool.name} (credentials: ${[...allowed].join(', ') || 'none'})`,
+      signal: controller.signal,
+      ...(runtime.egressResolver ? { resolve: runtime.egressResolver } : {}),
+      // Kept on the call, not only in the thrown error: a handler that catches it cannot hide it.
+      onDenied: ({ host, why }) => {
+        (state.egressDenied ??= []).push(`${host}: ${why}`);
+        logger.warn({ host, why }, 'egress refused');
+      },
+    }),
     deadline: runtime.now() + timeoutMs,
     cursor: createCursorCodec(runtime.cursorKey, tool.name),
   };

@@ -18,6 +18,10 @@ export default defineConfig({
   tools: [getOrderStatus, cancelOrderDraft, actionStatusTool()],
   toolsets: { claude_code: ['get_order_status', 'create_order_cancellation_draft', 'get_action_status'] },
   credentials: envCredentials({ orders_read: 'ORDERS_READ_TOKEN', orders_write: 'ORDERS_WRITE_TOKEN' }),
+  // The hosts each credential may reach through ctx.fetch; everything else is refused (egress_denied).
+  // The stand-in API is in memory, so nothing yet: when you switch to HTTP, list it, e.g.
+  // orders_read: ['orders.internal.example.com'] (ports 80/443), or 'orders.internal:8443', '10.0.0.0/8:443'.
+  egress: { orders_read: [], orders_write: [] },
   database: '.toolgate/toolgate.db',
   server: {
     tokens: process.env.TOOLGATE_TOKEN

@@ -1,4 +1,4 @@
-import { notFound, upstreamUnavailable } from '../../../src/errors/toolgate-error.js';
+import { notFound, ToolgateError, upstreamUnavailable } from '../../../src/errors/toolgate-error.js';
 
 /** Credential names (Toolgate side) and the env variables holding Acme's service tokens. */
 export const ACME_CREDENTIALS = {
@@ -13,10 +13,26 @@ export type AcmeCredential = keyof typeof ACME_CREDENTIALS;
 
 interface Ctx {
   credential(name: string): string;
-  readonly signal: AbortSignal;
+  /** The gateway's fetch: only the hosts `egress` lists for the tool's credentials, bound to the deadline. */
+  fetch(input: string, init?: RequestInit): Promise<Response>;
 }
 
-/** One call to the Acme API with one named credential; failures become typed errors. */
+/**
+ * The hosts each Acme credential may reach (`egress` in the config): the one Acme API. The demo
+ * runs it on loopback, which the egress guard refuses unless the address itself is listed, so a
+ * `localhost` URL also lists the loopback addresses it resolves to.
+ */
+export function acmeEgress(acmeUrl: string): Record<AcmeCredential, string[]> {
+  const url = new URL(acmeUrl);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const hosts = [`${url.hostname}:${port}`];
+  if (url.hostname === 'localhost') hosts.push(`127.0.0.1:${port}`, `[::1]:${port}`);
+  const entries = {} as Record<AcmeCredential, string[]>;
+  for (const credential of Object.keys(ACME_CREDENTIALS) as AcmeCredential[]) entries[credential] = hosts;
+  return entries;
+}
+
+/** One call to the Acme API with one named credential, through `ctx.fetch`; failures become typed errors. */
 export async function acme<T>(
   base: string,
   ctx: Ctx,
@@ -26,9 +42,8 @@ export async function acme<T>(
 ): Promise<T | null> {
   let res: Response;
   try {
-    res = await fetch(`${base}${path}`, {
+    res = await ctx.fetch(`${base}${path}`, {
       ...init,
-      signal: ctx.signal,
       headers: {
         'content-type': 'application/json',
         ...init.headers,
@@ -36,6 +51,8 @@ export async function acme<T>(
       },
     });
   } catch (error) {
+    // egress_denied and timeout are already typed; only network failures are Acme being unavailable.
+    if (error instanceof ToolgateError) throw error;
     throw upstreamUnavailable('The Acme API', (error as Error).message);
   }
   if (res.status === 404) return null;

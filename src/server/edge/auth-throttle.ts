@@ -10,8 +10,9 @@ import { createHash } from 'node:crypto';
  * parallel guesses gets `freeFailures` looked at, not 500. Legitimate concurrency is not hurt:
  * attempts in flight with the same credential count once (a client's first burst of 16 calls is
  * one guess, not 16), and a credential that was accepted recently is trusted for `trustMs` and
- * skips the count (until it is refused once). A success no longer wipes the address's failures, so an attacker holding one
- * valid token cannot interleave it to reset the count for guesses at others. Every block ends after
+ * skips the count (until it is refused once). A success no longer wipes the address's failures,
+ * so an attacker holding one valid token cannot interleave it to reset the count for guesses at
+ * others. Every block ends after
  * at most `maxBlockMs`, so nobody can lock a real user out for long; memory is bounded.
  *
  * MCP security best practices, "Session hijacking" / RFC 6750 §5.2 ("Token guessing"): bearer

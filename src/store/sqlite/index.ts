@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
+import { GENESIS_HASH } from '../../audit/chain.js';
 import { SqliteAuditLog } from './audit-log.js';
+import { startAuditWriter } from './audit-writer.js';
 import { mapSqliteError, openConnection, run } from './connection.js';
 import { SqliteDrafts } from './drafts.js';
 import { SqliteIdempotency } from './idempotency.js';
@@ -33,7 +35,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw mapSqliteError(`open ${options.path}`, error);
   }
   const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
-  const audit = new SqliteAuditLog(durable, key);
+  const audit = new SqliteAuditLog(durable, key, startAuditWriter(options.path, GENESIS_HASH));
   let closed = false;
   return {
     kind: 'sqlite',
@@ -56,7 +58,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     close: async () => {
       if (closed) return;
       closed = true;
-      audit.flush();
+      await audit.close(); // commits what is queued, then stops the writer thread
       durable.close();
       fast.close();
     },

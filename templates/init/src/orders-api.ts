@@ -1,7 +1,8 @@
 /**
  * A stand-in for your internal orders API, in memory so the project runs at once. Replace the
- * bodies with `fetch` calls to the real service, sending `token` as its service credential and
- * `idempotencyKey` on writes so a retried request cannot act twice.
+ * bodies with `ctx.fetch` calls to the real service (pass the handler's ctx in; the global fetch
+ * bypasses the egress allowlist), list its host under `egress` in toolgate.config.ts, send
+ * `token` as its service credential and `idempotencyKey` on writes so a retried request cannot act twice.
  */
 export interface Order {
   readonly id: string;

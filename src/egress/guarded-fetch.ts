@@ -1,0 +1,113 @@
+import { ToolgateError } from '../errors/toolgate-error.js';
+import { parseIp } from './address.js';
+import { matchHost, type Allowlist } from './allowlist.js';
+import { sendHop, type Hop } from './http-hop.js';
+import { systemResolver, usableAddresses, type Resolver } from './resolve.js';
+import { targetOf } from './target.js';
+
+/** What handlers get as `ctx.fetch`: fetch's shape, limited to the tool's egress allowlist. */
+export type EgressFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** One refused request, as the audit keeps it: the host and port, never the path or query. */
+export interface EgressDenial {
+  readonly host: string;
+  readonly why: string;
+}
+
+export interface GuardOptions {
+  readonly allowlist: Allowlist;
+  /** Who is asking, for the error detail (`get_invoice (credentials billing_read)`). */
+  readonly owner: string;
+  /** Aborts every request (the call's deadline); combined with the caller's own `init.signal`. */
+  readonly signal?: AbortSignal;
+  /** Awaited before the refusal is thrown, so the record exists whatever the handler does with the error. */
+  readonly onDenied?: (denial: EgressDenial) => void | Promise<void>;
+  readonly resolve?: Resolver;
+}
+
+export const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers the guard sets itself, or that could point the request elsewhere (Host). */
+const DROPPED = ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade'];
+/** Not carried to another origin on a redirect (as fetch does for Authorization). */
+const ORIGIN_BOUND = ['authorization', 'cookie', 'proxy-authorization'];
+
+/**
+ * The HTTP client handlers get. Every request, and every redirect hop (at most five, followed
+ * here, never by the HTTP stack), must name a host the allowlist lists, on an allowed port; a
+ * name is then resolved and each address checked (loopback, private, link-local, metadata and
+ * other special ranges need an IP / CIDR entry of their own) and the connection is pinned to
+ * the checked addresses. Anything else is refused with `egress_denied` before a byte is sent.
+ */
+export function createGuardedFetch(options: GuardOptions): EgressFetch {
+  const resolve = options.resolve ?? systemResolver;
+  const deny = async (host: string, why: string): Promise<never> => {
+    await options.onDenied?.({ host, why });
+    throw new ToolgateError('egress_denied', undefined, {
+      detail: `egress to ${host} refused for ${options.owner}: ${why}`,
+    });
+  };
+
+  return async (input, init = {}) => {
+    // Checked before the Request is built: fetch would reject userinfo with a bare TypeError.
+    let url = new URL(input instanceof Request ? input.url : input);
+    const initial = targetOf(url);
+    if ('refused' in initial) return deny(initial.label, initial.refused);
+    const first = new Request(input, init);
+    const signal = combine(options.signal, init.signal ?? undefined);
+    const mode = init.redirect ?? 'follow';
+    let hop: Hop = {
+      method: first.method,
+      headers: stripped(first.headers),
+      body: first.body ? new Uint8Array(await first.arrayBuffer()) : null,
+    };
+    for (let hops = 0; ; hops++) {
+      const target = targetOf(url);
+      if ('refused' in target) return deny(target.label, target.refused);
+      if (hops > MAX_REDIRECTS) return deny(target.label, `more than ${MAX_REDIRECTS} redirects`);
+      const via = hops > 0 ? ' (reached by a redirect)' : '';
+      if (!matchHost(options.allowlist, target)) return deny(target.label, `host is not in the allowlist${via}`);
+      let addresses = null;
+      if (parseIp(target.host) === null) {
+        // DNS is checked here and the connection pinned to what passed (see pinnedLookup).
+        const { usable, refused } = await usableAddresses(options.allowlist, target, resolve).catch(
+          (error: unknown) => {
+            throw new TypeError('fetch failed', { cause: error });
+          },
+        );
+        if (usable.length === 0)
+          return deny(target.label, `resolves only to unlisted special addresses: ${refused.join(', ')}${via}`);
+        addresses = usable;
+      }
+      const response = await sendHop(target, hop, addresses, signal);
+      const location = response.headers.get('location');
+      if (!REDIRECTS.has(response.status) || location === null || mode === 'manual') return response;
+      await response.body?.cancel();
+      if (mode === 'error') throw new TypeError('fetch failed', { cause: new Error(`redirect to ${target.label}`) });
+      const next = new URL(location, url);
+      hop = redirected(hop, response.status, url, next);
+      url = next;
+    }
+  };
+}
+
+/** The next hop after a redirect, as fetch builds it: 303 (and 301/302 after POST) become GET. */
+function redirected(hop: Hop, status: number, from: URL, to: URL): Hop {
+  const headers = new Headers(hop.headers);
+  if (from.origin !== to.origin) for (const name of ORIGIN_BOUND) headers.delete(name);
+  const toGet = status === 303 ? hop.method !== 'HEAD' : (status === 301 || status === 302) && hop.method === 'POST';
+  if (!toGet) return { ...hop, headers };
+  for (const name of ['content-type', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
+  return { method: 'GET', headers, body: null };
+}
+
+function stripped(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  for (const name of DROPPED) copy.delete(name);
+  return copy;
+}
+
+function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a || !b) return a ?? b;
+  return AbortSignal.any([a, b]);
+}
