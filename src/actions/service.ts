@@ -2,7 +2,9 @@ import type { Principal } from '../auth/principal.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftFilter, DraftRecord } from '../store/types.js';
 import { draftView } from './draft-view.js';
-import { approveDraft, rejectDraft, type DecisionRequest } from './approve.js';
+import { ToolgateError } from '../errors/toolgate-error.js';
+import { READ_ONLY } from '../pipeline/stages/resolve-tool.js';
+import { approveDraft, refuse, rejectDraft, type DecisionRequest } from './approve.js';
 import { resolveUnresolved, type OperatorDecision } from './operator-resolve.js';
 import { resumeInterrupted } from './recovery.js';
 import { rollbackDraft } from './rollback.js';
@@ -31,13 +33,27 @@ export interface ActionService {
 }
 
 export function createActionService(runtime: GatewayRuntime): ActionService {
+  /**
+   * Issue #16, the read-only switch: anything that would reach the upstream (approve → execute,
+   * retry, rollback) is refused and audited; reject and close still let people clear the queue.
+   */
+  async function readOnlyRefusal(id: string, who: Principal, request: DecisionRequest): Promise<never> {
+    const draft = await runtime.store.drafts.get(id);
+    if (!draft || draft.tenant !== who.tenant) throw new ToolgateError('not_found', `Draft ${id} was not found.`);
+    throw await refuse(runtime, draft, who, request, 'forbidden', READ_ONLY);
+  }
   return {
-    approve: (id, who, request) => approveDraft(runtime, id, who, request),
+    approve: (id, who, request) =>
+      runtime.readOnly ? readOnlyRefusal(id, who, request) : approveDraft(runtime, id, who, request),
     reject: (id, who, request) => rejectDraft(runtime, id, who, request),
-    rollback: (id, who, request) => rollbackDraft(runtime, id, who, request),
+    rollback: (id, who, request) =>
+      runtime.readOnly ? readOnlyRefusal(id, who, request) : rollbackDraft(runtime, id, who, request),
     get: (id) => runtime.store.drafts.get(id),
     list: (filter) => runtime.store.drafts.list(filter),
-    resolve: (id, who, decision, request) => resolveUnresolved(runtime, id, who, decision, request),
+    resolve: (id, who, decision, request) =>
+      runtime.readOnly && decision === 'retry'
+        ? readOnlyRefusal(id, who, request)
+        : resolveUnresolved(runtime, id, who, decision, request),
     view: (draft) => draftView(draft, runtime.tools.get(draft.tool)?.action),
     resumeInterrupted: () => resumeInterrupted(runtime),
   };

@@ -16,6 +16,8 @@ export interface CheckReport {
   readonly tools: readonly ToolReport[];
   /** Estimated tokens the tool definitions cost each client per request (R14). */
   readonly toolsets: readonly { readonly client: string; readonly tools: number; readonly definitionTokens: number }[];
+  /** Issue #16: the read-only switch is on; these actions are switched off (not listed, not run). */
+  readonly readOnly: { readonly on: boolean; readonly actionsOff: readonly string[] };
 }
 
 const CLAUDE_CODE_DESCRIPTION_LIMIT = 2_048;
@@ -37,7 +39,11 @@ export function runCheck(config: ToolgateConfig, database: string): CheckReport 
       .map((t) => JSON.stringify({ name: t.name, description: t.description, input_schema: t.inputJsonSchema }));
     return { client, tools: defs.length, definitionTokens: estimateTokens(byteLength(defs.join(''))) };
   });
-  return { ok: tools.every((t) => GATES.every((g) => t.gates[g].status !== 'fail')), tools, toolsets };
+  const readOnly = {
+    on: config.readOnly === true,
+    actionsOff: config.readOnly === true ? config.tools.filter((t) => t.kind === 'action').map((t) => t.name) : [],
+  };
+  return { ok: tools.every((t) => GATES.every((g) => t.gates[g].status !== 'fail')), tools, toolsets, readOnly };
 }
 
 function warningsFor(tool: AnyTool, config: ToolgateConfig): string[] {
@@ -77,7 +83,11 @@ export function formatReport(report: CheckReport): string {
   const sizes = report.toolsets.map(
     (s) => `  ${s.client}: ${s.tools} tools, ~${s.definitionTokens} tokens of definitions per request`,
   );
+  const readOnly = report.readOnly.on
+    ? [`Read-only: write actions are switched off (${report.readOnly.actionsOff.join(', ') || 'none defined'}).`, '']
+    : [];
   return [
+    ...readOnly,
     header,
     ...rows,
     '',

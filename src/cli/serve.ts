@@ -10,6 +10,7 @@ Stops on SIGINT/SIGTERM after finishing in-flight calls and flushing the audit l
 
 Options:
   --config FILE   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
+  --read-only     Switch every write action off (also TOOLGATE_READ_ONLY=true or readOnly: true)
   -h, --help      This help
 
 Environment: PORT, HOST, TOOLGATE_DB, TOOLGATE_DATABASE_URL, TOOLGATE_AUDIT_KEY, TOOLGATE_CURSOR_KEY,
@@ -17,12 +18,19 @@ TOOLGATE_PUBLIC_URL, TOOLGATE_ALLOWED_HOSTS, TOOLGATE_ALLOWED_ORIGINS, TOOLGATE_
 
 /** `toolgate serve [--config FILE]`: /mcp, /healthz, /readyz, /metrics until SIGINT/SIGTERM. */
 export async function runServeCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand(argv, io, { usage: USAGE, options: { config: { type: 'string' } } });
+  const parsed = parseCommand(argv, io, {
+    usage: USAGE,
+    options: { config: { type: 'string' }, 'read-only': { type: 'boolean' } },
+  });
   if (typeof parsed === 'number') return parsed;
-  const { config, path } = await loadConfig(parsed.values.config, process.cwd(), io.env);
+  const loaded = await loadConfig(parsed.values.config, process.cwd(), io.env);
+  const path = loaded.path;
+  // --read-only (or TOOLGATE_READ_ONLY=true, applied by loadConfig): every write action off (issue #16).
+  const config = parsed.values['read-only'] ? { ...loaded.config, readOnly: true } : loaded.config;
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL);
   const server = await startServer(config, io.env, logger);
   io.stderr.write(`toolgate serving ${config.tools.length} tools from ${path} at ${server.url}/mcp\n`);
+  if (config.readOnly) io.stderr.write('read-only: write actions are switched off (not listed, not run).\n');
   if ((config.server?.tokens ?? []).length === 0)
     io.stderr.write('warning: no bearer tokens configured; every /mcp request will get 401.\n');
   await new Promise<void>((resolve) => {

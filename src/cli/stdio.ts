@@ -13,6 +13,7 @@ The caller is the config's \`stdio: { principal, client }\` block.
 
 Options:
   --config FILE   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
+  --read-only     Switch every write action off (also TOOLGATE_READ_ONLY=true or readOnly: true)
   -h, --help      This help`;
 
 /**
@@ -21,9 +22,14 @@ Options:
  * `stdio` block (the developer running it), never from the protocol.
  */
 export async function runStdioCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand(argv, io, { usage: USAGE, options: { config: { type: 'string' } } });
+  const parsed = parseCommand(argv, io, {
+    usage: USAGE,
+    options: { config: { type: 'string' }, 'read-only': { type: 'boolean' } },
+  });
   if (typeof parsed === 'number') return parsed;
-  const { config } = await loadConfig(parsed.values.config, process.cwd(), io.env);
+  const loaded = await loadConfig(parsed.values.config, process.cwd(), io.env);
+  // --read-only (or TOOLGATE_READ_ONLY=true, applied by loadConfig): every write action off (issue #16).
+  const config = parsed.values['read-only'] ? { ...loaded.config, readOnly: true } : loaded.config;
   if (!config.stdio) {
     io.stderr.write(
       'The config has no `stdio: { principal, client }` block, so there is no one to act as. Add one (see README).\n',

@@ -24,6 +24,12 @@ export interface ToolgateConfig {
    * even behind a listed name, unless an IP / CIDR entry names them. Redirects are re-checked.
    */
   readonly egress?: EgressConfig;
+  /**
+   * Switch every write action off while a team pilots reads (issue #16): actions are not listed on
+   * any route, a call to one is refused and audited, and waiting drafts cannot be executed.
+   * `--read-only` on serve/stdio or env TOOLGATE_READ_ONLY=true turns it on as well.
+   */
+  readonly readOnly?: boolean;
   readonly defaults?: ToolLimits;
   /** SQLite file or `postgres://…` URL (env TOOLGATE_DATABASE_URL or TOOLGATE_DB wins). Default `.toolgate/toolgate.db`. */
   readonly database?: string;

@@ -23,6 +23,7 @@ export function gatewayFromConfig(
     ...(config.toolsets ? { toolsets: config.toolsets } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(config.egress ? { egress: config.egress } : {}),
+    readOnly: config.readOnly === true,
     ...(config.defaults ? { defaults: config.defaults } : {}),
     ...(extra.logger ? { logger: extra.logger } : {}),
     ...(extra.cursorKey ? { cursorKey: extra.cursorKey } : {}),

@@ -22,7 +22,8 @@ export async function loadConfig(
   if (!config || !Array.isArray(config.tools)) {
     throw new Error(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
   }
-  return { config, path: file };
+  // Issue #16: TOOLGATE_READ_ONLY=true switches every write action off, whatever the file says.
+  return { config: env.TOOLGATE_READ_ONLY === 'true' ? { ...config, readOnly: true } : config, path: file };
 }
 
 /**

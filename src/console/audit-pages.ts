@@ -12,7 +12,7 @@ export function auditList(events: readonly AuditEvent[], filter: AuditFilter, cs
     <label>Outcome <select name="outcome"><option value="">any</option>${(['ok', 'denied', 'error'] as const).map((o) => html`<option ${filter.outcome === o ? 'selected' : ''}>${o}</option>`)}</select></label>
     <button>Filter</button></form>
   <table><thead><tr><th>#</th><th>Time</th><th>Kind</th><th>Actor</th><th>Tenant</th><th>Tool</th><th>Outcome</th><th>Bytes</th><th>ms</th></tr></thead><tbody>
-  ${events.map((e) => html`<tr><td><a href="/console/audit/${e.id}">${e.seq}</a></td><td>${e.time}</td><td>${e.kind}</td><td>${e.actor}</td><td>${e.tenant ?? ''}</td><td>${e.tool}</td><td>${statusBadge(e.outcome)}${e.errorCode ? html` ' + '<code>${e.errorCode}</code>` : ''}</td><td>${e.resultBytes}</td><td>${e.latencyMs}</td></tr>`)}
+  ${events.map((e) => html`<tr><td><a href="/console/audit/${e.id}">${e.seq}</a></td><td>${e.time}</td><td>${e.kind}</td><td>${e.actor}</td><td>${e.tenant ?? ''}</td><td>${e.tool}</td><td>${statusBadge(e.outcome)}${e.errorCode ? html` <code>${e.errorCode}</code>` : ''}</td><td>${e.resultBytes}</td><td>${e.latencyMs}</td></tr>`)}
   </tbody></table>`;
 }
 

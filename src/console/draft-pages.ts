@@ -11,9 +11,20 @@ export function loginForm(csrf: string, error?: string) {
   <form method="post" action="/console/login"><input type="hidden" name="csrf" value="${csrf}"><label>Approver token <input type="password" name="token" autocomplete="off" required></label><p><button>Sign in</button></p></form></div>`;
 }
 
-export function inbox(drafts: readonly DraftView[]) {
-  if (drafts.length === 0) return html`<div class="card">No drafts are waiting for approval.</div>`;
-  return html`<table><thead><tr><th>Draft</th><th>Action</th><th>Preview</th><th>Risk</th><th>Reversible</th><th>Requested by</th><th>Expires</th></tr></thead><tbody>
+/** Issue #16: shown while the read-only switch is on; the approve and rollback forms are not offered. */
+const readOnlyNotice = html`<div class="flash error">This gateway is read-only: write actions are switched off. Drafts can be rejected, not approved or rolled back.</div>`;
+
+function rollbackForm(id: string, csrf: string) {
+  return html`<form method="post" action="/console/drafts/${id}/rollback" class="card">
+  <input type="hidden" name="csrf" value="${csrf}">
+  <label>Reason for rollback <textarea name="reason" rows="2" required></textarea></label>
+  <p><button class="reject">Roll back</button></p></form>`;
+}
+
+export function inbox(drafts: readonly DraftView[], readOnly = false) {
+  const notice = readOnly ? readOnlyNotice : '';
+  if (drafts.length === 0) return html`${notice}<div class="card">No drafts are waiting for approval.</div>`;
+  return html`${notice}<table><thead><tr><th>Draft</th><th>Action</th><th>Preview</th><th>Risk</th><th>Reversible</th><th>Requested by</th><th>Expires</th></tr></thead><tbody>
   ${drafts.map((d) => html`<tr><td><a href="/console/drafts/${d.id}">${d.id}</a></td><td>${d.tool}</td><td>${previewLine(d.preview)}</td><td>${d.risk}</td><td>${d.reversible ? 'yes' : 'no'}</td><td>${d.requester} <small>via ${d.client}</small></td><td>${d.expires_at}</td></tr>`)}
   </tbody></table>`;
 }
@@ -28,6 +39,7 @@ export function draftDetail(
   timeline: readonly AuditEvent[],
   csrf: string,
   flash?: { kind: 'ok' | 'error'; text: string },
+  readOnly = false,
 ) {
   const decide = (
     verb: 'approve' | 'reject',
@@ -44,8 +56,9 @@ export function draftDetail(
   ${d.verification ? html`<p>Verification: ${statusBadge(d.verification.ok ? 'verified' : 'unverified')} ${d.verification.detail}</p>` : ''}
   ${d.unresolved ? html`<div class="flash error">Outcome unknown: ${d.unresolved.reason}</div>` : ''}</div>
   ${d.status === 'unresolved' ? resolveForm(d.id, csrf, d.unresolved?.retrySafe === true) : ''}
-  ${d.status === 'awaiting_approval' ? html`${decide('approve', 'Approve and execute')}${decide('reject', 'Reject')}` : ''}
-  ${d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? html`<form method="post" ' + 'action="/console/drafts/${d.id}/rollback" class="card"><input type="hidden" ' + 'name="csrf" value="${csrf}"><label>Reason for rollback <textarea name="reason" ' + 'rows="2" required></textarea></label><p><button class="reject">Roll ' + 'back</button></p></form>` : ''}
+  ${readOnly ? readOnlyNotice : ''}
+  ${d.status === 'awaiting_approval' ? html`${readOnly ? '' : decide('approve', 'Approve and execute')}${decide('reject', 'Reject')}` : ''}
+  ${!readOnly && d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? rollbackForm(d.id, csrf) : ''}
   <h2>Timeline</h2><table><thead><tr><th>#</th><th>Time</th><th>Event</th><th>By</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>
   ${timeline.map((e) => html`<tr><td><a href="/console/audit/${e.id}">${e.seq}</a></td><td>${e.time}</td><td>${e.kind}</td><td>${e.actor}</td><td>${statusBadge(e.outcome)}</td><td>${e.reason}</td></tr>`)}
   </tbody></table>`;

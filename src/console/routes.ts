@@ -126,7 +126,15 @@ export function createConsoleRoutes(
     const who = c.get('session').principal;
     const drafts = await gateway.actions.list({ status: 'awaiting_approval', tenant: who.tenant, limit: 200 });
     return c.html(
-      page('Approvals inbox', inbox(drafts.map((d) => gateway.actions.view(d))), who.actorId, c.get('session').csrf),
+      page(
+        'Approvals inbox',
+        inbox(
+          drafts.map((d) => gateway.actions.view(d)),
+          gateway.runtime.readOnly,
+        ),
+        who.actorId,
+        c.get('session').csrf,
+      ),
     );
   });
 
@@ -188,7 +196,7 @@ async function showDraft(
   return c.html(
     page(
       `Draft ${draft.id}`,
-      draftDetail(gateway.actions.view(draft), timeline, c.get('session').csrf, flash),
+      draftDetail(gateway.actions.view(draft), timeline, c.get('session').csrf, flash, gateway.runtime.readOnly),
       who.actorId,
       c.get('session').csrf,
     ),

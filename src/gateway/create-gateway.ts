@@ -117,6 +117,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         const tool = runtime.tools.get(name);
         if (!tool) return [];
         if (principal && !tool.scopes.every((scope) => principal.scopes.includes(scope))) return [];
+        if (runtime.readOnly && tool.kind === 'action') return []; // issue #16: writes switched off
         return [
           {
             name: tool.name,

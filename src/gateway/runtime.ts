@@ -65,6 +65,7 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
       return list;
     },
     ...(options.egressResolver ? { egressResolver: options.egressResolver } : {}),
+    readOnly: options.readOnly === true,
   };
   Object.assign(runtime, { drafting: createDrafting(runtime, options.publicUrl ?? null) });
   return runtime;

@@ -29,6 +29,12 @@ export interface GatewayOptions {
    * A tool's `ctx.fetch` (and its action's) reaches only the hosts of the credentials it declares.
    */
   readonly egress?: EgressConfig;
+  /**
+   * Issue #16: every write action off. Actions are not listed, cannot be drafted (a call is refused
+   * as `forbidden` and audited), and drafts already waiting cannot be approved, retried or rolled
+   * back; rejecting and closing them still work. Reads are untouched.
+   */
+  readonly readOnly?: boolean;
   /** @internal Name resolution for `ctx.fetch`; tests pin names to local addresses. */
   readonly egressResolver?: Resolver;
   /** Public base URL of this gateway (e.g. https://toolgate.example.com), used for approval links. */

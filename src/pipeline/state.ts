@@ -34,6 +34,8 @@ export interface GatewayRuntime {
   readonly egressOf: (tool: AnyTool) => Allowlist;
   /** Name resolution for `ctx.fetch` (the system resolver unless a test pins names). */
   readonly egressResolver?: Resolver;
+  /** Write actions are switched off (issue #16): not listed, not drafted, not executed. */
+  readonly readOnly: boolean;
 }
 
 /** One call as it moves through the stages. Stages read what earlier stages wrote. */

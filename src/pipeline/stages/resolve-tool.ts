@@ -3,6 +3,7 @@ import { deny, type CallState } from '../state.js';
 
 /** Calls to names a client may not call share one small bucket per caller (issue #13, item 4). */
 const UNKNOWN_TOOLS = { capacity: 10, refillPerSecond: 10 / 60 };
+export const READ_ONLY = 'This gateway is read-only: write actions are switched off. Reads still work.';
 
 /**
  * Finds the tool in the client's toolset (R14). A tool outside the toolset is reported exactly
@@ -14,6 +15,14 @@ export async function resolveTool(state: CallState): Promise<void> {
   const tool = state.runtime.tools.get(name);
   if (tool && state.runtime.toolsetOf(client).has(name)) {
     state.tool = tool;
+    if (tool.kind === 'action' && state.runtime.readOnly) {
+      // Issue #16: the switch is the answer, not "unknown tool": the caller may have listed it earlier.
+      throw deny(
+        state,
+        'gateway is read-only: write actions are switched off',
+        new ToolgateError('forbidden', READ_ONLY),
+      );
+    }
     return;
   }
   const key = JSON.stringify([principal.tenant, principal.actorId, '*unknown-tool*']);
