@@ -50,12 +50,27 @@ const CONTENT_FIELDS = [
  */
 const OPTIONAL_FIELDS = ['subject', 'issuer', 'clientId'] as const satisfies readonly (keyof AuditEventInput)[];
 
+// Every key the hashed content can have, in canonicalJson's order, with its JSON spelling, so
+// sealing builds the top level directly instead of sorting entries per event (issue #15).
+const ORDERED_KEYS = [...new Set(['seq', 'prevHash', ...CONTENT_FIELDS, ...OPTIONAL_FIELDS])]
+  .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  .map((key) => ({ key, json: JSON.stringify(key), optional: (OPTIONAL_FIELDS as readonly string[]).includes(key) }));
+
+/** Exactly `canonicalJson` of the hashed content (test/audit/chain.test.ts holds them equal). */
+export function contentJson(event: AuditEventInput, seq: number, prevHash: string): string {
+  let out = '';
+  for (const { key, json, optional } of ORDERED_KEYS) {
+    const value =
+      key === 'seq' ? seq : key === 'prevHash' ? prevHash : (event as unknown as Record<string, unknown>)[key];
+    if (value === undefined || (optional && value === null)) continue;
+    out += `${out ? ',' : ''}${json}:${canonicalJson(value)}`;
+  }
+  return `{${out}}`;
+}
+
 export function hashEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): string {
-  const content: Record<string, unknown> = { seq, prevHash };
-  for (const field of CONTENT_FIELDS) content[field] = event[field];
-  for (const field of OPTIONAL_FIELDS) if (event[field] != null) content[field] = event[field];
   const digest = key ? createHmac('sha256', key) : createHash('sha256');
-  return digest.update(canonicalJson(content)).digest('hex');
+  return digest.update(contentJson(event, seq, prevHash)).digest('hex');
 }
 
 export function sealEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): AuditEvent {

@@ -1,6 +1,8 @@
 import { DRAFTING } from './drafting-capability.js';
 import { createCursorCodec } from '../contract/cursor.js';
-import type { ToolContext } from '../contract/types.js';
+import type { Logger } from 'pino';
+import type { CursorCodec } from '../contract/cursor.js';
+import type { EgressFetch, ToolContext } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import { createGuardedFetch } from '../egress/guarded-fetch.js';
 import { toolOf, type CallState } from './state.js';
@@ -46,7 +48,13 @@ export function buildContext(
   request.signal?.addEventListener('abort', onCallerGone, { once: true });
 
   const allowed = new Set(tool.credentials ?? []);
-  const logger = runtime.logger.child({ tool: tool.name, callId: state.callId, auditId: state.auditId });
+  // Built on first use (issue #15): most handlers never log, paginate or fetch, and a pino child,
+  // a cursor codec and a guarded fetch per call showed up in the profile.
+  let logger: Logger | undefined;
+  let fetch: EgressFetch | undefined;
+  let cursor: CursorCodec | undefined;
+  const loggerOf = () =>
+    (logger ??= runtime.logger.child({ tool: tool.name, callId: state.callId, auditId: state.auditId }));
   const ctx: ToolContext = {
     principal: request.principal,
     client: request.client,
@@ -69,21 +77,27 @@ export function buildContext(
       runtime.rememberSecret(value);
       return value;
     },
-    logger,
+    get logger() {
+      return loggerOf();
+    },
     signal: controller.signal,
-    fetch: createGuardedFetch({
-      allowlist: runtime.egressOf(tool),
-      owner: `${tool.name} (credentials: ${[...allowed].join(', ') || 'none'})`,
-      signal: controller.signal,
-      ...(runtime.egressResolver ? { resolve: runtime.egressResolver } : {}),
-      // Kept on the call, not only in the thrown error: a handler that catches it cannot hide it.
-      onDenied: ({ host, why }) => {
-        (state.egressDenied ??= []).push(`${host}: ${why}`);
-        logger.warn({ host, why }, 'egress refused');
-      },
-    }),
+    get fetch() {
+      return (fetch ??= createGuardedFetch({
+        allowlist: runtime.egressOf(tool),
+        owner: `${tool.name} (credentials: ${[...allowed].join(', ') || 'none'})`,
+        signal: controller.signal,
+        ...(runtime.egressResolver ? { resolve: runtime.egressResolver } : {}),
+        // Kept on the call, not only in the thrown error: a handler that catches it cannot hide it.
+        onDenied: ({ host, why }) => {
+          (state.egressDenied ??= []).push(`${host}: ${why}`);
+          loggerOf().warn({ host, why }, 'egress refused');
+        },
+      }));
+    },
     deadline: runtime.now() + timeoutMs,
-    cursor: createCursorCodec(runtime.cursorKey, tool.name),
+    get cursor() {
+      return (cursor ??= createCursorCodec(runtime.cursorKey, tool.name));
+    },
   };
   // Action tools draft through this capability; it is symbol-keyed so it stays off the public type.
   Object.defineProperty(ctx, DRAFTING, { value: runtime.drafting, enumerable: false });

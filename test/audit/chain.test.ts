@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, contentJson } from '../../src/audit/chain.js';
+import type { AuditEventInput } from '../../src/audit/event.js';
+
+// Issue #15 builds the hashed content's top level directly; it must stay byte-for-byte what the
+// generic canonical JSON gave, or every chain written before would stop verifying.
+const CONTENT = [
+  'id',
+  'time',
+  'kind',
+  'requestId',
+  'callId',
+  'surface',
+  'client',
+  'actor',
+  'tenant',
+  'tool',
+  'decision',
+  'reason',
+  'outcome',
+  'errorCode',
+  'inputSummary',
+  'outputSummary',
+  'resultBytes',
+  'resultTokens',
+  'sourceIds',
+  'latencyMs',
+  'data',
+] as const;
+
+function reference(event: AuditEventInput, seq: number, prevHash: string): string {
+  const content: Record<string, unknown> = { seq, prevHash };
+  for (const field of CONTENT) content[field] = event[field];
+  for (const field of ['subject', 'issuer', 'clientId'] as const)
+    if (event[field] != null) content[field] = event[field];
+  return canonicalJson(content);
+}
+
+const text = fc.string({ unit: 'binary', maxLength: 40 });
+const event = fc.record(
+  {
+    id: text,
+    time: text,
+    kind: text,
+    requestId: fc.option(text),
+    callId: fc.option(text),
+    surface: fc.constantFrom('mcp_http', 'direct', 'api'),
+    client: text,
+    actor: text,
+    tenant: fc.option(text),
+    tool: text,
+    decision: fc.constantFrom('allow', 'deny'),
+    reason: text,
+    outcome: fc.constantFrom('ok', 'denied', 'error'),
+    errorCode: fc.option(text),
+    inputSummary: text,
+    outputSummary: fc.option(text),
+    resultBytes: fc.nat(),
+    resultTokens: fc.nat(),
+    sourceIds: fc.array(text),
+    latencyMs: fc.nat(),
+    data: fc.option(fc.dictionary(text, fc.jsonValue())),
+    subject: fc.option(text, { nil: undefined }),
+    issuer: fc.option(text),
+    clientId: fc.option(text),
+  },
+  { requiredKeys: [] },
+) as fc.Arbitrary<AuditEventInput>;
+
+describe('the hashed content of an audit event', () => {
+  it('is exactly the canonical JSON it always was, for any event', () => {
+    fc.assert(
+      fc.property(event, fc.nat(), text, (e, seq, prev) => {
+        expect(contentJson(e, seq, prev)).toBe(reference(e, seq, prev));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
