@@ -23,10 +23,10 @@ export type BearerRead =
     };
 
 export function readBearer(request: AuthRequest): BearerRead {
-  const url = typeof request.url === 'string' ? new URL(request.url, 'http://localhost') : request.url;
   // MCP authorization, "Token Requirements": "Access tokens MUST NOT be included in the URI query
-  // string". RFC 6750 §3.1: a malformed request is "invalid_request", HTTP 400.
-  if (url.searchParams.has('access_token')) {
+  // string". RFC 6750 §3.1: a malformed request is "invalid_request", HTTP 400. (A path without a
+  // query cannot carry one, so the common case skips parsing a URL.)
+  if (hasQueryToken(request.url)) {
     const description = 'Send the token in the Authorization header, never in the URL.';
     return { kind: 'refused', status: 400, reason: 'token in the query string', error: 'invalid_request', description };
   }
@@ -55,6 +55,12 @@ export function readBearer(request: AuthRequest): BearerRead {
   // RFC 6750 §3: a client that "attempted using an unsupported authentication method" gets a
   // challenge that "SHOULD NOT include an error code".
   return { kind: 'refused', status: 401, reason: `unsupported authentication scheme ${scheme.slice(0, 20)}` };
+}
+
+function hasQueryToken(url: string | URL): boolean {
+  if (typeof url === 'string' && !url.includes('?')) return false;
+  const parsed = typeof url === 'string' ? new URL(url, 'http://localhost') : url;
+  return parsed.searchParams.has('access_token');
 }
 
 export function header(request: AuthRequest, name: string): string | undefined {

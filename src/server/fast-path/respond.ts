@@ -15,11 +15,13 @@ export function sendJson(
   headers: Record<string, string> = {},
 ): void {
   const text = JSON.stringify(body);
-  // setHeader rather than writeHead(status, headers): the throttle reads WWW-Authenticate back.
-  const all: Record<string, string> = { ...baseHeaders(requestId), 'content-type': 'application/json', ...headers };
-  for (const [name, value] of Object.entries(all)) res.setHeader(name, value);
-  res.setHeader('content-length', Buffer.byteLength(text));
-  res.statusCode = status;
+  // The throttle reads WWW-Authenticate back (getHeader), so a challenge goes through setHeader;
+  // everything else is one writeHead with a flat list, Node's cheapest way to send headers.
+  if (headers['www-authenticate']) res.setHeader('www-authenticate', headers['www-authenticate']);
+  const flat = ['x-request-id', requestId, 'x-content-type-options', 'nosniff', 'content-type', 'application/json'];
+  for (const [name, value] of Object.entries(headers)) if (name !== 'www-authenticate') flat.push(name, value);
+  flat.push('content-length', String(Buffer.byteLength(text)));
+  res.writeHead(status, flat);
   res.end(text);
 }
 
