@@ -13,6 +13,8 @@ import pg from 'pg';
 export interface ThrowawayPostgres {
   readonly url: (database: string) => string;
   createDatabase(): Promise<string>;
+  /** Starts the server again if it stopped (after a PANIC on a full disk). */
+  ensureRunning(): void;
   stop(): void;
 }
 
@@ -35,11 +37,17 @@ async function freePort(): Promise<number> {
 }
 
 export async function startThrowawayPostgres(
-  options: { readonly fsync?: boolean } = {},
+  options: {
+    readonly fsync?: boolean;
+    /** Where the cluster lives (e.g. a small tmpfs, to fill it); a fresh temp directory by default. */
+    readonly dir?: string;
+    /** WAL segment size in MB (initdb --wal-segsize); small segments make a full disk bite sooner. */
+    readonly walSegmentMb?: number;
+  } = {},
 ): Promise<ThrowawayPostgres | null> {
   const bin = findPostgresBin();
   if (!bin) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'toolgate-pg-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'toolgate-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -55,18 +63,21 @@ export async function startThrowawayPostgres(
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
   };
   const port = await freePort();
-  run('initdb', ['-D', data, '-A', 'trust', '-U', 'toolgate', '--no-sync', '-E', 'UTF8']);
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'log'),
-    '-w',
-    '-o',
-    // Tests skip fsync for speed; the benchmark turns it on so PostgreSQL is as durable as SQLite.
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${options.fsync ? 'on' : 'off'}`,
-    'start',
-  ]);
+  const segment = options.walSegmentMb ? [`--wal-segsize=${options.walSegmentMb}`] : [];
+  run('initdb', ['-D', data, '-A', 'trust', '-U', 'toolgate', '--no-sync', '-E', 'UTF8', ...segment]);
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-o',
+      // Tests skip fsync for speed; the benchmark turns it on so PostgreSQL is as durable as SQLite.
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${options.fsync ? 'on' : 'off'}`,
+      'start',
+    ]);
+  start();
   let n = 0;
   const url = (database: string) => `postgres://toolgate@127.0.0.1:${port}/${database}`;
   return {
@@ -79,11 +90,22 @@ export async function startThrowawayPostgres(
       await client.end();
       return url(name);
     },
+    ensureRunning() {
+      // A PostgreSQL that could not write its WAL (a full disk) shuts down; an operator restarts it.
+      const status = spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [
+        ...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []),
+        '-D',
+        data,
+        'status',
+      ]);
+      if (status.status !== 0) start();
+    },
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        // A directory the caller chose (a tmpfs mount) is the caller's to clean up.
+        if (!options.dir) rmSync(dir, { recursive: true, force: true });
       }
     },
   };
