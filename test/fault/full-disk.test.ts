@@ -56,7 +56,7 @@ async function throughAFullDisk(options: {
     options.fill();
     // Padded arguments make every audit row large, so the log must grow: no free pages to reuse.
     const pad = 'x'.repeat(900);
-    const whileFull = [];
+    const whileFull: Awaited<ReturnType<typeof summary>>[] = [];
     for (let i = 0; i < 400 && !whileFull.some((a) => a.result?.isError); i++)
       whileFull.push(await summary(`cus_${i}_${pad}`));
     for (let i = 0; i < 5; i++) whileFull.push(await summary(`cus_more_${i}_${pad}`));

@@ -58,42 +58,53 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     if (req.method !== 'POST' || !isMcpPath(req.url)) return false;
     const started = performance.now();
     const requestId = requestIdOf(req.headers['x-request-id']);
-    serve(req, res, requestId)
-      .catch((error: unknown) => {
+    serve(req, res, requestId).then(
+      (outcome) => {
+        // A request handed to the SDK is logged by the Hono app, once, when it is answered.
+        if (outcome === 'passed') return;
+        const latencyMs = Math.round(performance.now() - started);
+        options.logger.info({ requestId, method: 'POST', path: '/mcp', status: res.statusCode, latencyMs }, 'request');
+      },
+      (error: unknown) => {
+        // A client that hung up mid-body is not a server failure.
+        if (req.destroyed || (error as { code?: string }).code === 'ECONNRESET') {
+          options.logger.debug({ requestId }, 'client went away before the request was read');
+          return;
+        }
         options.logger.error({ err: error, requestId }, 'fast path failed');
         if (!res.headersSent) {
           sendJson(res, 500, { error: 'internal', message: 'The server failed to handle this request.' }, requestId);
         } else res.destroy();
-      })
-      .finally(() => {
-        if (res.statusCode === 0) return;
-        const latencyMs = Math.round(performance.now() - started);
-        options.logger.info({ requestId, method: 'POST', path: '/mcp', status: res.statusCode, latencyMs }, 'request');
-      });
+      },
+    );
     return true;
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  /** 'answered' here, or 'passed' to the SDK. */
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<'answered' | 'passed'> {
     // Host/Origin: DNS-rebinding protection, exactly as edge/hono-edge.ts applies it.
     const rejected = checkHostAndOrigin(header(req, 'host'), header(req, 'origin'), {
       allowedHosts: options.allowedHosts,
       allowedOrigins: options.allowedOrigins,
       port: options.port(),
     });
-    if (rejected) return sendJson(res, rejected.status, rejected.body, requestId);
+    if (rejected) return answered(sendJson(res, rejected.status, rejected.body, requestId));
 
     const read = await readBody(req, options.maxBodyBytes);
     if (!read.ok) {
       const message = `Request body is larger than ${options.maxBodyBytes} bytes.`;
-      return sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message } }, requestId);
+      return answered(sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message } }, requestId));
     }
     const version = header(req, 'mcp-protocol-version');
     const text = read.body.toString('utf8');
     const batch = refusedBatch(version, text);
-    if (batch) return sendJson(res, batch.status, batch.body, requestId);
+    if (batch) return answered(sendJson(res, batch.status, batch.body, requestId));
 
     const request = acceptsJson(req) ? classify(parse(text), version) : null;
-    if (!request) return fallThrough(req, res, read.body);
+    if (!request) {
+      fallThrough(req, res, read.body);
+      return 'passed';
+    }
 
     const address = addressOf(req.headers['x-forwarded-for'], req.socket.remoteAddress, options.trustProxy);
     const credential = header(req, 'authorization') ?? null;
@@ -101,7 +112,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     if (!admission.admitted) {
       if (admission.blockStarted) await auditBlock(options.store, address, 'mcp_http', admission.waitMs);
       const { seconds, body } = throttledBody(admission.waitMs);
-      return sendJson(res, 429, body, requestId, { 'retry-after': seconds });
+      return answered(sendJson(res, 429, body, requestId, { 'retry-after': seconds }));
     }
     try {
       await answer(req, res, requestId, request, address);
@@ -115,6 +126,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
       );
       await settleAttempt(options.throttle, options.store, admission.ticket, outcome, { address, surface: 'mcp_http' });
     }
+    return 'answered';
   }
 
   async function answer(
@@ -209,6 +221,8 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     sendAuthFailure(res, failure, requestId);
   }
 }
+
+const answered = (_sent: void): 'answered' => 'answered';
 
 function isMcpPath(url: string | undefined): boolean {
   return url === '/mcp' || (url !== undefined && url.startsWith('/mcp?'));
