@@ -26,8 +26,11 @@ export interface LoadResult {
   readonly failures: number;
 }
 
+/** BENCH_LOAD=autocannon forces autocannon even where wrk is installed. */
 export const generator: 'wrk' | 'autocannon' =
-  spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined ? 'wrk' : 'autocannon';
+  process.env.BENCH_LOAD !== 'autocannon' && spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined
+    ? 'wrk'
+    : 'autocannon';
 
 export async function runLoad(load: Load): Promise<LoadResult> {
   return generator === 'wrk' ? runWrk(load) : runAutocannon(load);
