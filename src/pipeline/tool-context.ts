@@ -8,44 +8,60 @@ import { createGuardedFetch } from '../egress/guarded-fetch.js';
 import { toolOf, type CallState } from './state.js';
 
 /**
- * Runs tool code (a handler or a tenant lookup) under the tool's deadline. On timeout the
- * context's signal is aborted so well-behaved handlers stop their upstream requests; the
- * call answers `timeout` at once either way.
+ * Runs tool code (a handler or a tenant lookup) under the tool's deadline. On timeout (or when
+ * the caller goes away) the context's signal is aborted so well-behaved handlers stop their
+ * upstream requests; the call answers `timeout` at once either way.
  */
 export async function runWithDeadline<T>(state: CallState, work: (ctx: ToolContext) => Promise<T> | T): Promise<T> {
   const tool = toolOf(state);
   const { timeoutMs } = state.runtime.limitsOf(tool);
-  const { ctx, controller, dispose } = buildContext(state, timeoutMs);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new ToolgateError('timeout', `${tool.name} did not answer within ${timeoutMs} ms.`);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
-  const cancelled = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-  });
+  let stop!: (reason: unknown) => void;
+  // One promise for both ways a run ends early, rejected by the context's abort().
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  const { ctx, abort, dispose } = buildContext(state, timeoutMs, (reason) => stop(reason));
+  const timer = setTimeout(
+    () => abort(new ToolgateError('timeout', `${tool.name} did not answer within ${timeoutMs} ms.`)),
+    timeoutMs,
+  );
   try {
-    return await Promise.race([Promise.resolve().then(() => work(ctx)), expired, cancelled]);
+    return await Promise.race([Promise.resolve().then(() => work(ctx)), stopped]);
   } finally {
     clearTimeout(timer);
     dispose();
   }
 }
 
+/**
+ * The context a handler gets. Its AbortController is made only when the handler first reads
+ * `ctx.signal` (or uses `ctx.fetch`): most calls never do, and one per call showed in the
+ * profile (issue #15). `abort()` works either way and reports to `onAbort`.
+ */
 export function buildContext(
   state: CallState,
   timeoutMs = state.runtime.limitsOf(toolOf(state)).timeoutMs,
-): { ctx: ToolContext; controller: AbortController; dispose: () => void } {
+  onAbort: (reason: unknown) => void = () => undefined,
+): { ctx: ToolContext; abort: (reason: unknown) => void; dispose: () => void } {
   const tool = toolOf(state);
   const { runtime, request } = state;
-  const controller = new AbortController();
+  let controller: AbortController | undefined;
+  let abortedWith: { reason: unknown } | undefined;
+  const signalOf = (): AbortSignal => {
+    if (!controller) {
+      controller = new AbortController();
+      if (abortedWith) controller.abort(abortedWith.reason);
+    }
+    return controller.signal;
+  };
+  const abort = (reason: unknown) => {
+    if (abortedWith) return;
+    abortedWith = { reason };
+    controller?.abort(reason);
+    onAbort(reason);
+  };
   const onCallerGone = () =>
-    controller.abort(new ToolgateError('timeout', 'The caller cancelled the request.', { detail: 'caller aborted' }));
+    abort(new ToolgateError('timeout', 'The caller cancelled the request.', { detail: 'caller aborted' }));
   if (request.signal?.aborted) onCallerGone();
-  request.signal?.addEventListener('abort', onCallerGone, { once: true });
+  else request.signal?.addEventListener('abort', onCallerGone, { once: true });
 
   const allowed = new Set(tool.credentials ?? []);
   // Built on first use (issue #15): most handlers never log, paginate or fetch, and a pino child,
@@ -80,12 +96,14 @@ export function buildContext(
     get logger() {
       return loggerOf();
     },
-    signal: controller.signal,
+    get signal() {
+      return signalOf();
+    },
     get fetch() {
       return (fetch ??= createGuardedFetch({
         allowlist: runtime.egressOf(tool),
         owner: `${tool.name} (credentials: ${[...allowed].join(', ') || 'none'})`,
-        signal: controller.signal,
+        signal: signalOf(),
         ...(runtime.egressResolver ? { resolve: runtime.egressResolver } : {}),
         // Kept on the call, not only in the thrown error: a handler that catches it cannot hide it.
         onDenied: ({ host, why }) => {
@@ -102,5 +120,5 @@ export function buildContext(
   // Action tools draft through this capability; it is symbol-keyed so it stays off the public type.
   Object.defineProperty(ctx, DRAFTING, { value: runtime.drafting, enumerable: false });
   const dispose = () => request.signal?.removeEventListener('abort', onCallerGone);
-  return { ctx, controller, dispose };
+  return { ctx, abort, dispose };
 }

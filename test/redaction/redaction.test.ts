@@ -83,3 +83,43 @@ describe('redactValue', () => {
     expect(JSON.stringify(value)).not.toContain('s3cr3t');
   });
 });
+
+describe('pattern pre-checks (issue #15)', () => {
+  it('never change what is masked: equal to running every pattern, for any text', async () => {
+    const fc = (await import('fast-check')).default;
+    const { redactText, redactTextExhaustive } = await import('../../src/redaction/patterns.js');
+    const piece = fc.constantFrom(
+      'a',
+      'Z',
+      '0',
+      '7',
+      ' ',
+      '-',
+      '.',
+      '@',
+      '+',
+      '(',
+      ')',
+      'eyJ',
+      'abc',
+      'x@y.io',
+      '4111 1111 1111 1111',
+      '+44 20 7946 0958',
+      'DE89 3704 0044 0532 0130 00',
+      'sk_live_',
+      'AKIA',
+      'token=',
+      '-----BEGIN ',
+      'PRIVATE KEY-----',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 30 }).map((parts) => parts.join('')),
+        (text) => {
+          expect(redactText(text)).toEqual(redactTextExhaustive(text));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+});
