@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import crypto, { createHash, createHmac } from 'node:crypto';
 import type { AuditEvent, AuditEventInput, VerifyReport } from './event.js';
 
 /**
@@ -68,9 +68,13 @@ export function contentJson(event: AuditEventInput, seq: number, prevHash: strin
   return `{${out}}`;
 }
 
+// Node's one-shot hash where it exists (20.12+): no Hash object per event.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function hashEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): string {
-  const digest = key ? createHmac('sha256', key) : createHash('sha256');
-  return digest.update(contentJson(event, seq, prevHash)).digest('hex');
+  const content = contentJson(event, seq, prevHash);
+  if (key) return createHmac('sha256', key).update(content).digest('hex');
+  return oneShot ? oneShot('sha256', content, 'hex') : createHash('sha256').update(content).digest('hex');
 }
 
 export function sealEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): AuditEvent {
