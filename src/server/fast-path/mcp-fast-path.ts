@@ -20,7 +20,7 @@ import type { HttpAppOptions } from '../options.js';
 import { classify, type FastRequest } from './json-rpc.js';
 import { readBody } from './read-body.js';
 import { requestIdOf } from './request-id.js';
-import { sendAccepted, sendAuthFailure, sendJson, sendResult } from './respond.js';
+import { sendAccepted, sendAuthFailure, sendJson, sendResult, sendResultJson } from './respond.js';
 import { toolListCache } from './tool-list-cache.js';
 
 export type FastPathOptions = Pick<
@@ -162,7 +162,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
           requestId,
         );
       case 'tools/list':
-        return sendResult(res, request.id, tools.listFor(who.client, who.principal), requestId);
+        return sendResultJson(res, request.id, tools.listFor(who.client, who.principal), requestId);
       case 'tools/call':
         return call(res, requestId, request, outcome, address);
     }

@@ -9,13 +9,16 @@ import { descriptorToMcpTool } from '../../surfaces/mcp/translate.js';
  * deployment with many scope combinations keeps at most `maxEntries`, dropping the oldest.
  */
 export function toolListCache(gateway: Gateway, maxEntries = 1_000) {
-  const cache = new Map<string, { tools: Tool[] }>();
+  // The answer is kept serialised: a list with its schemas is a few KB of JSON per request.
+  const cache = new Map<string, string>();
   return {
-    listFor(client: string, principal: Pick<Principal, 'scopes'>): { tools: Tool[] } {
+    /** The `tools/list` result as JSON text. */
+    listFor(client: string, principal: Pick<Principal, 'scopes'>): string {
       const key = JSON.stringify([client, [...principal.scopes].sort()]);
       let answer = cache.get(key);
-      if (!answer) {
-        answer = { tools: gateway.listTools(client, principal).map(descriptorToMcpTool) };
+      if (answer === undefined) {
+        const tools: Tool[] = gateway.listTools(client, principal).map(descriptorToMcpTool);
+        answer = JSON.stringify({ tools });
         cache.set(key, answer);
         if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
       }
