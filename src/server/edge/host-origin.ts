@@ -31,7 +31,7 @@ export function checkHostAndOrigin(
   policy: HostOriginPolicy,
 ): EdgeRejection | null {
   const hostname = host ? hostnameOf(host) : null;
-  if (!hostname || !policy.allowedHosts.map((h) => h.toLowerCase()).includes(hostname)) {
+  if (!hostname || !lowerCased(policy.allowedHosts).has(hostname)) {
     return reject(`Host "${host ?? ''}" is not served here; set TOOLGATE_ALLOWED_HOSTS to add it.`);
   }
   if (origin === undefined) return null; // not a browser: Host already checked
@@ -59,6 +59,14 @@ function originAllowed(origin: string, policy: HostOriginPolicy): boolean {
     const port = given.port || (given.protocol === 'https:' ? '443' : '80');
     return hostnameOf(entry) === given.hostname.toLowerCase() && Number(port) === policy.port;
   });
+}
+
+// Host lists are fixed at start-up; lower-case each once, not on every request.
+const lowered = new WeakMap<readonly string[], ReadonlySet<string>>();
+function lowerCased(list: readonly string[]): ReadonlySet<string> {
+  let set = lowered.get(list);
+  if (!set) lowered.set(list, (set = new Set(list.map((h) => h.toLowerCase()))));
+  return set;
 }
 
 /** `example.com:8787` → `example.com`; `[::1]:8787` → `[::1]`. */

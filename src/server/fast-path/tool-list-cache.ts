@@ -11,10 +11,19 @@ import { descriptorToMcpTool } from '../../surfaces/mcp/translate.js';
 export function toolListCache(gateway: Gateway, maxEntries = 1_000) {
   // The answer is kept serialised: a list with its schemas is a few KB of JSON per request.
   const cache = new Map<string, string>();
+  // Static-token callers present the same principal object every time: skip building the key.
+  const keys = new WeakMap<Pick<Principal, 'scopes'>, Map<string, string>>();
+  const keyOf = (client: string, principal: Pick<Principal, 'scopes'>) => {
+    let byClient = keys.get(principal);
+    if (!byClient) keys.set(principal, (byClient = new Map()));
+    let key = byClient.get(client);
+    if (key === undefined) byClient.set(client, (key = JSON.stringify([client, [...principal.scopes].sort()])));
+    return key;
+  };
   return {
     /** The `tools/list` result as JSON text. */
     listFor(client: string, principal: Pick<Principal, 'scopes'>): string {
-      const key = JSON.stringify([client, [...principal.scopes].sort()]);
+      const key = keyOf(client, principal);
       let answer = cache.get(key);
       if (answer === undefined) {
         const tools: Tool[] = gateway.listTools(client, principal).map(descriptorToMcpTool);
