@@ -1,4 +1,5 @@
 import type { Surface } from '../auth/principal.js';
+import { newId } from '../util/ids.js';
 
 /**
  * One append-only audit record. The pipeline fills an AuditEventInput; the store assigns
@@ -86,3 +87,32 @@ export type VerifyReport =
       readonly problem: AuditProblem;
       readonly message: string;
     };
+
+/** The fields of an event about a request that ran no tool (an edge refusal, a sign-in). */
+export type EdgeEventFields = Pick<
+  AuditEventInput,
+  'kind' | 'surface' | 'client' | 'actor' | 'tenant' | 'decision' | 'reason' | 'outcome' | 'errorCode' | 'data'
+> &
+  Partial<Pick<AuditEventInput, 'requestId' | 'tool' | 'subject' | 'issuer' | 'clientId'>>;
+
+/**
+ * An event for something that happened at the edge rather than in a call: no call id, no input
+ * or output, no sources; a fresh id and the current time. One place fills those, so every edge
+ * event (auth refusals, throttle blocks, console sign-ins) has the same shape.
+ */
+export function edgeEvent(fields: EdgeEventFields): AuditEventInput {
+  return {
+    id: newId('aud'),
+    time: new Date().toISOString(),
+    requestId: null,
+    callId: null,
+    tool: '-',
+    inputSummary: '{}',
+    outputSummary: null,
+    resultBytes: 0,
+    resultTokens: 0,
+    sourceIds: [],
+    latencyMs: 0,
+    ...fields,
+  };
+}

@@ -1,8 +1,7 @@
-import type { AuditEventInput } from '../audit/event.js';
+import { edgeEvent, type AuditEventInput } from '../audit/event.js';
 import type { AuthFailure } from '../auth/challenge.js';
 import type { Principal, Surface } from '../auth/principal.js';
 import { oauthIdentity } from '../pipeline/audit-call.js';
-import { newId } from '../util/ids.js';
 
 /**
  * An audit event for a request refused at the edge (issue #12): no credentials, a bad token, an
@@ -14,12 +13,9 @@ export function authDeniedEvent(
   failure: AuthFailure,
   at: { surface: Surface; requestId: string | null; address: string; tool?: string; principal?: Principal },
 ): AuditEventInput {
-  return {
-    id: newId('aud'),
-    time: new Date().toISOString(),
+  return edgeEvent({
     kind: 'auth.denied',
     requestId: at.requestId,
-    callId: null,
     surface: at.surface,
     client: 'unknown',
     actor: at.principal?.actorId ?? `address:${at.address}`,
@@ -29,13 +25,7 @@ export function authDeniedEvent(
     reason: failure.reason.slice(0, 500),
     outcome: failure.status === 503 ? 'error' : 'denied',
     errorCode: failure.error,
-    inputSummary: '{}',
-    outputSummary: null,
-    resultBytes: 0,
-    resultTokens: 0,
-    sourceIds: [],
-    latencyMs: 0,
     data: { status: failure.status },
     ...(at.principal ? oauthIdentity(at.principal) : {}),
-  };
+  });
 }

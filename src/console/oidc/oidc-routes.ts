@@ -1,9 +1,8 @@
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { AuditEventInput } from '../../audit/event.js';
+import { edgeEvent } from '../../audit/event.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Gateway } from '../../gateway/create-gateway.js';
-import { newId } from '../../util/ids.js';
 import type { ConsoleSession, ConsoleSessions } from '../sessions.js';
 import { createOidcSignIn, type PendingSignIn } from './oidc-client.js';
 import type { ResolvedConsoleOidc } from './oidc-config.js';
@@ -75,31 +74,20 @@ async function audit(
 ) {
   const who = 'refused' in person ? null : person;
   const subject = 'refused' in person ? person.refused : person.subject;
-  const event: AuditEventInput = {
-    id: newId('aud'),
-    time: new Date().toISOString(),
+  const event = edgeEvent({
     kind: who ? 'console.signed_in' : 'console.sign_in_refused',
-    requestId: null,
-    callId: null,
     surface: 'console',
     client: 'console',
     actor: who?.actorId ?? subject ?? 'unknown',
     tenant: who?.tenant ?? null,
-    tool: '-',
     decision: who ? 'allow' : 'deny',
     reason,
     outcome: who ? 'ok' : 'denied',
     errorCode: who ? null : 'forbidden',
-    inputSummary: '{}',
-    outputSummary: null,
-    resultBytes: 0,
-    resultTokens: 0,
-    sourceIds: [],
-    latencyMs: 0,
     data: { method: 'oidc' },
     issuer: config.issuer,
     clientId: config.clientId,
     ...(subject === undefined ? {} : { subject }),
-  };
+  });
   await gateway.runtime.store.audit.append(event);
 }

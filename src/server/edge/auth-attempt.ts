@@ -1,6 +1,5 @@
-import type { AuditEventInput } from '../../audit/event.js';
+import { edgeEvent, type AuditEventInput } from '../../audit/event.js';
 import type { Store } from '../../store/types.js';
-import { newId } from '../../util/ids.js';
 import type { AttemptOutcome, AuthThrottle, Ticket } from './auth-throttle.js';
 
 export type ThrottledSurface = 'mcp_http' | 'api' | 'console';
@@ -52,27 +51,16 @@ export function throttledBody(waitMs: number): { seconds: string; body: { error:
 }
 
 function throttledEvent(address: string, surface: ThrottledSurface, blockMs: number): AuditEventInput {
-  return {
-    id: newId('aud'),
-    time: new Date().toISOString(),
+  return edgeEvent({
     kind: 'auth.throttled',
-    requestId: null,
-    callId: null,
     surface,
     client: 'unknown',
     actor: `address:${address}`,
     tenant: null,
-    tool: '-',
     decision: 'deny',
     reason: `repeated authentication failures; blocked for ${Math.ceil(blockMs / 1000)} s`,
     outcome: 'denied',
     errorCode: 'rate_limited',
-    inputSummary: '{}',
-    outputSummary: null,
-    resultBytes: 0,
-    resultTokens: 0,
-    sourceIds: [],
-    latencyMs: 0,
     data: null,
-  };
+  });
 }

@@ -88,17 +88,24 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
       allowedOrigins: options.allowedOrigins,
       port: options.port(),
     });
-    if (rejected) return answered(sendJson(res, rejected.status, rejected.body, requestId));
+    if (rejected) {
+      sendJson(res, rejected.status, rejected.body, requestId);
+      return 'answered';
+    }
 
     const read = await readBody(req, options.maxBodyBytes);
     if (!read.ok) {
       const message = `Request body is larger than ${options.maxBodyBytes} bytes.`;
-      return answered(sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message } }, requestId));
+      sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message } }, requestId);
+      return 'answered';
     }
     const version = header(req, 'mcp-protocol-version');
     const text = read.body.toString('utf8');
     const batch = refusedBatch(version, text);
-    if (batch) return answered(sendJson(res, batch.status, batch.body, requestId));
+    if (batch) {
+      sendJson(res, batch.status, batch.body, requestId);
+      return 'answered';
+    }
 
     const request = acceptsJson(req) ? classify(parse(text), version) : null;
     if (!request) {
@@ -112,7 +119,8 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     if (!admission.admitted) {
       if (admission.blockStarted) await auditBlock(options.store, address, 'mcp_http', admission.waitMs);
       const { seconds, body } = throttledBody(admission.waitMs);
-      return answered(sendJson(res, 429, body, requestId, { 'retry-after': seconds }));
+      sendJson(res, 429, body, requestId, { 'retry-after': seconds });
+      return 'answered';
     }
     try {
       await answer(req, res, requestId, request, address);
@@ -221,8 +229,6 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     sendAuthFailure(res, failure, requestId);
   }
 }
-
-const answered = (_sent: void): 'answered' => 'answered';
 
 function isMcpPath(url: string | undefined): boolean {
   return url === '/mcp' || (url !== undefined && url.startsWith('/mcp?'));
