@@ -1,8 +1,9 @@
-import { DRAFTING } from './drafting-capability.js';
+import { DRAFTING, type Drafting } from './drafting-capability.js';
 import { createCursorCodec } from '../contract/cursor.js';
 import type { Logger } from 'pino';
+import type { Principal, Surface } from '../auth/principal.js';
 import type { CursorCodec } from '../contract/cursor.js';
-import type { EgressFetch, ToolContext } from '../contract/types.js';
+import type { AnyTool, EgressFetch, ToolContext } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import { createGuardedFetch } from '../egress/guarded-fetch.js';
 import { toolOf, type CallState } from './state.js';
@@ -10,115 +11,160 @@ import { toolOf, type CallState } from './state.js';
 /**
  * Runs tool code (a handler or a tenant lookup) under the tool's deadline. On timeout (or when
  * the caller goes away) the context's signal is aborted so well-behaved handlers stop their
- * upstream requests; the call answers `timeout` at once either way.
+ * upstream requests; the call answers `timeout` at once either way. Code that answers without
+ * awaiting anything cannot be interrupted, so it runs without a timer or a race (issue #15).
  */
 export async function runWithDeadline<T>(state: CallState, work: (ctx: ToolContext) => Promise<T> | T): Promise<T> {
   const tool = toolOf(state);
   const { timeoutMs } = state.runtime.limitsOf(tool);
-  let stop!: (reason: unknown) => void;
+  let stop: ((reason: unknown) => void) | undefined;
+  const ctx = new CallContext(state, tool, timeoutMs, (reason) => stop?.(reason));
+  let pending: Promise<T> | T;
+  try {
+    pending = work(ctx);
+    if (!isThenable(pending)) return pending;
+  } catch (thrown) {
+    ctx.dispose();
+    throw thrown;
+  }
   // One promise for both ways a run ends early, rejected by the context's abort().
   const stopped = new Promise<never>((_, reject) => (stop = reject));
-  const { ctx, abort, dispose } = buildContext(state, timeoutMs, (reason) => stop(reason));
+  if (ctx.aborted) stop?.(ctx.aborted.reason); // aborted while the handler was starting
   const timer = setTimeout(
-    () => abort(new ToolgateError('timeout', `${tool.name} did not answer within ${timeoutMs} ms.`)),
+    () => ctx.abort(new ToolgateError('timeout', `${tool.name} did not answer within ${timeoutMs} ms.`)),
     timeoutMs,
   );
   try {
-    return await Promise.race([Promise.resolve().then(() => work(ctx)), stopped]);
+    return await Promise.race([pending, stopped]);
   } finally {
     clearTimeout(timer);
-    dispose();
+    ctx.dispose();
   }
 }
 
-/**
- * The context a handler gets. Its AbortController is made only when the handler first reads
- * `ctx.signal` (or uses `ctx.fetch`): most calls never do, and one per call showed in the
- * profile (issue #15). `abort()` works either way and reports to `onAbort`.
- */
-export function buildContext(
-  state: CallState,
-  timeoutMs = state.runtime.limitsOf(toolOf(state)).timeoutMs,
-  onAbort: (reason: unknown) => void = () => undefined,
-): { ctx: ToolContext; abort: (reason: unknown) => void; dispose: () => void } {
-  const tool = toolOf(state);
-  const { runtime, request } = state;
-  let controller: AbortController | undefined;
-  let abortedWith: { reason: unknown } | undefined;
-  const signalOf = (): AbortSignal => {
-    if (!controller) {
-      controller = new AbortController();
-      if (abortedWith) controller.abort(abortedWith.reason);
-    }
-    return controller.signal;
-  };
-  const abort = (reason: unknown) => {
-    if (abortedWith) return;
-    abortedWith = { reason };
-    controller?.abort(reason);
-    onAbort(reason);
-  };
-  const onCallerGone = () =>
-    abort(new ToolgateError('timeout', 'The caller cancelled the request.', { detail: 'caller aborted' }));
-  if (request.signal?.aborted) onCallerGone();
-  else request.signal?.addEventListener('abort', onCallerGone, { once: true });
+function isThenable<T>(value: Promise<T> | T): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
 
-  const allowed = new Set(tool.credentials ?? []);
-  // Built on first use (issue #15): most handlers never log, paginate or fetch, and a pino child,
-  // a cursor codec and a guarded fetch per call showed up in the profile.
-  let logger: Logger | undefined;
-  let fetch: EgressFetch | undefined;
-  let cursor: CursorCodec | undefined;
-  const loggerOf = () =>
-    (logger ??= runtime.logger.child({ tool: tool.name, callId: state.callId, auditId: state.auditId }));
-  const ctx: ToolContext = {
-    principal: request.principal,
-    client: request.client,
-    surface: request.surface,
-    requestId: request.requestId ?? null,
-    callId: state.callId,
-    auditId: state.auditId,
-    credential(name) {
-      if (!allowed.has(name)) {
-        throw new ToolgateError('internal', undefined, {
-          detail: `${tool.name} asked for credential "${name}" it did not declare in credentials: [${[...allowed].join(', ')}]`,
-        });
-      }
-      const value = runtime.credentials.get(name);
-      if (value === undefined) {
-        throw new ToolgateError('upstream_unavailable', `${tool.name} is not configured in this environment.`, {
-          detail: `credential "${name}" has no value in this environment`,
-        });
-      }
-      runtime.rememberSecret(value);
-      return value;
-    },
-    get logger() {
-      return loggerOf();
-    },
-    get signal() {
-      return signalOf();
-    },
-    get fetch() {
-      return (fetch ??= createGuardedFetch({
-        allowlist: runtime.egressOf(tool),
-        owner: `${tool.name} (credentials: ${[...allowed].join(', ') || 'none'})`,
-        signal: signalOf(),
-        ...(runtime.egressResolver ? { resolve: runtime.egressResolver } : {}),
-        // Kept on the call, not only in the thrown error: a handler that catches it cannot hide it.
-        onDenied: ({ host, why }) => {
-          (state.egressDenied ??= []).push(`${host}: ${why}`);
-          loggerOf().warn({ host, why }, 'egress refused');
-        },
-      }));
-    },
-    deadline: runtime.now() + timeoutMs,
-    get cursor() {
-      return (cursor ??= createCursorCodec(runtime.cursorKey, tool.name));
-    },
-  };
-  // Action tools draft through this capability; it is symbol-keyed so it stays off the public type.
-  Object.defineProperty(ctx, DRAFTING, { value: runtime.drafting, enumerable: false });
-  const dispose = () => request.signal?.removeEventListener('abort', onCallerGone);
-  return { ctx, abort, dispose };
+/**
+ * The context a handler gets. A class rather than an object literal with getters: one per call
+ * (two with a tenant lookup), and the literal's accessors and defineProperty showed in the
+ * profile (issue #15). Its AbortController, logger, fetch and cursor are made on first use, and
+ * the caller's signal is followed only once the handler asks for `signal` (or `fetch`): a handler
+ * that never looks at its signal cannot be stopped by it, so it runs to its end and the audit
+ * records what it really did. State is in #private fields so tool code cannot reach the runtime.
+ */
+class CallContext implements ToolContext {
+  readonly principal: Principal;
+  readonly client: string;
+  readonly surface: Surface;
+  readonly requestId: string | null;
+  readonly callId: string;
+  readonly auditId: string;
+  readonly deadline: number;
+  /** Set once abort() ran: runWithDeadline checks it for aborts before its race began. */
+  aborted: { readonly reason: unknown } | undefined;
+  readonly #state: CallState;
+  readonly #tool: AnyTool;
+  readonly #onAbort: (reason: unknown) => void;
+  #controller: AbortController | undefined;
+  #callerSignal: AbortSignal | undefined;
+  #logger: Logger | undefined;
+  #fetch: EgressFetch | undefined;
+  #cursor: CursorCodec | undefined;
+
+  constructor(state: CallState, tool: AnyTool, timeoutMs: number, onAbort: (reason: unknown) => void) {
+    const { request } = state;
+    this.principal = request.principal;
+    this.client = request.client;
+    this.surface = request.surface;
+    this.requestId = request.requestId ?? null;
+    this.callId = state.callId;
+    this.auditId = state.auditId;
+    this.deadline = state.runtime.now() + timeoutMs;
+    this.#state = state;
+    this.#tool = tool;
+    this.#onAbort = onAbort;
+  }
+
+  credential(name: string): string {
+    const tool = this.#tool;
+    const declared = tool.credentials ?? [];
+    if (!declared.includes(name)) {
+      throw new ToolgateError('internal', undefined, {
+        detail: `${tool.name} asked for credential "${name}" it did not declare in credentials: [${declared.join(', ')}]`,
+      });
+    }
+    const { runtime } = this.#state;
+    const value = runtime.credentials.get(name);
+    if (value === undefined) {
+      throw new ToolgateError('upstream_unavailable', `${tool.name} is not configured in this environment.`, {
+        detail: `credential "${name}" has no value in this environment`,
+      });
+    }
+    runtime.rememberSecret(value);
+    return value;
+  }
+
+  get logger(): Logger {
+    const { runtime, callId, auditId } = this.#state;
+    return (this.#logger ??= runtime.logger.child({ tool: this.#tool.name, callId, auditId }));
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.aborted.reason);
+      else this.#followCaller();
+    }
+    return this.#controller.signal;
+  }
+
+  get fetch(): EgressFetch {
+    const tool = this.#tool;
+    const { runtime } = this.#state;
+    return (this.#fetch ??= createGuardedFetch({
+      allowlist: runtime.egressOf(tool),
+      owner: `${tool.name} (credentials: ${(tool.credentials ?? []).join(', ') || 'none'})`,
+      signal: this.signal,
+      ...(runtime.egressResolver ? { resolve: runtime.egressResolver } : {}),
+      // Kept on the call, not only in the thrown error: a handler that catches it cannot hide it.
+      onDenied: ({ host, why }) => {
+        (this.#state.egressDenied ??= []).push(`${host}: ${why}`);
+        this.logger.warn({ host, why }, 'egress refused');
+      },
+    }));
+  }
+
+  get cursor(): CursorCodec {
+    return (this.#cursor ??= createCursorCodec(this.#state.runtime.cursorKey, this.#tool.name));
+  }
+
+  /** Action tools draft through this capability; symbol-keyed, so it stays off the public type. */
+  get [DRAFTING](): Drafting | undefined {
+    return this.#state.runtime.drafting;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = { reason };
+    // The run's own answer (timeout, cancelled) first: a handler that rejects on abort must not win.
+    this.#onAbort(reason);
+    this.#controller?.abort(reason);
+  }
+
+  dispose(): void {
+    this.#callerSignal?.removeEventListener('abort', this.#callerGone);
+  }
+
+  #followCaller(): void {
+    const caller = this.#state.request.signal;
+    if (!caller) return;
+    if (caller.aborted) return this.#callerGone();
+    this.#callerSignal = caller;
+    caller.addEventListener('abort', this.#callerGone, { once: true });
+  }
+
+  readonly #callerGone = (): void =>
+    this.abort(new ToolgateError('timeout', 'The caller cancelled the request.', { detail: 'caller aborted' }));
 }

@@ -18,6 +18,7 @@ import { checkHostAndOrigin } from '../edge/host-origin.js';
 import { scopeStepUp } from '../edge/scope-step-up.js';
 import type { HttpAppOptions } from '../options.js';
 import { classify, type FastRequest } from './json-rpc.js';
+import { HangUp } from './hang-up.js';
 import { readBody } from './read-body.js';
 import { requestIdOf } from './request-id.js';
 import { sendAccepted, sendAuthFailure, sendJson, sendResult, sendResultJson } from './respond.js';
@@ -191,11 +192,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
       return refuse(res, requestId, stepUp.failure, address, { tool: stepUp.tool, principal: outcome.who.principal });
     }
     // The caller hanging up aborts the handler's upstream requests, as the SDK's request signal does.
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) controller.abort();
-    };
-    res.once('close', onClose);
+    const hangUp = new HangUp(res);
     const caller: McpCaller = { principal: outcome.who.principal, client: outcome.who.client, requestId };
     try {
       const result = await options.gateway.call({
@@ -206,11 +203,13 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
         surface: 'mcp_http',
         requestId,
         callId: String(request.id),
-        signal: controller.signal,
+        get signal() {
+          return hangUp.signal;
+        },
       });
       if (!res.destroyed) sendResult(res, request.id, callResultToMcp(result), requestId);
     } finally {
-      res.off('close', onClose);
+      hangUp.dispose();
     }
   }
 
