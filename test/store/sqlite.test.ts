@@ -1,4 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
-import { runStoreSuite } from './suite.js';
+import { event, runStoreSuite } from './suite.js';
 
 runStoreSuite('sqlite', tempSqliteStore);
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+// Issue #15: a batch is sealed on the head the batch before it will leave and sent while that one
+// commits. When a batch does not land, the ones behind it were sealed on a head that never came.
+describe('sqlite audit log: batches in flight', () => {
+  it('two writers on one file, each with batches in flight: one gap-free verified chain', async () => {
+    const first = await tempSqliteStore();
+    const second = await openSqliteStore({ path: first.path });
+    try {
+      const appended = [];
+      for (let round = 0; round < 30; round++) {
+        for (let i = 0; i < 5; i++) {
+          appended.push(first.store.audit.append(event({ id: `aud_a_${round}_${i}` })));
+          appended.push(second.audit.append(event({ id: `aud_b_${round}_${i}` })));
+        }
+        await nextTurn(); // the next round is a new batch, sent while this one may still commit
+      }
+      const sealed = await Promise.all(appended);
+      expect(sealed.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      // The two writers' batches interleave, so the re-seal path ran.
+      const order = (await first.store.audit.query({ limit: 1_000 })).map((e) => e.id[4]).join('');
+      expect(order).toMatch(/ab|ba/);
+      expect(await second.audit.verify()).toMatchObject({ ok: true, count: 300, headSeq: 300 });
+    } finally {
+      await second.close();
+      await first.cleanup();
+    }
+  });
+
+  it('a bad event in a batch sent behind another fails alone; the batches behind it land', async () => {
+    const { store, cleanup } = await tempSqliteStore();
+    try {
+      await store.audit.append(event({ id: 'aud_taken' }));
+      const results = [store.audit.append(event({ id: 'aud_1' }))];
+      await nextTurn();
+      results.push(store.audit.append(event({ id: 'aud_taken' })), store.audit.append(event({ id: 'aud_2' })));
+      await nextTurn();
+      results.push(store.audit.append(event({ id: 'aud_3' })));
+      const settled = await Promise.allSettled(results);
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const ids = (await store.audit.query({ limit: 10 })).map((e) => e.id);
+      expect(ids).toEqual(['aud_taken', 'aud_1', 'aud_2', 'aud_3']);
+      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 4 });
+    } finally {
+      await cleanup();
+    }
+  });
+});
