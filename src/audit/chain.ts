@@ -56,16 +56,38 @@ const ORDERED_KEYS = [...new Set(['seq', 'prevHash', ...CONTENT_FIELDS, ...OPTIO
   .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   .map((key) => ({ key, json: JSON.stringify(key), optional: (OPTIONAL_FIELDS as readonly string[]).includes(key) }));
 
-/** Exactly `canonicalJson` of the hashed content (test/audit/chain.test.ts holds them equal). */
-export function contentJson(event: AuditEventInput, seq: number, prevHash: string): string {
-  let out = '';
+/**
+ * The hashed content of an event, split around the two values only the committer knows — the
+ * previous hash and the seq — so the SQLite writer thread can seal a batch inside its own
+ * transaction on the head it reads there (issue #15): content = parts[0] + JSON of prevHash +
+ * parts[1] + seq + parts[2]. `contentJson` joins them; chain.test.ts holds it equal to canonicalJson.
+ */
+export type ContentParts = readonly [string, string, string];
+
+export function contentParts(event: AuditEventInput): ContentParts {
+  const parts: string[] = [];
+  let text = '{';
+  let separator = '';
   for (const { key, json, optional } of ORDERED_KEYS) {
-    const value =
-      key === 'seq' ? seq : key === 'prevHash' ? prevHash : (event as unknown as Record<string, unknown>)[key];
+    if (key === 'prevHash' || key === 'seq') {
+      parts.push(`${text}${separator}${json}:`);
+      text = '';
+      separator = ',';
+      continue;
+    }
+    const value = (event as unknown as Record<string, unknown>)[key];
     if (value === undefined || (optional && value === null)) continue;
-    out += `${out ? ',' : ''}${json}:${canonicalJson(value)}`;
+    text += `${separator}${json}:${canonicalJson(value)}`;
+    separator = ',';
   }
-  return `{${out}}`;
+  parts.push(`${text}}`);
+  return parts as unknown as ContentParts;
+}
+
+/** The whole hashed content of an event at `seq` after `prevHash`. */
+export function contentJson(event: AuditEventInput, seq: number, prevHash: string): string {
+  const [beforePrev, beforeSeq, rest] = contentParts(event);
+  return `${beforePrev}${JSON.stringify(prevHash)}${beforeSeq}${JSON.stringify(seq)}${rest}`;
 }
 
 // Node's one-shot hash where it exists (20.12+): no Hash object per event.

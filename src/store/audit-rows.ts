@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditFilter } from '../audit/event.js';
+import type { AuditEvent, AuditEventInput, AuditFilter } from '../audit/event.js';
 
 /**
  * The audit event ↔ table row mapping and the filter → WHERE translation, shared by the SQLite
@@ -64,36 +64,45 @@ export const AUDIT_COLUMNS = [
   'hash',
 ] as const satisfies readonly (keyof AuditRow)[];
 
-export function toRow(e: AuditEvent): AuditRow {
-  return {
-    seq: e.seq,
-    id: e.id,
-    time: e.time,
-    kind: e.kind,
-    request_id: e.requestId,
-    call_id: e.callId,
-    surface: e.surface,
-    client: e.client,
-    actor: e.actor,
-    tenant: e.tenant,
-    tool: e.tool,
-    decision: e.decision,
-    reason: e.reason,
-    outcome: e.outcome,
-    error_code: e.errorCode,
-    input_summary: e.inputSummary,
-    output_summary: e.outputSummary,
-    result_bytes: e.resultBytes,
-    result_tokens: e.resultTokens,
-    source_ids: JSON.stringify(e.sourceIds),
-    latency_ms: e.latencyMs,
-    data: e.data === null ? null : JSON.stringify(e.data),
-    subject: e.subject ?? null,
-    issuer: e.issuer ?? null,
-    client_id: e.clientId ?? null,
-    prev_hash: e.prevHash,
-    hash: e.hash,
-  };
+export type AuditValue = string | number | null;
+
+/** Where the values only the committer knows sit in `rowValues` (seq first, the hashes last). */
+export const SEALED_AT = { seq: 0, prevHash: AUDIT_COLUMNS.length - 2, hash: AUDIT_COLUMNS.length - 1 } as const;
+
+/**
+ * An event's column values in AUDIT_COLUMNS order, what both stores INSERT. For an event not
+ * sealed yet (the SQLite writer thread seals in its own transaction) seq and the hashes are null.
+ */
+export function rowValues(e: AuditEventInput & Partial<Pick<AuditEvent, 'seq' | 'prevHash' | 'hash'>>): AuditValue[] {
+  return [
+    e.seq ?? null,
+    e.id,
+    e.time,
+    e.kind,
+    e.requestId,
+    e.callId,
+    e.surface,
+    e.client,
+    e.actor,
+    e.tenant,
+    e.tool,
+    e.decision,
+    e.reason,
+    e.outcome,
+    e.errorCode,
+    e.inputSummary,
+    e.outputSummary,
+    e.resultBytes,
+    e.resultTokens,
+    JSON.stringify(e.sourceIds),
+    e.latencyMs,
+    e.data === null ? null : JSON.stringify(e.data),
+    e.subject ?? null,
+    e.issuer ?? null,
+    e.clientId ?? null,
+    e.prevHash ?? null,
+    e.hash ?? null,
+  ];
 }
 
 export function fromRow(r: AuditRow): AuditEvent {

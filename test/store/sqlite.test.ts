@@ -7,10 +7,10 @@ runStoreSuite('sqlite', tempSqliteStore);
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-// Issue #15: a batch is sealed on the head the batch before it will leave and sent while that one
-// commits. When a batch does not land, the ones behind it were sealed on a head that never came.
-describe('sqlite audit log: batches in flight', () => {
-  it('two writers on one file, each with batches in flight: one gap-free verified chain', async () => {
+// Issue #15: the writer thread seals inside its own transaction, on the head it reads there, and
+// merges what arrives while it commits into its next transaction.
+describe('sqlite audit log: sealing on the writer thread', () => {
+  it('two writers on one file, appending in many batches at once: one gap-free verified chain', async () => {
     const first = await tempSqliteStore();
     const second = await openSqliteStore({ path: first.path });
     try {
@@ -24,7 +24,7 @@ describe('sqlite audit log: batches in flight', () => {
       }
       const sealed = await Promise.all(appended);
       expect(sealed.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
-      // The two writers' batches interleave, so the re-seal path ran.
+      // The two writers' batches interleave: each sealed on the head the other had moved.
       const order = (await first.store.audit.query({ limit: 1_000 })).map((e) => e.id[4]).join('');
       expect(order).toMatch(/ab|ba/);
       expect(await second.audit.verify()).toMatchObject({ ok: true, count: 300, headSeq: 300 });
@@ -34,7 +34,7 @@ describe('sqlite audit log: batches in flight', () => {
     }
   });
 
-  it('a bad event in a batch sent behind another fails alone; the batches behind it land', async () => {
+  it('a bad event in a merged batch fails alone; the batches around it land', async () => {
     const { store, cleanup } = await tempSqliteStore();
     try {
       await store.audit.append(event({ id: 'aud_taken' }));

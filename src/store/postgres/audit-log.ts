@@ -1,6 +1,6 @@
 import { createChainWalker, sealEvent } from '../../audit/chain.js';
 import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../../audit/event.js';
-import { AUDIT_COLUMNS, filterSql, fromRow, toRow, type AuditRow } from '../audit-rows.js';
+import { AUDIT_COLUMNS, filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
 import type { AuditLog } from '../types.js';
 import { q, transaction, type Pool } from './connection.js';
 
@@ -81,9 +81,8 @@ export class PgAuditLog implements AuditLog {
       const tuples: string[] = [];
       for (const event of events) {
         const next = sealEvent(event, seq + 1, hash, this.key);
-        const row = toRow(next);
         tuples.push(`(${AUDIT_COLUMNS.map((_, i) => `$${values.length + i + 1}`).join(', ')})`);
-        values.push(...AUDIT_COLUMNS.map((c) => row[c]));
+        values.push(...rowValues(next));
         sealed.push(next);
         ({ seq, hash } = next);
       }

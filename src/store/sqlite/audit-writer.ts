@@ -1,88 +1,128 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { AUDIT_COLUMNS, type AuditRow } from '../audit-rows.js';
+import type { ContentParts } from '../../audit/chain.js';
+import { AUDIT_COLUMNS, SEALED_AT, type AuditValue } from '../audit-rows.js';
 
-export interface ChainHead {
-  readonly seq: number;
-  readonly hash: string;
+/** An event ready for the writer: everything but the seq and the two hashes, which it fills in. */
+export interface UnsealedEvent {
+  readonly parts: ContentParts;
+  readonly values: AuditValue[];
 }
 
-export type WriteReply =
-  | { readonly ok: true }
-  | { readonly conflict: ChainHead }
+/** What the writer did with one event: where it sealed it, or why it could not. */
+export type SealResult =
+  | { readonly seq: number; readonly prevHash: string; readonly hash: string }
   | { readonly error: { readonly message: string; readonly code?: string } };
 
 export interface AuditWriter {
-  /** Inserts rows sealed on `expected` in one IMMEDIATE transaction; `conflict` if the head moved. */
-  write(rows: readonly AuditRow[], expected: ChainHead): Promise<WriteReply>;
+  /** Seals and commits the events; resolves after their COMMIT, one result per event, in order. */
+  append(events: readonly UnsealedEvent[]): Promise<SealResult[]>;
   close(): Promise<void>;
 }
 
 /**
- * The audit log's committer on its own thread (issue #15). With synchronous=FULL every COMMIT
- * waits for an fsync — 0.5 to 3 ms on the disks we measured — and better-sqlite3 is synchronous,
- * so on the main thread that wait stalled every other request. Here the main thread keeps
- * parsing, authorizing and running calls while the previous batch is made durable; a caller is
- * still answered only after its event's COMMIT returned. The worker only runs SQL: sealing (seq,
- * hash, HMAC) stays with SqliteAuditLog, which re-seals on `conflict` when another process (the
- * CLI, a second gateway) appended first. Plain JS in a string, so it runs the same from sources
- * (tsx), from dist, and inside test runners.
+ * The audit log's sealer and committer, on its own thread (issue #15). With synchronous=FULL every
+ * COMMIT waits for an fsync, and better-sqlite3 is synchronous, so on the main thread that wait
+ * stalled every other request. Here the main thread keeps parsing, authorizing and running calls
+ * while events are made durable; a caller is still answered only after its event's COMMIT.
+ *
+ * The writer also seals: inside its IMMEDIATE transaction it reads the chain head, gives each
+ * event the next seq and hashes `parts[0] + JSON(prevHash) + parts[1] + seq + parts[2]` (see
+ * contentParts in audit/chain.ts, whose verifier checks the result). Holding the write lock while
+ * it reads the head, it never seals on a head another process (the CLI, a second gateway) has
+ * moved, so nothing is ever re-sealed. Messages that arrive while a COMMIT runs are merged into
+ * the next transaction; if a merged batch fails, each event is retried alone, so only the culprit
+ * fails. Plain JS in a string: it runs the same from sources (tsx), from dist and in test runners.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const crypto = require('node:crypto');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
-const columns = workerData.columns;
-const insert = db.prepare('INSERT INTO audit_events (' + columns.join(', ') + ') VALUES (' +
-  columns.map((c) => '@' + c).join(', ') + ')');
+const key = workerData.key ? Buffer.from(workerData.key) : null;
+const { seq: SEQ, prevHash: PREV, hash: HASH } = workerData.sealedAt;
+const insert = db.prepare('INSERT INTO audit_events (' + workerData.columns.join(', ') + ') VALUES (' +
+  workerData.columns.map(() => '?').join(', ') + ')');
 const readHead = db.prepare('SELECT seq, hash FROM audit_head WHERE one = 1');
 const setHead = db.prepare('INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) ' +
   'ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash');
-const write = db.transaction((rows, expected) => {
+const hashOf = (content) => key
+  ? crypto.createHmac('sha256', key).update(content).digest('hex')
+  : crypto.hash ? crypto.hash('sha256', content, 'hex') : crypto.createHash('sha256').update(content).digest('hex');
+const seal = db.transaction((events) => {
   const head = readHead.get() || { seq: 0, hash: workerData.genesis };
-  if (head.seq !== expected.seq || head.hash !== expected.hash) return { conflict: head };
-  for (const row of rows) insert.run(row);
-  const last = rows[rows.length - 1];
-  setHead.run(last.seq, last.hash);
-  return { ok: true };
+  let { seq, hash } = head;
+  const sealed = [];
+  for (const { parts, values } of events) {
+    const prevHash = hash;
+    seq += 1;
+    hash = hashOf(parts[0] + JSON.stringify(prevHash) + parts[1] + JSON.stringify(seq) + parts[2]);
+    values[SEQ] = seq;
+    values[PREV] = prevHash;
+    values[HASH] = hash;
+    insert.run(values);
+    sealed.push({ seq, prevHash, hash });
+  }
+  setHead.run(seq, hash);
+  return sealed;
 });
+const failure = (error) => ({ error: { message: String((error && error.message) || error), code: error && error.code } });
+let waiting = [];
+let scheduled = false;
+function commit() {
+  scheduled = false;
+  const messages = waiting;
+  waiting = [];
+  const events = messages.flatMap((m) => m.events);
+  let results;
+  try {
+    results = seal.immediate(events);
+  } catch (error) {
+    results = events.length === 1 ? [failure(error)] : events.map((event) => {
+      try { return seal.immediate([event])[0]; } catch (single) { return failure(single); }
+    });
+  }
+  let at = 0;
+  for (const message of messages) {
+    parentPort.postMessage({ id: message.id, results: results.slice(at, at + message.events.length) });
+    at += message.events.length;
+  }
+}
 parentPort.on('message', (message) => {
   if (message.close) {
+    if (waiting.length) commit();
     db.close();
-    parentPort.postMessage({ id: message.id, ok: true });
+    parentPort.postMessage({ id: message.id, closed: true });
     return;
   }
-  try {
-    parentPort.postMessage({ id: message.id, ...write.immediate(message.rows, message.expected) });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, error: { message: String((error && error.message) || error),
-      code: error && error.code } });
-  }
+  waiting.push(message);
+  if (!scheduled) { scheduled = true; setImmediate(commit); }
 });
 `;
 
-export function startAuditWriter(path: string, genesis: string): AuditWriter {
+export function startAuditWriter(path: string, genesis: string, key?: Buffer): AuditWriter {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { path, driver, genesis, columns: AUDIT_COLUMNS },
+    workerData: { path, driver, genesis, key, columns: AUDIT_COLUMNS, sealedAt: SEALED_AT },
     // No loader hooks (tsx) in the writer: it is plain JS and starts faster without them.
     execArgv: [],
   });
-  const waiting = new Map<number, (reply: WriteReply) => void>();
+  type Reply = { id: number; results?: SealResult[]; closed?: true };
+  const waiting = new Map<number, (reply: Reply) => void>();
   let nextId = 0;
   let dead: string | null = null;
   worker.unref(); // an idle writer never keeps the process alive; a pending write does (ref below)
 
   const failAll = (why: string) => {
     dead = why;
-    for (const resolve of waiting.values()) resolve({ error: { message: why } });
+    for (const resolve of waiting.values()) resolve({ id: -1 });
     waiting.clear();
   };
-  worker.on('message', (reply: WriteReply & { id: number }) => {
+  worker.on('message', (reply: Reply) => {
     const resolve = waiting.get(reply.id);
     waiting.delete(reply.id);
     if (waiting.size === 0) worker.unref();
@@ -91,8 +131,8 @@ export function startAuditWriter(path: string, genesis: string): AuditWriter {
   worker.on('error', (error) => failAll(`audit writer failed: ${error.message}`));
   worker.on('exit', (code) => failAll(`audit writer exited (${code})`));
 
-  const send = (message: Record<string, unknown>): Promise<WriteReply> => {
-    if (dead) return Promise.resolve({ error: { message: dead } });
+  const send = (message: Record<string, unknown>): Promise<Reply> => {
+    if (dead) return Promise.resolve({ id: -1 });
     const id = ++nextId;
     worker.ref();
     return new Promise((resolve) => {
@@ -102,7 +142,10 @@ export function startAuditWriter(path: string, genesis: string): AuditWriter {
   };
 
   return {
-    write: (rows, expected) => send({ rows, expected }),
+    async append(events) {
+      const reply = await send({ events });
+      return reply.results ?? events.map(() => ({ error: { message: dead ?? 'audit writer stopped' } }));
+    },
     async close() {
       if (!dead) await send({ close: true });
       await worker.terminate();

@@ -35,7 +35,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw mapSqliteError(`open ${options.path}`, error);
   }
   const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
-  const audit = new SqliteAuditLog(durable, key, startAuditWriter(options.path, GENESIS_HASH));
+  const audit = new SqliteAuditLog(durable, key, startAuditWriter(options.path, GENESIS_HASH, key));
   let closed = false;
   return {
     kind: 'sqlite',
