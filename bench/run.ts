@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { findPostgresBin } from '../test/helpers/postgres.js';
 import { BENCH_TOKEN } from './bench-tool.js';
 import { generator, runLoad, type LoadResult } from './load.js';
+import { buildShipped } from './shipped.js';
 import { stageBreakdown } from './stages.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -121,6 +122,7 @@ const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, Node $
 console.error(
   `bench: ${TARGETS.join(', ')}; ${generator}, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${SECONDS} s each`,
 );
+if (process.env.BENCH_NO_BUILD !== '1') buildShipped();
 const rows: Row[] = [];
 for (const name of TARGETS) rows.push(...(await measure(name)));
 process.stderr.write('  pipeline stages: in-process…\n');

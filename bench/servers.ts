@@ -2,7 +2,8 @@
  * One benchmark target per process (so the load generator does not share its CPU):
  *   raw          — node:http answering tools/call JSON-RPC by hand (the floor: no MCP, no checks)
  *   sdk          — the official SDK's stateless handler with one trivial tool, no auth, no audit
- *   toolgate     — `toolgate serve` on SQLite: auth, the whole pipeline, a durable audit write per call
+ *   toolgate     — `toolgate serve` on SQLite (the compiled dist/): auth, the whole pipeline, a durable
+ *                  audit write per call
  *   toolgate-pg  — the same on a throwaway PostgreSQL server (fsync on) from the installed binaries
  * Prints `ready <url>` once listening; answers `cpu` on stdin with its CPU time so far (µs), so
  * the runner can report CPU per request; exits on SIGTERM.
@@ -14,10 +15,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { silentLogger } from '../src/log/logger.js';
-import { startServer } from '../src/server/start-server.js';
 import { startThrowawayPostgres } from '../test/helpers/postgres.js';
-import { BENCH_RESULT, benchTool, BENCH_TOKEN } from './bench-tool.js';
+import { BENCH_RESULT, benchToolWith, BENCH_TOKEN } from './bench-tool.js';
+import { shipped } from './shipped.js';
 
 const target = process.argv[2];
 const cleanups: (() => unknown)[] = [];
@@ -73,9 +73,14 @@ if (target === 'raw') {
     cleanups.push(() => pg.stop());
     database = await pg.createDatabase();
   }
+  const [{ startServer }, { defineTool }, { silentLogger }] = await Promise.all([
+    shipped.startServer(),
+    shipped.defineTool(),
+    shipped.logger(),
+  ]);
   const running = await startServer(
     {
-      tools: [benchTool],
+      tools: [benchToolWith(defineTool)],
       server: {
         tokens: [
           {

@@ -1,6 +1,6 @@
 /**
  * `npm run soak`: steady tools/call load against a real `toolgate serve` process (bench/servers.ts
- * toolgate: auth, the whole pipeline, a durable SQLite audit write per call) for SOAK_SECONDS
+ * toolgate, the compiled dist/: auth, the whole pipeline, a durable SQLite audit write per call) for SOAK_SECONDS
  * (default 600), sampling the server's RSS (/proc/<pid>/status), V8 heap (its /metrics) and open
  * descriptors (/proc/<pid>/fd) every few seconds. Reports the first and the last minute side by
  * side, so a leak shows as growth. Numbers are reported, never asserted; the run fails only if
@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BENCH_TOKEN } from './bench-tool.js';
+import { buildShipped } from './shipped.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const RPS = Number(process.env.SOAK_RPS ?? 200);
@@ -26,6 +27,7 @@ interface Sample {
   readonly fds: number;
 }
 
+if (process.env.BENCH_NO_BUILD !== '1') buildShipped();
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url)), 'toolgate'],

@@ -9,9 +9,8 @@ import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@ope
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway } from '../src/gateway/create-gateway.js';
-import { openStore } from '../src/store/open-store.js';
-import { benchTool } from './bench-tool.js';
+import { benchToolWith } from './bench-tool.js';
+import { shipped } from './shipped.js';
 
 export async function stageBreakdown(calls: number): Promise<{ name: string; meanUs: number }[]> {
   const sums = new Map<string, { total: number; count: number }>();
@@ -30,8 +29,13 @@ export async function stageBreakdown(calls: number): Promise<{ name: string; mea
   const provider = new BasicTracerProvider({ spanProcessors: [summing] });
   trace.setGlobalTracerProvider(provider);
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-stages-'));
+  const [{ openStore }, { createGateway }, { defineTool }] = await Promise.all([
+    shipped.openStore(),
+    shipped.createGateway(),
+    shipped.defineTool(),
+  ]);
   const store = await openStore({ database: join(dir, 'stages.db') });
-  const gateway = createGateway({ tools: [benchTool], store });
+  const gateway = createGateway({ tools: [benchToolWith(defineTool)], store });
   const principal = { actorId: 'bench', tenant: 't', roles: [], scopes: ['billing:read'] };
   const call = () =>
     gateway.call({
