@@ -33,7 +33,7 @@ export interface CallSuccess {
   readonly auditId: string;
   /** The result object the model receives (matches the tool's published output schema). */
   readonly structured: Record<string, unknown>;
-  /** Compact JSON text of the same result, for routes that pass only text on. */
+  /** Compact JSON text of the same result (exactly `JSON.stringify(structured)`), for routes that pass only text on. */
   readonly text: string;
   readonly warnings: readonly GuardWarningOut[];
   readonly truncated: readonly Cut[];

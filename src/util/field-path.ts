@@ -15,8 +15,21 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out;
 }
 
+// Patterns come from tool definitions, so there are few; every call used to re-parse them.
+const parsedPatterns = new Map<string, readonly string[]>();
+
 /** Splits a pattern such as `tickets[].body` into `['tickets', '[]', 'body']`. */
-export function parsePattern(pattern: string): string[] {
+export function parsePattern(pattern: string): readonly string[] {
+  let parts = parsedPatterns.get(pattern);
+  if (!parts) {
+    parts = Object.freeze(splitPattern(pattern));
+    if (parsedPatterns.size >= 1_000) parsedPatterns.clear(); // a bound, should patterns ever be dynamic
+    parsedPatterns.set(pattern, parts);
+  }
+  return parts;
+}
+
+function splitPattern(pattern: string): string[] {
   const parts: string[] = [];
   for (const piece of pattern.split('.')) {
     const m = /^([^[\]]*)((?:\[\])*)$/.exec(piece);
@@ -59,4 +72,30 @@ export function mapStrings(
     return node;
   };
   return walk(value, [], undefined);
+}
+
+/**
+ * The strings at a parsed pattern — each string there, or each string in an array there — in
+ * document order, at most `limit`. Follows the pattern down the value instead of visiting every
+ * string in it (the source ids of every call, issue #15); field-path.test.ts holds it equal to
+ * filtering `mapStrings`.
+ */
+export function stringsAt(value: unknown, pattern: readonly string[], limit: number): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown, depth: number): void => {
+    if (found.length >= limit) return;
+    if (depth === pattern.length) {
+      if (typeof node === 'string') found.push(node);
+      else if (Array.isArray(node)) for (const item of node) if (typeof item === 'string') found.push(item);
+      return;
+    }
+    const segment = pattern[depth] as string;
+    if (Array.isArray(node)) {
+      if (segment === '[]') for (const item of node) walk(item, depth + 1);
+    } else if (node !== null && typeof node === 'object' && Object.hasOwn(node, segment)) {
+      walk((node as Record<string, unknown>)[segment], depth + 1);
+    }
+  };
+  walk(value, 0);
+  return found.slice(0, limit);
 }

@@ -1,5 +1,5 @@
 import { ToolgateError } from '../../errors/toolgate-error.js';
-import { formatPath, mapStrings, matchesPattern, parsePattern } from '../../util/field-path.js';
+import { formatPath, parsePattern, stringsAt } from '../../util/field-path.js';
 import { toolOf, type CallState } from '../state.js';
 
 /**
@@ -25,12 +25,5 @@ export function validateOutput(state: CallState): void {
 
 /** Every string at the sources field (`source_records`, or a pattern like `invoices[].id`). */
 function collectSourceIds(output: unknown, field: string): string[] {
-  const pattern = parsePattern(field);
-  const ids: string[] = [];
-  mapStrings(output, (text, path) => {
-    const arrayItem = path.length === pattern.length + 1 && typeof path[path.length - 1] === 'number';
-    if (matchesPattern(pattern, path) || (arrayItem && matchesPattern(pattern, path.slice(0, -1)))) ids.push(text);
-    return text;
-  });
-  return ids.slice(0, 100);
+  return stringsAt(output, parsePattern(field), 100);
 }

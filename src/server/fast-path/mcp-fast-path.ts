@@ -8,7 +8,6 @@ import {
   SERVER_INSTRUCTIONS,
   type McpCaller,
 } from '../../surfaces/mcp/server-factory.js';
-import { callResultToMcp } from '../../surfaces/mcp/translate.js';
 import { authDeniedEvent } from '../auth-audit.js';
 import { auditBlock, outcomeOf, settleAttempt, throttledBody } from '../edge/auth-attempt.js';
 import type { AuthThrottle } from '../edge/auth-throttle.js';
@@ -21,7 +20,7 @@ import { classify, type FastRequest } from './json-rpc.js';
 import { HangUp } from './hang-up.js';
 import { readBody } from './read-body.js';
 import { requestIdOf } from './request-id.js';
-import { sendAccepted, sendAuthFailure, sendJson, sendResult, sendResultJson } from './respond.js';
+import { sendAccepted, sendAuthFailure, sendJson, sendResult, sendResultJson, sendToolResult } from './respond.js';
 import { toolListCache } from './tool-list-cache.js';
 
 export type FastPathOptions = Pick<
@@ -207,7 +206,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
           return hangUp.signal;
         },
       });
-      if (!res.destroyed) sendResult(res, request.id, callResultToMcp(result), requestId);
+      if (!res.destroyed) sendToolResult(res, request.id, result, requestId);
     } finally {
       hangUp.dispose();
     }

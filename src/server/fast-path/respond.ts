@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { failureHeaders, type AuthFailure } from '../../auth/challenge.js';
+import type { CallResult } from '../../pipeline/types.js';
+import { AUDIT_META_KEY, callResultToMcp } from '../../surfaces/mcp/translate.js';
 import type { JsonRpcId } from './json-rpc.js';
 
 export function sendJson(
@@ -15,6 +17,20 @@ export function sendJson(
 /** A JSON-RPC result as a plain JSON body (MCP transports: the server may answer a POST with JSON). */
 export function sendResult(res: ServerResponse, id: JsonRpcId, result: unknown, requestId: string): void {
   writeJson(res, 200, JSON.stringify({ jsonrpc: '2.0', id, result }), requestId);
+}
+
+/**
+ * A tools/call answer. A successful result's `text` is its structured content already serialised
+ * (create-gateway.ts), so the body is put together around it instead of stringifying the same
+ * object twice (issue #15); it parses to exactly what callResultToMcp gives. Failures take the
+ * general path.
+ */
+export function sendToolResult(res: ServerResponse, id: JsonRpcId, result: CallResult, requestId: string): void {
+  if (!result.ok) return sendResult(res, id, callResultToMcp(result), requestId);
+  const meta = result.auditId ? `,"_meta":{${JSON.stringify(AUDIT_META_KEY)}:${JSON.stringify(result.auditId)}}` : '';
+  const text = JSON.stringify(result.text);
+  const body = `{"content":[{"type":"text","text":${text}}],"structuredContent":${result.text}${meta}}`;
+  sendResultJson(res, id, body, requestId);
 }
 
 /** The same, for a result already serialised (a cached `tools/list`). */
