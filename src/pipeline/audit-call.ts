@@ -22,15 +22,13 @@ export function auditEventFor(
   const { request, runtime } = state;
   const failed = 'error' in result;
   // Egress refusals stay on the record even if the handler caught them and answered otherwise.
-  const egress = (state.egressDenied ?? []).slice(0, MAX_EGRESS_DENIALS);
+  const egress = state.egressDenied?.length ? state.egressDenied.slice(0, MAX_EGRESS_DENIALS) : [];
   const reported = failed && result.error.code === 'egress_denied' && egress.length > 0;
-  const reason = [
-    ...state.checks,
-    ...egress.map((denial) => `egress_denied: ${denial}`),
-    ...(failed && state.decision === 'allow' && !reported
-      ? [`${result.error.code}: ${result.error.detail ?? result.error.message}`]
-      : []),
-  ].join('; ');
+  const because = [...state.checks];
+  for (const denial of egress) because.push(`egress_denied: ${denial}`);
+  if (failed && state.decision === 'allow' && !reported)
+    because.push(`${result.error.code}: ${result.error.detail ?? result.error.message}`);
+  const reason = because.join('; ');
   return {
     id: state.auditId,
     time: new Date(state.startedAt).toISOString(),
