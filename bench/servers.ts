@@ -6,7 +6,8 @@
  *                  audit write per call
  *   toolgate-pg  — the same on a throwaway PostgreSQL server (fsync on) from the installed binaries
  * Prints `ready <url>` once listening; answers `cpu` on stdin with its CPU time so far (µs), so
- * the runner can report CPU per request; exits on SIGTERM.
+ * the runner can report CPU per request, and `live` with the heap in use after a full collection
+ * (when run with --expose-gc, as the soak does); exits on SIGTERM.
  */
 import { serve } from '@hono/node-server';
 import { Server, createMcpHandler } from '@modelcontextprotocol/server';
@@ -26,6 +27,11 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'cpu') {
     const { user, system } = process.cpuUsage();
     console.log(`cpu ${user + system}`);
+  }
+  // What is still reachable after a full collection (with --expose-gc): a leak raises this.
+  if (line.trim() === 'live') {
+    (globalThis as { gc?: () => void }).gc?.();
+    console.log(`live ${process.memoryUsage().heapUsed}`);
   }
 });
 process.on('SIGTERM', () => {

@@ -1,8 +1,9 @@
 /**
  * `npm run soak`: steady tools/call load against a real `toolgate serve` process (bench/servers.ts
  * toolgate, the compiled dist/: auth, the whole pipeline, a durable SQLite audit write per call) for SOAK_SECONDS
- * (default 600), sampling the server's RSS (/proc/<pid>/status), V8 heap (its /metrics) and open
- * descriptors (/proc/<pid>/fd) every few seconds. Reports the first and the last minute side by
+ * (default 600), sampling the server's RSS (/proc/<pid>/status), V8 heap (its /metrics), the heap
+ * still in use after a full collection (--expose-gc) and open descriptors (/proc/<pid>/fd) every
+ * few seconds. Reports the first and the last minute side by
  * side, so a leak shows as growth. Numbers are reported, never asserted; the run fails only if
  * calls fail or the server dies. Not part of `npm test`.
  */
@@ -24,21 +25,23 @@ interface Sample {
   readonly t: number;
   readonly rssMb: number;
   readonly heapMb: number;
+  readonly liveMb: number;
   readonly fds: number;
 }
 
 if (process.env.BENCH_NO_BUILD !== '1') buildShipped();
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url)), 'toolgate'],
+  ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url)), 'toolgate'],
   {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, TOOLGATE_LOG_LEVEL: 'silent' },
   },
 );
 const pid = child.pid!;
+const lines = createInterface({ input: child.stdout! });
 const mcpUrl = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).on('line', (l) => l.startsWith('ready ') && resolve(l.slice(6)));
+  lines.on('line', (l) => l.startsWith('ready ') && resolve(l.slice(6)));
   child.once('exit', (code) => reject(new Error(`server exited before it was ready (${code})`)));
 });
 const base = mcpUrl.replace(/\/mcp$/, '');
@@ -77,12 +80,26 @@ async function call(): Promise<void> {
   }
 }
 
+/** The server's heap after a full collection: what a leak raises, free of GC timing. */
+function liveHeapMb(): Promise<number> {
+  return new Promise((resolve) => {
+    const onLine = (line: string) => {
+      if (!line.startsWith('live ')) return;
+      lines.off('line', onLine);
+      resolve(Number(line.slice(5)) / 2 ** 20);
+    };
+    lines.on('line', onLine);
+    child.stdin!.write('live\n');
+  });
+}
+
 async function sample(t: number): Promise<Sample> {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const heap = Number(/^toolgate_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN);
-  return { t, rssMb: rssKb / 1024, heapMb: heap / 2 ** 20, fds: readdirSync(`/proc/${pid}/fd`).length };
+  const fds = readdirSync(`/proc/${pid}/fd`).length;
+  return { t, rssMb: rssKb / 1024, heapMb: heap / 2 ** 20, liveMb: await liveHeapMb(), fds };
 }
 
 console.log(`soak: ${SECONDS} s at ${RPS} calls/s (at most ${MAX_IN_FLIGHT} in flight) against pid ${pid}`);
@@ -106,7 +123,7 @@ while (elapsed() < SECONDS && !died) {
   if (died) break;
   const s = await sample(Math.round(elapsed() * 10) / 10);
   samples.push(s);
-  const line = `t=${String(s.t).padStart(4)}s rss ${s.rssMb.toFixed(1)} MB heap ${s.heapMb.toFixed(1)} MB`;
+  const line = `t=${String(s.t).padStart(4)}s rss ${s.rssMb.toFixed(1)} MB heap ${s.heapMb.toFixed(1)} MB live ${s.liveMb.toFixed(1)} MB`;
   console.log(`${line} fds ${s.fds} ok ${counts.ok} failed ${counts.failed} shed ${counts.shed}`);
 }
 clearInterval(ticker);
@@ -128,6 +145,7 @@ for (const [label, key, unit, of] of [
   ['RSS (mean)', 'rssMb', 'MB', mean],
   ['heap (mean)', 'heapMb', 'MB', mean],
   ['heap (floor)', 'heapMb', 'MB', floor],
+  ['heap after GC', 'liveMb', 'MB', mean],
   ['open fds (mean)', 'fds', '', mean],
 ] as const) {
   const [a, b] = [of(first, key), of(last, key)];
