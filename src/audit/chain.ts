@@ -100,7 +100,47 @@ export function hashEvent(event: AuditEventInput, seq: number, prevHash: string,
 }
 
 export function sealEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): AuditEvent {
-  return { ...event, seq, prevHash, hash: hashEvent(event, seq, prevHash, key) };
+  return withSeal(event, { seq, prevHash, hash: hashEvent(event, seq, prevHash, key) });
+}
+
+/**
+ * The event with its place in the chain. Spelled out field by field: `{ ...event, seq, ... }`
+ * took ~9 µs per event (V8 leaves its fast clone path when properties are added to a spread
+ * this wide) against ~0.1 µs for a literal, and showed at ~5% of a profile (issue #15).
+ */
+export function withSeal(
+  e: AuditEventInput,
+  seal: { readonly seq: number; readonly prevHash: string; readonly hash: string },
+): AuditEvent {
+  return {
+    id: e.id,
+    time: e.time,
+    kind: e.kind,
+    requestId: e.requestId,
+    callId: e.callId,
+    surface: e.surface,
+    client: e.client,
+    actor: e.actor,
+    tenant: e.tenant,
+    tool: e.tool,
+    decision: e.decision,
+    reason: e.reason,
+    outcome: e.outcome,
+    errorCode: e.errorCode,
+    inputSummary: e.inputSummary,
+    outputSummary: e.outputSummary,
+    resultBytes: e.resultBytes,
+    resultTokens: e.resultTokens,
+    sourceIds: e.sourceIds,
+    latencyMs: e.latencyMs,
+    data: e.data,
+    ...(e.subject === undefined ? {} : { subject: e.subject }),
+    ...(e.issuer === undefined ? {} : { issuer: e.issuer }),
+    ...(e.clientId === undefined ? {} : { clientId: e.clientId }),
+    seq: seal.seq,
+    prevHash: seal.prevHash,
+    hash: seal.hash,
+  };
 }
 
 type Problem = Extract<VerifyReport, { ok: false }>['problem'];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contentJson } from '../../src/audit/chain.js';
+import { canonicalJson, contentJson, withSeal } from '../../src/audit/chain.js';
 import type { AuditEventInput } from '../../src/audit/event.js';
 
 // Issue #15 builds the hashed content's top level directly; it must stay byte-for-byte what the
@@ -76,5 +76,49 @@ describe('the hashed content of an audit event', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('an event with its seal', () => {
+  const seal = { seq: 7, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) };
+
+  it('is the event plus seq and hashes, for any event', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        expect(withSeal(e, seal)).toEqual({ ...e, ...seal });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps every field an event can have (a new field must be added to withSeal too)', () => {
+    // Required<>: adding a field to AuditEventInput stops this compiling until it is listed here.
+    const full: Required<AuditEventInput> = {
+      id: 'aud_1',
+      time: '2026-11-25T00:00:00.000Z',
+      kind: 'tool_call',
+      requestId: 'req_1',
+      callId: 'call_1',
+      surface: 'mcp_http',
+      client: 'c',
+      actor: 'a',
+      tenant: 't',
+      tool: 'get_x_y',
+      decision: 'allow',
+      reason: 'r',
+      outcome: 'ok',
+      errorCode: null,
+      inputSummary: '{}',
+      outputSummary: '{}',
+      resultBytes: 1,
+      resultTokens: 1,
+      sourceIds: ['s'],
+      latencyMs: 1,
+      data: { k: 1 },
+      subject: 'sub',
+      issuer: 'https://idp.example',
+      clientId: 'client',
+    };
+    expect(Object.keys(withSeal(full, seal)).sort()).toEqual([...Object.keys(full), ...Object.keys(seal)].sort());
   });
 });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../../audit/event.js';
-import { contentParts, verifyChain } from '../../audit/chain.js';
+import { contentParts, verifyChain, withSeal } from '../../audit/chain.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
 import type { AuditWriter, UnsealedEvent } from './audit-writer.js';
@@ -86,7 +86,7 @@ export class SqliteAuditLog implements AuditLog {
         if ('error' in result) {
           const { message, code } = result.error;
           pending.reject(mapSqliteError('audit append', Object.assign(new Error(message), { code })));
-        } else pending.resolve({ ...pending.event, ...result });
+        } else pending.resolve(withSeal(pending.event, result));
       });
       this.inFlight--;
       if (this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
