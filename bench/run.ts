@@ -3,8 +3,9 @@
  * SDK, Toolgate on SQLite and (when the binaries are installed) Toolgate on PostgreSQL — each in
  * its own process, driven by a real load generator (wrk, else autocannon) for a fixed duration
  * after a warm-up. Reports req/s, p50/p99/p99.9 latency and the server's CPU per request, then a
- * per-stage breakdown of the pipeline, and ends with the ratio line. Speed is measured here,
- * never asserted in tests. BENCH_QUICK=1: short runs (under a minute), same shape.
+ * per-stage breakdown of the pipeline, and ends with the ratio line. Two rounds by default
+ * (BENCH_ROUNDS), each row the best of them. Speed is measured here, never asserted in tests.
+ * BENCH_QUICK=1: one round of short runs (under a minute), same shape.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -20,6 +21,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 10));
 const WARMUP = QUICK ? 1 : 3;
 const CONNECTIONS = 16;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 2));
 const TARGETS = ['raw', 'sdk', 'toolgate', ...(findPostgresBin() ? ['toolgate-pg'] : [])];
 const here = fileURLToPath(new URL('./servers.ts', import.meta.url));
 
@@ -110,6 +112,16 @@ async function measure(name: string): Promise<Row[]> {
   return rows;
 }
 
+/** For each server and workload, its fastest round. */
+function bestOf(all: readonly Row[]): Row[] {
+  const best = new Map<string, Row>();
+  for (const row of all) {
+    const key = `${row.workload} ${row.target}`;
+    if ((best.get(key)?.rps ?? -1) < row.rps) best.set(key, row);
+  }
+  return [...best.values()];
+}
+
 /** One request by hand first: a server that answers errors fast must not look fast. */
 async function check(url: string, body: string, name: string): Promise<void> {
   const res = await fetch(url, { method: 'POST', headers: HEADERS, body });
@@ -123,12 +135,21 @@ console.error(
   `bench: ${TARGETS.join(', ')}; ${generator}, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${SECONDS} s each`,
 );
 if (process.env.BENCH_NO_BUILD !== '1') buildShipped();
-const rows: Row[] = [];
-for (const name of TARGETS) rows.push(...(await measure(name)));
+// On a shared VM one run of one server can come out 2× slower than the next (the bare SDK most:
+// it allocates a server per request, so GC timing swings it). Each round starts every server
+// afresh, rounds interleave the servers, and each row is that server's best round: noise only
+// ever slows a run down, and every server, the SDK included, gets its best.
+const measured: Row[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  if (ROUNDS > 1) process.stderr.write(`  round ${round} of ${ROUNDS}\n`);
+  for (const name of TARGETS) measured.push(...(await measure(name)));
+}
+const rows = bestOf(measured);
 process.stderr.write('  pipeline stages: in-process…\n');
 const stages = await stageBreakdown(QUICK ? 2_000 : 10_000);
 
-console.log(`\nMachine: ${machine}. Load: ${generator}, ${CONNECTIONS} connections, loopback, ${SECONDS} s.\n`);
+const each = ROUNDS > 1 ? ` Each row: the best of ${ROUNDS} rounds.` : '';
+console.log(`\nMachine: ${machine}. Load: ${generator}, ${CONNECTIONS} connections, loopback, ${SECONDS} s.${each}\n`);
 console.log('workload     server        req/s    p50 ms  p99 ms  p99.9 ms  CPU ms/req  vs bare SDK  vs raw');
 for (const workload of Object.keys(WORKLOADS) as Workload[]) {
   const of = (target: string) => rows.find((r) => r.workload === workload && r.target === target);
@@ -154,5 +175,15 @@ const ratio = (workload: Workload) => {
   const of = (target: string) => rows.find((r) => r.workload === workload && r.target === target)!.rps;
   return (of('toolgate') / of('sdk')).toFixed(2);
 };
+if (ROUNDS > 1) {
+  const perRound = (workload: Workload) =>
+    Array.from({ length: ROUNDS }, (_, i) => {
+      const of = (target: string) => measured.filter((r) => r.workload === workload && r.target === target)[i]!.rps;
+      return `${(of('toolgate') / of('sdk')).toFixed(2)}×`;
+    }).join(', ');
+  console.log(
+    `\nround by round, toolgate/sdk-bare: tools/list ${perRound('tools/list')}; tools/call ${perRound('tools/call')}`,
+  );
+}
 console.log(`\nratio toolgate/sdk-bare tools/list: ${ratio('tools/list')}×`);
 console.log(`ratio toolgate/sdk-bare tools/call: ${ratio('tools/call')}×`);
