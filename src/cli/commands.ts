@@ -82,6 +82,8 @@ Environment (serve, stdio and the commands that open the store):
   TOOLGATE_DATABASE_URL    postgres://… to share one store between several gateway instances
   TOOLGATE_AUDIT_KEY       Optional HMAC key for the audit chain (keep it outside the database)
   TOOLGATE_LOG_LEVEL       pino level (default info)
+  TOOLGATE_READ_ONLY       true: every write action off (as --read-only or readOnly: true)
+  TOOLGATE_FAST_PATH       off: serve POST /mcp through the SDK only, not the node:http fast path
 `;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {

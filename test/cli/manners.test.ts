@@ -53,6 +53,23 @@ describe('CLI manners', () => {
     });
   }
 
+  it('toolgate serve --help names every TOOLGATE_ variable the code reads (the demo’s aside)', async () => {
+    const names = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (path.endsWith('.ts'))
+          for (const [, name] of readFileSync(path, 'utf8').matchAll(/env\.(TOOLGATE_[A-Z_]+)/g)) names.add(name!);
+      }
+    };
+    walk(fileURLToPath(new URL('../../src', import.meta.url)));
+    const read = [...names].filter((name) => !name.startsWith('TOOLGATE_DEMO_'));
+    expect(read.length).toBeGreaterThan(10);
+    const { out } = await run(['serve', '--help']);
+    expect(read.filter((name) => !out.includes(name))).toEqual([]);
+  });
+
   it('--version and -v print the package version', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
