@@ -14,32 +14,8 @@ import { toolOf, type CallState } from './state.js';
  * upstream requests; the call answers `timeout` at once either way. Code that answers without
  * awaiting anything cannot be interrupted, so it runs without a timer or a race (issue #15).
  */
-export async function runWithDeadline<T>(state: CallState, work: (ctx: ToolContext) => Promise<T> | T): Promise<T> {
-  const tool = toolOf(state);
-  const { timeoutMs } = state.runtime.limitsOf(tool);
-  let stop: ((reason: unknown) => void) | undefined;
-  const ctx = new CallContext(state, tool, timeoutMs, (reason) => stop?.(reason));
-  let pending: Promise<T> | T;
-  try {
-    pending = work(ctx);
-    if (!isThenable(pending)) return pending;
-  } catch (thrown) {
-    ctx.dispose();
-    throw thrown;
-  }
-  // One promise for both ways a run ends early, rejected by the context's abort().
-  const stopped = new Promise<never>((_, reject) => (stop = reject));
-  if (ctx.aborted) stop?.(ctx.aborted.reason); // aborted while the handler was starting
-  const timer = setTimeout(
-    () => ctx.abort(new ToolgateError('timeout', `${tool.name} did not answer within ${timeoutMs} ms.`)),
-    timeoutMs,
-  );
-  try {
-    return await Promise.race([pending, stopped]);
-  } finally {
-    clearTimeout(timer);
-    ctx.dispose();
-  }
+export function runWithDeadline<T>(state: CallState, work: (ctx: ToolContext) => Promise<T> | T): Promise<T> {
+  return CallContext.run(state, work);
 }
 
 function isThenable<T>(value: Promise<T> | T): value is Promise<T> {
@@ -62,18 +38,20 @@ class CallContext implements ToolContext {
   readonly callId: string;
   readonly auditId: string;
   readonly deadline: number;
-  /** Set once abort() ran: runWithDeadline checks it for aborts before its race began. */
-  aborted: { readonly reason: unknown } | undefined;
   readonly #state: CallState;
   readonly #tool: AnyTool;
-  readonly #onAbort: (reason: unknown) => void;
+  /** Set once the run was stopped (deadline, caller gone); tool code cannot see or change it. */
+  #aborted: { readonly reason: unknown } | undefined;
+  /** Rejects the run's race; set once the run has one (code answering at once has none). */
+  #stop: ((reason: unknown) => void) | undefined;
+  #disposed = false;
   #controller: AbortController | undefined;
   #callerSignal: AbortSignal | undefined;
   #logger: Logger | undefined;
   #fetch: EgressFetch | undefined;
   #cursor: CursorCodec | undefined;
 
-  constructor(state: CallState, tool: AnyTool, timeoutMs: number, onAbort: (reason: unknown) => void) {
+  private constructor(state: CallState, tool: AnyTool, timeoutMs: number) {
     const { request } = state;
     this.principal = request.principal;
     this.client = request.client;
@@ -84,7 +62,44 @@ class CallContext implements ToolContext {
     this.deadline = state.runtime.now() + timeoutMs;
     this.#state = state;
     this.#tool = tool;
-    this.#onAbort = onAbort;
+  }
+
+  /**
+   * runWithDeadline. A static method so the controls (abort, dispose) stay #private: a handler
+   * holding its context cannot call them, switch its deadline off or end its run with a value of
+   * its choosing.
+   */
+  static async run<T>(state: CallState, work: (ctx: ToolContext) => Promise<T> | T): Promise<T> {
+    const tool = toolOf(state);
+    const { timeoutMs } = state.runtime.limitsOf(tool);
+    const ctx = new CallContext(state, tool, timeoutMs);
+    let pending: Promise<T> | T;
+    try {
+      pending = work(ctx);
+    } catch (thrown) {
+      ctx.#dispose();
+      throw thrown;
+    }
+    if (!isThenable(pending)) {
+      ctx.#dispose();
+      return pending;
+    }
+    // One promise for both ways a run ends early, rejected by #abort(); listed first, so when
+    // both have settled by the time the race looks (the caller went away while the handler was
+    // starting), the cancellation wins over whatever the handler threw.
+    const stopped = new Promise<never>((_, reject) => (ctx.#stop = reject));
+    if (ctx.#aborted) ctx.#stop?.(ctx.#aborted.reason);
+    // The deadline counts from when the context was made, synchronous start included.
+    const timer = setTimeout(
+      () => ctx.#abort(new ToolgateError('timeout', `${tool.name} did not answer within ${timeoutMs} ms.`)),
+      Math.max(0, ctx.deadline - state.runtime.now()),
+    );
+    try {
+      return await Promise.race([stopped, pending]);
+    } finally {
+      clearTimeout(timer);
+      ctx.#dispose();
+    }
   }
 
   credential(name: string): string {
@@ -114,7 +129,7 @@ class CallContext implements ToolContext {
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      if (this.aborted) this.#controller.abort(this.aborted.reason);
+      if (this.#aborted) this.#controller.abort(this.#aborted.reason);
       else this.#followCaller();
     }
     return this.#controller.signal;
@@ -145,26 +160,28 @@ class CallContext implements ToolContext {
     return this.#state.runtime.drafting;
   }
 
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = { reason };
+  #abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = { reason };
     // The run's own answer (timeout, cancelled) first: a handler that rejects on abort must not win.
-    this.#onAbort(reason);
+    this.#stop?.(reason);
     this.#controller?.abort(reason);
   }
 
-  dispose(): void {
+  #dispose(): void {
+    this.#disposed = true;
     this.#callerSignal?.removeEventListener('abort', this.#callerGone);
+    this.#callerSignal = undefined;
   }
 
   #followCaller(): void {
     const caller = this.#state.request.signal;
-    if (!caller) return;
+    if (!caller || this.#disposed) return; // a signal read after the run ended follows nothing
     if (caller.aborted) return this.#callerGone();
     this.#callerSignal = caller;
     caller.addEventListener('abort', this.#callerGone, { once: true });
   }
 
   readonly #callerGone = (): void =>
-    this.abort(new ToolgateError('timeout', 'The caller cancelled the request.', { detail: 'caller aborted' }));
+    this.#abort(new ToolgateError('timeout', 'The caller cancelled the request.', { detail: 'caller aborted' }));
 }

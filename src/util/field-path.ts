@@ -90,12 +90,18 @@ export function stringsAt(value: unknown, pattern: readonly string[], limit: num
       return;
     }
     const segment = pattern[depth] as string;
-    if (Array.isArray(node)) {
-      if (segment === '[]') for (const item of node) walk(item, depth + 1);
-    } else if (node !== null && typeof node === 'object' && Object.hasOwn(node, segment)) {
-      walk((node as Record<string, unknown>)[segment], depth + 1);
+    // `[]` steps into arrays only; a name into an object's own enumerable key only (what
+    // mapStrings visits), so a literal "[]" key or a hidden property is never followed.
+    if (segment === '[]') {
+      if (Array.isArray(node)) for (const item of node) walk(item, depth + 1);
+    } else if (isPlainRecord(node) && Object.prototype.propertyIsEnumerable.call(node, segment)) {
+      walk(node[segment], depth + 1);
     }
   };
   walk(value, 0);
   return found.slice(0, limit);
+}
+
+function isPlainRecord(node: unknown): node is Record<string, unknown> {
+  return node !== null && typeof node === 'object' && !Array.isArray(node);
 }

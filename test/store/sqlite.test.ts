@@ -52,4 +52,28 @@ describe('sqlite audit log: sealing on the writer thread', () => {
       await cleanup();
     }
   });
+
+  it('an event the writer cannot be handed fails alone, and close() still finishes', async () => {
+    const { store, cleanup } = await tempSqliteStore();
+    try {
+      const uncloneable = event({ id: 'aud_fn', reason: (() => 'x') as unknown as string });
+      await expect(store.audit.append(uncloneable)).rejects.toThrow();
+      await store.audit.append(event({ id: 'aud_after' }));
+      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 1 });
+    } finally {
+      await cleanup(); // close() must not wait for an answer that never comes
+    }
+  });
+
+  it('close() answers what was appended before it and refuses what comes after', async () => {
+    const { store, path } = await tempSqliteStore();
+    const before = store.audit.append(event({ id: 'aud_before' }));
+    const closing = store.close();
+    await expect(store.audit.append(event({ id: 'aud_late' }))).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(before).resolves.toMatchObject({ seq: 1 });
+    await closing;
+    const reopened = await openSqliteStore({ path });
+    expect((await reopened.audit.query({})).map((e) => e.id)).toEqual(['aud_before']);
+    await reopened.close();
+  });
 });

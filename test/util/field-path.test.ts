@@ -15,7 +15,7 @@ function reference(value: unknown, pattern: readonly string[], limit: number): s
   return found.slice(0, limit);
 }
 
-const keys = fc.constantFrom('id', 'source_records', 'items', 'refs');
+const keys = fc.constantFrom('id', 'source_records', 'items', 'refs', '[]');
 const json = fc.letrec((tie) => ({
   node: fc.oneof(
     { depthSize: 'small' },
@@ -45,6 +45,12 @@ describe('stringsAt', () => {
     });
     expect(stringsAt(output, parsePattern('items[].id'), 100)).toEqual(['a', 'b', 'c']);
     expect(stringsAt(output, parsePattern('source_records'), 100)).toEqual([]);
+  });
+
+  it('steps into arrays only at [], and into own enumerable keys only', () => {
+    expect(stringsAt({ items: { '[]': { id: 'not an array' } } }, parsePattern('items[].id'), 100)).toEqual([]);
+    const hidden = Object.defineProperty({}, 'source_records', { value: ['hidden'], enumerable: false });
+    expect(stringsAt(hidden, parsePattern('source_records'), 100)).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@ import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../
 import { contentParts, verifyChain, withSeal } from '../../audit/chain.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
-import type { AuditWriter, UnsealedEvent } from './audit-writer.js';
+import type { AuditWriter, SealResult, UnsealedEvent } from './audit-writer.js';
 import type { AuditLog } from '../types.js';
 import { mapSqliteError, run, type Db } from './connection.js';
 
@@ -66,8 +66,10 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async close(): Promise<void> {
-    await this.flush();
+    // Closed first: an append made while the last batch commits is refused at once, not sent
+    // to a writer that is about to stop.
     this.closed = true;
+    await this.flush();
     await this.writer.close();
   }
 
@@ -80,7 +82,7 @@ export class SqliteAuditLog implements AuditLog {
     const batch = this.queue;
     this.queue = [];
     this.inFlight++;
-    void this.writer.append(batch.map((p) => p.unsealed)).then((results) => {
+    const settle = (results: readonly SealResult[]) =>
       batch.forEach((pending, i) => {
         const result = results[i] ?? { error: { message: 'the audit writer gave no answer for this event' } };
         if ('error' in result) {
@@ -88,9 +90,15 @@ export class SqliteAuditLog implements AuditLog {
           pending.reject(mapSqliteError('audit append', Object.assign(new Error(message), { code })));
         } else pending.resolve(withSeal(pending.event, result));
       });
-      this.inFlight--;
-      if (this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
-    });
+    // A batch the writer could not even be handed (postMessage refusing a value it cannot clone)
+    // fails its callers; it must neither go unanswered nor leave flush() and close() waiting.
+    void this.writer
+      .append(batch.map((p) => p.unsealed))
+      .then(settle, (error: unknown) => settle(batch.map(() => ({ error: { message: String(error) } }))))
+      .finally(() => {
+        this.inFlight--;
+        if (this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
+      });
   }
 
   private readHead(): ChainHead | null {

@@ -135,9 +135,16 @@ export function startAuditWriter(path: string, genesis: string, key?: Buffer): A
     if (dead) return Promise.resolve({ id: -1 });
     const id = ++nextId;
     worker.ref();
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       waiting.set(id, resolve);
-      worker.postMessage({ ...message, id });
+      try {
+        worker.postMessage({ ...message, id });
+      } catch (error) {
+        // A value that cannot be cloned: nothing was sent, so nothing will answer.
+        waiting.delete(id);
+        if (waiting.size === 0) worker.unref();
+        reject(error as Error);
+      }
     });
   };
 
