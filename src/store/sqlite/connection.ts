@@ -3,18 +3,48 @@ import { StoreUnavailableError, ToolgateError } from '../../errors/toolgate-erro
 
 export type Db = Database.Database;
 
+/** How long a write waits for another connection's write lock before it is `unavailable`. */
+export const LOCK_WAIT_MS = 5_000;
+
 /**
  * Opens one connection with the pragmas Toolgate relies on. `durable` connections use
- * synchronous=FULL so a committed audit event survives a crash or power loss; the rate-limit
- * connection uses NORMAL, since a bucket lost in a crash only refills early.
+ * synchronous=FULL so a committed audit event survives a crash or power loss, and wait for a
+ * held write lock inside SQLite; the rate-limit connection uses NORMAL, since a bucket lost in a
+ * crash only refills early, and does not wait there at all (see runWhenUnlocked).
  */
 export function openConnection(path: string, durable: boolean): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${durable ? LOCK_WAIT_MS : 0}`);
   db.pragma('foreign_keys = ON');
   return db;
+}
+
+/**
+ * Runs a write on a connection with busy_timeout 0, retrying on later turns of the event loop
+ * while another connection holds the write lock. SQLite's own busy handler sleeps (1 ms, then
+ * longer) with the thread blocked, and the lock is usually the audit writer thread's, held
+ * through its COMMIT's fsync: the hot path's rate-limit lease refills spent ~5% of the main
+ * thread asleep there (issue #15). Gives up as `unavailable` after the same wait as the
+ * blocking connections.
+ */
+export async function runWhenUnlocked<T>(what: string, operation: () => T, waitMs = LOCK_WAIT_MS): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return operation();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() - started >= waitMs) throw mapSqliteError(what, error);
+    }
+    // A COMMIT holds the lock for about a millisecond: try again next turn, then back off.
+    await new Promise((retry) => (attempt < 32 ? setImmediate(retry) : setTimeout(retry, Math.min(attempt - 31, 20))));
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 /**

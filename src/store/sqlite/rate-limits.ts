@@ -1,20 +1,24 @@
 import type Database from 'better-sqlite3';
 import { takeToken } from '../token-bucket.js';
 import type { RateDecision, RateLimitStore, RateRule } from '../types.js';
-import { run, type Db } from './connection.js';
+import { LOCK_WAIT_MS, runWhenUnlocked, type Db } from './connection.js';
 
 /**
  * Token buckets in SQLite, on their own synchronous=NORMAL connection: a bucket lost in a power
- * cut only refills early, so it does not need the audit log's fsync per commit. The statements
- * and the transaction are prepared once.
+ * cut only refills early, so it does not need the audit log's fsync per commit. The connection
+ * never sleeps on the write lock (runWhenUnlocked): the event loop keeps serving while the audit
+ * writer commits. The statements and the transaction are prepared once.
  */
 export class SqliteRateLimits implements RateLimitStore {
   private taker?: Database.Transaction<(key: string, rule: RateRule, nowMs: number, want: number) => RateDecision>;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly lockWaitMs = LOCK_WAIT_MS,
+  ) {}
 
   take(key: string, rule: RateRule, nowMs: number, want = 1): Promise<RateDecision> {
-    return run('rate limit', () => this.prepared().immediate(key, rule, nowMs, want));
+    return runWhenUnlocked('rate limit', () => this.prepared().immediate(key, rule, nowMs, want), this.lockWaitMs);
   }
 
   private prepared() {
