@@ -10,7 +10,7 @@ import { redactText } from '../redaction/patterns.js';
 import { newId } from '../util/ids.js';
 import { byteLength, estimateTokens } from '../util/size.js';
 import { budgetTokens } from '../budget/result-budget.js';
-import { inSpan } from '../telemetry/tracing.js';
+import { inSpan, tracingOff } from '../telemetry/tracing.js';
 import { buildRuntime } from './runtime.js';
 import type { CallRequest, CallResult } from '../pipeline/types.js';
 import type { GatewayOptions, ToolDescriptor } from './types.js';
@@ -35,17 +35,22 @@ export function createGateway(options: GatewayOptions): Gateway {
   const listeners = new Set<(event: AuditEventInput, result: CallResult) => void>();
 
   const call = (request: CallRequest): Promise<CallResult> =>
-    inSpan(`toolgate.call ${String(request.tool).slice(0, 64)}`, async (span) => {
-      span.setAttributes({ 'toolgate.tool': String(request.tool).slice(0, 128), 'toolgate.client': request.client });
-      span.setAttribute('toolgate.surface', request.surface);
-      const result = await callOnce(request);
-      span.setAttributes({
-        'toolgate.outcome': result.ok ? 'ok' : result.error.code,
-        'toolgate.audit_id': result.auditId ?? '',
-        'toolgate.result_bytes': result.ok ? result.resultBytes : 0,
-      });
-      return result;
-    });
+    tracingOff()
+      ? callOnce(request)
+      : inSpan(`toolgate.call ${String(request.tool).slice(0, 64)}`, async (span) => {
+          span.setAttributes({
+            'toolgate.tool': String(request.tool).slice(0, 128),
+            'toolgate.client': request.client,
+          });
+          span.setAttribute('toolgate.surface', request.surface);
+          const result = await callOnce(request);
+          span.setAttributes({
+            'toolgate.outcome': result.ok ? 'ok' : result.error.code,
+            'toolgate.audit_id': result.auditId ?? '',
+            'toolgate.result_bytes': result.ok ? result.resultBytes : 0,
+          });
+          return result;
+        });
 
   async function callOnce(request: CallRequest): Promise<CallResult> {
     const startedAt = runtime.now();

@@ -14,13 +14,21 @@ const tracer = trace.getTracer('toolgate');
 const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
-function tracingOff(): boolean {
+/** True while no tracer provider is registered: callers may skip building span names at all. */
+export function tracingOff(): boolean {
   const provider = trace.getTracerProvider();
   return provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_PROVIDER;
 }
 
-export async function inSpan<T>(name: string, work: (span: Span) => Promise<T>): Promise<T> {
-  if (tracingOff()) return work(NOOP_SPAN);
+export function inSpan<T>(name: string, work: (span: Span) => Promise<T>): Promise<T> {
+  if (tracingOff()) {
+    // Not an async function: with tracing off this adds no promise of its own around the work's.
+    try {
+      return work(NOOP_SPAN);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
   return tracer.startActiveSpan(name, async (span) => {
     try {
       return await work(span);

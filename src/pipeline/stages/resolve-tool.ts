@@ -10,8 +10,8 @@ export const READ_ONLY = 'This gateway is read-only: write actions are switched 
  * like a tool that does not exist, so a client cannot probe for tools it was not given. Such calls
  * still count against the caller: a token holder cannot grow the audit log by calling nonsense.
  */
-export async function resolveTool(state: CallState): Promise<void> {
-  const { tool: name, client, principal } = state.request;
+export function resolveTool(state: CallState): Promise<void> | void {
+  const { tool: name, client } = state.request;
   const tool = state.runtime.tools.get(name);
   if (tool && state.runtime.toolsetOf(client).has(name)) {
     state.tool = tool;
@@ -23,8 +23,13 @@ export async function resolveTool(state: CallState): Promise<void> {
         new ToolgateError('forbidden', READ_ONLY),
       );
     }
-    return;
+    return; // synchronously: the common case costs no promise (issue #15)
   }
+  return refuseUnknown(state, tool !== undefined);
+}
+
+async function refuseUnknown(state: CallState, exists: boolean): Promise<void> {
+  const { tool: name, client, principal } = state.request;
   const key = JSON.stringify([principal.tenant, principal.actorId, '*unknown-tool*']);
   const bucket = await state.runtime.store.rateLimits.take(key, UNKNOWN_TOOLS, state.runtime.now());
   if (!bucket.allowed) {
@@ -34,7 +39,7 @@ export async function resolveTool(state: CallState): Promise<void> {
     });
     throw deny(state, 'rate limit for unknown tool names exceeded', error);
   }
-  const why = tool ? `tool not in toolset of client ${client}` : 'no such tool';
+  const why = exists ? `tool not in toolset of client ${client}` : 'no such tool';
   const message = `Unknown tool "${String(name).slice(0, 64)}". List the tools to see what this client may call.`;
   throw deny(state, why, new ToolgateError('not_found', message));
 }

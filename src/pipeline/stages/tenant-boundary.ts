@@ -1,3 +1,4 @@
+import type { AnyTool } from '../../contract/types.js';
 import { ToolgateError } from '../../errors/toolgate-error.js';
 import { runWithDeadline } from '../tool-context.js';
 import { deny, toolOf, type CallState } from '../state.js';
@@ -6,14 +7,17 @@ import { deny, toolOf, type CallState } from '../state.js';
  * A call may only touch its own tenant's records (R16). The tool declares how to find the tenant
  * of the record it touches; a mismatch is denied before the handler runs.
  */
-export async function tenantBoundary(state: CallState): Promise<void> {
+export function tenantBoundary(state: CallState): Promise<void> | void {
   const tool = toolOf(state);
-  const own = state.request.principal.tenant;
   if (tool.tenant === 'caller') {
-    state.checks.push(`scoped to caller tenant ${own}`);
-    return;
+    state.checks.push(`scoped to caller tenant ${state.request.principal.tenant}`);
+    return; // synchronously: nothing to look up (issue #15)
   }
-  const rule = tool.tenant;
+  return checkOwner(state, tool, tool.tenant);
+}
+
+async function checkOwner(state: CallState, tool: AnyTool, rule: Exclude<AnyTool['tenant'], 'caller'>): Promise<void> {
+  const own = state.request.principal.tenant;
   const owner = await runWithDeadline(state, (ctx) => rule.ownerOf(state.input, ctx));
   // Another tenant's record answers exactly like a record that does not exist (issue #13, item
   // 10): otherwise a caller could learn which ids exist elsewhere. The audit keeps the truth.
