@@ -30,7 +30,22 @@ export async function q<T extends pg.QueryResultRow>(
 }
 
 /** Runs `work` in one transaction on one connection; rolls back on any error. */
-export async function transaction<T>(pool: Pool, what: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export function transaction<T>(pool: Pool, what: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return transactionFrom(pool, what, null, (client) => work(client));
+}
+
+/**
+ * A transaction whose first statement (`first`, which takes no parameters) goes in one round trip
+ * with its BEGIN, as one simple-protocol query; `work` gets that statement's rows. The audit log
+ * starts every batch this way (issue #15): a round trip less per batch, which is what PostgreSQL
+ * group commit waits on.
+ */
+export async function transactionFrom<R extends pg.QueryResultRow, T>(
+  pool: Pool,
+  what: string,
+  first: string | null,
+  work: (client: PoolClient, rows: R[]) => Promise<T>,
+): Promise<T> {
   let client: PoolClient;
   try {
     client = await pool.connect();
@@ -38,8 +53,14 @@ export async function transaction<T>(pool: Pool, what: string, work: (client: Po
     throw mapPgError(what, error);
   }
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
+    let rows: R[] = [];
+    if (first === null) await client.query('BEGIN');
+    else {
+      // Two statements, two results: BEGIN's and first's.
+      const results = (await client.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult<R>[];
+      rows = results[1]?.rows ?? [];
+    }
+    const result = await work(client, rows);
     await client.query('COMMIT');
     return result;
   } catch (error) {
