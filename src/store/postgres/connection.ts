@@ -56,9 +56,10 @@ export async function transactionFrom<R extends pg.QueryResultRow, T>(
     let rows: R[] = [];
     if (first === null) await client.query('BEGIN');
     else {
-      // Two statements, two results: BEGIN's and first's.
+      // Two statements, two results: BEGIN's and first's. Anything else is not a reply to trust.
       const results = (await client.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult<R>[];
-      rows = results[1]?.rows ?? [];
+      if (!Array.isArray(results) || results.length !== 2) throw new Error(`unexpected reply to BEGIN; ${first}`);
+      rows = results[1]!.rows;
     }
     const result = await work(client, rows);
     await client.query('COMMIT');
