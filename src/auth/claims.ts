@@ -13,14 +13,27 @@ export interface ClaimDefaults {
   readonly defaultTenant?: string | undefined;
 }
 
-/** Reads `a.b.c` from nested objects; undefined when any step is missing. */
+/**
+ * Reads `a.b.c` from nested objects; undefined when any step is missing. A name with dots in it
+ * is a key too: namespaced claims such as Auth0's `https://toolgate.example.com/roles` are read
+ * whole, and `https://ns.example.com/claims.tenant` reaches `tenant` inside that claim. The
+ * longest key that exists is tried first, then shorter ones. Only own properties count, so a path
+ * such as `constructor` finds nothing.
+ */
 export function claimAt(claims: Claims, path: string): unknown {
-  let value: unknown = claims;
-  for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
+  return lookup(claims, path.split('.'));
+}
+
+function lookup(value: unknown, steps: readonly string[]): unknown {
+  if (steps.length === 0) return value;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (let take = steps.length; take >= 1; take--) {
+    const key = steps.slice(0, take).join('.');
+    if (!Object.hasOwn(value, key)) continue;
+    const found = lookup((value as Record<string, unknown>)[key], steps.slice(take));
+    if (found !== undefined) return found;
   }
-  return value;
+  return undefined;
 }
 
 /** A scope or role claim as a list: `"a b"` (RFC 9068 `scope`) or `["a", "b"]` (`scp`, `roles`). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkedAlgorithms } from '../../src/auth/auth-config.js';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
 import { bearerChallenge } from '../../src/auth/challenge.js';
-import { principalFromClaims } from '../../src/auth/claims.js';
+import { claimAt, principalFromClaims } from '../../src/auth/claims.js';
 import { canonicalResource, metadataUrlFor } from '../../src/auth/protected-resource.js';
 
 /** Issue #12: the auth block fails at startup with what to change; claims map as configured. */
@@ -78,6 +78,29 @@ describe('claims → principal', () => {
       ok: true,
       principal: { actorId: 'o-9', clientId: 'okta-app', roles: ['approver'], scopes: ['x', 'y'], tenant: 'acme' },
     });
+  });
+
+  it('reads namespaced claim names with dots whole (Auth0), and nesting below them', () => {
+    const mapped = principalFromClaims(
+      {
+        sub: 'auth0|7',
+        'https://toolgate.example.com/roles': ['approver'],
+        'https://toolgate.example.com/org': { tenant: 'acme' },
+      },
+      { roles: 'https://toolgate.example.com/roles', tenant: 'https://toolgate.example.com/org.tenant' },
+      defaults,
+    );
+    expect(mapped).toMatchObject({ ok: true, principal: { actorId: 'auth0|7', roles: ['approver'], tenant: 'acme' } });
+  });
+
+  it('claimAt: longest existing key first, then shorter; own properties only', () => {
+    const claims = { 'a.b': { other: 1 }, a: { b: { c: 'nested' } }, 'x.y': 'whole', x: { y: 'split' } };
+    expect(claimAt(claims, 'a.b.c')).toBe('nested'); // "a.b" exists but has no "c": falls back
+    expect(claimAt(claims, 'x.y')).toBe('whole');
+    expect(claimAt(claims, 'a.missing')).toBeUndefined();
+    expect(claimAt({ s: 'text' }, 's.length')).toBeUndefined();
+    for (const path of ['constructor', '__proto__', 'toString', 'a.constructor'])
+      expect(claimAt(claims, path)).toBeUndefined();
   });
 
   it('refuses a token without subject or tenant, saying which claim is missing', () => {
