@@ -47,7 +47,7 @@ export async function approveDraft(
     const approvals = [...state.approvals, approval];
     const complete = approvals.length >= spec.approval.approvers;
     const moved = await applyTransition(runtime, draft, complete ? 'approve' : 'approval_recorded', {
-      actor: approver.actorId,
+      actor: approver,
       surface: request.surface,
       reason: `${request.reason} (${approvals.length}/${spec.approval.approvers} approvals)`,
       state: { ...state, approvals },
@@ -69,7 +69,7 @@ export async function rejectDraft(
     const draft = await checkedDraft(runtime, draftId, approver, request, 'reject');
     const rejection = { by: approver.actorId, reason: request.reason, at: new Date(runtime.now()).toISOString() };
     const moved = await applyTransition(runtime, draft, 'reject', {
-      actor: approver.actorId,
+      actor: approver,
       surface: request.surface,
       reason: request.reason,
       state: { ...stateOf(draft), rejection },
@@ -146,7 +146,7 @@ export async function refuse(
 ): Promise<ToolgateError> {
   const auditId = await auditTransition(runtime, draft, {
     kind: 'decision_refused',
-    actor: who.actorId,
+    actor: who,
     surface: request.surface,
     outcome: 'denied',
     decision: 'deny',

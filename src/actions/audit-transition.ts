@@ -1,9 +1,19 @@
 import type { AuditEventInput } from '../audit/event.js';
-import type { Surface } from '../auth/principal.js';
+import type { Principal, Surface } from '../auth/principal.js';
+import { oauthIdentity } from '../pipeline/audit-call.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { newId } from '../util/ids.js';
 import { boundText } from '../util/size.js';
+
+/**
+ * Who caused a transition: a system actor's name (`system:executor`), or the person, whose
+ * OAuth identity (subject, issuer, client) the event then carries like a tool call's does, so
+ * `audit --subject` finds their approvals and rollbacks too.
+ */
+export type TransitionActor = string | Principal;
+
+export const actorIdOf = (actor: TransitionActor): string => (typeof actor === 'string' ? actor : actor.actorId);
 
 /**
  * Every draft transition is one event in the same hash chain as tool calls (`action.approved`,
@@ -14,7 +24,7 @@ export async function auditTransition(
   draft: DraftRecord,
   change: {
     readonly kind: string;
-    readonly actor: string;
+    readonly actor: TransitionActor;
     readonly surface: Surface;
     readonly outcome: AuditEventInput['outcome'];
     readonly decision?: AuditEventInput['decision'];
@@ -34,7 +44,7 @@ export async function auditTransition(
     callId: null,
     surface: change.surface,
     client: draft.client,
-    actor: change.actor,
+    actor: actorIdOf(change.actor),
     tenant: draft.tenant,
     tool: draft.tool,
     decision: change.decision ?? (change.outcome === 'denied' ? 'deny' : 'allow'),
@@ -48,6 +58,7 @@ export async function auditTransition(
     sourceIds: [draft.id],
     latencyMs: 0,
     data: { draftId: draft.id, status: draft.status, draftHash: draft.draftHash, ...change.data },
+    ...(typeof change.actor === 'string' ? {} : oauthIdentity(change.actor)),
   });
   return id;
 }

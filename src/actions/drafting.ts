@@ -41,7 +41,7 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
       await runtime.store.drafts.create(draft);
       await auditTransition(runtime, draft, {
         kind: 'drafted',
-        actor: ctx.principal.actorId,
+        actor: ctx.principal,
         surface: ctx.surface,
         outcome: 'ok',
         reason: `drafted by call ${ctx.callId}`,

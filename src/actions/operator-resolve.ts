@@ -41,7 +41,7 @@ export async function resolveUnresolved(
     const error = `closed by ${operator.actorId}: ${request.reason}`;
     const startedAt = rest.execution?.startedAt ?? new Date(runtime.now()).toISOString();
     const closed = await applyTransition(runtime, draft, 'close', {
-      actor: operator.actorId,
+      actor: operator,
       surface: request.surface,
       reason: `operator closed an unresolved draft: ${request.reason}`,
       state: { ...rest, execution: { ...rest.execution, startedAt, error } },
@@ -62,7 +62,7 @@ export async function resolveUnresolved(
   );
   if (checked.status !== 'unresolved') return checked; // the write had landed: nothing to run
   const retrying = await applyTransition(runtime, checked, 'retry', {
-    actor: operator.actorId,
+    actor: operator,
     surface: request.surface,
     reason: `${request.reason} (was: ${unresolved?.reason ?? 'outcome unknown'})`,
     state: rest,

@@ -25,7 +25,7 @@ export async function rollbackDraft(
   const deny = async (code: 'forbidden' | 'conflict', message: string) => {
     await auditTransition(runtime, draft, {
       kind: 'rollback_refused',
-      actor: approver.actorId,
+      actor: approver,
       surface: request.surface,
       outcome: 'denied',
       errorCode: code,
@@ -52,7 +52,7 @@ export async function rollbackDraft(
     if (!verification.ok) {
       await auditTransition(runtime, draft, {
         kind: 'rollback_failed',
-        actor: approver.actorId,
+        actor: approver,
         surface: request.surface,
         outcome: 'error',
         errorCode: 'unverified',
@@ -61,7 +61,7 @@ export async function rollbackDraft(
       throw new ToolgateError('conflict', `Rollback did not take effect: ${verification.detail}`);
     }
     const moved = await applyTransition(runtime, draft, 'rollback', {
-      actor: approver.actorId,
+      actor: approver,
       surface: request.surface,
       reason: `${request.reason}; ${verification.detail}`,
       state: { ...stateOf(draft), rollback: { by: approver.actorId, reason: request.reason, at, verification } },

@@ -3,13 +3,13 @@ import type { Surface } from '../auth/principal.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
-import { auditTransition } from './audit-transition.js';
+import { actorIdOf, auditTransition, type TransitionActor } from './audit-transition.js';
 import { stateOf } from './draft-state.js';
 import { LIFECYCLE, nextStatus, type DraftEvent } from './lifecycle.js';
 import type { DraftState } from './types.js';
 
 export interface TransitionChange {
-  readonly actor: string;
+  readonly actor: TransitionActor;
   readonly surface: Surface;
   readonly reason: string;
   /** The draft's new state JSON; defaults to the current one. */
@@ -36,10 +36,11 @@ export async function applyTransition(
   const rule = LIFECYCLE[event];
   const to = nextStatus(draft.status, event);
   if (to === null) throw notAllowed(draft, event);
-  const isSystem = change.actor.startsWith('system:');
-  if ((rule.by === 'system') !== isSystem && change.actor !== 'system:auto-approve') {
+  const actor = actorIdOf(change.actor);
+  const isSystem = actor.startsWith('system:');
+  if ((rule.by === 'system') !== isSystem && actor !== 'system:auto-approve') {
     throw new ToolgateError('internal', undefined, {
-      detail: `lifecycle: ${event} must be caused by ${rule.by}, not ${change.actor}`,
+      detail: `lifecycle: ${event} must be caused by ${rule.by}, not ${actor}`,
     });
   }
   const nowIso = new Date(runtime.now()).toISOString();

@@ -5,7 +5,8 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 
-const FILTERS = 'Filters: --actor ID --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
+const FILTERS =
+  'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
 const DB = '--db FILE|postgres://URL   (default: TOOLGATE_DATABASE_URL, TOOLGATE_DB or .toolgate/toolgate.db)';
 const USAGES = {
   verify: `Usage: toolgate audit verify [--db …] [--json]
@@ -38,6 +39,7 @@ Run \`toolgate audit <command> --help\` for the options of each.`;
 const OPTIONS = {
   db: { type: 'string' },
   actor: { type: 'string' },
+  subject: { type: 'string' },
   tool: { type: 'string' },
   tenant: { type: 'string' },
   outcome: { type: 'string' },
@@ -94,7 +96,7 @@ function defaultStore(path: string, auditKey: string | undefined): Promise<Store
 
 function filterFrom(values: Record<string, string | boolean | undefined>): AuditFilter | string {
   const filter: { -readonly [K in keyof AuditFilter]: AuditFilter[K] } = {};
-  for (const key of ['actor', 'tool', 'tenant'] as const)
+  for (const key of ['actor', 'subject', 'tool', 'tenant'] as const)
     if (typeof values[key] === 'string') filter[key] = values[key];
   if (values.outcome !== undefined) {
     if (!['ok', 'denied', 'error'].includes(String(values.outcome)))

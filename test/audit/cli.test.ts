@@ -19,6 +19,7 @@ beforeEach(async () => {
         tenant: 'acme',
         outcome: i % 5 ? 'ok' : 'denied',
         time: new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString(),
+        ...(i % 7 === 0 ? { subject: 'idp|carol', issuer: 'https://idp.example' } : {}),
       }),
     );
   }
@@ -36,6 +37,17 @@ describe('toolgate audit', () => {
     expect(lines).toHaveLength(2);
     expect(lines.map((l) => l.split('\t')[0])).toEqual(['20', '30']);
     expect(lines.every((l) => l.includes('bob@acme') && l.includes('denied'))).toBe(true);
+  });
+
+  it('tail --subject lists the events of one IdP subject', async () => {
+    const r = await cli('tail', '--subject', 'idp|carol');
+    expect(r.code).toBe(0);
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['7', '14', '21', '28']);
   });
 
   it('export --format jsonl writes every matching event as one JSON line, filtered by tool and time', async () => {

@@ -106,6 +106,10 @@ describe('console sign-in through the IdP (OIDC, authorization code + PKCE)', ()
 
     const [approval] = await server.store.audit.query({ kind: 'action.approved', sourceId: id });
     expect(approval).toMatchObject({ actor: 'usr_lead_grace', surface: 'console', outcome: 'ok' });
+    // The approval carries the approver's IdP identity like a tool call does: found by subject.
+    expect(approval).toMatchObject({ subject: 'usr_lead_grace', issuer: idp.issuer, clientId: 'toolgate-console' });
+    const bySubject = await server.store.audit.query({ subject: 'usr_lead_grace', kind: 'action.approved' });
+    expect(bySubject.map((e) => e.sourceIds[0])).toContain(id);
     const [signedIn] = await server.store.audit.query({ kind: 'console.signed_in', actor: 'usr_lead_grace' });
     expect(signedIn).toMatchObject({ subject: 'usr_lead_grace', issuer: idp.issuer, clientId: 'toolgate-console' });
   });
