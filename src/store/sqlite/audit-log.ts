@@ -24,7 +24,7 @@ interface Pending {
  * turn's end. Without it the two threads took turns (this one parsing and running a burst of
  * calls while the writer sat idle, then the writer committing while this one waited for
  * answers), and at 16 connections each was idle a quarter of the time; overlapping them was
- * worth +20–30% req/s (issue #15). One event alone would buy an fsync per call; a few amortise
+ * worth +12–30% req/s (issue #15). One event alone would buy an fsync per call; a few amortise
  * the hand-off. A busy writer merges whatever arrives during its COMMIT anyway, so then the
  * batch waits for the turn's end and stays large.
  */
