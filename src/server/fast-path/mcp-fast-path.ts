@@ -17,7 +17,7 @@ import { checkHostAndOrigin } from '../edge/host-origin.js';
 import { scopeStepUp } from '../edge/scope-step-up.js';
 import type { HttpAppOptions } from '../options.js';
 import { classify, type FastRequest } from './json-rpc.js';
-import { HangUp } from './hang-up.js';
+import { HangUp, HangUpCallRequest } from './hang-up.js';
 import { readBody } from './read-body.js';
 import { requestIdOf } from './request-id.js';
 import { sendAccepted, sendAuthFailure, sendJson, sendResult, sendResultJson, sendToolResult } from './respond.js';
@@ -194,18 +194,20 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     const hangUp = new HangUp(res);
     const caller: McpCaller = { principal: outcome.who.principal, client: outcome.who.client, requestId };
     try {
-      const result = await options.gateway.call({
-        tool: request.name,
-        args: request.args,
-        principal: caller.principal,
-        client: caller.client,
-        surface: 'mcp_http',
-        requestId,
-        callId: String(request.id),
-        get signal() {
-          return hangUp.signal;
-        },
-      });
+      const result = await options.gateway.call(
+        new HangUpCallRequest(
+          {
+            tool: request.name,
+            args: request.args,
+            principal: caller.principal,
+            client: caller.client,
+            surface: 'mcp_http',
+            requestId,
+            callId: String(request.id),
+          },
+          hangUp,
+        ),
+      );
       if (!res.destroyed) sendToolResult(res, request.id, result, requestId);
     } finally {
       hangUp.dispose();
