@@ -28,12 +28,14 @@ beforeEach(async () => {
 afterEach(async () => cleanup());
 
 const cli = (...args: string[]) => runCli(runAuditCommand, args, { TOOLGATE_DB: path });
+/** The output's lines, one per event. */
+const linesOf = (out: string) => out.trim().split('\n');
 
 describe('toolgate audit', () => {
   it('tail shows the newest events last, filtered', async () => {
     const r = await cli('tail', '--actor', 'bob', '--outcome', 'denied', '--limit', '2');
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n');
+    const lines = linesOf(r.out);
     expect(lines).toHaveLength(2);
     expect(lines.map((l) => l.split('\t')[0])).toEqual(['20', '30']);
     expect(lines.every((l) => l.includes('bob@acme') && l.includes('denied'))).toBe(true);
@@ -42,12 +44,7 @@ describe('toolgate audit', () => {
   it('tail --subject lists the events of one IdP subject', async () => {
     const r = await cli('tail', '--subject', 'idp|carol');
     expect(r.code).toBe(0);
-    expect(
-      r.out
-        .trim()
-        .split('\n')
-        .map((l) => l.split('\t')[0]),
-    ).toEqual(['7', '14', '21', '28']);
+    expect(linesOf(r.out).map((l) => l.split('\t')[0])).toEqual(['7', '14', '21', '28']);
   });
 
   it('export --format jsonl writes every matching event as one JSON line, filtered by tool and time', async () => {
@@ -63,10 +60,7 @@ describe('toolgate audit', () => {
       '2026-06-01T00:20:00Z',
     );
     expect(r.code).toBe(0);
-    const events = r.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { id: string; tool: string; hash: string });
+    const events = linesOf(r.out).map((l) => JSON.parse(l) as { id: string; tool: string; hash: string });
     expect(events.map((e) => e.id)).toEqual(['aud_12', 'aud_15', 'aud_18']);
     expect(events.every((e) => e.tool === 'search_support_ticket' && e.hash.length === 64)).toBe(true);
   });
@@ -74,12 +68,7 @@ describe('toolgate audit', () => {
   it('export --since EVENT_ID resumes after that event; an unknown id is a usage error', async () => {
     const r = await cli('export', '--since', 'aud_27');
     expect(r.code).toBe(0);
-    expect(
-      r.out
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as { id: string }).id),
-    ).toEqual(['aud_28', 'aud_29', 'aud_30']);
+    expect(linesOf(r.out).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['aud_28', 'aud_29', 'aud_30']);
     const missing = await cli('export', '--since', 'aud_nope');
     expect(missing).toMatchObject({ code: 2, err: expect.stringMatching(/--since aud_nope: no such event/) });
   });
