@@ -239,7 +239,7 @@ export function event(over: Partial<AuditEventInput> = {}): AuditEventInput {
   };
 }
 
-function draft(id: string): DraftRecord {
+export function draft(id: string): DraftRecord {
   return {
     id,
     tool: 'create_refund_draft',

@@ -9,8 +9,9 @@ export const LOCK_WAIT_MS = 5_000;
 /**
  * Opens one connection with the pragmas Toolgate relies on. `durable` connections use
  * synchronous=FULL so a committed audit event survives a crash or power loss, and wait for a
- * held write lock inside SQLite; the rate-limit connection uses NORMAL, since a bucket lost in a
- * crash only refills early, and does not wait there at all (see runWhenUnlocked).
+ * held write lock inside SQLite (what migrations need at open; the store then turns that off, see
+ * run); the rate-limit connection uses NORMAL, since a bucket lost in a crash only refills early,
+ * and does not wait there at all (see runWhenUnlocked).
  */
 export function openConnection(path: string, durable: boolean): Db {
   const db = new Database(path);
@@ -50,13 +51,13 @@ function isBusy(error: unknown): boolean {
 /**
  * Runs a synchronous database operation and maps driver failures to typed errors: a closed,
  * missing, locked or read-only database is `unavailable` (retryable); a constraint is `conflict`.
+ * A write that meets another connection's write lock waits on the event loop (runWhenUnlocked):
+ * the store's durable connection has no busy handler once it is migrated, so a draft, an
+ * idempotency key or a session written while the audit writer commits never puts the main thread
+ * to sleep. Every caller runs one statement or one transaction, so a retry redoes nothing.
  */
-export async function run<T>(what: string, operation: () => T): Promise<T> {
-  try {
-    return operation();
-  } catch (error) {
-    throw mapSqliteError(what, error);
-  }
+export function run<T>(what: string, operation: () => T): Promise<T> {
+  return runWhenUnlocked(what, operation);
 }
 
 export function mapSqliteError(what: string, error: unknown): Error {

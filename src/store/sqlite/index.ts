@@ -30,6 +30,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     mkdirSync(dirname(options.path), { recursive: true });
     durable = openConnection(options.path, true);
     migrate(durable);
+    // From here every use goes through run(), which waits for a held lock on the event loop.
+    durable.pragma('busy_timeout = 0');
     fast = openConnection(options.path, false);
   } catch (error) {
     throw mapSqliteError(`open ${options.path}`, error);
