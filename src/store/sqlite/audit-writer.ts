@@ -36,7 +36,7 @@ export interface AuditWriter {
  * fails — unless the write lock never came free, which fails the batch whole after one wait.
  * That wait polls (50 µs) instead of using SQLite's busy handler: the handler's first sleep is a
  * whole millisecond, and the lock is usually a rate-limit lease refill on the main thread, held
- * for microseconds; sleeping through it was worth 3–15% req/s under the bench (issue #15).
+ * for microseconds; not sleeping through it was worth +3–17% req/s under the bench (issue #15).
  * Plain JS in a string: it runs the same from sources (tsx), from dist and in test runners.
  */
 const WORKER_SOURCE = `
