@@ -80,13 +80,15 @@ const isBusy = (error) => !!error && typeof error.code === 'string' && error.cod
 const pause = new Int32Array(new SharedArrayBuffer(4));
 // Another connection holding the write lock is usually a rate-limit lease refill on the main
 // thread, done in tens of microseconds; SQLite's busy handler would sleep 1 ms (then longer)
-// and every caller waiting on this batch with it. Poll every 50 µs instead, up to lockWaitMs.
+// and every caller waiting on this batch with it. Poll every 50 µs instead for the first ~2 ms,
+// then every millisecond (a lock held that long is another process's, and polling it fast
+// would only burn a core), up to lockWaitMs.
 function sealWaiting(events) {
   const until = Date.now() + workerData.lockWaitMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try { return seal.immediate(events); }
     catch (error) { if (!isBusy(error) || Date.now() >= until) throw error; }
-    Atomics.wait(pause, 0, 0, 0.05);
+    Atomics.wait(pause, 0, 0, attempt < 40 ? 0.05 : 1);
   }
 }
 let waiting = [];
