@@ -51,6 +51,45 @@ describe('sqlite rate limits while another connection holds the write lock', () 
     expect(await limits.take('k', rule, now)).toMatchObject({ allowed: true, remaining: 9 });
   });
 
+  it('takes that arrive while one waits join it: one transaction for all, in order, still exact', async () => {
+    // Count the transactions the store runs: it only ever calls `.immediate` on what it prepared.
+    let transactions = 0;
+    const original = mine.transaction.bind(mine);
+    mine.transaction = ((fn: (...args: never[]) => unknown) => {
+      const tx = original(fn);
+      return {
+        immediate: (...args: never[]) => {
+          transactions++;
+          return tx.immediate(...args);
+        },
+      };
+    }) as unknown as typeof mine.transaction;
+    const limits = new SqliteRateLimits(mine);
+    holder.exec('BEGIN IMMEDIATE');
+    const takes = Array.from({ length: 12 }, () => limits.take('k', rule, now));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const triedWhileHeld = transactions; // the first take's tries, each refused by the lock
+    holder.exec('COMMIT');
+    const decisions = await Promise.all(takes);
+    expect(transactions - triedWhileHeld).toBe(1);
+    expect(decisions.map((d) => d.allowed)).toEqual([...Array(10).fill(true), false, false]);
+    expect(decisions.slice(0, 10).map((d) => d.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    // The next take, with nobody waiting, runs at once on its own.
+    expect(await limits.take('other', rule, now)).toMatchObject({ allowed: true, remaining: 9 });
+    expect(transactions - triedWhileHeld).toBe(2);
+  });
+
+  it('a batch that gives up fails every take in it, and the next take starts afresh', async () => {
+    const limits = new SqliteRateLimits(mine, 40);
+    holder.exec('BEGIN IMMEDIATE');
+    const outcomes = await Promise.all(
+      Array.from({ length: 3 }, () => limits.take('k', rule, now).catch((e: unknown) => e)),
+    );
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ code: 'unavailable' });
+    holder.exec('ROLLBACK');
+    expect(await limits.take('k', rule, now)).toMatchObject({ allowed: true, remaining: 9 });
+  });
+
   it('other errors are not retried', async () => {
     const limits = new SqliteRateLimits(mine);
     mine.close();

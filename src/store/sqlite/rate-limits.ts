@@ -1,16 +1,32 @@
 import type Database from 'better-sqlite3';
 import { takeToken } from '../token-bucket.js';
 import type { RateDecision, RateLimitStore, RateRule } from '../types.js';
-import { LOCK_WAIT_MS, runWhenUnlocked, type Db } from './connection.js';
+import { isBusy, LOCK_WAIT_MS, mapSqliteError, runWhenUnlocked, type Db } from './connection.js';
+
+interface Take {
+  readonly key: string;
+  readonly rule: RateRule;
+  readonly nowMs: number;
+  readonly want: number;
+}
+
+interface Waiting extends Take {
+  readonly resolve: (decision: RateDecision) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /**
  * Token buckets in SQLite, on their own synchronous=NORMAL connection: a bucket lost in a power
  * cut only refills early, so it does not need the audit log's fsync per commit. The connection
  * never sleeps on the write lock (runWhenUnlocked): the event loop keeps serving while the audit
- * writer commits. The statements and the transaction are prepared once.
+ * writer commits, and takes that arrive while one waits for the lock join it, so they cost one
+ * transaction together rather than one each (small buckets are exact, one take per call: under
+ * load most of them meet the writer's lock). The statements and the transaction are prepared once.
  */
 export class SqliteRateLimits implements RateLimitStore {
-  private taker?: Database.Transaction<(key: string, rule: RateRule, nowMs: number, want: number) => RateDecision>;
+  private taker?: Database.Transaction<(takes: readonly Take[]) => RateDecision[]>;
+  /** Takes waiting together for the write lock, in arrival order; null while nobody waits. */
+  private waiting: Waiting[] | null = null;
 
   constructor(
     private readonly db: Db,
@@ -18,7 +34,37 @@ export class SqliteRateLimits implements RateLimitStore {
   ) {}
 
   take(key: string, rule: RateRule, nowMs: number, want = 1): Promise<RateDecision> {
-    return runWhenUnlocked('rate limit', () => this.prepared().immediate(key, rule, nowMs, want), this.lockWaitMs);
+    const take = { key, rule, nowMs, want };
+    // Behind takes already waiting, never ahead of them.
+    if (this.waiting) return this.join(this.waiting, take);
+    try {
+      return Promise.resolve(this.prepared().immediate([take])[0] as RateDecision);
+    } catch (error) {
+      if (!isBusy(error)) return Promise.reject(mapSqliteError('rate limit', error));
+    }
+    const batch: Waiting[] = [];
+    this.waiting = batch;
+    const first = this.join(batch, take);
+    runWhenUnlocked(
+      'rate limit',
+      () => {
+        const decisions = this.prepared().immediate(batch);
+        this.waiting = null; // closed with the COMMIT: a take after this starts afresh
+        return decisions;
+      },
+      this.lockWaitMs,
+    ).then(
+      (decisions) => batch.forEach((waiting, i) => waiting.resolve(decisions[i] as RateDecision)),
+      (error: unknown) => {
+        if (this.waiting === batch) this.waiting = null;
+        for (const waiting of batch) waiting.reject(error);
+      },
+    );
+    return first;
+  }
+
+  private join(batch: Waiting[], take: Take): Promise<RateDecision> {
+    return new Promise((resolve, reject) => batch.push({ ...take, resolve, reject }));
   }
 
   private prepared() {
@@ -28,12 +74,15 @@ export class SqliteRateLimits implements RateLimitStore {
       'INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES (?, ?, ?) ON CONFLICT ' +
         '(key) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms',
     );
-    this.taker = this.db.transaction((key: string, rule: RateRule, nowMs: number, want: number) => {
-      const row = read.get(key) as { tokens: number; updated_ms: number } | undefined;
-      const decision = takeToken(row, rule, nowMs, want);
-      write.run(key, decision.tokens, nowMs);
-      return decision.result;
-    });
+    // In order, each on what the one before left: a key taken twice in a batch sees its first take.
+    this.taker = this.db.transaction((takes: readonly Take[]) =>
+      takes.map(({ key, rule, nowMs, want }) => {
+        const row = read.get(key) as { tokens: number; updated_ms: number } | undefined;
+        const decision = takeToken(row, rule, nowMs, want);
+        write.run(key, decision.tokens, nowMs);
+        return decision.result;
+      }),
+    );
     return this.taker;
   }
 }
