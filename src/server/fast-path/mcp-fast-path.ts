@@ -2,12 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthSuccess } from '../../auth/authenticator.js';
 import type { AuthFailure } from '../../auth/challenge.js';
 import type { Principal } from '../../auth/principal.js';
-import {
-  SERVER_CAPABILITIES,
-  SERVER_INFO,
-  SERVER_INSTRUCTIONS,
-  type McpCaller,
-} from '../../surfaces/mcp/server-factory.js';
+import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from '../../surfaces/mcp/server-factory.js';
 import { authDeniedEvent } from '../auth-audit.js';
 import { auditBlock, outcomeOf, settleAttempt, throttledBody } from '../edge/auth-attempt.js';
 import type { AuthThrottle } from '../edge/auth-throttle.js';
@@ -192,15 +187,14 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     }
     // The caller hanging up aborts the handler's upstream requests, as the SDK's request signal does.
     const hangUp = new HangUp(res);
-    const caller: McpCaller = { principal: outcome.who.principal, client: outcome.who.client, requestId };
     try {
       const result = await options.gateway.call(
         new HangUpCallRequest(
           {
             tool: request.name,
             args: request.args,
-            principal: caller.principal,
-            client: caller.client,
+            principal: outcome.who.principal,
+            client: outcome.who.client,
             surface: 'mcp_http',
             requestId,
             callId: String(request.id),

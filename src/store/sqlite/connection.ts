@@ -43,7 +43,7 @@ export async function runWhenUnlocked<T>(what: string, operation: () => T, waitM
   }
 }
 
-export function isBusy(error: unknown): boolean {
+function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { takeToken } from '../token-bucket.js';
 import type { RateDecision, RateLimitStore, RateRule } from '../types.js';
-import { isBusy, LOCK_WAIT_MS, mapSqliteError, runWhenUnlocked, type Db } from './connection.js';
+import { LOCK_WAIT_MS, runWhenUnlocked, type Db } from './connection.js';
 
 interface Take {
   readonly key: string;
@@ -37,14 +37,10 @@ export class SqliteRateLimits implements RateLimitStore {
     const take = { key, rule, nowMs, want };
     // Behind takes already waiting, never ahead of them.
     if (this.waiting) return this.join(this.waiting, take);
-    try {
-      return Promise.resolve(this.prepared().immediate([take])[0] as RateDecision);
-    } catch (error) {
-      if (!isBusy(error)) return Promise.reject(mapSqliteError('rate limit', error));
-    }
     const batch: Waiting[] = [];
     this.waiting = batch;
-    const first = this.join(batch, take);
+    const mine = this.join(batch, take);
+    // The first try runs now, synchronously; only a held lock leaves the batch open to others.
     runWhenUnlocked(
       'rate limit',
       () => {
@@ -60,7 +56,7 @@ export class SqliteRateLimits implements RateLimitStore {
         for (const waiting of batch) waiting.reject(error);
       },
     );
-    return first;
+    return mine;
   }
 
   private join(batch: Waiting[], take: Take): Promise<RateDecision> {
