@@ -50,44 +50,31 @@ const CONTENT_FIELDS = [
  */
 const OPTIONAL_FIELDS = ['subject', 'issuer', 'clientId'] as const satisfies readonly (keyof AuditEventInput)[];
 
-// Every key the hashed content can have, in canonicalJson's order, with its JSON spelling, so
-// sealing builds the top level directly instead of sorting entries per event (issue #15).
-const ORDERED_KEYS = [...new Set(['seq', 'prevHash', ...CONTENT_FIELDS, ...OPTIONAL_FIELDS])]
+/**
+ * Every key the hashed content can have, in canonicalJson's order, with its JSON spelling, so
+ * sealing builds the top level directly instead of sorting entries per event (issue #15). The
+ * SQLite writer thread builds the same content from a row's values in this order.
+ */
+export const HASHED_KEYS = [...new Set(['seq', 'prevHash', ...CONTENT_FIELDS, ...OPTIONAL_FIELDS] as const)]
   .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   .map((key) => ({ key, json: JSON.stringify(key), optional: (OPTIONAL_FIELDS as readonly string[]).includes(key) }));
 
 /**
- * The hashed content of an event, split around the two values only the committer knows — the
- * previous hash and the seq — so the SQLite writer thread can seal a batch inside its own
- * transaction on the head it reads there (issue #15): content = parts[0] + JSON of prevHash +
- * parts[1] + seq + parts[2]. `contentJson` joins them; chain.test.ts holds it equal to canonicalJson.
+ * The whole hashed content of an event at `seq` after `prevHash`: canonicalJson of the event with
+ * both, except that an optional field that is null counts as absent. chain.test.ts holds it equal
+ * to canonicalJson; the SQLite writer builds the same text from the row it stores (issue #15).
  */
-export type ContentParts = readonly [string, string, string];
-
-export function contentParts(event: AuditEventInput): ContentParts {
-  const parts: string[] = [];
+export function contentJson(event: AuditEventInput, seq: number, prevHash: string): string {
+  const fields = event as unknown as Record<string, unknown>;
   let text = '{';
   let separator = '';
-  for (const { key, json, optional } of ORDERED_KEYS) {
-    if (key === 'prevHash' || key === 'seq') {
-      parts.push(`${text}${separator}${json}:`);
-      text = '';
-      separator = ',';
-      continue;
-    }
-    const value = (event as unknown as Record<string, unknown>)[key];
+  for (const { key, json, optional } of HASHED_KEYS) {
+    const value = key === 'seq' ? seq : key === 'prevHash' ? prevHash : fields[key];
     if (value === undefined || (optional && value === null)) continue;
     text += `${separator}${json}:${canonicalJson(value)}`;
     separator = ',';
   }
-  parts.push(`${text}}`);
-  return parts as unknown as ContentParts;
-}
-
-/** The whole hashed content of an event at `seq` after `prevHash`. */
-export function contentJson(event: AuditEventInput, seq: number, prevHash: string): string {
-  const [beforePrev, beforeSeq, rest] = contentParts(event);
-  return `${beforePrev}${JSON.stringify(prevHash)}${beforeSeq}${JSON.stringify(seq)}${rest}`;
+  return `${text}}`;
 }
 
 // Node's one-shot hash where it exists (20.12+): no Hash object per event.

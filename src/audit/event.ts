@@ -116,3 +116,52 @@ export function edgeEvent(fields: EdgeEventFields): AuditEventInput {
     ...fields,
   };
 }
+
+/** The string fields stored as plain text (sourceIds and data are stored as JSON, escaped). */
+const TEXT_FIELDS = [
+  'id',
+  'time',
+  'kind',
+  'requestId',
+  'callId',
+  'surface',
+  'client',
+  'actor',
+  'tenant',
+  'tool',
+  'decision',
+  'reason',
+  'outcome',
+  'errorCode',
+  'inputSummary',
+  'outputSummary',
+  'subject',
+  'issuer',
+  'clientId',
+] as const satisfies readonly (keyof AuditEventInput)[];
+
+/** ES2024 string methods Node 20 has; the project's lib is ES2023 so nothing newer slips in. */
+interface WellFormedText {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/**
+ * The event as the database will give it back, which is what a verifier hashes. A lone UTF-16
+ * surrogate (a client can send one, `"\ud800"`, in a tool name) has no UTF-8 form: SQLite stored
+ * something else and returned replacement characters, so a hash over the original never verified
+ * and anyone could raise a false tamper alarm; PostgreSQL text cannot hold it, nor a NUL, and
+ * refused the row. Each becomes U+FFFD before the event is sealed, in both stores. Nearly every
+ * event has neither and is returned as it is.
+ */
+export function storableEvent(event: AuditEventInput): AuditEventInput {
+  let copy: Record<string, unknown> | null = null;
+  for (const field of TEXT_FIELDS) {
+    const value = event[field] as unknown;
+    if (typeof value !== 'string') continue;
+    const text = value as unknown as WellFormedText & string;
+    if (!text.isWellFormed() || text.includes('\u0000'))
+      (copy ??= { ...event })[field] = text.toWellFormed().replaceAll('\u0000', '\uFFFD');
+  }
+  return (copy ?? event) as AuditEventInput;
+}

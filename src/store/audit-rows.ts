@@ -66,6 +66,19 @@ export const AUDIT_COLUMNS = [
 
 export type AuditValue = string | number | null;
 
+/** Columns that hold JSON text, which fromRow parses back. */
+export const JSON_COLUMNS: readonly AuditColumn[] = ['source_ids', 'data'];
+
+export type AuditColumn = (typeof AUDIT_COLUMNS)[number];
+
+/** Where an event field sits in `rowValues`: its column is its name in snake_case (`requestId` → `request_id`). */
+export function columnIndexOf(field: string): number {
+  const column = field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  const index = (AUDIT_COLUMNS as readonly string[]).indexOf(column);
+  if (index < 0) throw new Error(`audit field ${field} has no column ${column}`);
+  return index;
+}
+
 /** Where the values only the committer knows sit in `rowValues` (seq first, the hashes last). */
 export const SEALED_AT = { seq: 0, prevHash: AUDIT_COLUMNS.length - 2, hash: AUDIT_COLUMNS.length - 1 } as const;
 

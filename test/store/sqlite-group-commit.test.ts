@@ -1,14 +1,14 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EARLY_BATCH, SqliteAuditLog } from '../../src/store/sqlite/audit-log.js';
-import type { AuditWriter, SealResult, UnsealedEvent } from '../../src/store/sqlite/audit-writer.js';
+import type { AuditWriter, SealResult, UnsealedRow } from '../../src/store/sqlite/audit-writer.js';
 import { event } from './suite.js';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A writer thread stand-in that records each batch and answers only when told to. */
 function heldWriter() {
-  const batches: { events: readonly UnsealedEvent[]; answer: () => void }[] = [];
+  const batches: { events: readonly UnsealedRow[]; answer: () => void }[] = [];
   let seq = 0;
   const writer: AuditWriter = {
     append: (events) =>

@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hashEvent } from '../../src/audit/chain.js';
 import type { AuditEventInput } from '../../src/audit/event.js';
 import type { DraftRecord, Store } from '../../src/store/types.js';
+import { anyAuditEvent } from '../audit/arbitrary-event.js';
 
 /**
  * The behaviour every Store must have. SQLite runs it here; PostgreSQL runs the same function,
@@ -90,6 +93,36 @@ export function runStoreSuite(
         ]);
         expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
         expect(await store.audit.verify()).toMatchObject({ ok: true, count: 3 });
+      }),
+    );
+
+    it(
+      'stores a lone surrogate or a NUL in audit text as U+FFFD, and the chain verifies',
+      withStore(async (store) => {
+        // A client can send `"\ud800"` as a tool name: it has no UTF-8 form, and sealing the
+        // original made the chain fail verification (SQLite) or the row fail (PostgreSQL).
+        await store.audit.append(event({ id: 'aud_odd', tool: 'x\ud800y\u0000z', actor: '\udc00' }));
+        expect(await store.audit.get('aud_odd')).toMatchObject({ tool: 'x\uFFFDy\uFFFDz', actor: '\uFFFD' });
+        expect(await store.audit.verify()).toMatchObject({ ok: true, count: 1 });
+      }),
+    );
+
+    it(
+      'seals exactly what it stores, for any event: each reads back with its hash and the chain verifies',
+      withStore(async (store) => {
+        let n = 0;
+        await fc.assert(
+          fc.asyncProperty(anyAuditEvent, async (any) => {
+            const sealed = await store.audit.append({ ...any, id: `aud_any_${(n += 1)}` });
+            const stored = await store.audit.get(sealed.id);
+            // data is kept as JSON text: it reads back as JSON would give it (-0 as 0).
+            const data = JSON.parse(JSON.stringify(any.data)) as unknown;
+            expect(stored).toMatchObject({ seq: sealed.seq, hash: sealed.hash, data });
+            expect(stored?.hash).toBe(hashEvent(stored!, stored!.seq, stored!.prevHash));
+          }),
+          { numRuns: 100 },
+        );
+        expect(await store.audit.verify()).toMatchObject({ ok: true, count: n });
       }),
     );
 

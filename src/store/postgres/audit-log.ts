@@ -1,5 +1,11 @@
 import { createChainWalker, sealEvent } from '../../audit/chain.js';
-import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../../audit/event.js';
+import {
+  storableEvent,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditFilter,
+  type VerifyReport,
+} from '../../audit/event.js';
 import { AUDIT_COLUMNS, filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
 import type { AuditLog } from '../types.js';
 import { q, transactionFrom, type Pool } from './connection.js';
@@ -29,7 +35,7 @@ export class PgAuditLog implements AuditLog {
 
   append(event: AuditEventInput): Promise<AuditEvent> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
+      this.queue.push({ event: storableEvent(event), resolve, reject });
       if (!this.draining) {
         this.draining = true;
         this.flushing = this.drain();

@@ -1,9 +1,15 @@
 import type Database from 'better-sqlite3';
-import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../../audit/event.js';
-import { contentParts, verifyChain, withSeal } from '../../audit/chain.js';
+import {
+  storableEvent,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditFilter,
+  type VerifyReport,
+} from '../../audit/event.js';
+import { verifyChain, withSeal } from '../../audit/chain.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
-import type { AuditWriter, SealResult, UnsealedEvent } from './audit-writer.js';
+import type { AuditWriter, SealResult, UnsealedRow } from './audit-writer.js';
 import type { AuditLog } from '../types.js';
 import { mapSqliteError, run, type Db } from './connection.js';
 
@@ -14,7 +20,7 @@ interface ChainHead {
 
 interface Pending {
   readonly event: AuditEventInput;
-  readonly unsealed: UnsealedEvent;
+  readonly row: UnsealedRow;
   readonly resolve: (event: AuditEvent) => void;
   readonly reject: (error: Error) => void;
 }
@@ -37,7 +43,7 @@ export const EARLY_BATCH = 4;
  * COMMIT (synchronous=FULL), so durability costs one fsync per batch, not per call. The writer
  * (audit-writer.ts) also seals, on the head it reads inside its transaction, so the chain order
  * is the commit order even with other processes appending; this thread only builds each event's
- * row and hashed content.
+ * row.
  */
 export class SqliteAuditLog implements AuditLog {
   private queue: Pending[] = [];
@@ -54,17 +60,18 @@ export class SqliteAuditLog implements AuditLog {
     private readonly writer: AuditWriter,
   ) {}
 
-  append(event: AuditEventInput): Promise<AuditEvent> {
+  append(input: AuditEventInput): Promise<AuditEvent> {
     if (this.closed || !this.db.open)
       return Promise.reject(new StoreUnavailableError('audit append: database is closed'));
-    let unsealed: UnsealedEvent;
+    const event = storableEvent(input);
+    let row: UnsealedRow;
     try {
-      unsealed = { parts: contentParts(event), values: rowValues(event) };
+      row = rowValues(event);
     } catch (error) {
       return Promise.reject(mapSqliteError('audit append', error));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ event, unsealed, resolve, reject });
+      this.queue.push({ event, row, resolve, reject });
       if (this.inFlight === 0 && this.queue.length >= EARLY_BATCH) return this.send();
       if (this.scheduled) return;
       this.scheduled = true;
@@ -109,7 +116,7 @@ export class SqliteAuditLog implements AuditLog {
     // A batch the writer could not even be handed (postMessage refusing a value it cannot clone)
     // fails its callers; it must neither go unanswered nor leave flush() and close() waiting.
     void this.writer
-      .append(batch.map((p) => p.unsealed))
+      .append(batch.map((p) => p.row))
       .then(settle, (error: unknown) => settle(batch.map(() => ({ error: { message: String(error) } }))))
       .finally(() => {
         this.inFlight--;
