@@ -90,6 +90,17 @@ describe('bad wire input on /mcp', () => {
     ]);
   });
 
+  it('keeps the audit chain verifiable when a tool name is not valid UTF-16', async () => {
+    // `\ud800` is a lone surrogate: it has no UTF-8 form, and a hash over it never verified.
+    const body =
+      '{"jsonrpc":"2.0","id":"s1","method":"tools/call","params":{"name":"x\\ud800\\u0000y","arguments":{}}}';
+    const answer = await jsonOf(await post(body));
+    expect(JSON.parse(answer.result!.content[0]!.text)).toMatchObject({ error: { code: 'not_found' } });
+    const [event] = await server.store.audit.query({ newestFirst: true, limit: 1 });
+    expect(event).toMatchObject({ callId: 's1', tool: 'x\uFFFD\uFFFDy' });
+    expect(await server.store.audit.verify()).toMatchObject({ ok: true });
+  });
+
   it('stays up afterwards', async () => {
     const res = await rpc('tools/list', {});
     expect(res.status).toBe(200);
