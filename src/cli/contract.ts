@@ -13,15 +13,16 @@ const USAGES = {
   snapshot: `Usage: toolgate contract snapshot [--out ${DEFAULT_FILE}] [--config FILE]
 
 Writes the served contract of every toolset (tools, input and output schemas, MCP hints,
-scopes, roles, kind, risk, resolved limits, rollback disclosure) as sorted, byte-stable JSON
-meant to be committed and reviewed.
+scopes, roles, kind, risk, resolved limits, rollback disclosure, and the guards: tenant rule,
+untrusted and PII fields, credentials, egress hosts, approval policy) as sorted, byte-stable
+JSON meant to be committed and reviewed.
   --out FILE      Where to write it (default ./${DEFAULT_FILE})
   ${CONFIG}
   -h, --help      This help`,
   diff: `Usage: toolgate contract diff [--against ${DEFAULT_FILE}] [--json] [--config FILE]
 
 Compares the config's contract with a committed snapshot and classifies every change as
-breaking or safe. Exit 0 when nothing breaks, 1 on any breaking change, 2 on a usage error.
+breaking (a client may fail, or a guard was loosened) or safe. Exit 0 when nothing breaks, 1 on any breaking change, 2 on a usage error.
   --against FILE  The snapshot to compare with (default ./${DEFAULT_FILE})
   --json          {breaking: [...], safe: [...]}, each {tool, path, kind, reason}
   ${CONFIG}

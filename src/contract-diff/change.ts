@@ -1,7 +1,8 @@
 /**
  * One classified difference between two contract snapshots. `breaking` means a client that
- * worked against the old contract may fail against the new one; `safe` changes are still
- * reported so a reviewer sees everything that moved.
+ * worked against the old contract may fail against the new one, or the gateway now guards the
+ * tool less (guards-diff.ts): either way a person confirms it. `safe` changes are still reported
+ * so a reviewer sees everything that moved.
  */
 export type Severity = 'breaking' | 'safe';
 
@@ -43,4 +44,9 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Short, readable rendering of a JSON value inside a reason. */
 export function show(value: unknown): string {
   return value === undefined ? 'none' : JSON.stringify(value);
+}
+
+/** Two sets compared: [what only `to` has, what only `from` has]. */
+export function setDiff(from: readonly string[], to: readonly string[]): [string[], string[]] {
+  return [to.filter((x) => !from.includes(x)), from.filter((x) => !to.includes(x))];
 }

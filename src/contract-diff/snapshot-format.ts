@@ -18,6 +18,33 @@ const limits = z.object({
   rate: z.object({ perMinute: z.number(), burst: z.number() }),
 });
 
+/**
+ * What the gateway guards for the tool beyond who may call it (added after version 1 shipped, so
+ * optional: an older snapshot simply has none and the diff says so). Everything is sorted.
+ */
+const guards = z.object({
+  /** `caller`: only the caller's own tenant; `owner-lookup`: the tenant of each record, looked up. */
+  tenant: z.enum(['caller', 'owner-lookup']),
+  /** Output fields whose text is fenced and labelled as untrusted content before the model sees it. */
+  untrusted: z.array(z.string()),
+  /** Output fields allowed to carry PII unmasked. */
+  allowPii: z.array(z.string()),
+  /** Server-side credentials the handler (and an action's execute, verify, rollback) may use. */
+  credentials: z.array(z.string()),
+  /** The hosts `ctx.fetch` may reach: the egress entries of those credentials. */
+  egress: z.array(z.string()),
+  /** Actions only: who must approve a draft before it runs. Null on read tools. */
+  approval: z
+    .object({
+      roles: z.array(z.string()),
+      approvers: z.number(),
+      allowSelfApproval: z.boolean(),
+      autoApprove: z.boolean(),
+      expiresInMs: z.number(),
+    })
+    .nullable(),
+});
+
 const toolContract = z.object({
   title: z.string().nullable(),
   description: z.string(),
@@ -36,6 +63,7 @@ const toolContract = z.object({
   /** Actions only: the rollback disclosure shown before approval. Null on read tools. */
   rollback: z.object({ available: z.boolean(), description: z.string().nullable() }).nullable(),
   limits,
+  guards: guards.optional(),
   input: jsonSchema,
   output: jsonSchema,
 });
@@ -51,3 +79,4 @@ export const contractSnapshotSchema = z.object({
 export type ContractSnapshot = z.infer<typeof contractSnapshotSchema>;
 export type ToolContract = z.infer<typeof toolContract>;
 export type ResolvedLimits = z.infer<typeof limits>;
+export type ToolGuards = z.infer<typeof guards>;

@@ -1,10 +1,12 @@
-import { childPath, show, type Change, type Severity } from './change.js';
+import { childPath, setDiff, show, type Change, type Severity } from './change.js';
+import { diffGuards } from './guards-diff.js';
 import { diffSchema } from './schema-diff.js';
 import type { ResolvedLimits, ToolContract } from './snapshot-format.js';
 
 /**
  * Everything about one tool present in both snapshots: how it may be called (kind, hints,
- * scopes, roles, limits), what it discloses (risk, rollback) and its input and output schemas.
+ * scopes, roles, limits), what it discloses (risk, rollback), what the gateway guards for it
+ * (guards-diff.ts) and its input and output schemas.
  */
 export function diffTool(name: string, path: string, from: ToolContract, to: ToolContract): Change[] {
   const changes: Change[] = [];
@@ -54,6 +56,7 @@ export function diffTool(name: string, path: string, from: ToolContract, to: Too
     );
 
   changes.push(...diffLimits(name, childPath(path, 'limits'), from.limits, to.limits));
+  changes.push(...diffGuards(name, path, from, to));
   changes.push(...diffSchema(name, 'input', childPath(path, 'input'), from.input, to.input));
   changes.push(...diffSchema(name, 'output', childPath(path, 'output'), from.output, to.output));
   return changes;
@@ -145,10 +148,6 @@ function diffLimits(name: string, path: string, from: ResolvedLimits, to: Resolv
 
 const RISKS = ['low', 'medium', 'high'];
 const rank = (risk: string | null) => (risk === null ? -1 : RISKS.indexOf(risk));
-
-function setDiff(from: readonly string[], to: readonly string[]): [string[], string[]] {
-  return [to.filter((x) => !from.includes(x)), from.filter((x) => !to.includes(x))];
-}
 
 /** Null in the snapshot means "not set": read tools have no risk, untitled tools no title. */
 const none = (value: string | null | undefined) => show(value ?? undefined);

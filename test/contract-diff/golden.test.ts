@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import config from '../../examples/acme/toolgate.config.js';
+import { acmeConfig } from '../../examples/acme/toolgate.config.js';
 import type { Change } from '../../src/contract-diff/change.js';
 import { diffContracts } from '../../src/contract-diff/diff.js';
 import { parseSnapshot } from '../../src/contract-diff/read-snapshot.js';
 import { snapshotOf, snapshotText } from '../../src/contract-diff/snapshot.js';
 import type { ContractSnapshot } from '../../src/contract-diff/snapshot-format.js';
 
+// From an empty environment: ACME_URL in a developer's shell would move the egress hosts.
+const config = acmeConfig({});
 const GOLDEN_FILE = new URL('../fixtures/contract/acme.contract.json', import.meta.url);
 const goldenText = readFileSync(GOLDEN_FILE, 'utf8');
 const parsed = parseSnapshot(goldenText);
