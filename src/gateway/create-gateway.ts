@@ -98,11 +98,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     try {
       await inSpan('toolgate.audit append', () => runtime.store.audit.append(event));
     } catch (thrown) {
-      // Durable audit comes first: without a record, the result is withheld.
-      runtime.logger.error(
-        { err: thrown, auditId: state.auditId, tool: request.tool },
-        'audit write failed; result withheld',
-      );
+      // Durable audit comes first: without a record, the result is withheld. The store logged the
+      // failure (runtime.ts: once when it starts, then a count every 10 s), not once per call.
       result = failure(
         runtime,
         toPublicError(

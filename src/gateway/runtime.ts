@@ -4,6 +4,8 @@ import type { Drafting } from '../pipeline/drafting-capability.js';
 import type { AnyTool } from '../contract/types.js';
 import { noCredentials } from '../credentials/provider.js';
 import { silentLogger } from '../log/logger.js';
+import { createRepeatingFailureLog } from '../log/repeating-failure.js';
+import { reportingAuditFailures } from '../store/audit-failure-report.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import { createSecretMasker } from '../redaction/secrets.js';
 import { createBreakers } from '../upstream/circuit-breaker.js';
@@ -41,7 +43,14 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
   const runtime: GatewayRuntime = {
     tools,
     toolsetOf,
-    store: options.store,
+    // Every audit append through the gateway (calls, approvals, edge refusals) reports its failures once, not per call.
+    store: reportingAuditFailures(
+      options.store,
+      createRepeatingFailureLog(
+        options.logger ?? silentLogger,
+        'audit write failed (tool results are withheld until it works again)',
+      ),
+    ),
     credentials,
     maskSecrets: (text) => masker(text),
     rememberSecret,

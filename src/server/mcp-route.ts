@@ -68,7 +68,8 @@ export function createMcpRoute(options: McpRouteOptions): {
       address: clientAddress(c, options.trustProxy),
       ...extra,
     });
-    await options.gateway.runtime.store.audit.append(event).catch((err: unknown) => options.onError(err as Error));
+    // Refused either way; a failed append is reported by the store (gateway/runtime.ts).
+    await options.gateway.runtime.store.audit.append(event).catch(() => undefined);
     return failureResponse(failure);
   }
 

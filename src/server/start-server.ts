@@ -90,7 +90,8 @@ export async function startServer(
   const metrics = createMetrics(gateway);
   const appOptions = {
     gateway,
-    store: ownStore,
+    // The gateway's view of the store: its audit appends report failures (see runtime.ts).
+    store: gateway.runtime.store,
     logger,
     metrics: metrics.registry,
     authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),

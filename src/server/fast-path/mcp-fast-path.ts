@@ -217,9 +217,8 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     extra: { tool?: string; principal?: Principal } = {},
   ): Promise<void> {
     const event = authDeniedEvent(failure, { surface: 'mcp_http', requestId, address, ...extra });
-    await options.store.audit
-      .append(event)
-      .catch((err: unknown) => options.logger.warn({ err }, 'could not audit a refused request'));
+    // Refused either way; a failed append is reported by the store (gateway/runtime.ts).
+    await options.store.audit.append(event).catch(() => undefined);
     sendAuthFailure(res, failure, requestId);
   }
 }
