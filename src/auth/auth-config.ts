@@ -38,6 +38,12 @@ export interface JwtAuthConfig {
   readonly jwksCooldownSec?: number;
   /** A fetched key set is trusted this long before it is fetched again. Default 600 s. */
   readonly jwksCacheSec?: number;
+  /**
+   * While the IdP cannot be reached, keep verifying with the last key set it served for up to this
+   * long after that fetch (stale-if-error). Default 3600 s; 0 refuses (503) as soon as the cached
+   * set is older than `jwksCacheSec`. Tokens must still be unexpired and signed by a known key.
+   */
+  readonly jwksStaleIfErrorSec?: number;
   /** Require this JOSE `typ`, e.g. `at+jwt` (RFC 9068). Unset: any (Entra and Keycloak send `JWT`). */
   readonly typ?: string;
   readonly claims?: ClaimNames;

@@ -1,4 +1,12 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  jwksCache,
+  jwtVerify,
+  type ExportedJWKSCache,
+  type JWKSCacheInput,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { checkedAlgorithms, type JwtAuthConfig } from './auth-config.js';
 import type { Claims } from './claims.js';
 import { discoverJwksUri } from './issuer-metadata.js';
@@ -33,11 +41,16 @@ export function createJwtVerifier(
   async function keySet(): Promise<JWTVerifyGetKey> {
     if (keys) return keys;
     const uri = config.jwksUri ?? (await discoverJwksUri(config.issuer, timeoutMs));
-    keys = createRemoteJWKSet(new URL(uri), {
+    const cooldownMs = (config.jwksCooldownSec ?? 30) * 1000;
+    // jose records each successful fetch here (keys and time): the stale-if-error fallback reads it.
+    const fetched: Partial<ExportedJWKSCache> = {};
+    const remote = createRemoteJWKSet(new URL(uri), {
       timeoutDuration: timeoutMs,
-      cooldownDuration: (config.jwksCooldownSec ?? 30) * 1000,
+      cooldownDuration: cooldownMs,
       cacheMaxAge: (config.jwksCacheSec ?? 600) * 1000,
+      [jwksCache]: fetched as JWKSCacheInput,
     });
+    keys = staleIfError(remote, fetched, (config.jwksStaleIfErrorSec ?? 3_600) * 1000, cooldownMs);
     return keys;
   }
 
@@ -107,4 +120,48 @@ function classify(error: unknown): TokenCheck {
         description: "The authorization server's signing keys could not be fetched; try again shortly.",
       };
   }
+}
+
+/**
+ * The IdP's key set, but an IdP outage is not our outage: when fetching fresh keys fails (timeout,
+ * refused, non-200, garbage), verification goes on with the last set the IdP served, for up to
+ * `maxStaleMs` after that fetch, and the IdP is not asked again within `retryMs`, so callers do not
+ * each wait out a timeout. Only fetch failures fall back: a token whose key the last set does not
+ * have, a bad signature, a wrong audience are refused exactly as before. With `maxStaleMs` 0, or
+ * once the last set is older, the failure stands (503).
+ */
+function staleIfError(
+  remote: JWTVerifyGetKey,
+  fetched: Partial<ExportedJWKSCache>,
+  maxStaleMs: number,
+  retryMs: number,
+): JWTVerifyGetKey {
+  let fallback: { readonly uat: number; readonly keys: JWTVerifyGetKey } | undefined;
+  let failedAt = -Infinity;
+  const lastKnown = () => {
+    if (!fetched.jwks || fetched.uat === undefined || Date.now() - fetched.uat > maxStaleMs) return undefined;
+    if (fallback?.uat !== fetched.uat) fallback = { uat: fetched.uat, keys: createLocalJWKSet(fetched.jwks) };
+    return fallback.keys;
+  };
+  return async (header, token) => {
+    const recentFailure = Date.now() - failedAt < retryMs;
+    const known = recentFailure ? lastKnown() : undefined;
+    if (known) return known(header, token);
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      const stale = isFetchFailure(error) ? lastKnown() : undefined;
+      if (!stale) throw error;
+      failedAt = Date.now();
+      return stale(header, token);
+    }
+  };
+}
+
+/** jose's errors for a key set it could not get, as opposed to a token it could not accept. */
+function isFetchFailure(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return (
+    code === undefined || code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || code === 'ERR_JOSE_GENERIC'
+  );
 }
