@@ -18,6 +18,7 @@ function heldWriter() {
           answer: () => resolve(events.map(() => ({ seq: ++seq, prevHash: 'p', hash: `h${seq}` }))),
         });
       }),
+    health: () => null,
     close: async () => {},
   };
   return { writer, sizes: () => batches.map((b) => b.events.length), answer: (i: number) => batches[i]!.answer() };

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { HASHED_KEYS } from '../../audit/chain.js';
 import { AUDIT_COLUMNS, columnIndexOf, JSON_COLUMNS, SEALED_AT, type AuditValue } from '../audit-rows.js';
 import { LOCK_WAIT_MS } from './connection.js';
@@ -24,6 +24,8 @@ export type SealResult =
 export interface AuditWriter {
   /** Seals and commits the events; resolves after their COMMIT, one result per event, in order. */
   append(rows: readonly UnsealedRow[]): Promise<SealResult[]>;
+  /** Null while appends can be served; otherwise why not (readiness reports it). */
+  health(): string | null;
   close(): Promise<void>;
 }
 
@@ -149,9 +151,21 @@ parentPort.on('message', (message) => {
 });
 `;
 
-export function startAuditWriter(path: string, genesis: string, key?: Buffer, lockWaitMs = LOCK_WAIT_MS): AuditWriter {
+/** Deaths of the writer thread within a minute after which it is not restarted again. */
+export const MAX_WRITER_RESTARTS_PER_MINUTE = 5;
+
+/** Creates the writer's thread; tests pass their own to reach the Worker (and stop it). */
+export type SpawnWriter = (source: string, options: WorkerOptions) => Worker;
+
+export function startAuditWriter(
+  path: string,
+  genesis: string,
+  key?: Buffer,
+  lockWaitMs = LOCK_WAIT_MS,
+  spawn: SpawnWriter = (source, options) => new Worker(source, options),
+): AuditWriter {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, {
+  const options: WorkerOptions = {
     eval: true,
     workerData: {
       path,
@@ -165,29 +179,54 @@ export function startAuditWriter(path: string, genesis: string, key?: Buffer, lo
     },
     // No loader hooks (tsx) in the writer: it is plain JS and starts faster without them.
     execArgv: [],
-  });
-  type Reply = { id: number; results?: SealResult[]; closed?: true };
+  };
+  type Reply = { id: number; results?: SealResult[]; closed?: true; failed?: string };
   const waiting = new Map<number, (reply: Reply) => void>();
   let nextId = 0;
+  /** Why appends fail at once: closed, or the thread kept dying. Null while it serves. */
   let dead: string | null = null;
-  worker.unref(); // an idle writer never keeps the process alive; a pending write does (ref below)
+  let closing = false;
+  const deaths: number[] = [];
 
   const failAll = (why: string) => {
-    dead = why;
-    for (const resolve of waiting.values()) resolve({ id: -1 });
+    for (const resolve of waiting.values()) resolve({ id: -1, failed: why });
     waiting.clear();
   };
-  worker.on('message', (reply: Reply) => {
-    const resolve = waiting.get(reply.id);
-    waiting.delete(reply.id);
-    if (waiting.size === 0) worker.unref();
-    resolve?.(reply);
-  });
-  worker.on('error', (error) => failAll(`audit writer failed: ${error.message}`));
-  worker.on('exit', (code) => failAll(`audit writer exited (${code})`));
+
+  /**
+   * A thread that dies (a native crash, an exception in the writer) fails what it was given and
+   * is replaced at once: the new one reads the chain head inside its first transaction, so the
+   * chain goes on from whatever the old one committed. Before, one death failed every later
+   * call until a restart while readiness still said ready. A thread that keeps dying is left
+   * dead and the store reports unavailable (see health), rather than restarting in a loop.
+   */
+  function start(): Worker {
+    const thread = spawn(WORKER_SOURCE, options);
+    thread.unref(); // an idle writer never keeps the process alive; a pending write does (ref in send)
+    let why = 'the audit writer thread stopped';
+    thread.on('message', (reply: Reply) => {
+      const resolve = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      if (waiting.size === 0) thread.unref();
+      resolve?.(reply);
+    });
+    thread.on('error', (error) => (why = `the audit writer thread failed: ${error.message}`));
+    thread.on('exit', (code) => {
+      failAll(`${why} (exit code ${code})`);
+      if (closing) return;
+      const now = Date.now();
+      deaths.push(now);
+      while ((deaths[0] ?? now) < now - 60_000) deaths.shift();
+      if (deaths.length > MAX_WRITER_RESTARTS_PER_MINUTE)
+        dead = `${why}; not restarted after ${deaths.length} stops within a minute`;
+      else worker = start();
+    });
+    return thread;
+  }
+  let worker = start();
 
   const send = (message: Record<string, unknown>): Promise<Reply> => {
-    if (dead) return Promise.resolve({ id: -1 });
+    if (dead) return Promise.resolve({ id: -1, failed: dead });
     const id = ++nextId;
     worker.ref();
     return new Promise((resolve, reject) => {
@@ -206,10 +245,13 @@ export function startAuditWriter(path: string, genesis: string, key?: Buffer, lo
   return {
     async append(rows) {
       const reply = await send({ events: rows });
-      return reply.results ?? rows.map(() => ({ error: { message: dead ?? 'audit writer stopped' } }));
+      return reply.results ?? rows.map(() => ({ error: { message: reply.failed ?? 'audit writer stopped' } }));
     },
+    health: () => dead,
     async close() {
+      closing = true;
       if (!dead) await send({ close: true });
+      dead = 'the audit log is closed';
       await worker.terminate();
     },
   };

@@ -37,7 +37,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw mapSqliteError(`open ${options.path}`, error);
   }
   const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
-  const audit = new SqliteAuditLog(durable, key, startAuditWriter(options.path, GENESIS_HASH, key));
+  const writer = startAuditWriter(options.path, GENESIS_HASH, key);
+  const audit = new SqliteAuditLog(durable, key, writer);
   let closed = false;
   return {
     kind: 'sqlite',
@@ -49,6 +50,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     ping: () =>
       run('ping', () => {
         if (closed) throw new StoreUnavailableError('store is closed');
+        // Calls are answered only once their audit event is committed, by the writer thread.
+        const writerDown = writer.health();
+        if (writerDown) throw new StoreUnavailableError(writerDown);
         durable.prepare('SELECT 1').get();
         const pending = pendingMigrations(durable);
         if (pending.length > 0) throw new StoreUnavailableError(`migrations pending: ${pending.join(', ')}`);
