@@ -134,7 +134,9 @@ interface WellFormedText {
 export function storableEvent(event: AuditEventInput): AuditEventInput {
   let copy: Record<string, unknown> | null = null;
   // Every text field; sourceIds and data are stored as JSON, which escapes both, so need nothing.
-  for (const [field, value] of Object.entries(event)) {
+  // for…in, not Object.entries: this runs on every call, and the entries cost ~1 µs (issue #15).
+  for (const field in event) {
+    const value = (event as unknown as Record<string, unknown>)[field];
     if (typeof value !== 'string') continue;
     const text = value as unknown as WellFormedText & string;
     if (!text.isWellFormed() || text.includes('\u0000'))
