@@ -22,7 +22,8 @@ JSON meant to be committed and reviewed.
   diff: `Usage: toolgate contract diff [--against ${DEFAULT_FILE}] [--json] [--config FILE]
 
 Compares the config's contract with a committed snapshot and classifies every change as
-breaking (a client may fail, or a guard was loosened) or safe. Exit 0 when nothing breaks, 1 on any breaking change, 2 on a usage error.
+breaking (a client may fail, or a guard was loosened) or safe. Exit 0 when nothing
+breaks, 1 on any breaking change, 2 on a usage error.
   --against FILE  The snapshot to compare with (default ./${DEFAULT_FILE})
   --json          {breaking: [...], safe: [...]}, each {tool, path, kind, reason}
   ${CONFIG}

@@ -43,7 +43,8 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
   const runtime: GatewayRuntime = {
     tools,
     toolsetOf,
-    // Every audit append through the gateway (calls, approvals, edge refusals) reports its failures once, not per call.
+    // Every audit append through the gateway (calls, approvals, edge refusals) reports its
+    // failures once when they start, not once per call.
     store: reportingAuditFailures(
       options.store,
       createRepeatingFailureLog(
