@@ -50,3 +50,12 @@ export function show(value: unknown): string {
 export function setDiff(from: readonly string[], to: readonly string[]): [string[], string[]] {
   return [to.filter((x) => !from.includes(x)), from.filter((x) => !to.includes(x))];
 }
+
+/** A tool's changes collected under `path`: `add` puts one at the key below it. */
+export function changesUnder(tool: string, path: string) {
+  const changes: Change[] = [];
+  const add = (severity: Severity, key: string, kind: string, reason: string) => {
+    changes.push({ severity, tool, path: childPath(path, key), kind, reason });
+  };
+  return { changes, add };
+}

@@ -1,4 +1,4 @@
-import { childPath, setDiff, type Change, type Severity } from './change.js';
+import { changesUnder, childPath, setDiff, type Change } from './change.js';
 import type { ToolContract, ToolGuards } from './snapshot-format.js';
 
 /**
@@ -17,9 +17,7 @@ export function diffGuards(name: string, path: string, from: ToolContract, to: T
     const reason = `the ${side} records no guards (written by an older toolgate): regenerate it to compare them`;
     return [{ severity: 'safe', tool: name, path: guardsPath, kind: 'guards-not-recorded', reason }];
   }
-  const changes: Change[] = [];
-  const add = (severity: Severity, key: string, kind: string, reason: string) =>
-    changes.push({ severity, tool: name, path: childPath(guardsPath, key), kind, reason });
+  const { changes, add } = changesUnder(name, guardsPath);
   const [a, b] = [from.guards, to.guards];
 
   if (a.tenant !== b.tenant)
@@ -63,9 +61,7 @@ type Approval = NonNullable<ToolGuards['approval']>;
 function diffApproval(name: string, path: string, from: Approval | null, to: Approval | null): Change[] {
   // A read tool that became an action (or back) is reported by the kind change.
   if (!from || !to) return [];
-  const changes: Change[] = [];
-  const add = (severity: Severity, key: string, kind: string, reason: string) =>
-    changes.push({ severity, tool: name, path: childPath(path, key), kind, reason });
+  const { changes, add } = changesUnder(name, path);
 
   if (from.autoApprove !== to.autoApprove)
     add(

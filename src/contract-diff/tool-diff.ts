@@ -1,4 +1,4 @@
-import { childPath, setDiff, show, type Change, type Severity } from './change.js';
+import { changesUnder, childPath, setDiff, show, type Change, type Severity } from './change.js';
 import { diffGuards } from './guards-diff.js';
 import { diffSchema } from './schema-diff.js';
 import type { ResolvedLimits, ToolContract } from './snapshot-format.js';
@@ -9,9 +9,7 @@ import type { ResolvedLimits, ToolContract } from './snapshot-format.js';
  * (guards-diff.ts) and its input and output schemas.
  */
 export function diffTool(name: string, path: string, from: ToolContract, to: ToolContract): Change[] {
-  const changes: Change[] = [];
-  const add = (severity: Severity, key: string, kind: string, reason: string) =>
-    changes.push({ severity, tool: name, path: childPath(path, key), kind, reason });
+  const { changes, add } = changesUnder(name, path);
 
   for (const key of ['description', 'title'] as const) {
     if (from[key] !== to[key])
