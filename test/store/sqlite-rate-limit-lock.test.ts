@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openConnection, type Db } from '../../src/store/sqlite/connection.js';
+import { openRateLimitFile, rateLimitFilePath } from '../../src/store/sqlite/rate-limit-file.js';
 import { SqliteRateLimits } from '../../src/store/sqlite/rate-limits.js';
 import { ToolgateError } from '../../src/errors/toolgate-error.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
@@ -8,15 +9,15 @@ const rule = { capacity: 10, refillPerSecond: 0.001 };
 const now = 1_700_000_000_000;
 
 // Issue #15: a rate-limit write never sleeps in SQLite's busy handler while another connection
-// (the audit writer thread, another process) holds the write lock; it waits on the event loop.
+// (another process on the same database) holds the buckets' write lock; it waits on the event loop.
 describe('sqlite rate limits while another connection holds the write lock', () => {
   let temp: Awaited<ReturnType<typeof tempSqliteStore>>;
   let holder: Db;
   let mine: Db;
   beforeEach(async () => {
     temp = await tempSqliteStore();
-    holder = openConnection(temp.path, true);
-    mine = openConnection(temp.path, false);
+    holder = openConnection(rateLimitFilePath(temp.path), true);
+    mine = openRateLimitFile(temp.path);
   });
   afterEach(async () => {
     if (holder.inTransaction) holder.exec('ROLLBACK');
@@ -96,6 +97,6 @@ describe('sqlite rate limits while another connection holds the write lock', () 
     const started = Date.now();
     await expect(limits.take('k', rule, now)).rejects.toMatchObject({ code: 'unavailable' });
     expect(Date.now() - started).toBeLessThan(1_000);
-    mine = openConnection(temp.path, false);
+    mine = openRateLimitFile(temp.path);
   });
 });

@@ -44,8 +44,9 @@ export interface AuditWriter {
  * the next transaction; if a merged batch fails, each event is retried alone, so only the culprit
  * fails — unless the write lock never came free, which fails the batch whole after one wait.
  * That wait polls (50 µs) instead of using SQLite's busy handler: the handler's first sleep is a
- * whole millisecond, and the lock is usually a rate-limit lease refill on the main thread, held
- * for microseconds; not sleeping through it was worth +3–17% req/s under the bench (issue #15).
+ * whole millisecond, and the lock is usually a short write on the main thread (a draft, an
+ * idempotency key, the readiness probe; rate-limit refills were, before they moved to a file of
+ * their own), held for microseconds; not sleeping through it was worth +3–17% req/s (issue #15).
  * Plain JS in a string: it runs the same from sources (tsx), from dist and in test runners.
  */
 const WORKER_SOURCE = `
@@ -104,8 +105,8 @@ const seal = db.transaction((events) => {
 const failure = (error) => ({ error: { message: String((error && error.message) || error), code: error && error.code } });
 const isBusy = (error) => !!error && typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY');
 const pause = new Int32Array(new SharedArrayBuffer(4));
-// Another connection holding the write lock is usually a rate-limit lease refill on the main
-// thread, done in tens of microseconds; SQLite's busy handler would sleep 1 ms (then longer)
+// Another connection holding the write lock is usually a short write on the main thread, done
+// in tens of microseconds; SQLite's busy handler would sleep 1 ms (then longer)
 // and every caller waiting on this batch with it. Poll every 50 µs instead for the first ~2 ms,
 // then every millisecond (a lock held that long is another process's, and polling it fast
 // would only burn a core), up to lockWaitMs.

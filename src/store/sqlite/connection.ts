@@ -25,10 +25,10 @@ export function openConnection(path: string, durable: boolean): Db {
 /**
  * Runs a write on a connection with busy_timeout 0, retrying on later turns of the event loop
  * while another connection holds the write lock. SQLite's own busy handler sleeps (1 ms, then
- * longer) with the thread blocked, and the lock is usually the audit writer thread's, held
- * through its COMMIT's fsync: the hot path's rate-limit lease refills spent ~5% of the main
- * thread asleep there (issue #15). Gives up as `unavailable` after the same wait as the
- * blocking connections.
+ * longer) with the thread blocked; on the main database the lock is usually the audit writer
+ * thread's, held through its COMMIT's fsync (rate-limit lease refills, when they shared that
+ * file, spent ~5% of the main thread asleep there: issue #15). Gives up as `unavailable` after
+ * the same wait as the blocking connections.
  */
 export async function runWhenUnlocked<T>(what: string, operation: () => T, waitMs = LOCK_WAIT_MS): Promise<T> {
   const started = Date.now();

@@ -9,6 +9,7 @@ import { mapSqliteError, openConnection, run } from './connection.js';
 import { SqliteDrafts } from './drafts.js';
 import { SqliteIdempotency } from './idempotency.js';
 import { migrate, pendingMigrations } from './migrations.js';
+import { carryOverBuckets, openRateLimitFile } from './rate-limit-file.js';
 import { SqliteRateLimits } from './rate-limits.js';
 import { SqliteSessions } from './sessions.js';
 
@@ -20,19 +21,21 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded store: one SQLite file in WAL mode, migrated on open. The default for a single
- * gateway process; several instances behind a load balancer should use PostgreSQL.
+ * The embedded store: one SQLite file in WAL mode, migrated on open, with the rate-limit buckets
+ * beside it in `<path>-rates` (rate-limit-file.ts). The default for a single gateway process;
+ * several instances behind a load balancer should use PostgreSQL.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   let durable;
-  let fast;
+  let rates;
   try {
     mkdirSync(dirname(options.path), { recursive: true });
     durable = openConnection(options.path, true);
+    rates = openRateLimitFile(options.path);
+    carryOverBuckets(durable, rates);
     migrate(durable);
     // From here every use goes through run(), which waits for a held lock on the event loop.
     durable.pragma('busy_timeout = 0');
-    fast = openConnection(options.path, false);
   } catch (error) {
     throw mapSqliteError(`open ${options.path}`, error);
   }
@@ -43,7 +46,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   return {
     kind: 'sqlite',
     audit,
-    rateLimits: new SqliteRateLimits(fast),
+    rateLimits: new SqliteRateLimits(rates),
     idempotency: new SqliteIdempotency(durable),
     drafts: new SqliteDrafts(durable),
     sessions: new SqliteSessions(durable),
@@ -54,6 +57,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         const writerDown = writer.health();
         if (writerDown) throw new StoreUnavailableError(writerDown);
         durable.prepare('SELECT 1').get();
+        rates.prepare('SELECT 1 FROM rate_buckets LIMIT 1').get();
         const pending = pendingMigrations(durable);
         if (pending.length > 0) throw new StoreUnavailableError(`migrations pending: ${pending.join(', ')}`);
         // Readiness means "can serve", and serving means writing the audit: commit one tiny write.
@@ -66,7 +70,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       closed = true;
       await audit.close(); // commits what is queued, then stops the writer thread
       durable.close();
-      fast.close();
+      rates.close();
     },
   };
 }

@@ -83,6 +83,12 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
       CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
     `,
   },
+  {
+    version: 5,
+    name: 'rate buckets in their own file',
+    // Issue #15: buckets live in `<db>-rates` (rate-limit-file.ts), which carries these over first.
+    sql: 'DROP TABLE rate_buckets;',
+  },
 ];
 
 export function pendingMigrations(db: Db): number[] {

@@ -16,12 +16,12 @@ interface Waiting extends Take {
 }
 
 /**
- * Token buckets in SQLite, on their own synchronous=NORMAL connection: a bucket lost in a power
- * cut only refills early, so it does not need the audit log's fsync per commit. The connection
- * never sleeps on the write lock (runWhenUnlocked): the event loop keeps serving while the audit
- * writer commits, and takes that arrive while one waits for the lock join it, so they cost one
- * transaction together rather than one each (small buckets are exact, one take per call: under
- * load most of them meet the writer's lock). The statements and the transaction are prepared once.
+ * Token buckets in SQLite, in a file of their own (rate-limit-file.ts) on a synchronous=NORMAL
+ * connection: a bucket lost in a power cut only refills early, so it does not need the audit
+ * log's fsync per commit. The connection never sleeps on the write lock (runWhenUnlocked): while
+ * another process holds it the event loop keeps serving, and takes that arrive while one waits
+ * for the lock join it, so they cost one transaction together rather than one each (small
+ * buckets are exact, one take per call). The statements and the transaction are prepared once.
  */
 export class SqliteRateLimits implements RateLimitStore {
   private taker?: Database.Transaction<(takes: readonly Take[]) => RateDecision[]>;
