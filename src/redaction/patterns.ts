@@ -53,6 +53,9 @@ function ibanValid(raw: string): boolean {
   return remainder === 1;
 }
 
+/** What each alternative of the secret pattern below starts with (its `i` flag included). */
+const SECRET_HINT = /[spr]k[-_]|akia|gh[pousr]_|github_pat_|xox[abpr]-|bearer|key|secret|token|passw/i;
+
 const DETECTORS: readonly Detector[] = [
   {
     kind: 'secret',
@@ -68,8 +71,9 @@ const DETECTORS: readonly Detector[] = [
     kind: 'secret',
     pattern:
       /\b(?:sk|pk|rk)[-_](?:live|test|ant|proj|prod)?[-_]?[A-Za-z0-9_-]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{20,}|\bxox[abpr]-[A-Za-z0-9-]{10,}|\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*|\b(?:api[_-]?key|access[_-]?key|secret|token|password|passwd)\b\s*[:=]\s*["']?[^\s"',;]{8,}/gi,
-    // Every alternative is at least 14 characters and needs one of - _ : = or AKIA / Bearer.
-    mayMatch: (text) => text.length >= 14 && (/[-_:=]/.test(text) || /akia|bearer/i.test(text)),
+    // Every alternative is at least 14 characters and starts with one of these (any case). Only
+    // a separator was required before, and identifiers such as `billing_status` have one.
+    mayMatch: (text) => text.length >= 14 && SECRET_HINT.test(text),
   },
   // Bounded parts (RFC 5321 lengths) keep the scan linear on long runs of word characters.
   {

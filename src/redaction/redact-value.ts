@@ -24,15 +24,20 @@ export function redactValue(
     count(redacted.hits);
     return redacted.text;
   };
-  const walk = (node: unknown, path: PathSegment[]): unknown => {
+  // Paths are only needed to match allowed fields; most tools allow none, so skip building them.
+  const tracked = allowed.length > 0;
+  const walk = (node: unknown, path: PathSegment[] | null): unknown => {
     if (typeof node === 'string') return clean(node, path);
-    if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
+    if (Array.isArray(node)) return node.map((item, i) => walk(item, path && [...path, i]));
     if (node !== null && typeof node === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(node)) out[clean(k, null)] = walk(v, [...path, k]);
+      for (const k in node) {
+        if (!Object.hasOwn(node, k)) continue;
+        out[clean(k, null)] = walk((node as Record<string, unknown>)[k], path && [...path, k]);
+      }
       return out;
     }
     return node;
   };
-  return { value: walk(value, []), hits };
+  return { value: walk(value, tracked ? [] : null), hits };
 }
