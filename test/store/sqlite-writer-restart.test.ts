@@ -62,6 +62,32 @@ describe('sqlite audit writer thread that dies', () => {
     expect(await log.verify()).toMatchObject({ ok: true, count: next.seq, headSeq: next.seq });
   });
 
+  it('one that dies between its COMMIT and its reply: the caller is answered with the stored event', async () => {
+    // A thread of the real source that exits right after committing, before it replies.
+    const replying = 'parentPort.postMessage({ id: message.id, results:';
+    const spawned: Worker[] = [];
+    const dying = startAuditWriter(temp.path, GENESIS_HASH, undefined, 1_000, (source, options) => {
+      expect(source).toContain(replying);
+      const first = spawned.length === 0;
+      const thread = new Worker(first ? source.replace(replying, `process.exit(7); ${replying}`) : source, options);
+      spawned.push(thread);
+      return thread;
+    });
+    const dyingLog = new SqliteAuditLog(db, undefined, dying);
+    try {
+      const sealed = await dyingLog.append(event({ id: 'aud_committed' }));
+      expect(spawned).toHaveLength(2); // the first died, after its COMMIT
+      const row = db.prepare('SELECT seq, hash FROM audit_events WHERE id = ?').get('aud_committed');
+      expect(row).toEqual({ seq: sealed.seq, hash: sealed.hash });
+      // The replacement carries on from it, and the chain holds.
+      const next = await dyingLog.append(event({ id: 'aud_after' }));
+      expect(next.prevHash).toBe(sealed.hash);
+      expect(await dyingLog.verify()).toMatchObject({ ok: true, headSeq: next.seq });
+    } finally {
+      await dyingLog.close();
+    }
+  });
+
   it(`one that dies more than ${MAX_WRITER_RESTARTS_PER_MINUTE} times a minute stays down and says why`, async () => {
     for (let i = 0; i <= MAX_WRITER_RESTARTS_PER_MINUTE; i++) await crash();
     expect(threads).toHaveLength(MAX_WRITER_RESTARTS_PER_MINUTE + 1);

@@ -9,7 +9,7 @@ import {
 import { verifyChain, withSeal } from '../../audit/chain.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
-import type { AuditWriter, SealResult, UnsealedRow } from './audit-writer.js';
+import { WRITER_STOPPED, type AuditWriter, type SealResult, type UnsealedRow } from './audit-writer.js';
 import type { AuditLog } from '../types.js';
 import { mapSqliteError, run, type Db } from './connection.js';
 
@@ -110,7 +110,10 @@ export class SqliteAuditLog implements AuditLog {
         const result = results[i] ?? { error: { message: 'the audit writer gave no answer for this event' } };
         if ('error' in result) {
           const { message, code } = result.error;
-          pending.reject(mapSqliteError('audit append', Object.assign(new Error(message), { code })));
+          // A writer that died between its COMMIT and its reply leaves events stored but unanswered.
+          const stored = code === WRITER_STOPPED ? this.storedSeal(pending.event.id) : null;
+          if (stored) pending.resolve(withSeal(pending.event, stored));
+          else pending.reject(mapSqliteError('audit append', Object.assign(new Error(message), { code })));
         } else pending.resolve(withSeal(pending.event, result));
       });
     // A batch the writer could not even be handed (postMessage refusing a value it cannot clone)
@@ -122,6 +125,17 @@ export class SqliteAuditLog implements AuditLog {
         this.inFlight--;
         if (this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
       });
+  }
+
+  /** Where an event was sealed, if it was committed; null if not (or if that cannot be read now). */
+  private storedSeal(id: string): { seq: number; prevHash: string; hash: string } | null {
+    try {
+      const row = this.db.prepare('SELECT seq, prev_hash, hash FROM audit_events WHERE id = ?').get(id) as
+        { seq: number; prev_hash: string; hash: string } | undefined;
+      return row ? { seq: row.seq, prevHash: row.prev_hash, hash: row.hash } : null;
+    } catch {
+      return null; // the caller gets the writer's failure, as before
+    }
   }
 
   private readHead(): ChainHead | null {

@@ -152,6 +152,13 @@ parentPort.on('message', (message) => {
 });
 `;
 
+/**
+ * The code of an event's failure when the writer thread stopped before answering for it: the
+ * event may still have been committed (the thread can die between its COMMIT and its reply), so
+ * the audit log looks it up before failing its caller.
+ */
+export const WRITER_STOPPED = 'TOOLGATE_WRITER_STOPPED';
+
 /** Deaths of the writer thread within a minute after which it is not restarted again. */
 export const MAX_WRITER_RESTARTS_PER_MINUTE = 5;
 
@@ -195,8 +202,8 @@ export function startAuditWriter(
   };
 
   /**
-   * A thread that dies (a native crash, an exception in the writer) fails what it was given and
-   * is replaced at once: the new one reads the chain head inside its first transaction, so the
+   * A thread that dies (a native crash, an exception in the writer) fails what it was given
+   * (WRITER_STOPPED: the audit log then finds whatever of it was committed) and is replaced at once: the new one reads the chain head inside its first transaction, so the
    * chain goes on from whatever the old one committed. Before, one death failed every later
    * call until a restart while readiness still said ready. A thread that keeps dying is left
    * dead and the store reports unavailable (see health), rather than restarting in a loop.
@@ -246,7 +253,8 @@ export function startAuditWriter(
   return {
     async append(rows) {
       const reply = await send({ events: rows });
-      return reply.results ?? rows.map(() => ({ error: { message: reply.failed ?? 'audit writer stopped' } }));
+      const why = reply.failed ?? 'audit writer stopped';
+      return reply.results ?? rows.map(() => ({ error: { message: why, code: WRITER_STOPPED } }));
     },
     health: () => dead,
     async close() {
