@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,6 +84,22 @@ describe('sqlite rate-limit buckets in a file of their own', () => {
     expect(await store.rateLimits.take('k', rule, now)).toMatchObject({ allowed: true, remaining: 0 });
     expect((await store.rateLimits.take('k', rule, now)).allowed).toBe(false);
     await expect(store.ping()).resolves.toBeUndefined(); // migration 5 applied: nothing pending
+  });
+
+  it('a rates file that cannot be opened fails the open clearly and leaves nothing open', async () => {
+    const { dir, path } = tempPath();
+    opened.push({ dir });
+    mkdirSync(rateLimitFilePath(path)); // a directory where the file should be
+    await expect(openSqliteStore({ path })).rejects.toMatchObject({ code: 'unavailable' });
+    // The database file opened before it is closed again, not left to the garbage collector.
+    const openFiles = readdirSync('/proc/self/fd').map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+    expect(openFiles.filter((file) => file.startsWith(path))).toEqual([]);
   });
 
   it('two stores on one database share a bucket through the rates file', async () => {

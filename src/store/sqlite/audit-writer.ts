@@ -203,8 +203,9 @@ export function startAuditWriter(
 
   /**
    * A thread that dies (a native crash, an exception in the writer) fails what it was given
-   * (WRITER_STOPPED: the audit log then finds whatever of it was committed) and is replaced at once: the new one reads the chain head inside its first transaction, so the
-   * chain goes on from whatever the old one committed. Before, one death failed every later
+   * (WRITER_STOPPED: the audit log then finds whatever of it was committed) and is replaced at
+   * once: the new one reads the chain head inside its first transaction, so the chain goes on
+   * from whatever the old one committed. Before, one death failed every later
    * call until a restart while readiness still said ready. A thread that keeps dying is left
    * dead and the store reports unavailable (see health), rather than restarting in a loop.
    */

@@ -37,6 +37,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // From here every use goes through run(), which waits for a held lock on the event loop.
     durable.pragma('busy_timeout = 0');
   } catch (error) {
+    durable?.close();
+    rates?.close();
     throw mapSqliteError(`open ${options.path}`, error);
   }
   const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
