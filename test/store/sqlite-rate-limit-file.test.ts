@@ -86,21 +86,25 @@ describe('sqlite rate-limit buckets in a file of their own', () => {
     await expect(store.ping()).resolves.toBeUndefined(); // migration 5 applied: nothing pending
   });
 
-  it('a rates file that cannot be opened fails the open clearly and leaves nothing open', async () => {
-    const { dir, path } = tempPath();
-    opened.push({ dir });
-    mkdirSync(rateLimitFilePath(path)); // a directory where the file should be
-    await expect(openSqliteStore({ path })).rejects.toMatchObject({ code: 'unavailable' });
-    // The database file opened before it is closed again, not left to the garbage collector.
-    const openFiles = readdirSync('/proc/self/fd').map((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return '';
-      }
-    });
-    expect(openFiles.filter((file) => file.startsWith(path))).toEqual([]);
-  });
+  // Open files are read from /proc (Linux, as CI runs); elsewhere this one is skipped.
+  it.skipIf(!existsSync('/proc/self/fd'))(
+    'a rates file that cannot be opened fails the open clearly and leaves nothing open',
+    async () => {
+      const { dir, path } = tempPath();
+      opened.push({ dir });
+      mkdirSync(rateLimitFilePath(path)); // a directory where the file should be
+      await expect(openSqliteStore({ path })).rejects.toMatchObject({ code: 'unavailable' });
+      // The database file opened before it is closed again, not left to the garbage collector.
+      const openFiles = readdirSync('/proc/self/fd').map((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      });
+      expect(openFiles.filter((file) => file.startsWith(path))).toEqual([]);
+    },
+  );
 
   it('two stores on one database share a bucket through the rates file', async () => {
     const { dir, path } = tempPath();
