@@ -1,5 +1,6 @@
 import type { Surface } from '../auth/principal.js';
 import { newId } from '../util/ids.js';
+import { isoTime } from '../util/iso-time.js';
 
 /**
  * One append-only audit record. The pipeline fills an AuditEventInput; the store assigns
@@ -103,7 +104,7 @@ export type EdgeEventFields = Pick<
 export function edgeEvent(fields: EdgeEventFields): AuditEventInput {
   return {
     id: newId('aud'),
-    time: new Date().toISOString(),
+    time: isoTime(Date.now()),
     requestId: null,
     callId: null,
     tool: '-',

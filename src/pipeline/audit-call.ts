@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { ToolgateError } from '../errors/toolgate-error.js';
 import { redactText } from '../redaction/patterns.js';
 import { redactValue } from '../redaction/redact-value.js';
+import { isoTime } from '../util/iso-time.js';
 import { boundText } from '../util/size.js';
 import type { CallState } from './state.js';
 
@@ -31,7 +32,7 @@ export function auditEventFor(
   const reason = because.join('; ');
   return {
     id: state.auditId,
-    time: new Date(state.startedAt).toISOString(),
+    time: isoTime(state.startedAt),
     kind: 'tool_call',
     requestId: request.requestId ?? null,
     callId: state.callId,
