@@ -19,6 +19,8 @@ export interface FitResult {
   readonly value: unknown;
   readonly cuts: Cut[];
   readonly fits: boolean;
+  /** `JSON.stringify(value)`, as measured for the fit (undefined where that gives undefined). */
+  readonly json: string | undefined;
 }
 
 const MIN_TEXT_TO_CUT = 80;
@@ -30,14 +32,15 @@ export function fitToBudget(value: unknown, maxBytes: number, overhead: (cuts: r
   let current = value;
   const cuts = new Map<string, Cut>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const size = byteLength(JSON.stringify(current) ?? '') + overhead([...cuts.values()]);
-    if (size <= maxBytes) return { value: current, cuts: [...cuts.values()], fits: true };
+    const json = JSON.stringify(current) as string | undefined;
+    const size = byteLength(json ?? '') + overhead([...cuts.values()]);
+    if (size <= maxBytes) return { value: current, cuts: [...cuts.values()], fits: true, json };
     const target = largestCuttable(current);
     if (!target) break;
     const excess = size - maxBytes;
     current = replaceAt(current, target.path, (node) => shrink(node, excess, target.bytes, target.path, cuts));
   }
-  return { value: current, cuts: [...cuts.values()], fits: false };
+  return { value: current, cuts: [...cuts.values()], fits: false, json: undefined };
 }
 
 interface Target {

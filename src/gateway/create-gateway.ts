@@ -75,7 +75,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     try {
       await runPipeline(state, options.stages);
       const structured = withNotices(state);
-      const text = JSON.stringify(structured);
+      // Without notices the answer is the output output-budget already serialised to measure it.
+      const measured = state.outputJson;
+      const text = measured?.of === structured ? measured.text : JSON.stringify(structured);
       const bytes = byteLength(text);
       result = {
         ok: true,

@@ -50,6 +50,11 @@ export interface CallState {
   input: unknown;
   /** The result as it is shaped by the post-handler stages. */
   output: unknown;
+  /**
+   * The JSON text of `output` as output-budget last measured it, so the answer is not serialised
+   * twice (issue #15); used only while `output` is still that same object.
+   */
+  outputJson?: { readonly of: unknown; readonly text: string };
   /** Policy decision so far; a stage that denies sets `deny` and throws. */
   decision: 'allow' | 'deny';
   /** Why each check passed or failed, in order; joined into the audit `reason`. */

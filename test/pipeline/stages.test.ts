@@ -132,3 +132,22 @@ describe('each pipeline stage is load-bearing', () => {
     });
   }
 });
+
+// Issue #15: the answer reuses the JSON output-budget measured instead of serialising it again.
+describe('the answer text', () => {
+  it('is the JSON of what leaves the gateway: the output, with notices when there are any', async () => {
+    const plain = await call(gatewayWith(), 'get_customer_summary', { customer_id: 'cus_1' });
+    const cut = await call(gatewayWith(), 'list_error_logs', {});
+    for (const r of [plain, cut]) {
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(r.text).toBe(JSON.stringify(r.structured));
+    }
+    expect(cut.ok && cut.truncated.length > 0 && cut.text.includes('"notices"')).toBe(true);
+  });
+
+  it('follows an output replaced after output-budget measured it', async () => {
+    const replace = ['replace', (state: { output: unknown }) => void (state.output = { replaced: true })] as const;
+    const r = await call(gatewayWith([...STAGES, replace]), 'get_customer_summary', { customer_id: 'cus_1' });
+    expect(r.ok && r.text).toBe('{"replaced":true}');
+  });
+});

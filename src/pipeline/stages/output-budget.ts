@@ -31,6 +31,7 @@ export function outputBudget(state: CallState): void {
     );
   }
   state.output = fitted.value;
+  if (fitted.json !== undefined) state.outputJson = { of: fitted.value, text: fitted.json };
   state.truncated.push(...fitted.cuts);
   if (fitted.cuts.length > 0) state.checks.push(`truncated to ${maxBytes} bytes`);
 }
