@@ -63,6 +63,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       tool: undefined,
       input: undefined,
       output: undefined,
+      outputJson: undefined, // set by output-budget; here so every call's state has one shape
       decision: 'allow',
       checks: [],
       warnings: [],
