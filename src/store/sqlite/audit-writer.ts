@@ -191,7 +191,8 @@ export function startAuditWriter(
     // No loader hooks (tsx) in the writer: it is plain JS and starts faster without them.
     execArgv: [],
   };
-  type Reply = { id: number; results?: SealResult[]; closed?: true; failed?: string };
+  /** `unsent`: refused before any thread saw it, so there is nothing committed to look up. */
+  type Reply = { id: number; results?: SealResult[]; closed?: true; failed?: string; unsent?: true };
   const waiting = new Map<number, (reply: Reply) => void>();
   let nextId = 0;
   /** Why appends fail at once: closed, or the thread kept dying. Null while it serves. */
@@ -208,9 +209,9 @@ export function startAuditWriter(
    * A thread that dies (a native crash, an exception in the writer) fails what it was given
    * (WRITER_STOPPED: the audit log then finds whatever of it was committed) and is replaced at
    * once: the new one reads the chain head inside its first transaction, so the chain goes on
-   * from whatever the old one committed. Before, one death failed every later
-   * call until a restart while readiness still said ready. A thread that keeps dying is left
-   * dead and the store reports unavailable (see health), rather than restarting in a loop.
+   * from whatever the old one committed. Before, one death failed every later call until a
+   * restart while readiness still said ready. A thread that keeps dying is left dead and the
+   * store reports unavailable (see health), rather than restarting in a loop.
    */
   function start(): Worker {
     const thread = spawn(WORKER_SOURCE, options);
@@ -238,7 +239,7 @@ export function startAuditWriter(
   let worker = start();
 
   const send = (message: Record<string, unknown>): Promise<Reply> => {
-    if (dead) return Promise.resolve({ id: -1, failed: dead });
+    if (dead) return Promise.resolve({ id: -1, failed: dead, unsent: true });
     const id = ++nextId;
     worker.ref();
     return new Promise((resolve, reject) => {
@@ -257,8 +258,12 @@ export function startAuditWriter(
   return {
     async append(rows) {
       const reply = await send({ events: rows });
-      const why = reply.failed ?? 'audit writer stopped';
-      return reply.results ?? rows.map(() => ({ error: { message: why, code: WRITER_STOPPED } }));
+      if (reply.results) return reply.results;
+      const error = {
+        message: reply.failed ?? 'audit writer stopped',
+        code: reply.unsent ? undefined : WRITER_STOPPED,
+      };
+      return rows.map(() => ({ error }));
     },
     health: () => dead,
     async close() {
