@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the same load against every server in one run — raw node:http, the bare MCP
- * SDK, Toolgate on SQLite and (when the binaries are installed) Toolgate on PostgreSQL — each in
- * its own process, driven by a real load generator (wrk, else autocannon) for a fixed duration
- * after a warm-up. Reports req/s, p50/p99/p99.9 latency and the server's CPU per request, then a
- * per-stage breakdown of the pipeline, and ends with the ratio line. Two rounds by default
+ * SDK, Toolgate on SQLite (with a static token, and signed in with an OAuth JWT) and (when the
+ * binaries are installed) Toolgate on PostgreSQL — each in its own process, driven by a real load
+ * generator (wrk, else autocannon) for a fixed duration after a warm-up. Reports req/s,
+ * p50/p99/p99.9 latency and the server's CPU per request, then a per-stage breakdown of the
+ * pipeline, and ends with the ratio line. Two rounds by default
  * (BENCH_ROUNDS), each row the best of them. Speed is measured here, never asserted in tests.
  * BENCH_QUICK=1: one round of short runs (under a minute), same shape.
  */
@@ -22,15 +23,15 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 10));
 const WARMUP = QUICK ? 1 : 3;
 const CONNECTIONS = 16;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 2));
-const TARGETS = ['raw', 'sdk', 'toolgate', ...(findPostgresBin() ? ['toolgate-pg'] : [])];
+const TARGETS = ['raw', 'sdk', 'toolgate', 'toolgate-jwt', ...(findPostgresBin() ? ['toolgate-pg'] : [])];
 const here = fileURLToPath(new URL('./servers.ts', import.meta.url));
 
-const HEADERS = {
+const headersFor = (bearer: string) => ({
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
   'mcp-protocol-version': '2025-11-25',
-  authorization: `Bearer ${BENCH_TOKEN}`,
-};
+  authorization: `Bearer ${bearer}`,
+});
 const WORKLOADS = {
   'tools/call': {
     jsonrpc: '2.0',
@@ -53,6 +54,8 @@ class Target {
     private readonly child: ChildProcess,
     private readonly lines: Interface,
     readonly url: string,
+    /** The bearer token to send: the bench's static token, or one the server's IdP issued. */
+    readonly bearer: string,
   ) {}
 
   static async start(name: string): Promise<Target> {
@@ -61,11 +64,12 @@ class Target {
       env: { ...process.env, TOOLGATE_LOG_LEVEL: 'warn' },
     });
     const lines = createInterface({ input: child.stdout! });
-    const url = await new Promise<string>((resolve, reject) => {
+    const ready = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
       lines.on('line', (l) => l.startsWith('ready ') && resolve(l.slice(6)));
     });
-    return new Target(child, lines, url);
+    const [url, bearer] = ready.split(' ');
+    return new Target(child, lines, url!, bearer ?? BENCH_TOKEN);
   }
 
   /** The server's own CPU time so far, in ms. */
@@ -95,8 +99,9 @@ async function measure(name: string): Promise<Row[]> {
   try {
     for (const [workload, message] of Object.entries(WORKLOADS) as [Workload, object][]) {
       const body = JSON.stringify(message);
-      await check(target.url, body, name);
-      const load = { url: target.url, headers: HEADERS, body, connections: CONNECTIONS };
+      const headers = headersFor(target.bearer);
+      await check(target.url, headers, body, name);
+      const load = { url: target.url, headers, body, connections: CONNECTIONS };
       await runLoad({ ...load, seconds: WARMUP });
       const before = await target.cpuMs();
       const result = await runLoad({ ...load, seconds: SECONDS });
@@ -123,8 +128,8 @@ function bestOf(all: readonly Row[]): Row[] {
 }
 
 /** One request by hand first: a server that answers errors fast must not look fast. */
-async function check(url: string, body: string, name: string): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: HEADERS, body });
+async function check(url: string, headers: Record<string, string>, body: string, name: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   if (!res.ok || !(text.includes('past_due') || text.includes('"tools"')))
     throw new Error(`${name}: unexpected answer ${res.status} ${text.slice(0, 200)}`);

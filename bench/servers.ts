@@ -5,17 +5,23 @@
  *   toolgate     — `toolgate serve` on SQLite (the compiled dist/): auth, the whole pipeline, a durable
  *                  audit write per call
  *   toolgate-pg  — the same on a throwaway PostgreSQL server (fsync on) from the installed binaries
- * Prints `ready <url>` once listening; answers `cpu` on stdin with its CPU time so far (µs), so
- * the runner can report CPU per request, and `live` with the heap in use after a full collection
- * (when run with --expose-gc, as the soak does); exits on SIGTERM.
+ *   toolgate-jwt — the SQLite server with OAuth on: callers sign in with an RS256 JWT checked against
+ *                  an IdP's JWKS (served here), as Claude.ai connectors do; the static token is off
+ * Prints `ready <url>` once listening (`ready <url> <bearer>` when it issued the caller's token);
+ * answers `cpu` on stdin with its CPU time so far (µs), so the runner can report CPU per request,
+ * and `live` with the heap in use after a full collection (when run with --expose-gc, as the soak
+ * does); exits on SIGTERM.
  */
 import { serve } from '@hono/node-server';
 import { Server, createMcpHandler } from '@modelcontextprotocol/server';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../test/auth/helpers.js';
 import { startThrowawayPostgres } from '../test/helpers/postgres.js';
 import { BENCH_RESULT, benchToolWith, BENCH_TOKEN } from './bench-tool.js';
 import { shipped } from './shipped.js';
@@ -70,7 +76,7 @@ if (target === 'raw') {
   serve({ fetch: (r) => handler.fetch(r), port: 0, hostname: '127.0.0.1' }, (info) =>
     console.log(`ready http://127.0.0.1:${info.port}/mcp`),
   );
-} else if (target === 'toolgate' || target === 'toolgate-pg') {
+} else if (target === 'toolgate' || target === 'toolgate-pg' || target === 'toolgate-jwt') {
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-bench-'));
   let database = join(dir, 'bench.db');
   if (target === 'toolgate-pg') {
@@ -84,24 +90,50 @@ if (target === 'raw') {
     shipped.defineTool(),
     shipped.logger(),
   ]);
+  const port = await freePort();
+  const resource = `http://127.0.0.1:${port}/mcp`;
+  const idp = target === 'toolgate-jwt' ? await startIdp(resource) : undefined;
+  if (idp) cleanups.push(() => idp.close());
+  const staticToken = {
+    token: BENCH_TOKEN,
+    principal: { actorId: 'bench', tenant: 't', roles: [], scopes: ['billing:read'] },
+    client: 'bench',
+  };
   const running = await startServer(
     {
       tools: [benchToolWith(defineTool)],
-      server: {
-        tokens: [
-          {
-            token: BENCH_TOKEN,
-            principal: { actorId: 'bench', tenant: 't', roles: [], scopes: ['billing:read'] },
-            client: 'bench',
-          },
-        ],
-      },
+      server: { tokens: idp ? [] : [staticToken] },
+      ...(idp ? { auth: { resource, jwt: { issuer: idp.issuer, jwksUri: `${idp.issuer}/jwks` } } } : {}),
     },
-    { PORT: '0', TOOLGATE_DB: database, TOOLGATE_DATABASE_URL: target === 'toolgate-pg' ? database : undefined },
+    {
+      PORT: String(port),
+      TOOLGATE_DB: database,
+      TOOLGATE_DATABASE_URL: target === 'toolgate-pg' ? database : undefined,
+    },
     silentLogger,
   );
-  console.log(`ready ${running.url}/mcp`);
+  console.log(`ready ${running.url}/mcp${idp ? ` ${idp.token}` : ''}`);
 } else {
-  console.error('usage: servers.ts raw|sdk|toolgate|toolgate-pg');
+  console.error('usage: servers.ts raw|sdk|toolgate|toolgate-pg|toolgate-jwt');
   process.exit(2);
+}
+
+/** An IdP for the JWT target: its JWKS on loopback, and one RS256 access token for `resource`. */
+async function startIdp(resource: string) {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const token = await new SignJWT({ scope: 'billing:read', tenant: 't', azp: 'bench' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'bench', typ: 'at+jwt' })
+    .setSubject('bench-user')
+    .setIssuer(issuer)
+    .setAudience(resource)
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(privateKey);
+  return { issuer, token, close: () => server.close() };
 }

@@ -1,4 +1,5 @@
-import crypto, { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sha256 } from '../util/sha256.js';
 import type { AuditEvent, AuditEventInput, VerifyReport } from './event.js';
 
 /**
@@ -77,13 +78,10 @@ export function contentJson(event: AuditEventInput, seq: number, prevHash: strin
   return `${text}}`;
 }
 
-// Node's one-shot hash where it exists (20.12+): no Hash object per event.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
 export function hashEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): string {
   const content = contentJson(event, seq, prevHash);
   if (key) return createHmac('sha256', key).update(content).digest('hex');
-  return oneShot ? oneShot('sha256', content, 'hex') : createHash('sha256').update(content).digest('hex');
+  return sha256(content);
 }
 
 export function sealEvent(event: AuditEventInput, seq: number, prevHash: string, key?: Buffer): AuditEvent {

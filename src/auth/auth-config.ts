@@ -44,6 +44,12 @@ export interface JwtAuthConfig {
    * set is older than `jwksCacheSec`. Tokens must still be unexpired and signed by a known key.
    */
   readonly jwksStaleIfErrorSec?: number;
+  /**
+   * A verified token is not verified again for this long (never past its `exp`), while the key
+   * set that verified it is still current: a signature check costs more than the rest of a call.
+   * Default 60 s; 0 verifies every request.
+   */
+  readonly cacheSec?: number;
   /** Require this JOSE `typ`, e.g. `at+jwt` (RFC 9068). Unset: any (Entra and Keycloak send `JWT`). */
   readonly typ?: string;
   readonly claims?: ClaimNames;

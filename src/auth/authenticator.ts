@@ -1,7 +1,7 @@
 import type { AuthConfig } from './auth-config.js';
 import { readBearer, type AuthRequest } from './bearer-request.js';
 import { bearerChallenge, insufficientScopeFailure, type AuthFailure } from './challenge.js';
-import { principalFromClaims } from './claims.js';
+import { principalFromClaims, type Claims } from './claims.js';
 import { createIntrospector } from './introspection.js';
 import { createJwtVerifier, type TokenCheck } from './jwt.js';
 import { resourceServerSettings, type ResourceServer } from './resource-server.js';
@@ -57,6 +57,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const audience = rs?.audience ?? [];
   const verifyJwt = options.auth?.jwt ? createJwtVerifier(options.auth.jwt, audience) : null;
   const introspect = options.auth?.introspection ? createIntrospector(options.auth.introspection, audience) : null;
+  // A remembered token comes back with the same claims object (jwt.ts, introspection.ts): who it
+  // names is worked out once, and the caller is the same object each time (tools/list caches by it).
+  const admitted = new WeakMap<Claims, AuthSuccess>();
 
   const refuse = (
     status: 400 | 401,
@@ -115,27 +118,29 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }
       return refuse(401, check.reason, 'invalid_token', check.description);
     }
-    const mapped = principalFromClaims(check.claims, rs.claims(method), {
-      issuer: rs.issuer,
-      defaultTenant: options.auth?.defaultTenant,
-    });
-    if (!mapped.ok)
-      return refuse(
-        401,
-        `${method}: ${mapped.reason}`,
-        'invalid_token',
-        `The access token cannot be used here: ${mapped.reason}.`,
-      );
-    const approver = options.auth?.approverRole;
-    return {
-      ok: true,
-      method,
-      who: {
+    let success = admitted.get(check.claims);
+    if (!success) {
+      const mapped = principalFromClaims(check.claims, rs.claims(method), {
+        issuer: rs.issuer,
+        defaultTenant: options.auth?.defaultTenant,
+      });
+      if (!mapped.ok)
+        return refuse(
+          401,
+          `${method}: ${mapped.reason}`,
+          'invalid_token',
+          `The access token cannot be used here: ${mapped.reason}.`,
+        );
+      const approver = options.auth?.approverRole;
+      const who = {
         principal: mapped.principal,
         client: options.auth?.client ?? 'oauth',
         canApprove: approver !== undefined && mapped.principal.roles.includes(approver),
-      },
-    };
+      };
+      success = { ok: true, method, who };
+      admitted.set(check.claims, success);
+    }
+    return success;
   }
 
   return {

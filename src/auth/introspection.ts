@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { asList, type IntrospectionAuthConfig } from './auth-config.js';
 import { stringList, type Claims } from './claims.js';
 import type { TokenCheck } from './jwt.js';
+import { createTokenCache } from './token-cache.js';
 
 /**
  * RFC 7662 token introspection for opaque access tokens. Answers are cached briefly (keyed by a
@@ -9,8 +9,6 @@ import type { TokenCheck } from './jwt.js';
  * per call; a revoked token therefore keeps working for at most `cacheSec`. An IdP that does not
  * answer in time gives `unavailable` (503), which is never cached.
  */
-const MAX_ENTRIES = 10_000;
-
 export function createIntrospector(
   config: IntrospectionAuthConfig,
   audience: readonly string[],
@@ -19,7 +17,7 @@ export function createIntrospector(
   const cacheMs = Math.max(0, config.cacheSec ?? 60) * 1000;
   const timeoutMs = config.timeoutMs ?? 3_000;
   const accepted = asList(config.audience, audience);
-  const cache = new Map<string, { check: TokenCheck; until: number }>();
+  const cache = createTokenCache<TokenCheck>();
   // RFC 6749 §2.3.1: client_secret_basic form-encodes id and secret before base64.
   const basic = Buffer.from(
     `${encodeURIComponent(config.clientId)}:${encodeURIComponent(config.clientSecret)}`,
@@ -63,13 +61,12 @@ export function createIntrospector(
   }
 
   return async (token) => {
-    const key = createHash('sha256').update(token).digest('hex');
-    const hit = cache.get(key);
-    if (hit && hit.until > now()) return hit.check;
+    const hit = cacheMs > 0 ? cache.get(token, now()) : undefined;
+    if (hit) return hit;
     const { check, exp } = await ask(token);
     if (cacheMs > 0 && !(check.ok === false && check.kind === 'unavailable')) {
-      if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-      cache.set(key, { check, until: Math.min(now() + cacheMs, exp ?? Infinity) });
+      const at = now();
+      cache.set(token, check, Math.min(at + cacheMs, exp ?? Infinity), at);
     }
     return check;
   };

@@ -10,6 +10,7 @@ import {
 import { checkedAlgorithms, type JwtAuthConfig } from './auth-config.js';
 import type { Claims } from './claims.js';
 import { discoverJwksUri } from './issuer-metadata.js';
+import { createTokenCache } from './token-cache.js';
 
 /**
  * JWT access-token verification on `jose` against the issuer's JWKS. The key set is fetched on
@@ -36,25 +37,53 @@ export function createJwtVerifier(
   const algorithms = checkedAlgorithms(config.algorithms);
   const clockTolerance = Math.min(Math.max(config.clockToleranceSec ?? 30, 0), 300);
   const timeoutMs = config.jwksTimeoutMs ?? 3_000;
+  const keySetMaxAgeMs = (config.jwksCacheSec ?? 600) * 1000;
+  const rememberMs = Math.max(0, config.cacheSec ?? 60) * 1000;
+  // jose records each successful JWKS fetch here (keys and time): the stale-if-error fallback and
+  // the verified-token cache read it.
+  const fetched: Partial<ExportedJWKSCache> = {};
+  const verified = createTokenCache<{ readonly check: TokenCheck; readonly keysFetchedAt: number }>();
   let keys: JWTVerifyGetKey | undefined;
 
   async function keySet(): Promise<JWTVerifyGetKey> {
     if (keys) return keys;
     const uri = config.jwksUri ?? (await discoverJwksUri(config.issuer, timeoutMs));
     const cooldownMs = (config.jwksCooldownSec ?? 30) * 1000;
-    // jose records each successful fetch here (keys and time): the stale-if-error fallback reads it.
-    const fetched: Partial<ExportedJWKSCache> = {};
     const remote = createRemoteJWKSet(new URL(uri), {
       timeoutDuration: timeoutMs,
       cooldownDuration: cooldownMs,
-      cacheMaxAge: (config.jwksCacheSec ?? 600) * 1000,
+      cacheMaxAge: keySetMaxAgeMs,
       [jwksCache]: fetched as JWKSCacheInput,
     });
     keys = staleIfError(remote, fetched, (config.jwksStaleIfErrorSec ?? 3_600) * 1000, cooldownMs);
     return keys;
   }
 
+  /**
+   * A signature check costs ~170-210 µs (RS256, ES256), three times the rest of a call (issue #15),
+   * and a client sends the same token for minutes. A verified token is remembered for `cacheSec`,
+   * never past its `exp` (plus the clock tolerance jose allows), and only while the key set that
+   * verified it is still the current one and not yet due for a refetch: once the JWKS is fetched
+   * again (an unknown `kid`, or its age), every token is verified against the new set. So a
+   * withdrawn key is refused exactly when it would be without the cache. Refusals are not
+   * remembered: a token that is not valid yet (`nbf`) or met an IdP outage is checked again.
+   */
+  function remembered(token: string, now: number): TokenCheck | undefined {
+    const hit = rememberMs > 0 ? verified.get(token, now) : undefined;
+    if (!hit || hit.keysFetchedAt !== fetched.uat || now - hit.keysFetchedAt > keySetMaxAgeMs) return undefined;
+    return hit.check;
+  }
+
+  function remember(token: string, check: TokenCheck, exp: number, keysFetchedAt: number, now: number): void {
+    if (rememberMs === 0) return;
+    verified.set(token, { check, keysFetchedAt }, Math.min(now + rememberMs, (exp + clockTolerance) * 1000), now);
+  }
+
   return async (token) => {
+    const now = Date.now();
+    const known = remembered(token, now);
+    if (known) return known;
+    const keysBefore = fetched.uat;
     try {
       const { payload } = await jwtVerify(token, await keySet(), {
         // RFC 8725 §3.1: verify only with the algorithms we allow — never `none`, never HS*.
@@ -71,7 +100,10 @@ export function createJwtVerifier(
         requiredClaims: ['exp', 'iss', 'aud'],
         ...(config.typ ? { typ: config.typ } : {}),
       });
-      return { ok: true, claims: payload as Claims };
+      const check: TokenCheck = { ok: true, claims: payload as Claims };
+      // Only when no fetch finished meanwhile is `keysBefore` surely the set that verified it.
+      if (keysBefore !== undefined && fetched.uat === keysBefore) remember(token, check, payload.exp!, keysBefore, now);
+      return check;
     } catch (error) {
       return classify(error);
     }

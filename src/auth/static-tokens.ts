@@ -1,4 +1,4 @@
-import crypto, { createHash } from 'node:crypto';
+import { sha256 as digest } from '../util/sha256.js';
 import type { Principal } from './principal.js';
 
 /** One accepted bearer token and who it stands for. */
@@ -20,11 +20,6 @@ export interface Authenticated {
   readonly client: string;
   readonly canApprove: boolean;
 }
-
-// Node's one-shot hash where it exists (20.12+); this runs on every request.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-const digest = (value: string) =>
-  oneShot ? oneShot('sha256', value, 'hex') : createHash('sha256').update(value).digest('hex');
 
 /**
  * Static bearer tokens (development and single-team deployments). Tokens are kept as SHA-256

@@ -1,4 +1,4 @@
-import crypto, { createHash } from 'node:crypto';
+import { sha256 } from '../../util/sha256.js';
 
 /**
  * Throttles failed authentication (issue #13, item 3), keyed twice: per client address and per
@@ -177,11 +177,7 @@ export function createAuthThrottle(options: ThrottleOptions = {}): AuthThrottle 
   };
 }
 
-/** The throttle never keeps a credential, only a short digest of it (one-shot hash where Node has it). */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
+/** The throttle never keeps a credential, only a short digest of it. */
 function digestOf(credential: string): string {
-  const digest = oneShot
-    ? oneShot('sha256', credential, 'base64url')
-    : createHash('sha256').update(credential).digest('base64url');
-  return digest.slice(0, 22);
+  return sha256(credential, 'base64url').slice(0, 22);
 }
