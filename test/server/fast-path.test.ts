@@ -113,6 +113,114 @@ describe('the fast path answers what the SDK answers', () => {
   });
 });
 
+// 2026-07-28: the same requests with the per-request envelope and the standard headers. The SDK
+// answers `{"result":…,"jsonrpc":…}`, the fast path `{"jsonrpc":…,"result":…}`: the order of the
+// keys tells which of the two served a request.
+const MODERN = '2026-07-28';
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' },
+};
+function modern(request: Record<string, unknown>) {
+  const params = { ...(request.params as object), _meta: ENVELOPE };
+  const name = (params as { name?: string }).name;
+  const extra: Record<string, string> = { 'mcp-protocol-version': MODERN, 'mcp-method': request.method as string };
+  if (name !== undefined) extra['mcp-name'] = name;
+  return { body: { ...request, params }, extra };
+}
+const servedByFastPath = (text: string) => text.startsWith('{"jsonrpc"');
+
+async function both(body: unknown, extra: Record<string, string>) {
+  const [viaFast, viaSdk] = [await post(fast.url, body, extra), await post(sdk.url, body, extra)];
+  expect(viaFast.res.status).toBe(viaSdk.res.status);
+  expect(normalize(viaFast.message)).toEqual(normalize(viaSdk.message));
+  return { viaFast, viaSdk };
+}
+
+describe('2026-07-28 tools/list and tools/call: answered here, exactly as the SDK answers them', () => {
+  for (const name of ['tools/list', 'tools/call', 'tools/call (tool error)', 'tools/call (unknown tool)']) {
+    it(name, async () => {
+      const { body, extra } = modern(REQUESTS[name]!);
+      const { viaFast, viaSdk } = await both(body, extra);
+      expect(servedByFastPath(viaFast.text)).toBe(true);
+      expect(servedByFastPath(viaSdk.text)).toBe(false);
+      expect(viaFast.res.headers.get('content-type')).toBe('application/json');
+      expect(viaFast.message).toMatchObject({ result: { resultType: 'complete' } });
+    });
+  }
+
+  it('a client that accepts only JSON is served too (the 2026 transport does not ask for both)', async () => {
+    const { body, extra } = modern(REQUESTS['tools/list']!);
+    const { viaFast } = await both(body, { ...extra, accept: 'application/json' });
+    expect(servedByFastPath(viaFast.text)).toBe(true);
+  });
+
+  it('the tools/call answer names an audit event already on disk', async () => {
+    const { body, extra } = modern(REQUESTS['tools/call']!);
+    const { message } = await post(fast.url, body, extra);
+    const auditId = (message as { result: { _meta: Record<string, string> } }).result._meta['io.toolgate/audit_id'];
+    expect(await fast.store.audit.get(auditId as string)).toMatchObject({ outcome: 'ok', surface: 'mcp_http' });
+  });
+});
+
+describe('2026-07-28 requests the SDK must judge go to it, and get its answer', () => {
+  const list = () => modern(REQUESTS['tools/list']!);
+  const call = () => modern(REQUESTS['tools/call']!);
+  const withMeta = (m: ReturnType<typeof modern>, meta: Record<string, unknown>) => ({
+    ...m,
+    body: { ...m.body, params: { ...m.body.params, _meta: meta } },
+  });
+  const cases: Record<string, () => { body: unknown; extra: Record<string, string> }> = {
+    'an envelope without clientCapabilities': () =>
+      withMeta(list(), { 'io.modelcontextprotocol/protocolVersion': MODERN }),
+    'a revision this server does not serve, header and body agreeing': () => {
+      const m = withMeta(list(), { ...ENVELOPE, 'io.modelcontextprotocol/protocolVersion': '2026-12-01' });
+      return { ...m, extra: { ...m.extra, 'mcp-protocol-version': '2026-12-01' } };
+    },
+    'a body naming another revision than the header': () =>
+      withMeta(list(), { ...ENVELOPE, 'io.modelcontextprotocol/protocolVersion': '2025-11-25' }),
+    'an envelope claim under a 2025 header': () => ({ ...list(), extra: { 'mcp-protocol-version': '2025-11-25' } }),
+    'no Mcp-Method header': () => ({ ...list(), extra: { 'mcp-protocol-version': MODERN } }),
+    'an Mcp-Method that is not the body’s method': () => ({
+      ...list(),
+      extra: { ...list().extra, 'mcp-method': 'ping' },
+    }),
+    'tools/call without Mcp-Name': () => ({
+      ...call(),
+      extra: { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call' },
+    }),
+    'tools/call whose Mcp-Name names another tool': () => ({
+      ...call(),
+      extra: { ...call().extra, 'mcp-name': 'nope' },
+    }),
+    'tools/call with a base64-wrapped Mcp-Name': () => ({
+      ...call(),
+      extra: { ...call().extra, 'mcp-name': `=?base64?${Buffer.from(CALL.name).toString('base64')}?=` },
+    }),
+    'a log level in the envelope': () => withMeta(list(), { ...ENVELOPE, 'io.modelcontextprotocol/logLevel': 'debug' }),
+    'a params key the fast path does not know': () => {
+      const m = list();
+      return { ...m, body: { ...m.body, params: { ...m.body.params, cursor: 'abc' } } };
+    },
+    'a body that is not JSON by its Content-Type': () => ({
+      ...list(),
+      extra: { ...list().extra, 'content-type': 'text/plain' },
+    }),
+    'ping (not a 2026-07-28 method)': () => modern(REQUESTS.ping!),
+    'initialize with an envelope': () => modern(REQUESTS.initialize!),
+  };
+  for (const [name, make] of Object.entries(cases)) {
+    it(name, async () => {
+      const { body, extra } = make();
+      const { viaFast, viaSdk } = await both(body, extra);
+      // Byte for byte, key order included: the SDK wrote both.
+      const text = (answer: { text: string }) => answer.text.replace(/aud_[0-9A-Z]{26}/g, 'aud_X');
+      expect(text(viaFast)).toBe(text(viaSdk));
+    });
+  }
+});
+
 describe('the fast path makes every edge check the Hono route makes', () => {
   it('a foreign Host is refused (DNS rebinding)', async () => {
     const { res } = await postRaw(fast.url, REQUESTS.ping, { host: 'evil.example' });
@@ -158,7 +266,7 @@ describe('everything else goes to the SDK unchanged', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     expect(message).toMatchObject({ error: { code: -32601 } });
   });
-  it('a 2026-07-28 request (its envelope is the SDK’s to check)', async () => {
+  it('a request under a 2026-07-28 header without the envelope', async () => {
     const { res, message } = await post(fast.url, REQUESTS['tools/list'], { 'mcp-protocol-version': '2026-07-28' });
     expect(res.status).toBe(400);
     expect(JSON.stringify(message)).toMatch(/envelope/);

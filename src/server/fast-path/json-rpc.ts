@@ -1,40 +1,28 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-
-/**
- * What the fast path serves itself, decided from the parsed body and headers. Anything else —
- * another method, a 2026-07-28 request (its per-request `_meta` envelope is the SDK's to check),
- * a malformed message, a batch the spec still allows — returns null and goes to the SDK unchanged.
- */
-export type FastRequest =
-  | { readonly kind: 'notification' }
-  | { readonly kind: 'ping'; readonly id: JsonRpcId }
-  | { readonly kind: 'initialize'; readonly id: JsonRpcId; readonly protocolVersion: string }
-  | { readonly kind: 'tools/list'; readonly id: JsonRpcId }
-  | {
-      readonly kind: 'tools/call';
-      readonly id: JsonRpcId;
-      readonly name: string;
-      readonly args: Record<string, unknown>;
-    };
-
-export type JsonRpcId = string | number;
+import { PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import { isId, isObject, type FastRequest, type ProtocolHeaders } from './fast-request.js';
+import { classifyModern, MODERN_VERSIONS } from './modern-request.js';
 
 // The 2025-era revisions the SDK serves statelessly; their requests carry no envelope to check.
 const LEGACY_VERSIONS: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 
-export function classify(message: unknown, protocolVersionHeader: string | undefined): FastRequest | null {
+export function classify(message: unknown, headers: ProtocolHeaders): FastRequest | null {
+  if (headers.version !== undefined && MODERN_VERSIONS.has(headers.version)) return classifyModern(message, headers);
   // MCP transports, "Protocol Version Header": without one the server "SHOULD assume 2025-03-26".
-  if (protocolVersionHeader !== undefined && !LEGACY_VERSIONS.has(protocolVersionHeader)) return null;
+  if (headers.version !== undefined && !LEGACY_VERSIONS.has(headers.version)) return null;
+  if (!acceptsJson(headers)) return null;
   if (typeof message !== 'object' || message === null || Array.isArray(message)) return null;
   const { jsonrpc, id, method, params } = message as Record<string, unknown>;
   if (jsonrpc !== '2.0' || typeof method !== 'string') return null;
+  // The body decides the era (the SDK's classifyInboundRequest): an envelope claim under a 2025
+  // header is a disagreement the SDK refuses with its own error.
+  if (isObject(params) && isObject(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta) return null;
   if (id === undefined) return method.startsWith('notifications/') ? { kind: 'notification' } : null;
   if (!isId(id) || (params !== undefined && !isObject(params))) return null;
   switch (method) {
     case 'ping':
       return { kind: 'ping', id };
     case 'tools/list':
-      return { kind: 'tools/list', id };
+      return { kind: 'tools/list', id, modern: false };
     case 'initialize': {
       const version = params?.protocolVersion;
       if (typeof version !== 'string' || !LEGACY_VERSIONS.has(version)) return null;
@@ -48,17 +36,23 @@ export function classify(message: unknown, protocolVersionHeader: string | undef
       const name = params?.name;
       const args = params?.arguments ?? {};
       if (typeof name !== 'string' || !isObject(args)) return null;
-      return { kind: 'tools/call', id, name, args };
+      return { kind: 'tools/call', id, name, args, modern: false };
     }
     default:
       return null;
   }
 }
 
-function isId(value: unknown): value is JsonRpcId {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * MCP transports (2025-era): the client "MUST include an Accept header, listing both
+ * application/json and text/event-stream", and the body must be JSON. Anything short of that is
+ * the SDK's to refuse (406/415) with its own wording.
+ */
+function acceptsJson(headers: ProtocolHeaders): boolean {
+  const accept = headers.accept ?? '';
+  return (
+    accept.includes('application/json') &&
+    accept.includes('text/event-stream') &&
+    (headers.contentType ?? '').includes('application/json')
+  );
 }

@@ -11,7 +11,8 @@ import { addressOf } from '../edge/client-address.js';
 import { checkHostAndOrigin } from '../edge/host-origin.js';
 import { scopeStepUp } from '../edge/scope-step-up.js';
 import type { HttpAppOptions } from '../options.js';
-import { classify, type FastRequest } from './json-rpc.js';
+import type { FastRequest } from './fast-request.js';
+import { classify } from './json-rpc.js';
 import { HangUp, HangUpCallRequest } from './hang-up.js';
 import { readBody } from './read-body.js';
 import { requestIdOf } from './request-id.js';
@@ -102,7 +103,13 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
       return 'answered';
     }
 
-    const request = acceptsJson(req) ? classify(parse(text), version) : null;
+    const request = classify(parse(text), {
+      accept: header(req, 'accept'),
+      contentType: header(req, 'content-type'),
+      version,
+      method: header(req, 'mcp-method'),
+      name: header(req, 'mcp-name'),
+    });
     if (!request) {
       fallThrough(req, res, read.body);
       return 'passed';
@@ -165,7 +172,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
           requestId,
         );
       case 'tools/list':
-        return sendResultJson(res, request.id, tools.listFor(who.client, who.principal), requestId);
+        return sendResultJson(res, request.id, tools.listFor(who.client, who.principal, request.modern), requestId);
       case 'tools/call':
         return call(res, requestId, request, outcome, address);
     }
@@ -202,7 +209,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
           hangUp,
         ),
       );
-      if (!res.destroyed) sendToolResult(res, request.id, result, requestId);
+      if (!res.destroyed) sendToolResult(res, request.id, result, requestId, request.modern);
     } finally {
       hangUp.dispose();
     }
@@ -230,19 +237,6 @@ function isMcpPath(url: string | undefined): boolean {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * MCP transports: the client "MUST include an Accept header, listing both application/json and
- * text/event-stream", and the body must be JSON. Anything short of that is the SDK's to refuse
- * (406/415) with its own wording.
- */
-function acceptsJson(req: IncomingMessage): boolean {
-  const accept = header(req, 'accept') ?? '';
-  const type = header(req, 'content-type') ?? '';
-  return (
-    accept.includes('application/json') && accept.includes('text/event-stream') && type.includes('application/json')
-  );
 }
 
 function parse(text: string): unknown {

@@ -2,6 +2,7 @@ import type { Tool } from '@modelcontextprotocol/server';
 import type { Principal } from '../../auth/principal.js';
 import type { Gateway } from '../../gateway/create-gateway.js';
 import { descriptorToMcpTool } from '../../surfaces/mcp/translate.js';
+import { MODERN_RESULT } from './respond.js';
 
 /**
  * `tools/list` depends only on the client's toolset and the caller's scopes, both fixed for the
@@ -13,7 +14,7 @@ export function toolListCache(gateway: Gateway, maxEntries = 1_000) {
   const cache = new Map<string, string>();
   // Static-token callers present the same principal object every time: skip building the key.
   const keys = new WeakMap<Pick<Principal, 'scopes'>, Map<string, string>>();
-  const keyOf = (client: string, principal: Pick<Principal, 'scopes'>) => {
+  const keyOf = (client: string, principal: Pick<Principal, 'scopes'>): string => {
     let byClient = keys.get(principal);
     if (!byClient) keys.set(principal, (byClient = new Map()));
     let key = byClient.get(client);
@@ -21,17 +22,26 @@ export function toolListCache(gateway: Gateway, maxEntries = 1_000) {
     return key;
   };
   return {
-    /** The `tools/list` result as JSON text. */
-    listFor(client: string, principal: Pick<Principal, 'scopes'>): string {
-      const key = keyOf(client, principal);
+    /** The `tools/list` result as JSON text, for a 2025-era or a 2026-07-28 (`modern`) request. */
+    listFor(client: string, principal: Pick<Principal, 'scopes'>, modern = false): string {
+      const key = modern ? `modern:${keyOf(client, principal)}` : keyOf(client, principal);
       let answer = cache.get(key);
       if (answer === undefined) {
         const tools: Tool[] = gateway.listTools(client, principal).map(descriptorToMcpTool);
-        answer = JSON.stringify({ tools });
+        answer = JSON.stringify(modern ? modernList(tools) : { tools });
         cache.set(key, answer);
         if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
       }
       return answer;
     },
   };
+}
+
+/**
+ * The SDK's 2026-07-28 `tools/list` result (its `encodeResult`): no cache hints configured, so
+ * `ttlMs` 0 and `cacheScope` private; no tool carries `execution` (Toolgate never sets it).
+ */
+function modernList(tools: Tool[]) {
+  const { resultType, serverInfoKey, serverInfo } = MODERN_RESULT;
+  return { tools, ttlMs: 0, cacheScope: 'private', resultType, _meta: { [serverInfoKey]: serverInfo } };
 }
