@@ -32,15 +32,29 @@ const headersFor = (bearer: string) => ({
   'mcp-protocol-version': '2025-11-25',
   authorization: `Bearer ${bearer}`,
 });
+const CALL = { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123' } };
+// 2026-07-28: the per-request envelope and the standard headers, as a current client sends them.
+const MODERN = '2026-07-28';
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+};
+interface WorkloadSpec {
+  readonly message: object;
+  readonly headers?: Record<string, string>;
+  /** Which servers run it (default: all). */
+  readonly targets?: readonly string[];
+}
 const WORKLOADS = {
-  'tools/call': {
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'tools/call',
-    params: { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123' } },
+  'tools/call': { message: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: CALL } },
+  'tools/list': { message: { jsonrpc: '2.0', id: 1, method: 'tools/list' } },
+  'call 2026-07-28': {
+    message: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { ...CALL, _meta: ENVELOPE } },
+    headers: { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': CALL.name },
+    targets: ['raw', 'sdk', 'toolgate'],
   },
-  'tools/list': { jsonrpc: '2.0', id: 1, method: 'tools/list' },
-} as const;
+} satisfies Record<string, WorkloadSpec>;
 type Workload = keyof typeof WORKLOADS;
 
 interface Row extends LoadResult {
@@ -97,9 +111,10 @@ async function measure(name: string): Promise<Row[]> {
   const target = await Target.start(name);
   const rows: Row[] = [];
   try {
-    for (const [workload, message] of Object.entries(WORKLOADS) as [Workload, object][]) {
-      const body = JSON.stringify(message);
-      const headers = headersFor(target.bearer);
+    for (const [workload, spec] of Object.entries(WORKLOADS) as [Workload, WorkloadSpec][]) {
+      if (spec.targets && !spec.targets.includes(name)) continue;
+      const body = JSON.stringify(spec.message);
+      const headers = { ...headersFor(target.bearer), ...spec.headers };
       await check(target.url, headers, body, name);
       const load = { url: target.url, headers, body, connections: CONNECTIONS };
       await runLoad({ ...load, seconds: WARMUP });
@@ -155,13 +170,13 @@ const stages = await stageBreakdown(QUICK ? 2_000 : 10_000);
 
 const each = ROUNDS > 1 ? ` Each row: the best of ${ROUNDS} rounds.` : '';
 console.log(`\nMachine: ${machine}. Load: ${generator}, ${CONNECTIONS} connections, loopback, ${SECONDS} s.${each}\n`);
-console.log('workload     server        req/s    p50 ms  p99 ms  p99.9 ms  CPU ms/req  vs bare SDK  vs raw');
+console.log('workload         server        req/s    p50 ms  p99 ms  p99.9 ms  CPU ms/req  vs bare SDK  vs raw');
 for (const workload of Object.keys(WORKLOADS) as Workload[]) {
   const of = (target: string) => rows.find((r) => r.workload === workload && r.target === target);
   for (const r of rows.filter((row) => row.workload === workload)) {
     console.log(
       [
-        workload.padEnd(12),
+        workload.padEnd(16),
         r.target.padEnd(12),
         r.rps.toFixed(0).padStart(7),
         r.p50.toFixed(2).padStart(8),
@@ -186,9 +201,9 @@ if (ROUNDS > 1) {
       const of = (target: string) => measured.filter((r) => r.workload === workload && r.target === target)[i]!.rps;
       return `${(of('toolgate') / of('sdk')).toFixed(2)}×`;
     }).join(', ');
-  console.log(
-    `\nround by round, toolgate/sdk-bare: tools/list ${perRound('tools/list')}; tools/call ${perRound('tools/call')}`,
-  );
+  const each = (Object.keys(WORKLOADS) as Workload[]).map((w) => `${w} ${perRound(w)}`).join('; ');
+  console.log(`\nround by round, toolgate/sdk-bare: ${each}`);
 }
-console.log(`\nratio toolgate/sdk-bare tools/list: ${ratio('tools/list')}×`);
+console.log(`\nratio toolgate/sdk-bare ${MODERN} tools/call: ${ratio('call 2026-07-28')}×`);
+console.log(`ratio toolgate/sdk-bare tools/list: ${ratio('tools/list')}×`);
 console.log(`ratio toolgate/sdk-bare tools/call: ${ratio('tools/call')}×`);
