@@ -4,6 +4,7 @@ import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { openStore } from '../store/open-store.js';
 import type { DraftStatus } from '../store/types.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
+import { missingDatabase } from './existing-database.js';
 
 const USAGE = `Usage:
   toolgate approvals list [--status awaiting_approval] [--json]
@@ -55,6 +56,11 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     return 2;
   }
   const settings = resolveSettings(config, io.env);
+  const missing = missingDatabase(settings.database);
+  if (missing) {
+    io.stderr.write(`${missing}\n`);
+    return 2;
+  }
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
   const gateway = gatewayFromConfig(config, store);
   const print = (value: unknown, human: string) =>

@@ -4,6 +4,7 @@ import type { AuditEvent, AuditFilter } from '../audit/event.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
+import { missingDatabase } from './existing-database.js';
 
 const FILTERS =
   'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
@@ -74,6 +75,8 @@ export async function runAuditCommand(argv: string[], io: CliIo, openStore = def
     return usageError(io, USAGES.export, `--format ${values.format} is not supported; jsonl is the only format.`);
   }
   const database = values.db ?? io.env.TOOLGATE_DATABASE_URL ?? io.env.TOOLGATE_DB ?? '.toolgate/toolgate.db';
+  const missing = missingDatabase(database);
+  if (missing) return usageError(io, USAGES[sub], missing);
   const store = await openStore(database, io.env.TOOLGATE_AUDIT_KEY);
   try {
     if (sub === 'verify') return await verify(store, io, values.json === true);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,5 +133,16 @@ describe('toolgate approvals (CLI)', () => {
     const again = await cli('approve', id, '--as', 'usr_lead', '--reason', 'again');
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/^conflict: /);
+  });
+
+  it('refuses a database that does not exist instead of creating an empty one', async () => {
+    const typo = `${server.dir}/elsewhere/toolgate.db`;
+    const list = await runCli(runApprovalsCommand, ['list'], {
+      TOOLGATE_DB: typo,
+      TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)),
+    });
+    expect(list).toMatchObject({ code: 2, out: '' });
+    expect(list.err).toContain(`No Toolgate database at ${typo}`);
+    expect(existsSync(typo)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import { runCli } from '../helpers/capture-io.js';
@@ -32,6 +33,17 @@ const cli = (...args: string[]) => runCli(runAuditCommand, args, { TOOLGATE_DB: 
 const linesOf = (out: string) => out.trim().split('\n');
 
 describe('toolgate audit', () => {
+  it('refuses a database that does not exist, and creates nothing there', async () => {
+    const typo = join(path, '..', 'backups', 'toolgate.db');
+    for (const sub of ['verify', 'tail', 'export']) {
+      const r = await runCli(runAuditCommand, [sub, '--db', typo], {});
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`No Toolgate database at ${typo}`);
+    }
+    // Before, `verify` made an empty database there and reported "ok: 0 events, chain intact".
+    expect(existsSync(join(path, '..', 'backups'))).toBe(false);
+  });
+
   it('tail shows the newest events last, filtered', async () => {
     const r = await cli('tail', '--actor', 'bob', '--outcome', 'denied', '--limit', '2');
     expect(r.code).toBe(0);
