@@ -1,10 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
 import { failureHeaders, type AuthFailure } from '../../auth/challenge.js';
 import type { CallResult } from '../../pipeline/types.js';
-import { SERVER_INFO } from '../../surfaces/mcp/server-factory.js';
 import { AUDIT_META_KEY, callResultToMcp } from '../../surfaces/mcp/translate.js';
 import type { JsonRpcId } from './fast-request.js';
+import { MODERN_META_ENTRY, MODERN_TAIL, withModernFields } from './modern-result.js';
 
 export function sendJson(
   res: ServerResponse,
@@ -22,18 +21,10 @@ export function sendResult(res: ServerResponse, id: JsonRpcId, result: unknown, 
 }
 
 /**
- * What a 2026-07-28 result carries on top of the 2025 one, as the SDK's `encodeResult` adds it:
- * `resultType` and the server's identity in `_meta` (tools/list adds its cache hints in
- * tool-list-cache.ts).
- */
-export const MODERN_RESULT = { resultType: 'complete', serverInfoKey: SERVER_INFO_META_KEY, serverInfo: SERVER_INFO };
-const MODERN_META = `${JSON.stringify(SERVER_INFO_META_KEY)}:${JSON.stringify(SERVER_INFO)}`;
-
-/**
  * A tools/call answer. A successful result's `text` is its structured content already serialised
  * (create-gateway.ts), so the body is put together around it instead of stringifying the same
  * object twice (issue #15); it parses to exactly what callResultToMcp gives (plus, for a
- * 2026-07-28 request, what MODERN_RESULT adds). Failures take the general path.
+ * 2026-07-28 request, what modern-result.ts adds). Failures take the general path.
  */
 export function sendToolResult(
   res: ServerResponse,
@@ -44,14 +35,12 @@ export function sendToolResult(
 ): void {
   if (!result.ok) {
     const answer = callResultToMcp(result);
-    if (!modern) return sendResult(res, id, answer, requestId);
-    const _meta = { ...answer._meta, [SERVER_INFO_META_KEY]: SERVER_INFO };
-    return sendResult(res, id, { ...answer, _meta, resultType: MODERN_RESULT.resultType }, requestId);
+    return sendResult(res, id, modern ? withModernFields(answer) : answer, requestId);
   }
   const audit = result.auditId ? `${JSON.stringify(AUDIT_META_KEY)}:${JSON.stringify(result.auditId)}` : '';
-  const entries = modern ? (audit ? `${audit},${MODERN_META}` : MODERN_META) : audit;
+  const entries = modern ? (audit ? `${audit},${MODERN_META_ENTRY}` : MODERN_META_ENTRY) : audit;
   const meta = entries ? `,"_meta":{${entries}}` : '';
-  const tail = modern ? `,"resultType":"complete"` : '';
+  const tail = modern ? MODERN_TAIL : '';
   const text = JSON.stringify(result.text);
   const body = `{"content":[{"type":"text","text":${text}}],"structuredContent":${result.text}${meta}${tail}}`;
   sendResultJson(res, id, body, requestId);

@@ -2,7 +2,7 @@ import type { Tool } from '@modelcontextprotocol/server';
 import type { Principal } from '../../auth/principal.js';
 import type { Gateway } from '../../gateway/create-gateway.js';
 import { descriptorToMcpTool } from '../../surfaces/mcp/translate.js';
-import { MODERN_RESULT } from './respond.js';
+import { withModernFields } from './modern-result.js';
 
 /**
  * `tools/list` depends only on the client's toolset and the caller's scopes, both fixed for the
@@ -28,20 +28,12 @@ export function toolListCache(gateway: Gateway, maxEntries = 1_000) {
       let answer = cache.get(key);
       if (answer === undefined) {
         const tools: Tool[] = gateway.listTools(client, principal).map(descriptorToMcpTool);
-        answer = JSON.stringify(modern ? modernList(tools) : { tools });
+        // 2026-07-28 (the SDK's encodeResult): no cache hints configured, so ttlMs 0 and private.
+        answer = JSON.stringify(modern ? withModernFields({ tools, ttlMs: 0, cacheScope: 'private' }) : { tools });
         cache.set(key, answer);
         if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
       }
       return answer;
     },
   };
-}
-
-/**
- * The SDK's 2026-07-28 `tools/list` result (its `encodeResult`): no cache hints configured, so
- * `ttlMs` 0 and `cacheScope` private; no tool carries `execution` (Toolgate never sets it).
- */
-function modernList(tools: Tool[]) {
-  const { resultType, serverInfoKey, serverInfo } = MODERN_RESULT;
-  return { tools, ttlMs: 0, cacheScope: 'private', resultType, _meta: { [serverInfoKey]: serverInfo } };
 }
