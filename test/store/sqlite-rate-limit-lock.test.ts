@@ -3,6 +3,7 @@ import { openConnection, type Db } from '../../src/store/sqlite/connection.js';
 import { openRateLimitFile, rateLimitFilePath } from '../../src/store/sqlite/rate-limit-file.js';
 import { SqliteRateLimits } from '../../src/store/sqlite/rate-limits.js';
 import { ToolgateError } from '../../src/errors/toolgate-error.js';
+import type { RateDecision } from '../../src/store/types.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 
 const rule = { capacity: 10, refillPerSecond: 0.001 };
@@ -52,32 +53,54 @@ describe('sqlite rate limits while another connection holds the write lock', () 
     expect(await limits.take('k', rule, now)).toMatchObject({ allowed: true, remaining: 9 });
   });
 
-  it('takes that arrive while one waits join it: one transaction for all, in order, still exact', async () => {
-    // Count the transactions the store runs: it only ever calls `.immediate` on what it prepared.
-    let transactions = 0;
-    const original = mine.transaction.bind(mine);
-    mine.transaction = ((fn: (...args: never[]) => unknown) => {
+  /** Counts the transactions the store runs: it only ever calls `.immediate` on what it prepared. */
+  function countTransactions(db: Db): { count: number } {
+    const counted = { count: 0 };
+    const original = db.transaction.bind(db);
+    db.transaction = ((fn: (...args: never[]) => unknown) => {
       const tx = original(fn);
       return {
         immediate: (...args: never[]) => {
-          transactions++;
+          counted.count++;
           return tx.immediate(...args);
         },
       };
-    }) as unknown as typeof mine.transaction;
+    }) as unknown as typeof db.transaction;
+    return counted;
+  }
+
+  it('takes made in one turn of the event loop share one transaction, in order, still exact', async () => {
+    const transactions = countTransactions(mine);
+    const limits = new SqliteRateLimits(mine);
+    // Each from a callback of its own, as requests arrive: timers due together run in one phase.
+    const takes = Array.from(
+      { length: 12 },
+      () => new Promise<RateDecision>((resolve) => setTimeout(() => resolve(limits.take('k', rule, now)), 0)),
+    );
+    const decisions = await Promise.all(takes);
+    expect(transactions.count).toBe(1); // one per take before: 16 calls in flight, 16 transactions
+    expect(decisions.map((d) => d.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0]);
+    expect(decisions.map((d) => d.allowed)).toEqual([...Array(10).fill(true), false, false]);
+    // A take in a later turn starts a batch of its own.
+    expect(await limits.take('other', rule, now)).toMatchObject({ allowed: true, remaining: 9 });
+    expect(transactions.count).toBe(2);
+  });
+
+  it('takes that arrive while one waits join it: one transaction for all, in order, still exact', async () => {
+    const transactions = countTransactions(mine);
     const limits = new SqliteRateLimits(mine);
     holder.exec('BEGIN IMMEDIATE');
     const takes = Array.from({ length: 12 }, () => limits.take('k', rule, now));
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const triedWhileHeld = transactions; // the first take's tries, each refused by the lock
+    const triedWhileHeld = transactions.count; // the batch's tries, each refused by the lock
     holder.exec('COMMIT');
     const decisions = await Promise.all(takes);
-    expect(transactions - triedWhileHeld).toBe(1);
+    expect(transactions.count - triedWhileHeld).toBe(1);
     expect(decisions.map((d) => d.allowed)).toEqual([...Array(10).fill(true), false, false]);
     expect(decisions.slice(0, 10).map((d) => d.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
-    // The next take, with nobody waiting, runs at once on its own.
+    // The next take, with nobody waiting, runs on its own.
     expect(await limits.take('other', rule, now)).toMatchObject({ allowed: true, remaining: 9 });
-    expect(transactions - triedWhileHeld).toBe(2);
+    expect(transactions.count - triedWhileHeld).toBe(2);
   });
 
   it('a batch that gives up fails every take in it, and the next take starts afresh', async () => {
