@@ -1,26 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
+import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureTools, credentials } from '../helpers/fixture-tools.js';
 import { startTestServer } from '../helpers/http-server.js';
 import { freePort } from './helpers.js';
+import { newSigningKey, type SigningKey } from './test-idp.js';
 
 /**
  * Issue #12, the auth matrix over HTTP: one row per way a bearer credential can be wrong. Each row
  * asserts the status, the WWW-Authenticate header, and the audit event that says why. Tokens are
  * signed with jose by a JWKS this test serves and changes (rotation, outage) while the gateway runs.
  */
-interface Key {
-  readonly kid: string;
-  readonly privateKey: CryptoKey;
-  readonly publicJwk: JWK;
-}
-async function newKey(kid: string): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
-}
 
 let published: JWK[] = [];
 const jwksServer = createServer((_req, res) => {
@@ -30,7 +22,7 @@ const jwksServer = createServer((_req, res) => {
 /** Accepts connections and never answers: the slow-IdP case. */
 const blackHole = createServer(() => undefined);
 
-let k1: Key;
+let k1: SigningKey;
 let issuer: string;
 let resource: string;
 let gateway: Awaited<ReturnType<typeof startTestServer>>;
@@ -42,7 +34,7 @@ const listen = async (server: Server) => {
 };
 
 beforeAll(async () => {
-  k1 = await newKey('k1');
+  k1 = await newSigningKey('k1');
   published = [k1.publicJwk];
   issuer = await listen(jwksServer);
   const holeUrl = await listen(blackHole);
@@ -85,7 +77,7 @@ afterAll(async () => {
 
 const now = () => Math.floor(Date.now() / 1000);
 async function token(
-  key: Key,
+  key: SigningKey,
   claims: Record<string, unknown> = {},
   options: { iss?: string; aud?: string; exp?: number; nbf?: number } = {},
 ): Promise<string> {
@@ -186,7 +178,7 @@ describe('auth matrix over HTTP', () => {
     },
     {
       name: 'key not in the JWKS',
-      request: async () => ({ headers: bearer(await token(await newKey('rogue'))) }),
+      request: async () => ({ headers: bearer(await token(await newSigningKey('rogue'))) }),
       status: 401,
       challenge: () => invalidToken("The access token's signing key is not the issuer's."),
       reason: /signing key not in the issuer JWKS/,
@@ -298,7 +290,7 @@ describe('auth matrix over HTTP', () => {
 
   it('JWKS rotated while running: the new key is accepted, the removed key refused', async () => {
     const old = await token(k1);
-    const k2 = await newKey('k2');
+    const k2 = await newSigningKey('k2');
     published = [k2.publicJwk];
     expect(await listWith(await token(k2))).toEqual(['get_customer_summary', 'get_support_ticket']);
     const response = await post(gateway, { headers: bearer(old) });

@@ -1,55 +1,28 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JwtAuthConfig } from '../../src/auth/auth-config.js';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
 import { createJwtVerifier } from '../../src/auth/jwt.js';
 import { createTokenCache } from '../../src/auth/token-cache.js';
+import { useTestIdp, type SigningKey } from './test-idp.js';
 
 /**
  * Issue #15: a verified JWT is not verified again while nothing that decided it has changed. A
  * signature check costs more than the rest of a call; remembering it must not let through a token
  * that has expired, a key the IdP has withdrawn, or a key set due for a refetch.
  */
-interface Key {
-  readonly privateKey: CryptoKey;
-  readonly publicJwk: JWK;
-}
-async function newKey(kid: string): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
-}
 
-let published: JWK[] = [];
-let fetches = 0;
-const idp = createServer((_req, res) => {
-  fetches += 1;
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published }));
-});
-
-let issuer: string;
-let k1: Key;
-let k2: Key;
+const test = useTestIdp();
 const AUDIENCE = 'https://gateway.example/mcp';
-beforeAll(async () => {
-  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
-  [k1, k2] = await Promise.all([newKey('k1'), newKey('k2')]);
-});
-afterAll(() => {
-  idp.closeAllConnections();
-  idp.close();
-});
 afterEach(() => {
   vi.useRealTimers();
 });
 
 const seconds = () => Math.floor(Date.now() / 1000);
-function sign(key: Key, times: { exp?: number; nbf?: number } = {}, sub = 'alice') {
+function sign(key: SigningKey, times: { exp?: number; nbf?: number } = {}, sub = 'alice') {
   const jwt = new SignJWT({ sub })
     .setProtectedHeader({ alg: 'ES256', kid: key.publicJwk.kid! })
-    .setIssuer(issuer)
+    .setIssuer(test.idp.issuer)
     .setAudience(AUDIENCE)
     .setExpirationTime(times.exp ?? seconds() + 3600);
   if (times.nbf !== undefined) jwt.setNotBefore(times.nbf);
@@ -58,31 +31,36 @@ function sign(key: Key, times: { exp?: number; nbf?: number } = {}, sub = 'alice
 
 /** A verifier over a JWKS publishing k1, its key set already fetched (by another token). */
 async function verifier(extra: Partial<JwtAuthConfig> = {}) {
-  published = [k1.publicJwk];
-  const config = { issuer, jwksUri: `${issuer}/jwks`, jwksCooldownSec: 0, clockToleranceSec: 0 };
+  test.idp.keys = [test.k1.publicJwk];
+  const config = {
+    issuer: test.idp.issuer,
+    jwksUri: `${test.idp.issuer}/jwks`,
+    jwksCooldownSec: 0,
+    clockToleranceSec: 0,
+  };
   const verify = createJwtVerifier({ ...config, ...extra }, [AUDIENCE]);
-  expect(await verify(await sign(k1, {}, 'warm-up'))).toMatchObject({ ok: true });
+  expect(await verify(await sign(test.k1, {}, 'warm-up'))).toMatchObject({ ok: true });
   return verify;
 }
 
-/** Date only: the JWKS fetches keep their real timeouts. */
+/** Date only: the JWKS test.idp.fetches keep their real timeouts. */
 const fakeClock = () => vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
 const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
 describe('verified JWTs are remembered', () => {
   it('answers a token it has verified from memory, not by checking the signature again', async () => {
     const verify = await verifier();
-    const token = await sign(k1);
+    const token = await sign(test.k1);
     const first = await verify(token);
     expect(first).toMatchObject({ ok: true, claims: { sub: 'alice' } });
     // The very object: jose, asked again, would build new claims.
     expect(await verify(token)).toBe(first);
-    expect(await verify(await sign(k1, {}, 'bob'))).toMatchObject({ ok: true, claims: { sub: 'bob' } });
+    expect(await verify(await sign(test.k1, {}, 'bob'))).toMatchObject({ ok: true, claims: { sub: 'bob' } });
   });
 
   it('verifies every request when cacheSec is 0', async () => {
     const verify = await verifier({ cacheSec: 0 });
-    const token = await sign(k1);
+    const token = await sign(test.k1);
     const first = await verify(token);
     const second = await verify(token);
     expect(second).toMatchObject({ ok: true });
@@ -92,7 +70,7 @@ describe('verified JWTs are remembered', () => {
   it('refuses a remembered token once it expires', async () => {
     fakeClock();
     const verify = await verifier({ cacheSec: 3600 });
-    const token = await sign(k1, { exp: seconds() + 60 });
+    const token = await sign(test.k1, { exp: seconds() + 60 });
     expect(await verify(token)).toMatchObject({ ok: true });
     advance(61_000);
     expect(await verify(token)).toMatchObject({ ok: false, kind: 'invalid', reason: 'jwt expired (exp)' });
@@ -101,7 +79,7 @@ describe('verified JWTs are remembered', () => {
   it('allows the clock tolerance past exp, and not a second more', async () => {
     fakeClock();
     const verify = await verifier({ cacheSec: 3600, clockToleranceSec: 30 });
-    const token = await sign(k1, { exp: seconds() + 60 });
+    const token = await sign(test.k1, { exp: seconds() + 60 });
     const first = await verify(token);
     advance(60_000 + 29_000);
     expect(await verify(token)).toBe(first);
@@ -112,7 +90,7 @@ describe('verified JWTs are remembered', () => {
   it('remembers for cacheSec at most, then checks the signature again', async () => {
     fakeClock();
     const verify = await verifier({ cacheSec: 5 });
-    const token = await sign(k1);
+    const token = await sign(test.k1);
     const first = await verify(token);
     advance(4_000);
     expect(await verify(token)).toBe(first);
@@ -124,29 +102,29 @@ describe('verified JWTs are remembered', () => {
 
   it('refuses a remembered token whose key the IdP withdrew, as soon as the key set is fetched again', async () => {
     const verify = await verifier({ cacheSec: 3600 });
-    const old = await sign(k1);
+    const old = await sign(test.k1);
     expect(await verify(old)).toMatchObject({ ok: true });
-    published = [k2.publicJwk]; // rotation: k1 withdrawn
-    expect(await verify(await sign(k2))).toMatchObject({ ok: true }); // an unknown kid: the set is fetched again
+    test.idp.keys = [test.k2.publicJwk]; // rotation: k1 withdrawn
+    expect(await verify(await sign(test.k2))).toMatchObject({ ok: true }); // an unknown kid: the set is fetched again
     expect(await verify(old)).toMatchObject({ ok: false, reason: 'jwt signing key not in the issuer JWKS' });
   });
 
-  it('fetches a key set due for a refetch, even for a remembered token', async () => {
+  it('test.idp.fetches a key set due for a refetch, even for a remembered token', async () => {
     fakeClock();
     const verify = await verifier({ cacheSec: 3600, jwksCacheSec: 10 });
-    const token = await sign(k1);
+    const token = await sign(test.k1);
     expect(await verify(token)).toMatchObject({ ok: true });
-    const before = fetches;
+    const before = test.idp.fetches;
     advance(11_000);
-    published = [k2.publicJwk];
+    test.idp.keys = [test.k2.publicJwk];
     expect(await verify(token)).toMatchObject({ ok: false, reason: 'jwt signing key not in the issuer JWKS' });
-    expect(fetches).toBeGreaterThan(before);
+    expect(test.idp.fetches).toBeGreaterThan(before);
   });
 
   it('does not remember refusals: a token not valid yet is accepted once it is', async () => {
     fakeClock();
     const verify = await verifier();
-    const token = await sign(k1, { nbf: seconds() + 30 });
+    const token = await sign(test.k1, { nbf: seconds() + 30 });
     expect(await verify(token)).toMatchObject({ ok: false, reason: 'jwt not yet valid (nbf)' });
     advance(31_000);
     expect(await verify(token)).toMatchObject({ ok: true });
@@ -155,12 +133,16 @@ describe('verified JWTs are remembered', () => {
 
 describe('the authenticator', () => {
   it('maps a remembered token to the same caller object, once', async () => {
-    published = [k1.publicJwk];
+    test.idp.keys = [test.k1.publicJwk];
     const authenticator = createAuthenticator({
       staticTokens: [],
-      auth: { resource: AUDIENCE, defaultTenant: 'acme', jwt: { issuer, jwksUri: `${issuer}/jwks` } },
+      auth: {
+        resource: AUDIENCE,
+        defaultTenant: 'acme',
+        jwt: { issuer: test.idp.issuer, jwksUri: `${test.idp.issuer}/jwks` },
+      },
     });
-    const request = { headers: { authorization: `Bearer ${await sign(k1)}` }, url: '/mcp' };
+    const request = { headers: { authorization: `Bearer ${await sign(test.k1)}` }, url: '/mcp' };
     const outcomes = [];
     for (let i = 0; i < 3; i++) outcomes.push(await authenticator.authenticate(request));
     expect(outcomes[1]).toMatchObject({
