@@ -5,7 +5,7 @@ import {
   isJsonContentType,
   PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/server';
-import { isObject, type FastRequest, type ProtocolHeaders } from './fast-request.js';
+import { isId, isObject, type FastRequest, type ProtocolHeaders } from './fast-request.js';
 
 /** The revisions whose answers respond.ts and tool-list-cache.ts know how to build. */
 export const MODERN_VERSIONS: ReadonlySet<string> = new Set(['2026-07-28']);
@@ -47,7 +47,7 @@ export function classifyModern(message: unknown, headers: ProtocolHeaders): Fast
   if (!isObject(params) || !isObject(meta) || meta[PROTOCOL_VERSION_META_KEY] !== version) return null;
   // Both standard headers present and exact: a missing or padded one is the SDK's to judge.
   if (methodHeader !== method || !Object.keys(meta).every((key) => ENVELOPE_KEYS.has(key))) return null;
-  if (typeof id !== 'string' && !Number.isInteger(id)) return null;
+  if (!isId(id)) return null;
   switch (method) {
     case 'tools/list':
       return only(params, ['_meta']) ? { kind: 'tools/list', id, modern: true } : null;
