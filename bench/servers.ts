@@ -9,8 +9,8 @@
  *                  an IdP's JWKS (served here), as Claude.ai connectors do; the static token is off
  * Prints `ready <url>` once listening (`ready <url> <bearer>` when it issued the caller's token);
  * answers `cpu` on stdin with its CPU time so far (µs), so the runner can report CPU per request,
- * and `live` with the heap in use after a full collection (when run with --expose-gc, as the soak
- * does); exits on SIGTERM.
+ * `live` with the heap in use after a full collection (when run with --expose-gc, as the soak
+ * does), and `loop` with the longest event-loop delay (ms) since the last `loop`; exits on SIGTERM.
  */
 import { serve } from '@hono/node-server';
 import { Server, createMcpHandler } from '@modelcontextprotocol/server';
@@ -20,6 +20,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { freePort } from '../test/auth/helpers.js';
 import { startThrowawayPostgres } from '../test/helpers/postgres.js';
@@ -28,6 +29,9 @@ import { shipped } from './shipped.js';
 
 const target = process.argv[2];
 const cleanups: (() => unknown)[] = [];
+// The longest the event loop was held up since the last `loop` command: a stall shows here.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'cpu') {
@@ -38,6 +42,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'live') {
     (globalThis as { gc?: () => void }).gc?.();
     console.log(`live ${process.memoryUsage().heapUsed}`);
+  }
+  if (line.trim() === 'loop') {
+    console.log(`loop ${loopDelay.max / 1e6}`);
+    loopDelay.reset();
   }
 });
 process.on('SIGTERM', () => {

@@ -3,8 +3,9 @@
  * toolgate, the compiled dist/: auth, the whole pipeline, a durable SQLite audit write per call) for SOAK_SECONDS
  * (default 600), sampling the server's RSS (/proc/<pid>/status), V8 heap (its /metrics), the heap
  * still in use after a full collection (--expose-gc) and open descriptors (/proc/<pid>/fd) every
- * few seconds. Reports the first and the last minute side by
- * side, so a leak shows as growth. Numbers are reported, never asserted; the run fails only if
+ * few seconds, with the slowest call and the server's longest event-loop delay since the last
+ * sample (a stall with the loop free was waiting on I/O, the audit commit). Reports the first and
+ * the last minute side by side, so a leak shows as growth. Numbers are reported, never asserted; the run fails only if
  * calls fail or the server dies. Not part of `npm test`.
  */
 import { spawn } from 'node:child_process';
@@ -57,8 +58,11 @@ const headers = {
 const counts = { ok: 0, failed: 0, shed: 0 };
 let inFlight = 0;
 let id = 0;
+/** The slowest call since the last sample (ms): with the server's loop delay, it tells a stall's side. */
+let slowestMs = 0;
 async function call(): Promise<void> {
   inFlight++;
+  const sent = performance.now();
   try {
     const res = await fetch(mcpUrl, {
       method: 'POST',
@@ -77,21 +81,24 @@ async function call(): Promise<void> {
     counts.failed++;
   } finally {
     inFlight--;
+    slowestMs = Math.max(slowestMs, performance.now() - sent);
   }
 }
 
-/** The server's heap after a full collection: what a leak raises, free of GC timing. */
-function liveHeapMb(): Promise<number> {
+/** Asks the server (bench/servers.ts) for one number over stdin: `live`, `loop`. */
+function ask(command: string): Promise<number> {
   return new Promise((resolve) => {
     const onLine = (line: string) => {
-      if (!line.startsWith('live ')) return;
+      if (!line.startsWith(`${command} `)) return;
       lines.off('line', onLine);
-      resolve(Number(line.slice(5)) / 2 ** 20);
+      resolve(Number(line.slice(command.length + 1)));
     };
     lines.on('line', onLine);
-    child.stdin!.write('live\n');
+    child.stdin!.write(`${command}\n`);
   });
 }
+/** The server's heap after a full collection: what a leak raises, free of GC timing. */
+const liveHeapMb = async () => (await ask('live')) / 2 ** 20;
 
 async function sample(t: number): Promise<Sample> {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -121,10 +128,14 @@ const ticker = setInterval(() => {
 while (elapsed() < SECONDS && !died) {
   await new Promise((r) => setTimeout(r, Math.min(SAMPLE_MS, (SECONDS - elapsed()) * 1000)));
   if (died) break;
+  // Read before sample(): its full collection (for `live`) holds the server's loop up itself.
+  const loopMs = await ask('loop');
   const s = await sample(Math.round(elapsed() * 10) / 10);
   samples.push(s);
   const line = `t=${String(s.t).padStart(4)}s rss ${s.rssMb.toFixed(1)} MB heap ${s.heapMb.toFixed(1)} MB live ${s.liveMb.toFixed(1)} MB`;
-  console.log(`${line} fds ${s.fds} ok ${counts.ok} failed ${counts.failed} shed ${counts.shed}`);
+  const stalls = `slowest call ${slowestMs.toFixed(0)} ms, server loop held ${loopMs.toFixed(0)} ms`;
+  console.log(`${line} fds ${s.fds} ok ${counts.ok} failed ${counts.failed} shed ${counts.shed}; ${stalls}`);
+  slowestMs = 0;
 }
 clearInterval(ticker);
 while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
