@@ -2,10 +2,11 @@
  * `npm run bench`: the same load against every server in one run — raw node:http, the bare MCP
  * SDK, Toolgate on SQLite (with a static token, and signed in with an OAuth JWT) and (when the
  * binaries are installed) Toolgate on PostgreSQL — each in its own process, driven by a real load
- * generator (wrk, else autocannon) for a fixed duration after a warm-up. Reports req/s,
- * p50/p99/p99.9 latency and the server's CPU per request, then a per-stage breakdown of the
- * pipeline, and ends with the ratio line. Two rounds by default
- * (BENCH_ROUNDS), each row the best of them. Speed is measured here, never asserted in tests.
+ * generator (wrk, else autocannon) for a fixed duration after a warm-up: tools/call and
+ * tools/list as 2025-11-25 clients send them, and tools/call as a 2026-07-28 client sends it (raw,
+ * the SDK and Toolgate on SQLite). Reports req/s, p50/p99/p99.9 latency and the server's CPU per
+ * request, then a per-stage breakdown of the pipeline, and ends with the ratio line. Two rounds by
+ * default (BENCH_ROUNDS), each row the best of them. Speed is measured here, never asserted in tests.
  * BENCH_QUICK=1: one round of short runs (under a minute), same shape.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
