@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isPostgresUrl } from '../store/open-store.js';
 
 /**
  * Commands that only read or decide on what `serve` recorded (`audit`, `approvals`) must not
@@ -7,7 +8,7 @@ import { existsSync } from 'node:fs';
  * misled. Null when `database` is a PostgreSQL URL or an existing file; else what to tell the user.
  */
 export function missingDatabase(database: string): string | null {
-  if (/^postgres(?:ql)?:\/\//.test(database) || existsSync(database)) return null;
+  if (isPostgresUrl(database) || existsSync(database)) return null;
   return (
     `No Toolgate database at ${database}. Pass --db (or set TOOLGATE_DB / TOOLGATE_DATABASE_URL) ` +
     'to the one `toolgate serve` writes; this command never creates one.'

@@ -3,6 +3,9 @@ import { openSqliteStore } from './sqlite/index.js';
 import { createLeasedRateLimits } from './rate-limit-leases.js';
 import type { Store } from './types.js';
 
+/** A `database` setting that names a PostgreSQL server rather than a SQLite file. */
+export const isPostgresUrl = (database: string): boolean => /^postgres(?:ql)?:\/\//.test(database);
+
 /**
  * Opens the store a `database` setting names: a `postgres://` URL (several gateway instances share
  * it) or a SQLite file path (one instance, zero set-up).
@@ -14,7 +17,7 @@ export async function openStore(options: {
   readonly leaseRateLimits?: boolean;
 }): Promise<Store> {
   const auditKey = options.auditKey ? { auditKey: options.auditKey } : {};
-  const store = /^postgres(?:ql)?:\/\//.test(options.database)
+  const store = isPostgresUrl(options.database)
     ? await openPostgresStore({ connectionString: options.database, ...auditKey })
     : await openSqliteStore({ path: options.database, ...auditKey });
   if (options.leaseRateLimits === false) return store;

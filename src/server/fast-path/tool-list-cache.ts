@@ -11,7 +11,8 @@ import { withModernFields } from './modern-result.js';
  */
 export function toolListCache(gateway: Gateway, maxEntries = 1_000) {
   // The answer is kept serialised: a list with its schemas is a few KB of JSON per request.
-  const cache = new Map<string, string>();
+  // One map per protocol era: the same (client, scopes) key, a different answer.
+  const caches = { legacy: new Map<string, string>(), modern: new Map<string, string>() };
   // Static-token callers present the same principal object every time: skip building the key.
   const keys = new WeakMap<Pick<Principal, 'scopes'>, Map<string, string>>();
   const keyOf = (client: string, principal: Pick<Principal, 'scopes'>): string => {
@@ -24,7 +25,8 @@ export function toolListCache(gateway: Gateway, maxEntries = 1_000) {
   return {
     /** The `tools/list` result as JSON text, for a 2025-era or a 2026-07-28 (`modern`) request. */
     listFor(client: string, principal: Pick<Principal, 'scopes'>, modern = false): string {
-      const key = modern ? `modern:${keyOf(client, principal)}` : keyOf(client, principal);
+      const cache = modern ? caches.modern : caches.legacy;
+      const key = keyOf(client, principal);
       let answer = cache.get(key);
       if (answer === undefined) {
         const tools: Tool[] = gateway.listTools(client, principal).map(descriptorToMcpTool);
