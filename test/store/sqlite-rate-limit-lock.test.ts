@@ -78,12 +78,15 @@ describe('sqlite rate limits while another connection holds the write lock', () 
       () => new Promise<RateDecision>((resolve) => setTimeout(() => resolve(limits.take('k', rule, now)), 0)),
     );
     const decisions = await Promise.all(takes);
-    expect(transactions.count).toBe(1); // one per take before: 16 calls in flight, 16 transactions
+    // One per turn: usually one, but a loaded machine (CI) can spread the timers over two or three
+    // turns. One per take, as before, would be twelve.
+    expect(transactions.count).toBeLessThanOrEqual(3);
     expect(decisions.map((d) => d.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0]);
     expect(decisions.map((d) => d.allowed)).toEqual([...Array(10).fill(true), false, false]);
     // A take in a later turn starts a batch of its own.
+    const before = transactions.count;
     expect(await limits.take('other', rule, now)).toMatchObject({ allowed: true, remaining: 9 });
-    expect(transactions.count).toBe(2);
+    expect(transactions.count).toBe(before + 1);
   });
 
   it('takes that arrive while one waits join it: one transaction for all, in order, still exact', async () => {
