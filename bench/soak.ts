@@ -3,8 +3,9 @@
  * toolgate, the compiled dist/: auth, the whole pipeline, a durable SQLite audit write per call) for SOAK_SECONDS
  * (default 600), sampling the server's RSS (/proc/<pid>/status), V8 heap (its /metrics), the heap
  * still in use after a full collection (--expose-gc) and open descriptors (/proc/<pid>/fd) every
- * few seconds, with the slowest call and the server's longest event-loop delay since the last
- * sample (a stall with the loop free was waiting on I/O, the audit commit). Reports the first and
+ * few seconds, with the slowest call, the server's longest event-loop delay and its audit commits
+ * over 100 ms (its /metrics) since the last sample: a stall with the loop free and a slow commit
+ * beside it waited on the disk. Reports the first and
  * the last minute side by side, so a leak shows as growth. Numbers are reported, never asserted; the run fails only if
  * calls fail or the server dies. Not part of `npm test`.
  */
@@ -28,6 +29,8 @@ interface Sample {
   readonly heapMb: number;
   readonly liveMb: number;
   readonly fds: number;
+  /** Audit commits that took over 100 ms since the server started (toolgate_audit_commit_seconds). */
+  readonly slowCommits: number;
 }
 
 if (process.env.BENCH_NO_BUILD !== '1') buildShipped();
@@ -106,7 +109,10 @@ async function sample(t: number): Promise<Sample> {
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const heap = Number(/^toolgate_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN);
   const fds = readdirSync(`/proc/${pid}/fd`).length;
-  return { t, rssMb: rssKb / 1024, heapMb: heap / 2 ** 20, liveMb: await liveHeapMb(), fds };
+  const commits = (series: string) =>
+    Number(new RegExp(`^toolgate_audit_commit_seconds_${series} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+  const slowCommits = commits('count') - commits('bucket\\{le="0\\.1"\\}');
+  return { t, rssMb: rssKb / 1024, heapMb: heap / 2 ** 20, liveMb: await liveHeapMb(), fds, slowCommits };
 }
 
 console.log(`soak: ${SECONDS} s at ${RPS} calls/s (at most ${MAX_IN_FLIGHT} in flight) against pid ${pid}`);
@@ -133,7 +139,8 @@ while (elapsed() < SECONDS && !died) {
   const s = await sample(Math.round(elapsed() * 10) / 10);
   samples.push(s);
   const line = `t=${String(s.t).padStart(4)}s rss ${s.rssMb.toFixed(1)} MB heap ${s.heapMb.toFixed(1)} MB live ${s.liveMb.toFixed(1)} MB`;
-  const stalls = `slowest call ${slowestMs.toFixed(0)} ms, server loop held ${loopMs.toFixed(0)} ms`;
+  const newSlowCommits = s.slowCommits - (samples.at(-2) ?? idle).slowCommits;
+  const stalls = `slowest call ${slowestMs.toFixed(0)} ms, server loop held ${loopMs.toFixed(0)} ms, audit commits over 100 ms ${newSlowCommits}`;
   console.log(`${line} fds ${s.fds} ok ${counts.ok} failed ${counts.failed} shed ${counts.shed}; ${stalls}`);
   slowestMs = 0;
 }
@@ -166,6 +173,7 @@ for (const [label, key, unit, of] of [
 }
 const rate = counts.ok / elapsed();
 console.log(`\ncalls: ${counts.ok} ok (${rate.toFixed(0)}/s), ${counts.failed} failed, ${counts.shed} shed`);
+console.log(`audit commits over 100 ms: ${(samples.at(-1) ?? idle).slowCommits}`);
 
 const stopping = performance.now();
 child.kill('SIGTERM');

@@ -22,6 +22,7 @@ export function reportingAuditFailures(store: Store, failures: RepeatingFailureL
     query: (filter) => audit.query(filter),
     get: (id) => audit.get(id),
     verify: () => audit.verify(),
+    onCommit: (listener) => audit.onCommit(listener),
   };
   return { ...store, audit: reporting };
 }

@@ -32,6 +32,22 @@ export interface AuditLog {
   get(id: string): Promise<AuditEvent | null>;
   /** Walks the whole chain and names the first event that was changed, removed or reordered. */
   verify(): Promise<VerifyReport>;
+  /** Subscribes to each durable commit of this process's appends (/metrics). Returns an unsubscribe function. */
+  onCommit(listener: (commit: AuditCommit) => void): () => void;
+}
+
+/**
+ * One group commit: what an append waits for before its caller is answered. Its time is where a
+ * slow disk shows (issue #15: the soak's stalls were single commits of 0.1–0.3 s).
+ */
+export interface AuditCommit {
+  /**
+   * From the transaction's start to its COMMIT returning: waiting for the write lock, the
+   * inserts, the fsync and any checkpoint SQLite runs inside the COMMIT.
+   */
+  readonly seconds: number;
+  /** Events in it (the batch size). */
+  readonly events: number;
 }
 
 export interface RateRule {

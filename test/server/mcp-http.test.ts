@@ -151,6 +151,12 @@ describe('MCP over Streamable HTTP with the official SDK client', () => {
     );
     expect(metrics).toMatch(/toolgate_denials_total\{tool="get_customer_billing_summary",code="tenant_mismatch"\} \d+/);
     expect(metrics).toContain('toolgate_tool_call_seconds_bucket');
+    // Every call waits for an audit commit: their time and size are there too.
+    const commits = Number(/^toolgate_audit_commit_seconds_count (\d+)$/m.exec(metrics)?.[1]);
+    const events = Number(/^toolgate_audit_commit_events_sum (\d+)$/m.exec(metrics)?.[1]);
+    expect(commits).toBeGreaterThan(0);
+    expect(events).toBeGreaterThanOrEqual(commits);
+    expect(metrics).toMatch(/^toolgate_audit_commit_seconds_bucket\{le="0\.001"\} \d+$/m);
   });
 });
 

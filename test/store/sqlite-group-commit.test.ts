@@ -19,6 +19,7 @@ function heldWriter() {
         });
       }),
     health: () => null,
+    onCommit: () => () => {},
     close: async () => {},
   };
   return { writer, sizes: () => batches.map((b) => b.events.length), answer: (i: number) => batches[i]!.answer() };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashEvent } from '../../src/audit/chain.js';
 import type { AuditEventInput } from '../../src/audit/event.js';
-import type { DraftRecord, Store } from '../../src/store/types.js';
+import type { AuditCommit, DraftRecord, Store } from '../../src/store/types.js';
 import { anyAuditEvent } from '../audit/arbitrary-event.js';
 
 /**
@@ -69,6 +69,23 @@ export function runStoreSuite(
         const events = await store.audit.query({ limit: 1_000 });
         for (let i = 1; i < events.length; i++) expect(events[i]?.prevHash).toBe(events[i - 1]?.hash);
         expect(await store.audit.verify()).toMatchObject({ ok: true, count: 200, headSeq: 200 });
+      }),
+    );
+
+    it(
+      'reports each commit with its events and its time, to subscribers until they unsubscribe',
+      withStore(async (store) => {
+        const commits: AuditCommit[] = [];
+        const unsubscribe = store.audit.onCommit((commit) => commits.push(commit));
+        await Promise.all(Array.from({ length: 50 }, (_, i) => store.audit.append(event({ id: `aud_${i}` }))));
+        unsubscribe();
+        await store.audit.append(event({ id: 'aud_unheard' }));
+        expect(commits.reduce((sum, commit) => sum + commit.events, 0)).toBe(50);
+        expect(commits.length).toBeLessThan(50); // group commit: fewer commits than events
+        for (const { seconds } of commits) {
+          expect(seconds).toBeGreaterThan(0);
+          expect(seconds).toBeLessThan(60);
+        }
       }),
     );
 

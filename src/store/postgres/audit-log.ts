@@ -7,7 +7,8 @@ import {
   type VerifyReport,
 } from '../../audit/event.js';
 import { AUDIT_COLUMNS, filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
-import type { AuditLog } from '../types.js';
+import { createListeners } from '../../util/listeners.js';
+import type { AuditCommit, AuditLog } from '../types.js';
 import { q, transactionFrom, type Pool } from './connection.js';
 
 interface Pending {
@@ -27,6 +28,7 @@ export class PgAuditLog implements AuditLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private draining = false;
+  private readonly commits = createListeners<AuditCommit>();
 
   constructor(
     private readonly pool: Pool,
@@ -43,6 +45,10 @@ export class PgAuditLog implements AuditLog {
     });
   }
 
+  onCommit(listener: (commit: AuditCommit) => void): () => void {
+    return this.commits.subscribe(listener);
+  }
+
   /** Resolves once everything queued so far is committed (or failed); close() waits on it. */
   async settle(): Promise<void> {
     while (this.draining) await this.flushing;
@@ -55,8 +61,11 @@ export class PgAuditLog implements AuditLog {
         const batch = this.queue;
         this.queue = [];
         try {
+          const started = performance.now();
           const sealed = await this.commit(batch.map((p) => p.event));
           batch.forEach((p, i) => p.resolve(sealed[i] as AuditEvent));
+          // A batch that failed and was retried event by event is not timed, as in SQLite.
+          this.commits.emit({ seconds: (performance.now() - started) / 1000, events: batch.length });
         } catch (error) {
           if (batch.length === 1) {
             batch[0]?.reject(error as Error);

@@ -10,7 +10,7 @@ import { verifyChain, withSeal } from '../../audit/chain.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
 import { WRITER_STOPPED, type AuditWriter, type SealResult, type UnsealedRow } from './audit-writer.js';
-import type { AuditLog } from '../types.js';
+import type { AuditCommit, AuditLog } from '../types.js';
 import { mapSqliteError, run, type Db } from './connection.js';
 
 interface ChainHead {
@@ -81,6 +81,10 @@ export class SqliteAuditLog implements AuditLog {
         if (this.queue.length > 0) this.send();
       });
     });
+  }
+
+  onCommit(listener: (commit: AuditCommit) => void): () => void {
+    return this.writer.onCommit(listener);
   }
 
   /** Resolves once everything queued so far is committed (or failed); close() waits on it. */

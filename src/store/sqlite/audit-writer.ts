@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { HASHED_KEYS } from '../../audit/chain.js';
 import { AUDIT_COLUMNS, columnIndexOf, JSON_COLUMNS, SEALED_AT, type AuditValue } from '../audit-rows.js';
+import { createListeners } from '../../util/listeners.js';
+import type { AuditCommit } from '../types.js';
 import { LOCK_WAIT_MS } from './connection.js';
 
 /** An event's row (rowValues) ready for the writer: all but the seq and the two hashes, which it fills in. */
@@ -26,6 +28,8 @@ export interface AuditWriter {
   append(rows: readonly UnsealedRow[]): Promise<SealResult[]>;
   /** Null while appends can be served; otherwise why not (readiness reports it). */
   health(): string | null;
+  /** Each transaction that committed (a batch that failed and was retried event by event is not timed). */
+  onCommit(listener: (commit: AuditCommit) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -128,9 +132,12 @@ function commit() {
   const messages = waiting;
   waiting = [];
   const events = messages.flatMap((m) => m.events);
+  const started = performance.now();
   let results;
+  let commit;
   try {
     results = sealWaiting(events);
+    commit = { seconds: (performance.now() - started) / 1000, events: events.length };
   } catch (error) {
     // A lock never released fails the batch whole: retrying each event would wait again each.
     results = events.length === 1 || isBusy(error) ? events.map(() => failure(error)) : events.map((event) => {
@@ -139,7 +146,9 @@ function commit() {
   }
   let at = 0;
   for (const message of messages) {
-    parentPort.postMessage({ id: message.id, results: results.slice(at, at + message.events.length) });
+    // The COMMIT's timing rides on the first reply only: one observation per transaction.
+    parentPort.postMessage({ id: message.id, results: results.slice(at, at + message.events.length), commit });
+    commit = undefined;
     at += message.events.length;
   }
 }
@@ -192,13 +201,21 @@ export function startAuditWriter(
     execArgv: [],
   };
   /** `unsent`: refused before any thread saw it, so there is nothing committed to look up. */
-  type Reply = { id: number; results?: SealResult[]; closed?: true; failed?: string; unsent?: true };
+  type Reply = {
+    id: number;
+    results?: SealResult[];
+    commit?: AuditCommit;
+    closed?: true;
+    failed?: string;
+    unsent?: true;
+  };
   const waiting = new Map<number, (reply: Reply) => void>();
   let nextId = 0;
   /** Why appends fail at once: closed, or the thread kept dying. Null while it serves. */
   let dead: string | null = null;
   let closing = false;
   const deaths: number[] = [];
+  const commits = createListeners<AuditCommit>();
 
   const failAll = (why: string) => {
     for (const resolve of waiting.values()) resolve({ id: -1, failed: why });
@@ -222,6 +239,7 @@ export function startAuditWriter(
       waiting.delete(reply.id);
       if (waiting.size === 0) thread.unref();
       resolve?.(reply);
+      if (reply.commit) commits.emit(reply.commit);
     });
     thread.on('error', (error) => (why = `the audit writer thread failed: ${error.message}`));
     thread.on('exit', (code) => {
@@ -266,6 +284,7 @@ export function startAuditWriter(
       return rows.map(() => ({ error }));
     },
     health: () => dead,
+    onCommit: commits.subscribe,
     async close() {
       closing = true;
       if (!dead) await send({ close: true });
