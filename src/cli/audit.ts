@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { AuditEvent, AuditFilter } from '../audit/event.js';
-import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/types.js';
+import { ToolgateError } from '../errors/toolgate-error.js';
+import { openAuditSource, type AuditSource } from '../store/open-store.js';
 import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 
@@ -13,7 +13,9 @@ const USAGES = {
   verify: `Usage: toolgate audit verify [--db …] [--json]
 
 Walks the whole hash chain and names the first event that was changed, removed or reordered.
-Exit 0 when intact, 1 when tampered. Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
+Exit 0 when intact, 1 when tampered, 2 when it cannot be checked (no such database, not a
+Toolgate one, unreadable). A SQLite file is only read: never migrated or written, so a backup
+can be checked as it is. Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
   ${DB}
   --json   The report as JSON`,
   tail: `Usage: toolgate audit tail [--db …] [filters] [--limit N] [--follow]
@@ -54,7 +56,7 @@ const OPTIONS = {
 } as const;
 
 /** `toolgate audit verify|tail|export`. Returns the exit code: 0 ok, 1 tampered, 2 usage error. */
-export async function runAuditCommand(argv: string[], io: CliIo, openStore = defaultStore): Promise<number> {
+export async function runAuditCommand(argv: string[], io: CliIo, open = defaultSource): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'verify' && sub !== 'tail' && sub !== 'export') {
     if (sub === undefined || wantsHelp([sub])) {
@@ -77,7 +79,15 @@ export async function runAuditCommand(argv: string[], io: CliIo, openStore = def
   const database = values.db ?? io.env.TOOLGATE_DATABASE_URL ?? io.env.TOOLGATE_DB ?? '.toolgate/toolgate.db';
   const missing = missingDatabase(database);
   if (missing) return usageError(io, USAGES[sub], missing);
-  const store = await openStore(database, io.env.TOOLGATE_AUDIT_KEY);
+  let store: AuditSource;
+  try {
+    store = await open(database, io.env.TOOLGATE_AUDIT_KEY);
+  } catch (error) {
+    // Not "tampered" (exit 1): the chain was never looked at.
+    const why = error instanceof ToolgateError ? (error.detail ?? error.message) : String(error);
+    io.stderr.write(`toolgate audit ${sub}: ${why}\n`);
+    return 2;
+  }
   try {
     if (sub === 'verify') return await verify(store, io, values.json === true);
     if (sub === 'tail') return await tail(store, filter, values.follow === true, io);
@@ -93,8 +103,8 @@ export async function runAuditCommand(argv: string[], io: CliIo, openStore = def
   }
 }
 
-function defaultStore(path: string, auditKey: string | undefined): Promise<Store> {
-  return openStore({ database: path, auditKey });
+function defaultSource(database: string, auditKey: string | undefined): Promise<AuditSource> {
+  return openAuditSource({ database, auditKey });
 }
 
 function filterFrom(values: Record<string, string | boolean | undefined>): AuditFilter | string {
@@ -122,7 +132,7 @@ function filterFrom(values: Record<string, string | boolean | undefined>): Audit
   return filter;
 }
 
-async function verify(store: Store, io: CliIo, json: boolean): Promise<number> {
+async function verify(store: AuditSource, io: CliIo, json: boolean): Promise<number> {
   const report = await store.audit.verify();
   if (json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -143,7 +153,7 @@ export function formatEvent(e: AuditEvent): string {
   return `${e.seq}\t${e.time}\t${e.actor}@${e.tenant ?? '-'}\t${e.client}/${e.surface}\t${e.tool}\t${what}\t${e.latencyMs}ms\t${e.id}`;
 }
 
-async function tail(store: Store, filter: AuditFilter, follow: boolean, io: CliIo): Promise<number> {
+async function tail(store: AuditSource, filter: AuditFilter, follow: boolean, io: CliIo): Promise<number> {
   const newest = await store.audit.query({ ...filter, newestFirst: true, limit: filter.limit ?? 20 });
   let last = 0;
   for (const e of newest.reverse()) {
@@ -165,7 +175,7 @@ async function tail(store: Store, filter: AuditFilter, follow: boolean, io: CliI
  * output to drain (backpressure); with `follow`, keeps polling for new events until interrupted.
  */
 async function exportJsonl(
-  store: Store,
+  store: AuditSource,
   filter: AuditFilter,
   options: { readonly out: string | undefined; readonly follow: boolean; readonly afterSeq: number },
   io: CliIo,

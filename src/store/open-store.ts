@@ -1,4 +1,5 @@
 import { openPostgresStore } from './postgres/index.js';
+import { openSqliteAuditReader, type AuditReading } from './sqlite/audit-reader.js';
 import { openSqliteStore } from './sqlite/index.js';
 import { createLeasedRateLimits } from './rate-limit-leases.js';
 import type { Store } from './types.js';
@@ -22,4 +23,27 @@ export async function openStore(options: {
     : await openSqliteStore({ path: options.database, ...auditKey });
   if (options.leaseRateLimits === false) return store;
   return { ...store, rateLimits: createLeasedRateLimits(store.rateLimits) };
+}
+
+/** The audit log to read (`toolgate audit`), and the way to let go of it. */
+export interface AuditSource {
+  readonly audit: AuditReading;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the audit log a `database` setting names, only to read it. A SQLite file is opened
+ * read-only and left as it was (sqlite/audit-reader.ts), so checking a backup never changes it;
+ * a PostgreSQL server is opened as the gateway opens it.
+ */
+export async function openAuditSource(options: {
+  readonly database: string;
+  readonly auditKey?: string | undefined;
+}): Promise<AuditSource> {
+  if (!isPostgresUrl(options.database)) return openSqliteAuditReader(options.database, options.auditKey);
+  const store = await openPostgresStore({
+    connectionString: options.database,
+    ...(options.auditKey ? { auditKey: options.auditKey } : {}),
+  });
+  return { audit: store.audit, close: () => store.close() };
 }

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import { runCli } from '../helpers/capture-io.js';
@@ -104,5 +106,68 @@ describe('toolgate audit', () => {
     const r = await cli(...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+});
+
+/**
+ * The audit commands read; they never change what they check. An auditor runs them on a backup,
+ * an older file or a read-only copy, and before they opened the whole store: it migrated the
+ * file, created `<db>-rates` beside it, and on read-only media failed with "cannot record this
+ * call" and exit 1, the code for "tampered".
+ */
+describe('toolgate audit only reads', () => {
+  const digest = () => createHash('sha256').update(readFileSync(path)).digest('hex');
+  /** The directory's files, leaving out the -wal and -shm files SQLite may make to read a WAL file. */
+  const files = () => readdirSync(dirname(path)).filter((f) => !/-(wal|shm)$/.test(f));
+
+  it('leaves a file from an older Toolgate as it was: not migrated, no rates file, the same bytes', async () => {
+    // As a version-4 file: the rate table still in it, the last migration not applied.
+    const db = new Database(path);
+    db.exec('CREATE TABLE rate_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_ms INTEGER NOT NULL)');
+    db.exec('DELETE FROM schema_migrations WHERE version = 5');
+    db.close();
+    // A backup is the database file alone.
+    for (const suffix of ['-rates', '-rates-wal', '-rates-shm']) rmSync(path + suffix, { force: true });
+    const [before, listing] = [digest(), files()];
+
+    const verified = await cli('verify');
+    expect(verified).toMatchObject({ code: 0, out: expect.stringContaining('ok: 30 events, chain intact') });
+    expect((await cli('tail', '--limit', '3')).code).toBe(0);
+    expect(linesOf((await cli('export')).out)).toHaveLength(30);
+
+    expect(files()).toEqual(listing);
+    expect(digest()).toBe(before);
+  });
+
+  it('reads what a running gateway has just committed (its WAL), while it runs', async () => {
+    const t = await import('../../src/store/sqlite/index.js');
+    const live = await t.openSqliteStore({ path });
+    try {
+      for (let i = 31; i <= 35; i++) await live.audit.append(event({ id: `aud_${i}` }));
+      expect((await cli('verify')).out).toContain('ok: 35 events, chain intact');
+      expect(linesOf((await cli('tail', '--limit', '1')).out)[0]).toContain('aud_35');
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('says what a file is when it is not a Toolgate database, with exit 2 (not "tampered")', async () => {
+    const junk = join(dirname(path), 'notes.db');
+    writeFileSync(junk, 'not a database, just long enough to have a header '.repeat(4));
+    const other = join(dirname(path), 'other.db');
+    new Database(other).exec('CREATE TABLE things (a)').close();
+    const notSqlite = await cli('verify', '--db', junk);
+    expect(notSqlite).toMatchObject({ code: 2, err: expect.stringContaining(`${junk} is not a SQLite database`) });
+    const notOurs = await cli('verify', '--db', other);
+    expect(notOurs).toMatchObject({ code: 2, err: expect.stringContaining('not a Toolgate one: it has no audit log') });
+  });
+
+  it('names the way out when a WAL-mode file sits where SQLite cannot make its -shm file', async () => {
+    // As on read-only media: the -shm file cannot be created (here it points into nowhere).
+    symlinkSync(join(dirname(path), 'missing', 'toolgate.db-shm'), `${path}-shm`);
+    const r = await cli('verify');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('is a WAL-mode SQLite database in a place SQLite cannot write its -shm file to');
+    expect(r.err).toContain('Copy it, with its -wal file if there is one, somewhere writable');
   });
 });

@@ -1,8 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/commands.js';
+import { failureLine } from '../../src/cli/failure-line.js';
+import { StoreUnavailableError, ToolgateError } from '../../src/errors/toolgate-error.js';
 import { runCli } from '../helpers/capture-io.js';
 
 // Every command and subcommand: --help and -h print usage and exit 0; an unknown flag is named,
@@ -86,6 +91,35 @@ describe('CLI manners', () => {
       code: 2,
       err: expect.stringMatching(/Unknown option "--frobnicate"/),
     });
+  });
+});
+
+describe('a command that fails', () => {
+  it('prints what went wrong in one line: a store failure its detail, not the message a model sees', () => {
+    const failure = new StoreUnavailableError('open /srv/toolgate.db: file is not a database');
+    expect(failureLine(failure)).toBe('toolgate: open /srv/toolgate.db: file is not a database');
+    expect(failureLine(new ToolgateError('invalid_input', 'Bad config.'))).toBe('toolgate: Bad config.');
+    expect(failureLine(new Error('boom'))).toBe('toolgate: boom');
+  });
+
+  it('the real process: `approvals list` on a file that is not a database says so, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-fail-'));
+    try {
+      const junk = join(dir, 'toolgate.db');
+      writeFileSync(junk, 'not a database, just long enough to have a header '.repeat(4));
+      const bin = fileURLToPath(new URL('../../bin/toolgate.js', import.meta.url));
+      const config = fileURLToPath(new URL('../../examples/acme/toolgate.config.ts', import.meta.url));
+      const env = { ...process.env, TOOLGATE_DB: junk };
+      const args = [bin, 'approvals', 'list', '--config', config];
+      const result = await promisify(execFile)(process.execPath, args, { env }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^toolgate: .*file is not a database\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,22 +1,11 @@
-import type Database from 'better-sqlite3';
-import {
-  storableEvent,
-  type AuditEvent,
-  type AuditEventInput,
-  type AuditFilter,
-  type VerifyReport,
-} from '../../audit/event.js';
-import { verifyChain, withSeal } from '../../audit/chain.js';
+import { storableEvent, type AuditEvent, type AuditEventInput } from '../../audit/event.js';
+import { withSeal } from '../../audit/chain.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
-import { filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
+import { rowValues } from '../audit-rows.js';
+import { SqliteAuditReader } from './audit-reader.js';
 import { WRITER_STOPPED, type AuditWriter, type SealResult, type UnsealedRow } from './audit-writer.js';
 import type { AuditCommit, AuditLog } from '../types.js';
-import { mapSqliteError, run, type Db } from './connection.js';
-
-interface ChainHead {
-  readonly seq: number;
-  readonly hash: string;
-}
+import { mapSqliteError, type Db } from './connection.js';
 
 interface Pending {
   readonly event: AuditEventInput;
@@ -45,20 +34,21 @@ export const EARLY_BATCH = 4;
  * is the commit order even with other processes appending; this thread only builds each event's
  * row.
  */
-export class SqliteAuditLog implements AuditLog {
+export class SqliteAuditLog extends SqliteAuditReader implements AuditLog {
   private queue: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
   private closed = false;
   private idle: (() => void)[] = [];
-  private statements?: { readonly head: Database.Statement };
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     /** Only for verify(): the writer thread seals with its own copy. */
-    private readonly key: Buffer | undefined,
+    key: Buffer | undefined,
     private readonly writer: AuditWriter,
-  ) {}
+  ) {
+    super(db, key);
+  }
 
   append(input: AuditEventInput): Promise<AuditEvent> {
     if (this.closed || !this.db.open)
@@ -140,38 +130,5 @@ export class SqliteAuditLog implements AuditLog {
     } catch {
       return null; // the caller gets the writer's failure, as before
     }
-  }
-
-  private readHead(): ChainHead | null {
-    this.statements ??= { head: this.db.prepare('SELECT seq, hash FROM audit_head WHERE one = 1') };
-    return (this.statements.head.get() as ChainHead | undefined) ?? null;
-  }
-
-  query(filter: AuditFilter): Promise<AuditEvent[]> {
-    return run('audit query', () => {
-      const { where, params, order, limit } = filterSql(filter, () => '?');
-      const rows = this.db
-        .prepare(`SELECT * FROM audit_events ${where} ${order} LIMIT ${limit}`)
-        .all(...params) as AuditRow[];
-      return rows.map(fromRow);
-    });
-  }
-
-  get(id: string): Promise<AuditEvent | null> {
-    return run('audit get', () => {
-      const row = this.db.prepare('SELECT * FROM audit_events WHERE id = ?').get(id) as AuditRow | undefined;
-      return row ? fromRow(row) : null;
-    });
-  }
-
-  verify(): Promise<VerifyReport> {
-    return run('audit verify', () => {
-      const head = this.readHead();
-      const rows = this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>;
-      function* events() {
-        for (const row of rows) yield fromRow(row);
-      }
-      return verifyChain(events(), head, this.key);
-    });
   }
 }

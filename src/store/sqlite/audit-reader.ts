@@ -1,0 +1,124 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { verifyChain } from '../../audit/chain.js';
+import type { AuditEvent, AuditFilter, VerifyReport } from '../../audit/event.js';
+import { StoreUnavailableError } from '../../errors/toolgate-error.js';
+import { filterSql, fromRow, type AuditRow } from '../audit-rows.js';
+import type { AuditLog } from '../types.js';
+import { LOCK_WAIT_MS, run, type Db } from './connection.js';
+
+interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** What reading the audit log needs: the CLI's `audit` commands use nothing else. */
+export type AuditReading = Pick<AuditLog, 'query' | 'get' | 'verify'>;
+
+/** Reads the audit log on one connection: the store's own, or a read-only one (openSqliteAuditReader). */
+export class SqliteAuditReader implements AuditReading {
+  private head?: Database.Statement;
+
+  constructor(
+    protected readonly db: Db,
+    /** Checks an HMAC chain; the writer thread seals with its own copy. */
+    private readonly key: Buffer | undefined,
+  ) {}
+
+  query(filter: AuditFilter): Promise<AuditEvent[]> {
+    return run('audit query', () => {
+      const { where, params, order, limit } = filterSql(filter, () => '?');
+      const rows = this.db
+        .prepare(`SELECT * FROM audit_events ${where} ${order} LIMIT ${limit}`)
+        .all(...params) as AuditRow[];
+      return rows.map(fromRow);
+    });
+  }
+
+  get(id: string): Promise<AuditEvent | null> {
+    return run('audit get', () => {
+      const row = this.db.prepare('SELECT * FROM audit_events WHERE id = ?').get(id) as AuditRow | undefined;
+      return row ? fromRow(row) : null;
+    });
+  }
+
+  verify(): Promise<VerifyReport> {
+    return run('audit verify', () => {
+      const head = this.readHead();
+      const rows = this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>;
+      function* events() {
+        for (const row of rows) yield fromRow(row);
+      }
+      return verifyChain(events(), head, this.key);
+    });
+  }
+
+  private readHead(): ChainHead | null {
+    this.head ??= this.db.prepare('SELECT seq, hash FROM audit_head WHERE one = 1');
+    return (this.head.get() as ChainHead | undefined) ?? null;
+  }
+}
+
+/**
+ * The audit log of an existing file, opened read-only: no migrations, no writer thread, no rates
+ * file, nothing written to the database. What `toolgate audit verify|tail|export` use, so that
+ * checking a backup never changes it — before, they opened the whole store, which migrated an
+ * older file, created `<db>-rates` beside it and, where the file could not be written (a backup
+ * on read-only media), failed with "cannot record this call" and exit 1, which `verify` uses for
+ * "tampered". SQLite may still create the empty `-wal` and `-shm` files a WAL-mode database needs
+ * beside it to be read; the database file itself is left byte for byte as it was.
+ */
+export function openSqliteAuditReader(
+  path: string,
+  auditKey?: string,
+): { readonly audit: SqliteAuditReader; close(): Promise<void> } {
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    // A reader waits out a writer's lock on a rollback-journal file, or a WAL recovery, inside SQLite.
+    db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+    if (!tables.includes('audit_events') || !tables.includes('audit_head'))
+      throw new StoreUnavailableError(`${path} is a SQLite database, but not a Toolgate one: it has no audit log.`);
+  } catch (error) {
+    db?.close();
+    throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError(whyUnreadable(path, error), error);
+  }
+  const open = db;
+  const key = auditKey ? Buffer.from(auditKey, 'utf8') : undefined;
+  return {
+    audit: new SqliteAuditReader(open, key),
+    close: async () => {
+      open.close();
+    },
+  };
+}
+
+/** One line for a file SQLite would not open read-only, with what to do about it where we know. */
+function whyUnreadable(path: string, error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const said = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_NOTADB') return `${path} is not a SQLite database (${said}).`;
+  // A WAL-mode file needs its -shm file beside it (or a directory SQLite can create it in).
+  if (code === 'SQLITE_CANTOPEN' && isWalMode(path))
+    return (
+      `${path} is a WAL-mode SQLite database in a place SQLite cannot write its -shm file to ` +
+      `(read-only media?). Copy it, with its -wal file if there is one, somewhere writable and check the copy.`
+    );
+  return `cannot read ${path}: ${said}`;
+}
+
+/** Bytes 18 and 19 of a SQLite header are 2 in WAL mode (https://www.sqlite.org/fileformat.html). */
+function isWalMode(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const header = Buffer.alloc(20);
+      return readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2 && header[19] === 2;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
