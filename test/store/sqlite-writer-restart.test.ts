@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../src/audit/chain.js';
@@ -8,6 +11,7 @@ import {
   type AuditWriter,
 } from '../../src/store/sqlite/audit-writer.js';
 import { openConnection, type Db } from '../../src/store/sqlite/connection.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 import { event } from './suite.js';
 
@@ -98,4 +102,44 @@ describe('sqlite audit writer thread that dies', () => {
     });
     expect(threads).toHaveLength(MAX_WRITER_RESTARTS_PER_MINUTE + 1);
   });
+});
+
+// Readiness (/readyz) is the store's ping: a store whose writer stays down cannot record a call,
+// so it must not say it is ready, and it says why.
+it('a store whose writer thread stays down is not ready, and ping says why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'toolgate-ready-'));
+  const threads: Worker[] = [];
+  const store = await openSqliteStore({
+    path: join(dir, 'toolgate.db'),
+    spawnWriter: (source, options) => {
+      const thread = new Worker(source, options);
+      threads.push(thread);
+      return thread;
+    },
+  });
+  try {
+    await store.ping();
+    for (let i = 0; i <= MAX_WRITER_RESTARTS_PER_MINUTE; i++) {
+      const count = threads.length;
+      await threads.at(-1)!.terminate();
+      for (let wait = 0; wait < 100 && threads.length === count && i < MAX_WRITER_RESTARTS_PER_MINUTE; wait++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // The last stop is seen once its exit event has run.
+    let refusal: unknown;
+    for (let wait = 0; wait < 100 && !refusal; wait++) {
+      refusal = await store.ping().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (!refusal) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(refusal).toMatchObject({
+      code: 'unavailable',
+      detail: expect.stringMatching(/audit writer thread .*not restarted after 6 stops within a minute/),
+    });
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

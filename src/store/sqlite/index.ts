@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
 import { GENESIS_HASH } from '../../audit/chain.js';
 import { SqliteAuditLog } from './audit-log.js';
-import { startAuditWriter } from './audit-writer.js';
+import { startAuditWriter, type SpawnWriter } from './audit-writer.js';
 import { mapSqliteError, openConnection, run } from './connection.js';
 import { SqliteDrafts } from './drafts.js';
 import { SqliteIdempotency } from './idempotency.js';
@@ -18,6 +18,8 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** HMAC key for the audit chain (TOOLGATE_AUDIT_KEY); keep it outside the database. */
   readonly auditKey?: string;
+  /** Creates the audit writer's thread; tests pass their own to reach it (and stop it). */
+  readonly spawnWriter?: SpawnWriter;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw mapSqliteError(`open ${options.path}`, error);
   }
   const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
-  const writer = startAuditWriter(options.path, GENESIS_HASH, key);
+  const writer = startAuditWriter(options.path, GENESIS_HASH, key, undefined, options.spawnWriter);
   const audit = new SqliteAuditLog(durable, key, writer);
   let closed = false;
   return {
