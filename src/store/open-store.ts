@@ -1,8 +1,9 @@
+import { openPostgresAuditReader } from './postgres/audit-reader.js';
 import { openPostgresStore } from './postgres/index.js';
-import { openSqliteAuditReader, type AuditReading } from './sqlite/audit-reader.js';
+import { openSqliteAuditReader } from './sqlite/audit-reader.js';
 import { openSqliteStore } from './sqlite/index.js';
 import { createLeasedRateLimits } from './rate-limit-leases.js';
-import type { Store } from './types.js';
+import type { AuditReading, Store } from './types.js';
 
 /** A `database` setting that names a PostgreSQL server rather than a SQLite file. */
 export const isPostgresUrl = (database: string): boolean => /^postgres(?:ql)?:\/\//.test(database);
@@ -32,18 +33,15 @@ export interface AuditSource {
 }
 
 /**
- * Opens the audit log a `database` setting names, only to read it. A SQLite file is opened
- * read-only and left as it was (sqlite/audit-reader.ts), so checking a backup never changes it;
- * a PostgreSQL server is opened as the gateway opens it.
+ * Opens the audit log a `database` setting names, only to read it: nothing is migrated or written.
+ * A SQLite file is opened read-only and left as it was, so checking a backup never changes it;
+ * a PostgreSQL server gets read-only transactions (sqlite/ and postgres/audit-reader.ts).
  */
 export async function openAuditSource(options: {
   readonly database: string;
   readonly auditKey?: string | undefined;
 }): Promise<AuditSource> {
-  if (!isPostgresUrl(options.database)) return openSqliteAuditReader(options.database, options.auditKey);
-  const store = await openPostgresStore({
-    connectionString: options.database,
-    ...(options.auditKey ? { auditKey: options.auditKey } : {}),
-  });
-  return { audit: store.audit, close: () => store.close() };
+  return isPostgresUrl(options.database)
+    ? openPostgresAuditReader(options.database, options.auditKey)
+    : openSqliteAuditReader(options.database, options.auditKey);
 }

@@ -36,6 +36,9 @@ export interface AuditLog {
   onCommit(listener: (commit: AuditCommit) => void): () => void;
 }
 
+/** What reading the audit log needs: the CLI's `audit` commands use nothing else. */
+export type AuditReading = Pick<AuditLog, 'query' | 'get' | 'verify'>;
+
 /**
  * One group commit: what an append waits for before its caller is answered. Its time is where a
  * slow disk shows (issue #15: the soak's stalls were single commits of 0.1–0.3 s).

@@ -1,5 +1,10 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/cli/audit.js';
+import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
+import { openPostgresAuditReader } from '../../src/store/postgres/audit-reader.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { runCli } from '../helpers/capture-io.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
 import { event, runStoreSuite } from './suite.js';
 
@@ -27,6 +32,38 @@ describe.skipIf(!bin)('postgres', () => {
     expect(await a.audit.verify()).toMatchObject({ ok: true, count: 60 });
     await a.close();
     await b.close();
+  });
+
+  it('`toolgate audit` only reads: an older schema is not migrated, nothing can be written, exit 2 off-target', async () => {
+    const url = await server!.createDatabase();
+    const store = await openPostgresStore({ connectionString: url });
+    for (const id of ['aud_1', 'aud_2', 'aud_3']) await store.audit.append(event({ id }));
+    await store.close();
+    // As a database from before migration 4: a newer CLI must not migrate it under its gateways.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const versions = async () =>
+      (await admin.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+        (r) => r.version,
+      );
+    try {
+      await admin.query('DROP TABLE console_sessions');
+      await admin.query('DELETE FROM schema_migrations WHERE version = 4');
+      const verified = await runCli(runAuditCommand, ['verify', '--db', url], {});
+      expect(verified).toMatchObject({ code: 0, out: expect.stringContaining('ok: 3 events, chain intact') });
+      expect(await versions()).toEqual([1, 2, 3]);
+      // Its transactions are read-only: even an append through it is refused by the server.
+      const reader = await openPostgresAuditReader(url);
+      await expect((reader.audit as PgAuditLog).append(event({ id: 'aud_4' }))).rejects.toMatchObject({
+        detail: expect.stringMatching(/read-only transaction/),
+      });
+      await reader.close();
+      expect((await admin.query('SELECT count(*)::int AS n FROM audit_events')).rows[0]).toEqual({ n: 3 });
+    } finally {
+      await admin.end();
+    }
+    const empty = await runCli(runAuditCommand, ['verify', '--db', await server!.createDatabase()], {});
+    expect(empty).toMatchObject({ code: 2, err: expect.stringContaining('has no Toolgate audit log') });
   });
 
   it('a database that is down gives unavailable, not a crash', async () => {

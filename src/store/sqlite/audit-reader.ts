@@ -4,16 +4,13 @@ import { verifyChain } from '../../audit/chain.js';
 import type { AuditEvent, AuditFilter, VerifyReport } from '../../audit/event.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, type AuditRow } from '../audit-rows.js';
-import type { AuditLog } from '../types.js';
+import type { AuditReading } from '../types.js';
 import { LOCK_WAIT_MS, run, type Db } from './connection.js';
 
 interface ChainHead {
   readonly seq: number;
   readonly hash: string;
 }
-
-/** What reading the audit log needs: the CLI's `audit` commands use nothing else. */
-export type AuditReading = Pick<AuditLog, 'query' | 'get' | 'verify'>;
 
 /** Reads the audit log on one connection: the store's own, or a read-only one (openSqliteAuditReader). */
 export class SqliteAuditReader implements AuditReading {
