@@ -5,9 +5,9 @@
  * still in use after a full collection (--expose-gc) and open descriptors (/proc/<pid>/fd) every
  * few seconds, with the slowest call, the server's longest event-loop delay and its audit commits
  * over 100 ms (its /metrics) since the last sample: a stall with the loop free and a slow commit
- * beside it waited on the disk. Reports the first and
- * the last minute side by side, so a leak shows as growth. Numbers are reported, never asserted; the run fails only if
- * calls fail or the server dies. Not part of `npm test`.
+ * beside it waited on the disk. Reports the first and the last minute side by side, so a leak
+ * shows as growth. Numbers are reported, never asserted; the run fails only if calls fail or the
+ * server dies. Not part of `npm test`.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { AuditEvent, AuditFilter } from '../audit/event.js';
-import { ToolgateError } from '../errors/toolgate-error.js';
 import { openAuditSource, type AuditSource } from '../store/open-store.js';
 import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
+import { whatWentWrong } from './failure-line.js';
 
 const FILTERS =
   'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
@@ -55,7 +55,10 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-/** `toolgate audit verify|tail|export`. Returns the exit code: 0 ok, 1 tampered, 2 usage error. */
+/**
+ * `toolgate audit verify|tail|export`. Returns the exit code: 0 ok, 1 tampered, 2 a usage error or
+ * a database that cannot be read.
+ */
 export async function runAuditCommand(argv: string[], io: CliIo, open = defaultSource): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'verify' && sub !== 'tail' && sub !== 'export') {
@@ -79,27 +82,26 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   const database = values.db ?? io.env.TOOLGATE_DATABASE_URL ?? io.env.TOOLGATE_DB ?? '.toolgate/toolgate.db';
   const missing = missingDatabase(database);
   if (missing) return usageError(io, USAGES[sub], missing);
-  let store: AuditSource;
+  let source: AuditSource;
   try {
-    store = await open(database, io.env.TOOLGATE_AUDIT_KEY);
+    source = await open(database, io.env.TOOLGATE_AUDIT_KEY);
   } catch (error) {
     // Not "tampered" (exit 1): the chain was never looked at.
-    const why = error instanceof ToolgateError ? (error.detail ?? error.message) : String(error);
-    io.stderr.write(`toolgate audit ${sub}: ${why}\n`);
+    io.stderr.write(`toolgate audit ${sub}: ${whatWentWrong(error)}\n`);
     return 2;
   }
   try {
-    if (sub === 'verify') return await verify(store, io, values.json === true);
-    if (sub === 'tail') return await tail(store, filter, values.follow === true, io);
+    if (sub === 'verify') return await verify(source, io, values.json === true);
+    if (sub === 'tail') return await tail(source, filter, values.follow === true, io);
     let afterSeq = 0;
     if (sinceId) {
-      const from = await store.audit.get(sinceId);
+      const from = await source.audit.get(sinceId);
       if (!from) return usageError(io, USAGES.export, `--since ${sinceId}: no such event in ${database}.`);
       afterSeq = from.seq;
     }
-    return await exportJsonl(store, filter, { out: values.out, follow: values.follow === true, afterSeq }, io);
+    return await exportJsonl(source, filter, { out: values.out, follow: values.follow === true, afterSeq }, io);
   } finally {
-    await store.close();
+    await source.close();
   }
 }
 
@@ -132,8 +134,8 @@ function filterFrom(values: Record<string, string | boolean | undefined>): Audit
   return filter;
 }
 
-async function verify(store: AuditSource, io: CliIo, json: boolean): Promise<number> {
-  const report = await store.audit.verify();
+async function verify(source: AuditSource, io: CliIo, json: boolean): Promise<number> {
+  const report = await source.audit.verify();
   if (json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return report.ok ? 0 : 1;
@@ -153,8 +155,8 @@ export function formatEvent(e: AuditEvent): string {
   return `${e.seq}\t${e.time}\t${e.actor}@${e.tenant ?? '-'}\t${e.client}/${e.surface}\t${e.tool}\t${what}\t${e.latencyMs}ms\t${e.id}`;
 }
 
-async function tail(store: AuditSource, filter: AuditFilter, follow: boolean, io: CliIo): Promise<number> {
-  const newest = await store.audit.query({ ...filter, newestFirst: true, limit: filter.limit ?? 20 });
+async function tail(source: AuditSource, filter: AuditFilter, follow: boolean, io: CliIo): Promise<number> {
+  const newest = await source.audit.query({ ...filter, newestFirst: true, limit: filter.limit ?? 20 });
   let last = 0;
   for (const e of newest.reverse()) {
     io.stdout.write(`${formatEvent(e)}\n`);
@@ -162,7 +164,7 @@ async function tail(store: AuditSource, filter: AuditFilter, follow: boolean, io
   }
   while (follow) {
     await new Promise((r) => setTimeout(r, 1_000));
-    for (const e of await store.audit.query({ ...filter, afterSeq: last, limit: 1_000 })) {
+    for (const e of await source.audit.query({ ...filter, afterSeq: last, limit: 1_000 })) {
       io.stdout.write(`${formatEvent(e)}\n`);
       last = e.seq;
     }
@@ -175,7 +177,7 @@ async function tail(store: AuditSource, filter: AuditFilter, follow: boolean, io
  * output to drain (backpressure); with `follow`, keeps polling for new events until interrupted.
  */
 async function exportJsonl(
-  store: AuditSource,
+  source: AuditSource,
   filter: AuditFilter,
   options: { readonly out: string | undefined; readonly follow: boolean; readonly afterSeq: number },
   io: CliIo,
@@ -187,7 +189,7 @@ async function exportJsonl(
   const max = filter.limit ?? Number.POSITIVE_INFINITY;
   for (;;) {
     const page =
-      written < max ? await store.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) }) : [];
+      written < max ? await source.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) }) : [];
     if (page.length === 0) {
       if (!follow || written >= max) break;
       await new Promise((r) => setTimeout(r, 1_000));

@@ -41,7 +41,7 @@ export type AuditReading = Pick<AuditLog, 'query' | 'get' | 'verify'>;
 
 /**
  * One group commit: what an append waits for before its caller is answered. Its time is where a
- * slow disk shows (issue #15: the soak's stalls were single commits of 0.1–0.3 s).
+ * slow disk shows (issue #15: the soak's stalls were single commits of 0.1–0.4 s).
  */
 export interface AuditCommit {
   /**

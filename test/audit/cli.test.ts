@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { runCli } from '../helpers/capture-io.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 import { event } from '../store/suite.js';
@@ -140,8 +141,7 @@ describe('toolgate audit only reads', () => {
   });
 
   it('reads what a running gateway has just committed (its WAL), while it runs', async () => {
-    const t = await import('../../src/store/sqlite/index.js');
-    const live = await t.openSqliteStore({ path });
+    const live = await openSqliteStore({ path });
     try {
       for (let i = 31; i <= 35; i++) await live.audit.append(event({ id: `aud_${i}` }));
       expect((await cli('verify')).out).toContain('ok: 35 events, chain intact');
