@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
 import { openPostgresAuditReader } from '../../src/store/postgres/audit-reader.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { takeToken } from '../../src/store/token-bucket.js';
 import { runCli } from '../helpers/capture-io.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
 import { event, runStoreSuite } from './suite.js';
@@ -51,7 +53,7 @@ describe.skipIf(!bin)('postgres', () => {
       await admin.query('DELETE FROM schema_migrations WHERE version = 4');
       const verified = await runCli(runAuditCommand, ['verify', '--db', url], {});
       expect(verified).toMatchObject({ code: 0, out: expect.stringContaining('ok: 3 events, chain intact') });
-      expect(await versions()).toEqual([1, 2, 3]);
+      expect(await versions()).toEqual([1, 2, 3, 5]);
       // Its transactions are read-only: even an append through it is refused by the server.
       const reader = await openPostgresAuditReader(url);
       await expect((reader.audit as PgAuditLog).append(event({ id: 'aud_4' }))).rejects.toMatchObject({
@@ -64,6 +66,45 @@ describe.skipIf(!bin)('postgres', () => {
     }
     const empty = await runCli(runAuditCommand, ['verify', '--db', await server!.createDatabase()], {});
     expect(empty).toMatchObject({ code: 2, err: expect.stringContaining('has no Toolgate audit log') });
+  });
+
+  it('takes a rate-limit token in one statement that agrees with takeToken, take by take', async () => {
+    const store = await openPostgresStore({ connectionString: await server!.createDatabase() });
+    let bucket = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 50 }),
+          fc.integer({ min: 1, max: 6_000 }),
+          fc.array(
+            fc.record({
+              advanceMs: fc.integer({ min: 0, max: 5_000 }),
+              // Leases want whole numbers; a fraction is floored alike on both sides.
+              want: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.double({ min: 1, max: 60, noNaN: true })),
+            }),
+            {
+              minLength: 1,
+              maxLength: 25,
+            },
+          ),
+          async (capacity, perMinute, takes) => {
+            const key = `bucket_${(bucket += 1)}`;
+            const rule = { capacity, refillPerSecond: perMinute / 60 };
+            let row: { tokens: number; updated_ms: number } | undefined;
+            let now = 1_700_000_000_000;
+            for (const { advanceMs, want } of takes) {
+              now += advanceMs;
+              const expected = takeToken(row, rule, now, want);
+              row = { tokens: expected.tokens, updated_ms: Math.max(now, row?.updated_ms ?? 0) };
+              expect(await store.rateLimits.take(key, rule, now, want)).toEqual(expected.result);
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    } finally {
+      await store.close();
+    }
   });
 
   it('a database that is down gives unavailable, not a crash', async () => {

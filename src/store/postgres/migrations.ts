@@ -56,6 +56,39 @@ const MIGRATIONS: readonly { readonly version: number; readonly name: string; re
       CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
     `,
   },
+  {
+    version: 5,
+    name: 'rate-limit take in one round trip',
+    // takeToken (store/token-bucket.ts) in SQL, step for step in float8, so a take is one
+    // statement instead of a five-round-trip transaction (rate-limits.ts). Instances still on
+    // the old code take the same row lock, so a rolling upgrade stays exact.
+    sql: `
+      CREATE FUNCTION toolgate_take_tokens(
+        p_key TEXT, p_capacity DOUBLE PRECISION, p_refill DOUBLE PRECISION, p_now BIGINT, p_want DOUBLE PRECISION
+      ) RETURNS TABLE (allowed BOOLEAN, retry_after_ms DOUBLE PRECISION, remaining DOUBLE PRECISION, granted DOUBLE PRECISION)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        b_tokens DOUBLE PRECISION;
+        b_updated BIGINT;
+        available DOUBLE PRECISION;
+        taken DOUBLE PRECISION;
+      BEGIN
+        -- A new bucket starts full.
+        INSERT INTO rate_buckets (key, tokens, updated_ms) VALUES (p_key, p_capacity, p_now) ON CONFLICT (key) DO NOTHING;
+        SELECT b.tokens, b.updated_ms INTO b_tokens, b_updated FROM rate_buckets b WHERE b.key = p_key FOR UPDATE;
+        available := LEAST(p_capacity, b_tokens + (GREATEST(0, p_now - b_updated)::DOUBLE PRECISION / 1000) * p_refill);
+        IF available >= 1 THEN
+          taken := GREATEST(1, LEAST(floor(p_want), floor(available)));
+          UPDATE rate_buckets SET tokens = available - taken, updated_ms = GREATEST(p_now, b_updated) WHERE key = p_key;
+          RETURN QUERY SELECT true, 0::DOUBLE PRECISION, floor(available - taken), taken;
+        ELSE
+          UPDATE rate_buckets SET tokens = available, updated_ms = GREATEST(p_now, b_updated) WHERE key = p_key;
+          RETURN QUERY SELECT false, ceil(((1 - available) / p_refill) * 1000), 0::DOUBLE PRECISION, 0::DOUBLE PRECISION;
+        END IF;
+      END;
+      $$;
+    `,
+  },
 ];
 
 export async function pendingMigrations(pool: Pool): Promise<number[]> {
