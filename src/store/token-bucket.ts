@@ -1,8 +1,10 @@
 import type { RateDecision, RateRule } from './types.js';
 
 /**
- * The bucket arithmetic, shared with the PostgreSQL store. A new bucket starts full. Takes up to
- * `want` whole tokens (a lease, issue #15) and at least one when any is there; `granted` says how many.
+ * The bucket arithmetic. A new bucket starts full. Takes up to `want` whole tokens (a lease,
+ * issue #15) and at least one when any is there; `granted` says how many. SQLite runs it here;
+ * PostgreSQL runs the same steps in SQL (`toolgate_take_tokens`, its migration 5), which a
+ * property test in test/store/postgres.test.ts holds to this function: change both together.
  */
 export function takeToken(
   row: { tokens: number; updated_ms: number } | undefined,

@@ -25,14 +25,8 @@ const sign = (key: SigningKey) =>
 function freshVerifier(extra: Partial<JwtAuthConfig> = {}) {
   test.idp.mode = 'up';
   test.idp.keys = [test.k1.publicJwk];
-  const config = {
-    issuer: test.idp.issuer,
-    jwksUri: `${test.idp.issuer}/jwks`,
-    jwksCacheSec: 0.2,
-    jwksCooldownSec: 0.3,
-    jwksTimeoutMs: 300,
-  };
-  return createJwtVerifier({ ...config, ...extra }, [AUDIENCE]);
+  const config = test.idp.jwtConfig({ jwksCacheSec: 0.2, jwksCooldownSec: 0.3, jwksTimeoutMs: 300, ...extra });
+  return createJwtVerifier(config, [AUDIENCE]);
 }
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -32,13 +32,9 @@ function sign(key: SigningKey, times: { exp?: number; nbf?: number } = {}, sub =
 /** A verifier over a JWKS publishing k1, its key set already fetched (by another token). */
 async function verifier(extra: Partial<JwtAuthConfig> = {}) {
   test.idp.keys = [test.k1.publicJwk];
-  const config = {
-    issuer: test.idp.issuer,
-    jwksUri: `${test.idp.issuer}/jwks`,
-    jwksCooldownSec: 0,
-    clockToleranceSec: 0,
-  };
-  const verify = createJwtVerifier({ ...config, ...extra }, [AUDIENCE]);
+  const verify = createJwtVerifier(test.idp.jwtConfig({ jwksCooldownSec: 0, clockToleranceSec: 0, ...extra }), [
+    AUDIENCE,
+  ]);
   expect(await verify(await sign(test.k1, {}, 'warm-up'))).toMatchObject({ ok: true });
   return verify;
 }
@@ -139,7 +135,7 @@ describe('the authenticator', () => {
       auth: {
         resource: AUDIENCE,
         defaultTenant: 'acme',
-        jwt: { issuer: test.idp.issuer, jwksUri: `${test.idp.issuer}/jwks` },
+        jwt: test.idp.jwtConfig(),
       },
     });
     const request = { headers: { authorization: `Bearer ${await sign(test.k1)}` }, url: '/mcp' };

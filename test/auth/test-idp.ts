@@ -1,6 +1,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll } from 'vitest';
+import type { JwtAuthConfig } from '../../src/auth/auth-config.js';
 
 /** An ES256 signing key for a test IdP: the private half signs, the public JWK is published. */
 export interface SigningKey {
@@ -23,6 +24,8 @@ export interface TestJwks {
   keys: JWK[];
   mode: 'up' | 'failing' | 'hanging';
   readonly fetches: number;
+  /** The gateway's `auth.jwt` settings for this IdP, with `settings` on top. */
+  jwtConfig(settings?: Partial<JwtAuthConfig>): JwtAuthConfig;
   close(): void;
 }
 
@@ -45,6 +48,7 @@ export async function startTestJwks(): Promise<TestJwks> {
     get fetches() {
       return fetches;
     },
+    jwtConfig: (settings = {}) => ({ issuer: jwks.issuer, jwksUri: `${jwks.issuer}/jwks`, ...settings }),
     close: () => {
       server.closeAllConnections();
       server.close();
