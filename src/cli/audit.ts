@@ -14,7 +14,8 @@ const USAGES = {
 
 Walks the whole hash chain and names the first event that was changed, removed or reordered.
 Exit 0 when intact, 1 when tampered, 2 when it cannot be checked (no such database, not a
-Toolgate one, unreadable). A SQLite file is only read: never migrated or written, so a backup
+Toolgate one, unreadable, or damaged part way: the line says up to which event it checked out).
+Treat any exit but 0 as an alarm. A SQLite file is only read: never migrated or written, so a backup
 can be checked as it is. Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
   ${DB}
   --json   The report as JSON`,
@@ -57,7 +58,7 @@ const OPTIONS = {
 
 /**
  * `toolgate audit verify|tail|export`. Returns the exit code: 0 ok, 1 tampered, 2 a usage error or
- * a database that cannot be read.
+ * a database that cannot be read (at all, or past some event).
  */
 export async function runAuditCommand(argv: string[], io: CliIo, open = defaultSource): Promise<number> {
   const [sub, ...rest] = argv;
@@ -100,6 +101,11 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
       afterSeq = from.seq;
     }
     return await exportJsonl(source, filter, { out: values.out, follow: values.follow === true, afterSeq }, io);
+  } catch (error) {
+    // Part way through: a damaged page, the server gone. Still not "tampered" (exit 1): nothing
+    // was found changed, the rest just could not be read. The line says how far it got.
+    io.stderr.write(`toolgate audit ${sub}: ${whatWentWrong(error)}\n`);
+    return 2;
   } finally {
     await source.close();
   }

@@ -162,6 +162,38 @@ describe('toolgate audit only reads', () => {
     expect(notOurs).toMatchObject({ code: 2, err: expect.stringContaining('not a Toolgate one: it has no audit log') });
   });
 
+  it('names how far a damaged file checked out, with exit 2 for every command (not "tampered", not a stack)', async () => {
+    // One of the table's middle leaf pages overwritten, as a bad sector or a torn copy would.
+    const db = new Database(path);
+    // dbstat's path sorts the leaves in key (seq) order; ncell is how many events each holds.
+    const leaves = db
+      .prepare("SELECT pageno, ncell FROM dbstat WHERE name = 'audit_events' AND pagetype = 'leaf' ORDER BY path")
+      .all() as { pageno: number; ncell: number }[];
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close(); // checkpoints the WAL into the file and removes it
+    expect(leaves.length).toBeGreaterThanOrEqual(3);
+    const middle = Math.floor(leaves.length / 2);
+    const intact = leaves.slice(0, middle).reduce((sum, leaf) => sum + leaf.ncell, 0);
+    const bytes = readFileSync(path);
+    const at = (leaves[middle]!.pageno - 1) * pageSize;
+    bytes.fill(0xff, at, at + 64);
+    writeFileSync(path, bytes);
+
+    const r = await cli('verify');
+    expect(r.code).toBe(2);
+    expect(r.out).not.toContain('ok:');
+    expect(r.err).toContain(
+      `toolgate audit verify: the audit log could not be read past event ${intact} (events 1–${intact} check out): `,
+    );
+    expect(r.err).toContain('malformed');
+    for (const sub of ['tail', 'export']) {
+      const other = await cli(sub, '--limit', '100');
+      expect(other.code).toBe(2);
+      expect(other.err).toContain(`toolgate audit ${sub}: `);
+      expect(other.err).toContain('malformed');
+    }
+  });
+
   it('names the way out when a WAL-mode file sits where SQLite cannot make its -shm file', async () => {
     // As on read-only media: the -shm file cannot be created (here it points into nowhere).
     symlinkSync(join(dirname(path), 'missing', 'toolgate.db-shm'), `${path}-shm`);

@@ -5,7 +5,7 @@ import type { AuditEvent, AuditFilter, VerifyReport } from '../../audit/event.js
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, type AuditRow } from '../audit-rows.js';
 import type { AuditReading } from '../types.js';
-import { LOCK_WAIT_MS, run, type Db } from './connection.js';
+import { isBusy, LOCK_WAIT_MS, run, type Db } from './connection.js';
 
 interface ChainHead {
   readonly seq: number;
@@ -43,10 +43,24 @@ export class SqliteAuditReader implements AuditReading {
     return run('audit verify', () => {
       const head = this.readHead();
       const rows = this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>;
+      let checked = 0;
       function* events() {
-        for (const row of rows) yield fromRow(row);
+        for (const row of rows) {
+          const event = fromRow(row);
+          yield event;
+          checked = event.seq; // resumed: the walker found nothing wrong with it
+        }
       }
-      return verifyChain(events(), head, this.key);
+      try {
+        return verifyChain(events(), head, this.key);
+      } catch (error) {
+        if (isBusy(error)) throw error; // run() waits the lock out and walks again
+        // A damaged page stops the walk part way (SQLITE_CORRUPT): say how far the chain was read
+        // and checked, so the operator knows which events the damage leaves unverified.
+        const said = error instanceof Error ? error.message : String(error);
+        const where = checked > 0 ? `past event ${checked} (events 1–${checked} check out)` : '(no event checked)';
+        throw new StoreUnavailableError(`the audit log could not be read ${where}: ${said}`, error);
+      }
     });
   }
 

@@ -43,7 +43,8 @@ export async function runWhenUnlocked<T>(what: string, operation: () => T, waitM
   }
 }
 
-function isBusy(error: unknown): boolean {
+/** SQLite's "another connection holds the lock": worth waiting out, unlike every other failure. */
+export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
