@@ -8,6 +8,7 @@ import type { CallState, GatewayRuntime } from '../pipeline/state.js';
 import { withNotices } from '../pipeline/stages/output-budget.js';
 import { redactText } from '../redaction/patterns.js';
 import { newId } from '../util/ids.js';
+import { createListeners } from '../util/listeners.js';
 import { byteLength, estimateTokens } from '../util/size.js';
 import { budgetTokens } from '../budget/result-budget.js';
 import { inSpan, tracingOff } from '../telemetry/tracing.js';
@@ -23,16 +24,26 @@ export interface Gateway {
    * only the tools its scopes allow (issue #12): a caller is not shown what it cannot call.
    */
   listTools(client: string, principal?: Pick<Principal, 'scopes'>): ToolDescriptor[];
-  /** Subscribes to every audited call (metrics, request logs). Returns an unsubscribe function. */
+  /**
+   * Subscribes to every audited call (metrics, request logs). Returns an unsubscribe function. A
+   * listener that throws is logged (its first failure) and skipped: the call is answered as usual.
+   */
   onCall(listener: (event: AuditEventInput, result: CallResult) => void): () => void;
   /** Approve, reject, roll back and inspect drafts of write actions (console, CLI, REST). */
   readonly actions: ActionService;
   readonly runtime: GatewayRuntime;
 }
 
+interface CallNotice {
+  readonly event: AuditEventInput;
+  readonly result: CallResult;
+}
+
 export function createGateway(options: GatewayOptions): Gateway {
   const runtime = buildRuntime(options);
-  const listeners = new Set<(event: AuditEventInput, result: CallResult) => void>();
+  const calls = createListeners<CallNotice>((err) =>
+    runtime.logger.error({ err }, 'a call listener threw; the call was answered as usual (reported once per listener)'),
+  );
 
   const call = (request: CallRequest): Promise<CallResult> =>
     tracingOff()
@@ -111,7 +122,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         ),
       );
     }
-    for (const listener of listeners) listener(event, result);
+    calls.emit({ event, result });
     return result;
   }
 
@@ -136,10 +147,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           },
         ];
       }),
-    onCall(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onCall: (listener) => calls.subscribe(({ event, result }) => listener(event, result)),
     actions: createActionService(runtime),
     runtime,
   };

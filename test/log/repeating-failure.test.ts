@@ -83,3 +83,31 @@ describe('a gateway whose audit store fails', () => {
     await cleanup();
   });
 });
+
+describe('a call listener that throws on every call', () => {
+  it('is logged once; every call is still answered and the other listeners still hear each one', async () => {
+    const { logger, lines } = capturedLogger();
+    const { store, cleanup } = await tempSqliteStore();
+    const gateway = createGateway({ tools: fixtureTools, store, credentials, logger });
+    const heard: string[] = [];
+    gateway.onCall(() => {
+      throw new Error('a bug in a metrics hook');
+    });
+    gateway.onCall((event, result) => heard.push(`${event.tool} ${result.ok}`));
+    for (let i = 0; i < 3; i++) {
+      const r = await gateway.call({
+        tool: 'get_support_ticket',
+        args: { ticket_id: 'tkt_1' },
+        principal: agent,
+        client: 'c',
+        surface: 'internal',
+      });
+      expect(r.ok).toBe(true); // before, the call rejected after its event was committed: the result was lost
+    }
+    expect(heard).toEqual(Array(3).fill('get_support_ticket true'));
+    const logged = lines.filter((l) => l.msg.startsWith('a call listener threw'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.err?.message).toBe('a bug in a metrics hook');
+    await cleanup();
+  });
+});

@@ -90,6 +90,37 @@ export function runStoreSuite(
     );
 
     it(
+      'a commit listener that throws costs nothing: every append resolves, the others still hear, one warning',
+      withStore(async (store) => {
+        const warnings: string[] = [];
+        const onWarning = (warning: Error & { code?: string }) => {
+          if (warning.code === 'TOOLGATE_LISTENER_FAILED') warnings.push(warning.message);
+        };
+        process.on('warning', onWarning);
+        const heard: AuditCommit[] = [];
+        const stopBroken = store.audit.onCommit(() => {
+          throw new Error('a bug in a metrics hook');
+        });
+        const stopHeard = store.audit.onCommit((commit) => heard.push(commit));
+        try {
+          // Before, the throw escaped the writer's reply handler (SQLite: an uncaught exception)
+          // or stopped the listeners after it (PostgreSQL: the committed batch was then retried).
+          const sealed = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => store.audit.append(event({ id: `aud_l${i}` }))),
+          );
+          expect(sealed.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+          expect(heard.reduce((sum, commit) => sum + commit.events, 0)).toBe(20);
+          await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+          expect(warnings).toEqual([expect.stringContaining('a bug in a metrics hook')]);
+        } finally {
+          stopBroken();
+          stopHeard();
+          process.off('warning', onWarning);
+        }
+      }),
+    );
+
+    it(
       'refuses a duplicate audit id without breaking the chain',
       withStore(async (store) => {
         await store.audit.append(event({ id: 'aud_dup' }));
