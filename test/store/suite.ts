@@ -134,13 +134,18 @@ export function runStoreSuite(
       'a bad event in a shared batch fails alone; its batch-mates are committed',
       withStore(async (store) => {
         await store.audit.append(event({ id: 'aud_taken' }));
+        const commits: AuditCommit[] = [];
+        const unsubscribe = store.audit.onCommit((commit) => commits.push(commit));
         const results = await Promise.allSettled([
           store.audit.append(event({ id: 'aud_ok_1' })),
           store.audit.append(event({ id: 'aud_taken' })),
           store.audit.append(event({ id: 'aud_ok_2' })),
         ]);
+        unsubscribe();
         expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
         expect(await store.audit.verify()).toMatchObject({ ok: true, count: 3 });
+        // The batch failed, and each event was retried alone: the two that committed are timed.
+        expect(commits.map((commit) => commit.events)).toEqual([1, 1]);
       }),
     );
 

@@ -61,11 +61,8 @@ export class PgAuditLog implements AuditLog {
         const batch = this.queue;
         this.queue = [];
         try {
-          const started = performance.now();
-          const sealed = await this.commit(batch.map((p) => p.event));
+          const sealed = await this.timedCommit(batch.map((p) => p.event));
           batch.forEach((p, i) => p.resolve(sealed[i] as AuditEvent));
-          // A batch that failed and was retried event by event is not timed, as in SQLite.
-          this.commits.emit({ seconds: (performance.now() - started) / 1000, events: batch.length });
         } catch (error) {
           if (batch.length === 1) {
             batch[0]?.reject(error as Error);
@@ -73,7 +70,7 @@ export class PgAuditLog implements AuditLog {
           }
           // One bad event must not fail its batch-mates: retry each alone.
           for (const p of batch)
-            await this.commit([p.event]).then(
+            await this.timedCommit([p.event]).then(
               (s) => p.resolve(s[0] as AuditEvent),
               (e: Error) => p.reject(e),
             );
@@ -84,6 +81,14 @@ export class PgAuditLog implements AuditLog {
       // by a caller resuming from that resolve always sees `draining` false and starts a drain.
       this.draining = false;
     }
+  }
+
+  /** commit(), and the time it took told to onCommit's listeners when it committed. */
+  private async timedCommit(events: readonly AuditEventInput[]): Promise<AuditEvent[]> {
+    const started = performance.now();
+    const sealed = await this.commit(events);
+    this.commits.emit({ seconds: (performance.now() - started) / 1000, events: events.length });
+    return sealed;
   }
 
   /**

@@ -28,7 +28,7 @@ export interface AuditWriter {
   append(rows: readonly UnsealedRow[]): Promise<SealResult[]>;
   /** Null while appends can be served; otherwise why not (readiness reports it). */
   health(): string | null;
-  /** Each transaction that committed (a batch that failed and was retried event by event is not timed). */
+  /** Each transaction that committed: a batch, or each event of a failed batch retried alone. */
   onCommit(listener: (commit: AuditCommit) => void): () => void;
   close(): Promise<void>;
 }
@@ -132,23 +132,28 @@ function commit() {
   const messages = waiting;
   waiting = [];
   const events = messages.flatMap((m) => m.events);
-  const started = performance.now();
+  // Every COMMIT that happened, timed: the batch's, or each of the retries that committed.
+  let commits = [];
   let results;
-  let commit;
   try {
-    results = sealWaiting(events);
-    commit = { seconds: (performance.now() - started) / 1000, events: events.length };
+    results = timed(events);
   } catch (error) {
     // A lock never released fails the batch whole: retrying each event would wait again each.
     results = events.length === 1 || isBusy(error) ? events.map(() => failure(error)) : events.map((event) => {
-      try { return sealWaiting([event])[0]; } catch (single) { return failure(single); }
+      try { return timed([event])[0]; } catch (single) { return failure(single); }
     });
+  }
+  function timed(batch) {
+    const started = performance.now();
+    const sealed = sealWaiting(batch);
+    commits.push({ seconds: (performance.now() - started) / 1000, events: batch.length });
+    return sealed;
   }
   let at = 0;
   for (const message of messages) {
-    // The COMMIT's timing rides on the first reply only: one observation per transaction.
-    parentPort.postMessage({ id: message.id, results: results.slice(at, at + message.events.length), commit });
-    commit = undefined;
+    // The timings ride on the first reply only: one observation per transaction.
+    parentPort.postMessage({ id: message.id, results: results.slice(at, at + message.events.length), commits });
+    commits = undefined;
     at += message.events.length;
   }
 }
@@ -204,7 +209,7 @@ export function startAuditWriter(
   type Reply = {
     id: number;
     results?: SealResult[];
-    commit?: AuditCommit;
+    commits?: AuditCommit[];
     closed?: true;
     failed?: string;
     unsent?: true;
@@ -239,7 +244,7 @@ export function startAuditWriter(
       waiting.delete(reply.id);
       if (waiting.size === 0) thread.unref();
       resolve?.(reply);
-      if (reply.commit) commits.emit(reply.commit);
+      for (const commit of reply.commits ?? []) commits.emit(commit);
     });
     thread.on('error', (error) => (why = `the audit writer thread failed: ${error.message}`));
     thread.on('exit', (code) => {
