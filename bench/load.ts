@@ -4,7 +4,7 @@
  * a warm-up; latency in milliseconds.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,6 +52,7 @@ function runWrk(load: Load): LoadResult {
   );
   const args = ['-t1', `-c${load.connections}`, `-d${load.seconds}s`, '-s', script, load.url];
   const out = spawnSync('wrk', args, { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
   const line = out.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`wrk gave no result: ${out.stderr || out.stdout}`);
   const [requests, durationUs, failures, p50, p99, p999] = line.split(' ').slice(1).map(Number) as number[];

@@ -17,7 +17,7 @@ import { Server, createMcpHandler } from '@modelcontextprotocol/server';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -48,10 +48,13 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     loopDelay.reset();
   }
 });
-process.on('SIGTERM', () => {
-  for (const cleanup of cleanups) cleanup();
-  process.exit(0);
-});
+// SIGTERM from the runner; SIGINT when the bench is stopped with Ctrl-C (the whole group gets it).
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    for (const cleanup of cleanups) cleanup();
+    process.exit(0);
+  });
+}
 
 if (target === 'raw') {
   const server = createServer((req, res) => {
@@ -86,6 +89,8 @@ if (target === 'raw') {
   );
 } else if (target === 'toolgate' || target === 'toolgate-pg' || target === 'toolgate-jwt') {
   const dir = mkdtempSync(join(tmpdir(), 'toolgate-bench-'));
+  // Tens of MB of audit log per run: left behind, a few runs fill a small /tmp.
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   let database = join(dir, 'bench.db');
   if (target === 'toolgate-pg') {
     const pg = await startThrowawayPostgres({ fsync: true });

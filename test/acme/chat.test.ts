@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { runChatCommand } from '../../src/cli/chat.js';
@@ -19,4 +19,5 @@ it('toolgate chat without ANTHROPIC_API_KEY says so plainly and runs the flow on
   const store = await openSqliteStore({ path: db });
   expect(await store.audit.get(auditId!)).toMatchObject({ tool: 'get_customer_billing_summary' });
   await store.close();
+  rmSync(dirname(db), { recursive: true, force: true });
 });

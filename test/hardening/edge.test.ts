@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -288,14 +289,13 @@ describe('shutdown drains with a deadline (item 5)', () => {
       }),
     });
     await new Promise((r) => setTimeout(r, 100));
-    const store = own.store;
     await own.close(); // resolves: the silent socket is closed at once, the call is awaited
+    rmSync(own.dir, { recursive: true, force: true });
     const res = await call;
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/"waited":300/);
     expect(silent.destroyed || silent.readyState === 'closed' || silent.readableEnded).toBe(true);
     silent.destroy();
-    void store;
   });
 });
 

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
@@ -75,5 +77,6 @@ describe('sqlite audit log: sealing on the writer thread', () => {
     const reopened = await openSqliteStore({ path });
     expect((await reopened.audit.query({})).map((e) => e.id)).toEqual(['aud_before']);
     await reopened.close();
+    rmSync(dirname(path), { recursive: true, force: true });
   });
 });
