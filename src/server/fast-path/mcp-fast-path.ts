@@ -116,7 +116,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     }
 
     const address = addressOf(req.headers['x-forwarded-for'], req.socket.remoteAddress, options.trustProxy);
-    const credential = header(req, 'authorization') ?? null;
+    const credential = authorizationOf(req) ?? null;
     const admission = options.throttle.admit({ address, credential });
     if (!admission.admitted) {
       if (admission.blockStarted) await auditBlock(options.store, address, 'mcp_http', admission.waitMs);
@@ -125,7 +125,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
       return 'answered';
     }
     try {
-      await answer(req, res, requestId, request, address);
+      await answer(req, res, requestId, request, address, credential);
     } finally {
       const challenge = res.getHeader('www-authenticate');
       const outcome = outcomeOf(
@@ -145,8 +145,15 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     requestId: string,
     request: FastRequest,
     address: string,
+    credential: string | null,
   ): Promise<void> {
-    const outcome = await options.authenticator.authenticate({ headers: req.headers, url: req.url ?? '/mcp' });
+    // Repeated Authorization lines arrive joined (see authorizationOf): the authenticator then
+    // refuses them as malformed, as it does on the SDK path.
+    const headers =
+      credential === (req.headers.authorization ?? null)
+        ? req.headers
+        : { ...req.headers, authorization: credential ?? undefined };
+    const outcome = await options.authenticator.authenticate({ headers, url: req.url ?? '/mcp' });
     if (!outcome.ok) return refuse(res, requestId, outcome, address);
     const who = outcome.who;
     if (who.canApprove) {
@@ -237,6 +244,25 @@ function isMcpPath(url: string | undefined): boolean {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The Authorization value as the SDK path sees it. Node keeps only the first of repeated
+ * Authorization lines in `req.headers`; fetch's Headers (the SDK path) joins them with ", ", which
+ * the bearer parser refuses: RFC 6750 §3.1, `invalid_request` for a request that "uses more than
+ * one method for including an access token"; RFC 9110 §5.3, a sender "MUST NOT generate multiple
+ * field lines with the same name" unless the field is a list, which Authorization is not. Taking
+ * the first would let a proxy that reads the last one see another credential than we do.
+ */
+function authorizationOf(req: IncomingMessage): string | undefined {
+  const raw = req.rawHeaders;
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
+    value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
+  }
+  return value;
 }
 
 function parse(text: string): unknown {
