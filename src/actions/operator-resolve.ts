@@ -65,7 +65,9 @@ export async function resolveUnresolved(
     actor: operator,
     surface: request.surface,
     reason: `${request.reason} (was: ${unresolved?.reason ?? 'outcome unknown'})`,
-    state: rest,
+    // A new attempt: its start begins a new lease (recovery.ts), so no other instance settles it
+    // while it runs. The earlier attempt's start and error are in the audit log.
+    state: { ...rest, execution: { startedAt: new Date(runtime.now()).toISOString() } },
   });
   if (!retrying) throw new ToolgateError('conflict', 'The draft changed; reload it.');
   return runExecute(runtime, retrying, request.surface);

@@ -1,22 +1,56 @@
+import type { ActionRuntimeSpec } from '../contract/types.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { actionSpecOf, stateOf } from './draft-state.js';
 import { reconcile } from './verify.js';
 
 /**
- * After a restart: drafts left `executing` never run again on their own. Each is reconciled
- * with `verify`: seen → executed and verified; otherwise `unresolved` for an operator.
+ * Room beyond an execution's own deadlines (execute, then verify, each `executeTimeoutMs`) for
+ * the store round trips around them and for clock skew between instances.
+ */
+export const LEASE_MARGIN_MS = 30_000;
+
+/**
+ * Until when the instance that started a draft's execution may still be running it. Before it,
+ * the draft is not interrupted but in flight somewhere (a rolling restart: the new instance starts
+ * while the old one executes); after it, whoever started it has settled it or died. An operator's
+ * retry starts the clock again (operator-resolve.ts).
+ */
+export function leaseEndOf(draft: DraftRecord, spec: Pick<ActionRuntimeSpec, 'executeTimeoutMs'>): number {
+  const started = Date.parse(stateOf(draft).execution?.startedAt ?? '');
+  return Number.isNaN(started) ? 0 : started + 2 * spec.executeTimeoutMs + LEASE_MARGIN_MS;
+}
+
+/**
+ * Drafts left `executing` by a process that stopped never run again on their own: each is
+ * reconciled with `verify` (seen → executed and verified; otherwise `unresolved` for an
+ * operator). Run at start-up and then periodically (start-server.ts), so a draft whose lease was
+ * still running at start-up, or whose instance died while this one runs, is settled too.
+ *
+ * Before, every `executing` draft counted as interrupted: an instance starting while another was
+ * executing settled that draft under it (verify did not see the write yet, so "retry-safe"), and an
+ * operator's retry then ran the write a second time. One draft that cannot be settled (its action
+ * is no longer defined, its input no longer parses) is logged and left; before, it stopped the
+ * others and the server from starting.
  */
 export async function resumeInterrupted(runtime: GatewayRuntime): Promise<DraftRecord[]> {
-  const interrupted = await runtime.store.drafts.list({ status: 'executing', limit: 1_000 });
+  const executing = await runtime.store.drafts.list({ status: 'executing', limit: 1_000 });
   const outcomes: DraftRecord[] = [];
-  for (const draft of interrupted) {
-    const spec = actionSpecOf(runtime, draft);
-    const input = spec.input.parse(JSON.parse(draft.input));
-    // Version 0.1 kept such drafts `executing` with a `stalled` note; they are settled the same way.
-    const legacy = (stateOf(draft) as { stalled?: { reason: string } }).stalled;
-    const why = legacy ? `stalled before an upgrade: ${legacy.reason}` : 'process stopped during execute';
-    outcomes.push(await reconcile(runtime, draft, input, 'internal', why));
+  for (const draft of executing) {
+    try {
+      const spec = actionSpecOf(runtime, draft);
+      if (leaseEndOf(draft, spec) > runtime.now()) continue; // still in flight, maybe elsewhere
+      const input = spec.input.parse(JSON.parse(draft.input));
+      // Version 0.1 kept such drafts `executing` with a `stalled` note; they are settled the same way.
+      const legacy = (stateOf(draft) as { stalled?: { reason: string } }).stalled;
+      const why = legacy ? `stalled before an upgrade: ${legacy.reason}` : 'process stopped during execute';
+      outcomes.push(await reconcile(runtime, draft, input, 'internal', why));
+    } catch (error) {
+      runtime.logger.error(
+        { err: error, draftId: draft.id, tool: draft.tool },
+        'cannot settle an interrupted draft; it stays executing (restore its action, then restart)',
+      );
+    }
   }
   return outcomes;
 }

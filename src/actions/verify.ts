@@ -102,16 +102,18 @@ export async function markUnresolved(
   reason: string,
   retrySafe: boolean,
 ): Promise<DraftRecord> {
-  runtime.logger.error({ draftId: draft.id, reason }, 'action outcome unknown; waiting for an operator');
-  const current = (await runtime.store.drafts.get(draft.id)) ?? draft;
-  if (current.status !== 'executing') return current;
-  const moved = await applyTransition(runtime, current, 'outcome_unknown', {
+  if (draft.status !== 'executing') return (await runtime.store.drafts.get(draft.id)) ?? draft;
+  // A compare-and-set on the version this execution knows, never on a re-read: if the draft moved
+  // since (another instance settled it, an operator retried it), it is theirs now. Before, a late
+  // failure here could mark an operator's retry in flight unresolved.
+  const moved = await applyTransition(runtime, draft, 'outcome_unknown', {
     actor: 'system:executor',
     surface,
     reason,
-    state: { ...stateOf(current), unresolved: { since: iso(runtime), reason, retrySafe } },
+    state: { ...stateOf(draft), unresolved: { since: iso(runtime), reason, retrySafe } },
     outcome: 'error',
     errorCode: 'conflict',
   });
-  return moved ?? (await runtime.store.drafts.get(draft.id)) ?? current;
+  if (moved) runtime.logger.error({ draftId: draft.id, reason }, 'action outcome unknown; waiting for an operator');
+  return moved ?? (await runtime.store.drafts.get(draft.id)) ?? draft;
 }

@@ -73,13 +73,26 @@ export async function startServer(
       'tool call',
     ),
   );
-  // Settle drafts a previous process left mid-execute before taking new work (never re-runs them).
-  const resumed = await gateway.actions.resumeInterrupted();
-  if (resumed.length > 0)
-    logger.warn(
-      { drafts: resumed.map((d) => ({ id: d.id, status: d.status })) },
-      'settled drafts interrupted by a previous stop',
-    );
+  // Settle drafts a stopped process left mid-execute (never re-runs them): before taking new work,
+  // then every RECOVERY_SWEEP_MS for those whose lease was still running (recovery.ts).
+  const settleInterrupted = async () => {
+    const resumed = await gateway.actions.resumeInterrupted();
+    if (resumed.length > 0)
+      logger.warn(
+        { drafts: resumed.map((d) => ({ id: d.id, status: d.status })) },
+        'settled drafts interrupted by a stopped process',
+      );
+  };
+  await settleInterrupted();
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    settleInterrupted()
+      .catch((err: unknown) => logger.error({ err }, 'could not look for interrupted drafts'))
+      .finally(() => (sweeping = false));
+  }, RECOVERY_SWEEP_MS);
+  sweep.unref();
   const oauthClient = config.auth?.client ?? 'oauth';
   if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {
     logger.warn(
@@ -127,6 +140,7 @@ export async function startServer(
       (closing ??= (async () => {
         // Issue #13, item 5: stop accepting, let in-flight calls finish, close idle and never-used
         // sockets at once, and destroy whatever is left at the deadline.
+        clearInterval(sweep);
         await drain(settings.drainMs);
         await closeApp();
         metrics.stop();
@@ -134,6 +148,9 @@ export async function startServer(
       })()),
   };
 }
+
+/** How often a server looks for drafts whose execution was interrupted (one small query). */
+const RECOVERY_SWEEP_MS = 30_000;
 
 /** Host/Origin lists, plus the public URL's host and origin when one is configured. */
 function edgeSettings(settings: ReturnType<typeof resolveSettings>) {

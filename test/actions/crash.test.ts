@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { LEASE_MARGIN_MS } from '../../src/actions/recovery.js';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
@@ -33,6 +34,9 @@ async function draftIn(path: string): Promise<string> {
   return r.structured.draft_id as string;
 }
 
+/** Past the lease of an execution started now with the default 30 s deadline (recovery.ts). */
+const PAST_LEASE = 2 * 30_000 + LEASE_MARGIN_MS + 1_000;
+
 /** Runs the approving child and kills it (SIGKILL) as soon as `killWhen` holds. */
 async function approveAndKill(draftId: string, killWhen: () => boolean, mode = 'api'): Promise<void> {
   const child = spawn(
@@ -64,7 +68,13 @@ it('a process killed during execute is recovered by verify on restart, and the r
 
   const store = await openSqliteStore({ path: t.path });
   expect((await store.drafts.get(draftId))?.status).toBe('executing');
-  const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
+  let clock = Date.now();
+  const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials, now: () => clock });
+  // Within the execution's lease nobody can tell a dead executor from one still running elsewhere:
+  // left alone. Once it is over (execute and verify deadlines, plus the margin), it is settled.
+  expect(await gw.actions.resumeInterrupted()).toEqual([]);
+  expect((await store.drafts.get(draftId))?.status).toBe('executing');
+  clock += PAST_LEASE;
   const [settled] = await gw.actions.resumeInterrupted();
   expect(settled?.status).toBe('verified');
   expect(await gw.actions.resumeInterrupted()).toEqual([]);
@@ -90,7 +100,8 @@ it(
     // The child dies inside execute, after the draft is marked executing and before any request.
     await approveAndKill(draftId, () => false, 'die-before-request');
     const store = await openSqliteStore({ path: t.path });
-    const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
+    const now = () => Date.now() + PAST_LEASE;
+    const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials, now });
     const [unresolved] = await gw.actions.resumeInterrupted();
     expect(unresolved?.status).toBe('unresolved');
     const note = JSON.parse(unresolved!.state).unresolved;

@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LEASE_MARGIN_MS } from '../../src/actions/recovery.js';
+import { createGateway } from '../../src/gateway/create-gateway.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/types.js';
+import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
+import { approver, refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
+import { tempSqliteStore } from '../helpers/temp-store.js';
+
+/**
+ * Settling drafts left `executing` (recovery.ts) when more than one instance shares the database:
+ * a draft another instance is still executing is not interrupted, and one draft that cannot be
+ * settled does not stop the rest.
+ */
+let api: FakeRefundApi;
+let t: Awaited<ReturnType<typeof tempSqliteStore>>;
+const others: Store[] = [];
+beforeEach(async () => {
+  api = await startFakeRefundApi();
+  t = await tempSqliteStore();
+});
+afterEach(async () => {
+  for (const store of others.splice(0)) await store.close();
+  await api.close();
+  await t.cleanup();
+});
+
+const PAST_LEASE = 2 * 30_000 + LEASE_MARGIN_MS + 1_000;
+
+async function draftWith(gw: ReturnType<typeof createGateway>): Promise<string> {
+  const r = await gw.call({
+    tool: 'create_refund_draft',
+    args: { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' },
+    principal: requester,
+    client: 'c',
+    surface: 'direct',
+  });
+  if (!r.ok) throw new Error(r.text);
+  return r.structured.draft_id as string;
+}
+
+async function secondInstance(tools = [refundAction(api.url)], now?: () => number) {
+  const store = await openSqliteStore({ path: t.path });
+  others.push(store);
+  return { store, gw: createGateway({ tools, store, credentials: refundCredentials, ...(now ? { now } : {}) }) };
+}
+
+describe('interrupted drafts with several instances', () => {
+  it('an instance starting while another executes a draft leaves it alone; the write runs once, settled by its executor', async () => {
+    const a = createGateway({ tools: [refundAction(api.url)], store: t.store, credentials: refundCredentials });
+    const draftId = await draftWith(a);
+    api.delayNextCreateMs = 400; // the API records the refund, then holds the response
+    const approving = a.actions.approve(draftId, approver(), { reason: 'refund checked', surface: 'cli' });
+    while (api.createRequests.length === 0) await Promise.race([approving, new Promise((r) => setTimeout(r, 5))]);
+
+    // A rolling restart: B starts (and looks for interrupted drafts) while A's request is in flight.
+    const b = await secondInstance();
+    expect(await b.gw.actions.resumeInterrupted()).toEqual([]);
+    expect((await b.store.drafts.get(draftId))?.status).toBe('executing');
+
+    expect((await approving).status).toBe('verified');
+    expect(api.createRequests).toHaveLength(1);
+    // Settled by A, which ran it, not by B's reconciler guessing at a write still in flight.
+    const executed = await t.store.audit.query({ kind: 'action.executed' });
+    expect(executed.map((e) => e.actor)).toEqual(['system:executor']);
+    expect(await b.gw.actions.resumeInterrupted()).toEqual([]);
+  });
+
+  it('a draft whose action is no longer defined is logged and left; the others are settled and nothing throws', async () => {
+    const a = createGateway({ tools: [refundAction(api.url)], store: t.store, credentials: refundCredentials });
+    const [gone, kept] = [await draftWith(a), await draftWith(a)];
+    // Both left `executing` by a process that died an hour ago, before any request left it.
+    const startedAt = new Date(Date.now() - 3_600_000).toISOString();
+    for (const id of [gone, kept]) {
+      const draft = (await t.store.drafts.get(id))!;
+      const state = JSON.stringify({ ...JSON.parse(draft.state), execution: { startedAt } });
+      await t.store.drafts.update(id, draft.version, { status: 'executing', state }, startedAt);
+    }
+    // An instance without the action: before, its start-up threw and the server did not start.
+    const without = await secondInstance([]);
+    await expect(without.gw.actions.resumeInterrupted()).resolves.toEqual([]);
+
+    // With the action back, both are settled (verify sees no refund: unresolved, retry-safe).
+    const back = await secondInstance([refundAction(api.url)], () => Date.now() + PAST_LEASE);
+    const settled = await back.gw.actions.resumeInterrupted();
+    expect(settled.map((d) => [d.id, d.status]).sort()).toEqual(
+      [
+        [gone, 'unresolved'],
+        [kept, 'unresolved'],
+      ].sort(),
+    );
+    expect(api.createRequests).toHaveLength(0);
+  });
+});
