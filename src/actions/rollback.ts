@@ -2,9 +2,9 @@ import type { Principal } from '../auth/principal.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
-import type { DecisionRequest } from './approve.js';
+import { checkReason, type DecisionRequest } from './approve.js';
 import { auditTransition } from './audit-transition.js';
-import { actionContext, actionSpecOf, stateOf } from './draft-state.js';
+import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
 import { nextStatus } from './lifecycle.js';
 import { applyTransition, notAllowed } from './transition.js';
 
@@ -22,6 +22,7 @@ export async function rollbackDraft(
   if (!draft || draft.tenant !== approver.tenant)
     throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
   const spec = actionSpecOf(runtime, draft);
+  checkReason(request); // as for approve, reject, retry and close: every decision says why
   const deny = async (code: 'forbidden' | 'conflict', message: string) => {
     await auditTransition(runtime, draft, {
       kind: 'rollback_refused',
@@ -45,6 +46,14 @@ export async function rollbackDraft(
     throw await deny('conflict', notAllowed(draft, 'rollback').message);
 
   const input = spec.input.parse(JSON.parse(draft.input));
+  // Claimed before the upstream is called, as execute's key is: of two rollbacks asked for at
+  // once, the second is refused here. Before, both ran the rollback write and the loser's was
+  // not audited (its compare-and-set below failed after the fact).
+  const claimKey = `${idempotencyKeyOf(draft)}-rollback`;
+  const claim = await runtime.store.idempotency.claim(claimKey, draft.draftHash);
+  if (claim.state !== 'claimed')
+    throw await deny('conflict', `A rollback of ${draft.id} is already running or done; reload the draft.`);
+  let tookEffect = false;
   const { ctx, done } = actionContext(runtime, draft, spec);
   const at = new Date(runtime.now()).toISOString();
   try {
@@ -60,6 +69,7 @@ export async function rollbackDraft(
       });
       throw new ToolgateError('conflict', `Rollback did not take effect: ${verification.detail}`);
     }
+    tookEffect = true; // from here on the claim stays: the write was undone upstream
     const moved = await applyTransition(runtime, draft, 'rollback', {
       actor: approver,
       surface: request.surface,
@@ -70,5 +80,8 @@ export async function rollbackDraft(
     return moved;
   } finally {
     done();
+    // A rollback that did not take effect (or threw) may be asked for again.
+    if (tookEffect) await runtime.store.idempotency.complete(claimKey, 'rolled_back');
+    else await runtime.store.idempotency.release(claimKey);
   }
 }

@@ -211,6 +211,25 @@ describe('write actions', () => {
     });
   });
 
+  it('runs the rollback once when two approvers ask at the same moment, and wants a reason', async () => {
+    const gw = gatewayWith();
+    const { draft_id } = await draft(gw);
+    await gw.actions.approve(draft_id, approver(), decide);
+    await expect(
+      gw.actions.rollback(draft_id, approver('usr_lead_b'), { reason: ' ', surface: 'cli' }),
+    ).rejects.toMatchObject({ code: 'invalid_input', field: 'reason' });
+    const results = await Promise.allSettled([
+      gw.actions.rollback(draft_id, approver('usr_lead_b'), { reason: 'customer withdrew', surface: 'cli' }),
+      gw.actions.rollback(draft_id, approver('usr_lead_c'), { reason: 'customer withdrew', surface: 'console' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    // Before, both reached the payments API; the loser's void was not audited.
+    expect(api.voidRequests).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: 'conflict' });
+    expect(await store.audit.query({ kind: 'action.rollback_refused' })).toHaveLength(1);
+  });
+
   it('says "no rollback" before approval when there is none, and refuses one later', async () => {
     const gw = gatewayWith({}, [
       {

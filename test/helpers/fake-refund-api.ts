@@ -10,6 +10,8 @@ export interface FakeRefundApi {
   /** Every POST /refunds received, including replays with the same key. */
   readonly createRequests: { key: string | undefined; body: unknown }[];
   readonly refunds: Map<string, { id: string; invoice_id: string; amount_usd: number; status: 'succeeded' | 'voided' }>;
+  /** Every POST /refunds/:id/void received, by refund id. */
+  readonly voidRequests: string[];
   /** Make the next POST /refunds hang this long before answering (the refund is recorded first). */
   delayNextCreateMs: number;
   /** Pretend refunds never land (verify must notice). */
@@ -20,6 +22,7 @@ export interface FakeRefundApi {
 export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
   const api: Omit<FakeRefundApi, 'url' | 'close'> = {
     createRequests: [],
+    voidRequests: [],
     refunds: new Map(),
     delayNextCreateMs: 0,
     loseRefunds: false,
@@ -55,6 +58,7 @@ export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
     }
     const voidMatch = /^\/refunds\/(re_\d+)\/void$/.exec(url.pathname);
     if (req.method === 'POST' && voidMatch) {
+      api.voidRequests.push(voidMatch[1]!);
       const refund = [...api.refunds.values()].find((r) => r.id === voidMatch[1]);
       if (!refund) return send(404, { error: 'not found' });
       refund.status = 'voided';
