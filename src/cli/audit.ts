@@ -189,7 +189,13 @@ async function exportJsonl(
   io: CliIo,
 ): Promise<number> {
   const { out, follow } = options;
-  const target = out ? createWriteStream(out) : io.stdout;
+  // The file must open (its directory exists, it is not a directory) before anything is read, and
+  // a write that fails later (a full disk) fails the export: before, both printed "exported N
+  // events" and exit 0 with nothing, or half, on disk.
+  const file = out ? await openForExport(out) : undefined;
+  let writeError: Error | undefined;
+  file?.on('error', (error) => (writeError ??= error));
+  const target = file ?? io.stdout;
   let afterSeq = options.afterSeq;
   let written = 0;
   const max = filter.limit ?? Number.POSITIVE_INFINITY;
@@ -202,17 +208,27 @@ async function exportJsonl(
       continue;
     }
     for (const e of page) {
-      if (!target.write(`${JSON.stringify(e)}\n`)) await once(target, 'drain');
+      if (writeError) break;
+      // A failed write rejects the wait for 'drain': recorded, and reported below as the file's.
+      if (!target.write(`${JSON.stringify(e)}\n`))
+        await once(target, 'drain').catch((error: Error) => (writeError ??= error));
     }
+    if (writeError) break;
     written += page.length;
     afterSeq = page.at(-1)?.seq ?? afterSeq;
     if (out && written % 10_000 < page.length) io.stderr.write(`exported ${written} events…\n`);
   }
-  if (out) {
-    await new Promise<void>((resolve, reject) =>
-      (target as NodeJS.WritableStream).end(() => resolve()).on('error', reject),
-    );
+  if (file) {
+    await new Promise<void>((resolve) => file.end(() => resolve()));
+    if (writeError) throw new Error(`${out} is incomplete: writing it failed (${writeError.message}).`);
     io.stderr.write(`exported ${written} events to ${out}\n`);
   }
   return 0;
+}
+
+/** A write stream on `path`, once it is open; an open that fails rejects with why. */
+async function openForExport(path: string) {
+  const stream = createWriteStream(path);
+  await once(stream, 'open');
+  return stream;
 }

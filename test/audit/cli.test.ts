@@ -88,6 +88,21 @@ describe('toolgate audit', () => {
     expect(missing).toMatchObject({ code: 2, err: expect.stringMatching(/--since aud_nope: no such event/) });
   });
 
+  it('export --out fails loudly when the file cannot be opened or written, never "exported"', async () => {
+    // Before: exit 0 and "exported 30 events" each time, with nothing (or half) on disk.
+    const cases: [string, string][] = [
+      [join(dirname(path), 'no-such-dir', 'out.jsonl'), 'ENOENT'],
+      [dirname(path), 'EISDIR'],
+    ];
+    if (existsSync('/dev/full')) cases.push(['/dev/full', 'is incomplete: writing it failed']);
+    for (const [out, why] of cases) {
+      const r = await cli('export', '--out', out);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(why);
+      expect(r.err).not.toContain('exported 30 events');
+    }
+  });
+
   it('export --out writes a file', async () => {
     const out = `${path}.jsonl`;
     const r = await cli('export', '--format', 'jsonl', '--out', out);
