@@ -83,7 +83,10 @@ export async function startServer(
         'settled drafts interrupted by a stopped process',
       );
   };
-  await settleInterrupted();
+  await settleInterrupted().catch(async (error: unknown) => {
+    if (!store) await ownStore.close(); // its writer thread would keep a failed start running
+    throw error;
+  });
   let sweeping = false;
   const sweep = setInterval(() => {
     if (sweeping) return;
@@ -121,6 +124,14 @@ export async function startServer(
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, () => resolve());
+  }).catch(async (error: unknown) => {
+    // A port in use or a bad HOST: close what is open, or the writer thread keeps the process
+    // alive after the error is printed (`serve` hung instead of exiting 1).
+    clearInterval(sweep);
+    metrics.stop();
+    await closeApp();
+    if (!store) await ownStore.close();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   boundPort = port;

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +123,38 @@ describe('a command that fails', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('serve on a port that is taken', () => {
+  it('prints why and exits 1, rather than hanging with its store open', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-fail-'));
+    try {
+      const bin = fileURLToPath(new URL('../../bin/toolgate.js', import.meta.url));
+      const config = fileURLToPath(new URL('../../examples/acme/toolgate.config.ts', import.meta.url));
+      const env = {
+        ...process.env,
+        TOOLGATE_DB: join(dir, 'toolgate.db'),
+        PORT: String((taken.address() as AddressInfo).port),
+        HOST: '127.0.0.1',
+      };
+      // Before, the writer thread kept the process alive after the error: killed at the timeout.
+      const result = await promisify(execFile)(process.execPath, [bin, 'serve', '--config', config], {
+        env,
+        timeout: 30_000,
+      }).then(
+        () => ({ code: 0, stderr: '', killed: false }),
+        (error: { code: number; stderr: string; killed: boolean }) => error,
+      );
+      expect(result.killed).toBe(false);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('EADDRINUSE');
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
 });
 
 describe('a plain clone has everything its tests read', () => {
