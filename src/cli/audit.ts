@@ -5,6 +5,7 @@ import { openAuditSource, type AuditSource } from '../store/open-store.js';
 import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
+import { envSetting } from '../config/env.js';
 
 const FILTERS =
   'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
@@ -80,7 +81,11 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   if (sub === 'export' && values.format !== undefined && values.format !== 'jsonl') {
     return usageError(io, USAGES.export, `--format ${values.format} is not supported; jsonl is the only format.`);
   }
-  const database = values.db ?? io.env.TOOLGATE_DATABASE_URL ?? io.env.TOOLGATE_DB ?? '.toolgate/toolgate.db';
+  const database =
+    values.db ??
+    envSetting(io.env, 'TOOLGATE_DATABASE_URL') ??
+    envSetting(io.env, 'TOOLGATE_DB') ??
+    '.toolgate/toolgate.db';
   const missing = missingDatabase(database);
   if (missing) return usageError(io, USAGES[sub], missing);
   let source: AuditSource;

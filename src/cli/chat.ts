@@ -5,6 +5,7 @@ import { supportScript } from '../../examples/acme/scripted-support-model.js';
 import { startScriptedModel } from '../scripted-model/server.js';
 import { runToolLoop } from '../surfaces/direct/run-tool-loop.js';
 import { parseCommand, type CliIo } from './args.js';
+import { envSetting } from '../config/env.js';
 
 const USAGE = `Usage: toolgate chat [question…]
 
@@ -25,7 +26,7 @@ export async function runChatCommand(argv: string[], io: CliIo): Promise<number>
   if (typeof parsed === 'number') return parsed;
   const question = parsed.positionals.join(' ').trim() || DEFAULT_QUESTION;
   // The demo's database, so the audit ids printed below are the ones the console shows.
-  const storePath = io.env.TOOLGATE_DB ?? '.toolgate/demo.db';
+  const storePath = envSetting(io.env, 'TOOLGATE_DB') ?? '.toolgate/demo.db';
   const harness = await startAcmeHarness({ storePath });
   const scripted = io.env.ANTHROPIC_API_KEY ? null : await startScriptedModel(supportScript);
   if (scripted)

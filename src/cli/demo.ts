@@ -10,6 +10,7 @@ import { claudeCodeConfig } from '../connect/generate.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server/start-server.js';
 import { parseCommand, type CliIo } from './args.js';
+import { envSetting } from '../config/env.js';
 
 const USAGE = `Usage: toolgate demo
 
@@ -120,7 +121,7 @@ async function startAcmeProcess(
   const env: NodeJS.ProcessEnv = {
     ...io.env,
     ACME_PORT: io.env.ACME_PORT ?? '8788',
-    ACME_DB: resolve(io.env.ACME_DB ?? '.toolgate/acme.db'),
+    ACME_DB: resolve(envSetting(io.env, 'ACME_DB') ?? '.toolgate/acme.db'),
   };
   for (const [name, token] of Object.entries(tokens)) env[`ACME_TOKEN_${name.toUpperCase()}`] = token;
   // Compiled (an installed package) runs the compiled Acme API; a clone runs its sources via tsx.

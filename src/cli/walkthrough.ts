@@ -7,6 +7,7 @@ import type { CallResult } from '../pipeline/types.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 
 import { parseCommand, type CliIo } from './args.js';
+import { envSetting } from '../config/env.js';
 
 const USAGE = `Usage: toolgate walkthrough [--db FILE]
 
@@ -25,7 +26,7 @@ export async function runWalkthroughCommand(argv: string[], io: CliIo): Promise<
   const parsed = parseCommand(argv, io, { usage: USAGE, options: { db: { type: 'string' } } });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  const path = values.db ?? io.env.TOOLGATE_DB ?? '.toolgate/demo.db';
+  const path = values.db ?? envSetting(io.env, 'TOOLGATE_DB') ?? '.toolgate/demo.db';
   mkdirSync(dirname(path), { recursive: true });
   const store = await openSqliteStore({ path });
   const gateway = createGateway({ tools: walkthroughTools, credentials: walkthroughCredentials, store });

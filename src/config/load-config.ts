@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { envSetting } from './env.js';
 import type { ToolgateConfig } from './define-config.js';
 
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
@@ -44,29 +45,33 @@ async function importConfig(file: string): Promise<{ default?: ToolgateConfig }>
 
 /** Settings after environment overrides, so one config file serves every environment. */
 export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) {
+  const get = (name: string) => envSetting(env, name);
   const list = (value: string | undefined) =>
     value
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  const port = env.PORT ? Number(env.PORT) : (config.server?.port ?? 8787);
+  const port = get('PORT') ? Number(get('PORT')) : (config.server?.port ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`PORT must be an integer 0–65535 (got "${env.PORT}").`);
+    throw new Error(`PORT must be an integer 0–65535 (got "${get('PORT')}").`);
+  const drainMs = Number(get('TOOLGATE_DRAIN_MS') ?? config.server?.drainMs ?? 10_000);
+  if (!Number.isInteger(drainMs) || drainMs < 0)
+    throw new Error(`TOOLGATE_DRAIN_MS must be a whole number of milliseconds (got "${get('TOOLGATE_DRAIN_MS')}").`);
   return {
-    database: env.TOOLGATE_DATABASE_URL ?? env.TOOLGATE_DB ?? config.database ?? '.toolgate/toolgate.db',
-    auditKey: env.TOOLGATE_AUDIT_KEY,
-    cursorKey: env.TOOLGATE_CURSOR_KEY,
-    publicUrl: env.TOOLGATE_PUBLIC_URL ?? config.publicUrl ?? null,
+    database: get('TOOLGATE_DATABASE_URL') ?? get('TOOLGATE_DB') ?? config.database ?? '.toolgate/toolgate.db',
+    auditKey: get('TOOLGATE_AUDIT_KEY'),
+    cursorKey: get('TOOLGATE_CURSOR_KEY'),
+    publicUrl: get('TOOLGATE_PUBLIC_URL') ?? config.publicUrl ?? null,
     port,
-    host: env.HOST ?? config.server?.host ?? '127.0.0.1',
-    allowedHosts: list(env.TOOLGATE_ALLOWED_HOSTS) ??
+    host: get('HOST') ?? config.server?.host ?? '127.0.0.1',
+    allowedHosts: list(get('TOOLGATE_ALLOWED_HOSTS')) ??
       config.server?.allowedHosts ?? ['localhost', '127.0.0.1', '[::1]'],
-    allowedOrigins: list(env.TOOLGATE_ALLOWED_ORIGINS) ??
+    allowedOrigins: list(get('TOOLGATE_ALLOWED_ORIGINS')) ??
       config.server?.allowedOrigins ?? ['localhost', '127.0.0.1', '[::1]'],
     maxBodyBytes: config.server?.maxBodyBytes ?? 1_048_576,
-    trustProxy: (env.TOOLGATE_TRUST_PROXY ?? String(config.server?.trustProxy ?? false)) === 'true',
-    drainMs: Number(env.TOOLGATE_DRAIN_MS ?? config.server?.drainMs ?? 10_000),
+    trustProxy: (get('TOOLGATE_TRUST_PROXY') ?? String(config.server?.trustProxy ?? false)) === 'true',
+    drainMs,
     // The node:http fast path for POST /mcp (issue #15); off serves everything through the SDK.
-    fastPath: !['off', 'false', '0'].includes(env.TOOLGATE_FAST_PATH ?? String(config.server?.fastPath ?? true)),
+    fastPath: !['off', 'false', '0'].includes(get('TOOLGATE_FAST_PATH') ?? String(config.server?.fastPath ?? true)),
   };
 }

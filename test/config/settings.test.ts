@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSettings } from '../../src/config/load-config.js';
+import { runAuditCommand } from '../../src/cli/audit.js';
+import { runCli } from '../helpers/capture-io.js';
+
+const config = { tools: [] };
+
+describe('settings from the environment', () => {
+  it('an empty or blank variable means "not set": the next source applies', () => {
+    // Before, TOOLGATE_DB= was a database named "" and an empty TOOLGATE_DATABASE_URL hid TOOLGATE_DB.
+    expect(resolveSettings(config, { TOOLGATE_DB: '' }).database).toBe('.toolgate/toolgate.db');
+    expect(resolveSettings(config, { TOOLGATE_DATABASE_URL: ' ', TOOLGATE_DB: '/srv/t.db' }).database).toBe(
+      '/srv/t.db',
+    );
+    expect(resolveSettings({ ...config, database: '/etc/c.db' }, { TOOLGATE_DB: '' }).database).toBe('/etc/c.db');
+    expect(resolveSettings(config, { HOST: '', TOOLGATE_PUBLIC_URL: '' })).toMatchObject({
+      host: '127.0.0.1',
+      publicUrl: null,
+    });
+  });
+
+  it('refuses a drain deadline that is not a whole number of milliseconds, naming the variable', () => {
+    for (const bad of ['abc', '-5', '1.5']) {
+      expect(() => resolveSettings(config, { TOOLGATE_DRAIN_MS: bad })).toThrow(
+        `TOOLGATE_DRAIN_MS must be a whole number of milliseconds (got "${bad}")`,
+      );
+    }
+    expect(resolveSettings(config, { TOOLGATE_DRAIN_MS: '0' }).drainMs).toBe(0);
+  });
+
+  it('the audit commands skip an empty TOOLGATE_DATABASE_URL too', async () => {
+    const r = await runCli(runAuditCommand, ['verify'], {
+      TOOLGATE_DATABASE_URL: '',
+      TOOLGATE_DB: '/nonexistent/t.db',
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('No Toolgate database at /nonexistent/t.db');
+  });
+});
