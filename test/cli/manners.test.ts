@@ -67,7 +67,9 @@ describe('CLI manners', () => {
         const path = join(dir, entry);
         if (statSync(path).isDirectory()) walk(path);
         else if (path.endsWith('.ts'))
-          for (const [, name] of readFileSync(path, 'utf8').matchAll(/env\.(TOOLGATE_[A-Z_]+)/g)) names.add(name!);
+          // `env.X`, or through envSetting: `get('X')`, `envSetting(io.env, 'X')`.
+          for (const [, name] of readFileSync(path, 'utf8').matchAll(/(?:env\.|get\('|env, ')(TOOLGATE_[A-Z_]+)/g))
+            names.add(name!);
       }
     };
     walk(fileURLToPath(new URL('../../src', import.meta.url)));
