@@ -72,4 +72,79 @@ describe('the fast path and the SDK path agree', () => {
     const [viaFast, viaSdk] = await both(ping, { authorization: `Bearer ${AGENT_TOKEN}` });
     expect([viaFast.status, viaSdk.status]).toEqual([200, 200]);
   });
+
+  it('answer malformed 2025-era messages alike, and run no tool for them', async () => {
+    const call = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'get_customer_summary', arguments: { customer_id: 'cus_123' } },
+    };
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+    };
+    const bodies: Record<string, unknown> = {
+      'an extra member': { ...call, foo: 1 },
+      'a result beside the method': { ...call, result: {} },
+      '_meta that is not an object': { ...call, params: { ...call.params, _meta: 5 } },
+      'a progress token that is an object': { ...call, params: { ...call.params, _meta: { progressToken: {} } } },
+      'null arguments': { ...call, params: { ...call.params, arguments: null } },
+      'an id past 2^53': { ...call, id: 2 ** 53 + 2 },
+      'a notification with params 5': { jsonrpc: '2.0', method: 'notifications/initialized', params: 5 },
+      'a notification with an extra member': { jsonrpc: '2.0', method: 'notifications/initialized', foo: 1 },
+      'a cursor that is a number': { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { cursor: 5 } },
+      'a capability that is a number': { ...init, params: { ...init.params, capabilities: { roots: 5 } } },
+      'a client title that is a number': {
+        ...init,
+        params: { ...init.params, clientInfo: { name: 'c', version: '1', title: 5 } },
+      },
+    };
+    const auth = { authorization: `Bearer ${AGENT_TOKEN}` };
+    const before = (await fast.store.audit.query({ kind: 'tool_call', limit: 1_000 })).length;
+    for (const [what, body] of Object.entries(bodies)) {
+      const [viaFast, viaSdk] = await both(JSON.stringify(body), auth);
+      expect({ what, status: viaFast.status, error: errorOf(viaFast) }).toEqual({
+        what,
+        status: viaSdk.status,
+        error: errorOf(viaSdk),
+      });
+      expect({ what, status: viaFast.status, error: errorOf(viaFast) }).not.toMatchObject({ status: 200, error: null });
+    }
+    // Well-formed, for contrast: served, and the same.
+    const [okFast, okSdk] = await both(JSON.stringify(call), auth);
+    expect([okFast.status, okSdk.status, errorOf(okFast), errorOf(okSdk)]).toEqual([200, 200, null, null]);
+    // Before, the fast path ran the tool (and audited it) for the tools/call bodies above.
+    expect((await fast.store.audit.query({ kind: 'tool_call', limit: 1_000 })).length).toBe(before + 1);
+  });
+
+  it('take only application/json as the body type, as the SDK compares it', async () => {
+    for (const contentType of ['application/jsonx', 'application/json-seq', 'text/plain; x=application/json']) {
+      const headers = { authorization: `Bearer ${AGENT_TOKEN}`, 'content-type': contentType };
+      const [viaFast, viaSdk] = await both(ping, headers);
+      expect([contentType, viaFast.status]).toEqual([contentType, viaSdk.status]);
+      expect(viaFast.status).toBe(415);
+    }
+    const [viaFast] = await both(ping, {
+      authorization: `Bearer ${AGENT_TOKEN}`,
+      'content-type': 'application/json; charset=utf-8',
+    });
+    expect(viaFast.status).toBe(200);
+  });
 });
+
+/** The JSON-RPC error code of an answer (JSON or SSE), or null when it is a result or empty. */
+function errorOf(answer: Answer): number | null {
+  const text = answer.body.trim();
+  if (text === '') return null;
+  const data = text.startsWith('{')
+    ? text
+    : (text
+        .split('\n')
+        .find((line) => line.startsWith('data: '))
+        ?.slice(6) ?? '{}');
+  const message = JSON.parse(data) as { error?: { code: number } };
+  return message.error?.code ?? null;
+}

@@ -28,11 +28,11 @@ export interface ProtocolHeaders {
   readonly name: string | undefined;
 }
 
-/** A JSON-RPC id the fast path echoes: a string or an integer (the SDK refuses others). */
+/** A JSON-RPC id the fast path echoes: a string or a safe integer (the SDK refuses others). */
 export type JsonRpcId = string | number;
 
 export function isId(value: unknown): value is JsonRpcId {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+  return typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,11 @@
-import { PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import { isId, isObject, type FastRequest, type ProtocolHeaders } from './fast-request.js';
+import {
+  isJsonContentType,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  PROTOCOL_VERSION_META_KEY,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/server';
+import { isObject, type FastRequest, type ProtocolHeaders } from './fast-request.js';
 import { classifyModern, MODERN_VERSIONS } from './modern-request.js';
 
 // The 2025-era revisions the SDK serves statelessly; their requests carry no envelope to check.
@@ -10,37 +16,57 @@ export function classify(message: unknown, headers: ProtocolHeaders): FastReques
   // MCP transports, "Protocol Version Header": without one the server "SHOULD assume 2025-03-26".
   if (headers.version !== undefined && !LEGACY_VERSIONS.has(headers.version)) return null;
   if (!acceptsJson(headers)) return null;
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) return null;
-  const { jsonrpc, id, method, params } = message as Record<string, unknown>;
-  if (jsonrpc !== '2.0' || typeof method !== 'string') return null;
+  // The message's shape is judged by the SDK's own guards (~1 µs): only jsonrpc, id, method and
+  // params; an id that is a string or a safe integer; params an object with a well-formed `_meta`.
+  // Checked by hand before, they let through what the SDK refuses (an extra member, an id past
+  // 2^53 echoed back changed, `_meta: 5`, a notification with `params: 5`), and a tools/call ran.
+  if (isJSONRPCNotification(message)) {
+    if (!message.method.startsWith('notifications/') || claimsEnvelope(message.params)) return null;
+    return { kind: 'notification' };
+  }
+  if (!isJSONRPCRequest(message)) return null;
+  const { id, method, params } = message;
   // The body decides the era (the SDK's classifyInboundRequest): an envelope claim under a 2025
   // header is a disagreement the SDK refuses with its own error.
-  if (isObject(params) && isObject(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta) return null;
-  if (id === undefined) return method.startsWith('notifications/') ? { kind: 'notification' } : null;
-  if (!isId(id) || (params !== undefined && !isObject(params))) return null;
+  if (claimsEnvelope(params)) return null;
   switch (method) {
     case 'ping':
       return { kind: 'ping', id };
     case 'tools/list':
+      // ListToolsRequest: a cursor is a string.
+      if (params?.cursor !== undefined && typeof params.cursor !== 'string') return null;
       return { kind: 'tools/list', id, modern: false };
     case 'initialize': {
       const version = params?.protocolVersion;
       if (typeof version !== 'string' || !LEGACY_VERSIONS.has(version)) return null;
-      // The SDK explains a malformed handshake (no capabilities or clientInfo) better than we would.
-      const info = params?.clientInfo as Record<string, unknown> | undefined;
-      if (!isObject(params?.capabilities) || !isObject(info)) return null;
+      // The SDK explains a malformed handshake better than we would: every capability is an
+      // object, and clientInfo has string name/version (title, websiteUrl strings; icons a list).
+      const capabilities = params?.capabilities;
+      const info = params?.clientInfo;
+      if (!isObject(capabilities) || !Object.values(capabilities).every(isObject) || !isObject(info)) return null;
       if (typeof info.name !== 'string' || typeof info.version !== 'string') return null;
+      if (!optional(info.title, 'string') || !optional(info.websiteUrl, 'string')) return null;
+      if (info.icons !== undefined && !Array.isArray(info.icons)) return null;
       return { kind: 'initialize', id, protocolVersion: version };
     }
     case 'tools/call': {
       const name = params?.name;
-      const args = params?.arguments ?? {};
+      // Absent arguments are {}; null or anything else is the SDK's to refuse.
+      const args = params?.arguments === undefined ? {} : params.arguments;
       if (typeof name !== 'string' || !isObject(args)) return null;
       return { kind: 'tools/call', id, name, args, modern: false };
     }
     default:
       return null;
   }
+}
+
+function claimsEnvelope(params: unknown): boolean {
+  return isObject(params) && isObject(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta;
+}
+
+function optional(value: unknown, type: 'string'): boolean {
+  return value === undefined || typeof value === type;
 }
 
 /**
@@ -53,6 +79,8 @@ function acceptsJson(headers: ProtocolHeaders): boolean {
   return (
     accept.includes('application/json') &&
     accept.includes('text/event-stream') &&
-    (headers.contentType ?? '').includes('application/json')
+    // The media type itself, as the SDK compares it: not `application/jsonx` or a parameter.
+    headers.contentType !== undefined &&
+    isJsonContentType(headers.contentType)
   );
 }
