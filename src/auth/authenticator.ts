@@ -56,7 +56,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     : null;
   const audience = rs?.audience ?? [];
   const verifyJwt = options.auth?.jwt ? createJwtVerifier(options.auth.jwt, audience) : null;
-  const introspect = options.auth?.introspection ? createIntrospector(options.auth.introspection, audience) : null;
+  // RFC 8707: an opaque token must have been issued for this resource. Its default audience is
+  // the resource URL (auth-config.ts); before, it followed auth.jwt.audience when that was set.
+  const introspect =
+    options.auth?.introspection && rs ? createIntrospector(options.auth.introspection, [rs.resource]) : null;
   // A remembered token comes back with the same claims object (jwt.ts, introspection.ts): who it
   // names is worked out once, and the caller is the same object each time (tools/list caches by it).
   const admitted = new WeakMap<Claims, AuthSuccess>();
@@ -121,7 +124,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     let success = admitted.get(check.claims);
     if (!success) {
       const mapped = principalFromClaims(check.claims, rs.claims(method), {
-        issuer: rs.issuer,
+        issuer: rs.issuerFor(method),
         defaultTenant: options.auth?.defaultTenant,
       });
       if (!mapped.ok)

@@ -15,8 +15,15 @@ import {
  */
 export interface ResourceServer {
   readonly resource: string;
+  /** The audiences a JWT may carry: `auth.jwt.audience`, else the resource URL. */
   readonly audience: readonly string[];
-  readonly issuer: string;
+  /**
+   * The issuer an audit names for a token that carries no `iss` of its own (RFC 7662 makes it
+   * optional in an introspection answer): the verifying method's own issuer first. Before, one
+   * issuer served both, so with JWTs and introspection configured an opaque token's subject was
+   * recorded as the JWT issuer's, a person that issuer never vouched for.
+   */
+  issuerFor(method: 'jwt' | 'introspection'): string;
   readonly metadata: ProtectedResourceMetadata;
   /** The path-suffixed RFC 9728 URL put in every challenge. */
   readonly metadataUrl: string;
@@ -49,7 +56,8 @@ export function resourceServerSettings(
   return {
     resource,
     audience: asList(auth.jwt?.audience, [resource]),
-    issuer,
+    issuerFor: (method) =>
+      (method === 'jwt' ? auth.jwt?.issuer : auth.introspection?.issuer) ?? auth.jwt?.issuer ?? issuer,
     metadata: protectedResourceMetadata({
       resource,
       authorizationServers: servers,
