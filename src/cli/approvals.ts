@@ -1,4 +1,5 @@
 import { loadConfig, resolveSettings } from '../config/load-config.js';
+import { DRAFT_STATUSES } from '../actions/lifecycle.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { openStore } from '../store/open-store.js';
@@ -43,6 +44,10 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     return usageError(io, USAGE, verb ? `Unknown approvals command "${verb}".` : 'Name a command.');
   }
   if ((verb === 'show' || deciding) && !id) return usageError(io, USAGE, `approvals ${verb} needs a DRAFT_ID.`);
+  const extra = positionals[verb === 'list' ? 1 : 2];
+  if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);
+  if (values.status !== undefined && !(DRAFT_STATUSES as readonly string[]).includes(values.status))
+    return usageError(io, USAGE, `--status must be one of ${DRAFT_STATUSES.join(', ')} (got "${values.status}").`);
   const { config } = await loadConfig(values.config, process.cwd(), io.env);
   const approver = deciding ? config.approvers?.find((p) => p.actorId === values.as) : undefined;
   if (deciding && !approver) {
@@ -56,7 +61,11 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     return 2;
   }
   const settings = resolveSettings(config, io.env);
-  const missing = missingDatabase(settings.database);
+  // approvals has no --db: it reads the database the config and environment give `serve`.
+  const missing = missingDatabase(
+    settings.database,
+    'Set TOOLGATE_DB / TOOLGATE_DATABASE_URL (or `database` in the config)',
+  );
   if (missing) {
     io.stderr.write(`${missing}\n`);
     return 2;

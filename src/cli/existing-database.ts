@@ -7,10 +7,10 @@ import { isPostgresUrl } from '../store/open-store.js';
  * would report "0 events, chain intact" — an auditor reading that about a backup would be
  * misled. Null when `database` is a PostgreSQL URL or an existing file; else what to tell the user.
  */
-export function missingDatabase(database: string): string | null {
+export function missingDatabase(
+  database: string,
+  pointAt = 'Pass --db (or set TOOLGATE_DB / TOOLGATE_DATABASE_URL)',
+): string | null {
   if (isPostgresUrl(database) || existsSync(database)) return null;
-  return (
-    `No Toolgate database at ${database}. Pass --db (or set TOOLGATE_DB / TOOLGATE_DATABASE_URL) ` +
-    'to the one `toolgate serve` writes; this command never creates one.'
-  );
+  return `No Toolgate database at ${database}. ${pointAt} to the one \`toolgate serve\` writes; this command never creates one.`;
 }

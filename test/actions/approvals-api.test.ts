@@ -135,6 +135,21 @@ describe('toolgate approvals (CLI)', () => {
     expect(again.err).toMatch(/^conflict: /);
   });
 
+  it('refuses a status that does not exist and arguments it does not take, with exit 2', async () => {
+    const bogus = await cli('list', '--status', 'bogus');
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toContain('--status must be one of awaiting_approval, approved,');
+    for (const args of [
+      ['list', 'junk'],
+      ['show', 'drf_1', 'extra'],
+      ['approve', 'drf_1', 'drf_2', '--as', 'usr_lead', '--reason', 'two at once'],
+    ]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`Unexpected argument "${args[args[0] === 'list' ? 1 : 2]}"`);
+    }
+  });
+
   it('refuses a database that does not exist instead of creating an empty one', async () => {
     const typo = `${server.dir}/elsewhere/toolgate.db`;
     const list = await runCli(runApprovalsCommand, ['list'], {
@@ -143,6 +158,9 @@ describe('toolgate approvals (CLI)', () => {
     });
     expect(list).toMatchObject({ code: 2, out: '' });
     expect(list.err).toContain(`No Toolgate database at ${typo}`);
+    // approvals has no --db option, so it must not tell the user to pass one.
+    expect(list.err).not.toContain('--db');
+    expect(list.err).toContain('Set TOOLGATE_DB');
     expect(existsSync(typo)).toBe(false);
   });
 });
