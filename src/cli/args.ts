@@ -72,3 +72,16 @@ function readable(error: Error): string {
 }
 
 const ensureNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
+/** Why `value` is not a usable `--url` (an http or https URL), or null when it is. */
+export function badUrl(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `--url must be a full URL such as https://gateway.example.com (got "${value}").`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return `--url must be an http:// or https:// URL (got "${value}").`;
+  return null;
+}

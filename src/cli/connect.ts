@@ -1,7 +1,7 @@
 import { claudeAiConnector } from '../connect/claude-ai.js';
 import { claudeCodeConfig, CONNECTOR_NOTES, DESKTOP_NOTES, messagesApiRequest } from '../connect/generate.js';
 import { loadConfig } from '../config/load-config.js';
-import { parseCommand, usageError, type CliIo } from './args.js';
+import { badUrl, parseCommand, usageError, type CliIo } from './args.js';
 
 const TARGETS = ['claude-code', 'messages-api', 'desktop', 'claude-ai'] as const;
 const USAGE = `Usage: toolgate connect claude-code|messages-api|desktop|claude-ai --url https://gateway.example.com
@@ -41,7 +41,10 @@ export async function runConnectCommand(argv: string[], io: CliIo): Promise<numb
   if (!surface || !TARGETS.includes(surface as (typeof TARGETS)[number])) {
     return usageError(io, USAGE, surface ? `Unknown target "${surface}".` : `Name a target: ${TARGETS.join(', ')}.`);
   }
+  if (positionals[1] !== undefined) return usageError(io, USAGE, `Unexpected argument "${positionals[1]}".`);
   if (!values.url) return usageError(io, USAGE, '--url is required: the URL clients will use.');
+  const urlProblem = badUrl(values.url);
+  if (urlProblem) return usageError(io, USAGE, urlProblem);
   if ((surface === 'messages-api' || surface === 'claude-ai') && !values.url.startsWith('https://')) {
     // The connector calls the server from Anthropic's network and accepts https URLs only.
     io.stderr.write(

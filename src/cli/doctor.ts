@@ -1,5 +1,5 @@
 import { runDoctor } from '../doctor/run-doctor.js';
-import { parseCommand, usageError, type CliIo } from './args.js';
+import { badUrl, parseCommand, usageError, type CliIo } from './args.js';
 
 const USAGE = `Usage: toolgate doctor --url https://gateway.example.com [--token-env VAR] [--json]
 
@@ -21,6 +21,8 @@ export async function runDoctorCommand(argv: string[], io: CliIo): Promise<numbe
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   if (!values.url) return usageError(io, USAGE, '--url is required.');
+  const urlProblem = badUrl(values.url);
+  if (urlProblem) return usageError(io, USAGE, urlProblem);
   const tokenEnv = values['token-env'] ?? 'TOOLGATE_TOKEN';
   const checks = await runDoctor(values.url, io.env[tokenEnv]);
   const icon = { ok: '✓', warn: '!', fail: '✗' } as const;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { runConnectCommand } from '../../src/cli/connect.js';
+import { runDoctorCommand } from '../../src/cli/doctor.js';
 import { runRouteCommand } from '../../src/cli/route.js';
 import { claudeCodeConfig, messagesApiRequest } from '../../src/connect/generate.js';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
@@ -124,6 +125,33 @@ describe('toolgate connect', () => {
       });
     },
   );
+});
+
+describe('toolgate connect and doctor refuse a --url that is not an http(s) URL, and stray arguments', () => {
+  it.each([['notaurl'], ['javascript:alert(1)'], ['ftp://gateway.example.com']])('--url %s: exit 2', async (url) => {
+    // Before: connect printed config for "notaurl/mcp" with exit 0; doctor failed a check with exit 1.
+    const connect = await cli(runConnectCommand, 'claude-code', '--url', url, '--config', config);
+    expect(connect.code).toBe(2);
+    expect(connect.err).toContain('--url must be');
+    expect(connect.out).toBe('');
+    const doctor = await runCli(runDoctorCommand, ['--url', url]);
+    expect(doctor.code).toBe(2);
+    expect(doctor.err).toContain('--url must be');
+  });
+
+  it('connect names an argument it does not take', async () => {
+    const r = await cli(
+      runConnectCommand,
+      'claude-code',
+      'junk',
+      '--url',
+      'https://gw.example.com',
+      '--config',
+      config,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('Unexpected argument "junk"');
+  });
 });
 
 describe('toolgate doctor', () => {
