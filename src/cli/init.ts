@@ -27,7 +27,17 @@ export async function runInitCommand(argv: string[], io: CliIo): Promise<number>
   if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 1) return usageError(io, USAGE, 'Give at most one directory.');
   const target = resolve(parsed.positionals[0] ?? '.');
+  if (existsSync(target) && !statSync(target).isDirectory())
+    return usageError(io, USAGE, `${parsed.positionals[0]} is a file; give a directory (new or existing).`);
   const name = parsed.values.name ?? packageName(basename(target));
+  // It lands in package.json as is: before, a quote there made a file npm cannot read.
+  if (!NPM_NAME.test(name) || name.length > 214)
+    return usageError(
+      io,
+      USAGE,
+      `--name must be an npm package name: lower case, digits, - . _ ~, an optional @scope/ (got "${name}"; ` +
+        `try ${packageName(name)}).`,
+    );
 
   const files = templateFiles(TEMPLATE_DIR).map((from) => {
     const rel = relative(TEMPLATE_DIR, from);
@@ -48,7 +58,7 @@ export async function runInitCommand(argv: string[], io: CliIo): Promise<number>
   const cd = relative(process.cwd(), target);
   io.stdout.write(`
 Scaffolded ${name}. Next:
-  ${cd ? `cd ${cd} && ` : ''}npm install
+  ${cd ? `cd ${shellWord(cd)} && ` : ''}npm install
   npm test                 # the tools through the real pipeline
   npx toolgate check       # the eight safety gates
   npx toolgate serve       # with ORDERS_READ_TOKEN, ORDERS_WRITE_TOKEN and TOOLGATE_TOKEN set
@@ -61,6 +71,14 @@ function templateFiles(dir: string): string[] {
     const path = join(dir, entry);
     return statSync(path).isDirectory() ? templateFiles(path) : [path];
   });
+}
+
+/** What npm accepts as a package name (validate-npm-package-name's rules for new packages). */
+const NPM_NAME = /^(@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/;
+
+/** A path as one shell word, so the printed next step can be pasted: `cd 'My Tools!'`. */
+function shellWord(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 /** npm package names are lower-case, URL-safe and at most 214 characters. */

@@ -1,0 +1,39 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runInitCommand } from '../../src/cli/init.js';
+import { runCli } from '../helpers/capture-io.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'toolgate-init-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('toolgate init refuses what would break the project, before writing anything', () => {
+  it.each([['a"b'], [''], ['Bad Name'], ['.hidden']])('--name %j: exit 2, nothing created', async (name) => {
+    // Before, a quote made a package.json npm cannot parse; the others npm refuses to install.
+    const target = join(dir, 'app');
+    const r = await runCli(runInitCommand, [target, '--name', name]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--name must be an npm package name');
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('a path that is a file: exit 2 with one line, not a raw EEXIST', async () => {
+    const file = join(dir, 'afile');
+    writeFileSync(file, 'x');
+    const r = await runCli(runInitCommand, [file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('is a file; give a directory');
+  });
+
+  it('prints a next step that can be pasted into a shell, whatever the directory is called', async () => {
+    const target = join(dir, "My Tools! (it's new)");
+    const r = await runCli(runInitCommand, [target]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/cd '.*My Tools! \(it'\\''s new\)' && npm install/);
+    expect(JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).name).toBe('my-tools-it-s-new-');
+  });
+});
