@@ -49,7 +49,7 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
   let idp: DemoIdp | null = null;
   try {
     idp = await startDemoIdp(io, env);
-    server = await startServer(acmeConfig(env), env, createLogger(io.env.TOOLGATE_LOG_LEVEL ?? 'warn'));
+    server = await startServer(acmeConfig(env), env, createLogger(io.env.TOOLGATE_LOG_LEVEL || 'warn'));
   } catch (error) {
     await idp?.close();
     acme.child.kill('SIGTERM');

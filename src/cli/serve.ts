@@ -28,7 +28,7 @@ export async function runServeCommand(argv: string[], io: CliIo): Promise<number
   const path = loaded.path;
   // --read-only (or TOOLGATE_READ_ONLY=true, applied by loadConfig): every write action off (issue #16).
   const config = parsed.values['read-only'] ? { ...loaded.config, readOnly: true } : loaded.config;
-  const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL);
+  const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || undefined);
   const server = await startServer(config, io.env, logger);
   io.stderr.write(`toolgate serving ${config.tools.length} tools from ${path} at ${server.url}/mcp\n`);
   if (config.readOnly) io.stderr.write('read-only: write actions are switched off (not listed, not run).\n');

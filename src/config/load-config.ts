@@ -19,7 +19,14 @@ export async function loadConfig(
       `No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`,
     );
   if (!existsSync(file)) throw new Error(`Config file ${file} does not exist.`);
-  const config = (await importConfig(file)).default;
+  // An error while loading names the file: a syntax error or a throw inside it said only
+  // "Unexpected end of input" or the thrown message.
+  const config = (
+    await importConfig(file).catch((error: unknown) => {
+      const said = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new Error(`Could not load ${file}: ${said}`, { cause: error });
+    })
+  ).default;
   if (!config || !Array.isArray(config.tools)) {
     throw new Error(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
   }

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../src/config/load-config.js';
+import { loadConfig, resolveSettings } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/log/logger.js';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import { runCli } from '../helpers/capture-io.js';
 
@@ -35,5 +39,28 @@ describe('settings from the environment', () => {
     });
     expect(r.code).toBe(2);
     expect(r.err).toContain('No Toolgate database at /nonexistent/t.db');
+  });
+});
+
+describe('a config or log level that cannot be used', () => {
+  it('names the config file when loading it fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-config-'));
+    try {
+      const broken = join(dir, 'broken.config.mjs');
+      writeFileSync(broken, 'export default {');
+      await expect(loadConfig(broken)).rejects.toThrow(`Could not load ${broken}: `);
+      const throwing = join(dir, 'throwing.config.mjs');
+      writeFileSync(throwing, "throw new Error('boom in config');");
+      await expect(loadConfig(throwing)).rejects.toThrow(`Could not load ${throwing}: boom in config`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names TOOLGATE_LOG_LEVEL and the levels it takes', () => {
+    expect(() => createLogger('loud')).toThrow(
+      'TOOLGATE_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "loud").',
+    );
+    expect(createLogger('warn').level).toBe('warn');
   });
 });
