@@ -2,6 +2,7 @@ import type { ActionRuntimeSpec } from '../contract/types.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { actionSpecOf, stateOf } from './draft-state.js';
+import { executeApproved } from './execute.js';
 import { reconcile } from './verify.js';
 
 /**
@@ -52,5 +53,34 @@ export async function resumeInterrupted(runtime: GatewayRuntime): Promise<DraftR
       );
     }
   }
+  outcomes.push(...(await startStranded(runtime)));
   return outcomes;
+}
+
+/**
+ * Approved drafts that never started: `approved` lasts only from the approval's compare-and-set
+ * to execute's start, in the same request, so one still `approved` after LEASE_MARGIN_MS was left
+ * there by a failure in between (the store refused the next write). Nothing else would ever move
+ * it: approve, reject and retry all refuse an approved draft. Its approvers asked for it to run,
+ * so it is started, once (execute's compare-and-set and idempotency key, as ever), unless writes
+ * are switched off.
+ */
+async function startStranded(runtime: GatewayRuntime): Promise<DraftRecord[]> {
+  if (runtime.readOnly) return [];
+  const approved = await runtime.store.drafts.list({ status: 'approved', limit: 1_000 });
+  const started: DraftRecord[] = [];
+  for (const draft of approved) {
+    if (Date.parse(draft.updatedAt) + LEASE_MARGIN_MS > runtime.now()) continue; // its approval is starting it
+    try {
+      actionSpecOf(runtime, draft); // refuses a draft whose action is gone, as above
+      runtime.logger.warn({ draftId: draft.id, tool: draft.tool }, 'starting an approved draft that never started');
+      started.push(await executeApproved(runtime, draft, 'internal'));
+    } catch (error) {
+      runtime.logger.error(
+        { err: error, draftId: draft.id, tool: draft.tool },
+        'cannot start a stranded approved draft',
+      );
+    }
+  }
+  return started;
 }

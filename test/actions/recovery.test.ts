@@ -91,4 +91,35 @@ describe('interrupted drafts with several instances', () => {
     );
     expect(api.createRequests).toHaveLength(0);
   });
+
+  it('starts an approved draft that never started, once; not one just approved, and not while writes are off', async () => {
+    const a = createGateway({ tools: [refundAction(api.url)], store: t.store, credentials: refundCredentials });
+    const [stranded, fresh] = [await draftWith(a), await draftWith(a)];
+    // As when the store refused the write after the approval's: approved, and nothing to start it.
+    for (const [id, minutesAgo] of [
+      [stranded, 5],
+      [fresh, 0],
+    ] as const) {
+      const draft = (await t.store.drafts.get(id))!;
+      const at = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      await t.store.drafts.update(id, draft.version, { status: 'approved', state: draft.state }, at);
+    }
+    const readOnly = await secondInstance();
+    const off = createGateway({
+      tools: [refundAction(api.url)],
+      store: readOnly.store,
+      credentials: refundCredentials,
+      readOnly: true,
+    });
+    expect(await off.actions.resumeInterrupted()).toEqual([]);
+    expect(api.createRequests).toHaveLength(0);
+
+    // Before, nothing ever moved it: approve, reject and retry all refuse an approved draft.
+    const [b, c] = [await secondInstance(), await secondInstance()];
+    await Promise.all([b.gw.actions.resumeInterrupted(), c.gw.actions.resumeInterrupted()]);
+    expect((await t.store.drafts.get(stranded))?.status).toBe('verified');
+    expect(api.createRequests).toHaveLength(1); // two instances sweeping at once: one start wins
+    expect(await t.store.audit.query({ kind: 'action.executing' })).toHaveLength(1);
+    expect((await t.store.drafts.get(fresh))?.status).toBe('approved');
+  });
 });
