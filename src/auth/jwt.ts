@@ -131,6 +131,12 @@ function classify(error: unknown): TokenCheck {
       if (claim === 'iss')
         return invalid('jwt issuer mismatch (iss)', 'The access token comes from an unknown issuer.');
       if (claim === 'nbf') return invalid('jwt not yet valid (nbf)', 'The access token is not valid yet.');
+      // jose reports a wrong `typ` header as a claim check too; it is not a missing claim.
+      if (claim === 'typ')
+        return invalid(
+          `jwt type not accepted (typ): ${message}`,
+          'The access token is not of a type this server accepts.',
+        );
       return invalid(`jwt claim check failed: ${message}`, 'The access token is missing a required claim.');
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return invalid('jwt algorithm not allowed', 'The access token is signed with an algorithm this server refuses.');

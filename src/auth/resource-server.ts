@@ -49,9 +49,12 @@ export function resourceServerSettings(
   const resource = canonicalResource(configured);
   const issuer = auth.jwt?.issuer ?? auth.introspection?.issuer;
   const servers = auth.authorizationServers ?? (issuer ? [issuer] : []);
-  if (!issuer || servers.length === 0) {
-    throw new TypeError('Set auth.jwt.issuer (or auth.introspection.issuer / auth.authorizationServers).');
+  if (!issuer) {
+    // The audit names a person by (issuer, subject): an issuer is needed even where
+    // authorizationServers lists the servers for the metadata document.
+    throw new TypeError('Set auth.jwt.issuer or auth.introspection.issuer: the audit names who issued each token.');
   }
+  if (servers.length === 0) throw new TypeError('auth.authorizationServers is empty: list at least one.');
   const scopes = auth.scopesSupported ?? [...new Set(toolScopes)].sort();
   return {
     resource,
