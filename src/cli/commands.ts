@@ -61,6 +61,10 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: 'contract snapshot|diff   Commit the tool contract; diff it in CI (exit 1 on a breaking change)',
     load: async () => (await import('./contract.js')).runContractCommand,
   },
+  version: {
+    summary: 'version                  Print the version (as --version)',
+    load: async () => (await import('./version.js')).runVersionCommand,
+  },
 };
 
 export const HELP = `toolgate — safe, narrow, audited access to internal APIs for Claude

@@ -36,6 +36,7 @@ const COMMANDS: readonly string[][] = [
   ...['verify', 'tail', 'export'].map((s) => ['audit', s]),
   ['contract'],
   ...['snapshot', 'diff'].map((s) => ['contract', s]),
+  ['version'],
 ];
 
 const run = (args: string[]) => runCli((argv, io) => main(argv, io), args);
@@ -79,11 +80,12 @@ describe('CLI manners', () => {
     expect(read.filter((name) => !out.includes(name))).toEqual([]);
   });
 
-  it('--version and -v print the package version', async () => {
+  it('--version, -v and the version command print the package version', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
-    for (const flag of ['--version', '-v']) expect(await run([flag])).toMatchObject({ code: 0, out: `${version}\n` });
+    for (const flag of ['--version', '-v', 'version'])
+      expect(await run([flag])).toMatchObject({ code: 0, out: `${version}\n` });
   });
 
   it('an unknown command or top-level flag is named, exit 2', async () => {
