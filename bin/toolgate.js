@@ -8,6 +8,9 @@ const sources = new URL('../src/cli/main.ts', import.meta.url);
 if (existsSync(sources)) {
   const { register } = await import('tsx/esm/api');
   register();
+  // And for require(): a .ts config in a folder without "type": "module" is CommonJS to Node,
+  // which the ESM hook alone cannot load ("Cannot require() ES Module … in a cycle").
+  (await import('tsx/cjs/api')).register();
   await import(sources.href);
 } else {
   await import(new URL('../dist/src/cli/main.js', import.meta.url).href);

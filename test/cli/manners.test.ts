@@ -129,6 +129,24 @@ describe('a command that fails', () => {
   });
 });
 
+describe('a clone runs a TypeScript config from anywhere', () => {
+  it('also in a folder whose package.json does not say "type": "module"', async () => {
+    // There Node treats the .ts file as CommonJS: with only tsx's ESM hook, loading it failed with
+    // "Cannot require() ES Module … in a cycle", whatever the config said.
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-cjs-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'plain', private: true }));
+      const file = join(dir, 'toolgate.config.ts');
+      writeFileSync(file, 'const config: { tools: never[] } = { tools: [] };\nexport default config;\n');
+      const bin = fileURLToPath(new URL('../../bin/toolgate.js', import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, 'check', '--config', file], { cwd: dir });
+      expect(stdout).toContain(`toolgate check — ${file}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('serve on a port that is taken', () => {
   it('prints why and exits 1, rather than hanging with its store open', async () => {
     const taken = createServer();
