@@ -33,15 +33,24 @@ export function parseCommand<const O extends Options>(
   spec: CommandSpec<O>,
 ): Parsed<O> | number {
   let parsed: Parsed<O & typeof HELP>;
+  let tokens: readonly { kind: string; name?: string; rawName?: string }[];
   try {
-    parsed = parseArgs({
+    ({ tokens, ...parsed } = parseArgs({
       args: [...argv],
       options: { ...spec.options, ...HELP },
       allowPositionals: true,
       strict: true,
-    }) as Parsed<O & typeof HELP>;
+      tokens: true,
+    }) as Parsed<O & typeof HELP> & { tokens: { kind: string; name?: string; rawName?: string }[] });
   } catch (error) {
     return usageError(io, spec.usage, readable(error as Error));
+  }
+  // parseArgs keeps the last of a repeated option: `--db a.db --db b.db` checked b.db in silence.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !token.name) continue;
+    if (seen.has(token.name)) return usageError(io, spec.usage, `${token.rawName ?? token.name} is given twice.`);
+    seen.add(token.name);
   }
   if ((parsed.values as { help?: boolean }).help) {
     io.stdout.write(ensureNewline(spec.usage));

@@ -61,6 +61,14 @@ describe('CLI manners', () => {
     });
   }
 
+  it('a flag given twice is named, not silently the last one (exit 2)', async () => {
+    // Before: `audit verify --db junk.db --db w.db` verified w.db with exit 0.
+    const { code, out, err } = await run(['audit', 'verify', '--db', 'junk.db', '--db', 'w.db']);
+    expect({ code, out }).toEqual({ code: 2, out: '' });
+    expect(err).toContain('--db is given twice.');
+    expect((await run(['check', '--json', '--json'])).err).toContain('--json is given twice.');
+  });
+
   it('toolgate serve --help names every TOOLGATE_ variable the code reads (the demo’s aside)', async () => {
     const names = new Set<string>();
     const walk = (dir: string): void => {
