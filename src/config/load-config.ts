@@ -59,8 +59,10 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
       .map((s) => s.trim())
       .filter(Boolean);
   const port = get('PORT') ? Number(get('PORT')) : (config.server?.port ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`PORT must be an integer 0–65535 (got "${get('PORT')}").`);
+  const badPort =
+    !Number.isInteger(port) || port < 0 || port > 65_535
+      ? `PORT must be an integer 0–65535 (got "${get('PORT')}").`
+      : null;
   const drainMs = Number(get('TOOLGATE_DRAIN_MS') ?? config.server?.drainMs ?? 10_000);
   if (!Number.isInteger(drainMs) || drainMs < 0)
     throw new Error(`TOOLGATE_DRAIN_MS must be a whole number of milliseconds (got "${get('TOOLGATE_DRAIN_MS')}").`);
@@ -69,7 +71,11 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     auditKey: get('TOOLGATE_AUDIT_KEY'),
     cursorKey: get('TOOLGATE_CURSOR_KEY'),
     publicUrl: get('TOOLGATE_PUBLIC_URL') ?? config.publicUrl ?? null,
-    port,
+    /** Checked where a port is bound (serve), not by commands that never listen (check, stdio). */
+    get port(): number {
+      if (badPort) throw new Error(badPort);
+      return port;
+    },
     host: get('HOST') ?? config.server?.host ?? '127.0.0.1',
     allowedHosts: list(get('TOOLGATE_ALLOWED_HOSTS')) ??
       config.server?.allowedHosts ?? ['localhost', '127.0.0.1', '[::1]'],

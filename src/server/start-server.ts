@@ -30,6 +30,7 @@ export async function startServer(
   store?: Store,
 ): Promise<RunningServer> {
   const settings = resolveSettings(config, env);
+  const wantedPort = settings.port; // a bad PORT fails here, before anything is opened
   const anonymous = config.server?.anonymous;
   if (anonymous && !isLoopback(settings.host)) {
     throw new Error(
@@ -119,11 +120,11 @@ export async function startServer(
     maxBodyBytes: settings.maxBodyBytes,
   };
   const { app, close: closeApp, throttle } = createHttpApp(appOptions);
-  let boundPort = settings.port;
+  let boundPort = wantedPort;
   const server = createServer(createNodeListener(app, { ...appOptions, throttle, fastPath: settings.fastPath }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(settings.port, settings.host, () => resolve());
+    server.listen(wantedPort, settings.host, () => resolve());
   }).catch(async (error: unknown) => {
     // A port in use or a bad HOST: close what is open, or the writer thread keeps the process
     // alive after the error is printed (`serve` hung instead of exiting 1).

@@ -23,6 +23,13 @@ describe('settings from the environment', () => {
     });
   });
 
+  it('refuses a bad PORT where a port is bound, not in commands that never listen', () => {
+    const settings = resolveSettings(config, { PORT: 'abc' });
+    expect(settings.database).toBe('.toolgate/toolgate.db'); // check, stdio, approvals: fine
+    expect(() => settings.port).toThrow('PORT must be an integer 0–65535 (got "abc").');
+    expect(resolveSettings(config, { PORT: '0' }).port).toBe(0);
+  });
+
   it('refuses a drain deadline that is not a whole number of milliseconds, naming the variable', () => {
     for (const bad of ['abc', '-5', '1.5']) {
       expect(() => resolveSettings(config, { TOOLGATE_DRAIN_MS: bad })).toThrow(
