@@ -5,7 +5,7 @@ import { LEASE_MARGIN_MS } from '../../src/actions/recovery.js';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
-import { refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
+import { draftRefund, refundAction, refundCredentials } from '../helpers/refund-action.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 
 let api: FakeRefundApi;
@@ -21,17 +21,11 @@ afterEach(async () => {
 
 async function draftIn(path: string): Promise<string> {
   const store = await openSqliteStore({ path });
-  const gw = createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials });
-  const r = await gw.call({
-    tool: 'create_refund_draft',
-    args: { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' },
-    principal: requester,
-    client: 'c',
-    surface: 'direct',
-  });
-  await store.close();
-  if (!r.ok) throw new Error(r.text);
-  return r.structured.draft_id as string;
+  try {
+    return await draftRefund(createGateway({ tools: [refundAction(api.url)], store, credentials: refundCredentials }));
+  } finally {
+    await store.close();
+  }
 }
 
 /** Past the lease of an execution started now with the default 30 s deadline (recovery.ts). */

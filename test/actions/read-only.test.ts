@@ -15,6 +15,7 @@ import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-a
 import { startTestServer } from '../helpers/http-server.js';
 import { approver, refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
+import { messageOf } from '../helpers/json-rpc-body.js';
 
 // Issue #16: `readOnly` switches every write action off — not listed and refused on all three
 // routes, waiting drafts not executed — and says so in check, in the console and in the audit.
@@ -108,9 +109,7 @@ describe('MCP over Streamable HTTP (fast path and SDK path)', () => {
             },
             body: JSON.stringify(body),
           });
-          const text = await res.text();
-          const data = text.split('\n').find((l) => l.startsWith('data: '));
-          return JSON.parse(data ? data.slice(6) : text) as { result: Record<string, unknown> };
+          return messageOf(await res.text()) as { result: Record<string, unknown> };
         };
         const listed = await post(rpc(1, 'tools/list'));
         expect((listed.result.tools as { name: string }[]).map((t) => t.name)).toEqual(['get_action_status']);

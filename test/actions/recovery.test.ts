@@ -4,7 +4,7 @@ import { createGateway } from '../../src/gateway/create-gateway.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
-import { approver, refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
+import { approver, draftRefund, refundAction, refundCredentials } from '../helpers/refund-action.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 
 /**
@@ -27,18 +27,6 @@ afterEach(async () => {
 
 const PAST_LEASE = 2 * 30_000 + LEASE_MARGIN_MS + 1_000;
 
-async function draftWith(gw: ReturnType<typeof createGateway>): Promise<string> {
-  const r = await gw.call({
-    tool: 'create_refund_draft',
-    args: { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' },
-    principal: requester,
-    client: 'c',
-    surface: 'direct',
-  });
-  if (!r.ok) throw new Error(r.text);
-  return r.structured.draft_id as string;
-}
-
 async function secondInstance(tools = [refundAction(api.url)], now?: () => number) {
   const store = await openSqliteStore({ path: t.path });
   others.push(store);
@@ -48,7 +36,7 @@ async function secondInstance(tools = [refundAction(api.url)], now?: () => numbe
 describe('interrupted drafts with several instances', () => {
   it('an instance starting while another executes a draft leaves it alone; the write runs once, settled by its executor', async () => {
     const a = createGateway({ tools: [refundAction(api.url)], store: t.store, credentials: refundCredentials });
-    const draftId = await draftWith(a);
+    const draftId = await draftRefund(a);
     api.delayNextCreateMs = 400; // the API records the refund, then holds the response
     const approving = a.actions.approve(draftId, approver(), { reason: 'refund checked', surface: 'cli' });
     while (api.createRequests.length === 0) await Promise.race([approving, new Promise((r) => setTimeout(r, 5))]);
@@ -68,7 +56,7 @@ describe('interrupted drafts with several instances', () => {
 
   it('a draft whose action is no longer defined is logged and left; the others are settled and nothing throws', async () => {
     const a = createGateway({ tools: [refundAction(api.url)], store: t.store, credentials: refundCredentials });
-    const [gone, kept] = [await draftWith(a), await draftWith(a)];
+    const [gone, kept] = [await draftRefund(a), await draftRefund(a)];
     // Both left `executing` by a process that died an hour ago, before any request left it.
     const startedAt = new Date(Date.now() - 3_600_000).toISOString();
     for (const id of [gone, kept]) {
@@ -94,7 +82,7 @@ describe('interrupted drafts with several instances', () => {
 
   it('starts an approved draft that never started, once; not one just approved, and not while writes are off', async () => {
     const a = createGateway({ tools: [refundAction(api.url)], store: t.store, credentials: refundCredentials });
-    const [stranded, fresh] = [await draftWith(a), await draftWith(a)];
+    const [stranded, fresh] = [await draftRefund(a), await draftRefund(a)];
     // As when the store refused the write after the approval's: approved, and nothing to start it.
     for (const [id, minutesAgo] of [
       [stranded, 5],

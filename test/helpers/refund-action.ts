@@ -3,6 +3,7 @@ import { defineAction } from '../../src/actions/define-action.js';
 import { actionStatusTool } from '../../src/actions/status-tool.js';
 import { staticCredentials } from '../../src/credentials/provider.js';
 import type { Principal } from '../../src/auth/principal.js';
+import type { Gateway } from '../../src/gateway/create-gateway.js';
 import { upstreamUnavailable } from '../../src/errors/toolgate-error.js';
 
 export const refundCredentials = staticCredentials({ test: { refunds_write: 'refunds-write-token-123456' } }, 'test');
@@ -90,3 +91,16 @@ export function refundAction(
 }
 
 export const statusTool = actionStatusTool();
+
+/** Asks `gw` for a $40 refund draft of inv_1, as the requester would; returns its id. */
+export async function draftRefund(gw: Gateway): Promise<string> {
+  const r = await gw.call({
+    tool: 'create_refund_draft',
+    args: { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' },
+    principal: requester,
+    client: 'c',
+    surface: 'direct',
+  });
+  if (!r.ok) throw new Error(r.text);
+  return r.structured.draft_id as string;
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+import { messageOf } from '../helpers/json-rpc-body.js';
 
 /**
  * Hostile or broken wire input on /mcp gets a clear protocol or tool error, the server stays up,
@@ -30,15 +31,7 @@ const rpc = (method: string, params: unknown, id: number | string = 1) =>
 async function jsonOf(
   res: Response,
 ): Promise<{ error?: { code: number; message: string }; result?: { isError?: boolean; content: { text: string }[] } }> {
-  const text = await res.text();
-  // The SDK may answer as SSE (`data: {...}`) or JSON; accept either.
-  const data = text.startsWith('{')
-    ? text
-    : (text
-        .split('\n')
-        .find((l) => l.startsWith('data: '))
-        ?.slice(6) ?? '{}');
-  return JSON.parse(data);
+  return (messageOf(await res.text()) ?? {}) as Awaited<ReturnType<typeof jsonOf>>;
 }
 
 describe('bad wire input on /mcp', () => {

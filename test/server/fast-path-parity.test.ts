@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+import { messageOf } from '../helpers/json-rpc-body.js';
 
 /**
  * The fast path must answer what it serves exactly as the SDK path would, and leave the rest to
@@ -137,14 +138,5 @@ describe('the fast path and the SDK path agree', () => {
 
 /** The JSON-RPC error code of an answer (JSON or SSE), or null when it is a result or empty. */
 function errorOf(answer: Answer): number | null {
-  const text = answer.body.trim();
-  if (text === '') return null;
-  const data = text.startsWith('{')
-    ? text
-    : (text
-        .split('\n')
-        .find((line) => line.startsWith('data: '))
-        ?.slice(6) ?? '{}');
-  const message = JSON.parse(data) as { error?: { code: number } };
-  return message.error?.code ?? null;
+  return (messageOf(answer.body) as { error?: { code: number } } | null)?.error?.code ?? null;
 }

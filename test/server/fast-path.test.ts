@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+import { messageOf } from '../helpers/json-rpc-body.js';
 
 // Issue #15: the node:http fast path answers the common stateless requests itself. It must answer
 // exactly what the SDK answers (apart from framing: JSON instead of one SSE event), make every edge
@@ -47,17 +48,7 @@ async function post(url: string, body: unknown, extra: Record<string, string> = 
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { res, text, message: parseMessage(res.headers.get('content-type'), text) };
-}
-
-/** The JSON-RPC message in a JSON body or in the single SSE event the SDK sends. */
-function parseMessage(type: string | null, text: string): unknown {
-  if (!text) return null;
-  if (type?.includes('text/event-stream')) {
-    const data = text.split('\n').find((line) => line.startsWith('data: '));
-    return data ? JSON.parse(data.slice(6)) : null;
-  }
-  return JSON.parse(text);
+  return { res, text, message: messageOf(text) };
 }
 
 /** Audit ids differ between two servers; everything else must not. */
