@@ -153,8 +153,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 }
 
-/** A failure as callers see it: the message is masked again in case a handler put a secret in it. */
+/**
+ * A failure as callers see it: its text is masked again in case a handler put a secret in it,
+ * the field name too (a handler's ToolgateError may set it to anything; it was passed through).
+ */
 function failure(runtime: GatewayRuntime, error: PublicError): CallResult {
-  const safe = { ...error, message: redactText(runtime.maskSecrets(error.message).text).text };
+  const clean = (text: string) => redactText(runtime.maskSecrets(text).text).text;
+  const safe = {
+    ...error,
+    message: clean(error.message),
+    ...(error.field === undefined ? {} : { field: clean(error.field) }),
+  };
   return { ok: false, auditId: error.audit_id, error: safe, text: JSON.stringify({ error: safe }) };
 }

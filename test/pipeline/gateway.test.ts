@@ -3,6 +3,9 @@ import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js
 import type { Store } from '../../src/store/types.js';
 import { agent, credentials, fixtureTools, SECRET } from '../helpers/fixture-tools.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
+import { z } from 'zod';
+import { defineTool } from '../../src/contract/define-tool.js';
+import { ToolgateError } from '../../src/errors/toolgate-error.js';
 
 let store: Store;
 let cleanup: () => Promise<void>;
@@ -71,6 +74,27 @@ describe('gateway.call', () => {
     expect(r.text).not.toContain(SECRET);
     const event = await store.audit.get(r.auditId!);
     expect(JSON.stringify(event)).not.toContain(SECRET);
+  });
+
+  it('masks a credential a handler puts in the field name of its error', async () => {
+    const leaky = defineTool({
+      name: 'get_leaky_field',
+      description: 'Throws an input error whose field name carries its credential.',
+      input: z.object({}),
+      output: z.object({}),
+      scopes: ['billing:read'],
+      tenant: 'caller',
+      credentials: ['billing_read'],
+      handler: (_input, ctx) => {
+        throw new ToolgateError('invalid_input', 'bad', { field: `token ${ctx.credential('billing_read')}` });
+      },
+    });
+    const own = createGateway({ tools: [leaky], store, credentials });
+    const r = await own.call({ tool: 'get_leaky_field', args: {}, principal: agent, client: 'c', surface: 'internal' });
+    expect(r.ok).toBe(false);
+    // Before, the field went to the caller as the handler set it.
+    expect(r.text).not.toContain(SECRET);
+    expect(r.ok ? null : r.error.field).toBe('token [REDACTED:credential]');
   });
 
   it('records denials with the policy decision and its reason', async () => {
