@@ -26,9 +26,14 @@ export interface Authenticated {
  * digests and looked up by digest, so a lookup takes the same time whatever the token, and the
  * values themselves are not held in a map anyone could dump.
  */
-export function staticTokenAuthenticator(
-  tokens: readonly StaticToken[],
-): (authorization: string | undefined | null) => Authenticated | null {
+/** Looks up a bearer header; `byDigest` looks up by SHA-256 digest (a console session keeps only that). */
+export interface StaticTokenLookup {
+  (authorization: string | undefined | null): Authenticated | null;
+  /** Who the token with this digest stands for while it is configured; null once it is removed. */
+  byDigest(tokenDigest: string): Authenticated | null;
+}
+
+export function staticTokenAuthenticator(tokens: readonly StaticToken[]): StaticTokenLookup {
   const byDigest = new Map<string, Authenticated>();
   for (const entry of tokens) {
     if (entry.token.length < 16) {
@@ -42,9 +47,10 @@ export function staticTokenAuthenticator(
       canApprove: entry.canApprove === true,
     });
   }
-  return (authorization) => {
+  const lookup = (authorization: string | undefined | null) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match?.[1]) return null;
     return byDigest.get(digest(match[1])) ?? null;
   };
+  return Object.assign(lookup, { byDigest: (tokenDigest: string) => byDigest.get(tokenDigest) ?? null });
 }

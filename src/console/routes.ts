@@ -1,8 +1,11 @@
 import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { timingSafeEqual } from 'node:crypto';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AuditFilter } from '../audit/event.js';
-import type { Authenticated } from '../auth/static-tokens.js';
+import type { StaticTokenLookup } from '../auth/static-tokens.js';
+import { sha256 } from '../util/sha256.js';
+import { ERROR_CODES } from '../errors/codes.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { auditEvent, auditList } from './audit-pages.js';
@@ -38,7 +41,7 @@ type Env = { Variables: { session: ConsoleSession } };
  */
 export function createConsoleRoutes(
   gateway: Gateway,
-  authenticate: (authorization: string | undefined) => Authenticated | null,
+  authenticate: StaticTokenLookup,
   options: ConsoleOptions = { secureCookies: false, trustProxy: false },
 ): Hono<Env> {
   const settings = options.console ?? {};
@@ -67,6 +70,8 @@ export function createConsoleRoutes(
     secure: secure(c),
   });
 
+  const tokenStillSignsIn = (session: ConsoleSession) =>
+    tokenSignIn && session.tokenDigest !== undefined && authenticate.byDigest(session.tokenDigest)?.canApprove === true;
   const showLogin = (c: Context, error?: string, status: 200 | 401 | 403 | 404 | 503 = 200) => {
     const csrf = newCsrfToken();
     setCookie(c, LOGIN_CSRF_COOKIE, csrf, cookie(c));
@@ -94,7 +99,7 @@ export function createConsoleRoutes(
         : 'Token not recognised.';
       return showLogin(c, message, who ? 403 : 401);
     }
-    const session = await sessions.create(who.principal, 'token');
+    const session = await sessions.create(who.principal, 'token', undefined, sha256(String(body.token).trim()));
     // A session id is a bearer credential: mask it wherever it might be echoed.
     gateway.runtime.rememberSecret(session.id);
     return signedIn(c, session);
@@ -103,6 +108,13 @@ export function createConsoleRoutes(
   app.use('*', async (c, next) => {
     const session = await sessions.get(getCookie(c, COOKIE));
     if (!session) return c.redirect('/console/login');
+    if (session.method === 'token' && !tokenStillSignsIn(session)) {
+      // The token was removed from the config, lost its approver right, or token sign-in was
+      // turned off: its sessions end now, not up to 8 hours later (every instance checks).
+      await sessions.destroy(session.id);
+      deleteCookie(c, COOKIE, { path: '/console' });
+      return c.redirect('/console/login');
+    }
     c.set('session', session);
     await next();
   });
@@ -161,7 +173,8 @@ export function createConsoleRoutes(
           c,
           gateway,
           { kind: 'error', text: `${error.code}: ${error.message}` },
-          error.code === 'not_found' ? 404 : 409,
+          // The status /api gives the same refusal (403 forbidden, 400 invalid_input, …).
+          ERROR_CODES[error.code].http as ContentfulStatusCode,
         );
       }
     });
@@ -186,7 +199,7 @@ async function showDraft(
   c: Context<Env>,
   gateway: Gateway,
   flash?: { kind: 'ok' | 'error'; text: string },
-  status: 200 | 404 | 409 = 200,
+  status: ContentfulStatusCode = 200,
 ) {
   const who = c.get('session').principal;
   const draft = await gateway.actions.get(c.req.param('id') ?? '');

@@ -15,13 +15,20 @@ export interface ConsoleSession {
   readonly principal: Principal;
   /** `token` (an approver token, development) or `oidc` (the company's IdP). */
   readonly method: 'token' | 'oidc';
+  /** For `token`: the SHA-256 digest of the token it signed in with, to check it is still configured. */
+  readonly tokenDigest?: string;
   /** What the header shows: the IdP's name or email, else the actor id. */
   readonly name: string;
   readonly expiresAt: number;
 }
 
 export interface ConsoleSessions {
-  create(principal: Principal, method: ConsoleSession['method'], name?: string): Promise<ConsoleSession>;
+  create(
+    principal: Principal,
+    method: ConsoleSession['method'],
+    name?: string,
+    tokenDigest?: string,
+  ): Promise<ConsoleSession>;
   get(id: string | undefined): Promise<ConsoleSession | undefined>;
   destroy(id: string): Promise<void>;
   /** Stores a one-time record for `ttlMs`; returns the id to put in a cookie. */
@@ -53,7 +60,7 @@ export function createConsoleSessions(
   };
 
   return {
-    async create(principal, method, name) {
+    async create(principal, method, name, tokenDigest) {
       await sweep();
       const session = {
         id: newId(),
@@ -61,9 +68,10 @@ export function createConsoleSessions(
         principal,
         method,
         name: name ?? principal.actorId,
+        ...(tokenDigest === undefined ? {} : { tokenDigest }),
         expiresAt: now() + ttlMs,
       };
-      const data = JSON.stringify({ csrf: session.csrf, principal, method, name: session.name });
+      const data = JSON.stringify({ csrf: session.csrf, principal, method, name: session.name, tokenDigest });
       await store.create({
         idHash: digest(session.id),
         kind: 'session',

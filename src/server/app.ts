@@ -81,7 +81,8 @@ export function createHttpApp(options: HttpAppOptions): {
     '/api',
     createApiRoutes(options.gateway, options.authenticator, { trustProxy: options.trustProxy }) as unknown as Hono,
   );
-  const secureCookies = options.publicUrl?.startsWith('https://') === true;
+  // Parsed, not compared as text: `HTTPS://…` is https too (the scheme is case-insensitive).
+  const secureCookies = options.publicUrl ? new URL(options.publicUrl).protocol === 'https:' : false;
   const consoleRoutes = createConsoleRoutes(options.gateway, options.authenticate, {
     secureCookies,
     trustProxy: options.trustProxy,

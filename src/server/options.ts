@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { Authenticated } from '../auth/static-tokens.js';
+import type { Authenticated, StaticTokenLookup } from '../auth/static-tokens.js';
 import type { ConsoleConfig } from '../console/oidc/oidc-config.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { Store } from '../store/types.js';
@@ -11,7 +11,7 @@ export interface HttpAppOptions {
   readonly gateway: Gateway;
   readonly store: Store;
   /** Static-token lookup only (console token sign-in). */
-  readonly authenticate: (authorization: string | undefined) => Authenticated | null;
+  readonly authenticate: StaticTokenLookup;
   /** Every credential kind (static, JWT, introspection) for /mcp and /api; see src/auth/authenticator.ts. */
   readonly authenticator: Authenticator;
   /** Caller for requests that send no Authorization header at all (loopback development only). */

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleConfig } from '../../src/console/oidc/oidc-config.js';
@@ -97,6 +98,13 @@ describe('console sign-in through the IdP (OIDC, authorization code + PKCE)', ()
 
     const id = await draft(server);
     const page = await (await jar.fetch(`${url}/console/drafts/${id}`)).text();
+    // A refusal has the status /api gives it (400 here), not 409 whatever the error.
+    const tooShort = await jar.fetch(`${url}/console/drafts/${id}/reject`, {
+      method: 'POST',
+      body: new URLSearchParams({ csrf: csrfOf(page), reason: 'x' }),
+    });
+    expect(tooShort.status).toBe(400);
+    expect(await tooShort.text()).toContain('invalid_input');
     const approved = await jar.fetch(`${url}/console/drafts/${id}/approve`, {
       method: 'POST',
       body: new URLSearchParams({ csrf: csrfOf(page), reason: 'double charge confirmed' }),
@@ -202,6 +210,57 @@ describe('console sessions in the store', () => {
     } finally {
       await tokenServer.stop();
       await closed.stop();
+    }
+  });
+});
+
+describe('a token sign-in session', () => {
+  it('ends when its token is removed from the config or token sign-in is turned off', async () => {
+    const approverToken = 'test-approver-token-0123456789abcdef';
+    const tokens = [
+      {
+        token: approverToken,
+        principal: { ...agentInEu, actorId: 'usr_dev', roles: ['billing_approver'] },
+        client: 'console',
+        canApprove: true,
+      },
+    ];
+    const tools = [refundAction(api.url), statusTool];
+    const holder = await startTestServer({ tools, credentials: refundCredentials, server: { tokens } });
+    await holder.close(); // keeps its directory: the database every server below shares
+    const database = { TOOLGATE_DB: join(holder.dir, 'toolgate.db') };
+    const serve = (config: object) =>
+      startTestServer({ tools, credentials: refundCredentials, server: { tokens }, ...config }, database);
+    try {
+      // Restarted on the same database: the same config keeps the session; without the token, or
+      // with token sign-in off, the old cookie no longer opens anything (before: 8 more hours).
+      for (const [change, opens] of [
+        [{}, true],
+        [{ console: { tokenSignIn: false } }, false],
+        [{ server: { tokens: [] } }, false],
+      ] as const) {
+        const jar = new CookieJar();
+        const signing = await serve({});
+        try {
+          const form = await (await jar.fetch(`${signing.url}/console/login`)).text();
+          await jar.fetch(`${signing.url}/console/login`, {
+            method: 'POST',
+            body: new URLSearchParams({ csrf: csrfOf(form), token: approverToken }),
+          });
+          expect((await jar.fetch(`${signing.url}/console`, { redirect: 'manual' })).status).toBe(200);
+        } finally {
+          await signing.stop();
+        }
+        const after = await serve(change);
+        try {
+          const res = await jar.fetch(`${after.url}/console`, { redirect: 'manual' });
+          expect([JSON.stringify(change), res.status]).toEqual([JSON.stringify(change), opens ? 200 : 302]);
+        } finally {
+          await after.stop();
+        }
+      }
+    } finally {
+      rmSync(holder.dir, { recursive: true, force: true });
     }
   });
 });

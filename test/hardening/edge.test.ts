@@ -262,12 +262,15 @@ describe('console headers and CSRF (item 7)', () => {
     expect(res.status).toBe(403);
   });
   it('the session cookie is Secure when the public URL is https, even over a plain-http hop', async () => {
-    const tls = await startTestServer(config, { TOOLGATE_PUBLIC_URL: 'https://toolgate.example.com' });
-    try {
-      const form = await fetch(`${tls.url}/console/login`);
-      expect(form.headers.get('set-cookie')).toMatch(/; Secure/);
-    } finally {
-      await tls.stop();
+    // The scheme in any case: HTTPS:// left every cookie without Secure before.
+    for (const publicUrl of ['https://toolgate.example.com', 'HTTPS://toolgate.example.com']) {
+      const tls = await startTestServer(config, { TOOLGATE_PUBLIC_URL: publicUrl });
+      try {
+        const form = await fetch(`${tls.url}/console/login`);
+        expect(form.headers.get('set-cookie')).toMatch(/; Secure/);
+      } finally {
+        await tls.stop();
+      }
     }
   });
 });
