@@ -117,8 +117,15 @@ export function matchHost(list: Allowlist, target: HostPort): EgressRule | undef
     (rule) =>
       portAllowed(rule.port, target.port, target.defaultPort) &&
       ((rule.kind === 'name' && rule.name === target.host) ||
-        (rule.kind === 'suffix' && target.host.endsWith(`.${rule.suffix}`))),
+        (rule.kind === 'suffix' && isBelow(target.host, rule.suffix))),
   );
+}
+
+/** `host` is a name below `suffix` with no empty label (`.acme.internal` is not below it). */
+function isBelow(host: string, suffix: string): boolean {
+  if (!host.endsWith(`.${suffix}`)) return false;
+  const labels = host.slice(0, -suffix.length - 1);
+  return labels !== '' && !labels.split('.').includes('');
 }
 
 /** The IP / CIDR rule that names this address explicitly (special ranges need one). */

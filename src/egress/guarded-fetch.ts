@@ -29,8 +29,21 @@ export const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers the guard sets itself, or that could point the request elsewhere (Host). */
 const DROPPED = ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade'];
-/** Not carried to another origin on a redirect (as fetch does for Authorization). */
-const ORIGIN_BOUND = ['authorization', 'cookie', 'proxy-authorization'];
+/**
+ * The only headers carried to another origin on a redirect. fetch drops just Authorization (and
+ * cookies); a credential in any other header (`x-api-key`, a vendor's token header) went to the
+ * next host, which the README's "credentials dropped across origins" does not allow. Everything
+ * not listed here stays with the origin it was sent to.
+ */
+const CROSS_ORIGIN_SAFE = new Set([
+  'accept',
+  'accept-language',
+  'content-type',
+  'content-encoding',
+  'content-language',
+  'user-agent',
+  'idempotency-key',
+]);
 
 /**
  * The HTTP client handlers get. Every request, and every redirect hop (at most five, followed
@@ -54,8 +67,11 @@ export function createGuardedFetch(options: GuardOptions): EgressFetch {
     const initial = targetOf(url);
     if ('refused' in initial) return deny(initial.label, initial.refused);
     const first = new Request(input, init);
-    const signal = combine(options.signal, init.signal ?? undefined);
-    const mode = init.redirect ?? 'follow';
+    // A Request's own settings count as fetch's do (they were ignored: `redirect: 'error'` on a
+    // Request still followed, an aborted Request's signal still sent).
+    const signal = combine(options.signal, first.signal);
+    const mode = first.redirect;
+    signal?.throwIfAborted();
     let hop: Hop = {
       method: first.method,
       headers: stripped(first.headers),
@@ -70,10 +86,12 @@ export function createGuardedFetch(options: GuardOptions): EgressFetch {
       let addresses = null;
       if (parseIp(target.host) === null) {
         // DNS is checked here and the connection pinned to what passed (see pinnedLookup).
-        const { usable, refused } = await usableAddresses(options.allowlist, target, resolve).catch(
-          (error: unknown) => {
+        // Raced against the deadline: a resolver that never answers must not outlive the call.
+        const { usable, refused } = await untilAborted(
+          usableAddresses(options.allowlist, target, resolve).catch((error: unknown) => {
             throw new TypeError('fetch failed', { cause: error });
-          },
+          }),
+          signal,
         );
         if (usable.length === 0)
           return deny(target.label, `resolves only to unlisted special addresses: ${refused.join(', ')}${via}`);
@@ -94,7 +112,8 @@ export function createGuardedFetch(options: GuardOptions): EgressFetch {
 /** The next hop after a redirect, as fetch builds it: 303 (and 301/302 after POST) become GET. */
 function redirected(hop: Hop, status: number, from: URL, to: URL): Hop {
   const headers = new Headers(hop.headers);
-  if (from.origin !== to.origin) for (const name of ORIGIN_BOUND) headers.delete(name);
+  if (from.origin !== to.origin)
+    for (const name of [...headers.keys()]) if (!CROSS_ORIGIN_SAFE.has(name)) headers.delete(name);
   const toGet = status === 303 ? hop.method !== 'HEAD' : (status === 301 || status === 302) && hop.method === 'POST';
   if (!toGet) return { ...hop, headers };
   for (const name of ['content-type', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
@@ -105,6 +124,16 @@ function stripped(headers: Headers): Headers {
   const copy = new Headers(headers);
   for (const name of DROPPED) copy.delete(name);
   return copy;
+}
+
+/** `work`, or the signal's reason as soon as it aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {

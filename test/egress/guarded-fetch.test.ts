@@ -168,6 +168,31 @@ describe('guarded fetch against a real local server', () => {
       expect(await same.json()).toMatchObject({ authorization: 'Bearer only-for-api' });
     });
 
+    it('keeps a credential in any other header with its origin too (x-api-key), not only Authorization', async () => {
+      // fetch itself forwards x-api-key; the README promises credentials stay with their origin.
+      const { fetch } = guard([`127.0.0.1:${api.port}`, `127.0.0.1:${other.port}`]);
+      const headers = { 'x-api-key': 'only-for-api', 'content-type': 'application/json' };
+      const cross = await fetch(to(`http://127.0.0.1:${other.port}/echo`, 307), {
+        method: 'POST',
+        headers,
+        body: '{}',
+      });
+      expect(await cross.json()).toMatchObject({ apiKey: null, body: '{}' });
+      const same = await fetch(to(`${api.url}/echo`, 307), { method: 'POST', headers, body: '{}' });
+      expect(await same.json()).toMatchObject({ apiKey: 'only-for-api' });
+    });
+
+    it("honours a Request's own redirect mode and signal, as fetch does", async () => {
+      const { fetch } = guard([`127.0.0.1:${api.port}`]);
+      const manual = await fetch(new Request(to('http://evil.example/'), { redirect: 'manual' }));
+      expect(manual.status).toBe(302);
+      await expect(fetch(new Request(to(`${api.url}/ok`), { redirect: 'error' }))).rejects.toThrow(TypeError);
+      const before = api.seen.length;
+      const aborted = new Request(`${api.url}/ok`, { signal: AbortSignal.abort(new Error('caller gave up')) });
+      await expect(fetch(aborted)).rejects.toThrow('caller gave up');
+      expect(api.seen.length).toBe(before); // nothing was sent
+    });
+
     it('turns a POST into a GET on 303 and keeps it on 307', async () => {
       const { fetch } = guard([`127.0.0.1:${api.port}`]);
       const see = await fetch(to(`${api.url}/echo`, 303), { method: 'POST', body: 'x=1' });
@@ -218,6 +243,23 @@ describe('guarded fetch against a real local server', () => {
       expect(error).toBeInstanceOf(TypeError);
       expect((error as TypeError).cause).toMatchObject({ code: 'ENOTFOUND' });
     });
+  });
+
+  it('stops waiting for a name lookup when its signal aborts', async () => {
+    const never: Resolver = () => new Promise(() => undefined);
+    const deadline = new AbortController();
+    const { fetch } = guard([`slow.test:${api.port}`], never, deadline.signal);
+    setTimeout(() => deadline.abort(new Error('call deadline')), 50);
+    // Before, the lookup was awaited without the signal: still pending long after the deadline.
+    await expect(fetch(`http://slow.test:${api.port}/ok`)).rejects.toThrow('call deadline');
+  });
+
+  it('a wildcard needs a real name below it: an empty label is not one', async () => {
+    const dns = fakeDns({ 'billing.acme.internal': ['10.0.0.5'], '.acme.internal': ['10.0.0.6'] });
+    const { fetch, denials } = guard(['*.acme.internal'], dns);
+    await refusal(fetch('http://.acme.internal/x'));
+    expect(denials[0]?.why).toBe('host is not in the allowlist');
+    expect(dns.calls).toEqual([]);
   });
 
   it('stops when its signal aborts, with the signal reason', async () => {

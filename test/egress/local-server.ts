@@ -6,7 +6,14 @@ export interface LocalServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   /** Every request it received, in order. */
-  readonly seen: { method: string; path: string; host: string; authorization: string | null; body: string }[];
+  readonly seen: {
+    method: string;
+    path: string;
+    host: string;
+    authorization: string | null;
+    apiKey: string | null;
+    body: string;
+  }[];
   close(): Promise<void>;
 }
 
@@ -15,7 +22,7 @@ export interface LocalServer {
  *   /ok                      200 {"ok":true}
  *   /redirect?to=URL&code=N  N (default 302) with Location URL
  *   /chain/N                 redirects to /chain/N-1 until /chain/0 answers 200
- *   /echo                    200 with what it received (method, host, authorization, body)
+ *   /echo                    200 with what it received (method, host, authorization, x-api-key, body)
  *   /slow                    never answers
  *   /half                    answers headers and half a body, then hangs
  */
@@ -29,6 +36,7 @@ export async function startLocalServer(): Promise<LocalServer> {
         path: url.pathname,
         host: req.headers.host ?? '',
         authorization: req.headers.authorization ?? null,
+        apiKey: (req.headers['x-api-key'] as string | undefined) ?? null,
         body,
       };
       seen.push(record);
