@@ -7,6 +7,25 @@ export type SecretMasker = (text: string) => { text: string; hits: number };
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * The base64 text a value encodes to wherever it sits inside a longer encoded string, e.g.
+ * `Basic base64("svc:" + secret)`: its encoding then depends on its byte offset mod 3, and the
+ * characters at either end share bits with the neighbouring bytes. For each offset, the
+ * characters built from the value's bytes alone (whole 3-byte groups), in both alphabets. Before,
+ * only the value encoded on its own was masked, so `Basic …` and base64'd JSON passed.
+ */
+function embeddedBase64(bytes: Buffer): string[] {
+  const forms: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const whole = Math.floor((offset + bytes.length) / 3) * 4; // characters of complete groups
+    const core = encoded.slice(offset === 0 ? 0 : offset + 1, whole); // skip what the prefix shares
+    if (core.length < 8) continue;
+    forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms;
+}
+
 export function createSecretMasker(values: readonly string[]): SecretMasker {
   const forms = new Set<string>();
   for (const value of values) {
@@ -20,6 +39,7 @@ export function createSecretMasker(values: readonly string[]): SecretMasker {
     forms.add(bytes.toString('base64url'));
     forms.add(encodeURIComponent(value));
     forms.add(bytes.toString('hex'));
+    for (const form of embeddedBase64(bytes)) forms.add(form);
   }
   if (forms.size === 0) return (text) => ({ text, hits: 0 });
   // Longest first, so a value is masked whole rather than by a shorter form inside it.

@@ -59,6 +59,24 @@ describe('properties', () => {
     );
   });
 
+  it('no secret survives base64 inside a longer encoded string, at any offset (Basic auth, JSON)', () => {
+    // Before, only the secret encoded on its own was caught: `Basic base64("svc:" + secret)` passed.
+    fc.assert(
+      fc.property(secretArb, fc.string({ maxLength: 7 }), fc.string({ maxLength: 7 }), (secret, before, after) => {
+        const mask = createSecretMasker([secret]);
+        for (const encoding of ['base64', 'base64url'] as const) {
+          const encoded = Buffer.from(`${before}${secret}${after}`).toString(encoding);
+          const out = mask(`Authorization: Basic ${encoded}`).text;
+          // What is left of the encoded text must not decode back to the secret.
+          const kept = out.split('[REDACTED:credential]').map((part) => Buffer.from(part, encoding).toString());
+          expect(kept.join('')).not.toContain(secret);
+          expect(out).toContain('[REDACTED:credential]');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('every Luhn-valid 16-digit card number is masked', () => {
     const luhnComplete = (body: number[]) => {
       const sum = body.reduce((acc, d, i) => {
