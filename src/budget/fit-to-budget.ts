@@ -1,5 +1,5 @@
 import { formatPath, type PathSegment } from '../util/field-path.js';
-import { byteLength } from '../util/size.js';
+import { byteLength, prefixWithinBytes, sliceWhole } from '../util/size.js';
 
 /** One cut the budget made, reported to the model in `notices.truncated`. */
 export interface Cut {
@@ -97,11 +97,11 @@ function shrink(
   // A text cut in an earlier round loses its old marker before it is cut again.
   const body = text.slice(0, text.length - closing.length).replace(OLD_MARKER, '');
   const original = earlier ? earlier.kept + earlier.omitted : body.length;
-  // Drop the excess plus room for the marker; never keep less than nothing.
-  const keep = Math.max(0, Math.min(body.length - 1, body.length - excess - 64));
-  const omitted = original - keep;
-  cuts.set(field, { field, unit: 'characters', kept: keep, omitted });
-  return `${body.slice(0, keep)}… [truncated: ${omitted} more characters]${closing}`;
+  // Drop the excess (bytes) plus room for the marker, cut between code points; keep less than all.
+  const kept = sliceWhole(prefixWithinBytes(body, byteLength(body) - excess - 64), body.length - 1);
+  const omitted = original - kept.length;
+  cuts.set(field, { field, unit: 'characters', kept: kept.length, omitted });
+  return `${kept}… [truncated: ${omitted} more characters]${closing}`;
 }
 
 function replaceAt(root: unknown, path: readonly PathSegment[], change: (node: unknown) => unknown): unknown {

@@ -1,4 +1,5 @@
 import { formatPath, mapStrings, matchesPattern, parsePattern } from '../util/field-path.js';
+import { sliceWhole } from '../util/size.js';
 import { detectInstructions } from './detect.js';
 import { stripInvisible } from './invisible.js';
 import { wrapUntrusted } from './wrap.js';
@@ -38,9 +39,10 @@ export function guardUntrusted(
     if (!declared) return stripped.text;
 
     const sourceId = sourceIdOf(parent, declared.sourceIdField);
+    const kept = sliceWhole(stripped.text, maxChars); // never half a surrogate pair
     const text =
       stripped.text.length > maxChars
-        ? `${stripped.text.slice(0, maxChars)}… [truncated: ${stripped.text.length - maxChars} more characters]`
+        ? `${kept}… [truncated: ${stripped.text.length - kept.length} more characters]`
         : stripped.text;
     const rules = detectInstructions(raw);
     if (rules.length > 0 || stripped.removed > 0) {
