@@ -1,4 +1,5 @@
 import { formatPath, mapStrings, matchesPattern, parsePattern } from '../util/field-path.js';
+import { redactText } from '../redaction/patterns.js';
 import { sliceWhole } from '../util/size.js';
 import { detectInstructions } from './detect.js';
 import { stripInvisible } from './invisible.js';
@@ -59,8 +60,13 @@ export function guardUntrusted(
   return { value: guarded, warnings, removedChars };
 }
 
+/**
+ * The record's id for the wrapper label and the warning, with PII masked here: the redact stage
+ * never sees the notices, and the label's escaping (`@` → `_`) hid an email from its pattern, so
+ * an email used as the source id reached the model and the audit as it was.
+ */
 function sourceIdOf(parent: unknown, key: string | undefined): string | null {
   if (key === undefined || parent === null || typeof parent !== 'object' || Array.isArray(parent)) return null;
   const id = (parent as Record<string, unknown>)[key];
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+  return typeof id === 'string' || typeof id === 'number' ? redactText(String(id)).text : null;
 }
