@@ -60,13 +60,15 @@ export function matchesPattern(pattern: readonly string[], path: readonly PathSe
 export function mapStrings(
   value: unknown,
   visit: (text: string, path: readonly PathSegment[], parent: unknown) => string,
+  /** Rewrites object keys too (the path keeps the original key). */
+  renameKey?: (key: string) => string,
 ): unknown {
   const walk = (node: unknown, path: PathSegment[], parent: unknown): unknown => {
     if (typeof node === 'string') return visit(node, path, parent);
     if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i], node));
     if (node !== null && typeof node === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(node)) out[k] = walk(v, [...path, k], node);
+      for (const [k, v] of Object.entries(node)) out[renameKey ? renameKey(k) : k] = walk(v, [...path, k], node);
       return out;
     }
     return node;
