@@ -38,7 +38,12 @@ export function guardUntrusted(
     (raw, path, parent) => {
       const stripped = stripInvisible(raw);
       removedChars += stripped.removed;
-      const declared = parsed.find((f) => matchesPattern(f.pattern, path));
+      // A field that is a list of strings (`comments: string[]`) declared as `comments` covers each
+      // item, as `comments[]` does (stringsAt reads it the same way); it went unguarded before.
+      const inList = typeof path.at(-1) === 'number';
+      const declared = parsed.find(
+        (f) => matchesPattern(f.pattern, path) || (inList && matchesPattern(f.pattern, path.slice(0, -1))),
+      );
       if (!declared) return stripped.text;
 
       const sourceId = sourceIdOf(parent, declared.sourceIdField);
