@@ -55,8 +55,20 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unk
 }
 
 export function deriveInputSchema(schema: z.ZodType): Record<string, unknown> {
-  // The gateway refuses unknown arguments (a smuggled `path` or `sql`), so the schema says so too.
-  return { ...toSchema(schema, 'input'), additionalProperties: false };
+  // The gateway refuses unknown arguments at any depth (a smuggled `path` or `sql`,
+  // validate-input.ts), so the schema says so for every object with named fields too.
+  return closeObjects(toSchema(schema, 'input')) as Record<string, unknown>;
+}
+
+/** `additionalProperties: false` on every object schema that names its properties and says nothing else. */
+function closeObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(closeObjects);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = closeObjects(value);
+  if (out.type === 'object' && 'properties' in out && !('additionalProperties' in out))
+    out.additionalProperties = false;
+  return out;
 }
 
 export function deriveOutputSchema(schema: z.ZodType): Record<string, unknown> {

@@ -76,6 +76,42 @@ describe('gateway.call', () => {
     expect(JSON.stringify(event)).not.toContain(SECRET);
   });
 
+  it('refuses an unknown field at any depth, naming it, rather than dropping it', async () => {
+    const search = defineTool({
+      name: 'search_tickets',
+      description: 'Searches tickets by a nested filter.',
+      input: z.object({
+        filter: z.object({ status: z.string() }),
+        ids: z.array(z.object({ id: z.string() })).default([]),
+      }),
+      output: z.object({ count: z.number() }),
+      scopes: ['billing:read'],
+      tenant: 'caller',
+      handler: () => ({ count: 0 }),
+    });
+    const own = createGateway({ tools: [search], store, credentials });
+    const ask = (args: unknown) =>
+      own.call({ tool: 'search_tickets', args, principal: agent, client: 'c', surface: 'internal' });
+    // Before: the handler got { filter: { status: 'open' } } and the call succeeded.
+    for (const [args, field] of [
+      [{ filter: { status: 'open', sql: 'DROP TABLE x' } }, 'filter.sql'],
+      [{ filter: { status: 'open' }, ids: [{ id: 'a' }, { id: 'b', path: '/etc' }] }, 'ids[1].path'],
+    ] as const) {
+      const r = await ask(args);
+      expect(r.ok ? null : r.error).toMatchObject({ code: 'invalid_input', field });
+    }
+    expect((await ask({ filter: { status: 'open' } })).ok).toBe(true);
+    // And the published schema says so at every level.
+    const [listed] = own.listTools('c');
+    const properties = listed?.inputSchema.properties as Record<
+      string,
+      { additionalProperties?: boolean; items?: object }
+    >;
+    expect(listed?.inputSchema.additionalProperties).toBe(false);
+    expect(properties.filter?.additionalProperties).toBe(false);
+    expect(properties.ids?.items).toMatchObject({ additionalProperties: false });
+  });
+
   it('masks a credential a handler puts in the field name of its error', async () => {
     const leaky = defineTool({
       name: 'get_leaky_field',

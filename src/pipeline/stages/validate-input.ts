@@ -44,7 +44,36 @@ export function validateInput(state: CallState): void {
     const message = issue ? issue.message : 'invalid arguments';
     throw new ToolgateError('invalid_input', field ? `${field}: ${message}` : message, field ? { field } : {});
   }
+  // Nested objects too: zod drops keys it does not know at every level, so `{ filter: { status,
+  // sql } }` reached the handler as `{ filter: { status } }` with no word to the caller.
+  const dropped = droppedKey(args, parsed.data, []);
+  if (dropped !== null) {
+    const field = formatPath(dropped).slice(0, 128);
+    throw new ToolgateError('invalid_input', `${field}: not a parameter of ${tool.name}.`, { field });
+  }
   state.input = parsed.data;
+}
+
+/** The path of the first key in `given` that parsing left out of `kept`, or null. */
+function droppedKey(given: unknown, kept: unknown, path: (string | number)[]): (string | number)[] | null {
+  if (Array.isArray(given) && Array.isArray(kept)) {
+    for (let i = 0; i < Math.min(given.length, kept.length); i++) {
+      const found = droppedKey(given[i], kept[i], [...path, i]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (!isRecord(given) || !isRecord(kept)) return null; // a transform made something else: not ours to judge
+  for (const [key, value] of Object.entries(given)) {
+    if (!Object.prototype.hasOwnProperty.call(kept, key)) return [...path, key];
+    const found = droppedKey(value, kept[key], [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Deeper than any task-shaped tool needs, shallow enough that nothing recurses dangerously. */
