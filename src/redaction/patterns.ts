@@ -9,6 +9,12 @@ interface Detector {
   readonly pattern: RegExp;
   readonly accept?: (match: string) => boolean;
   /**
+   * When `accept` refuses a match, try its parts before a separator (acceptedPrefix). Only for
+   * checks a random number rarely passes (a checksum): for the phone shape it would mask the
+   * first groups of any long grouped number.
+   */
+  readonly tryShorter?: boolean;
+  /**
    * A necessary condition for any accepted match, checked first (issue #15: most strings a tool
    * returns are ids and words, and running seven patterns over each was ~10% of a call). It only
    * ever skips a pattern that could not have matched, so what is masked does not change.
@@ -85,12 +91,14 @@ const DETECTORS: readonly Detector[] = [
     kind: 'iban',
     pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
     accept: ibanValid,
+    tryShorter: true,
     mayMatch: (text, stats) => stats.digits >= 2 && text.length >= 15,
   },
   {
     kind: 'card',
     pattern: /(?<![\w.])\d(?:[ -]?\d){12,18}(?!\w|\.\d)/g,
     accept: (m) => digits(m).length >= 13 && digits(m).length <= 19 && luhn(digits(m)),
+    tryShorter: true,
     mayMatch: (_, stats) => stats.digits >= 13,
   },
   {
@@ -124,12 +132,34 @@ export function redactTextExhaustive(text: string): { text: string; hits: Record
 function applyDetectors(text: string, detectors: readonly Detector[]): { text: string; hits: Record<string, number> } {
   const hits: Record<string, number> = {};
   let out = text;
-  for (const { kind, pattern, accept } of detectors) {
-    out = out.replace(pattern, (match) => {
-      if (accept && !accept(match)) return match;
-      hits[kind] = (hits[kind] ?? 0) + 1;
-      return `[REDACTED:${kind}]`;
+  for (const detector of detectors) {
+    out = out.replace(detector.pattern, (match) => {
+      const found = detector.accept ? acceptedPrefix(match, detector) : match;
+      if (found === null) return match;
+      hits[detector.kind] = (hits[detector.kind] ?? 0) + 1;
+      return `[REDACTED:${detector.kind}]${match.slice(found.length)}`;
     });
   }
   return { text: out, hits };
+}
+
+const WHOLE = new WeakMap<Detector, RegExp>();
+
+/**
+ * The match, or the longest part of it before a separator that is itself a match and passes the
+ * check. The patterns are greedy, so a number followed by another token (`… 0130 00 BIC`, a card
+ * number and its CVC) was taken in whole, failed the checksum and was left unmasked.
+ */
+function acceptedPrefix(match: string, detector: Detector): string | null {
+  const accept = detector.accept!;
+  if (accept(match)) return match;
+  if (!detector.tryShorter) return null;
+  let whole = WHOLE.get(detector);
+  if (!whole) WHOLE.set(detector, (whole = new RegExp(`^(?:${detector.pattern.source})$`)));
+  for (let end = match.length - 1; end > 0; end--) {
+    if (match[end] !== ' ' && match[end] !== '-') continue;
+    const candidate = match.slice(0, end);
+    if (whole.test(candidate) && accept(candidate)) return candidate;
+  }
+  return null;
 }
