@@ -16,6 +16,10 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
+const code = async (tool: string, args: unknown) => {
+  const r = await call(tool, args);
+  return r.ok ? 'ok' : r.error.code;
+};
 const call = (tool: string, args: unknown, principal = agent) =>
   gw.call({ tool, args, principal, client: 'support_app', surface: 'internal', requestId: 'req_1', callId: 'toolu_1' });
 
@@ -110,6 +114,16 @@ describe('gateway.call', () => {
     expect(listed?.inputSchema.additionalProperties).toBe(false);
     expect(properties.filter?.additionalProperties).toBe(false);
     expect(properties.ids?.items).toMatchObject({ additionalProperties: false });
+  });
+
+  it('counts refusals for a missing scope against the caller, with calls to unknown tools', async () => {
+    // Before: every forbidden call was answered and audited at once (200 calls, 200 events).
+    const codes: string[] = [];
+    for (let i = 0; i < 8; i++) codes.push(await code('delete_customer_record', { customer_id: 'cus_1' }));
+    for (let i = 0; i < 4; i++) codes.push(await code(`no_such_tool_${i}`, {}));
+    expect(codes).toEqual([...Array(8).fill('forbidden'), 'not_found', 'not_found', 'rate_limited', 'rate_limited']);
+    // Calls the caller may make are not touched by it.
+    expect((await call('get_customer_summary', { customer_id: 'cus_1' })).ok).toBe(true);
   });
 
   it('masks a credential a handler puts in the field name of its error', async () => {

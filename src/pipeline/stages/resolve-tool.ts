@@ -1,8 +1,7 @@
 import { ToolgateError } from '../../errors/toolgate-error.js';
+import { refuseCounted } from '../refusal-budget.js';
 import { deny, type CallState } from '../state.js';
 
-/** Calls to names a client may not call share one small bucket per caller (issue #13, item 4). */
-const UNKNOWN_TOOLS = { capacity: 10, refillPerSecond: 10 / 60 };
 export const READ_ONLY = 'This gateway is read-only: write actions are switched off. Reads still work.';
 
 /**
@@ -28,18 +27,9 @@ export function resolveTool(state: CallState): Promise<void> | void {
   return refuseUnknown(state, tool !== undefined);
 }
 
-async function refuseUnknown(state: CallState, exists: boolean): Promise<void> {
-  const { tool: name, client, principal } = state.request;
-  const key = JSON.stringify([principal.tenant, principal.actorId, '*unknown-tool*']);
-  const bucket = await state.runtime.store.rateLimits.take(key, UNKNOWN_TOOLS, state.runtime.now());
-  if (!bucket.allowed) {
-    const seconds = Math.max(1, Math.ceil(bucket.retryAfterMs / 1000));
-    const error = new ToolgateError('rate_limited', `Too many calls to unknown tools; retry after ${seconds} s.`, {
-      retryAfterMs: bucket.retryAfterMs,
-    });
-    throw deny(state, 'rate limit for unknown tool names exceeded', error);
-  }
+function refuseUnknown(state: CallState, exists: boolean): Promise<never> {
+  const { tool: name, client } = state.request;
   const why = exists ? `tool not in toolset of client ${client}` : 'no such tool';
   const message = `Unknown tool "${String(name).slice(0, 64)}". List the tools to see what this client may call.`;
-  throw deny(state, why, new ToolgateError('not_found', message));
+  return refuseCounted(state, why, new ToolgateError('not_found', message));
 }
