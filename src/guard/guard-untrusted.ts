@@ -69,12 +69,16 @@ export function guardUntrusted(
   // Keys reach the model as much as values do: a record's keys (`labels: z.record(...)`) carried
   // bidi overrides and tag characters through untouched before.
   function stripKey(key: string): string {
+    if (PLAIN_KEY.test(key)) return key; // the usual schema field name: nothing hidden to find
     const stripped = stripInvisible(key);
     removedChars += stripped.removed;
     return stripped.text;
   }
   return { value: guarded, warnings, removedChars };
 }
+
+/** A key of ASCII word characters, dots and dashes cannot hold a hidden character. */
+const PLAIN_KEY = /^[\w.-]*$/;
 
 /**
  * The record's id for the wrapper label and the warning, with PII masked here: the redact stage

@@ -20,7 +20,10 @@ export function classify(message: unknown, headers: ProtocolHeaders): FastReques
   // params; an id that is a string or a safe integer; params an object with a well-formed `_meta`.
   // Checked by hand before, they let through what the SDK refuses (an extra member, an id past
   // 2^53 echoed back changed, `_meta: 5`, a notification with `params: 5`), and a tools/call ran.
-  if (isJSONRPCNotification(message)) {
+  // Which guard by whether there is an id: a guard that fails builds zod's issue list, ~3 µs a
+  // request when every request was first tried as a notification.
+  if (!isObject(message) || !('id' in message)) {
+    if (!isJSONRPCNotification(message)) return null;
     if (!message.method.startsWith('notifications/') || claimsEnvelope(message.params)) return null;
     return { kind: 'notification' };
   }
