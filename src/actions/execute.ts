@@ -3,7 +3,8 @@ import { asToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
-import { provablyNotApplied, untilAborted } from './outcome.js';
+import { untilAborted } from '../util/abort.js';
+import { provablyNotApplied } from './outcome.js';
 import { applyTransition } from './transition.js';
 import { markUnresolved, reconcile, verifyAndRecord } from './verify.js';
 

@@ -26,11 +26,3 @@ export function provablyNotApplied(error: unknown): boolean {
   }
   return false;
 }
-
-/** Rejects when `signal` aborts, so a handler that ignores its signal cannot hold a draft forever. */
-export function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}

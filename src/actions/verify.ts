@@ -4,7 +4,7 @@ import { asToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
-import { untilAborted } from './outcome.js';
+import { untilAborted } from '../util/abort.js';
 import { applyTransition } from './transition.js';
 
 const iso = (runtime: GatewayRuntime) => new Date(runtime.now()).toISOString();

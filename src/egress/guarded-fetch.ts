@@ -4,6 +4,7 @@ import { matchHost, type Allowlist } from './allowlist.js';
 import { sendHop, type Hop } from './http-hop.js';
 import { systemResolver, usableAddresses, type Resolver } from './resolve.js';
 import { targetOf } from './target.js';
+import { untilAborted } from '../util/abort.js';
 
 /** What handlers get as `ctx.fetch`: fetch's shape, limited to the tool's egress allowlist. */
 export type EgressFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -87,12 +88,10 @@ export function createGuardedFetch(options: GuardOptions): EgressFetch {
       if (parseIp(target.host) === null) {
         // DNS is checked here and the connection pinned to what passed (see pinnedLookup).
         // Raced against the deadline: a resolver that never answers must not outlive the call.
-        const { usable, refused } = await untilAborted(
-          usableAddresses(options.allowlist, target, resolve).catch((error: unknown) => {
-            throw new TypeError('fetch failed', { cause: error });
-          }),
-          signal,
-        );
+        const lookup = usableAddresses(options.allowlist, target, resolve).catch((error: unknown) => {
+          throw new TypeError('fetch failed', { cause: error });
+        });
+        const { usable, refused } = await (signal ? Promise.race([lookup, untilAborted(signal)]) : lookup);
         if (usable.length === 0)
           return deny(target.label, `resolves only to unlisted special addresses: ${refused.join(', ')}${via}`);
         addresses = usable;
@@ -124,16 +123,6 @@ function stripped(headers: Headers): Headers {
   const copy = new Headers(headers);
   for (const name of DROPPED) copy.delete(name);
   return copy;
-}
-
-/** `work`, or the signal's reason as soon as it aborts, whichever comes first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', abort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
-  });
 }
 
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {

@@ -1,3 +1,4 @@
+import { isRecord } from './is-record.js';
 /**
  * Field paths name places in a tool's output: `customer.email`, `tickets[].body`.
  * `[]` stands for "every element of this array". Guard, redaction and budget use the
@@ -96,14 +97,10 @@ export function stringsAt(value: unknown, pattern: readonly string[], limit: num
     // mapStrings visits), so a literal "[]" key or a hidden property is never followed.
     if (segment === '[]') {
       if (Array.isArray(node)) for (const item of node) walk(item, depth + 1);
-    } else if (isPlainRecord(node) && Object.prototype.propertyIsEnumerable.call(node, segment)) {
+    } else if (isRecord(node) && Object.prototype.propertyIsEnumerable.call(node, segment)) {
       walk(node[segment], depth + 1);
     }
   };
   walk(value, 0);
   return found.slice(0, limit);
-}
-
-function isPlainRecord(node: unknown): node is Record<string, unknown> {
-  return node !== null && typeof node === 'object' && !Array.isArray(node);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ToolgateError } from '../../errors/toolgate-error.js';
 import { byteLength } from '../../util/size.js';
 import { formatPath } from '../../util/field-path.js';
+import { isRecord } from '../../util/is-record.js';
 import { toolOf, type CallState } from '../state.js';
 
 /**
@@ -70,10 +71,6 @@ function droppedKey(given: unknown, kept: unknown, path: (string | number)[]): (
     if (found) return found;
   }
   return null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Deeper than any task-shaped tool needs, shallow enough that nothing recurses dangerously. */

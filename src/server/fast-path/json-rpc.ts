@@ -5,7 +5,8 @@ import {
   PROTOCOL_VERSION_META_KEY,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/server';
-import { isObject, type FastRequest, type ProtocolHeaders } from './fast-request.js';
+import { isRecord } from '../../util/is-record.js';
+import type { FastRequest, ProtocolHeaders } from './fast-request.js';
 import { classifyModern, MODERN_VERSIONS } from './modern-request.js';
 
 // The 2025-era revisions the SDK serves statelessly; their requests carry no envelope to check.
@@ -22,7 +23,7 @@ export function classify(message: unknown, headers: ProtocolHeaders): FastReques
   // 2^53 echoed back changed, `_meta: 5`, a notification with `params: 5`), and a tools/call ran.
   // Which guard by whether there is an id: a guard that fails builds zod's issue list, ~3 µs a
   // request when every request was first tried as a notification.
-  if (!isObject(message) || !('id' in message)) {
+  if (!isRecord(message) || !('id' in message)) {
     if (!isJSONRPCNotification(message)) return null;
     if (!message.method.startsWith('notifications/') || claimsEnvelope(message.params)) return null;
     return { kind: 'notification' };
@@ -46,7 +47,7 @@ export function classify(message: unknown, headers: ProtocolHeaders): FastReques
       // object, and clientInfo has string name/version (title, websiteUrl strings; icons a list).
       const capabilities = params?.capabilities;
       const info = params?.clientInfo;
-      if (!isObject(capabilities) || !Object.values(capabilities).every(isObject) || !isObject(info)) return null;
+      if (!isRecord(capabilities) || !Object.values(capabilities).every(isRecord) || !isRecord(info)) return null;
       if (typeof info.name !== 'string' || typeof info.version !== 'string') return null;
       if (!optional(info.title, 'string') || !optional(info.websiteUrl, 'string')) return null;
       if (info.icons !== undefined && !Array.isArray(info.icons)) return null;
@@ -56,7 +57,7 @@ export function classify(message: unknown, headers: ProtocolHeaders): FastReques
       const name = params?.name;
       // Absent arguments are {}; null or anything else is the SDK's to refuse.
       const args = params?.arguments === undefined ? {} : params.arguments;
-      if (typeof name !== 'string' || !isObject(args)) return null;
+      if (typeof name !== 'string' || !isRecord(args)) return null;
       return { kind: 'tools/call', id, name, args, modern: false };
     }
     default:
@@ -65,7 +66,7 @@ export function classify(message: unknown, headers: ProtocolHeaders): FastReques
 }
 
 function claimsEnvelope(params: unknown): boolean {
-  return isObject(params) && isObject(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta;
+  return isRecord(params) && isRecord(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta;
 }
 
 function optional(value: unknown, type: 'string'): boolean {

@@ -5,7 +5,8 @@ import {
   isJsonContentType,
   PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/server';
-import { isId, isObject, type FastRequest, type ProtocolHeaders } from './fast-request.js';
+import { isRecord } from '../../util/is-record.js';
+import { isId, type FastRequest, type ProtocolHeaders } from './fast-request.js';
 
 /** The revisions whose answers respond.ts and tool-list-cache.ts know how to build. */
 export const MODERN_VERSIONS: ReadonlySet<string> = new Set(['2026-07-28']);
@@ -44,7 +45,7 @@ export function classifyModern(message: unknown, headers: ProtocolHeaders): Fast
   if (route.kind !== 'modern' || route.messageKind !== 'request') return null;
   const { id, method, params } = route.message;
   const meta = params?._meta;
-  if (!isObject(params) || !isObject(meta) || meta[PROTOCOL_VERSION_META_KEY] !== version) return null;
+  if (!isRecord(params) || !isRecord(meta) || meta[PROTOCOL_VERSION_META_KEY] !== version) return null;
   // Both standard headers present and exact: a missing or padded one is the SDK's to judge.
   if (methodHeader !== method || !Object.keys(meta).every((key) => ENVELOPE_KEYS.has(key))) return null;
   if (!isId(id)) return null;
@@ -53,7 +54,7 @@ export function classifyModern(message: unknown, headers: ProtocolHeaders): Fast
       return only(params, ['_meta']) ? { kind: 'tools/list', id, modern: true } : null;
     case 'tools/call': {
       const { name, arguments: args = {} } = params;
-      if (!only(params, ['_meta', 'name', 'arguments']) || typeof name !== 'string' || !isObject(args)) return null;
+      if (!only(params, ['_meta', 'name', 'arguments']) || typeof name !== 'string' || !isRecord(args)) return null;
       return nameHeader === name ? { kind: 'tools/call', id, name, args, modern: true } : null;
     }
     default:
