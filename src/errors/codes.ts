@@ -11,6 +11,13 @@ export const ERROR_CODES = {
   conflict: { retryable: false, http: 409, message: 'The request conflicts with the current state.' },
   approval_required: { retryable: false, http: 409, message: 'This action needs a human approval first.' },
   payload_too_large: { retryable: false, http: 413, message: 'The request is larger than the gateway accepts.' },
+  // A result the output budget cannot cut down (no list to shorten, no long text to trim): the
+  // caller can still get an answer by asking for less, so it is not `internal`.
+  result_too_large: {
+    retryable: false,
+    http: 422,
+    message: "The result does not fit the tool's output budget even when cut; narrow the query.",
+  },
   rate_limited: { retryable: true, http: 429, message: 'Too many calls; wait before retrying.' },
   timeout: { retryable: true, http: 504, message: 'The tool did not finish in time.' },
   upstream_unavailable: { retryable: true, http: 502, message: 'The internal service is unavailable.' },

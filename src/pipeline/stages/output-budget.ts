@@ -22,12 +22,11 @@ export function outputBudget(state: CallState): void {
   const noticesBytes = (cuts: readonly Cut[]) => byteLength(JSON.stringify(noticesOf(state, cuts) ?? {})) + 16;
   const fitted = fitToBudget(state.output, maxBytes, noticesBytes);
   if (!fitted.fits) {
+    // Nothing left to cut (a record of many short fields, say): the caller can still narrow it.
     throw new ToolgateError(
-      'internal',
-      `The result of ${tool.name} does not fit its output budget; narrow the query.`,
-      {
-        detail: `result still over ${maxBytes} bytes after truncation`,
-      },
+      'result_too_large',
+      `The result of ${tool.name} does not fit its output budget even when cut; narrow the query.`,
+      { detail: `result still over ${maxBytes} bytes after truncation` },
     );
   }
   state.output = fitted.value;
