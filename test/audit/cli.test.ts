@@ -175,6 +175,11 @@ describe('toolgate audit only reads', () => {
     expect(notSqlite).toMatchObject({ code: 2, err: expect.stringContaining(`${junk} is not a SQLite database`) });
     const notOurs = await cli('verify', '--db', other);
     expect(notOurs).toMatchObject({ code: 2, err: expect.stringContaining('not a Toolgate one: it has no audit log') });
+    // SQLite itself says "disk I/O error" for a directory, which sends people looking at the disk.
+    const folder = dirname(path);
+    const directory = await cli('verify', '--db', folder);
+    expect(directory).toMatchObject({ code: 2, err: expect.stringContaining(`${folder} is a directory`) });
+    expect(directory.err).toContain(join(folder, 'toolgate.db'));
   });
 
   it('names how far a damaged file checked out, with exit 2 for every command (not "tampered", not a stack)', async () => {

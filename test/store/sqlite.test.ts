@@ -80,3 +80,22 @@ describe('sqlite audit log: sealing on the writer thread', () => {
     rmSync(dirname(path), { recursive: true, force: true });
   });
 });
+
+describe('sqlite store: the database setting', () => {
+  it('naming a directory is refused as unavailable, saying so and what to name instead', async () => {
+    const { path, cleanup } = await tempSqliteStore();
+    try {
+      const folder = dirname(path);
+      // SQLite's own words were "unable to open database file".
+      const refused = await openSqliteStore({ path: folder }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toMatchObject({ code: 'unavailable' });
+      expect(String((refused as { detail?: string }).detail)).toContain(`${folder} is a directory`);
+      expect(String((refused as { detail?: string }).detail)).toContain(`${folder}/toolgate.db`);
+    } finally {
+      await cleanup();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, type AuditRow } from '../audit-rows.js';
 import type { AuditReading } from '../types.js';
 import { isBusy, LOCK_WAIT_MS, run, type Db } from './connection.js';
+import { directoryInsteadOfFile } from './file-path.js';
 
 interface ChainHead {
   readonly seq: number;
@@ -109,6 +110,8 @@ export function openSqliteAuditReader(
 function whyUnreadable(path: string, error: unknown): string {
   const code = (error as { code?: unknown }).code;
   const said = error instanceof Error ? error.message : String(error);
+  const directory = directoryInsteadOfFile(path);
+  if (directory) return directory;
   if (code === 'SQLITE_NOTADB') return `${path} is not a SQLite database (${said}).`;
   // A WAL-mode file needs its -shm file beside it (or a directory SQLite can create it in).
   if (code === 'SQLITE_CANTOPEN' && isWalMode(path))

@@ -7,6 +7,7 @@ import { SqliteAuditLog } from './audit-log.js';
 import { startAuditWriter, type SpawnWriter } from './audit-writer.js';
 import { mapSqliteError, openConnection, run } from './connection.js';
 import { SqliteDrafts } from './drafts.js';
+import { directoryInsteadOfFile } from './file-path.js';
 import { SqliteIdempotency } from './idempotency.js';
 import { migrate, pendingMigrations } from './migrations.js';
 import { carryOverBuckets, openRateLimitFile } from './rate-limit-file.js';
@@ -31,6 +32,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let durable;
   let rates;
   try {
+    const directory = directoryInsteadOfFile(options.path);
+    if (directory) throw new Error(directory);
     mkdirSync(dirname(options.path), { recursive: true });
     durable = openConnection(options.path, true);
     rates = openRateLimitFile(options.path);
