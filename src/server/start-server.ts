@@ -13,6 +13,7 @@ import { createHttpApp } from './app.js';
 import { createNodeListener } from './fast-path/listener.js';
 import { trackConnections } from './drain.js';
 import { createMetrics } from './metrics.js';
+import { startRecoverySweep } from './recovery-sweep.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -75,7 +76,7 @@ export async function startServer(
     ),
   );
   // Settle drafts a stopped process left mid-execute (never re-runs them): before taking new work,
-  // then every RECOVERY_SWEEP_MS for those whose lease was still running (recovery.ts).
+  // then every RECOVERY_SWEEP_MS (recovery-sweep.ts) for those whose lease was still running (recovery.ts).
   const settleInterrupted = async () => {
     const resumed = await gateway.actions.resumeInterrupted();
     if (resumed.length > 0)
@@ -88,15 +89,7 @@ export async function startServer(
     if (!store) await ownStore.close(); // its writer thread would keep a failed start running
     throw error;
   });
-  let sweeping = false;
-  const sweep = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    settleInterrupted()
-      .catch((err: unknown) => logger.error({ err }, 'could not look for interrupted drafts'))
-      .finally(() => (sweeping = false));
-  }, RECOVERY_SWEEP_MS);
-  sweep.unref();
+  const sweep = startRecoverySweep(settleInterrupted, logger);
   const oauthClient = config.auth?.client ?? 'oauth';
   if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {
     logger.warn(
@@ -128,7 +121,7 @@ export async function startServer(
   }).catch(async (error: unknown) => {
     // A port in use or a bad HOST: close what is open, or the writer thread keeps the process
     // alive after the error is printed (`serve` hung instead of exiting 1).
-    clearInterval(sweep);
+    await sweep.stop();
     metrics.stop();
     await closeApp();
     if (!store) await ownStore.close();
@@ -152,17 +145,14 @@ export async function startServer(
       (closing ??= (async () => {
         // Issue #13, item 5: stop accepting, let in-flight calls finish, close idle and never-used
         // sockets at once, and destroy whatever is left at the deadline.
-        clearInterval(sweep);
-        await drain(settings.drainMs);
+        // A sweep in flight finishes before the store it uses is closed.
+        await Promise.all([drain(settings.drainMs), sweep.stop()]);
         await closeApp();
         metrics.stop();
         if (!store) await ownStore.close();
       })()),
   };
 }
-
-/** How often a server looks for drafts whose execution was interrupted (one small query). */
-const RECOVERY_SWEEP_MS = 30_000;
 
 /** Host/Origin lists, plus the public URL's host and origin when one is configured. */
 function edgeSettings(settings: ReturnType<typeof resolveSettings>) {
