@@ -129,12 +129,18 @@ const outputBudget: GateCheck = (tool) => {
   );
 };
 
+/** A string, or a list of strings (`comments: string[]`), which the guard covers item by item. */
+const isText = (schema: Record<string, unknown>): boolean =>
+  typesOf(schema).includes('string') ||
+  (typesOf(schema).includes('array') && typesOf((schema.items ?? {}) as Record<string, unknown>).includes('string'));
+
 const promptGuard: GateCheck = (tool) => {
   const declared = new Set((tool.untrusted ?? []).map((u) => u.field));
   const text = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).filter(
-    (f) => !f.path.startsWith('notices') && typesOf(f.schema).includes('string') && FOREIGN_TEXT.test(f.name),
+    (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(f.name),
   );
-  const undeclared = text.find((f) => !declared.has(f.path));
+  // A list is declared by its name or as `name[]`, as guardUntrusted reads either.
+  const undeclared = text.find((f) => !declared.has(f.path) && !declared.has(`${f.path}[]`));
   if (undeclared) return fail(`"${undeclared.path}" looks like ticket/note/email text but is not declared untrusted`);
   return declared.size > 0 ? pass(`untrusted: ${[...declared].join(', ')}`) : pass('returns no free text from outside');
 };

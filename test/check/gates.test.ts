@@ -155,6 +155,28 @@ describe('toolgate check gates', () => {
     expect(gateOf([tool], 'prompt_guard')).toMatchObject({ status: 'pass' });
   });
 
+  // The guard covers a list of strings declared by its own name (`comments`) or as `comments[]`;
+  // the gate did not look at lists of strings at all, so it passed them undeclared.
+  it('prompt_guard judges a list of strings as text: undeclared fails, declared either way passes', () => {
+    const withComments = (untrusted?: { field: string; kind: string }[]) =>
+      defineTool({
+        ...good,
+        output: z.object({ comments: z.array(z.string()).max(5), source_records: z.array(z.string()) }),
+        ...(untrusted ? { untrusted } : {}),
+        handler: () => ({ comments: [], source_records: [] }),
+      });
+    expect(gateOf([withComments()], 'prompt_guard')).toMatchObject({
+      status: 'fail',
+      reason: expect.stringMatching(/"comments" looks like .* not declared untrusted/),
+    });
+    expect(gateOf([withComments([{ field: 'comments', kind: 'ticket_comment' }])], 'prompt_guard')).toMatchObject({
+      status: 'pass',
+    });
+    expect(gateOf([withComments([{ field: 'comments[]', kind: 'ticket_comment' }])], 'prompt_guard')).toMatchObject({
+      status: 'pass',
+    });
+  });
+
   it('reports toolset definition sizes and vague descriptions', () => {
     const report = runCheck(
       {
