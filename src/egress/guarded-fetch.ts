@@ -79,10 +79,10 @@ export function createGuardedFetch(options: GuardOptions): EgressFetch {
       body: first.body ? new Uint8Array(await first.arrayBuffer()) : null,
     };
     for (let hops = 0; ; hops++) {
-      const target = targetOf(url);
-      if ('refused' in target) return deny(target.label, target.refused);
-      if (hops > MAX_REDIRECTS) return deny(target.label, `more than ${MAX_REDIRECTS} redirects`);
       const via = hops > 0 ? ' (reached by a redirect)' : '';
+      const target = targetOf(url);
+      if ('refused' in target) return deny(target.label, `${target.refused}${via}`);
+      if (hops > MAX_REDIRECTS) return deny(target.label, `more than ${MAX_REDIRECTS} redirects`);
       if (!matchHost(options.allowlist, target)) return deny(target.label, `host is not in the allowlist${via}`);
       let addresses = null;
       if (parseIp(target.host) === null) {
@@ -98,10 +98,15 @@ export function createGuardedFetch(options: GuardOptions): EgressFetch {
       }
       const response = await sendHop(target, hop, addresses, signal);
       const location = response.headers.get('location');
-      if (!REDIRECTS.has(response.status) || location === null || mode === 'manual') return response;
+      if (!REDIRECTS.has(response.status) || location === null || mode === 'manual') {
+        // fetch's own flag for an answer reached by following a redirect; a built Response has it false.
+        if (hops > 0) Object.defineProperty(response, 'redirected', { value: true });
+        return response;
+      }
       await response.body?.cancel();
-      if (mode === 'error') throw new TypeError('fetch failed', { cause: new Error(`redirect to ${target.label}`) });
       const next = new URL(location, url);
+      if (mode === 'error')
+        throw new TypeError('fetch failed', { cause: new Error(`redirect to ${targetOf(next).label}`) });
       hop = redirected(hop, response.status, url, next);
       url = next;
     }

@@ -20,8 +20,12 @@ export function targetOf(url: URL): EgressTarget | { readonly refused: string; r
   const defaultPort = url.protocol === 'https:' ? 443 : 80;
   const port = url.port === '' ? defaultPort : Number(url.port);
   const label = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Another scheme has no default port of ours: its label shows a port only when the URL names one.
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return { refused: `scheme ${url.protocol} is not allowed`, label: `${url.protocol}//${label}` };
+    return {
+      refused: `scheme ${url.protocol} is not allowed`,
+      label: `${url.protocol}//${url.port === '' ? label.slice(0, label.lastIndexOf(':')) : label}`,
+    };
   if (url.username !== '' || url.password !== '') return { refused: 'URL carries userinfo', label };
   return { url, protocol: url.protocol, host, port, defaultPort, label };
 }

@@ -122,11 +122,34 @@ describe('guarded fetch against a real local server', () => {
       });
     });
 
-    it('follows a redirect to a listed host', async () => {
+    it('follows a redirect to a listed host, and says so as fetch does (redirected, the final url)', async () => {
       const { fetch } = guard([`127.0.0.1:${api.port}`, `127.0.0.1:${other.port}`]);
       const res = await fetch(to(`http://127.0.0.1:${other.port}/ok`));
       expect(res.status).toBe(200);
       expect(res.url).toBe(`http://127.0.0.1:${other.port}/ok`);
+      expect(res.redirected).toBe(true);
+      expect((await fetch(`${api.url}/ok`)).redirected).toBe(false);
+    });
+
+    it('says a refusal came by a redirect for userinfo and schemes too, and labels a scheme without port 80', async () => {
+      const { fetch, denials } = guard([`127.0.0.1:${api.port}`]);
+      await refusal(fetch(to(`http://user@127.0.0.1:${api.port}/ok`)));
+      await refusal(fetch(to('ftp://files.example/x')));
+      await refusal(fetch('ftp://files.example/x'));
+      expect(denials).toEqual([
+        { host: `127.0.0.1:${api.port}`, why: 'URL carries userinfo (reached by a redirect)' },
+        { host: 'ftp://files.example', why: 'scheme ftp: is not allowed (reached by a redirect)' },
+        { host: 'ftp://files.example', why: 'scheme ftp: is not allowed' },
+      ]);
+    });
+
+    it("with redirect: 'error' names where the redirect pointed, not where it came from", async () => {
+      const { fetch } = guard([`127.0.0.1:${api.port}`]);
+      const failed = await fetch(to('http://elsewhere.example:8080/x'), { redirect: 'error' }).catch(
+        (error: unknown) => error as TypeError,
+      );
+      expect(failed).toBeInstanceOf(TypeError);
+      expect(String((failed as TypeError).cause)).toContain('redirect to elsewhere.example:8080');
     });
 
     it.each(['http://169.254.169.254/latest/meta-data/iam', 'http://127.0.0.1/', 'http://[::1]/', 'http://localhost/'])(
