@@ -2,6 +2,7 @@ import type { ToolgateConfig } from '../config/define-config.js';
 import type { AnyTool } from '../contract/types.js';
 import { estimateTokens, byteLength } from '../util/size.js';
 import { egressFindings, GATE_CHECKS } from './gates.js';
+import { fieldsOf, typesOf, type JsonSchema } from './schema-walk.js';
 import { GATES, type Gate, type GateResult } from './types.js';
 
 export interface ToolReport {
@@ -65,8 +66,24 @@ function warningsFor(tool: AnyTool, config: ToolgateConfig): string[] {
     .filter(([, schema]) => !schema.description)
     .map(([name]) => name);
   if (bare.length > 0) warnings.push(`parameters without descriptions: ${bare.join(', ')}`);
+  const numericPii = fieldsOf(tool.outputJsonSchema as JsonSchema).filter(
+    (f) => PII_NAME.test(f.name) && typesOf(f.schema).some((t) => t === 'number' || t === 'integer'),
+  );
+  if (numericPii.length > 0)
+    warnings.push(
+      `output fields that look like PII are numbers, which redaction does not scan: ` +
+        `${numericPii.map((f) => f.path).join(', ')} (return them as strings, or leave them out)`,
+    );
   return warnings;
 }
+
+/**
+ * Names of fields that hold a phone, card, account or identity number. Redaction reads text: a
+ * number is passed as is (masking it would change its type under the published output schema),
+ * so a phone returned as `14155550123` leaves unmasked. `check` says so instead.
+ */
+const PII_NAME =
+  /(?:^|_)(?:phone|mobile|tel|telephone|fax|msisdn|ssn|sin|card|pan|iban|account|passport|national_id|tax_id)(?:_(?:number|num|no))?$/i;
 
 /** The table `toolgate check` prints: one row per tool, one column per gate. */
 export function formatReport(report: CheckReport): string {

@@ -177,6 +177,24 @@ describe('toolgate check gates', () => {
     });
   });
 
+  // Redaction reads text; a phone returned as a number leaves unmasked, so check says so.
+  it('warns about PII-named output fields that are numbers, and not about strings or counts', () => {
+    const tool = defineTool({
+      ...good,
+      output: z.object({
+        contact: z.object({ phone_number: z.number(), mobile: z.string(), card_count: z.number() }),
+        source_records: z.array(z.string()),
+      }),
+      handler: () => ({ contact: { phone_number: 1, mobile: '', card_count: 0 }, source_records: [] }),
+    });
+    const { warnings } = runCheck({ tools: [tool] }, 'db').tools[0]!;
+    expect(warnings.filter((w) => w.includes('redaction does not scan'))).toEqual([
+      'output fields that look like PII are numbers, which redaction does not scan: contact.phone_number ' +
+        '(return them as strings, or leave them out)',
+    ]);
+    expect(runCheck({ tools: [defineTool(good)] }, 'db').tools[0]!.warnings.join()).not.toContain('redaction');
+  });
+
   it('reports toolset definition sizes and vague descriptions', () => {
     const report = runCheck(
       {
