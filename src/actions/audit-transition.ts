@@ -22,22 +22,34 @@ export const actorIdOf = (actor: TransitionActor): string => (typeof actor === '
 export async function auditTransition(
   runtime: GatewayRuntime,
   draft: DraftRecord,
-  change: {
-    readonly kind: string;
-    readonly actor: TransitionActor;
-    readonly surface: Surface;
-    readonly outcome: AuditEventInput['outcome'];
-    readonly decision?: AuditEventInput['decision'];
-    readonly reason: string;
-    readonly errorCode?: string | null;
-    readonly data?: Record<string, unknown>;
-    /** Pre-allocated when the caller needs to cite the event before it is written. */
-    readonly id?: string;
-  },
+  change: TransitionAudit,
 ): Promise<string> {
-  const id = change.id ?? newId('aud', runtime.now());
-  await runtime.store.audit.append({
-    id,
+  const event = transitionEvent(runtime, draft, change);
+  await runtime.store.audit.append(event);
+  return event.id;
+}
+
+export interface TransitionAudit {
+  readonly kind: string;
+  readonly actor: TransitionActor;
+  readonly surface: Surface;
+  readonly outcome: AuditEventInput['outcome'];
+  readonly decision?: AuditEventInput['decision'];
+  readonly reason: string;
+  readonly errorCode?: string | null;
+  readonly data?: Record<string, unknown>;
+  /** Pre-allocated when the caller needs to cite the event before it is written. */
+  readonly id?: string;
+}
+
+/** The event auditTransition writes, built without writing it (to queue it with a draft change). */
+export function transitionEvent(
+  runtime: GatewayRuntime,
+  draft: DraftRecord,
+  change: TransitionAudit,
+): AuditEventInput & { readonly id: string } {
+  return {
+    id: change.id ?? newId('aud', runtime.now()),
     time: new Date(runtime.now()).toISOString(),
     kind: `action.${change.kind}`,
     requestId: null,
@@ -59,6 +71,5 @@ export async function auditTransition(
     latencyMs: 0,
     data: { draftId: draft.id, status: draft.status, draftHash: draft.draftHash, ...change.data },
     ...(typeof change.actor === 'string' ? {} : oauthIdentity(change.actor)),
-  });
-  return id;
+  };
 }

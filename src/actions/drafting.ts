@@ -3,7 +3,8 @@ import type { ToolContext } from '../contract/types.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import { newId } from '../util/ids.js';
 import { approveDraft, AUTO_APPROVE_ACTOR } from './approve.js';
-import { auditTransition } from './audit-transition.js';
+import { transitionEvent } from './audit-transition.js';
+import { queued, writeQueued } from './queued-audit.js';
 import { draftHash } from './draft-hash.js';
 import type { Drafting } from '../pipeline/drafting-capability.js';
 import type { ActionRuntimeSpec } from '../contract/types.js';
@@ -38,8 +39,8 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
         version: 1,
         state: JSON.stringify({ approvals: [] }),
       };
-      await runtime.store.drafts.create(draft);
-      await auditTransition(runtime, draft, {
+      // Stored with its `action.drafted` event queued in the same transaction (queued-audit.ts).
+      const drafted = transitionEvent(runtime, draft, {
         kind: 'drafted',
         actor: ctx.principal,
         surface: ctx.surface,
@@ -47,6 +48,8 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
         reason: `drafted by call ${ctx.callId}`,
         data: { callAuditId: ctx.auditId },
       });
+      await runtime.store.drafts.create(draft, queued(drafted));
+      await writeQueued(runtime, drafted);
 
       let status: string = draft.status;
       if (spec.approval.autoApprove) {

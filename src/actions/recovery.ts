@@ -3,6 +3,7 @@ import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { actionSpecOf, stateOf } from './draft-state.js';
 import { executeApproved } from './execute.js';
+import { flushQueuedAudits } from './queued-audit.js';
 import { reconcile } from './verify.js';
 
 /**
@@ -35,6 +36,8 @@ export function leaseEndOf(draft: DraftRecord, spec: Pick<ActionRuntimeSpec, 'ex
  * others and the server from starting.
  */
 export async function resumeInterrupted(runtime: GatewayRuntime): Promise<DraftRecord[]> {
+  // First the events of moves already made, so the log tells them before what follows from them.
+  await flushQueuedAudits(runtime);
   const executing = await runtime.store.drafts.list({ status: 'executing', limit: 1_000 });
   const outcomes: DraftRecord[] = [];
   for (const draft of executing) {

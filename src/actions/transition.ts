@@ -3,7 +3,8 @@ import type { Surface } from '../auth/principal.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
-import { actorIdOf, auditTransition, type TransitionActor } from './audit-transition.js';
+import { actorIdOf, transitionEvent, type TransitionActor } from './audit-transition.js';
+import { queued, writeQueued } from './queued-audit.js';
 import { stateOf } from './draft-state.js';
 import { LIFECYCLE, nextStatus, type DraftEvent } from './lifecycle.js';
 import type { DraftState } from './types.js';
@@ -24,7 +25,7 @@ export interface TransitionChange {
 /**
  * The one way a draft changes status: the lifecycle table must allow `event` from the draft's
  * status, the actor must be of the kind the table names, the move is a compare-and-set on the
- * draft's version, and the audit event the table names is written after it. Returns null when
+ * draft's version, and the audit event the table names is queued with it and written after it. Returns null when
  * another writer moved the draft first (the caller re-reads and decides again).
  */
 export async function applyTransition(
@@ -45,18 +46,31 @@ export async function applyTransition(
   }
   const nowIso = new Date(runtime.now()).toISOString();
   const state = JSON.stringify(change.state ?? stateOf(draft));
-  const moved = await runtime.store.drafts.update(draft.id, draft.version, { status: to, state }, nowIso);
+  const audit = transitionEvent(
+    runtime,
+    { ...draft, status: to },
+    {
+      kind: rule.audit,
+      actor: change.actor,
+      surface: change.surface,
+      outcome: change.outcome ?? 'ok',
+      reason: change.reason,
+      errorCode: change.errorCode ?? null,
+      ...(change.data ? { data: change.data } : {}),
+      ...(change.auditId ? { id: change.auditId } : {}),
+    },
+  );
+  // The event is queued in the move's own transaction, so a failure before it reaches the audit
+  // log cannot leave the move unrecorded: the recovery sweep writes it (queued-audit.ts).
+  const moved = await runtime.store.drafts.update(
+    draft.id,
+    draft.version,
+    { status: to, state },
+    nowIso,
+    queued(audit),
+  );
   if (!moved) return null;
-  await auditTransition(runtime, moved, {
-    kind: rule.audit,
-    actor: change.actor,
-    surface: change.surface,
-    outcome: change.outcome ?? 'ok',
-    reason: change.reason,
-    errorCode: change.errorCode ?? null,
-    ...(change.data ? { data: change.data } : {}),
-    ...(change.auditId ? { id: change.auditId } : {}),
-  });
+  await writeQueued(runtime, audit);
   return moved;
 }
 

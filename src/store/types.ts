@@ -138,20 +138,40 @@ export interface DraftFilter {
   readonly limit?: number;
 }
 
+/**
+ * The audit event of a draft change, kept by the store in the same transaction as the change
+ * until it is in the audit log (an outbox). The SQLite audit has its own writer thread, so the
+ * change and its event cannot share one transaction; a store that failed between the two left
+ * the move without its event. Now the event waits here and the recovery sweep writes it.
+ */
+export interface QueuedAudit {
+  /** The audit event's id: appending it twice is refused, so it is written once. */
+  readonly id: string;
+  /** JSON of the AuditEventInput, as built when the change was made. */
+  readonly event: string;
+}
+
 export interface DraftStore {
-  create(draft: DraftRecord): Promise<void>;
+  /** Stores a new draft, with the event that records it queued in the same transaction. */
+  create(draft: DraftRecord, queued?: QueuedAudit): Promise<void>;
   get(id: string): Promise<DraftRecord | null>;
   list(filter: DraftFilter): Promise<DraftRecord[]>;
   /**
-   * Compare-and-set: applies `patch` only if the draft is still at `expectedVersion`.
-   * Returns the updated record, or null if someone else moved it first.
+   * Compare-and-set: applies `patch` only if the draft is still at `expectedVersion`, queuing
+   * `queued` with it. Returns the updated record, or null if someone else moved it first (and
+   * then queues nothing).
    */
   update(
     id: string,
     expectedVersion: number,
     patch: { readonly status?: DraftStatus; readonly state?: string },
     nowIso: string,
+    queued?: QueuedAudit,
   ): Promise<DraftRecord | null>;
+  /** Forgets a queued event once it is in the audit log (nothing if it is not queued). */
+  dequeueAudit(id: string): Promise<void>;
+  /** Events queued before `beforeIso` and still not dequeued, oldest first. */
+  queuedAudits(beforeIso: string, limit: number): Promise<QueuedAudit[]>;
 }
 
 /**

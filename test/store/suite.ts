@@ -240,6 +240,36 @@ export function runStoreSuite(
     );
 
     it(
+      "queues a draft change's audit event in the change's own transaction, and only if the change happened",
+      withStore(async (store) => {
+        const at = (m: number) => `2026-06-01T00:${String(m).padStart(2, '0')}:00.000Z`;
+        const queued = (id: string) => ({ id, event: JSON.stringify({ id, kind: 'action.test' }) });
+        await store.drafts.create(draft('drf_q'), queued('aud_drafted'));
+        // The create failed as a whole: its event is not queued.
+        await expect(store.drafts.create(draft('drf_q'), queued('aud_dup_create'))).rejects.toMatchObject({
+          code: 'conflict',
+        });
+        const [a, b] = await Promise.all([
+          store.drafts.update('drf_q', 1, { status: 'approved' }, at(1), queued('aud_approved')),
+          store.drafts.update('drf_q', 1, { status: 'rejected' }, at(1), queued('aud_rejected')),
+        ]);
+        const winner = (a ?? b)!.status === 'approved' ? 'aud_approved' : 'aud_rejected';
+        // Queued before 00:00:30 only: drafted (its draft's updatedAt) — and not the moves at 00:01.
+        expect((await store.drafts.queuedAudits(at(0).replace(':00.000Z', ':30.000Z'), 10)).map((q) => q.id)).toEqual([
+          'aud_drafted',
+        ]);
+        const all = await store.drafts.queuedAudits(at(59), 10);
+        expect(all).toEqual([queued('aud_drafted'), queued(winner)]); // the loser of the race queued nothing
+        await store.drafts.dequeueAudit('aud_drafted');
+        await store.drafts.dequeueAudit('aud_never_queued');
+        expect((await store.drafts.queuedAudits(at(59), 10)).map((q) => q.id)).toEqual([winner]);
+        // A change without an event queues nothing.
+        await store.drafts.update('drf_q', 2, { status: 'executing' }, at(2));
+        expect(await store.drafts.queuedAudits(at(59), 10)).toHaveLength(1);
+      }),
+    );
+
+    it(
       'keeps console sessions by kind until they expire or are deleted (issue #12)',
       withStore(async (store) => {
         const at = (h: number) => `2026-06-01T${String(h).padStart(2, '0')}:00:00.000Z`;

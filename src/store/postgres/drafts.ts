@@ -1,18 +1,21 @@
 import { fromRow, type DraftRow } from '../draft-rows.js';
-import type { DraftFilter, DraftRecord, DraftStatus, DraftStore } from '../types.js';
+import type { DraftFilter, DraftRecord, DraftStatus, DraftStore, QueuedAudit } from '../types.js';
 import { q, type Pool } from './connection.js';
 
 /** Drafts with compare-and-set updates on `version`, so two approvers on two instances cannot both win. */
 export class PgDrafts implements DraftStore {
   constructor(private readonly pool: Pool) {}
 
-  async create(d: DraftRecord): Promise<void> {
+  async create(d: DraftRecord, queued?: QueuedAudit): Promise<void> {
+    // One statement, so one transaction: the draft and its queued event land together or not at all.
     await q(
       this.pool,
       'draft create',
-      'INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, ' +
+      'WITH created AS (INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, ' +
         'draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES ' +
-        '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
+        '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id) ' +
+        'INSERT INTO audit_outbox (id, draft_id, event, queued_at) ' +
+        'SELECT $16, id, $17, $13 FROM created WHERE $16::text IS NOT NULL',
       [
         d.id,
         d.tool,
@@ -29,6 +32,8 @@ export class PgDrafts implements DraftStore {
         d.updatedAt,
         d.version,
         d.state,
+        queued?.id ?? null,
+        queued?.event ?? null,
       ],
     );
   }
@@ -53,15 +58,36 @@ export class PgDrafts implements DraftStore {
     expectedVersion: number,
     patch: { status?: DraftStatus; state?: string },
     nowIso: string,
+    queued?: QueuedAudit,
   ): Promise<DraftRecord | null> {
+    // One statement: the event is queued only if the compare-and-set moved the draft.
     const { rows } = await q<DraftRow>(
       this.pool,
       'draft update',
-      'UPDATE drafts SET status = COALESCE($1, status), state = COALESCE($2, state), ' +
-        'version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5 RETURNING ' +
-        '*',
-      [patch.status ?? null, patch.state ?? null, nowIso, id, expectedVersion],
+      'WITH moved AS (UPDATE drafts SET status = COALESCE($1, status), state = COALESCE($2, state), ' +
+        'version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5 RETURNING *), ' +
+        'queued AS (INSERT INTO audit_outbox (id, draft_id, event, queued_at) ' +
+        'SELECT $6, id, $7, $3 FROM moved WHERE $6::text IS NOT NULL) ' +
+        'SELECT * FROM moved',
+      [
+        patch.status ?? null,
+        patch.state ?? null,
+        nowIso,
+        id,
+        expectedVersion,
+        queued?.id ?? null,
+        queued?.event ?? null,
+      ],
     );
     return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async dequeueAudit(id: string): Promise<void> {
+    await q(this.pool, 'audit outbox dequeue', 'DELETE FROM audit_outbox WHERE id = $1', [id]);
+  }
+
+  async queuedAudits(beforeIso: string, limit: number): Promise<QueuedAudit[]> {
+    const sql = 'SELECT id, event FROM audit_outbox WHERE queued_at < $1 ORDER BY queued_at, id LIMIT $2';
+    return (await q<QueuedAudit>(this.pool, 'audit outbox list', sql, [beforeIso, limit])).rows;
   }
 }

@@ -89,6 +89,15 @@ const MIGRATIONS: readonly { readonly version: number; readonly name: string; re
       $$;
     `,
   },
+  {
+    version: 6,
+    name: 'audit outbox for draft changes',
+    // A draft change and its audit event, queued in one statement (QueuedAudit in store/types.ts).
+    sql: `
+      CREATE TABLE audit_outbox (id TEXT PRIMARY KEY, draft_id TEXT NOT NULL, event TEXT NOT NULL, queued_at TEXT NOT NULL);
+      CREATE INDEX audit_outbox_by_time ON audit_outbox (queued_at);
+    `,
+  },
 ];
 
 export async function pendingMigrations(pool: Pool): Promise<number[]> {

@@ -1,37 +1,42 @@
 import { fromRow, type DraftRow } from '../draft-rows.js';
-import type { DraftFilter, DraftRecord, DraftStatus, DraftStore } from '../types.js';
+import type { DraftFilter, DraftRecord, DraftStatus, DraftStore, QueuedAudit } from '../types.js';
 import { run, type Db } from './connection.js';
 
 /** Drafts of write actions; every change is a compare-and-set on `version`, so two approvers cannot both win. */
 export class SqliteDrafts implements DraftStore {
   constructor(private readonly db: Db) {}
 
-  create(d: DraftRecord): Promise<void> {
-    return run('draft create', () => {
+  create(d: DraftRecord, queued?: QueuedAudit): Promise<void> {
+    return run('draft create', () =>
       this.db
-        .prepare(
-          'INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, ' +
-            'draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES ' +
-            '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          d.id,
-          d.tool,
-          d.tenant,
-          d.requester,
-          d.client,
-          d.risk,
-          d.input,
-          d.preview,
-          d.draftHash,
-          d.status,
-          d.createdAt,
-          d.expiresAt,
-          d.updatedAt,
-          d.version,
-          d.state,
-        );
-    });
+        .transaction(() => {
+          this.db
+            .prepare(
+              'INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, ' +
+                'draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES ' +
+                '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            )
+            .run(
+              d.id,
+              d.tool,
+              d.tenant,
+              d.requester,
+              d.client,
+              d.risk,
+              d.input,
+              d.preview,
+              d.draftHash,
+              d.status,
+              d.createdAt,
+              d.expiresAt,
+              d.updatedAt,
+              d.version,
+              d.state,
+            );
+          if (queued) this.queue(d.id, queued, d.updatedAt);
+        })
+        .immediate(),
+    );
   }
 
   get(id: string): Promise<DraftRecord | null> {
@@ -68,16 +73,44 @@ export class SqliteDrafts implements DraftStore {
     expectedVersion: number,
     patch: { status?: DraftStatus; state?: string },
     nowIso: string,
+    queued?: QueuedAudit,
   ): Promise<DraftRecord | null> {
-    return run('draft update', () => {
-      const changed = this.db
-        .prepare(
-          'UPDATE drafts SET status = COALESCE(?, status), state = COALESCE(?, state), ' +
-            'version = version + 1, updated_at = ? WHERE id = ? AND version = ?',
-        )
-        .run(patch.status ?? null, patch.state ?? null, nowIso, id, expectedVersion);
-      if (changed.changes === 0) return null;
-      return fromRow(this.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow);
+    return run('draft update', () =>
+      this.db
+        .transaction(() => {
+          const changed = this.db
+            .prepare(
+              'UPDATE drafts SET status = COALESCE(?, status), state = COALESCE(?, state), ' +
+                'version = version + 1, updated_at = ? WHERE id = ? AND version = ?',
+            )
+            .run(patch.status ?? null, patch.state ?? null, nowIso, id, expectedVersion);
+          if (changed.changes === 0) return null;
+          if (queued) this.queue(id, queued, nowIso);
+          return fromRow(this.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow);
+        })
+        .immediate(),
+    );
+  }
+
+  dequeueAudit(id: string): Promise<void> {
+    return run('audit outbox dequeue', () => {
+      this.db.prepare('DELETE FROM audit_outbox WHERE id = ?').run(id);
     });
+  }
+
+  queuedAudits(beforeIso: string, limit: number): Promise<QueuedAudit[]> {
+    return run(
+      'audit outbox list',
+      () =>
+        this.db
+          .prepare('SELECT id, event FROM audit_outbox WHERE queued_at < ? ORDER BY queued_at, id LIMIT ?')
+          .all(beforeIso, limit) as QueuedAudit[],
+    );
+  }
+
+  private queue(draftId: string, queued: QueuedAudit, atIso: string): void {
+    this.db
+      .prepare('INSERT INTO audit_outbox (id, draft_id, event, queued_at) VALUES (?, ?, ?, ?)')
+      .run(queued.id, draftId, queued.event, atIso);
   }
 }
