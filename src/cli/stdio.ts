@@ -1,6 +1,7 @@
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
+import { trackCalls } from '../gateway/in-flight.js';
 import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/open-store.js';
 import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
@@ -40,18 +41,31 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const settings = resolveSettings(config, io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || 'warn');
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
-  const gateway = gatewayFromConfig(config, store, { logger });
+  const calls = trackCalls(gatewayFromConfig(config, store, { logger }));
+  const transport = new StdioServerTransport();
   const handle = serveStdio(
-    mcpServerFactory(gateway, 'mcp_stdio', () => caller),
-    { onerror: (err) => logger.warn({ err }, 'stdio error') },
+    mcpServerFactory(calls.gateway, 'mcp_stdio', () => caller),
+    { transport, onerror: (err) => logger.warn({ err }, 'stdio error') },
   );
   await new Promise<void>((resolve) => {
-    const stop = () => void handle.close().finally(resolve);
-    process.stdin.once('end', stop);
-    process.stdin.once('close', stop);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.stdin.once('end', resolve);
+    process.stdin.once('close', resolve);
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+    // The transport also closes itself on a message it cannot take (a line over its 10 MiB
+    // buffer) and then pauses stdin, which so never ends: the process stayed up, deaf. serveStdio
+    // sets its own onclose on the transport; ours runs after it.
+    const sdkOnClose = transport.onclose;
+    transport.onclose = () => {
+      sdkOnClose?.();
+      resolve();
+    };
   });
+  // Calls still running finish, and are audited, before the store closes (each is bounded by its
+  // tool's timeout). On SIGTERM their answers still go out; after stdin ended no one reads them.
+  await calls.settled();
+  await new Promise((resolve) => setImmediate(resolve)); // the SDK writes the last answers out
+  await handle.close();
   await store.close();
   return 0;
 }

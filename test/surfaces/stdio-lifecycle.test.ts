@@ -1,0 +1,131 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+
+/**
+ * How `toolgate stdio` stops: a call still running when stdin ends or SIGTERM comes is finished
+ * and audited before the store closes (it lost its event before), and a line the transport cannot
+ * take ends the process instead of leaving it up and deaf.
+ */
+const bin = fileURLToPath(new URL('../../bin/toolgate.js', import.meta.url));
+const config = fileURLToPath(new URL('./slow-stdio.config.ts', import.meta.url));
+let dir: string;
+beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'toolgate-stdio-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Running {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly lines: string[];
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+  send(message: unknown): void;
+  answered(id: number): Promise<Record<string, unknown>>;
+}
+
+function start(): Running {
+  const child = spawn(process.execPath, [bin, 'stdio', '--config', config], {
+    env: { ...process.env, TOOLGATE_DB: join(dir, 'stdio.db'), TOOLGATE_LOG_LEVEL: 'warn' },
+  });
+  // The process may stop reading before a long line is written out (the 10 MiB case).
+  child.stdin.on('error', () => {});
+  const lines: string[] = [];
+  let err = '';
+  let buffered = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    lines.push(...parts);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const answered = async (id: number) => {
+    for (;;) {
+      const line = lines.find((l) => (JSON.parse(l) as { id?: unknown }).id === id);
+      if (line) return JSON.parse(line) as Record<string, unknown>;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return {
+    child,
+    lines,
+    stderr: () => err,
+    exited,
+    send: (message) => child.stdin.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`),
+    answered,
+  };
+}
+
+async function initialized(running: Running) {
+  running.send({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+  });
+  await running.answered(1);
+  running.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+}
+
+const slowCall = (id: number, ms: number) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'get_slow_summary', arguments: { ms } },
+});
+
+async function auditedCalls() {
+  const store = await openSqliteStore({ path: join(dir, 'stdio.db') });
+  try {
+    return await store.audit.query({ tool: 'get_slow_summary' });
+  } finally {
+    await store.close();
+  }
+}
+
+describe('toolgate stdio stopping', () => {
+  it('stdin closed while a call runs: the call finishes and is audited, then the process exits 0', async () => {
+    const running = start();
+    await initialized(running);
+    running.send(slowCall(2, 700));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    running.child.stdin.end();
+    expect(await running.exited).toBe(0);
+    expect(running.stderr()).not.toContain('database is closed');
+    expect((await auditedCalls()).map((e) => e.outcome)).toEqual(['ok']);
+  }, 30_000);
+
+  it('SIGTERM while a call runs: its answer still goes out and its event is on disk', async () => {
+    const running = start();
+    await initialized(running);
+    running.send(slowCall(2, 700));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    running.child.kill('SIGTERM');
+    const answer = await running.answered(2);
+    expect(answer).toMatchObject({ result: { structuredContent: { waited_ms: 700 } } });
+    expect(await running.exited).toBe(0);
+    expect((await auditedCalls()).map((e) => e.outcome)).toEqual(['ok']);
+  }, 30_000);
+
+  it("a line over the transport's 10 MiB buffer ends the process instead of leaving it up and deaf", async () => {
+    const running = start();
+    await initialized(running);
+    running.send(
+      '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x","arguments":{"pad":"' +
+        'x'.repeat(11 * 1024 * 1024) +
+        '"}}}',
+    );
+    // stdin stays open: before, nothing ended the process (it was killed at the test's timeout).
+    const exit = await Promise.race([
+      running.exited,
+      new Promise((resolve) => setTimeout(() => resolve('running'), 10_000)),
+    ]);
+    if (exit === 'running') running.child.kill('SIGKILL');
+    expect(exit).toBe(0);
+    expect(running.stderr()).toMatch(/ReadBuffer exceeded maximum size/);
+  }, 30_000);
+});
