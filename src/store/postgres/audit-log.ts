@@ -64,12 +64,22 @@ export class PgAuditLog implements AuditLog {
           const sealed = await this.timedCommit(batch.map((p) => p.event));
           batch.forEach((p, i) => p.resolve(sealed[i] as AuditEvent));
         } catch (error) {
-          if (batch.length === 1) {
-            batch[0]?.reject(error as Error);
+          // A connection lost after COMMIT was sent leaves it unknown whether the batch landed:
+          // look first. Before, each event was retried and refused as a duplicate id, so every
+          // caller got an error (`conflict`) for an event that was stored.
+          const stored = await this.storedOf(batch).catch(() => null);
+          if (!stored) {
+            for (const p of batch) p.reject(error as Error); // the lookup failed too: still down
+            continue;
+          }
+          const missing = batch.filter((p) => !stored.has(p.event.id));
+          for (const p of batch) if (stored.has(p.event.id)) p.resolve(stored.get(p.event.id)!);
+          if (missing.length === 1 && batch.length === 1) {
+            missing[0]!.reject(error as Error);
             continue;
           }
           // One bad event must not fail its batch-mates: retry each alone.
-          for (const p of batch)
+          for (const p of missing)
             await this.timedCommit([p.event]).then(
               (s) => p.resolve(s[0] as AuditEvent),
               (e: Error) => p.reject(e),
@@ -81,6 +91,14 @@ export class PgAuditLog implements AuditLog {
       // by a caller resuming from that resolve always sees `draining` false and starts a drain.
       this.draining = false;
     }
+  }
+
+  /** Which of a failed batch's events are stored after all, by id. */
+  private async storedOf(batch: readonly Pending[]): Promise<Map<string, AuditEvent>> {
+    const ids = batch.map((p) => p.event.id);
+    const sql = 'SELECT * FROM audit_events WHERE id = ANY($1::text[])';
+    const { rows } = await q<AuditRow>(this.pool, 'audit append lookup', sql, [ids]);
+    return new Map(rows.map((row) => [row.id, fromRow(row)]));
   }
 
   /** commit(), and the time it took told to onCommit's listeners when it committed. */
@@ -138,26 +156,29 @@ export class PgAuditLog implements AuditLog {
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
-  async verify(): Promise<VerifyReport> {
-    const head = (
-      await q<{ seq: string; hash: string }>(
-        this.pool,
-        'audit verify',
-        'SELECT seq, hash FROM audit_head WHERE one = 1',
-      )
-    ).rows[0];
-    // Streams: keyset pages of 1,000 through one walker, so memory stays flat however long the log.
-    const walker = createChainWalker(this.key);
-    for (let after = 0; ;) {
-      const sql = 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1000';
-      const { rows } = await q<AuditRow>(this.pool, 'audit verify', sql, [after]);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const problem = walker.step(fromRow(row));
-        if (problem) return problem;
+  /**
+   * Reads the head and every page in one REPEATABLE READ snapshot. Read statement by statement,
+   * a gateway appending meanwhile moved the rows past the head read first, and a live log was
+   * reported TAMPERED (head_mismatch, exit 1) on every run while the chain was intact.
+   */
+  verify(): Promise<VerifyReport> {
+    const snapshot = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY';
+    return transactionFrom(this.pool, 'audit verify', snapshot, async (client) => {
+      const head = (await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE one = 1'))
+        .rows[0];
+      // Streams: keyset pages of 1,000 through one walker, so memory stays flat however long the log.
+      const walker = createChainWalker(this.key);
+      for (let after = 0; ;) {
+        const sql = 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1000';
+        const { rows } = await client.query<AuditRow>(sql, [after]);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const problem = walker.step(fromRow(row));
+          if (problem) return problem;
+        }
+        after = Number(rows.at(-1)?.seq);
       }
-      after = Number(rows.at(-1)?.seq);
-    }
-    return walker.finish(head ? { seq: Number(head.seq), hash: head.hash } : null);
+      return walker.finish(head ? { seq: Number(head.seq), hash: head.hash } : null);
+    });
   }
 }

@@ -52,6 +52,13 @@ export async function transactionFrom<R extends pg.QueryResultRow, T>(
   } catch (error) {
     throw mapPgError(what, error);
   }
+  // The pool listens for errors only on idle clients. A checked-out client whose server goes
+  // away (a restart, a failover, pg_terminate_backend) emits 'error' after its query has already
+  // failed; with no listener that was an uncaught exception that ended the process. The query's
+  // own rejection reports it; the client is then destroyed, not returned to the pool.
+  let lost: Error | undefined;
+  const onLost = (error: Error) => (lost = error);
+  client.on('error', onLost);
   try {
     let rows: R[] = [];
     if (first === null) await client.query('BEGIN');
@@ -65,9 +72,10 @@ export async function transactionFrom<R extends pg.QueryResultRow, T>(
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (!lost) await client.query('ROLLBACK').catch((rollback: Error) => (lost = rollback));
     throw mapPgError(what, error);
   } finally {
-    client.release();
+    client.off('error', onLost);
+    client.release(lost);
   }
 }
