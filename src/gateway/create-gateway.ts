@@ -114,6 +114,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     } catch (thrown) {
       // Durable audit comes first: without a record, the result is withheld. The store logged the
       // failure (runtime.ts: once when it starts, then a count every 10 s), not once per call.
+      // Listeners (metrics, the request log) hear what the caller got: an `unavailable` error,
+      // not the `ok` the unwritten event said (dashboards showed all ok while every call failed).
+      event = { ...event, outcome: 'error', errorCode: 'unavailable' };
       result = failure(
         runtime,
         toPublicError(

@@ -24,7 +24,7 @@ export function createMetrics(gateway: Gateway): { registry: Registry; stop: () 
   });
   const latency = new Histogram({
     name: 'toolgate_tool_call_seconds',
-    help: 'Tool call latency including the durable audit write',
+    help: 'Tool call latency up to its audit write (the write is toolgate_audit_commit_seconds)',
     labelNames: ['tool', 'outcome'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],

@@ -60,6 +60,9 @@ describe('a gateway whose audit store fails', () => {
     store.audit.append = (event) =>
       down ? Promise.reject(new Error('SQLITE_FULL: database or disk is full')) : append(event);
     const gateway = createGateway({ tools: fixtureTools, store, credentials, logger });
+    // What metrics and the request log hear: what the caller got, not the unwritten event's `ok`.
+    const heard: string[] = [];
+    gateway.onCall((event) => heard.push(`${event.outcome} ${event.errorCode}`));
     const call = (tool = 'get_customer_summary', args: object = { customer_id: 'cus_1' }) =>
       gateway.call({
         tool,
@@ -74,6 +77,7 @@ describe('a gateway whose audit store fails', () => {
     const failures = lines.filter((l) => l.msg.startsWith('audit write failed'));
     expect(failures).toHaveLength(1);
     expect(failures[0]?.err?.message).toContain('SQLITE_FULL');
+    expect(new Set(heard)).toEqual(new Set(['error unavailable']));
 
     down = false;
     expect((await call('get_support_ticket', { ticket_id: 'tkt_1' })).ok).toBe(true);
