@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { envSetting } from './env.js';
+import { envFlag, envSetting } from './env.js';
 import type { ToolgateConfig } from './define-config.js';
 
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
@@ -31,7 +31,7 @@ export async function loadConfig(
     throw new Error(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
   }
   // Issue #16: TOOLGATE_READ_ONLY=true switches every write action off, whatever the file says.
-  return { config: env.TOOLGATE_READ_ONLY === 'true' ? { ...config, readOnly: true } : config, path: file };
+  return { config: envFlag(env, 'TOOLGATE_READ_ONLY', false) ? { ...config, readOnly: true } : config, path: file };
 }
 
 /**
@@ -58,11 +58,18 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  const port = get('PORT') ? Number(get('PORT')) : (config.server?.port ?? 8787);
+  // Digits only: Number() also reads "0x4968" and "1e3", which no one means as a port.
+  const portText = get('PORT')?.trim();
+  const port = portText === undefined ? (config.server?.port ?? 8787) : /^\d+$/.test(portText) ? Number(portText) : NaN;
   const badPort =
     !Number.isInteger(port) || port < 0 || port > 65_535
       ? `PORT must be an integer 0–65535 (got "${get('PORT')}").`
       : null;
+  const publicUrl = get('TOOLGATE_PUBLIC_URL') ?? config.publicUrl ?? null;
+  const badPublicUrl =
+    publicUrl === null || (/^https?:\/\/[^/]/i.test(publicUrl) && URL.canParse(publicUrl))
+      ? null
+      : `${get('TOOLGATE_PUBLIC_URL') ? 'TOOLGATE_PUBLIC_URL' : 'publicUrl'} must be an http(s) URL such as https://toolgate.example.com (got "${publicUrl}").`;
   const drainMs = Number(get('TOOLGATE_DRAIN_MS') ?? config.server?.drainMs ?? 10_000);
   if (!Number.isInteger(drainMs) || drainMs < 0)
     throw new Error(`TOOLGATE_DRAIN_MS must be a whole number of milliseconds (got "${get('TOOLGATE_DRAIN_MS')}").`);
@@ -70,7 +77,11 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     database: get('TOOLGATE_DATABASE_URL') ?? get('TOOLGATE_DB') ?? config.database ?? '.toolgate/toolgate.db',
     auditKey: get('TOOLGATE_AUDIT_KEY'),
     cursorKey: get('TOOLGATE_CURSOR_KEY'),
-    publicUrl: get('TOOLGATE_PUBLIC_URL') ?? config.publicUrl ?? null,
+    /** Checked where it is read (serve reads it before it opens anything); a bad one is named. */
+    get publicUrl(): string | null {
+      if (badPublicUrl) throw new Error(badPublicUrl);
+      return publicUrl;
+    },
     /** Checked where a port is bound (serve), not by commands that never listen (check, stdio). */
     get port(): number {
       if (badPort) throw new Error(badPort);
@@ -82,9 +93,9 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     allowedOrigins: list(get('TOOLGATE_ALLOWED_ORIGINS')) ??
       config.server?.allowedOrigins ?? ['localhost', '127.0.0.1', '[::1]'],
     maxBodyBytes: config.server?.maxBodyBytes ?? 1_048_576,
-    trustProxy: (get('TOOLGATE_TRUST_PROXY') ?? String(config.server?.trustProxy ?? false)) === 'true',
+    trustProxy: envFlag(env, 'TOOLGATE_TRUST_PROXY', config.server?.trustProxy ?? false),
     drainMs,
     // The node:http fast path for POST /mcp (issue #15); off serves everything through the SDK.
-    fastPath: !['off', 'false', '0'].includes(get('TOOLGATE_FAST_PATH') ?? String(config.server?.fastPath ?? true)),
+    fastPath: envFlag(env, 'TOOLGATE_FAST_PATH', config.server?.fastPath ?? true),
   };
 }

@@ -30,6 +30,44 @@ describe('settings from the environment', () => {
     expect(resolveSettings(config, { PORT: '0' }).port).toBe(0);
   });
 
+  it('reads on/off variables in the usual spellings and refuses the rest, naming the variable', async () => {
+    // Before, only the exact string "true" counted: TOOLGATE_READ_ONLY=1 left every write action on.
+    for (const on of ['true', 'TRUE', '1', 'yes', 'On']) {
+      expect(resolveSettings(config, { TOOLGATE_TRUST_PROXY: on }).trustProxy).toBe(true);
+      const dir = mkdtempSync(join(tmpdir(), 'toolgate-flag-'));
+      try {
+        writeFileSync(join(dir, 'toolgate.config.mjs'), 'export default { tools: [] };\n');
+        expect((await loadConfig(undefined, dir, { TOOLGATE_READ_ONLY: on })).config.readOnly).toBe(true);
+        if (on === '1')
+          await expect(loadConfig(undefined, dir, { TOOLGATE_READ_ONLY: 'y' })).rejects.toThrow(
+            /TOOLGATE_READ_ONLY must be one of/,
+          );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    for (const off of ['false', '0', 'no', 'OFF'])
+      expect(resolveSettings(config, { TOOLGATE_FAST_PATH: off }).fastPath).toBe(false);
+    expect(resolveSettings(config, {})).toMatchObject({ fastPath: true, trustProxy: false });
+    expect(() => resolveSettings(config, { TOOLGATE_FAST_PATH: 'nope' })).toThrow(
+      'TOOLGATE_FAST_PATH must be one of true, 1, yes, on, false, 0, no, off (got "nope").',
+    );
+  });
+
+  it('a PORT is digits only, and a public URL must be an http(s) URL, named when it is not', () => {
+    expect(() => resolveSettings(config, { PORT: '0x4968' }).port).toThrow('PORT must be an integer');
+    expect(() => resolveSettings(config, { PORT: '1e3' }).port).toThrow('PORT must be an integer');
+    expect(resolveSettings(config, { PORT: ' 8080 ' }).port).toBe(8080);
+    expect(() => resolveSettings(config, { TOOLGATE_PUBLIC_URL: 'notaurl' }).publicUrl).toThrow(
+      'TOOLGATE_PUBLIC_URL must be an http(s) URL such as https://toolgate.example.com (got "notaurl").',
+    );
+    expect(() => resolveSettings({ ...config, publicUrl: 'ftp://x' }, {}).publicUrl).toThrow(/^publicUrl must be/);
+    expect(resolveSettings(config, { TOOLGATE_PUBLIC_URL: 'https://tg.example.com' }).publicUrl).toBe(
+      'https://tg.example.com',
+    );
+    expect(resolveSettings(config, { TOOLGATE_PUBLIC_URL: 'notaurl' }).database).toBe('.toolgate/toolgate.db');
+  });
+
   it('refuses a drain deadline that is not a whole number of milliseconds, naming the variable', () => {
     for (const bad of ['abc', '-5', '1.5']) {
       expect(() => resolveSettings(config, { TOOLGATE_DRAIN_MS: bad })).toThrow(
