@@ -34,8 +34,11 @@ console.log('defineTool from JavaScript: ok');
 JS
 node smoke.mjs
 
-echo "== toolgate --version"
+echo "== toolgate --version, and every command loads (--help) with what --omit=dev installs"
 npx --no-install toolgate --version
+for command in init demo chat walkthrough serve stdio check route connect doctor approvals audit contract version; do
+  npx --no-install toolgate "$command" --help >/dev/null || { echo "toolgate $command --help failed"; exit 1; }
+done
 
 echo "== toolgate init app, then check and its own test"
 npx --no-install toolgate init app
