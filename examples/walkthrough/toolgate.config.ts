@@ -4,7 +4,8 @@ import { walkthroughCredentials, walkthroughTools } from './toolset.js';
 
 /**
  * The walkthrough toolset served over MCP. Tokens come from the environment only:
- *   TOOLGATE_AGENT_TOKEN=$(openssl rand -hex 24) npx toolgate serve --config examples/walkthrough/toolgate.config.ts
+ *   export TOOLGATE_AGENT_TOKEN=$(openssl rand -hex 24)
+ *   npx toolgate serve --config examples/walkthrough/toolgate.config.ts
  */
 const agent = {
   actorId: 'usr_support_ada',

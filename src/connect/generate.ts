@@ -30,7 +30,10 @@ const mcpUrl = (url: string) => `${url.replace(/\/+$/, '')}/mcp`;
 export function claudeCodeConfig(input: ConnectInput) {
   const name = input.serverName ?? 'toolgate';
   return {
-    httpCommand: `claude mcp add --transport http --scope ${input.scope ?? 'local'} ${name} ${mcpUrl(input.url)} --header "Authorization: Bearer \${${input.tokenEnv}}"`,
+    // Single quotes: the shell leaves `${TOKEN}` alone, so Claude Code stores the placeholder and
+    // expands it from its environment when it connects. Double quotes stored the token itself
+    // (in .mcp.json at project scope, which is committed).
+    httpCommand: `claude mcp add --transport http --scope ${input.scope ?? 'local'} ${name} ${mcpUrl(input.url)} --header 'Authorization: Bearer \${${input.tokenEnv}}'`,
     stdioCommand: `claude mcp add --scope user ${name}-local -- npx toolgate stdio --config ${input.configPath}`,
     mcpJson: {
       mcpServers: {
@@ -79,7 +82,7 @@ export const CONNECTOR_NOTES = [
 
 export const DESKTOP_NOTES = [
   'Claude.ai / Desktop custom connectors are added by an admin (Settings → ' +
-    'Connectors → Add custom connector) with the remote URL below.',
+    'Connectors → Add custom connector) with the remote MCP URL above.',
   'The URL must be reachable from Anthropic\'s cloud over HTTPS; "it works on our private network" is not enough.',
   'Custom connectors authenticate users with OAuth; static bearer tokens are for the API connector and Claude Code.',
   'Review user consent, admin controls and which tools are exposed; write tools stay behind approvals.',

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,8 +61,8 @@ describe('toolgate connect', () => {
     const cc = claudeCodeConfig(input);
     expect(cc.httpCommand).toBe(
       'claude mcp add --transport http --scope local toolgate ' +
-        'https://toolgate.example.com/mcp --header "Authorization: Bearer ' +
-        '${TOOLGATE_TOKEN}"',
+        "https://toolgate.example.com/mcp --header 'Authorization: Bearer " +
+        "${TOOLGATE_TOKEN}'",
     );
     expect(cc.stdioCommand).toBe(
       'claude mcp add --scope user toolgate-local -- npx toolgate stdio --config /srv/toolgate.config.ts',
@@ -230,5 +230,10 @@ describe.skipIf(claudeMissing !== null)('the generated claude mcp add line with 
     expect((await sh(httpCommand, AGENT_TOKEN)).code).toBe(0);
     const list = await sh('claude mcp list', AGENT_TOKEN);
     expect(list.out).toMatch(/toolgate: .*\/mcp \(HTTP\) - ✔ Connected/);
+    // What Claude Code wrote down is the placeholder, not the token (the line used double quotes,
+    // so the shell expanded it and the token itself was stored).
+    const stored = readFileSync(join(home, '.claude.json'), 'utf8');
+    expect(stored).toContain('Bearer ${TOOLGATE_TOKEN}');
+    expect(stored).not.toContain(AGENT_TOKEN);
   }, 240_000);
 });
