@@ -4,6 +4,7 @@ import type { Drafting } from '../pipeline/drafting-capability.js';
 import type { AnyTool } from '../contract/types.js';
 import { noCredentials } from '../credentials/provider.js';
 import { silentLogger } from '../log/logger.js';
+import { maskingLogger } from '../log/masking-logger.js';
 import { createRepeatingFailureLog } from '../log/repeating-failure.js';
 import { reportingAuditFailures } from '../store/audit-failure-report.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
@@ -60,7 +61,9 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
       if (!limits) limitsCache.set(tool.name, (limits = limitsFor(tool.limits, options.defaults)));
       return limits;
     },
-    logger: options.logger ?? silentLogger,
+    // Every log line the runtime, its handlers (ctx.logger) and actions write is masked like a
+    // result: the credentials handed out so far and the gateway's own keys.
+    logger: maskingLogger(options.logger ?? silentLogger, (text) => masker(text).text),
     cursorKey,
     now: options.now ?? Date.now,
     breakers: createBreakers(options.now ? { now: options.now } : {}),

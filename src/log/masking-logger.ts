@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+const MAX_DEPTH = 6;
+
+/**
+ * A logger that passes every string it is given, at any depth, through `mask` first: the gateway's
+ * credentials (once used), its own inbound tokens and keys. The audit row of a call was masked, but
+ * the same error in the log was not: a handler that threw `… Authorization: Bearer <credential>`
+ * put the credential in the log in clear, and `ctx.logger` wrote whatever a handler gave it.
+ * Errors are copied with their texts masked (pino then serialises them as ever). Only levels that are
+ * enabled are looked at, so a silent or `info` logger pays nothing for `debug` calls.
+ */
+export function maskingLogger(logger: Logger, mask: (text: string) => string): Logger {
+  return new Proxy(logger, {
+    get(target, property, receiver) {
+      if (property === 'child')
+        return (bindings: Parameters<Logger['child']>[0], options?: Parameters<Logger['child']>[1]) =>
+          maskingLogger(target.child(masked(bindings, mask, 0) as typeof bindings, options) as unknown as Logger, mask);
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof property !== 'string' || !LEVELS.has(property) || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (!target.isLevelEnabled(property)) return;
+        (value as (...a: unknown[]) => void).apply(
+          target,
+          args.map((arg) => masked(arg, mask, 0)),
+        );
+      };
+    },
+  });
+}
+
+function masked(value: unknown, mask: (text: string) => string, depth: number): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+  if (value instanceof Error) return maskedError(value, mask, depth);
+  if (Array.isArray(value)) return value.map((item) => masked(item, mask, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // pino reads `err` through its serializer; a serialised error is a plain object already.
+    out[key] = masked(item, mask, depth + 1);
+  }
+  return out;
+}
+
+/** The same kind of error (pino names it by its constructor), with its texts and fields masked. */
+function maskedError(error: Error, mask: (text: string) => string, depth: number): Error {
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  for (const key of Object.getOwnPropertyNames(error))
+    Object.defineProperty(copy, key, {
+      value: masked((error as unknown as Record<string, unknown>)[key], mask, depth + 1),
+      enumerable: Object.prototype.propertyIsEnumerable.call(error, key),
+      writable: true,
+      configurable: true,
+    });
+  if ('cause' in error) copy.cause = masked(error.cause, mask, depth + 1);
+  return copy;
+}
