@@ -1,7 +1,6 @@
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
-import { trackCalls } from '../gateway/in-flight.js';
 import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/open-store.js';
 import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
@@ -41,10 +40,10 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const settings = resolveSettings(config, io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || 'warn');
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
-  const calls = trackCalls(gatewayFromConfig(config, store, { logger }));
+  const gateway = gatewayFromConfig(config, store, { logger });
   const transport = new StdioServerTransport();
   const handle = serveStdio(
-    mcpServerFactory(calls.gateway, 'mcp_stdio', () => caller),
+    mcpServerFactory(gateway, 'mcp_stdio', () => caller),
     { transport, onerror: (err) => logger.warn({ err }, 'stdio error') },
   );
   await new Promise<void>((resolve) => {
@@ -63,7 +62,7 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   });
   // Calls still running finish, and are audited, before the store closes (each is bounded by its
   // tool's timeout). On SIGTERM their answers still go out; after stdin ended no one reads them.
-  await calls.settled();
+  await gateway.idle();
   await new Promise((resolve) => setImmediate(resolve)); // the SDK writes the last answers out
   await handle.close();
   await store.close();

@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { asToolgateError, ToolgateError, toPublicError, type PublicError } from '../errors/toolgate-error.js';
 import { auditEventFor } from '../pipeline/audit-call.js';
 import { runPipeline } from '../pipeline/run.js';
+import { stopRunningCode } from '../pipeline/tool-context.js';
 import type { CallState, GatewayRuntime } from '../pipeline/state.js';
 import { withNotices } from '../pipeline/stages/output-budget.js';
 import { redactText } from '../redaction/patterns.js';
@@ -29,6 +30,14 @@ export interface Gateway {
    * listener that throws is logged (its first failure) and skipped: the call is answered as usual.
    */
   onCall(listener: (event: AuditEventInput, result: CallResult) => void): () => void;
+  /** Resolves once every call started so far has been answered (and so audited). */
+  idle(): Promise<void>;
+  /**
+   * Ends the calls still running: tool code still in flight is stopped (its signal aborts) and
+   * each such call answers `unavailable` ("shutting down") and is audited; resolves once all
+   * calls have been answered. For shutdown, before the store closes.
+   */
+  stop(): Promise<void>;
   /** Approve, reject, roll back and inspect drafts of write actions (console, CLI, REST). */
   readonly actions: ActionService;
   readonly runtime: GatewayRuntime;
@@ -45,7 +54,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     runtime.logger.error({ err }, 'a call listener threw; the call was answered as usual (reported once per listener)'),
   );
 
-  const call = (request: CallRequest): Promise<CallResult> =>
+  // Calls in flight, so shutdown can wait for their audit events before the store closes.
+  const inFlight = new Set<Promise<CallResult>>();
+  const idle = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+  const call = (request: CallRequest): Promise<CallResult> => {
+    const answer = traced(request);
+    inFlight.add(answer);
+    void answer.finally(() => inFlight.delete(answer));
+    return answer;
+  };
+
+  const traced = (request: CallRequest): Promise<CallResult> =>
     tracingOff()
       ? callOnce(request)
       : inSpan(`toolgate.call ${String(request.tool).slice(0, 64)}`, async (span) => {
@@ -131,6 +152,14 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     call,
+    idle,
+    stop: () => {
+      stopRunningCode(
+        runtime,
+        new ToolgateError('unavailable', 'The gateway is shutting down and stopped this call; retry it.'),
+      );
+      return idle();
+    },
     listTools: (client, principal) =>
       [...runtime.toolsetOf(client)].flatMap((name) => {
         const tool = runtime.tools.get(name);

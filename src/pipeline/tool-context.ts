@@ -6,7 +6,7 @@ import type { CursorCodec } from '../contract/cursor.js';
 import type { AnyTool, EgressFetch, ToolContext } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import { createGuardedFetch } from '../egress/guarded-fetch.js';
-import { toolOf, type CallState } from './state.js';
+import { toolOf, type CallState, type GatewayRuntime } from './state.js';
 
 /**
  * Runs tool code (a handler or a tenant lookup) under the tool's deadline. On timeout (or when
@@ -16,6 +16,18 @@ import { toolOf, type CallState } from './state.js';
  */
 export function runWithDeadline<T>(state: CallState, work: (ctx: ToolContext) => Promise<T> | T): Promise<T> {
   return CallContext.run(state, work);
+}
+
+/** The runs of tool code still waiting on something, per runtime, so a stopping server can end them. */
+const running = new WeakMap<GatewayRuntime, Set<(reason: unknown) => void>>();
+
+/**
+ * Ends every run of tool code still in flight on this runtime with `reason` (their signals abort,
+ * their calls answer and are audited at once). For shutdown: a handler that ignores its signal
+ * otherwise ran on for up to its whole timeout after the server had closed its sockets.
+ */
+export function stopRunningCode(runtime: GatewayRuntime, reason: unknown): void {
+  for (const stop of running.get(runtime) ?? []) stop(reason);
 }
 
 function isThenable<T>(value: Promise<T> | T): value is Promise<T> {
@@ -94,9 +106,14 @@ class CallContext implements ToolContext {
       () => ctx.#abort(new ToolgateError('timeout', `${tool.name} did not answer within ${timeoutMs} ms.`)),
       Math.max(0, ctx.deadline - state.runtime.now()),
     );
+    let runs = running.get(state.runtime);
+    if (!runs) running.set(state.runtime, (runs = new Set()));
+    const stop = (reason: unknown) => ctx.#abort(reason);
+    runs.add(stop);
     try {
       return await Promise.race([stopped, pending]);
     } finally {
+      runs.delete(stop);
       clearTimeout(timer);
       ctx.#dispose();
     }

@@ -147,6 +147,10 @@ export async function startServer(
         // sockets at once, and destroy whatever is left at the deadline.
         // A sweep in flight finishes before the store it uses is closed.
         await Promise.all([drain(settings.drainMs), sweep.stop()]);
+        // The sockets are closed now; a handler that ignores its signal may still be running (it
+        // kept the process up for its whole timeout, then lost its audit event to the closed
+        // store). Stop it: its call answers `unavailable` and is audited before the store closes.
+        await gateway.stop();
         await closeApp();
         metrics.stop();
         if (!store) await ownStore.close();

@@ -37,6 +37,50 @@ it('graceful shutdown lets an in-flight call finish and leaves its audit event o
   await server.stop();
 });
 
+const stubborn = defineTool({
+  name: 'get_stubborn_report',
+  description: 'Takes 20 s and never looks at its signal: still running when the drain ends.',
+  input: z.object({}),
+  output: z.object({ done: z.boolean() }),
+  scopes: ['billing:read'],
+  tenant: 'caller',
+  limits: { timeoutMs: 30_000 },
+  handler: () => new Promise<{ done: boolean }>((resolve) => setTimeout(() => resolve({ done: true }), 20_000)),
+});
+
+it('a call still running when the drain deadline passes is stopped and audited, and close() does not wait for it', async () => {
+  const server = await startTestServer({ tools: [stubborn] }, { TOOLGATE_DRAIN_MS: '200' });
+  const answer = fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${AGENT_TOKEN}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'get_stubborn_report', arguments: {} },
+    }),
+  }).catch(() => 'cut off at the deadline');
+  await new Promise((r) => setTimeout(r, 200));
+  // Before: close() returned only when the handler did (20 s here, a whole timeout in general),
+  // and the call's audit event then failed on the closed store.
+  const closed = await Promise.race([
+    server.close().then(() => 'closed'),
+    new Promise((r) => setTimeout(() => r('still closing'), 10_000)),
+  ]);
+  expect(closed).toBe('closed');
+  expect(await answer).toBe('cut off at the deadline');
+  const store = await openSqliteStore({ path: `${server.dir}/toolgate.db` });
+  expect((await store.audit.query({ tool: 'get_stubborn_report' })).map((e) => [e.outcome, e.errorCode])).toEqual([
+    ['error', 'unavailable'],
+  ]);
+  await store.close();
+  await server.stop();
+}, 30_000);
+
 it('/readyz reports 503 with the reason when the store is down, while /healthz stays 200', async () => {
   const server = await startTestServer({ tools: [slow] });
   expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
