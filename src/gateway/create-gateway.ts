@@ -22,9 +22,10 @@ export interface Gateway {
   call(request: CallRequest): Promise<CallResult>;
   /**
    * The tools a client may see, with everything a surface needs to list them. With a principal,
-   * only the tools its scopes allow (issue #12): a caller is not shown what it cannot call.
+   * only the tools its scopes and roles allow (issue #12): a caller is not shown what it cannot
+   * call (a tool it lacks the role for was listed, and each try counted against its refusals).
    */
-  listTools(client: string, principal?: Pick<Principal, 'scopes'>): ToolDescriptor[];
+  listTools(client: string, principal?: Pick<Principal, 'scopes' | 'roles'>): ToolDescriptor[];
   /**
    * Subscribes to every audited call (metrics, request logs). Returns an unsubscribe function. A
    * listener that throws is logged (its first failure) and skipped: the call is answered as usual.
@@ -165,6 +166,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         const tool = runtime.tools.get(name);
         if (!tool) return [];
         if (principal && !tool.scopes.every((scope) => principal.scopes.includes(scope))) return [];
+        if (principal && tool.roles?.length && !tool.roles.some((role) => principal.roles.includes(role))) return [];
         if (runtime.readOnly && tool.kind === 'action') return []; // issue #16: writes switched off
         return [
           {

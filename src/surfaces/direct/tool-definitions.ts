@@ -9,9 +9,9 @@ import type { Gateway } from '../../gateway/create-gateway.js';
 export function messagesTools(
   gateway: Gateway,
   client: string,
-  principal?: Pick<Principal, 'scopes'>,
+  principal?: Pick<Principal, 'scopes' | 'roles'>,
 ): Anthropic.Tool[] {
-  // With a principal, only the tools its scopes allow (issue #12).
+  // With a principal, only the tools its scopes and roles allow (issue #12).
   return gateway.listTools(client, principal).map((tool) => {
     const { $schema: _ignored, ...schema } = tool.inputSchema as Record<string, unknown>;
     return {
