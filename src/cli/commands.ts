@@ -97,6 +97,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (command === '--version' || command === '-v') {
+    // As `toolgate version` does: anything after the flag is a mistake worth naming.
+    if (rest.length > 0) {
+      io.stderr.write(`Unexpected "${rest[0]}" after ${command}.\n\n${HELP}`);
+      return 2;
+    }
     io.stdout.write(`${version()}\n`);
     return 0;
   }

@@ -1,5 +1,6 @@
 /** The `toolgate` process entry (bin/toolgate.js loads it): run one command, set the exit code. */
 import { main } from './commands.js';
+import { ConfigError } from '../config/config-error.js';
 import { failureLine } from './failure-line.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
@@ -7,5 +8,7 @@ try {
   process.exitCode = await main(process.argv.slice(2), io);
 } catch (error) {
   io.stderr.write(`${failureLine(error)}\n`);
-  process.exitCode = 1;
+  // A config that cannot be used is a usage error (2); 1 is each command's own "no" (a failing
+  // gate, a breaking change, a tampered log), which a missing --config looked like before.
+  process.exitCode = error instanceof ConfigError ? 2 : 1;
 }

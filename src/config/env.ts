@@ -1,3 +1,5 @@
+import { ConfigError } from './config-error.js';
+
 /**
  * An environment variable as a setting: unset, empty or only spaces all mean "not set", so the
  * next source (the config file, the default) applies. Before, `TOOLGATE_DB=` counted as a
@@ -22,5 +24,5 @@ export function envFlag(env: NodeJS.ProcessEnv, name: string, fallback: boolean)
   if (value === undefined) return fallback;
   if (YES.includes(value)) return true;
   if (NO.includes(value)) return false;
-  throw new Error(`${name} must be one of ${[...YES, ...NO].join(', ')} (got "${env[name]}").`);
+  throw new ConfigError(`${name} must be one of ${[...YES, ...NO].join(', ')} (got "${env[name]}").`);
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ConfigError } from './config-error.js';
 import { envFlag, envSetting } from './env.js';
 import type { ToolgateConfig } from './define-config.js';
 
@@ -15,20 +16,20 @@ export async function loadConfig(
   const path = explicit ?? env.TOOLGATE_CONFIG;
   const file = path ? resolve(cwd, path) : CANDIDATES.map((c) => resolve(cwd, c)).find((c) => existsSync(c));
   if (!file)
-    throw new Error(
+    throw new ConfigError(
       `No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`,
     );
-  if (!existsSync(file)) throw new Error(`Config file ${file} does not exist.`);
+  if (!existsSync(file)) throw new ConfigError(`Config file ${file} does not exist.`);
   // An error while loading names the file: a syntax error or a throw inside it said only
   // "Unexpected end of input" or the thrown message.
   const config = (
     await importConfig(file).catch((error: unknown) => {
       const said = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new Error(`Could not load ${file}: ${said}`, { cause: error });
+      throw new ConfigError(`Could not load ${file}: ${said}`, { cause: error });
     })
   ).default;
   if (!config || !Array.isArray(config.tools)) {
-    throw new Error(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
+    throw new ConfigError(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
   }
   // Issue #16: TOOLGATE_READ_ONLY=true switches every write action off, whatever the file says.
   return { config: envFlag(env, 'TOOLGATE_READ_ONLY', false) ? { ...config, readOnly: true } : config, path: file };
@@ -72,19 +73,21 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
       : `${get('TOOLGATE_PUBLIC_URL') ? 'TOOLGATE_PUBLIC_URL' : 'publicUrl'} must be an http(s) URL such as https://toolgate.example.com (got "${publicUrl}").`;
   const drainMs = Number(get('TOOLGATE_DRAIN_MS') ?? config.server?.drainMs ?? 10_000);
   if (!Number.isInteger(drainMs) || drainMs < 0)
-    throw new Error(`TOOLGATE_DRAIN_MS must be a whole number of milliseconds (got "${get('TOOLGATE_DRAIN_MS')}").`);
+    throw new ConfigError(
+      `TOOLGATE_DRAIN_MS must be a whole number of milliseconds (got "${get('TOOLGATE_DRAIN_MS')}").`,
+    );
   return {
     database: get('TOOLGATE_DATABASE_URL') ?? get('TOOLGATE_DB') ?? config.database ?? '.toolgate/toolgate.db',
     auditKey: get('TOOLGATE_AUDIT_KEY'),
     cursorKey: get('TOOLGATE_CURSOR_KEY'),
     /** Checked where it is read (serve reads it before it opens anything); a bad one is named. */
     get publicUrl(): string | null {
-      if (badPublicUrl) throw new Error(badPublicUrl);
+      if (badPublicUrl) throw new ConfigError(badPublicUrl);
       return publicUrl;
     },
     /** Checked where a port is bound (serve), not by commands that never listen (check, stdio). */
     get port(): number {
-      if (badPort) throw new Error(badPort);
+      if (badPort) throw new ConfigError(badPort);
       return port;
     },
     host: get('HOST') ?? config.server?.host ?? '127.0.0.1',

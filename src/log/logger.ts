@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { ConfigError } from '../config/config-error.js';
 
 /**
  * The gateway's logger: JSON lines on stderr. Stdout is never used, because in stdio mode it is
@@ -9,7 +10,7 @@ export function createLogger(level = process.env.TOOLGATE_LOG_LEVEL || 'info'): 
   // the variable nor the levels.
   const levels = [...Object.keys(pino.levels.values), 'silent'];
   if (!levels.includes(level))
-    throw new Error(`TOOLGATE_LOG_LEVEL must be one of ${levels.join(', ')} (got "${level}").`);
+    throw new ConfigError(`TOOLGATE_LOG_LEVEL must be one of ${levels.join(', ')} (got "${level}").`);
   return pino({ level, base: { service: 'toolgate' } }, pino.destination({ dest: 2, sync: false }));
 }
 

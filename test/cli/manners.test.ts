@@ -94,6 +94,8 @@ describe('CLI manners', () => {
     };
     for (const flag of ['--version', '-v', 'version'])
       expect(await run([flag])).toMatchObject({ code: 0, out: `${version}\n` });
+    expect(await run(['--version', '--version'])).toMatchObject({ code: 2, err: /Unexpected "--version"/ });
+    expect(await run(['-v', 'x'])).toMatchObject({ code: 2 });
   });
 
   it('an unknown command or top-level flag is named, exit 2', async () => {
@@ -135,6 +137,35 @@ describe('a command that fails', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('a config that cannot be used', () => {
+  it('exits 2, the usage-error code, not 1 (a failing gate, a breaking change)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-noconfig-'));
+    try {
+      writeFileSync(join(dir, 'toolgate.contract.json'), '{}');
+      writeFileSync(join(dir, 'broken.config.mjs'), 'export default {');
+      const bin = fileURLToPath(new URL('../../bin/toolgate.js', import.meta.url));
+      const exit = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+        promisify(execFile)(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, ...env } }).then(
+          () => ({ code: 0, stderr: '' }),
+          (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+        );
+      expect(await exit(['check', '--config', 'nope.ts'])).toMatchObject({ code: 2, stderr: /does not exist/ });
+      expect(await exit(['contract', 'diff'])).toMatchObject({ code: 2, stderr: /No toolgate.config.ts found/ });
+      expect(await exit(['check', '--config', 'broken.config.mjs'])).toMatchObject({
+        code: 2,
+        stderr: /Could not load .*broken.config.mjs/,
+      });
+      expect(
+        await exit(['stdio'], { TOOLGATE_READ_ONLY: 'maybe', TOOLGATE_CONFIG: 'broken.config.mjs' }),
+      ).toMatchObject({
+        code: 2,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('a clone runs a TypeScript config from anywhere', () => {
