@@ -6,10 +6,13 @@ import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
 import { envSetting } from '../config/env.js';
+import { configFileIn, loadConfig, resolveSettings } from '../config/load-config.js';
 
 const FILTERS =
   'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
-const DB = '--db FILE|postgres://URL   (default: TOOLGATE_DATABASE_URL, TOOLGATE_DB or .toolgate/toolgate.db)';
+const DB =
+  "--db FILE|postgres://URL   (default: TOOLGATE_DATABASE_URL, TOOLGATE_DB, the config's database or .toolgate/toolgate.db)\n" +
+  '  --config FILE              The config whose database to read (default: TOOLGATE_CONFIG or ./toolgate.config.*)';
 const USAGES = {
   verify: `Usage: toolgate audit verify [--db …] [--json]
 
@@ -43,6 +46,7 @@ Run \`toolgate audit <command> --help\` for the options of each.`;
 
 const OPTIONS = {
   db: { type: 'string' },
+  config: { type: 'string' },
   actor: { type: 'string' },
   subject: { type: 'string' },
   tool: { type: 'string' },
@@ -81,11 +85,7 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   if (sub === 'export' && values.format !== undefined && values.format !== 'jsonl') {
     return usageError(io, USAGES.export, `--format ${values.format} is not supported; jsonl is the only format.`);
   }
-  const database =
-    values.db ??
-    envSetting(io.env, 'TOOLGATE_DATABASE_URL') ??
-    envSetting(io.env, 'TOOLGATE_DB') ??
-    '.toolgate/toolgate.db';
+  const database = values.db ?? (await configuredDatabase(values.config, io.env));
   const missing = missingDatabase(database);
   if (missing) return usageError(io, USAGES[sub], missing);
   let source: AuditSource;
@@ -236,4 +236,17 @@ async function openForExport(path: string) {
   const stream = createWriteStream(path);
   await once(stream, 'open');
   return stream;
+}
+
+/**
+ * The database `serve` would use: the environment's, else the config's (`--config`, TOOLGATE_CONFIG
+ * or a toolgate.config.* here, when there is one), else the default. It ignored the config, so
+ * where `serve` and `approvals` read the config's file, `audit verify` said there was no database.
+ */
+async function configuredDatabase(explicitConfig: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
+  const fromEnv = envSetting(env, 'TOOLGATE_DATABASE_URL') ?? envSetting(env, 'TOOLGATE_DB');
+  if (fromEnv) return fromEnv;
+  if (!explicitConfig && !configFileIn(process.cwd(), env)) return '.toolgate/toolgate.db';
+  const { config } = await loadConfig(explicitConfig, process.cwd(), env);
+  return resolveSettings(config, env).database;
 }

@@ -7,6 +7,12 @@ import type { ToolgateConfig } from './define-config.js';
 
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
 
+/** The config file `loadConfig` would load without an explicit path, if there is one. */
+export function configFileIn(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const named = envSetting(env, 'TOOLGATE_CONFIG');
+  return named ? resolve(cwd, named) : CANDIDATES.map((c) => resolve(cwd, c)).find((c) => existsSync(c));
+}
+
 /** Loads `--config FILE`, else TOOLGATE_CONFIG, else the first toolgate.config.{ts,js,mjs} in the working directory. */
 export async function loadConfig(
   explicit: string | undefined,

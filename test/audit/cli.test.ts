@@ -36,6 +36,23 @@ const cli = (...args: string[]) => runCli(runAuditCommand, args, { TOOLGATE_DB: 
 const linesOf = (out: string) => out.trim().split('\n');
 
 describe('toolgate audit', () => {
+  it("reads the config's database, as serve and approvals do, unless --db or the environment names one", async () => {
+    const config = join(dirname(path), 'toolgate.config.mjs');
+    writeFileSync(config, `export default { tools: [], database: ${JSON.stringify(path)} };\n`);
+    // Before: the config was ignored, so this said "No Toolgate database at .toolgate/toolgate.db".
+    const viaFlag = await runCli(runAuditCommand, ['verify', '--config', config], {});
+    expect(viaFlag).toMatchObject({ code: 0, out: expect.stringContaining('ok: 30 events') });
+    const viaEnv = await runCli(runAuditCommand, ['verify'], { TOOLGATE_CONFIG: config });
+    expect(viaEnv).toMatchObject({ code: 0, out: expect.stringContaining('ok: 30 events') });
+    const overridden = await runCli(runAuditCommand, ['verify', '--config', config], {
+      TOOLGATE_DB: join(dirname(path), 'elsewhere.db'),
+    });
+    expect(overridden).toMatchObject({ code: 2, err: expect.stringContaining('elsewhere.db') });
+    await expect(runCli(runAuditCommand, ['verify', '--config', join(dirname(path), 'nope.mjs')], {})).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+
   it('refuses a database that does not exist, and creates nothing there', async () => {
     const typo = join(path, '..', 'backups', 'toolgate.db');
     for (const sub of ['verify', 'tail', 'export']) {
