@@ -8,23 +8,31 @@ import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js
 
 // R2: an argument that takes a path, URL, SQL, shell, endpoint or raw body turns a tool into a proxy.
 const PROXY_ARG =
-  /^(?:path|paths|file|filename|filepath|dir|directory|url|uri|href|endpoint|route|sql|query_sql|raw_sql|command|cmd|shell|script|exec|eval|body|payload|raw|raw_json|json|request|method|headers)$|_(?:path|url|uri|sql|command|cmd|script|endpoint|body|payload)$/i;
+  /^(?:path|paths|file|filename|filepath|dir|directory|url|uri|href|endpoint|route|sql|query_sql|raw_sql|command|cmd|shell|script|exec|eval|body|payload|raw|raw_json|json|request|method|headers)$|_(?:path|url|uri|sql|command|cmd|script|endpoint|body|payload)$|^(?:sql|shell)_/i;
 // Credentials that can do everything are the opposite of least privilege.
 const BROAD_CREDENTIAL = /admin|root|super|master|god|full[_-]?access|all[_-]?access/i;
 // Reads named like writes are writes in disguise; they must be actions with a preview.
 const WRITE_VERB =
-  /^(?:create|update|delete|remove|append|send|set|cancel|refund|approve|grant|revoke|post|put|patch|write|issue|charge|suspend|deploy|reset|disable|enable|transfer|pay)_/;
+  /^(?:create|update|delete|remove|append|send|set|cancel|refund|approve|grant|revoke|post|put|patch|write|issue|charge|suspend|deploy|reset|disable|enable|transfer|pay|close|reopen|add|assign|unassign|archive|submit|publish|move|rename|merge|restore|invite|upload|import|trigger|start|stop|terminate|block|unblock|lock|unlock|mark|attach|detach|apply|execute|schedule|book|reply|resolve|escalate|notify|void|reverse|credit|debit|renew|activate|deactivate|provision|rotate|revert|rollback|sync)_/;
 // Text that people outside the company write: the prompt-injection surface (R5).
 const FOREIGN_TEXT =
   /(?:^|_)(?:body|text|note|notes|content|message|messages|description|comment|comments|email|subject|document|html|transcript|reply|summary_text|page)$/i;
 const CLAUDE_CODE_RESULT_TOKENS = 25_000;
 
+/** `targetUrl` as `target_url`: the name patterns above are written in snake case. */
+const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
 const toolScope: GateCheck = (tool) => {
   const fields = fieldsOf(tool.inputJsonSchema as Record<string, unknown>);
-  const proxy = fields.find((f) => PROXY_ARG.test(f.name));
+  const proxy = fields.find((f) => PROXY_ARG.test(snake(f.name)));
   if (proxy)
     return fail(`input "${proxy.path}" takes a free-form ${proxy.name}; ask for ids, enums and time windows instead`);
-  const freeForm = fields.find((f) => isFreeForm(f.schema));
+  // A list of anything (`z.array(z.any())`) is raw JSON too: its items were never looked at.
+  const freeForm = fields.find(
+    (f) =>
+      isFreeForm(f.schema) ||
+      (typesOf(f.schema).includes('array') && isFreeForm((f.schema.items ?? {}) as Record<string, unknown>)),
+  );
   if (freeForm) return fail(`input "${freeForm.path}" accepts arbitrary JSON; give it explicit properties`);
   const uri = fields.find((f) => f.schema.format === 'uri' || f.schema.format === 'url');
   if (uri) return fail(`input "${uri.path}" is a URL; the tool would reach wherever the model points it`);
@@ -75,6 +83,8 @@ const readOnlyProof: GateCheck = (tool) => {
   const properties = (tool.outputJsonSchema.properties ?? {}) as Record<string, unknown>;
   if (!tool.sourcesField && !(sources in properties))
     return fail('output has no source ids (source_records or sourcesField)');
+  // A sourcesField the output does not have passed before, and the audit then kept no source ids.
+  if (!(sources in properties)) return fail(`sourcesField "${sources}" is not a field of the output`);
   return pass(
     `typed output, limit ${tool.limits.maxResultBytes ?? `${tool.limits.maxResultTokens} tokens`}, sources in ${sources}`,
   );
@@ -115,15 +125,20 @@ const outputBudget: GateCheck = (tool) => {
   const limitField = fieldsOf(tool.inputJsonSchema as Record<string, unknown>).find(
     (f) => f.name === 'limit' && typeof f.schema.maximum === 'number',
   );
-  const unbounded = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).find(
+  // A `limit` input bounds the lists at the top of the result; a list inside each item
+  // (`orders[].lines`) is as long as the data makes it, limit or not: it needs its own maxItems.
+  const unbounded = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).filter(
     (f) =>
       !f.path.startsWith('notices') &&
       typesOf(f.schema).includes('array') &&
       f.schema.maxItems === undefined &&
       f.name !== 'source_records',
   );
-  if (unbounded && !limitField)
-    return fail(`list "${unbounded.path}" is unbounded: add a bounded limit input (limitParam) or maxItems`);
+  const nested = unbounded.find((f) => f.path !== f.name);
+  if (nested)
+    return fail(`list "${nested.path}" is unbounded: a limit input bounds only top-level lists; add maxItems`);
+  if (unbounded.length > 0 && !limitField)
+    return fail(`list "${unbounded[0]!.path}" is unbounded: add a bounded limit input (limitParam) or maxItems`);
   return pass(
     `~${tokens} tokens max${limitField ? `, lists capped by limit ≤ ${String(limitField.schema.maximum)}` : ''}`,
   );
@@ -137,7 +152,7 @@ const isText = (schema: Record<string, unknown>): boolean =>
 const promptGuard: GateCheck = (tool) => {
   const declared = new Set((tool.untrusted ?? []).map((u) => u.field));
   const text = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).filter(
-    (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(f.name),
+    (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(snake(f.name)),
   );
   // A list is declared by its name or as `name[]`, as guardUntrusted reads either.
   const undeclared = text.find((f) => !declared.has(f.path) && !declared.has(`${f.path}[]`));

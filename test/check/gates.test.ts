@@ -45,6 +45,57 @@ const gateOf = (tools: AnyTool[], gate: Gate, database = '.toolgate/t.db') =>
   runCheck({ tools }, database).tools[0]!.gates[gate];
 
 const CASES: { gate: Gate; failing: () => AnyTool[]; database?: string; reason: RegExp }[] = [
+  // Found by an outside review: each of these passed its gate before.
+  {
+    gate: 'tool_scope',
+    failing: () => [defineTool({ ...good, input: z.object({ filters: z.array(z.any()) }) })],
+    reason: /"filters" accepts arbitrary JSON/,
+  },
+  {
+    gate: 'tool_scope',
+    failing: () => [defineTool({ ...good, input: z.object({ targetUrl: z.string() }) })],
+    reason: /targetUrl/,
+  },
+  {
+    gate: 'tool_scope',
+    failing: () => [defineTool({ ...good, input: z.object({ sqlQuery: z.string() }) })],
+    reason: /sqlQuery/,
+  },
+  {
+    gate: 'read_only_proof',
+    failing: () => [defineTool({ ...good, sourcesField: 'no_such_field' })],
+    reason: /sourcesField "no_such_field" is not a field of the output/,
+  },
+  {
+    gate: 'output_budget',
+    failing: () => [
+      defineTool({
+        ...good,
+        output: z.object({
+          orders: z.array(z.object({ lines: z.array(z.string()) })),
+          source_records: z.array(z.string()),
+        }),
+        handler: () => ({ orders: [], source_records: [] }),
+      }),
+    ],
+    reason: /"orders\[\]\.lines" is unbounded: a limit input bounds only top-level lists/,
+  },
+  {
+    gate: 'write_preview',
+    failing: () => [defineTool({ ...good, name: 'close_ticket' })],
+    reason: /named like a write/,
+  },
+  {
+    gate: 'prompt_guard',
+    failing: () => [
+      defineTool({
+        ...good,
+        output: z.object({ replyText: z.string(), source_records: z.array(z.string()) }),
+        handler: () => ({ replyText: '', source_records: [] }),
+      }),
+    ],
+    reason: /replyText/,
+  },
   {
     gate: 'tool_scope',
     failing: () => [defineTool({ ...good, input: z.object({ sql: z.string() }) })],
