@@ -51,7 +51,71 @@ async function commitCutter(target: string): Promise<{ url: string; arm(): void;
   };
 }
 
+/** A TCP relay to PostgreSQL that can stop passing bytes both ways (a partition) and start again. */
+async function partitionable(target: string): Promise<{ url: string; cut(on: boolean): void; close(): void }> {
+  const { hostname, port, pathname, username } = new URL(target);
+  let partitioned = false;
+  const sockets = new Set<Socket>();
+  const relay: Server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    sockets.add(client).add(upstream);
+    client.on('data', (data: Buffer) => void (partitioned || upstream.write(data)));
+    upstream.on('data', (data: Buffer) => void (partitioned || client.write(data)));
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const relayPort = (relay.address() as AddressInfo).port;
+  return {
+    url: `postgres://${username}@127.0.0.1:${relayPort}${pathname}`,
+    cut: (on) => (partitioned = on),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      relay.close();
+    },
+  };
+}
+
 describe.skipIf(!bin)('postgres store faults', () => {
+  it('a server that accepts and never answers fails the open after the connect deadline, not never', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const opened = openPostgresStore({
+        connectionString: `postgres://toolgate@127.0.0.1:${port}/none`,
+        timeouts: { connectMs: 300, queryMs: 500 },
+      });
+      await expect(opened).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a partition mid-run: calls and readiness are unavailable after the query deadline, close() returns, and it recovers', async () => {
+    const url = await server!.createDatabase();
+    const relay = await partitionable(url);
+    const store = await openPostgresStore({ connectionString: relay.url, timeouts: { connectMs: 300, queryMs: 500 } });
+    try {
+      await store.audit.append(event({ id: 'aud_before' }));
+      relay.cut(true);
+      // Before: no deadline at all, so each of these hung until the network came back.
+      await expect(store.audit.append(event({ id: 'aud_during' }))).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
+      relay.cut(false);
+      await store.audit.append(event({ id: 'aud_after' }));
+      const direct = await openPostgresStore({ connectionString: url });
+      expect((await direct.audit.query({ limit: 10 })).map((e) => e.id).sort()).toEqual(['aud_after', 'aud_before']);
+      await direct.close();
+    } finally {
+      relay.cut(true);
+      const closing = store.close().then(() => 'closed');
+      expect(await Promise.race([closing, wait(5_000).then(() => 'hung')])).toBe('closed');
+      relay.close();
+    }
+  });
+
   it('a connection ended while it waits (restart, failover, terminate) is unavailable, not a crash', async () => {
     const url = await server!.createDatabase();
     const store = await openPostgresStore({ connectionString: url });

@@ -1,4 +1,4 @@
-import { createChainWalker, sealEvent } from '../../audit/chain.js';
+import { contentJson, createChainWalker, sealEvent } from '../../audit/chain.js';
 import {
   storableEvent,
   type AuditEvent,
@@ -67,7 +67,9 @@ export class PgAuditLog implements AuditLog {
           // A connection lost after COMMIT was sent leaves it unknown whether the batch landed:
           // look first. Before, each event was retried and refused as a duplicate id, so every
           // caller got an error (`conflict`) for an event that was stored.
-          const stored = await this.storedOf(batch).catch(() => null);
+          // A refusal (a duplicate id) rolled the batch back for certain: nothing to look up.
+          const ambiguous = (error as { code?: string }).code === 'unavailable';
+          const stored = ambiguous ? await this.storedOf(batch).catch(() => null) : new Map<string, AuditEvent>();
           if (!stored) {
             for (const p of batch) p.reject(error as Error); // the lookup failed too: still down
             continue;
@@ -93,12 +95,18 @@ export class PgAuditLog implements AuditLog {
     }
   }
 
-  /** Which of a failed batch's events are stored after all, by id. */
+  /** Which of a failed batch's events are stored after all: same id and the same content. */
   private async storedOf(batch: readonly Pending[]): Promise<Map<string, AuditEvent>> {
     const ids = batch.map((p) => p.event.id);
     const sql = 'SELECT * FROM audit_events WHERE id = ANY($1::text[])';
     const { rows } = await q<AuditRow>(this.pool, 'audit append lookup', sql, [ids]);
-    return new Map(rows.map((row) => [row.id, fromRow(row)]));
+    const found = new Map(rows.map((row) => [row.id, fromRow(row)]));
+    const stored = new Map<string, AuditEvent>();
+    for (const { event } of batch) {
+      const row = found.get(event.id);
+      if (row && contentJson(row, 0, '') === contentJson(event, 0, '')) stored.set(event.id, row);
+    }
+    return stored;
   }
 
   /** commit(), and the time it took told to onCommit's listeners when it committed. */

@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { AuditReading } from '../types.js';
 import { PgAuditLog } from './audit-log.js';
-import { mapPgError } from './connection.js';
+import { createPool, mapPgError } from './connection.js';
 
 /**
  * The audit log on a PostgreSQL server, only to read it (`toolgate audit`): no migrations, and
@@ -13,9 +12,7 @@ export async function openPostgresAuditReader(
   connectionString: string,
   auditKey?: string,
 ): Promise<{ readonly audit: AuditReading; close(): Promise<void> }> {
-  const pool = new pg.Pool({ connectionString, max: 2, options: '-c default_transaction_read_only=on' });
-  // An idle client that loses its server must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
+  const pool = createPool(connectionString, { max: 2, readOnly: true });
   try {
     const { rows } = await pool.query<{ events: boolean; head: boolean }>(
       "SELECT to_regclass('audit_events') IS NOT NULL AS events, to_regclass('audit_head') IS NOT NULL AS head",

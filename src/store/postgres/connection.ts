@@ -4,6 +4,42 @@ import { StoreUnavailableError, ToolgateError } from '../../errors/toolgate-erro
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
+/** How long a store waits on a PostgreSQL server that does not answer before it is `unavailable`. */
+export interface PgTimeouts {
+  /** To open a connection (a host that accepts TCP and says nothing hung startup forever). */
+  readonly connectMs: number;
+  /** For any one query's answer, on the client: a network that stops passing bytes. */
+  readonly queryMs: number;
+}
+
+export const PG_TIMEOUTS: PgTimeouts = { connectMs: 5_000, queryMs: 10_000 };
+
+/**
+ * A pool with deadlines. Without them a database that stopped answering (a partition, a hung
+ * server) hung startup, every call, /readyz, SIGTERM and `audit verify` with it. The server gets
+ * deadlines just inside the client's (statement_timeout; lock_timeout as SQLite's LOCK_WAIT_MS),
+ * so a slow statement is cancelled there and the connection stays usable; the client's own
+ * deadline covers a server that cannot be reached at all. An idle client that loses its server
+ * must not crash the process (the pool's 'error'); the next query reports it.
+ */
+export function createPool(
+  connectionString: string,
+  options: { readonly max: number; readonly readOnly?: boolean; readonly timeouts?: PgTimeouts },
+): Pool {
+  const { connectMs, queryMs } = options.timeouts ?? PG_TIMEOUTS;
+  const serverSide = [`statement_timeout=${Math.max(1, queryMs - 1_000)}`, `lock_timeout=${Math.min(5_000, queryMs)}`];
+  if (options.readOnly) serverSide.push('default_transaction_read_only=on');
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max,
+    connectionTimeoutMillis: connectMs,
+    query_timeout: queryMs,
+    options: serverSide.map((setting) => `-c ${setting}`).join(' '),
+  });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** Maps driver errors to typed ones: a unique violation is `conflict`, anything else `unavailable`. */
 export function mapPgError(what: string, error: unknown): Error {
   if (error instanceof ToolgateError) return error;

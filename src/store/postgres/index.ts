@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
 import { PgAuditLog } from './audit-log.js';
-import { mapPgError } from './connection.js';
+import { createPool, mapPgError, type PgTimeouts } from './connection.js';
 import { PgDrafts } from './drafts.js';
 import { PgIdempotency } from './idempotency.js';
 import { migrate, pendingMigrations } from './migrations.js';
@@ -15,6 +14,8 @@ export interface PostgresStoreOptions {
   /** HMAC key for the audit chain (TOOLGATE_AUDIT_KEY); keep it outside the database. */
   readonly auditKey?: string;
   readonly maxConnections?: number;
+  /** Deadlines for a server that does not answer (default PG_TIMEOUTS: connect 5 s, query 10 s). */
+  readonly timeouts?: PgTimeouts;
 }
 
 /**
@@ -22,9 +23,10 @@ export interface PostgresStoreOptions {
  * idempotency keys and rate limits all live in one PostgreSQL database. Migrated on open.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
-  // An idle client that loses its server must not crash the process; requests report it instead.
-  pool.on('error', () => undefined);
+  const pool = createPool(options.connectionString, {
+    max: options.maxConnections ?? 10,
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+  });
   try {
     await migrate(pool);
   } catch (error) {

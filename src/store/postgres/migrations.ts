@@ -113,6 +113,8 @@ export async function pendingMigrations(pool: Pool): Promise<number[]> {
 /** Applies pending migrations under an advisory lock, so gateway instances starting together don't race. */
 export async function migrate(pool: Pool): Promise<void> {
   await transaction(pool, 'migrate', async (client) => {
+    // A migration (and waiting for another instance's) may take longer than a request may.
+    await client.query('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock(727365)');
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name ' +
