@@ -99,3 +99,23 @@ describe('sqlite store: the database setting', () => {
     }
   });
 });
+
+describe('sqlite store: its file removed or replaced while it runs', () => {
+  it('refuses appends and readiness, rather than committing into a file no one can open again', async () => {
+    const { store, path, cleanup } = await tempSqliteStore();
+    try {
+      await store.audit.append(event({ id: 'aud_kept' }));
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+      // Before: this succeeded (and /readyz said ready) into the unlinked file, lost at the next start.
+      await expect(store.audit.append(event({ id: 'aud_lost' }))).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.ping()).rejects.toMatchObject({ detail: expect.stringMatching(/was removed or replaced/) });
+      // A file put back at the path (a restore) is not the one this store has open either.
+      const other = await openSqliteStore({ path });
+      await other.close();
+      await expect(store.audit.append(event({ id: 'aud_lost_2' }))).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.ping()).rejects.toMatchObject({ detail: expect.stringMatching(/was removed or replaced/) });
+    } finally {
+      await cleanup();
+    }
+  });
+});

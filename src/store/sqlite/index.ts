@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
@@ -47,6 +47,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw mapSqliteError(`open ${options.path}`, error);
   }
   const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
+  const opened = statSync(options.path);
   const writer = startAuditWriter(options.path, GENESIS_HASH, key, undefined, options.spawnWriter);
   const audit = new SqliteAuditLog(durable, key, writer);
   let closed = false;
@@ -63,6 +64,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         // Calls are answered only once their audit event is committed, by the writer thread.
         const writerDown = writer.health();
         if (writerDown) throw new StoreUnavailableError(writerDown);
+        // Deleted or replaced under us: writes would land in a file no one can open (see the writer).
+        const now = statSync(options.path, { throwIfNoEntry: false });
+        if (!now || now.ino !== opened.ino || now.dev !== opened.dev)
+          throw new StoreUnavailableError(`the database file ${options.path} was removed or replaced while running`);
         durable.prepare('SELECT 1').get();
         rates.prepare('SELECT 1 FROM rate_buckets LIMIT 1').get();
         const pending = pendingMigrations(durable);
