@@ -58,6 +58,10 @@ export interface ToolgateConfig {
     readonly fastPath?: boolean;
     /** Largest request body on any route. Default 1 MiB. */
     readonly maxBodyBytes?: number;
+    /** Open connections at most; more are refused. Default 4096. */
+    readonly maxConnections?: number;
+    /** How long a new connection may stay silent before sending a request. Default 10 s. */
+    readonly firstRequestMs?: number;
     /** Static bearer tokens (development, stdio, service accounts); work beside `auth`. */
     readonly tokens?: readonly StaticToken[];
     /**

@@ -14,6 +14,7 @@ import { createNodeListener } from './fast-path/listener.js';
 import { trackConnections } from './drain.js';
 import { createMetrics } from './metrics.js';
 import { startRecoverySweep } from './recovery-sweep.js';
+import { applySocketLimits, DEFAULT_SOCKET_LIMITS } from './edge/socket-limits.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -115,6 +116,10 @@ export async function startServer(
   const { app, close: closeApp, throttle } = createHttpApp(appOptions);
   let boundPort = wantedPort;
   const server = createServer(createNodeListener(app, { ...appOptions, throttle, fastPath: settings.fastPath }));
+  applySocketLimits(server, {
+    maxConnections: config.server?.maxConnections ?? DEFAULT_SOCKET_LIMITS.maxConnections,
+    firstRequestMs: config.server?.firstRequestMs ?? DEFAULT_SOCKET_LIMITS.firstRequestMs,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(wantedPort, settings.host, () => resolve());

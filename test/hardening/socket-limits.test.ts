@@ -1,0 +1,78 @@
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
+import { z } from 'zod';
+import { defineTool } from '../../src/contract/define-tool.js';
+import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+
+const slowNote = defineTool({
+  name: 'get_slow_note',
+  description: 'Answer after 900 ms: longer than the silence deadline of this test server.',
+  input: z.object({}),
+  output: z.object({ waited_ms: z.number() }),
+  scopes: ['billing:read'],
+  tenant: 'caller',
+  handler: () => new Promise<{ waited_ms: number }>((resolve) => setTimeout(() => resolve({ waited_ms: 900 }), 900)),
+});
+
+/**
+ * A client that opens connections and says nothing. Before, such a connection stayed open
+ * indefinitely and there was no cap, so one client held every file descriptor (found by an
+ * outside probe: 20,000 silent sockets, then /healthz and every call failed).
+ */
+let server: Awaited<ReturnType<typeof startTestServer>>;
+beforeAll(async () => {
+  server = await startTestServer({
+    tools: [...walkthroughTools, slowNote],
+    credentials: walkthroughCredentials,
+    toolsets: { claude_code: ['get_slow_note'] },
+    server: { firstRequestMs: 300, maxConnections: 4 },
+  });
+});
+afterAll(async () => server.stop());
+
+const open = () =>
+  new Promise<Socket>((resolve, reject) => {
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  });
+const closed = (socket: Socket, withinMs: number) =>
+  new Promise<boolean>((resolve) => {
+    if (socket.destroyed || socket.readyState === 'closed') return resolve(true);
+    const timer = setTimeout(() => resolve(false), withinMs);
+    socket.once('close', () => (clearTimeout(timer), resolve(true)));
+  });
+
+describe('silent connections', () => {
+  it('a connection that sends nothing is closed after firstRequestMs', async () => {
+    const silent = await open();
+    expect(await closed(silent, 5_000)).toBe(true);
+  });
+
+  it('connections past maxConnections are refused, and a real request still gets through after', async () => {
+    const held = await Promise.all(Array.from({ length: 4 }, open));
+    const extra = await open(); // accepted by the kernel, then dropped by the server at once
+    expect(await closed(extra, 1_000)).toBe(true);
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('a call that runs longer than firstRequestMs is not cut: only silence before a request counts', async () => {
+    const answer = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${AGENT_TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'get_slow_note', arguments: {} },
+      }),
+    });
+    expect(await answer.json()).toMatchObject({ result: { structuredContent: { waited_ms: 900 } } });
+  });
+});
