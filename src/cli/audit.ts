@@ -5,6 +5,7 @@ import { openAuditSource, type AuditSource } from '../store/open-store.js';
 import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
+import { keyMismatch } from '../audit/key-check.js';
 import { envSetting } from '../config/env.js';
 import { configFileIn, loadConfig, resolveSettings } from '../config/load-config.js';
 
@@ -146,6 +147,14 @@ function filterFrom(values: Record<string, string | boolean | undefined>): Audit
 }
 
 async function verify(source: AuditSource, io: CliIo, json: boolean): Promise<number> {
+  // A key that is not the log's is "cannot be checked" (2), not "tampered" (1): before, a missing
+  // or wrong TOOLGATE_AUDIT_KEY reported an untouched log TAMPERED at its first event.
+  const key = io.env.TOOLGATE_AUDIT_KEY ? Buffer.from(io.env.TOOLGATE_AUDIT_KEY, 'utf8') : undefined;
+  const mismatch = keyMismatch(await source.audit.recordedKeyCheck(), key);
+  if (mismatch) {
+    io.stderr.write(`toolgate audit verify: cannot check the chain: ${mismatch}.\n`);
+    return 2;
+  }
   const report = await source.audit.verify();
   if (json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

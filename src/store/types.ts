@@ -37,7 +37,10 @@ export interface AuditLog {
 }
 
 /** What reading the audit log needs: the CLI's `audit` commands use nothing else. */
-export type AuditReading = Pick<AuditLog, 'query' | 'get' | 'verify'>;
+export type AuditReading = Pick<AuditLog, 'query' | 'get' | 'verify'> & {
+  /** The key check the log was sealed under (audit/key-check.ts); null for a log from before it was kept. */
+  recordedKeyCheck(): Promise<string | null>;
+};
 
 /**
  * One group commit: what an append waits for before its caller is answered. Its time is where a

@@ -53,6 +53,39 @@ describe('toolgate audit', () => {
     );
   });
 
+  it('a missing or wrong audit key is "cannot be checked" (2), not TAMPERED; a gateway refuses to seal under another key', async () => {
+    const keyed = join(dirname(path), 'keyed.db');
+    const key = 'k'.repeat(32);
+    const store = await openSqliteStore({ path: keyed, auditKey: key });
+    await store.audit.append(event({ id: 'aud_k1' }));
+    await store.close();
+    const verify = (env: Record<string, string>) => runCli(runAuditCommand, ['verify', '--db', keyed], env);
+    expect(await verify({ TOOLGATE_AUDIT_KEY: key })).toMatchObject({ code: 0 });
+    // Before: "TAMPERED at seq 1 … [hash_mismatch]", exit 1, for an untouched log.
+    expect(await verify({})).toMatchObject({ code: 2, err: /written with an audit key; set TOOLGATE_AUDIT_KEY/ });
+    expect(await verify({ TOOLGATE_AUDIT_KEY: 'x'.repeat(32) })).toMatchObject({
+      code: 2,
+      err: /not the key this audit log is written with/,
+    });
+    expect(await runCli(runAuditCommand, ['verify'], { TOOLGATE_DB: path, TOOLGATE_AUDIT_KEY: key })).toMatchObject({
+      code: 2,
+      err: /written without an audit key; unset TOOLGATE_AUDIT_KEY/,
+    });
+    // A gateway with another key (or none) would chain new events under it: refused at open.
+    await expect(openSqliteStore({ path: keyed })).rejects.toMatchObject({
+      code: 'unavailable',
+      detail: expect.stringMatching(/set TOOLGATE_AUDIT_KEY to it; no events are added/),
+    });
+    await expect(openSqliteStore({ path: keyed, auditKey: 'x'.repeat(32) })).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+    // A real change is still TAMPERED with the right key.
+    const db = new Database(keyed);
+    db.prepare("UPDATE audit_events SET actor = 'mallory' WHERE id = 'aud_k1'").run();
+    db.close();
+    expect(await verify({ TOOLGATE_AUDIT_KEY: key })).toMatchObject({ code: 1, out: /TAMPERED at seq 1/ });
+  });
+
   it('refuses a database that does not exist, and creates nothing there', async () => {
     const typo = join(path, '..', 'backups', 'toolgate.db');
     for (const sub of ['verify', 'tail', 'export']) {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
+import { openSqliteAuditReader } from '../../src/store/sqlite/audit-reader.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { runCli } from '../helpers/capture-io.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
@@ -81,7 +82,8 @@ describe('audit verify on a tampered SQLite file', () => {
     db.exec("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3");
     db.close();
     const { hashEvent } = await import('../../src/audit/chain.js');
-    const reopened = await openSqliteStore({ path: `${keyed.path}.keyed` });
+    // Read without the key (a reader, as the forger is): a store would refuse to open under another key.
+    const reopened = openSqliteAuditReader(`${keyed.path}.keyed`);
     const forged = (await reopened.audit.query({})).at(-1)!;
     await reopened.close();
     const db2 = new Database(`${keyed.path}.keyed`);

@@ -1,7 +1,9 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/cli/audit.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { runCli } from '../helpers/capture-io.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
 import { event } from './suite.js';
 
@@ -78,6 +80,22 @@ async function partitionable(target: string): Promise<{ url: string; cut(on: boo
 }
 
 describe.skipIf(!bin)('postgres store faults', () => {
+  it('a gateway with another audit key than the log was sealed with is refused at open; verify names the key', async () => {
+    const url = await server!.createDatabase();
+    const first = await openPostgresStore({ connectionString: url, auditKey: 'a'.repeat(32) });
+    await first.audit.append(event({ id: 'aud_a' }));
+    await first.close();
+    await expect(openPostgresStore({ connectionString: url, auditKey: 'b'.repeat(32) })).rejects.toMatchObject({
+      code: 'unavailable',
+      detail: expect.stringMatching(/not the key this audit log is written with/),
+    });
+    await expect(openPostgresStore({ connectionString: url })).rejects.toMatchObject({ code: 'unavailable' });
+    const wrong = await runCli(runAuditCommand, ['verify', '--db', url], { TOOLGATE_AUDIT_KEY: 'b'.repeat(32) });
+    expect(wrong).toMatchObject({ code: 2, err: /not the key this audit log is written with/ });
+    const right = await runCli(runAuditCommand, ['verify', '--db', url], { TOOLGATE_AUDIT_KEY: 'a'.repeat(32) });
+    expect(right).toMatchObject({ code: 0, out: /ok: 1 events/ });
+  });
+
   it('a server that accepts and never answers fails the open after the connect deadline, not never', async () => {
     const silent = createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -9,7 +9,7 @@ import {
 import { AUDIT_COLUMNS, filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
 import { createListeners } from '../../util/listeners.js';
 import type { AuditCommit, AuditLog } from '../types.js';
-import { q, transactionFrom, type Pool } from './connection.js';
+import { mapPgError, q, transactionFrom, type Pool } from './connection.js';
 
 interface Pending {
   readonly event: AuditEventInput;
@@ -162,6 +162,18 @@ export class PgAuditLog implements AuditLog {
   async get(id: string): Promise<AuditEvent | null> {
     const { rows } = await q<AuditRow>(this.pool, 'audit get', 'SELECT * FROM audit_events WHERE id = $1', [id]);
     return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async recordedKeyCheck(): Promise<string | null> {
+    try {
+      const { rows } = await this.pool.query<{ value: string }>(
+        "SELECT value FROM audit_meta WHERE name = 'key_check'",
+      );
+      return rows[0]?.value ?? null;
+    } catch (error) {
+      if ((error as { code?: string }).code === '42P01') return null; // a log from before the table
+      throw mapPgError('audit key check', error);
+    }
   }
 
   /**

@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { auditKeyCheck, keyMismatch } from '../../audit/key-check.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
 import { PgAuditLog } from './audit-log.js';
@@ -29,6 +31,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   });
   try {
     await migrate(pool);
+    await claimAuditKey(pool, options.auditKey);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw mapPgError('open postgres store', error);
@@ -68,4 +71,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await pool.end();
     },
   };
+}
+
+/** As the SQLite store's: record the chain's key check once, refuse a different key afterwards. */
+async function claimAuditKey(pool: pg.Pool, auditKey: string | undefined): Promise<void> {
+  const key = auditKey ? Buffer.from(auditKey, 'utf8') : undefined;
+  await pool.query("INSERT INTO audit_meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING", [
+    auditKeyCheck(key),
+  ]);
+  const { rows } = await pool.query<{ value: string }>("SELECT value FROM audit_meta WHERE name = 'key_check'");
+  const mismatch = keyMismatch(rows[0]?.value ?? null, key);
+  if (mismatch) throw new StoreUnavailableError(`${mismatch}; no events are added to this database under another key`);
 }

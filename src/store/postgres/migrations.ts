@@ -98,6 +98,12 @@ const MIGRATIONS: readonly { readonly version: number; readonly name: string; re
       CREATE INDEX audit_outbox_by_time ON audit_outbox (queued_at);
     `,
   },
+  {
+    version: 7,
+    name: 'audit key check',
+    // Which key the chain is sealed with (audit/key-check.ts), recorded by the first gateway to open it.
+    sql: 'CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
+  },
 ];
 
 export async function pendingMigrations(pool: Pool): Promise<number[]> {

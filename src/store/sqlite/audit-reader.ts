@@ -40,6 +40,16 @@ export class SqliteAuditReader implements AuditReading {
     });
   }
 
+  recordedKeyCheck(): Promise<string | null> {
+    return run('audit key check', () => {
+      const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_meta'").get();
+      if (!table) return null;
+      const row = this.db.prepare("SELECT value FROM audit_meta WHERE name = 'key_check'").get() as
+        { value: string } | undefined;
+      return row?.value ?? null;
+    });
+  }
+
   verify(): Promise<VerifyReport> {
     return run('audit verify', () => {
       const head = this.readHead();

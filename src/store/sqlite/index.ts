@@ -5,7 +5,8 @@ import type { Store } from '../types.js';
 import { GENESIS_HASH } from '../../audit/chain.js';
 import { SqliteAuditLog } from './audit-log.js';
 import { startAuditWriter, type SpawnWriter } from './audit-writer.js';
-import { mapSqliteError, openConnection, run } from './connection.js';
+import { mapSqliteError, openConnection, run, type Db } from './connection.js';
+import { auditKeyCheck, keyMismatch } from '../../audit/key-check.js';
 import { SqliteDrafts } from './drafts.js';
 import { directoryInsteadOfFile } from './file-path.js';
 import { SqliteIdempotency } from './idempotency.js';
@@ -39,6 +40,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     rates = openRateLimitFile(options.path);
     carryOverBuckets(durable, rates);
     migrate(durable);
+    claimAuditKey(durable, options.path, options.auditKey);
     // From here every use goes through run(), which waits for a held lock on the event loop.
     durable.pragma('busy_timeout = 0');
   } catch (error) {
@@ -85,4 +87,20 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       rates.close();
     },
   };
+}
+
+/**
+ * Records which key the chain is sealed with, the first time; afterwards refuses another one.
+ * A gateway started with a new or missing TOOLGATE_AUDIT_KEY went on appending to the old chain
+ * under a different key, and verify then called the log tampered where the key changed.
+ */
+function claimAuditKey(db: Db, path: string, auditKey: string | undefined): void {
+  const key = auditKey ? Buffer.from(auditKey, 'utf8') : undefined;
+  db.prepare("INSERT INTO audit_meta (name, value) VALUES ('key_check', ?) ON CONFLICT (name) DO NOTHING").run(
+    auditKeyCheck(key),
+  );
+  const recorded = (db.prepare("SELECT value FROM audit_meta WHERE name = 'key_check'").get() as { value: string })
+    .value;
+  const mismatch = keyMismatch(recorded, key);
+  if (mismatch) throw new StoreUnavailableError(`${mismatch}; no events are added to ${path} under another key`);
 }
