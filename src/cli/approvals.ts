@@ -14,6 +14,10 @@ const USAGE = `Usage:
   toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…"   (unresolved drafts: outcome unknown)
 
 Decides drafts of write actions from a terminal, with the same checks as the console and REST.
+approve, retry and rollback run the write here, in this process: its credentials must be set in
+this environment, as for \`toolgate serve\` (refused with exit 2 when they are not). Exit 1 when
+the decision was refused, or when it was taken but the write did not land (failed, unresolved,
+unverified).
 Options: --config FILE (or TOOLGATE_CONFIG); ACTOR must be listed in the config's \`approvers\`.
   --status S   list drafts in this status (default awaiting_approval)
   --hash H     approve only if the draft still has this hash (what you reviewed)
@@ -72,6 +76,11 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   }
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
   const gateway = gatewayFromConfig(config, store);
+  const credentialsMissingFor = async (draftId: string): Promise<string[]> => {
+    const draft = await gateway.actions.get(draftId);
+    const tool = draft ? config.tools.find((t) => t.name === draft.tool) : undefined;
+    return (tool?.credentials ?? []).filter((name) => gateway.runtime.credentials.get(name) === undefined);
+  };
   const print = (value: unknown, human: string) =>
     io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
   try {
@@ -106,13 +115,30 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
       surface: 'cli' as const,
       ...(values.hash ? { draftHash: values.hash } : {}),
     };
+    // approve, retry and rollback run the write from this process, with its environment. Without
+    // the action's credentials here, the write failed on its first credential() and the draft
+    // was left `unresolved` for an operator, with exit 0.
+    if (verb === 'approve' || verb === 'retry' || verb === 'rollback') {
+      const missing = await credentialsMissingFor(id ?? '');
+      if (missing.length > 0) {
+        io.stderr.write(
+          `${verb} runs the write from this process, and it needs credential ${missing.join(', ')}, which ` +
+            `has no value in this environment. Set it as for \`toolgate serve\`, or decide in the console.\n`,
+        );
+        return 2;
+      }
+    }
     const draft = resolving
       ? await gateway.actions.resolve(id ?? '', approver!, verb === 'retry' ? 'retry' : 'close', request)
       : await gateway.actions[verb as 'approve'](id ?? '', approver!, request);
     print(gateway.actions.view(draft), `${draft.id} is now ${draft.status}`);
-    return 0;
+    // Decided, but the write did not go through: say so in the exit code, for scripts.
+    return draft.status === 'unresolved' || draft.status === 'failed' || draft.status === 'unverified' ? 1 : 0;
   } catch (thrown) {
     const error = asToolgateError(thrown);
+    // The operator's terminal gets what the log gets: the detail, masked like every log line.
+    if (error.code === 'internal' && error.detail)
+      io.stderr.write(`${gateway.runtime.maskSecrets(error.detail).text}\n`);
     io.stderr.write(`${error.code}: ${error.message}\n`);
     return 1;
   } finally {

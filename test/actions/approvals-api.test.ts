@@ -135,6 +135,35 @@ describe('toolgate approvals (CLI)', () => {
     expect(again.err).toMatch(/^conflict: /);
   });
 
+  it('refuses to approve where the write cannot run: its credential has no value in this environment', async () => {
+    const id = await draftViaMcp();
+    const before = api.createRequests.length;
+    const withEnvCredentials = (...args: string[]) =>
+      runCli(runApprovalsCommand, args, {
+        TOOLGATE_DB: `${server.dir}/toolgate.db`,
+        TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals-env.config.ts', import.meta.url)),
+      });
+    delete process.env.TEST_REFUNDS_WRITE_TOKEN;
+    // Before: "is now unresolved", exit 0, the draft left for an operator although nothing ran.
+    const refused = await withEnvCredentials('approve', id, '--as', 'usr_lead', '--reason', 'checked it');
+    expect(refused).toMatchObject({ code: 2, err: /needs credential refunds_write, which has no value/ });
+    expect(api.createRequests.length).toBe(before);
+    expect(JSON.parse((await cli('show', id, '--json')).out)).toMatchObject({ status: 'awaiting_approval' });
+    process.env.TEST_REFUNDS_WRITE_TOKEN = 'refunds-write-token-123456';
+    try {
+      const approved = await withEnvCredentials('approve', id, '--as', 'usr_lead', '--reason', 'checked it');
+      expect(approved).toMatchObject({ code: 0, out: `${id} is now verified\n` });
+      // Decided, but the write did not land: the status says so, and so does the exit code.
+      const lost = await draftViaMcp();
+      api.loseRefunds = true;
+      const notLanded = await withEnvCredentials('approve', lost, '--as', 'usr_lead', '--reason', 'checked it');
+      api.loseRefunds = false;
+      expect(notLanded).toMatchObject({ code: 1, out: expect.stringMatching(/is now (unverified|unresolved)/) });
+    } finally {
+      delete process.env.TEST_REFUNDS_WRITE_TOKEN;
+    }
+  });
+
   it('refuses a status that does not exist and arguments it does not take, with exit 2', async () => {
     const bogus = await cli('list', '--status', 'bogus');
     expect(bogus.code).toBe(2);
