@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { newAcmeTokens } from '../../examples/acme/api/start.js';
@@ -22,6 +23,8 @@ TOOLGATE_DB, ACME_DB.`;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGE_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../../' : '../../', import.meta.url));
+/** Run from a clone (npm scripts exist) or from an installed package (only the `toolgate` bin). */
+const IN_CLONE = existsSync(join(PACKAGE_ROOT, 'src', 'cli', 'demo.ts'));
 /** The demo config as a path a person can paste: the sources in a clone, the build in a package. */
 const DEMO_CONFIG = import.meta.url.endsWith('.js')
   ? fileURLToPath(new URL('../../examples/acme/toolgate.config.js', import.meta.url))
@@ -85,7 +88,7 @@ Claude Code over stdio (the stdio server reaches Acme itself, so it gets this ru
   claude mcp add --scope local toolgate-local ${stdioEnv} -- node ${PACKAGE_ROOT}bin/toolgate.js stdio --config ${DEMO_CONFIG}
 
 Messages API, direct tool use (your app owns the loop):
-  npm run demo:chat          # real API with ANTHROPIC_API_KEY, a scripted model without it
+  ${IN_CLONE ? 'npm run demo:chat' : 'npx toolgate chat'}          # real API with ANTHROPIC_API_KEY, a scripted model without it
   # in your app:  const out = await runToolLoop({ anthropic: new Anthropic(), gateway, principal, client: 'support_assistant',
   #                 params: { model: 'claude-sonnet-5-5', max_tokens: 1024, messages: [{ role: 'user', content: question }] } });
 
