@@ -1,6 +1,6 @@
 /** The `toolgate` process entry (bin/toolgate.js loads it): run one command, set the exit code. */
 import { main } from './commands.js';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 import { failureLine } from './failure-line.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };

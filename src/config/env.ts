@@ -1,4 +1,4 @@
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 
 /**
  * An environment variable as a setting: unset, empty or only spaces all mean "not set", so the

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 import { envFlag, envSetting } from './env.js';
 import type { ToolgateConfig } from './define-config.js';
 

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '../errors/config-error.js';
 
 /**
  * The gateway's logger: JSON lines on stderr. Stdout is never used, because in stdio mode it is
