@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { z } from 'zod';
 import { defineTool } from '../../src/contract/define-tool.js';
-import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+import { postToolCall, startTestServer } from '../helpers/http-server.js';
 
 const slowNote = defineTool({
   name: 'get_slow_note',
@@ -59,20 +59,7 @@ describe('silent connections', () => {
   });
 
   it('a call that runs longer than firstRequestMs is not cut: only silence before a request counts', async () => {
-    const answer = await fetch(`${server.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${AGENT_TOKEN}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'get_slow_note', arguments: {} },
-      }),
-    });
+    const answer = await postToolCall(server.url, 'get_slow_note');
     expect(await answer.json()).toMatchObject({ result: { structuredContent: { waited_ms: 900 } } });
   });
 });

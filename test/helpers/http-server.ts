@@ -47,3 +47,16 @@ export async function startTestServer(
     },
   });
 }
+
+/** POSTs one 2025-era `tools/call` to a server's /mcp as a plain client would (no SDK session). */
+export function postToolCall(url: string, name: string, args: object = {}, token = AGENT_TOKEN): Promise<Response> {
+  return fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+  });
+}

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTool } from '../../src/contract/define-tool.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+import { AGENT_TOKEN, postToolCall, startTestServer } from '../helpers/http-server.js';
 
 const slow = defineTool({
   name: 'get_slow_report',
@@ -50,20 +50,7 @@ const stubborn = defineTool({
 
 it('a call still running when the drain deadline passes is stopped and audited, and close() does not wait for it', async () => {
   const server = await startTestServer({ tools: [stubborn] }, { TOOLGATE_DRAIN_MS: '200' });
-  const answer = fetch(`${server.url}/mcp`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${AGENT_TOKEN}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: { name: 'get_stubborn_report', arguments: {} },
-    }),
-  }).catch(() => 'cut off at the deadline');
+  const answer = postToolCall(server.url, 'get_stubborn_report').catch(() => 'cut off at the deadline');
   await new Promise((r) => setTimeout(r, 200));
   // Before: close() returned only when the handler did (20 s here, a whole timeout in general),
   // and the call's audit event then failed on the closed store.

@@ -1,6 +1,7 @@
 import { GENESIS_HASH } from '../../audit/chain.js';
 import type { Pool } from './connection.js';
 import { transaction } from './connection.js';
+import { SHARED_MIGRATIONS } from '../shared-migrations.js';
 
 /** Same tables as the SQLite store (same file name, same numbering), in PostgreSQL types. */
 const MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -89,21 +90,7 @@ const MIGRATIONS: readonly { readonly version: number; readonly name: string; re
       $$;
     `,
   },
-  {
-    version: 6,
-    name: 'audit outbox for draft changes',
-    // A draft change and its audit event, queued in one statement (QueuedAudit in store/types.ts).
-    sql: `
-      CREATE TABLE audit_outbox (id TEXT PRIMARY KEY, draft_id TEXT NOT NULL, event TEXT NOT NULL, queued_at TEXT NOT NULL);
-      CREATE INDEX audit_outbox_by_time ON audit_outbox (queued_at);
-    `,
-  },
-  {
-    version: 7,
-    name: 'audit key check',
-    // Which key the chain is sealed with (audit/key-check.ts), recorded by the first gateway to open it.
-    sql: 'CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
-  },
+  ...SHARED_MIGRATIONS,
 ];
 
 export async function pendingMigrations(pool: Pool): Promise<number[]> {

@@ -1,4 +1,5 @@
 import type { Db } from './connection.js';
+import { SHARED_MIGRATIONS } from '../shared-migrations.js';
 
 /**
  * Numbered schema migrations, applied in order inside one transaction each and recorded in
@@ -89,21 +90,7 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
     // Issue #15: buckets live in `<db>-rates` (rate-limit-file.ts), which carries these over first.
     sql: 'DROP TABLE rate_buckets;',
   },
-  {
-    version: 6,
-    name: 'audit outbox for draft changes',
-    // A draft change and its audit event, queued in one transaction (QueuedAudit in store/types.ts).
-    sql: `
-      CREATE TABLE audit_outbox (id TEXT PRIMARY KEY, draft_id TEXT NOT NULL, event TEXT NOT NULL, queued_at TEXT NOT NULL);
-      CREATE INDEX audit_outbox_by_time ON audit_outbox (queued_at);
-    `,
-  },
-  {
-    version: 7,
-    name: 'audit key check',
-    // Which key the chain is sealed with (audit/key-check.ts), recorded by the first gateway to open it.
-    sql: 'CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
-  },
+  ...SHARED_MIGRATIONS,
 ];
 
 export function pendingMigrations(db: Db): number[] {
