@@ -34,11 +34,17 @@ export async function flushQueuedAudits(runtime: GatewayRuntime): Promise<number
   const before = new Date(runtime.now() - QUEUED_AUDIT_GRACE_MS).toISOString();
   let written = 0;
   for (const { id, event } of await runtime.store.drafts.queuedAudits(before, 1_000)) {
-    if (!(await runtime.store.audit.get(id))) {
-      await runtime.store.audit.append(JSON.parse(event) as AuditEventInput);
-      written++;
+    // One that cannot be written is logged and left queued; it must not hold up the others, nor
+    // the settling of interrupted drafts that follows in the same sweep.
+    try {
+      if (!(await runtime.store.audit.get(id))) {
+        await runtime.store.audit.append(JSON.parse(event) as AuditEventInput);
+        written++;
+      }
+      await runtime.store.drafts.dequeueAudit(id);
+    } catch (err) {
+      runtime.logger.error({ err, auditId: id }, 'could not write a queued audit event; it stays queued');
     }
-    await runtime.store.drafts.dequeueAudit(id);
   }
   if (written > 0) runtime.logger.warn({ written }, 'wrote audit events of draft changes whose own write had failed');
   return written;

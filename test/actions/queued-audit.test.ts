@@ -91,6 +91,24 @@ describe('the audit event of a draft change whose own write failed', () => {
     expect(await t.store.drafts.queuedAudits('9999', 10)).toEqual([]);
   });
 
+  it('one queued event that cannot be written does not hold up the others or the settling of drafts', async () => {
+    const { gw, advance } = setUp();
+    const draftId = await draftRefund(gw);
+    const broken = (await t.store.drafts.get(draftId))!;
+    // A queued event the audit log will never take (here: not JSON at all).
+    await t.store.drafts.create({ ...broken, id: 'drf_broken' }, { id: 'aud_broken', event: '{not json' });
+    failNextAppendOf('action.rejected');
+    await expect(
+      gw.actions.reject(draftId, approver(), { reason: 'not needed', surface: 'cli' }),
+    ).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+    advance(QUEUED_AUDIT_GRACE_MS + 1_000);
+    await gw.actions.resumeInterrupted(); // before: the broken one threw and stopped the sweep
+    expect(await t.store.audit.query({ kind: 'action.rejected' })).toHaveLength(1);
+    expect((await t.store.drafts.queuedAudits('9999', 10)).map((q) => q.id)).toEqual(['aud_broken']);
+  });
+
   it('leaves nothing queued when both writes succeed', async () => {
     const { gw } = setUp();
     const draftId = await draftRefund(gw);
