@@ -114,7 +114,11 @@ describe.skipIf(!bin)('postgres store faults', () => {
   it('a partition mid-run: calls and readiness are unavailable after the query deadline, close() returns, and it recovers', async () => {
     const url = await server!.createDatabase();
     const relay = await partitionable(url);
-    const store = await openPostgresStore({ connectionString: relay.url, timeouts: { connectMs: 300, queryMs: 500 } });
+    // Deadlines short enough for a test, long enough for a busy machine's normal round trip.
+    const store = await openPostgresStore({
+      connectionString: relay.url,
+      timeouts: { connectMs: 5_000, queryMs: 1_500 },
+    });
     try {
       await store.audit.append(event({ id: 'aud_before' }));
       relay.cut(true);

@@ -1,7 +1,7 @@
 import { GENESIS_HASH } from '../../audit/chain.js';
 import type { Pool } from './connection.js';
 import { transaction } from './connection.js';
-import { SHARED_MIGRATIONS } from '../shared-migrations.js';
+import { COMMON_MIGRATIONS } from '../common-migrations.js';
 
 /** Same tables as the SQLite store (same file name, same numbering), in PostgreSQL types. */
 const MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -90,7 +90,7 @@ const MIGRATIONS: readonly { readonly version: number; readonly name: string; re
       $$;
     `,
   },
-  ...SHARED_MIGRATIONS,
+  ...COMMON_MIGRATIONS,
 ];
 
 export async function pendingMigrations(pool: Pool): Promise<number[]> {

@@ -1,5 +1,5 @@
 import type { Db } from './connection.js';
-import { SHARED_MIGRATIONS } from '../shared-migrations.js';
+import { COMMON_MIGRATIONS } from '../common-migrations.js';
 
 /**
  * Numbered schema migrations, applied in order inside one transaction each and recorded in
@@ -90,7 +90,7 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
     // Issue #15: buckets live in `<db>-rates` (rate-limit-file.ts), which carries these over first.
     sql: 'DROP TABLE rate_buckets;',
   },
-  ...SHARED_MIGRATIONS,
+  ...COMMON_MIGRATIONS,
 ];
 
 export function pendingMigrations(db: Db): number[] {

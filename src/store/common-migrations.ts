@@ -2,7 +2,7 @@
  * Migrations whose SQL is the same on SQLite and PostgreSQL (plain TEXT tables), listed once and
  * appended to both stores' lists under the same version numbers.
  */
-export const SHARED_MIGRATIONS = [
+export const COMMON_MIGRATIONS = [
   {
     version: 6,
     name: 'audit outbox for draft changes',
