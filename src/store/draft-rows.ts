@@ -36,3 +36,25 @@ export const fromRow = (r: DraftRow): DraftRecord => ({
   version: Number(r.version),
   state: r.state,
 });
+
+/** The drafts table's columns, in the order draftValues gives them (an INSERT of a whole draft). */
+export const DRAFT_COLUMNS =
+  'id, tool, tenant, requester, client, risk, input, preview, draft_hash, status, created_at, expires_at, updated_at, version, state';
+
+export const draftValues = (d: DraftRecord): unknown[] => [
+  d.id,
+  d.tool,
+  d.tenant,
+  d.requester,
+  d.client,
+  d.risk,
+  d.input,
+  d.preview,
+  d.draftHash,
+  d.status,
+  d.createdAt,
+  d.expiresAt,
+  d.updatedAt,
+  d.version,
+  d.state,
+];

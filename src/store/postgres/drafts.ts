@@ -1,4 +1,4 @@
-import { fromRow, type DraftRow } from '../draft-rows.js';
+import { DRAFT_COLUMNS, draftValues, fromRow, type DraftRow } from '../draft-rows.js';
 import type { DraftFilter, DraftRecord, DraftStatus, DraftStore, QueuedAudit } from '../types.js';
 import { q, type Pool } from './connection.js';
 
@@ -8,33 +8,16 @@ export class PgDrafts implements DraftStore {
 
   async create(d: DraftRecord, queued?: QueuedAudit): Promise<void> {
     // One statement, so one transaction: the draft and its queued event land together or not at all.
+    const values = draftValues(d);
+    const placeholders = values.map((_, n) => `$${n + 1}`).join(', ');
+    const [queuedId, queuedEvent, queuedAt] = [values.length + 1, values.length + 2, values.length + 3];
     await q(
       this.pool,
       'draft create',
-      'WITH created AS (INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, ' +
-        'draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES ' +
-        '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id) ' +
+      `WITH created AS (INSERT INTO drafts (${DRAFT_COLUMNS}) VALUES (${placeholders}) RETURNING id) ` +
         'INSERT INTO audit_outbox (id, draft_id, event, queued_at) ' +
-        'SELECT $16, id, $17, $13 FROM created WHERE $16::text IS NOT NULL',
-      [
-        d.id,
-        d.tool,
-        d.tenant,
-        d.requester,
-        d.client,
-        d.risk,
-        d.input,
-        d.preview,
-        d.draftHash,
-        d.status,
-        d.createdAt,
-        d.expiresAt,
-        d.updatedAt,
-        d.version,
-        d.state,
-        queued?.id ?? null,
-        queued?.event ?? null,
-      ],
+        `SELECT $${queuedId}, id, $${queuedEvent}, $${queuedAt} FROM created WHERE $${queuedId}::text IS NOT NULL`,
+      [...values, queued?.id ?? null, queued?.event ?? null, d.updatedAt],
     );
   }
 

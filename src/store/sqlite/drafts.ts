@@ -1,4 +1,4 @@
-import { fromRow, type DraftRow } from '../draft-rows.js';
+import { DRAFT_COLUMNS, draftValues, fromRow, type DraftRow } from '../draft-rows.js';
 import type { DraftFilter, DraftRecord, DraftStatus, DraftStore, QueuedAudit } from '../types.js';
 import { run, type Db } from './connection.js';
 
@@ -10,29 +10,10 @@ export class SqliteDrafts implements DraftStore {
     return run('draft create', () =>
       this.db
         .transaction(() => {
+          const values = draftValues(d);
           this.db
-            .prepare(
-              'INSERT INTO drafts (id, tool, tenant, requester, client, risk, input, preview, ' +
-                'draft_hash, status, created_at, expires_at, updated_at, version, state) VALUES ' +
-                '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            )
-            .run(
-              d.id,
-              d.tool,
-              d.tenant,
-              d.requester,
-              d.client,
-              d.risk,
-              d.input,
-              d.preview,
-              d.draftHash,
-              d.status,
-              d.createdAt,
-              d.expiresAt,
-              d.updatedAt,
-              d.version,
-              d.state,
-            );
+            .prepare(`INSERT INTO drafts (${DRAFT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`)
+            .run(...values);
           if (queued) this.queue(d.id, queued, d.updatedAt);
         })
         .immediate(),
