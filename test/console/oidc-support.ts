@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { startAcmeIdp, type AcmeIdp } from '../../examples/acme/idp/start-idp.js';
 import { demoIdpUsers, type IdpUser } from '../../examples/acme/idp/demo-users.js';
 import { CONSOLE_CLIENT_ID } from '../../examples/acme/idp/gateway-settings.js';
@@ -11,14 +10,7 @@ import type { ConsoleOidcConfig } from '../../src/console/oidc/oidc-config.js';
  */
 export const CONSOLE_SECRET = 'console-secret-for-tests-0123456789';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../helpers/free-port.js';
 
 export async function startTestIdp(
   gatewayUrls: readonly string[],
