@@ -79,6 +79,9 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   const credentialsMissingFor = async (draftId: string): Promise<string[]> => {
     const draft = await gateway.actions.get(draftId);
     const tool = draft ? config.tools.find((t) => t.name === draft.tool) : undefined;
+    // An approval that is not the last one needed runs nothing: no credentials wanted for it.
+    const needed = tool?.action?.approval.approvers ?? 1;
+    if (verb === 'approve' && draft && gateway.actions.view(draft).approvals.length + 1 < needed) return [];
     return (tool?.credentials ?? []).filter((name) => gateway.runtime.credentials.get(name) === undefined);
   };
   const print = (value: unknown, human: string) =>

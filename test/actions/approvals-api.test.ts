@@ -164,6 +164,20 @@ describe('toolgate approvals (CLI)', () => {
     }
   });
 
+  it('an approval that is not the last one needed runs nothing, so it needs no credentials', async () => {
+    const id = await draftViaMcp();
+    const twoNeeded = (...args: string[]) =>
+      runCli(runApprovalsCommand, args, {
+        TOOLGATE_DB: `${server.dir}/toolgate.db`,
+        TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals-two.config.ts', import.meta.url)),
+      });
+    delete process.env.TEST_REFUNDS_WRITE_TOKEN;
+    const first = await twoNeeded('approve', id, '--as', 'usr_lead', '--reason', 'first look');
+    expect(first).toMatchObject({ code: 0, out: `${id} is now awaiting_approval\n` });
+    const last = await twoNeeded('approve', id, '--as', 'usr_second', '--reason', 'second look');
+    expect(last).toMatchObject({ code: 2, err: /needs credential refunds_write/ });
+  });
+
   it('refuses a status that does not exist and arguments it does not take, with exit 2', async () => {
     const bogus = await cli('list', '--status', 'bogus');
     expect(bogus.code).toBe(2);
