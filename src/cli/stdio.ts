@@ -5,6 +5,7 @@ import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/open-store.js';
 import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
 import { parseCommand, type CliIo } from './args.js';
+import { screenStdioLines } from './stdio-lines.js';
 
 const USAGE = `Usage: toolgate stdio [--config FILE]
 
@@ -41,7 +42,11 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || 'warn');
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
   const gateway = gatewayFromConfig(config, store, { logger });
-  const transport = new StdioServerTransport();
+  // Lines the SDK would drop without a word (not JSON, a batch) are answered on the way in.
+  const transport = new StdioServerTransport(
+    screenStdioLines(process.stdin, (message) => process.stdout.write(`${JSON.stringify(message)}\n`)),
+    process.stdout,
+  );
   const handle = serveStdio(
     mcpServerFactory(gateway, 'mcp_stdio', () => caller),
     { transport, onerror: (err) => logger.warn({ err }, 'stdio error') },
@@ -65,6 +70,9 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   await gateway.idle();
   await new Promise((resolve) => setImmediate(resolve)); // the SDK writes the last answers out
   await handle.close();
+  // The transport paused the stream it read, which is the screen in front of stdin now: pause
+  // stdin itself, or its open pipe keeps the process running after SIGTERM.
+  process.stdin.pause();
   await store.close();
   return 0;
 }

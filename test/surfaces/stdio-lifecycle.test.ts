@@ -111,6 +111,25 @@ describe('toolgate stdio stopping', () => {
     expect((await auditedCalls()).map((e) => e.outcome)).toEqual(['ok']);
   }, 30_000);
 
+  it('a line that is not JSON, or a batch, gets a JSON-RPC error (id null); the next request is served', async () => {
+    const running = start();
+    await initialized(running);
+    running.send('this is not json');
+    running.send([slowCall(6, 0), slowCall(7, 0)]);
+    running.send({ jsonrpc: '2.0', id: 8, method: 'tools/list' });
+    // Before: the first two were dropped without a word; a client waited on 6 and 7 forever.
+    expect(await running.answered(8)).toMatchObject({ result: { tools: [{ name: 'get_slow_summary' }] } });
+    const errors = running.lines
+      .map((l) => JSON.parse(l) as { id?: unknown; error?: { code: number } })
+      .filter((m) => m.error);
+    expect(errors).toEqual([
+      expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32700 }) }),
+      expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) }),
+    ]);
+    running.child.stdin.end();
+    expect(await running.exited).toBe(0);
+  }, 30_000);
+
   it("a line over the transport's 10 MiB buffer ends the process instead of leaving it up and deaf", async () => {
     const running = start();
     await initialized(running);

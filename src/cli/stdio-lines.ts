@@ -1,0 +1,51 @@
+import { PassThrough, type Readable } from 'node:stream';
+
+/** The SDK stdio transport's own limit for one message; a longer line is left for it to refuse. */
+const MAX_LINE_CHARS = 10 * 1024 * 1024;
+
+/**
+ * Stands between stdin and the SDK's stdio transport and answers the lines it would drop in
+ * silence: a line that is not JSON gets JSON-RPC's parse error (-32700) and a batch gets -32600
+ * (the HTTP route refuses batches too), both with `id: null` as JSON-RPC 2.0 says for a request
+ * whose id cannot be read. Before, the client waited forever for an answer that never came.
+ * Every other line goes on to the transport unchanged.
+ */
+export function screenStdioLines(input: Readable, answer: (message: object) => void): Readable {
+  const out = new PassThrough();
+  let pending = '';
+  const screen = (line: string) => {
+    if (line.trim() === '') return;
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      answer(errorAnswer(-32700, 'Parse error: the line is not JSON. Send one JSON-RPC message per line.'));
+      return;
+    }
+    if (Array.isArray(message)) {
+      answer(errorAnswer(-32600, 'JSON-RPC batches are not part of MCP; send one message per line.'));
+      return;
+    }
+    out.write(`${line}\n`);
+  };
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    pending += chunk;
+    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+      screen(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+    }
+    if (pending.length > MAX_LINE_CHARS) {
+      out.write(pending); // the transport refuses it and closes, which ends the process
+      pending = '';
+    }
+  });
+  input.on('end', () => {
+    screen(pending);
+    out.end();
+  });
+  input.on('error', (error) => out.destroy(error));
+  return out;
+}
+
+const errorAnswer = (code: number, message: string) => ({ jsonrpc: '2.0', id: null, error: { code, message } });
