@@ -30,11 +30,14 @@ export function screenStdioLines(input: Readable, answer: (message: object) => v
   };
   input.setEncoding('utf8');
   input.on('data', (chunk: string) => {
-    pending += chunk;
-    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
-      screen(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
+    // Only the new chunk is searched: a long line arriving in many chunks is not rescanned each time.
+    let start = 0;
+    for (let newline = chunk.indexOf('\n'); newline >= 0; newline = chunk.indexOf('\n', start)) {
+      screen(pending + chunk.slice(start, newline));
+      pending = '';
+      start = newline + 1;
     }
+    pending += chunk.slice(start);
     if (pending.length > MAX_LINE_CHARS) {
       out.write(pending); // the transport refuses it and closes, which ends the process
       pending = '';

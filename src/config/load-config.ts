@@ -19,8 +19,7 @@ export async function loadConfig(
   cwd = process.cwd(),
   env = process.env,
 ): Promise<{ config: ToolgateConfig; path: string }> {
-  const path = explicit ?? env.TOOLGATE_CONFIG;
-  const file = path ? resolve(cwd, path) : CANDIDATES.map((c) => resolve(cwd, c)).find((c) => existsSync(c));
+  const file = explicit ? resolve(cwd, explicit) : configFileIn(cwd, env);
   if (!file)
     throw new ConfigError(
       `No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`,

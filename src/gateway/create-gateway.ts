@@ -55,19 +55,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     runtime.logger.error({ err }, 'a call listener threw; the call was answered as usual (reported once per listener)'),
   );
 
-  // Calls in flight, so shutdown can wait for their audit events before the store closes.
-  const inFlight = new Set<Promise<CallResult>>();
-  const idle = async () => {
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-  };
-  const call = (request: CallRequest): Promise<CallResult> => {
-    const answer = traced(request);
-    inFlight.add(answer);
-    void answer.finally(() => inFlight.delete(answer));
-    return answer;
+  // Calls in flight, so shutdown can wait for their audit events before the store closes. A count
+  // kept by callOnce itself: no extra promise per call on the hot path.
+  let running = 0;
+  let whenIdle: (() => void)[] = [];
+  const idle = (): Promise<void> =>
+    running === 0 ? Promise.resolve() : new Promise((resolve) => whenIdle.push(resolve));
+  const settled = () => {
+    if (--running > 0) return;
+    const waiting = whenIdle;
+    whenIdle = [];
+    for (const resolve of waiting) resolve();
   };
 
-  const traced = (request: CallRequest): Promise<CallResult> =>
+  const call = (request: CallRequest): Promise<CallResult> =>
     tracingOff()
       ? callOnce(request)
       : inSpan(`toolgate.call ${String(request.tool).slice(0, 64)}`, async (span) => {
@@ -86,69 +87,74 @@ export function createGateway(options: GatewayOptions): Gateway {
         });
 
   async function callOnce(request: CallRequest): Promise<CallResult> {
-    const startedAt = runtime.now();
-    const state: CallState = {
-      runtime,
-      request,
-      auditId: newId('aud', startedAt),
-      callId: request.callId ?? newId('call', startedAt),
-      startedAt,
-      tool: undefined,
-      input: undefined,
-      output: undefined,
-      outputJson: undefined, // set by output-budget; here so every call's state has one shape
-      decision: 'allow',
-      checks: [],
-      warnings: [],
-      truncated: [],
-      sourceIds: [],
-      egressDenied: [],
-    };
-    let result: CallResult;
-    let event: AuditEventInput;
+    running++;
     try {
-      await runPipeline(state, options.stages);
-      const structured = withNotices(state);
-      // Without notices the answer is the output output-budget already serialised to measure it.
-      const measured = state.outputJson;
-      const text = measured?.of === structured ? measured.text : JSON.stringify(structured);
-      const bytes = byteLength(text);
-      result = {
-        ok: true,
-        auditId: state.auditId,
-        structured,
-        text,
-        warnings: state.warnings,
-        truncated: state.truncated,
-        resultBytes: bytes,
-        resultTokens: estimateTokens(bytes),
-      };
-      event = auditEventFor(state, { text, bytes, tokens: result.resultTokens });
-    } catch (thrown) {
-      const error = asToolgateError(thrown);
-      if (error.code === 'internal')
-        runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'tool call failed');
-      result = failure(runtime, toPublicError(error, state.auditId));
-      event = auditEventFor(state, { error });
-    }
-    try {
-      await inSpan('toolgate.audit append', () => runtime.store.audit.append(event));
-    } catch (thrown) {
-      // Durable audit comes first: without a record, the result is withheld. The store logged the
-      // failure (runtime.ts: once when it starts, then a count every 10 s), not once per call.
-      // Listeners (metrics, the request log) hear what the caller got: an `unavailable` error,
-      // not the `ok` the unwritten event said (dashboards showed all ok while every call failed).
-      event = { ...event, outcome: 'error', errorCode: 'unavailable' };
-      result = failure(
+      const startedAt = runtime.now();
+      const state: CallState = {
         runtime,
-        toPublicError(
-          asToolgateError(thrown).code === 'unavailable' ? asToolgateError(thrown) : new ToolgateError('unavailable'),
-          null,
-        ),
-      );
+        request,
+        auditId: newId('aud', startedAt),
+        callId: request.callId ?? newId('call', startedAt),
+        startedAt,
+        tool: undefined,
+        input: undefined,
+        output: undefined,
+        outputJson: undefined, // set by output-budget; here so every call's state has one shape
+        decision: 'allow',
+        checks: [],
+        warnings: [],
+        truncated: [],
+        sourceIds: [],
+        egressDenied: [],
+      };
+      let result: CallResult;
+      let event: AuditEventInput;
+      try {
+        await runPipeline(state, options.stages);
+        const structured = withNotices(state);
+        // Without notices the answer is the output output-budget already serialised to measure it.
+        const measured = state.outputJson;
+        const text = measured?.of === structured ? measured.text : JSON.stringify(structured);
+        const bytes = byteLength(text);
+        result = {
+          ok: true,
+          auditId: state.auditId,
+          structured,
+          text,
+          warnings: state.warnings,
+          truncated: state.truncated,
+          resultBytes: bytes,
+          resultTokens: estimateTokens(bytes),
+        };
+        event = auditEventFor(state, { text, bytes, tokens: result.resultTokens });
+      } catch (thrown) {
+        const error = asToolgateError(thrown);
+        if (error.code === 'internal')
+          runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'tool call failed');
+        result = failure(runtime, toPublicError(error, state.auditId));
+        event = auditEventFor(state, { error });
+      }
+      try {
+        await inSpan('toolgate.audit append', () => runtime.store.audit.append(event));
+      } catch (thrown) {
+        // Durable audit comes first: without a record, the result is withheld. The store logged the
+        // failure (runtime.ts: once when it starts, then a count every 10 s), not once per call.
+        // Listeners (metrics, the request log) hear what the caller got: an `unavailable` error,
+        // not the `ok` the unwritten event said (dashboards showed all ok while every call failed).
+        event = { ...event, outcome: 'error', errorCode: 'unavailable' };
+        result = failure(
+          runtime,
+          toPublicError(
+            asToolgateError(thrown).code === 'unavailable' ? asToolgateError(thrown) : new ToolgateError('unavailable'),
+            null,
+          ),
+        );
+      }
+      calls.emit({ event, result });
+      return result;
+    } finally {
+      settled();
     }
-    calls.emit({ event, result });
-    return result;
   }
 
   return {
