@@ -4,6 +4,9 @@ import type { defineTool as DefineTool } from '../src/contract/define-tool.js';
 /** The bearer token the bench's toolgate server accepts (a fixed, non-secret test value). */
 export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
 
+/** Who the bench's callers are: the static token's principal, and whom raw and the SDK list for. */
+export const BENCH_PRINCIPAL = { actorId: 'bench', tenant: 't', roles: [], scopes: ['billing:read'] };
+
 export const BENCH_RESULT = { customer_id: 'cus_123', billing_status: 'past_due', open_invoice_count: 2 };
 
 /**

@@ -13,7 +13,7 @@
  * does), and `loop` with the longest event-loop delay (ms) since the last `loop`; exits on SIGTERM.
  */
 import { serve } from '@hono/node-server';
-import { Server, createMcpHandler } from '@modelcontextprotocol/server';
+import { Server, createMcpHandler, type Tool } from '@modelcontextprotocol/server';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -24,7 +24,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { freePort } from '../test/auth/helpers.js';
 import { startThrowawayPostgres } from '../test/helpers/postgres.js';
-import { BENCH_RESULT, benchToolWith, BENCH_TOKEN } from './bench-tool.js';
+import { BENCH_PRINCIPAL, BENCH_RESULT, benchToolWith, BENCH_TOKEN } from './bench-tool.js';
 import { shipped } from './shipped.js';
 
 const target = process.argv[2];
@@ -57,6 +57,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 if (target === 'raw') {
+  const listed = await listedBenchTools();
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -64,7 +65,7 @@ if (target === 'raw') {
       const { id, method } = JSON.parse(body) as { id: number; method: string };
       const result =
         method === 'tools/list'
-          ? { tools: [{ name: 'get_customer_billing_summary', inputSchema: { type: 'object' } }] }
+          ? { tools: listed }
           : { content: [{ type: 'text', text: JSON.stringify(BENCH_RESULT) }], structuredContent: BENCH_RESULT };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ jsonrpc: '2.0', id, result }));
@@ -73,11 +74,10 @@ if (target === 'raw') {
     console.log(`ready http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`),
   );
 } else if (target === 'sdk') {
+  const listed = await listedBenchTools();
   const handler = createMcpHandler(() => {
     const server = new Server({ name: 'bare', version: '1' }, { capabilities: { tools: {} } });
-    server.setRequestHandler('tools/list', () => ({
-      tools: [{ name: 'get_customer_billing_summary', inputSchema: { type: 'object' } }],
-    }));
+    server.setRequestHandler('tools/list', () => ({ tools: listed }));
     server.setRequestHandler('tools/call', () => ({
       content: [{ type: 'text', text: JSON.stringify(BENCH_RESULT) }],
       structuredContent: BENCH_RESULT,
@@ -109,7 +109,7 @@ if (target === 'raw') {
   if (idp) cleanups.push(() => idp.close());
   const staticToken = {
     token: BENCH_TOKEN,
-    principal: { actorId: 'bench', tenant: 't', roles: [], scopes: ['billing:read'] },
+    principal: BENCH_PRINCIPAL,
     client: 'bench',
   };
   const running = await startServer(
@@ -129,6 +129,33 @@ if (target === 'raw') {
 } else {
   console.error('usage: servers.ts raw|sdk|toolgate|toolgate-pg|toolgate-jwt');
   process.exit(2);
+}
+
+/**
+ * The bench tool as Toolgate lists it — its schemas, annotations and `_meta` — built by the shipped
+ * gateway, so raw and the bare SDK answer `tools/list` with the same tool Toolgate does and the
+ * three are measured on the same answer (before, they listed a bare name and `{type: 'object'}`,
+ * ~100 bytes against Toolgate's ~1.4 KB).
+ */
+async function listedBenchTools(): Promise<Tool[]> {
+  const [{ openStore }, { createGateway }, { defineTool }, { descriptorToMcpTool }] = await Promise.all([
+    shipped.openStore(),
+    shipped.createGateway(),
+    shipped.defineTool(),
+    shipped.translate(),
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'toolgate-bench-list-'));
+  try {
+    const store = await openStore({ database: join(dir, 'list.db') });
+    try {
+      const gateway = createGateway({ tools: [benchToolWith(defineTool)], store });
+      return gateway.listTools('bench', BENCH_PRINCIPAL).map(descriptorToMcpTool);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** An IdP for the JWT target: its JWKS on loopback, and one RS256 access token for `resource`. */

@@ -28,5 +28,6 @@ export const shipped = {
   defineTool: () => load<typeof import('../src/contract/define-tool.js')>('contract/define-tool.js'),
   logger: () => load<typeof import('../src/log/logger.js')>('log/logger.js'),
   createGateway: () => load<typeof import('../src/gateway/create-gateway.js')>('gateway/create-gateway.js'),
+  translate: () => load<typeof import('../src/surfaces/mcp/translate.js')>('surfaces/mcp/translate.js'),
   openStore: () => load<typeof import('../src/store/open-store.js')>('store/open-store.js'),
 };

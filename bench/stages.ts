@@ -9,7 +9,7 @@ import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@ope
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchToolWith } from './bench-tool.js';
+import { BENCH_PRINCIPAL, benchToolWith } from './bench-tool.js';
 import { shipped } from './shipped.js';
 
 export async function stageBreakdown(calls: number): Promise<{ name: string; meanUs: number }[]> {
@@ -36,12 +36,11 @@ export async function stageBreakdown(calls: number): Promise<{ name: string; mea
   ]);
   const store = await openStore({ database: join(dir, 'stages.db') });
   const gateway = createGateway({ tools: [benchToolWith(defineTool)], store });
-  const principal = { actorId: 'bench', tenant: 't', roles: [], scopes: ['billing:read'] };
   const call = () =>
     gateway.call({
       tool: 'get_customer_billing_summary',
       args: { customer_id: 'cus_123' },
-      principal,
+      principal: BENCH_PRINCIPAL,
       client: 'bench',
       surface: 'mcp_http',
       requestId: null,
