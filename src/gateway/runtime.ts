@@ -81,7 +81,24 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
     readOnly: options.readOnly === true,
   };
   Object.assign(runtime, { drafting: createDrafting(runtime, options.publicUrl ?? null) });
+  warnAboutNewerSchema(options.store.newerSchema, runtime.logger);
   return runtime;
+}
+
+/**
+ * A store a newer Toolgate migrated is still served: migrations only add, so what this build
+ * reads and writes is all there, and refusing would break rolling upgrades and rollbacks. But
+ * the operator should know which instance is behind, and that the newer one's additions (a
+ * table, a column) are not maintained by this one while it runs.
+ */
+function warnAboutNewerSchema(newer: GatewayOptions['store']['newerSchema'], logger: GatewayRuntime['logger']): void {
+  if (newer.length === 0) return;
+  const names = newer.map((m) => `${m.version} (${m.name})`).join(', ');
+  logger.warn(
+    { newerMigrations: newer.map((m) => m.version) },
+    `the database was migrated by a newer Toolgate: migration${newer.length === 1 ? '' : 's'} ${names} ` +
+      'unknown to this version. Serving on, since migrations only add; upgrade this instance to match.',
+  );
 }
 
 function buildToolsets(

@@ -19,3 +19,22 @@ export const COMMON_MIGRATIONS = [
     sql: 'CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
   },
 ] as const;
+
+/** A migration recorded in the database's `schema_migrations`. */
+export interface AppliedMigration {
+  readonly version: number;
+  readonly name: string;
+}
+
+/**
+ * The migrations a database records that this build does not know: a newer Toolgate opened it
+ * (a rolling upgrade under way, or a rollback). Such a store is still served — migrations only
+ * add tables, columns and indexes — but the gateway says so at start (gateway/runtime.ts).
+ */
+export function unknownMigrations(
+  applied: readonly AppliedMigration[],
+  known: readonly { readonly version: number }[],
+): AppliedMigration[] {
+  const versions = new Set(known.map((m) => m.version));
+  return applied.filter((m) => !versions.has(m.version)).sort((a, b) => a.version - b.version);
+}

@@ -1,3 +1,4 @@
+import type { AppliedMigration } from './common-migrations.js';
 import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../audit/event.js';
 
 /**
@@ -13,6 +14,11 @@ export interface Store {
   readonly drafts: DraftStore;
   /** Console sign-in sessions and pending OIDC sign-ins, shared by every gateway instance on the store. */
   readonly sessions: SessionStore;
+  /**
+   * Migrations the database records that this build does not know, found when it was opened: a
+   * newer Toolgate migrated it. Usually empty; the gateway warns at start when it is not.
+   */
+  readonly newerSchema: readonly AppliedMigration[];
   /**
    * Throws StoreUnavailableError when the store cannot serve requests (readiness): unreachable,
    * migrations pending, or a one-row write probe cannot be committed (full disk, read-only).

@@ -1,11 +1,10 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineTool } from '../../src/contract/define-tool.js';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import type { Store } from '../../src/store/types.js';
 import { agent, credentials, SECRET } from '../helpers/fixture-tools.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 
 /**
@@ -17,17 +16,6 @@ let store: Store;
 let cleanup: () => Promise<void>;
 beforeEach(async () => ({ store, cleanup } = await tempSqliteStore()));
 afterEach(async () => cleanup());
-
-function capturedLogger() {
-  const text: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, sink), text: () => text.join('') };
-}
 
 const base = {
   input: z.object({}),

@@ -1,38 +1,25 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { createRepeatingFailureLog } from '../../src/log/repeating-failure.js';
 import { agent, credentials, fixtureTools } from '../helpers/fixture-tools.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
-
-/** A real pino logger writing JSON lines into an array. */
-function capturedLogger() {
-  const lines: { level: number; msg: string; failures?: number; err?: { message: string }; auditId?: string }[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
 
 describe('a failure that repeats on every request', () => {
   it('is logged when it starts, then once per period with a count, and once when it ends', () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger('info');
     let now = 1_000;
     const log = createRepeatingFailureLog(logger, 'audit write failed', { everyMs: 10_000, now: () => now });
     log.succeeded(); // nothing is failing: nothing to say
     for (let i = 0; i < 500; i++) log.failed(new Error('disk I/O error'), { auditId: `aud_${i}` });
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 50, msg: 'audit write failed', failures: 1, auditId: 'aud_0' });
-    expect(lines[0]?.err?.message).toBe('disk I/O error');
+    expect(lines()).toHaveLength(1);
+    expect(lines()[0]).toMatchObject({ level: 50, msg: 'audit write failed', failures: 1, auditId: 'aud_0' });
+    expect(lines()[0]?.err?.message).toBe('disk I/O error');
 
     now += 10_000;
     log.failed(new Error('disk I/O error'), { auditId: 'aud_late' });
-    expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatchObject({
+    expect(lines()).toHaveLength(2);
+    expect(lines()[1]).toMatchObject({
       level: 50,
       msg: 'audit write failed (still failing: 499 more since the last report)',
       failures: 501,
@@ -42,18 +29,18 @@ describe('a failure that repeats on every request', () => {
     now += 2_000;
     log.succeeded();
     log.succeeded();
-    expect(lines.slice(2)).toEqual([
+    expect(lines().slice(2)).toEqual([
       expect.objectContaining({ level: 40, msg: 'audit write failed: recovered', failures: 501 }),
     ]);
 
     log.failed(new Error('again'));
-    expect(lines[3]).toMatchObject({ level: 50, msg: 'audit write failed', failures: 1 });
+    expect(lines()[3]).toMatchObject({ level: 50, msg: 'audit write failed', failures: 1 });
   });
 });
 
 describe('a gateway whose audit store fails', () => {
   it('withholds every result but logs the failure once, not once per call, and says when it recovers', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger('info');
     const { store, cleanup } = await tempSqliteStore();
     const append = store.audit.append.bind(store.audit);
     let down = true;
@@ -74,7 +61,7 @@ describe('a gateway whose audit store fails', () => {
     // Most of these are over the tool's rate limit: refused, and that refusal's audit fails too.
     const results = await Promise.all(Array.from({ length: 40 }, () => call()));
     expect(results.every((r) => !r.ok && r.error.code === 'unavailable')).toBe(true);
-    const failures = lines.filter((l) => l.msg.startsWith('audit write failed'));
+    const failures = lines().filter((l) => l.msg.startsWith('audit write failed'));
     expect(failures).toHaveLength(1);
     expect(failures[0]?.err?.message).toContain('SQLITE_FULL');
     expect(new Set(heard)).toEqual(new Set(['error unavailable']));
@@ -82,7 +69,7 @@ describe('a gateway whose audit store fails', () => {
     down = false;
     expect((await call('get_support_ticket', { ticket_id: 'tkt_1' })).ok).toBe(true);
     expect(
-      lines.filter((l) => l.msg === 'audit write failed (tool results are withheld until it works again): recovered'),
+      lines().filter((l) => l.msg === 'audit write failed (tool results are withheld until it works again): recovered'),
     ).toHaveLength(1);
     await cleanup();
   });
@@ -90,7 +77,7 @@ describe('a gateway whose audit store fails', () => {
 
 describe('a call listener that throws on every call', () => {
   it('is logged once; every call is still answered and the other listeners still hear each one', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger('info');
     const { store, cleanup } = await tempSqliteStore();
     const gateway = createGateway({ tools: fixtureTools, store, credentials, logger });
     const heard: string[] = [];
@@ -109,7 +96,7 @@ describe('a call listener that throws on every call', () => {
       expect(r.ok).toBe(true); // before, the call rejected after its event was committed: the result was lost
     }
     expect(heard).toEqual(Array(3).fill('get_support_ticket true'));
-    const logged = lines.filter((l) => l.msg.startsWith('a call listener threw'));
+    const logged = lines().filter((l) => l.msg.startsWith('a call listener threw'));
     expect(logged).toHaveLength(1);
     expect(logged[0]?.err?.message).toBe('a bug in a metrics hook');
     await cleanup();

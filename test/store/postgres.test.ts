@@ -68,6 +68,33 @@ describe.skipIf(!bin)('postgres', () => {
     expect(empty).toMatchObject({ code: 2, err: expect.stringContaining('has no Toolgate audit log') });
   });
 
+  it('a database a newer Toolgate migrated still opens, and the store names what it does not know', async () => {
+    const url = await server!.createDatabase();
+    const first = await openPostgresStore({ connectionString: url });
+    expect(first.newerSchema).toEqual([]);
+    await first.close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        99,
+        'a later table',
+        '2027-01-01T00:00:00.000Z',
+      ]);
+    } finally {
+      await admin.end();
+    }
+    const store = await openPostgresStore({ connectionString: url });
+    try {
+      expect(store.newerSchema).toEqual([{ version: 99, name: 'a later table' }]);
+      await store.ping(); // ready: nothing of its own is pending
+      await store.audit.append(event({ id: 'aud_after' }));
+      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('takes a rate-limit token in one statement that agrees with takeToken, take by take', async () => {
     const store = await openPostgresStore({ connectionString: await server!.createDatabase() });
     let bucket = 0;

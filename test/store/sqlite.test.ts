@@ -1,7 +1,11 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/gateway/create-gateway.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
+import { getCustomerSummary } from '../helpers/fixture-tools.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 import { event, runStoreSuite } from './suite.js';
 
@@ -114,6 +118,60 @@ describe('sqlite store: its file removed or replaced while it runs', () => {
       await other.close();
       await expect(store.audit.append(event({ id: 'aud_lost_2' }))).rejects.toMatchObject({ code: 'unavailable' });
       await expect(store.ping()).rejects.toMatchObject({ detail: expect.stringMatching(/was removed or replaced/) });
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('a database a newer Toolgate migrated', () => {
+  it('still opens; the store names the migrations it does not know and the gateway warns once', async () => {
+    const first = await tempSqliteStore();
+    expect(first.store.newerSchema).toEqual([]);
+    await first.store.close();
+    // A later version's migrations, recorded as that version would record them.
+    const db = new Database(first.path);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      99,
+      'a later table',
+      '2027-01-01T00:00:00.000Z',
+    );
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      98,
+      'a later column',
+      '2027-01-01T00:00:00.000Z',
+    );
+    db.close();
+    const store = await openSqliteStore({ path: first.path });
+    try {
+      expect(store.newerSchema).toEqual([
+        { version: 98, name: 'a later column' },
+        { version: 99, name: 'a later table' },
+      ]);
+      const { logger, lines } = capturedLogger('info');
+      createGateway({ tools: [getCustomerSummary], store, logger });
+      expect(lines()).toEqual([
+        expect.objectContaining({
+          level: 40,
+          newerMigrations: [98, 99],
+          msg: expect.stringContaining('migrations 98 (a later column), 99 (a later table) unknown to this version'),
+        }),
+      ]);
+      // It still serves: the audit chain it knows is written as before.
+      await store.audit.append(event({ id: 'aud_after' }));
+      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 1 });
+    } finally {
+      await store.close();
+      rmSync(dirname(first.path), { recursive: true, force: true });
+    }
+  });
+
+  it('a store this version migrated itself makes no such warning', async () => {
+    const { store, cleanup } = await tempSqliteStore();
+    try {
+      const { logger, lines } = capturedLogger('info');
+      createGateway({ tools: [getCustomerSummary], store, logger });
+      expect(lines()).toEqual([]);
     } finally {
       await cleanup();
     }

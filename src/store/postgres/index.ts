@@ -29,8 +29,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.maxConnections ?? 10,
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
   });
+  let newerSchema;
   try {
-    await migrate(pool);
+    newerSchema = await migrate(pool);
     await claimAuditKey(pool, options.auditKey);
   } catch (error) {
     await pool.end().catch(() => undefined);
@@ -45,6 +46,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     idempotency: new PgIdempotency(pool),
     drafts: new PgDrafts(pool),
     sessions: new PgSessions(pool),
+    newerSchema,
     async ping() {
       if (closed) throw new StoreUnavailableError('store is closed');
       let pending: number[];

@@ -1,7 +1,7 @@
 import { GENESIS_HASH } from '../../audit/chain.js';
 import type { Pool } from './connection.js';
 import { transaction } from './connection.js';
-import { COMMON_MIGRATIONS } from '../common-migrations.js';
+import { COMMON_MIGRATIONS, unknownMigrations, type AppliedMigration } from '../common-migrations.js';
 
 /** Same tables as the SQLite store (same file name, same numbering), in PostgreSQL types. */
 const MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -103,9 +103,12 @@ export async function pendingMigrations(pool: Pool): Promise<number[]> {
   return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
 }
 
-/** Applies pending migrations under an advisory lock, so gateway instances starting together don't race. */
-export async function migrate(pool: Pool): Promise<void> {
-  await transaction(pool, 'migrate', async (client) => {
+/**
+ * Applies pending migrations under an advisory lock, so gateway instances starting together don't
+ * race; returns those the database records that this build does not know (unknownMigrations).
+ */
+export async function migrate(pool: Pool): Promise<AppliedMigration[]> {
+  return transaction(pool, 'migrate', async (client) => {
     // A migration (and waiting for another instance's) may take longer than a request may.
     await client.query('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock(727365)');
@@ -113,7 +116,9 @@ export async function migrate(pool: Pool): Promise<void> {
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name ' +
         'TEXT NOT NULL, applied_at TEXT NOT NULL)',
     );
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const { rows } = await client.query<{ version: number; name: string }>(
+      'SELECT version, name FROM schema_migrations',
+    );
     const applied = new Set(rows.map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
@@ -124,5 +129,9 @@ export async function migrate(pool: Pool): Promise<void> {
         new Date().toISOString(),
       ]);
     }
+    return unknownMigrations(
+      rows.map((r) => ({ version: Number(r.version), name: r.name })),
+      MIGRATIONS,
+    );
   });
 }

@@ -32,6 +32,7 @@ export interface SqliteStoreOptions {
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   let durable;
   let rates;
+  let newerSchema;
   try {
     const directory = directoryInsteadOfFile(options.path);
     if (directory) throw new Error(directory);
@@ -39,7 +40,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     durable = openConnection(options.path, true);
     rates = openRateLimitFile(options.path);
     carryOverBuckets(durable, rates);
-    migrate(durable);
+    newerSchema = migrate(durable);
     claimAuditKey(durable, options.path, options.auditKey);
     // From here every use goes through run(), which waits for a held lock on the event loop.
     durable.pragma('busy_timeout = 0');
@@ -60,6 +61,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     idempotency: new SqliteIdempotency(durable),
     drafts: new SqliteDrafts(durable),
     sessions: new SqliteSessions(durable),
+    newerSchema,
     ping: () =>
       run('ping', () => {
         if (closed) throw new StoreUnavailableError('store is closed');

@@ -1,5 +1,5 @@
 import type { Db } from './connection.js';
-import { COMMON_MIGRATIONS } from '../common-migrations.js';
+import { COMMON_MIGRATIONS, unknownMigrations, type AppliedMigration } from '../common-migrations.js';
 
 /**
  * Numbered schema migrations, applied in order inside one transaction each and recorded in
@@ -104,7 +104,11 @@ export function pendingMigrations(db: Db): number[] {
   return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
 }
 
-export function migrate(db: Db): void {
+/**
+ * Applies the pending migrations; returns those the database records that this build does not
+ * know (common-migrations.ts, unknownMigrations).
+ */
+export function migrate(db: Db): AppliedMigration[] {
   for (const version of pendingMigrations(db)) {
     const migration = MIGRATIONS.find((m) => m.version === version);
     if (!migration) continue;
@@ -117,4 +121,6 @@ export function migrate(db: Db): void {
       );
     }).immediate();
   }
+  const applied = db.prepare('SELECT version, name FROM schema_migrations').all() as AppliedMigration[];
+  return unknownMigrations(applied, MIGRATIONS);
 }
