@@ -6,8 +6,7 @@ import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
 import { keyMismatch } from '../audit/key-check.js';
-import { envSetting } from '../config/env.js';
-import { configFileIn, loadConfig, resolveSettings } from '../config/load-config.js';
+import { configuredDatabase } from './configured-database.js';
 
 const FILTERS =
   'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
@@ -245,17 +244,4 @@ async function openForExport(path: string) {
   const stream = createWriteStream(path);
   await once(stream, 'open');
   return stream;
-}
-
-/**
- * The database `serve` would use: the environment's, else the config's (`--config`, TOOLGATE_CONFIG
- * or a toolgate.config.* here, when there is one), else the default. It ignored the config, so
- * where `serve` and `approvals` read the config's file, `audit verify` said there was no database.
- */
-async function configuredDatabase(explicitConfig: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
-  const fromEnv = envSetting(env, 'TOOLGATE_DATABASE_URL') ?? envSetting(env, 'TOOLGATE_DB');
-  if (fromEnv) return fromEnv;
-  if (!explicitConfig && !configFileIn(process.cwd(), env)) return '.toolgate/toolgate.db';
-  const { config } = await loadConfig(explicitConfig, process.cwd(), env);
-  return resolveSettings(config, env).database;
 }

@@ -57,6 +57,10 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: 'audit verify|tail|export Check the hash chain, follow or export the audit log',
     load: async () => (await import('./audit.js')).runAuditCommand,
   },
+  backup: {
+    summary: 'backup DEST              Copy the SQLite database while serving, then verify the copy',
+    load: async () => (await import('./backup.js')).runBackupCommand,
+  },
   contract: {
     summary: 'contract snapshot|diff   Commit the tool contract; diff it in CI (exit 1 on a breaking change)',
     load: async () => (await import('./contract.js')).runContractCommand,

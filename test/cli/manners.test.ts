@@ -34,6 +34,7 @@ const COMMANDS: readonly string[][] = [
   ...['list', 'show', 'approve', 'reject', 'rollback', 'retry', 'close'].map((s) => ['approvals', s]),
   ['audit'],
   ...['verify', 'tail', 'export'].map((s) => ['audit', s]),
+  ['backup'],
   ['contract'],
   ...['snapshot', 'diff'].map((s) => ['contract', s]),
   ['version'],

@@ -1,0 +1,112 @@
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isPostgresUrl } from '../store/open-store.js';
+import { parseCommand, usageError, type CliIo } from './args.js';
+import { runAuditCommand } from './audit.js';
+import { configuredDatabase } from './configured-database.js';
+import { missingDatabase } from './existing-database.js';
+import { whatWentWrong } from './failure-line.js';
+
+const USAGE = `Usage: toolgate backup DEST [--db FILE] [--config FILE] [--force] [--no-verify]
+
+Copies the SQLite database to DEST while the gateway keeps running, then checks the copy's audit
+chain as \`toolgate audit verify\` does. The copy is one consistent moment of the database,
+including what is still in its -wal file: SQLite's online backup, read in one transaction that
+does not stop the gateway's writes. Copying the file with cp is not safe: it misses the events
+not yet checkpointed, and a checkpoint during the copy tears it. DEST appears only when it is
+complete (written beside it first, synced, then renamed). The rate-limit file beside the
+database (<db>-rates) holds only counters and is not copied. For PostgreSQL, use pg_dump.
+Exit 0 copied and intact, 1 copied but the chain is TAMPERED, 2 not copied or not checkable.
+Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
+  DEST                The file to write (refused if it exists, unless --force)
+  --db FILE           (default: TOOLGATE_DB, the config's database or .toolgate/toolgate.db)
+  --config FILE       The config whose database to copy (default: TOOLGATE_CONFIG or ./toolgate.config.*)
+  --force             Replace DEST if it exists
+  --no-verify         Copy only; do not check the chain (e.g. where the audit key is not at hand)`;
+
+const OPTIONS = {
+  db: { type: 'string' },
+  config: { type: 'string' },
+  force: { type: 'boolean' },
+  'no-verify': { type: 'boolean' },
+} as const;
+
+/** `toolgate backup DEST`: an online, consistent copy of a SQLite store, then its chain checked. */
+export async function runBackupCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(argv, io, { usage: USAGE, options: OPTIONS, positionals: true });
+  if (typeof parsed === 'number') return parsed;
+  const [target, extra] = parsed.positionals;
+  if (target === undefined) return usageError(io, USAGE, 'Name the file to write the copy to (DEST).');
+  if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);
+  const { values } = parsed;
+  let database: string;
+  try {
+    database = values.db ?? (await configuredDatabase(values.config, io.env));
+  } catch (error) {
+    io.stderr.write(`toolgate backup: ${whatWentWrong(error)}\n`);
+    return 2;
+  }
+  if (isPostgresUrl(database)) {
+    return usageError(io, USAGE, 'The database is PostgreSQL: back it up with pg_dump (this command copies SQLite).');
+  }
+  const missing = missingDatabase(database);
+  if (missing) return usageError(io, USAGE, missing);
+  const dest = resolve(target);
+  if (dest === resolve(database)) return usageError(io, USAGE, 'DEST is the database itself.');
+  if (existsSync(dest)) {
+    if (statSync(dest).isDirectory()) return usageError(io, USAGE, `${target} is a directory; name a file in it.`);
+    if (!values.force) return usageError(io, USAGE, `${target} exists; pass --force to replace it.`);
+  }
+  if (!existsSync(dirname(dest))) return usageError(io, USAGE, `The directory ${dirname(target)} does not exist.`);
+
+  const copied = await copyDatabase(database, dest, io);
+  if (!copied) return 2;
+  if (values['no-verify']) return 0;
+  // The same check, and the same exit codes, as `toolgate audit verify --db DEST`.
+  return runAuditCommand(['verify', '--db', dest], io);
+}
+
+/** Copies `source` to `dest` through a file beside it; true once `dest` is complete and synced. */
+async function copyDatabase(source: string, dest: string, io: CliIo): Promise<boolean> {
+  const partial = `${dest}.partial-${process.pid}`;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(source, { readonly: true, fileMustExist: true });
+    const isToolgate = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_events'").get();
+    if (!isToolgate) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
+    const bytes =
+      (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+    io.stderr.write(`copying ${source} (${megabytes(bytes)})…\n`);
+    const started = performance.now();
+    // All pages in one step, so in one read transaction. SQLite restarts a step-by-step backup
+    // whenever another connection writes, which a busy gateway does between any two steps.
+    await db.backup(partial, { progress: () => ALL_PAGES });
+    // The copy is written through SQLite's default sync settings; make it durable before it counts.
+    syncFile(partial);
+    renameSync(partial, dest);
+    syncFile(dirname(dest));
+    io.stderr.write(`copied to ${dest} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    return true;
+  } catch (error) {
+    rmSync(partial, { force: true });
+    io.stderr.write(`toolgate backup: ${whatWentWrong(error)}; ${dest} was not written.\n`);
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
+/** What the progress callback returns to have better-sqlite3 copy every remaining page at once. */
+const ALL_PAGES = 0x7fffffff;
+
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

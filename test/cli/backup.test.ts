@@ -1,0 +1,147 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runBackupCommand } from '../../src/cli/backup.js';
+import { openAuditSource } from '../../src/store/open-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/types.js';
+import { runCli } from '../helpers/capture-io.js';
+import { tempSqliteStore } from '../helpers/temp-store.js';
+import { event } from '../store/suite.js';
+
+/**
+ * `toolgate backup`: a consistent copy of a live SQLite store, then its chain checked. Before it,
+ * the README said "back up the database file", and a cp of a WAL database misses every event
+ * not yet checkpointed (and is torn by a checkpoint during the copy).
+ */
+let t: Awaited<ReturnType<typeof tempSqliteStore>>;
+let dir: string;
+beforeEach(async () => {
+  t = await tempSqliteStore();
+  dir = join(t.path, '..');
+});
+afterEach(async () => t.cleanup());
+
+const backup = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(runBackupCommand, args, env);
+const countIn = async (path: string, key?: string) => {
+  const source = await openAuditSource({ database: path, auditKey: key });
+  try {
+    return await source.audit.verify();
+  } finally {
+    await source.close();
+  }
+};
+
+async function append(store: Store, ids: string[]): Promise<void> {
+  await Promise.all(ids.map((id) => store.audit.append(event({ id }))));
+}
+
+describe('toolgate backup', () => {
+  it('copies a database a gateway is writing to: every event so far, including those still in the -wal file', async () => {
+    const before = Array.from({ length: 2_000 }, (_, i) => `aud_before_${i}`);
+    await append(t.store, before.slice(0, 50));
+    // Not yet checkpointed: the main file alone (what cp copies) does not even have the tables yet.
+    const mainFileOnly = join(dir, 'main-only.db');
+    writeFileSync(mainFileOnly, readFileSync(t.path));
+    const alone = new Database(mainFileOnly, { readonly: true });
+    expect(() => alone.prepare('SELECT count(*) FROM audit_events').get()).toThrow(/no such table: audit_events/);
+    alone.close();
+    // Enough pages (~1 MB) that a copy made a step at a time would be restarted by every write.
+    for (let i = 50; i < before.length; i += 250) await append(t.store, before.slice(i, i + 250));
+
+    // The gateway goes on appending while the copy is made.
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) await append(t.store, [`aud_during_${i}`]);
+    })();
+    const dest = join(dir, 'copy.db');
+    const result = await backup([dest, '--db', t.path]);
+    writing = false;
+    await writer;
+
+    expect(result.code).toBe(0);
+    expect(result.err).toMatch(/copying .*toolgate\.db \(\d+\.\d MB\)…\ncopied to .*copy\.db in \d+\.\d s\n/);
+    expect(result.out).toMatch(/^ok: \d+ events, chain intact, head [0-9a-f]{64}\n$/);
+    const report = await countIn(dest);
+    expect(report).toMatchObject({ ok: true });
+    expect(report.count).toBeGreaterThanOrEqual(2_000);
+    const copy = new Database(dest, { readonly: true });
+    const ids = copy.prepare("SELECT id FROM audit_events WHERE id LIKE 'aud_before_%'").all();
+    copy.close();
+    expect(ids).toHaveLength(2_000);
+    // Nothing left beside it but the copy itself (and the store's own files).
+    expect(readdirSync(dir).filter((name) => name.includes('partial'))).toEqual([]);
+  });
+
+  it('never overwrites by accident: an existing DEST is refused unless --force, and --force replaces it', async () => {
+    await append(t.store, ['aud_1']);
+    const dest = join(dir, 'taken.db');
+    writeFileSync(dest, 'yesterday');
+    const refused = await backup([dest, '--db', t.path]);
+    expect(refused).toMatchObject({ code: 2, out: '' });
+    expect(refused.err).toContain('taken.db exists; pass --force to replace it.');
+    expect(readFileSync(dest, 'utf8')).toBe('yesterday');
+
+    const forced = await backup([dest, '--db', t.path, '--force']);
+    expect(forced.code).toBe(0);
+    expect(await countIn(dest)).toMatchObject({ ok: true, count: 1 });
+  });
+
+  it('a copy of a changed log is made, and said to be TAMPERED (exit 1)', async () => {
+    await append(t.store, ['aud_1', 'aud_2', 'aud_3']);
+    const db = new Database(t.path);
+    db.prepare("UPDATE audit_events SET outcome = 'denied' WHERE seq = 2").run();
+    db.close();
+    const dest = join(dir, 'evidence.db');
+    const result = await backup([dest, '--db', t.path]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/^TAMPERED at seq 2/);
+    expect(existsSync(dest)).toBe(true); // kept: it is the evidence
+  });
+
+  it('an HMAC chain needs its key to be checked; --no-verify copies without it', async () => {
+    const path = join(dir, 'keyed.db');
+    const keyed = await openSqliteStore({ path, auditKey: 'k'.repeat(32) });
+    await append(keyed, ['aud_1', 'aud_2']);
+    await keyed.close();
+
+    const noKey = await backup([join(dir, 'a.db'), '--db', path]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain('cannot check the chain');
+    const withKey = await backup([join(dir, 'b.db'), '--db', path], { TOOLGATE_AUDIT_KEY: 'k'.repeat(32) });
+    expect(withKey).toMatchObject({ code: 0, out: expect.stringMatching(/^ok: 2 events, chain intact/) });
+    const unchecked = await backup([join(dir, 'c.db'), '--db', path, '--no-verify']);
+    expect(unchecked).toMatchObject({ code: 0, out: '' });
+    expect(await countIn(join(dir, 'c.db'), 'k'.repeat(32))).toMatchObject({ ok: true, count: 2 });
+  });
+
+  it('refuses what it cannot copy, with the reason, and writes nothing (exit 2)', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /Name the file to write the copy to \(DEST\)\./],
+      [[join(dir, 'x.db'), 'y.db', '--db', t.path], /Unexpected argument "y\.db"\./],
+      [[join(dir, 'x.db'), '--db', join(dir, 'nope.db')], /No Toolgate database at .*nope\.db/],
+      [[join(dir, 'x.db'), '--db', 'postgres://u@db.internal/toolgate'], /back it up with pg_dump/],
+      [[join(dir, 'no-such-dir', 'x.db'), '--db', t.path], /The directory .*no-such-dir does not exist\./],
+      [[dir, '--db', t.path], /is a directory; name a file in it\./],
+      [[t.path, '--db', t.path, '--force'], /DEST is the database itself\./],
+    ];
+    for (const [args, message] of cases) {
+      const result = await backup(args);
+      expect({ args, code: result.code, out: result.out }).toEqual({ args, code: 2, out: '' });
+      expect(result.err).toMatch(message);
+      expect(result.err).toContain('Usage: toolgate backup DEST');
+    }
+    expect(existsSync(join(dir, 'x.db'))).toBe(false);
+  });
+
+  it('a file that is not a Toolgate database is named, and no copy is left behind', async () => {
+    const other = join(dir, 'other.db');
+    new Database(other).exec('CREATE TABLE t (x)');
+    mkdirSync(join(dir, 'out'));
+    const result = await backup([join(dir, 'out', 'copy.db'), '--db', other]);
+    expect(result).toMatchObject({ code: 2, out: '' });
+    expect(result.err).toContain('is not a Toolgate database (it has no audit log); ');
+    expect(readdirSync(join(dir, 'out'))).toEqual([]);
+  });
+});
