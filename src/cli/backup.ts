@@ -17,6 +17,8 @@ does not stop the gateway's writes. Copying the file with cp is not safe: it mis
 not yet checkpointed, and a checkpoint during the copy tears it. DEST appears only when it is
 complete (written beside it first, synced, then renamed). The rate-limit file beside the
 database (<db>-rates) holds only counters and is not copied. For PostgreSQL, use pg_dump.
+To restore: stop the gateway, put the copy in place of the database file and delete the -wal and
+-shm files beside it, if any (they belong to the file replaced).
 Exit 0 copied and intact, 1 copied but the chain is TAMPERED, 2 not copied or not checkable.
 Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
   DEST                The file to write (refused if it exists, unless --force)
