@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPostgresUrl } from '../store/open-store.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
@@ -55,7 +55,8 @@ export async function runBackupCommand(argv: string[], io: CliIo): Promise<numbe
   const missing = missingDatabase(database);
   if (missing) return usageError(io, USAGE, missing);
   const dest = resolve(target);
-  if (dest === resolve(database)) return usageError(io, USAGE, 'DEST is the database itself.');
+  const own = ownFile(database, dest);
+  if (own) return usageError(io, USAGE, `DEST is ${own}; name a file of its own.`);
   if (existsSync(dest)) {
     if (statSync(dest).isDirectory()) return usageError(io, USAGE, `${target} is a directory; name a file in it.`);
     if (!values.force) return usageError(io, USAGE, `${target} exists; pass --force to replace it.`);
@@ -97,6 +98,21 @@ async function copyDatabase(source: string, dest: string, io: CliIo): Promise<bo
   } finally {
     db?.close();
   }
+}
+
+/**
+ * Which of the database's own files `dest` is, if any: the file itself or one SQLite and the
+ * gateway keep beside it. `--force` onto the live `-wal` would destroy committed events.
+ * Compared after resolving symbolic links, so a link to one of them is caught too.
+ */
+function ownFile(database: string, dest: string): string | null {
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
+  const target = real(dest);
+  for (const suffix of ['', '-wal', '-shm', '-journal', '-rates', '-rates-wal', '-rates-shm', '-rates-journal']) {
+    if (real(`${database}${suffix}`) === target)
+      return suffix ? `the database's ${suffix} file` : 'the database itself';
+  }
+  return null;
 }
 
 /** What the progress callback returns to have better-sqlite3 copy every remaining page at once. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBackupCommand } from '../../src/cli/backup.js';
@@ -117,6 +117,7 @@ describe('toolgate backup', () => {
   });
 
   it('refuses what it cannot copy, with the reason, and writes nothing (exit 2)', async () => {
+    symlinkSync(t.path, join(dir, 'link-to-db'));
     const cases: [string[], RegExp][] = [
       [[], /Name the file to write the copy to \(DEST\)\./],
       [[join(dir, 'x.db'), 'y.db', '--db', t.path], /Unexpected argument "y\.db"\./],
@@ -124,7 +125,10 @@ describe('toolgate backup', () => {
       [[join(dir, 'x.db'), '--db', 'postgres://u@db.internal/toolgate'], /back it up with pg_dump/],
       [[join(dir, 'no-such-dir', 'x.db'), '--db', t.path], /The directory .*no-such-dir does not exist\./],
       [[dir, '--db', t.path], /is a directory; name a file in it\./],
-      [[t.path, '--db', t.path, '--force'], /DEST is the database itself\./],
+      [[t.path, '--db', t.path, '--force'], /DEST is the database itself; name a file of its own\./],
+      [[`${t.path}-wal`, '--db', t.path, '--force'], /DEST is the database's -wal file/],
+      [[`${t.path}-rates`, '--db', t.path, '--force'], /DEST is the database's -rates file/],
+      [[join(dir, 'link-to-db'), '--db', t.path, '--force'], /DEST is the database itself/],
     ];
     for (const [args, message] of cases) {
       const result = await backup(args);
