@@ -1,7 +1,8 @@
-import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPostgresUrl } from '../store/open-store.js';
+import { directoryInsteadOfFile } from '../store/sqlite/file-path.js';
+import { copySqliteOnline, hasWalData } from '../store/sqlite/online-backup.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { runAuditCommand } from './audit.js';
 import { configuredDatabase } from './configured-database.js';
@@ -52,52 +53,50 @@ export async function runBackupCommand(argv: string[], io: CliIo): Promise<numbe
   if (isPostgresUrl(database)) {
     return usageError(io, USAGE, 'The database is PostgreSQL: back it up with pg_dump (this command copies SQLite).');
   }
-  const missing = missingDatabase(database);
-  if (missing) return usageError(io, USAGE, missing);
+  const refused =
+    directoryInsteadOfFile(database) ?? missingDatabase(database) ?? unusableDest(target, database, values);
+  if (refused) return usageError(io, USAGE, refused);
   const dest = resolve(target);
-  const own = ownFile(database, dest);
-  if (own) return usageError(io, USAGE, `DEST is ${own}; name a file of its own.`);
-  if (existsSync(dest)) {
-    if (statSync(dest).isDirectory()) return usageError(io, USAGE, `${target} is a directory; name a file in it.`);
-    if (!values.force) return usageError(io, USAGE, `${target} exists; pass --force to replace it.`);
+  const onDisk = statSync(database).size + (existsSync(`${database}-wal`) ? statSync(`${database}-wal`).size : 0);
+  const started = performance.now();
+  let copied: { bytes: number };
+  try {
+    copied = await copySqliteOnline(database, dest, () =>
+      io.stderr.write(`copying ${database} (${megabytes(onDisk)} with its -wal)…\n`),
+    );
+  } catch (error) {
+    io.stderr.write(
+      `toolgate backup: could not copy ${database}: ${whatWentWrong(error)}; ${target} was left as it was.\n`,
+    );
+    return 2;
   }
-  if (!existsSync(dirname(dest))) return usageError(io, USAGE, `The directory ${dirname(target)} does not exist.`);
-
-  const copied = await copyDatabase(database, dest, io);
-  if (!copied) return 2;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  io.stderr.write(`copied to ${dest} (${megabytes(copied.bytes)}) in ${seconds} s\n`);
   if (values['no-verify']) return 0;
   // The same check, and the same exit codes, as `toolgate audit verify --db DEST`.
   return runAuditCommand(['verify', '--db', dest], io);
 }
 
-/** Copies `source` to `dest` through a file beside it; true once `dest` is complete and synced. */
-async function copyDatabase(source: string, dest: string, io: CliIo): Promise<boolean> {
-  const partial = `${dest}.partial-${process.pid}`;
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(source, { readonly: true, fileMustExist: true });
-    const isToolgate = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_events'").get();
-    if (!isToolgate) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
-    const bytes =
-      (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
-    io.stderr.write(`copying ${source} (${megabytes(bytes)})…\n`);
-    const started = performance.now();
-    // All pages in one step, so in one read transaction. SQLite restarts a step-by-step backup
-    // whenever another connection writes, which a busy gateway does between any two steps.
-    await db.backup(partial, { progress: () => ALL_PAGES });
-    // The copy is written through SQLite's default sync settings; make it durable before it counts.
-    syncFile(partial);
-    renameSync(partial, dest);
-    syncFile(dirname(dest));
-    io.stderr.write(`copied to ${dest} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-    return true;
-  } catch (error) {
-    rmSync(partial, { force: true });
-    io.stderr.write(`toolgate backup: ${whatWentWrong(error)}; ${dest} was not written.\n`);
-    return false;
-  } finally {
-    db?.close();
+/** Why DEST cannot be written, or null. */
+function unusableDest(target: string, database: string, values: { force?: boolean }): string | null {
+  const dest = resolve(target);
+  const own = ownFile(database, dest);
+  if (own) return `DEST is ${own}; name a file of its own.`;
+  if (existsSync(dest)) {
+    if (statSync(dest).isDirectory()) return `${target} is a directory; name a file in it.`;
+    if (!values.force) return `${target} exists; pass --force to replace it.`;
+    // Replacing a database something still writes would lose what its -wal holds.
+    if (hasWalData(dest))
+      return `${target} has a -wal file with data beside it: a database in use, or one a process did not close; stop what uses it or move it away first.`;
   }
+  const directory = dirname(dest);
+  if (!existsSync(directory)) return `The directory ${dirname(target)} does not exist.`;
+  try {
+    accessSync(directory, constants.W_OK);
+  } catch {
+    return `Cannot write in ${dirname(target)}.`;
+  }
+  return null;
 }
 
 /**
@@ -113,18 +112,6 @@ function ownFile(database: string, dest: string): string | null {
       return suffix ? `the database's ${suffix} file` : 'the database itself';
   }
   return null;
-}
-
-/** What the progress callback returns to have better-sqlite3 copy every remaining page at once. */
-const ALL_PAGES = 0x7fffffff;
-
-function syncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -1,7 +1,11 @@
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/cli/audit.js';
 import { runBackupCommand } from '../../src/cli/backup.js';
 import { openAuditSource } from '../../src/store/open-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
@@ -23,6 +27,7 @@ beforeEach(async () => {
 });
 afterEach(async () => t.cleanup());
 
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const backup = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(runBackupCommand, args, env);
 const countIn = async (path: string, key?: string) => {
   const source = await openAuditSource({ database: path, auditKey: key });
@@ -61,7 +66,9 @@ describe('toolgate backup', () => {
     await writer;
 
     expect(result.code).toBe(0);
-    expect(result.err).toMatch(/copying .*toolgate\.db \(\d+\.\d MB\)…\ncopied to .*copy\.db in \d+\.\d s\n/);
+    expect(result.err).toMatch(
+      /copying .*toolgate\.db \(\d+\.\d MB with its -wal\)…\ncopied to .*copy\.db \(\d+\.\d MB\) in \d+\.\d s\n/,
+    );
     expect(result.out).toMatch(/^ok: \d+ events, chain intact, head [0-9a-f]{64}\n$/);
     const report = await countIn(dest);
     expect(report).toMatchObject({ ok: true });
@@ -147,5 +154,80 @@ describe('toolgate backup', () => {
     expect(result).toMatchObject({ code: 2, out: '' });
     expect(result.err).toContain('is not a Toolgate database (it has no audit log); ');
     expect(readdirSync(join(dir, 'out'))).toEqual([]);
+  });
+
+  it('the copy is one self-contained file: checking it leaves no -wal or -shm beside it', async () => {
+    await append(t.store, ['aud_1', 'aud_2']);
+    mkdirSync(join(dir, 'out'));
+    const dest = join(dir, 'out', 'copy.db');
+    expect((await backup([dest, '--db', t.path])).code).toBe(0);
+    expect((await runCli(runAuditCommand, ['verify', '--db', dest])).code).toBe(0);
+    expect(readdirSync(join(dir, 'out'))).toEqual(['copy.db']);
+    const copy = new Database(dest, { readonly: true });
+    expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
+    copy.close();
+  });
+
+  it('--force onto a file with leftovers beside it: stale empty ones are removed, a -wal with data is refused', async () => {
+    await append(t.store, ['aud_1', 'aud_2', 'aud_3']);
+    // What older backups left beside themselves (an empty -wal, a -shm): they would shadow the copy.
+    const dest = join(dir, 'old-backup.db');
+    writeFileSync(dest, 'old');
+    writeFileSync(`${dest}-wal`, '');
+    writeFileSync(`${dest}-shm`, Buffer.alloc(32_768));
+    const replaced = await backup([dest, '--db', t.path, '--force']);
+    expect(replaced).toMatchObject({ code: 0, out: expect.stringMatching(/^ok: 3 events, chain intact/) });
+    expect([existsSync(`${dest}-wal`), existsSync(`${dest}-shm`)]).toEqual([false, false]);
+
+    // A -wal with data: a database in use, or left open by a crash. Replacing the file under it
+    // would have SQLite apply that -wal to the copy at its next writable open.
+    const live = await tempSqliteStore();
+    try {
+      await append(live.store, ['aud_x']);
+      const refused = await backup([live.path, '--db', t.path, '--force']);
+      expect(refused).toMatchObject({ code: 2, out: '' });
+      expect(refused.err).toContain('has a -wal file with data beside it');
+      expect(await live.store.audit.verify()).toMatchObject({ ok: true, count: 1 });
+    } finally {
+      await live.cleanup();
+    }
+  });
+
+  it('partial files a killed backup left are removed; another run still copying keeps its own', async () => {
+    await append(t.store, ['aud_1']);
+    const dest = join(dir, 'nightly.db');
+    const dead = `${dest}.partial-${2 ** 22 + 4321}`; // above Linux's pid_max default: no such process
+    const running = `${dest}.partial-1`; // init: always running
+    for (const file of [dead, `${dead}-journal`, running]) writeFileSync(file, 'partial');
+    expect((await backup([dest, '--db', t.path])).code).toBe(0);
+    expect([existsSync(dead), existsSync(`${dead}-journal`), existsSync(running)]).toEqual([false, false, true]);
+  });
+
+  it('SIGINT during the copy: the copy is abandoned, nothing partial is left, exit 2', async () => {
+    // ~40 MB, so the copy step runs long enough to be interrupted.
+    await append(t.store, ['aud_1']);
+    const db = new Database(t.path);
+    const row = db.prepare(
+      'INSERT INTO audit_events (seq, id, time, kind, surface, client, actor, tenant, tool, decision, reason, outcome, input_summary, result_bytes, result_tokens, source_ids, latency_ms, prev_hash, hash) ' +
+        "VALUES (?, ?, '2026-01-01T00:00:00Z', 'tool_call', 'x', 'x', 'x', 'x', 'x', 'allow', ?, 'ok', '{}', 0, 0, '[]', 0, 'x', 'x')",
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 40_000; i++) row.run(1_000 + i, `aud_bulk_${i}`, 'r'.repeat(1_000));
+    })();
+    db.close();
+    const dest = join(dir, 'interrupted.db');
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'backup', dest, '--db', t.path, '--no-verify'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      // Printed once signals are held, as the copy starts: the signal lands while it runs.
+      if (err.includes('copying ') && !sent) sent = child.kill('SIGINT');
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect({ code, err }).toMatchObject({ code: 2, err: expect.stringContaining('interrupted (SIGINT)') });
+    expect(readdirSync(dir).filter((name) => name.startsWith('interrupted'))).toEqual([]);
   });
 });
