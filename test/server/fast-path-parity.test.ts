@@ -102,6 +102,17 @@ describe('the fast path and the SDK path agree', () => {
         ...init,
         params: { ...init.params, clientInfo: { name: 'c', version: '1', title: 5 } },
       },
+      // Found by differential fuzzing (2026-12-06): these got a result from the fast path.
+      'a task that is a number': { ...call, params: { ...call.params, task: 5 } },
+      'a task with a string ttl': { ...call, params: { ...call.params, task: { ttl: 'x' } } },
+      'an icon that is a number': {
+        ...init,
+        params: { ...init.params, clientInfo: { name: 'c', version: '1', icons: [5] } },
+      },
+      'a roots capability with a string listChanged': {
+        ...init,
+        params: { ...init.params, capabilities: { roots: { listChanged: 'yes' } } },
+      },
     };
     const auth = { authorization: `Bearer ${AGENT_TOKEN}` };
     const before = (await fast.store.audit.query({ kind: 'tool_call', limit: 1_000 })).length;
@@ -133,6 +144,51 @@ describe('the fast path and the SDK path agree', () => {
       'content-type': 'application/json; charset=utf-8',
     });
     expect(viaFast.status).toBe(200);
+  });
+
+  it('refuse two Content-Type lines as the SDK does (415), whichever comes first', async () => {
+    // Node keeps only the first line in req.headers; before, the fast path served a JSON first one.
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'get_customer_summary', arguments: { customer_id: 'cus_123' } },
+    });
+    const before = (await fast.store.audit.query({ kind: 'tool_call', limit: 1_000 })).length;
+    for (const lines of [
+      ['application/json', 'text/plain'],
+      ['application/json', 'application/json'],
+      ['text/plain', 'application/json'],
+    ]) {
+      const [viaFast, viaSdk] = await both(call, { authorization: `Bearer ${AGENT_TOKEN}`, 'content-type': lines });
+      expect([lines, viaFast.status, viaSdk.status]).toEqual([lines, 415, 415]);
+    }
+    expect((await fast.store.audit.query({ kind: 'tool_call', limit: 1_000 })).length).toBe(before);
+  });
+});
+
+describe('the fast path and the SDK path agree on a blocked address', () => {
+  it('a batch from an address the auth throttle blocked gets 429 from both (the fast path said 400)', async () => {
+    // A pair of its own: the block lasts a while and would answer the tests above.
+    const config = { tools: walkthroughTools, credentials: walkthroughCredentials };
+    const [blockedFast, blockedSdk] = await Promise.all([
+      startTestServer(config),
+      startTestServer(config, { TOOLGATE_FAST_PATH: 'off' }),
+    ]);
+    try {
+      const batch = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping' }]);
+      const version = { 'mcp-protocol-version': '2025-06-18' };
+      for (const server of [blockedFast, blockedSdk]) {
+        for (let i = 0; i < 11; i++) await send(server.url, ping, { authorization: `Bearer wrong-${i}` });
+      }
+      const [viaFast, viaSdk] = await Promise.all([
+        send(blockedFast.url, batch, { ...version, authorization: 'Bearer wrong-again' }),
+        send(blockedSdk.url, batch, { ...version, authorization: 'Bearer wrong-again' }),
+      ]);
+      expect([viaFast.status, viaSdk.status]).toEqual([429, 429]);
+    } finally {
+      await Promise.all([blockedFast.stop(), blockedSdk.stop()]);
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  isInitializeRequest,
   isJsonContentType,
   isJSONRPCNotification,
   isJSONRPCRequest,
@@ -37,23 +38,23 @@ export function classify(message: unknown, headers: ProtocolHeaders): FastReques
     case 'ping':
       return { kind: 'ping', id };
     case 'tools/list':
-      // ListToolsRequest: a cursor is a string.
+      // ListToolsRequest: a cursor is a string. Any other param (a `task`, say) is the SDK's to judge.
+      if (!only(params, ['cursor', '_meta'])) return null;
       if (params?.cursor !== undefined && typeof params.cursor !== 'string') return null;
       return { kind: 'tools/list', id, modern: false };
     case 'initialize': {
       const version = params?.protocolVersion;
       if (typeof version !== 'string' || !LEGACY_VERSIONS.has(version)) return null;
-      // The SDK explains a malformed handshake better than we would: every capability is an
-      // object, and clientInfo has string name/version (title, websiteUrl strings; icons a list).
-      const capabilities = params?.capabilities;
-      const info = params?.clientInfo;
-      if (!isRecord(capabilities) || !Object.values(capabilities).every(isRecord) || !isRecord(info)) return null;
-      if (typeof info.name !== 'string' || typeof info.version !== 'string') return null;
-      if (!optional(info.title, 'string') || !optional(info.websiteUrl, 'string')) return null;
-      if (info.icons !== undefined && !Array.isArray(info.icons)) return null;
+      // The whole handshake by the SDK's own schema (only on initialize, so its cost is rare):
+      // checked by hand, nested fields (`clientInfo.icons: [5]`, `capabilities.roots.listChanged:
+      // "yes"`) got a result here where the SDK answers an error.
+      if (!isInitializeRequest(message)) return null;
       return { kind: 'initialize', id, protocolVersion: version };
     }
     case 'tools/call': {
+      // Only the params this path serves: a `task` (task-augmented calls, which the SDK checks and
+      // refuses when malformed) or anything else goes to the SDK. A `task: 5` ran here before.
+      if (!only(params, ['name', 'arguments', '_meta'])) return null;
       const name = params?.name;
       // Absent arguments are {}; null or anything else is the SDK's to refuse.
       const args = params?.arguments === undefined ? {} : params.arguments;
@@ -69,8 +70,9 @@ function claimsEnvelope(params: unknown): boolean {
   return isRecord(params) && isRecord(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta;
 }
 
-function optional(value: unknown, type: 'string'): boolean {
-  return value === undefined || typeof value === type;
+/** Params with no member but `keys` (absent params have none). */
+function only(params: Record<string, unknown> | undefined, keys: readonly string[]): boolean {
+  return params === undefined || Object.keys(params).every((key) => keys.includes(key));
 }
 
 /**

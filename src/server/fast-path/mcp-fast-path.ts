@@ -6,7 +6,6 @@ import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from '../../sur
 import { authDeniedEvent } from '../auth-audit.js';
 import { auditBlock, outcomeOf, settleAttempt, throttledBody } from '../edge/auth-attempt.js';
 import type { AuthThrottle } from '../edge/auth-throttle.js';
-import { refusedBatch } from '../edge/batch-policy.js';
 import { addressOf } from '../edge/client-address.js';
 import { checkHostAndOrigin } from '../edge/host-origin.js';
 import { scopeStepUp } from '../edge/scope-step-up.js';
@@ -43,9 +42,9 @@ export type FallThrough = (req: IncomingMessage, res: ServerResponse, body?: Buf
  * stateless 2025-era requests — initialize, notifications, ping, tools/list, tools/call — are
  * answered here with one JSON parse and no web Request/Response conversion or per-request SDK
  * server. Every edge check the Hono route makes is made here too, from the same framework-free
- * functions and in the same order: Host/Origin, body limit, batch policy, the auth-failure
- * throttle, authentication, approver refusal, scope step-up; then the same gateway pipeline.
- * Anything else falls through to the SDK unchanged.
+ * functions and in the same order: Host/Origin, body limit, the auth-failure throttle,
+ * authentication, approver refusal, scope step-up; then the same gateway pipeline. Anything
+ * else, batches included, falls through to the SDK unchanged.
  */
 export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThrough) {
   const tools = toolListCache(options.gateway);
@@ -97,15 +96,13 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     }
     const version = header(req, 'mcp-protocol-version');
     const text = read.body.toString('utf8');
-    const batch = refusedBatch(version, text);
-    if (batch) {
-      sendJson(res, batch.status, batch.body, requestId);
-      return 'answered';
-    }
+    // A batch is not classified below, so it goes to the SDK path, whose route refuses it
+    // (edge/batch-policy.ts) after the auth-failure throttle: refused here, a blocked address got
+    // 400 where the SDK path answers 429 (found by differential fuzzing).
 
     const request = classify(parse(text), {
       accept: header(req, 'accept'),
-      contentType: header(req, 'content-type'),
+      contentType: joinedHeader(req, 'content-type'),
       version,
       method: header(req, 'mcp-method'),
       name: header(req, 'mcp-name'),
@@ -116,7 +113,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     }
 
     const address = addressOf(req.headers['x-forwarded-for'], req.socket.remoteAddress, options.trustProxy);
-    const credential = authorizationOf(req) ?? null;
+    const credential = joinedHeader(req, 'authorization') ?? null;
     const admission = options.throttle.admit({ address, credential });
     if (!admission.admitted) {
       if (admission.blockStarted) await auditBlock(options.store, address, 'mcp_http', admission.waitMs);
@@ -147,7 +144,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     address: string,
     credential: string | null,
   ): Promise<void> {
-    // Repeated Authorization lines arrive joined (see authorizationOf): the authenticator then
+    // Repeated Authorization lines arrive joined (see joinedHeader): the authenticator then
     // refuses them as malformed, as it does on the SDK path.
     const headers =
       credential === (req.headers.authorization ?? null)
@@ -247,19 +244,22 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * The Authorization value as the SDK path sees it. Node keeps only the first of repeated
- * Authorization lines in `req.headers`; fetch's Headers (the SDK path) joins them with ", ", which
- * the bearer parser refuses: RFC 6750 §3.1, `invalid_request` for a request that "uses more than
- * one method for including an access token"; RFC 9110 §5.3, a sender "MUST NOT generate multiple
- * field lines with the same name" unless the field is a list, which Authorization is not. Taking
- * the first would let a proxy that reads the last one see another credential than we do.
+ * A header's value as the SDK path sees it. For Authorization and Content-Type, Node keeps only
+ * the first of repeated lines in `req.headers`; fetch's Headers (the SDK path) joins them with
+ * ", ", which the SDK then refuses:
+ * - Authorization: the bearer parser answers `invalid_request` (RFC 6750 §3.1, a request that
+ *   "uses more than one method for including an access token"; RFC 9110 §5.3, a sender "MUST NOT
+ *   generate multiple field lines with the same name" unless the field is a list, which
+ *   Authorization is not). Taking the first would let a proxy that reads the last one see
+ *   another credential than we do.
+ * - Content-Type: `application/json, text/plain` is not JSON, 415. Taking the first ran the call.
  */
-function authorizationOf(req: IncomingMessage): string | undefined {
+function joinedHeader(req: IncomingMessage, lowerName: 'authorization' | 'content-type'): string | undefined {
   const raw = req.rawHeaders;
   let value: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
+    if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue;
     value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
   }
   return value;
