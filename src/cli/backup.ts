@@ -2,7 +2,8 @@ import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:
 import { dirname, resolve } from 'node:path';
 import { isPostgresUrl } from '../store/open-store.js';
 import { directoryInsteadOfFile } from '../store/sqlite/file-path.js';
-import { copySqliteOnline, hasWalData } from '../store/sqlite/online-backup.js';
+import { copySqliteOnline, hasWalData, SQLITE_SIDECARS } from '../store/sqlite/online-backup.js';
+import { rateLimitFilePath } from '../store/sqlite/rate-limit-file.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { runAuditCommand } from './audit.js';
 import { configuredDatabase } from './configured-database.js';
@@ -107,9 +108,13 @@ function unusableDest(target: string, database: string, values: { force?: boolea
 function ownFile(database: string, dest: string): string | null {
   const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
   const target = real(dest);
-  for (const suffix of ['', '-wal', '-shm', '-journal', '-rates', '-rates-wal', '-rates-shm', '-rates-journal']) {
-    if (real(`${database}${suffix}`) === target)
-      return suffix ? `the database's ${suffix} file` : 'the database itself';
+  for (const file of [database, rateLimitFilePath(database)]) {
+    for (const sidecar of ['', ...SQLITE_SIDECARS]) {
+      if (real(`${file}${sidecar}`) !== target) continue;
+      return file === database && !sidecar
+        ? 'the database itself'
+        : `the database's ${file.slice(database.length)}${sidecar} file`;
+    }
   }
   return null;
 }

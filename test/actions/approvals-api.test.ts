@@ -135,14 +135,19 @@ describe('toolgate approvals (CLI)', () => {
     expect(again.err).toMatch(/^conflict: /);
   });
 
+  /** `toolgate approvals` on this server's database, with a config of this folder. */
+  const cliWithConfig =
+    (config: string) =>
+    (...args: string[]) =>
+      runCli(runApprovalsCommand, args, {
+        TOOLGATE_DB: `${server.dir}/toolgate.db`,
+        TOOLGATE_CONFIG: fileURLToPath(new URL(config, import.meta.url)),
+      });
+
   it('refuses to approve where the write cannot run: its credential has no value in this environment', async () => {
     const id = await draftViaMcp();
     const before = api.createRequests.length;
-    const withEnvCredentials = (...args: string[]) =>
-      runCli(runApprovalsCommand, args, {
-        TOOLGATE_DB: `${server.dir}/toolgate.db`,
-        TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals-env.config.ts', import.meta.url)),
-      });
+    const withEnvCredentials = cliWithConfig('./approvals-env.config.ts');
     delete process.env.TEST_REFUNDS_WRITE_TOKEN;
     // Before: "is now unresolved", exit 0, the draft left for an operator although nothing ran.
     const refused = await withEnvCredentials('approve', id, '--as', 'usr_lead', '--reason', 'checked it');
@@ -166,11 +171,7 @@ describe('toolgate approvals (CLI)', () => {
 
   it('an approval that is not the last one needed runs nothing, so it needs no credentials', async () => {
     const id = await draftViaMcp();
-    const twoNeeded = (...args: string[]) =>
-      runCli(runApprovalsCommand, args, {
-        TOOLGATE_DB: `${server.dir}/toolgate.db`,
-        TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals-two.config.ts', import.meta.url)),
-      });
+    const twoNeeded = cliWithConfig('./approvals-two.config.ts');
     delete process.env.TEST_REFUNDS_WRITE_TOKEN;
     const first = await twoNeeded('approve', id, '--as', 'usr_lead', '--reason', 'first look');
     expect(first).toMatchObject({ code: 0, out: `${id} is now awaiting_approval\n` });

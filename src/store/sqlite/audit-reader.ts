@@ -99,8 +99,7 @@ export function openSqliteAuditReader(
     db = new Database(path, { readonly: true, fileMustExist: true });
     // A reader waits out a writer's lock on a rollback-journal file, or a WAL recovery, inside SQLite.
     db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-    if (!tables.includes('audit_events') || !tables.includes('audit_head'))
+    if (!hasAuditLog(db))
       throw new StoreUnavailableError(`${path} is a SQLite database, but not a Toolgate one: it has no audit log.`);
   } catch (error) {
     db?.close();
@@ -145,4 +144,10 @@ function isWalMode(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether a SQLite database holds a Toolgate audit log (its events and its chain head). */
+export function hasAuditLog(db: Db): boolean {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+  return tables.includes('audit_events') && tables.includes('audit_head');
 }

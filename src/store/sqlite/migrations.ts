@@ -93,15 +93,18 @@ export const MIGRATIONS: readonly { readonly version: number; readonly name: str
   ...COMMON_MIGRATIONS,
 ];
 
-export function pendingMigrations(db: Db): number[] {
+/** The migrations the database records (the table is created when missing). */
+function appliedMigrations(db: Db): AppliedMigration[] {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name ' +
       'TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-  );
-  return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
+  return db.prepare('SELECT version, name FROM schema_migrations').all() as AppliedMigration[];
+}
+
+export function pendingMigrations(db: Db, applied = appliedMigrations(db)): number[] {
+  const versions = new Set(applied.map((m) => m.version));
+  return MIGRATIONS.filter((m) => !versions.has(m.version)).map((m) => m.version);
 }
 
 /**
@@ -109,7 +112,8 @@ export function pendingMigrations(db: Db): number[] {
  * know (common-migrations.ts, unknownMigrations).
  */
 export function migrate(db: Db): AppliedMigration[] {
-  for (const version of pendingMigrations(db)) {
+  const applied = appliedMigrations(db);
+  for (const version of pendingMigrations(db, applied)) {
     const migration = MIGRATIONS.find((m) => m.version === version);
     if (!migration) continue;
     db.transaction(() => {
@@ -121,6 +125,5 @@ export function migrate(db: Db): AppliedMigration[] {
       );
     }).immediate();
   }
-  const applied = db.prepare('SELECT version, name FROM schema_migrations').all() as AppliedMigration[];
   return unknownMigrations(applied, MIGRATIONS);
 }

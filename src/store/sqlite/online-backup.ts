@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { hasAuditLog } from './audit-reader.js';
 
 /** The files SQLite keeps beside a database while it is open (WAL mode) or mid-transaction. */
 export const SQLITE_SIDECARS = ['-wal', '-shm', '-journal'] as const;
@@ -49,8 +50,7 @@ export async function copySqliteOnline(
   try {
     onStart();
     db = new Database(source, { readonly: true, fileMustExist: true });
-    const isToolgate = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_events'").get();
-    if (!isToolgate) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
+    if (!hasAuditLog(db)) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
     await db.backup(partial, { progress: () => ALL_PAGES });
     stopIfInterrupted();
     const copy = new Database(partial);
