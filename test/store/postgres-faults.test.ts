@@ -20,10 +20,13 @@ afterAll(() => server?.stop());
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A TCP relay to PostgreSQL that, once armed, passes a COMMIT on and then cuts both ends. */
-async function commitCutter(target: string): Promise<{ url: string; arm(): void; close(): void }> {
+/**
+ * A TCP relay to PostgreSQL that, once armed, passes on the next message holding `marker` (a
+ * COMMIT, or an autocommit statement) and then cuts both ends: the server commits, the answer is lost.
+ */
+async function commitCutter(target: string): Promise<{ url: string; arm(marker: string): void; close(): void }> {
   const { hostname, port, pathname, username } = new URL(target);
-  let armed = false;
+  let armed: Buffer | null = null;
   const sockets = new Set<Socket>();
   const relay: Server = createServer((client) => {
     const upstream = connect(Number(port), hostname);
@@ -31,8 +34,8 @@ async function commitCutter(target: string): Promise<{ url: string; arm(): void;
     let cut = false;
     client.on('data', (data: Buffer) => {
       upstream.write(data);
-      if (armed && data.includes(Buffer.from('COMMIT\0'))) {
-        armed = false;
+      if (armed && data.includes(armed)) {
+        armed = null;
         cut = true; // the server commits; its answer is never passed back
         setTimeout(() => (client.destroy(), upstream.destroy()), 200);
       }
@@ -45,7 +48,7 @@ async function commitCutter(target: string): Promise<{ url: string; arm(): void;
   const relayPort = (relay.address() as AddressInfo).port;
   return {
     url: `postgres://${username}@127.0.0.1:${relayPort}${pathname}`,
-    arm: () => (armed = true),
+    arm: (marker) => (armed = Buffer.from(marker)),
     close: () => {
       for (const socket of sockets) socket.destroy();
       relay.close();
@@ -179,20 +182,23 @@ describe.skipIf(!bin)('postgres store faults', () => {
     const url = await server!.createDatabase();
     const cutter = await commitCutter(url);
     const store = await openPostgresStore({ connectionString: cutter.url });
-    try {
-      await store.audit.append(event({ id: 'aud_0' }));
-      cutter.arm();
-      const results = await Promise.allSettled(
-        ['aud_1', 'aud_2', 'aud_3'].map((id) => store.audit.append(event({ id }))),
+    const appendAll = (ids: string[]) =>
+      Promise.allSettled(ids.map((id) => store.audit.append(event({ id })))).then((results) =>
+        results.map((r) => (r.status === 'fulfilled' ? r.value.id : r.reason)),
       );
+    try {
+      // The store's first batch goes under the head's lock: BEGIN, the rows, COMMIT.
+      cutter.arm('COMMIT\0');
       // Before: all three rejected as `conflict` (retried, refused as duplicate ids) though stored.
-      expect(results.map((r) => (r.status === 'fulfilled' ? r.value.id : r.reason))).toEqual([
-        'aud_1',
-        'aud_2',
-        'aud_3',
-      ]);
+      expect(await appendAll(['aud_1', 'aud_2', 'aud_3'])).toEqual(['aud_1', 'aud_2', 'aud_3']);
+      await store.audit.append(event({ id: 'aud_4' })); // the head is known again
+      // Now a batch is one autocommit statement that moves the head: lose its answer.
+      cutter.arm('audit_head');
+      expect(await appendAll(['aud_5', 'aud_6'])).toEqual(['aud_5', 'aud_6']);
+      const after = await store.audit.append(event({ id: 'aud_7' }));
+      expect(after.seq).toBe(7);
       const direct = await openPostgresStore({ connectionString: url });
-      expect(await direct.audit.verify()).toMatchObject({ ok: true, count: 4 });
+      expect(await direct.audit.verify()).toMatchObject({ ok: true, count: 7 });
       await direct.close();
     } finally {
       await store.close();

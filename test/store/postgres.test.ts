@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
 import { openPostgresAuditReader } from '../../src/store/postgres/audit-reader.js';
@@ -32,6 +32,49 @@ describe.skipIf(!bin)('postgres', () => {
     const b = await openPostgresStore({ connectionString: url });
     await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).audit.append(event({ id: `aud_${i}` }))));
     expect(await a.audit.verify()).toMatchObject({ ok: true, count: 60 });
+    await a.close();
+    await b.close();
+  });
+
+  it('a batch costs one statement while this instance wrote the head last; after another appends, it seals after them', async () => {
+    const url = await server!.createDatabase();
+    const a = await openPostgresStore({ connectionString: url });
+    const b = await openPostgresStore({ connectionString: url });
+    // Every round trip that touches the head, by what it is: BEGIN (with the head's lock), a
+    // statement (rows and the head's move), COMMIT.
+    const trips: string[] = [];
+    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text?.startsWith('BEGIN') && text.includes('audit_head')) trips.push('BEGIN');
+      else if (text === 'COMMIT') trips.push('COMMIT');
+      else if (text?.includes('audit_head')) trips.push('statement');
+      return original.apply(this, args);
+    } as never);
+    try {
+      await a.audit.append(event({ id: 'aud_1' })); // the head is not known yet: under the lock
+      await a.audit.append(event({ id: 'aud_2' }));
+      await a.audit.append(event({ id: 'aud_3' }));
+      const b4 = await b.audit.append(event({ id: 'aud_4' }));
+      const a5 = await a.audit.append(event({ id: 'aud_5' })); // a's head is stale: refused, then under the lock
+      const a6 = await a.audit.append(event({ id: 'aud_6' }));
+      expect(a5).toMatchObject({ seq: 5, prevHash: b4.hash });
+      expect(a6).toMatchObject({ seq: 6, prevHash: a5.hash });
+      expect(trips).toEqual([
+        ...['BEGIN', 'statement', 'COMMIT'], // aud_1
+        'statement', // aud_2
+        'statement', // aud_3
+        ...['BEGIN', 'statement', 'COMMIT'], // b's first, aud_4
+        ...['statement', 'BEGIN', 'statement', 'COMMIT'], // aud_5
+        'statement', // aud_6
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await a.audit.verify()).toMatchObject({ ok: true, count: 6 });
     await a.close();
     await b.close();
   });

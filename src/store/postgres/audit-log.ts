@@ -11,6 +11,19 @@ import { createListeners } from '../../util/listeners.js';
 import type { AuditCommit, AuditLog } from '../types.js';
 import { mapPgError, q, transactionFrom, type Pool } from './connection.js';
 
+interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+const NUMERIC_COLUMNS = { seq: 'bigint', result_bytes: 'integer', result_tokens: 'integer', latency_ms: 'integer' };
+const COLUMN_LIST = AUDIT_COLUMNS.join(', ');
+/**
+ * The columns' types, written on each parameter: a VALUES list that is not INSERT's own (as in
+ * the compare-and-set append) cannot take them from the target columns.
+ */
+const COLUMN_TYPES = AUDIT_COLUMNS.map((column) => NUMERIC_COLUMNS[column as keyof typeof NUMERIC_COLUMNS] ?? 'text');
+
 interface Pending {
   readonly event: AuditEventInput;
   readonly resolve: (event: AuditEvent) => void;
@@ -19,15 +32,19 @@ interface Pending {
 
 /**
  * The PostgreSQL audit log. Group commit: while one batch is being committed, new appends queue
- * up and go together in the next transaction. The head row is locked (`FOR UPDATE`) inside each
- * transaction, so gateway instances sharing the database append to one chain in commit order.
- * (Two batches in flight, the second waiting on the lock inside PostgreSQL, measured no faster
- * on two cores: the database's own CPU is what the batches wait for there.)
+ * up and go together in the next one. Gateway instances sharing the database append to one chain
+ * in commit order: a batch moves the head only from the head it was sealed against, in one
+ * statement while this instance's view of the head is current and under the head row's lock
+ * (`FOR UPDATE`) otherwise (`commit`). (Two batches in flight, the second waiting on the lock
+ * inside PostgreSQL, measured no faster on two cores: the database's own CPU is what the batches
+ * wait for there.)
  */
 export class PgAuditLog implements AuditLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private draining = false;
+  /** The head as this instance's last commit left it; null when not known (at start, after a failure). */
+  private head: ChainHead | null = null;
   private readonly commits = createListeners<AuditCommit>();
 
   constructor(
@@ -118,38 +135,79 @@ export class PgAuditLog implements AuditLog {
   }
 
   /**
-   * Three round trips per batch: BEGIN with the head row's lock, the rows with the new head, and
-   * COMMIT. The lock orders instances sharing the database; the seal uses the head read under it.
+   * One round trip per batch while this instance wrote the head last, which is the usual case:
+   * the rows and the new head go in one statement that moves the head only if it is still the one
+   * the batch was sealed against (a compare-and-set; `appendIfHeadIs`). Otherwise (the first
+   * batch, another instance appended since, or the last commit failed) three, under the head
+   * row's lock (`appendUnderLock`). Either way every event is on disk before its append resolves.
    */
-  private commit(events: readonly AuditEventInput[]): Promise<AuditEvent[]> {
+  private async commit(events: readonly AuditEventInput[]): Promise<AuditEvent[]> {
+    const known = this.head;
+    this.head = null; // unknown until this commit is known to have landed
+    const sealed = (known && (await this.appendIfHeadIs(known, events))) || (await this.appendUnderLock(events));
+    const last = sealed.at(-1)!;
+    this.head = { seq: last.seq, hash: last.hash };
+    return sealed;
+  }
+
+  /**
+   * The batch sealed after `head`, inserted in one autocommit statement together with the head's
+   * move, or null (nothing written) when the head is no longer `head`. In READ COMMITTED the
+   * UPDATE waits for any other instance's lock on the head row and then re-checks its WHERE on
+   * the row as that instance left it, so two instances can never both append after one head.
+   */
+  private async appendIfHeadIs(head: ChainHead, events: readonly AuditEventInput[]): Promise<AuditEvent[] | null> {
+    const { sealed, values, tuples } = this.seal(events, head);
+    const next = sealed.at(-1)!;
+    const [newSeq, newHash, oldSeq, oldHash] = [1, 2, 3, 4].map((i) => `$${values.length + i}`);
+    values.push(next.seq, next.hash, head.seq, head.hash);
+    const moveHead = `UPDATE audit_head SET seq = ${newSeq}, hash = ${newHash} WHERE one = 1 AND seq = ${oldSeq} AND hash = ${oldHash} RETURNING one`;
+    const sql =
+      `WITH moved AS (${moveHead}) INSERT INTO audit_events (${COLUMN_LIST}) ` +
+      `SELECT * FROM (VALUES ${tuples}) AS batch (${COLUMN_LIST}) WHERE EXISTS (SELECT 1 FROM moved)`;
+    const { rowCount } = await q(this.pool, 'audit append', sql, values);
+    if (rowCount === 0) return null; // another instance appended since: seal again under the lock
+    if (rowCount !== events.length) throw new Error(`audit append stored ${rowCount} of ${events.length} rows`);
+    return sealed;
+  }
+
+  /** BEGIN with the head row's lock, the rows with the new head, COMMIT: three round trips. */
+  private appendUnderLock(events: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     const lockHead = 'SELECT seq, hash FROM audit_head WHERE one = 1 FOR UPDATE';
     return transactionFrom<{ seq: string; hash: string }, AuditEvent[]>(
       this.pool,
       'audit append',
       lockHead,
-      async (client, [head]) => {
-        let seq = Number(head?.seq ?? 0);
-        let hash = head?.hash ?? '';
-        const sealed: AuditEvent[] = [];
-        const values: unknown[] = [];
-        const tuples: string[] = [];
-        for (const event of events) {
-          const next = sealEvent(event, seq + 1, hash, this.key);
-          tuples.push(`(${AUDIT_COLUMNS.map((_, i) => `$${values.length + i + 1}`).join(', ')})`);
-          values.push(...rowValues(next));
-          sealed.push(next);
-          ({ seq, hash } = next);
-        }
+      async (client, [row]) => {
+        const head = { seq: Number(row?.seq ?? 0), hash: row?.hash ?? '' };
+        const { sealed, values, tuples } = this.seal(events, head);
+        const next = sealed.at(-1)!;
         // The rows and the new head in one statement: a data-modifying WITH runs exactly once.
         const moveHead = `UPDATE audit_head SET seq = $${values.length + 1}, hash = $${values.length + 2} WHERE one = 1`;
-        values.push(seq, hash);
+        values.push(next.seq, next.hash);
         await client.query(
-          `WITH inserted AS (INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}) ${moveHead}`,
+          `WITH inserted AS (INSERT INTO audit_events (${COLUMN_LIST}) VALUES ${tuples}) ${moveHead}`,
           values,
         );
         return sealed;
       },
     );
+  }
+
+  /** The events chained after `head`, with their row values and a typed placeholder tuple each. */
+  private seal(events: readonly AuditEventInput[], head: ChainHead) {
+    let { seq, hash } = head;
+    const sealed: AuditEvent[] = [];
+    const values: unknown[] = [];
+    const rows: string[] = [];
+    for (const event of events) {
+      const next = sealEvent(event, seq + 1, hash, this.key);
+      rows.push(`(${COLUMN_TYPES.map((type, i) => `$${values.length + i + 1}::${type}`).join(', ')})`);
+      values.push(...rowValues(next));
+      sealed.push(next);
+      ({ seq, hash } = next);
+    }
+    return { sealed, values, tuples: rows.join(', ') };
   }
 
   async query(filter: AuditFilter): Promise<AuditEvent[]> {
