@@ -1,9 +1,10 @@
-import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPostgresUrl } from '../store/open-store.js';
 import { directoryInsteadOfFile } from '../store/sqlite/file-path.js';
-import { copySqliteOnline, hasWalData, SQLITE_SIDECARS } from '../store/sqlite/online-backup.js';
-import { rateLimitFilePath } from '../store/sqlite/rate-limit-file.js';
+import { copySqliteOnline } from '../store/sqlite/online-backup.js';
+import { ownFileOf } from '../store/sqlite/own-files.js';
+import { hasWalData } from '../store/sqlite/staged-file.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { runAuditCommand } from './audit.js';
 import { configuredDatabase } from './configured-database.js';
@@ -19,8 +20,7 @@ does not stop the gateway's writes. Copying the file with cp is not safe: it mis
 not yet checkpointed, and a checkpoint during the copy tears it. DEST appears only when it is
 complete (written beside it first, synced, then renamed). The rate-limit file beside the
 database (<db>-rates) holds only counters and is not copied. For PostgreSQL, use pg_dump.
-To restore: stop the gateway, put the copy in place of the database file and delete the -wal and
--shm files beside it, if any (they belong to the file replaced).
+To restore it: stop the gateway and run \`toolgate restore DEST\`.
 Exit 0 copied and intact, 1 copied but the chain is TAMPERED, 2 not copied or not checkable.
 Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
   DEST                The file to write (refused if it exists, unless --force)
@@ -81,7 +81,7 @@ export async function runBackupCommand(argv: string[], io: CliIo): Promise<numbe
 /** Why DEST cannot be written, or null. */
 function unusableDest(target: string, database: string, values: { force?: boolean }): string | null {
   const dest = resolve(target);
-  const own = ownFile(database, dest);
+  const own = ownFileOf(database, dest);
   if (own) return `DEST is ${own}; name a file of its own.`;
   if (existsSync(dest)) {
     if (statSync(dest).isDirectory()) return `${target} is a directory; name a file in it.`;
@@ -96,25 +96,6 @@ function unusableDest(target: string, database: string, values: { force?: boolea
     accessSync(directory, constants.W_OK);
   } catch {
     return `Cannot write in ${dirname(target)}.`;
-  }
-  return null;
-}
-
-/**
- * Which of the database's own files `dest` is, if any: the file itself or one SQLite and the
- * gateway keep beside it. `--force` onto the live `-wal` would destroy committed events.
- * Compared after resolving symbolic links, so a link to one of them is caught too.
- */
-function ownFile(database: string, dest: string): string | null {
-  const real = (path: string) => (existsSync(path) ? realpathSync(path) : resolve(path));
-  const target = real(dest);
-  for (const file of [database, rateLimitFilePath(database)]) {
-    for (const sidecar of ['', ...SQLITE_SIDECARS]) {
-      if (real(`${file}${sidecar}`) !== target) continue;
-      return file === database && !sidecar
-        ? 'the database itself'
-        : `the database's ${file.slice(database.length)}${sidecar} file`;
-    }
   }
   return null;
 }

@@ -61,6 +61,10 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
     summary: 'backup DEST              Copy the SQLite database while serving, then verify the copy',
     load: async () => (await import('./backup.js')).runBackupCommand,
   },
+  restore: {
+    summary: "restore COPY             Put a backup in place of the stopped gateway's SQLite database",
+    load: async () => (await import('./restore.js')).runRestoreCommand,
+  },
   contract: {
     summary: 'contract snapshot|diff   Commit the tool contract; diff it in CI (exit 1 on a breaking change)',
     load: async () => (await import('./contract.js')).runContractCommand,

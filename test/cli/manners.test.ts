@@ -35,6 +35,7 @@ const COMMANDS: readonly string[][] = [
   ['audit'],
   ...['verify', 'tail', 'export'].map((s) => ['audit', s]),
   ['backup'],
+  ['restore'],
   ['contract'],
   ...['snapshot', 'diff'].map((s) => ['contract', s]),
   ['version'],

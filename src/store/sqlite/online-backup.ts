@@ -1,19 +1,16 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { hasAuditLog } from './audit-reader.js';
-
-/** The files SQLite keeps beside a database while it is open (WAL mode) or mid-transaction. */
-export const SQLITE_SIDECARS = ['-wal', '-shm', '-journal'] as const;
-
-/** A non-empty `-wal` beside `path`: a database in use, or one a process left without closing. */
-export function hasWalData(path: string): boolean {
-  try {
-    return statSync(`${path}-wal`).size > 0;
-  } catch {
-    return false;
-  }
-}
+import {
+  removeAbandonedPartials,
+  removeWithSidecars,
+  SQLITE_SIDECARS,
+  stagingPath,
+  syncFile,
+  useRollbackJournal,
+  whileSignalsHeld,
+} from './staged-file.js';
 
 /**
  * Copies a live SQLite database to `dest` with SQLite's online backup (`toolgate backup`):
@@ -38,75 +35,30 @@ export async function copySqliteOnline(
   onStart: () => void = () => undefined,
 ): Promise<{ bytes: number }> {
   removeAbandonedPartials(dest);
-  const partial = `${dest}.partial-${process.pid}`;
-  let interrupted: NodeJS.Signals | null = null;
-  const hold = (signal: NodeJS.Signals) => (interrupted = signal);
-  process.on('SIGINT', hold);
-  process.on('SIGTERM', hold);
-  const stopIfInterrupted = () => {
-    if (interrupted) throw new Error(`interrupted (${interrupted as string})`);
-  };
-  let db: Database.Database | undefined;
-  try {
-    onStart();
-    db = new Database(source, { readonly: true, fileMustExist: true });
-    if (!hasAuditLog(db)) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
-    await db.backup(partial, { progress: () => ALL_PAGES });
-    stopIfInterrupted();
-    const copy = new Database(partial);
+  const partial = stagingPath(dest);
+  return whileSignalsHeld(async (stopIfInterrupted) => {
+    let db: Database.Database | undefined;
     try {
-      copy.pragma('journal_mode = DELETE');
+      onStart();
+      db = new Database(source, { readonly: true, fileMustExist: true });
+      if (!hasAuditLog(db)) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
+      await db.backup(partial, { progress: () => ALL_PAGES });
+      stopIfInterrupted();
+      useRollbackJournal(partial);
+      syncFile(partial);
+      stopIfInterrupted(); // the last moment before `dest` changes
+      for (const sidecar of SQLITE_SIDECARS) rmSync(`${dest}${sidecar}`, { force: true });
+      renameSync(partial, dest);
+      syncFile(dirname(dest));
+      return { bytes: statSync(dest).size };
+    } catch (error) {
+      removeWithSidecars(partial);
+      throw error;
     } finally {
-      copy.close();
+      db?.close();
     }
-    syncFile(partial);
-    stopIfInterrupted(); // the last moment before `dest` changes
-    for (const sidecar of SQLITE_SIDECARS) rmSync(`${dest}${sidecar}`, { force: true });
-    renameSync(partial, dest);
-    syncFile(dirname(dest));
-    return { bytes: statSync(dest).size };
-  } catch (error) {
-    removeWithSidecars(partial);
-    throw error;
-  } finally {
-    db?.close();
-    process.off('SIGINT', hold);
-    process.off('SIGTERM', hold);
-  }
+  });
 }
 
 /** What the progress callback returns to have better-sqlite3 copy every remaining page at once. */
 const ALL_PAGES = 0x7fffffff;
-
-/** `<dest>.partial-<pid>` files whose process is gone (killed mid-copy): nothing will finish them. */
-function removeAbandonedPartials(dest: string): void {
-  const prefix = `${basename(dest)}.partial-`;
-  for (const name of readdirSync(dirname(dest))) {
-    const pid = /^(\d+)$/.exec(name.slice(prefix.length))?.[1];
-    if (!name.startsWith(prefix) || pid === undefined || isRunning(Number(pid))) continue;
-    removeWithSidecars(join(dirname(dest), name));
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // someone else's, and alive
-  }
-}
-
-function removeWithSidecars(path: string): void {
-  for (const suffix of ['', ...SQLITE_SIDECARS]) rmSync(`${path}${suffix}`, { force: true });
-}
-
-function syncFile(path: string): void {
-  if (!existsSync(path)) return;
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -1,0 +1,159 @@
+import { existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { AuditEventInput } from '../audit/event.js';
+import { isPostgresUrl } from '../store/open-store.js';
+import { directoryInsteadOfFile } from '../store/sqlite/file-path.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import { ownFileOf } from '../store/sqlite/own-files.js';
+import { restoreSqliteCopy, type LogEnd } from '../store/sqlite/restore-copy.js';
+import { hasWalData } from '../store/sqlite/staged-file.js';
+import { newId } from '../util/ids.js';
+import { isoTime } from '../util/iso-time.js';
+import { parseCommand, usageError, type CliIo } from './args.js';
+import { runAuditCommand } from './audit.js';
+import { configuredDatabase } from './configured-database.js';
+import { whatWentWrong } from './failure-line.js';
+
+const USAGE = `Usage: toolgate restore COPY [--db FILE] [--config FILE] [--no-verify]
+
+Puts a copy made by \`toolgate backup\` in place of the SQLite database. Stop the gateway first:
+restore refuses while anything has the database open. It checks the copy's audit chain as
+\`toolgate audit verify\` does, keeps the database it replaces as <db>.replaced-<time> (whole:
+its -wal folded in), removes the replaced file's -wal and -shm (SQLite would apply them to the
+copy), and appends one event to the restored log recording the restore: who ran it, from which
+copy, and where the replaced log ended. Events recorded after the copy was made are not in the
+restored log; they stay in the kept file. The copy itself is not changed. For PostgreSQL, use
+pg_restore.
+Exit 0 restored, 1 the copy's chain is TAMPERED (nothing changed), 2 not restored.
+Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
+  COPY                The copy to restore
+  --db FILE           (default: TOOLGATE_DB, the config's database or .toolgate/toolgate.db)
+  --config FILE       The config whose database to replace (default: TOOLGATE_CONFIG or ./toolgate.config.*)
+  --no-verify         Do not check the copy's chain first (it is still opened with the audit key)`;
+
+const OPTIONS = {
+  db: { type: 'string' },
+  config: { type: 'string' },
+  'no-verify': { type: 'boolean' },
+} as const;
+
+/** `toolgate restore COPY`: a backup put in place of a stopped gateway's SQLite database. */
+export async function runRestoreCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(argv, io, { usage: USAGE, options: OPTIONS, positionals: true });
+  if (typeof parsed === 'number') return parsed;
+  const [source, extra] = parsed.positionals;
+  if (source === undefined) return usageError(io, USAGE, 'Name the copy to restore (COPY).');
+  if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);
+  const { values } = parsed;
+  let database: string;
+  try {
+    database = resolve(values.db ?? (await configuredDatabase(values.config, io.env)));
+  } catch (error) {
+    io.stderr.write(`toolgate restore: ${whatWentWrong(error)}\n`);
+    return 2;
+  }
+  if (isPostgresUrl(values.db ?? database)) {
+    return usageError(
+      io,
+      USAGE,
+      'The database is PostgreSQL: restore it with pg_restore (this command restores SQLite).',
+    );
+  }
+  const copy = resolve(source);
+  const refused = directoryInsteadOfFile(database) ?? unusableCopy(source, copy, database);
+  if (refused) return usageError(io, USAGE, refused);
+
+  if (!values['no-verify']) {
+    io.stderr.write(`checking ${source}…\n`);
+    // The same check, and the same exit codes, as `toolgate audit verify --db COPY`.
+    const verified = await runAuditCommand(['verify', '--db', copy], io);
+    if (verified !== 0) {
+      io.stderr.write(`toolgate restore: ${database} was not changed.\n`);
+      return verified;
+    }
+  }
+  io.stderr.write(`restoring ${source} to ${database}…\n`);
+  let restored: Awaited<ReturnType<typeof restoreSqliteCopy>>;
+  let recorded: { seq: number } | undefined;
+  try {
+    restored = await restoreSqliteCopy(copy, database, async (staged, replaced) => {
+      recorded = await recordRestore(staged, io.env.TOOLGATE_AUDIT_KEY, { copy, database, replaced });
+    });
+  } catch (error) {
+    io.stderr.write(`toolgate restore: ${whatWentWrong(error)}; ${database} was not changed.\n`);
+    return 2;
+  }
+  const end = recorded!.seq;
+  io.stdout.write(`restored ${database} from ${copy}: ${end - 1} events, then event ${end} recording the restore\n`);
+  const { replaced } = restored;
+  if (replaced) {
+    const ended = replaced.end ? `ended at event ${replaced.end.seq}` : 'had no events';
+    io.stdout.write(`the replaced database (its log ${ended}) is kept at ${replaced.keptAt}\n`);
+  }
+  return 0;
+}
+
+/** Why COPY cannot be restored, or null. */
+function unusableCopy(source: string, copy: string, database: string): string | null {
+  if (!existsSync(copy)) return `No file at ${source}.`;
+  if (statSync(copy).isDirectory()) return `${source} is a directory; name the copy's file.`;
+  const own = ownFileOf(database, copy);
+  if (own) return `COPY is ${own}; name a copy made by \`toolgate backup\`.`;
+  // Its own -wal would be left behind: the copy alone is not what that database holds.
+  if (hasWalData(copy))
+    return `${source} has a -wal file with data beside it: a database in use, or one a process did not close; make a copy with \`toolgate backup\`.`;
+  return null;
+}
+
+/**
+ * Appends the restore's own event to the restored log, sealed after the copy's last event: the
+ * chain then says that it was restored, by whom, from what, and where the replaced log ended.
+ * Opening the store migrates an older copy as `serve` would, and refuses a copy whose chain
+ * another key seals.
+ */
+async function recordRestore(
+  staged: string,
+  auditKey: string | undefined,
+  what: { copy: string; database: string; replaced: LogEnd | null },
+): Promise<{ seq: number }> {
+  const store = await openSqliteStore({ path: staged, auditKey });
+  const now = Date.now();
+  try {
+    const event: AuditEventInput = {
+      id: newId('aud', now),
+      time: isoTime(now),
+      kind: 'store.restored',
+      requestId: null,
+      callId: null,
+      surface: 'cli',
+      client: 'toolgate restore',
+      actor: operator(),
+      tenant: null,
+      tool: 'toolgate restore',
+      decision: 'allow',
+      reason: `restored from ${what.copy}`,
+      outcome: 'ok',
+      errorCode: null,
+      inputSummary: JSON.stringify({ copy: what.copy, database: what.database }),
+      outputSummary: null,
+      resultBytes: 0,
+      resultTokens: 0,
+      sourceIds: [],
+      latencyMs: 0,
+      data: { copy: what.copy, replacedEnd: what.replaced },
+    };
+    return await store.audit.append(event);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Who ran the command: the operating-system user (the CLI has no other identity). */
+function operator(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown'; // no passwd entry, as in some containers
+  }
+}

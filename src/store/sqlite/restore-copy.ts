@@ -1,0 +1,111 @@
+import { copyFileSync, existsSync, linkSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { hasAuditLog } from './audit-reader.js';
+import { isBusy } from './connection.js';
+import { rateLimitFilePath } from './rate-limit-file.js';
+import {
+  removeAbandonedPartials,
+  removeWithSidecars,
+  SQLITE_SIDECARS,
+  stagingPath,
+  syncFile,
+  useRollbackJournal,
+  whileSignalsHeld,
+} from './staged-file.js';
+
+/** The last event of a log: where its chain ends. */
+export interface LogEnd {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** What `restoreSqliteCopy` replaced, when there was a database to replace. */
+export interface Replaced {
+  /** Where the file replaced is kept: `<db>.replaced-<time>`. */
+  readonly keptAt: string;
+  /** Its log's last event, or null when it had none. */
+  readonly end: LogEnd | null;
+}
+
+/** Something else (a gateway, the CLI, a sqlite3 shell) has the database open. */
+export class DatabaseInUseError extends Error {
+  constructor(database: string) {
+    super(`${database} is open in another process (a gateway still serving from it?); stop it first`);
+  }
+}
+
+/**
+ * Puts a copy (`toolgate backup`'s) in place of a SQLite database (`toolgate restore`):
+ * - the database's exclusive lock is taken first and held to the end (`holdExclusively`): no
+ *   gateway can have the file open meanwhile, and none can open it until the copy is in place.
+ *   Taking it fails at once while anything has the file open: a copy put under a running
+ *   gateway is overwritten by its next checkpoint, or ignored by it;
+ * - the copy is copied (it stays a backup) beside the database, where `record` adds to it (the
+ *   CLI appends the restore's own audit event) before anything else changes;
+ * - the file replaced is kept, linked as `<db>.replaced-<time>`, and it is whole there: its
+ *   `-wal` was folded into it under the lock;
+ * - the copy is renamed over the database and the database's `-wal`, `-shm` and `-journal` are
+ *   removed: SQLite would apply a leftover `-wal` to the restored file;
+ * - a signal is held until the rename is done or abandoned. Throws, changing nothing, when any
+ *   step before the rename fails.
+ */
+export async function restoreSqliteCopy(
+  copy: string,
+  database: string,
+  record: (staged: string, replaced: LogEnd | null) => Promise<void>,
+): Promise<{ replaced: Replaced | null }> {
+  removeAbandonedPartials(database);
+  const staged = stagingPath(database);
+  return whileSignalsHeld(async (stopIfInterrupted) => {
+    const hold = existsSync(database) ? holdExclusively(database) : null;
+    try {
+      copyFileSync(copy, staged);
+      for (const sidecar of SQLITE_SIDECARS) rmSync(`${staged}${sidecar}`, { force: true });
+      await record(staged, hold?.end ?? null);
+      useRollbackJournal(staged);
+      rmSync(rateLimitFilePath(staged), { force: true });
+      syncFile(staged);
+      stopIfInterrupted(); // the last moment before the database changes
+      let replaced: Replaced | null = null;
+      if (hold) {
+        replaced = { keptAt: `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`, end: hold.end };
+        linkSync(database, replaced.keptAt);
+      }
+      renameSync(staged, database);
+      for (const sidecar of SQLITE_SIDECARS) rmSync(`${database}${sidecar}`, { force: true });
+      syncFile(dirname(database));
+      return { replaced };
+    } catch (error) {
+      removeWithSidecars(staged);
+      rmSync(rateLimitFilePath(staged), { force: true });
+      throw error;
+    } finally {
+      hold?.release();
+    }
+  });
+}
+
+/**
+ * The database's exclusive lock, kept until `release` (locking_mode EXCLUSIVE keeps a
+ * connection's locks after its transaction). Every connection to a WAL database holds a lock
+ * that stops this one, idle or not, so it is also the test that nothing has the file open.
+ * Under it the `-wal` is folded into the file and the file switched to a rollback journal: the
+ * file is then whole by itself, and this connection, closed after the file was renamed, leaves
+ * no file behind under the database's name.
+ */
+function holdExclusively(database: string): { readonly end: LogEnd | null; release(): void } {
+  const db = new Database(database, { fileMustExist: true, timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    if (!hasAuditLog(db)) throw new Error(`${database} is not a Toolgate database (it has no audit log); not replaced`);
+    db.pragma('journal_mode = DELETE');
+    const last = 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1';
+    const end = (db.prepare(last).get() as LogEnd | undefined) ?? null;
+    return { end, release: () => db.close() };
+  } catch (error) {
+    db.close();
+    throw isBusy(error) ? new DatabaseInUseError(database) : error;
+  }
+}

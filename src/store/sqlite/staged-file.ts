@@ -1,0 +1,92 @@
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+
+// Database files written beside where they will end up, then renamed into place (`toolgate
+// backup` and `toolgate restore`), so a file at the final name is always whole.
+
+/** The files SQLite keeps beside a database while it is open (WAL mode) or mid-transaction. */
+export const SQLITE_SIDECARS = ['-wal', '-shm', '-journal'] as const;
+
+/** A non-empty `-wal` beside `path`: a database in use, or one a process left without closing. */
+export function hasWalData(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where a file for `dest` is written before it is renamed to `dest`: `<dest>.partial-<pid>`, so
+ * that what a killed run left is recognised by the next one as abandoned and removed.
+ */
+export function stagingPath(dest: string): string {
+  return `${dest}.partial-${process.pid}`;
+}
+
+/** `<dest>.partial-<pid>` files whose process is gone (killed mid-copy): nothing will finish them. */
+export function removeAbandonedPartials(dest: string): void {
+  const prefix = `${basename(dest)}.partial-`;
+  for (const name of readdirSync(dirname(dest))) {
+    const pid = /^(\d+)$/.exec(name.slice(prefix.length))?.[1];
+    if (!name.startsWith(prefix) || pid === undefined || isRunning(Number(pid))) continue;
+    removeWithSidecars(join(dirname(dest), name));
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // someone else's, and alive
+  }
+}
+
+export function removeWithSidecars(path: string): void {
+  for (const suffix of ['', ...SQLITE_SIDECARS]) rmSync(`${path}${suffix}`, { force: true });
+}
+
+export function syncFile(path: string): void {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Runs `work` with SIGINT and SIGTERM held: a signal is noted, not obeyed, so `work` is never cut
+ * off between writing a staged file and renaming it. `work` calls `stopIfInterrupted` where
+ * stopping is safe, which throws once a signal came (its caller then removes what it staged).
+ */
+export async function whileSignalsHeld<T>(work: (stopIfInterrupted: () => void) => Promise<T>): Promise<T> {
+  let interrupted: NodeJS.Signals | null = null;
+  const hold = (signal: NodeJS.Signals) => (interrupted = signal);
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
+  try {
+    return await work(() => {
+      if (interrupted) throw new Error(`interrupted (${interrupted as string})`);
+    });
+  } finally {
+    process.off('SIGINT', hold);
+    process.off('SIGTERM', hold);
+  }
+}
+
+/**
+ * Switches a closed database file to a rollback journal: one self-contained file, whose readers
+ * create no `-wal`/`-shm` beside it (a gateway opening it switches it back to WAL).
+ */
+export function useRollbackJournal(path: string): void {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = DELETE');
+  } finally {
+    db.close();
+  }
+}
