@@ -86,7 +86,8 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
   }
   const end = recorded!.seq;
   io.stdout.write(`restored ${database} from ${copy}: ${end - 1} events, then event ${end} recording the restore\n`);
-  const { replaced } = restored;
+  const { replaced, warning } = restored;
+  if (warning) io.stderr.write(`toolgate restore: ${warning}\n`);
   if (replaced) {
     const ended = replaced.end ? `ended at event ${replaced.end.seq}` : 'had no events';
     io.stdout.write(`the replaced database (its log ${ended}) is kept at ${replaced.keptAt}\n`);

@@ -54,11 +54,12 @@ export async function restoreSqliteCopy(
   copy: string,
   database: string,
   record: (staged: string, replaced: LogEnd | null) => Promise<void>,
-): Promise<{ replaced: Replaced | null }> {
+): Promise<{ replaced: Replaced | null; warning: string | null }> {
   removeAbandonedPartials(database);
   const staged = stagingPath(database);
   return whileSignalsHeld(async (stopIfInterrupted) => {
     const hold = existsSync(database) ? holdExclusively(database) : null;
+    let replaced: Replaced | null = null;
     try {
       copyFileSync(copy, staged);
       for (const sidecar of SQLITE_SIDECARS) rmSync(`${staged}${sidecar}`, { force: true });
@@ -67,23 +68,39 @@ export async function restoreSqliteCopy(
       rmSync(rateLimitFilePath(staged), { force: true });
       syncFile(staged);
       stopIfInterrupted(); // the last moment before the database changes
-      let replaced: Replaced | null = null;
       if (hold) {
         replaced = { keptAt: `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`, end: hold.end };
         linkSync(database, replaced.keptAt);
       }
       renameSync(staged, database);
-      for (const sidecar of SQLITE_SIDECARS) rmSync(`${database}${sidecar}`, { force: true });
-      syncFile(dirname(database));
-      return { replaced };
+      return { replaced, ...settleAfterRename(database) };
     } catch (error) {
       removeWithSidecars(staged);
       rmSync(rateLimitFilePath(staged), { force: true });
+      if (replaced) rmSync(replaced.keptAt, { force: true }); // a second name only: the rename failed
       throw error;
     } finally {
       hold?.release();
     }
   });
+}
+
+/**
+ * After the rename the copy is in place, so nothing from here may report "not changed": any
+ * `-wal`/`-shm` left under the database's name go (SQLite would apply a leftover `-wal` to the
+ * copy) and the directory is synced; a failure of either is a warning to act on.
+ */
+function settleAfterRename(database: string): { warning: string | null } {
+  try {
+    for (const sidecar of SQLITE_SIDECARS) rmSync(`${database}${sidecar}`, { force: true });
+    syncFile(dirname(database));
+    return { warning: null };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      warning: `the copy is in place, but ${reason}: remove any -wal or -shm beside ${database} before starting the gateway`,
+    };
+  }
 }
 
 /**
