@@ -44,6 +44,14 @@ async function logOf(path: string, key?: string) {
   }
 }
 
+/** `count` events in the gateway's log, then `toolgate backup` of it to copy.db. */
+async function backedUp(count: number): Promise<string> {
+  await append(t.store, 'before', count);
+  const copy = join(dir, 'copy.db');
+  expect((await backup([copy, '--db', t.path])).code).toBe(0);
+  return copy;
+}
+
 /** The files in the test's directory, with `.replaced-<time>` shortened to `.replaced-*`. */
 const filesIn = (path: string) =>
   readdirSync(path)
@@ -52,9 +60,7 @@ const filesIn = (path: string) =>
 
 describe('toolgate restore', () => {
   it('puts the copy in place, keeps the replaced database whole, and records the restore in the chain', async () => {
-    await append(t.store, 'before', 30);
-    const copy = join(dir, 'copy.db');
-    expect((await backup([copy, '--db', t.path])).code).toBe(0);
+    const copy = await backedUp(30);
     await append(t.store, 'after', 20);
     const copyBytes = readFileSync(copy);
     // The gateway stops, leaving its WAL as a stop does; some of the 50 events may be only there.
@@ -91,9 +97,7 @@ describe('toolgate restore', () => {
   });
 
   it('refuses while a gateway has the database open, and changes nothing', async () => {
-    await append(t.store, 'before', 5);
-    const copy = join(dir, 'copy.db');
-    expect((await backup([copy, '--db', t.path])).code).toBe(0);
+    const copy = await backedUp(5);
     await append(t.store, 'after', 5);
     const before = filesIn(dir);
 
@@ -110,9 +114,7 @@ describe('toolgate restore', () => {
   });
 
   it('restores over a database a gateway left without closing (killed): the kept file still has every event', async () => {
-    await append(t.store, 'before', 5);
-    const copy = join(dir, 'copy.db');
-    expect((await backup([copy, '--db', t.path])).code).toBe(0);
+    const copy = await backedUp(5);
     await append(t.store, 'after', 7);
     // The files as a kill -9 leaves them: the main file and a -wal holding the newest commits.
     const crashed = join(dir, 'crashed');
@@ -132,9 +134,7 @@ describe('toolgate restore', () => {
   });
 
   it('holds the database against every opener until the copy is in place', async () => {
-    await append(t.store, 'before', 3);
-    const copy = join(dir, 'copy.db');
-    expect((await backup([copy, '--db', t.path])).code).toBe(0);
+    const copy = await backedUp(3);
     await t.store.close();
     const attempts: string[] = [];
     const tryRead = () => {
@@ -154,9 +154,7 @@ describe('toolgate restore', () => {
   });
 
   it('a tampered copy: exit 1 from the check, nothing changed', async () => {
-    await append(t.store, 'before', 5);
-    const copy = join(dir, 'copy.db');
-    expect((await backup([copy, '--db', t.path])).code).toBe(0);
+    const copy = await backedUp(5);
     const raw = new Database(copy);
     raw.prepare("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 3").run();
     raw.close();
@@ -199,11 +197,8 @@ describe('toolgate restore', () => {
   });
 
   it('onto a machine with no database yet: the copy becomes it, nothing is kept', async () => {
-    await append(t.store, 'before', 4);
-    const copy = join(dir, 'copy.db');
-    expect((await backup([copy, '--db', t.path])).code).toBe(0);
-    const fresh = join(dir, 'fresh');
-    mkdirSync(fresh);
+    const copy = await backedUp(4);
+    const fresh = join(dir, 'fresh', '.toolgate'); // not there yet, as on a new machine
     const database = join(fresh, 'toolgate.db');
 
     const result = await restore([copy, '--db', database]);
@@ -219,9 +214,7 @@ describe('toolgate restore', () => {
   });
 
   it('refuses what is not a copy to restore or not a database to replace, naming it', async () => {
-    await append(t.store, 'before', 2);
-    const copy = join(dir, 'copy.db');
-    expect((await backup([copy, '--db', t.path])).code).toBe(0);
+    const copy = await backedUp(2);
     await t.store.close();
     const notToolgate = join(dir, 'other.db');
     new Database(notToolgate).exec('CREATE TABLE notes (text TEXT)');

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, linkSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { hasAuditLog } from './audit-reader.js';
@@ -55,6 +55,7 @@ export async function restoreSqliteCopy(
   database: string,
   record: (staged: string, replaced: LogEnd | null) => Promise<void>,
 ): Promise<{ replaced: Replaced | null; warning: string | null }> {
+  mkdirSync(dirname(database), { recursive: true }); // a new machine's `.toolgate/`, as `serve` makes it
   removeAbandonedPartials(database);
   const staged = stagingPath(database);
   return whileSignalsHeld(async (stopIfInterrupted) => {
