@@ -46,20 +46,21 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
   if (source === undefined) return usageError(io, USAGE, 'Name the copy to restore (COPY).');
   if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);
   const { values } = parsed;
-  let database: string;
+  let configured: string;
   try {
-    database = resolve(values.db ?? (await configuredDatabase(values.config, io.env)));
+    configured = values.db ?? (await configuredDatabase(values.config, io.env));
   } catch (error) {
     io.stderr.write(`toolgate restore: ${whatWentWrong(error)}\n`);
     return 2;
   }
-  if (isPostgresUrl(values.db ?? database)) {
+  if (isPostgresUrl(configured)) {
     return usageError(
       io,
       USAGE,
       'The database is PostgreSQL: restore it with pg_restore (this command restores SQLite).',
     );
   }
+  const database = resolve(configured);
   const copy = resolve(source);
   const refused = directoryInsteadOfFile(database) ?? unusableCopy(source, copy, database);
   if (refused) return usageError(io, USAGE, refused);

@@ -235,6 +235,9 @@ describe('toolgate restore', () => {
       expect(result, args.join(' ')).toMatchObject({ code: 2, err: message });
       expect(result.err).toMatch(/Usage: toolgate restore COPY/);
     }
+    // A PostgreSQL database named by the environment, where `serve` would find it.
+    const fromEnv = await restore([copy], { TOOLGATE_DATABASE_URL: 'postgres://toolgate@127.0.0.1/x' });
+    expect(fromEnv).toMatchObject({ code: 2, err: /PostgreSQL: restore it with pg_restore/ });
     // Not Toolgate's: a copy of something else is refused by the check; a database of something
     // else is not replaced.
     expect(await restore([notToolgate, '--db', t.path])).toMatchObject({ code: 2, err: /not a Toolgate database/ });
