@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { AuditEventInput } from '../audit/event.js';
@@ -60,7 +60,9 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
       'The database is PostgreSQL: restore it with pg_restore (this command restores SQLite).',
     );
   }
-  const database = resolve(configured);
+  // The file a link names: replacing the link would leave the data where it was, and keep only
+  // a link as the "replaced" file.
+  const database = existsSync(configured) ? realpathSync(configured) : resolve(configured);
   const copy = resolve(source);
   const refused = directoryInsteadOfFile(database) ?? unusableCopy(source, copy, database);
   if (refused) return usageError(io, USAGE, refused);
@@ -70,7 +72,7 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
     // The same check, and the same exit codes, as `toolgate audit verify --db COPY`.
     const verified = await runAuditCommand(['verify', '--db', copy], io);
     if (verified !== 0) {
-      io.stderr.write(`toolgate restore: ${database} was not changed.\n`);
+      io.stderr.write(`toolgate restore: ${database} was not replaced.\n`);
       return verified;
     }
   }
@@ -82,7 +84,7 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
       recorded = await recordRestore(staged, io.env.TOOLGATE_AUDIT_KEY, { copy, database, replaced });
     });
   } catch (error) {
-    io.stderr.write(`toolgate restore: ${whatWentWrong(error)}; ${database} was not changed.\n`);
+    io.stderr.write(`toolgate restore: ${whatWentWrong(error)}; ${database} was not replaced.\n`);
     return 2;
   }
   const end = recorded!.seq;

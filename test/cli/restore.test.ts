@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBackupCommand } from '../../src/cli/backup.js';
@@ -105,7 +114,7 @@ describe('toolgate restore', () => {
 
     expect(result.code).toBe(2);
     expect(result.err).toMatch(
-      /toolgate restore: .*toolgate\.db is open in another process \(a gateway still serving from it\?\); stop it first; .*toolgate\.db was not changed\.\n$/,
+      /toolgate restore: .*toolgate\.db is open in another process \(a gateway still serving from it\?\); stop it first; .*toolgate\.db was not replaced\.\n$/,
     );
     expect(filesIn(dir)).toEqual(before);
     // The gateway goes on as if nothing happened.
@@ -153,6 +162,33 @@ describe('toolgate restore', () => {
     expect(attempts).toEqual(['SQLITE_BUSY', 'read']);
   });
 
+  it('through a symbolic link: the file it names is replaced and kept, the link stays', async () => {
+    const copy = await backedUp(4);
+    await append(t.store, 'after', 2);
+    await t.store.close();
+    const link = join(dir, 'app.db');
+    symlinkSync(t.path, link);
+
+    const result = await restore([copy, '--db', link]);
+
+    expect(result.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(await logOf(t.path)).toMatchObject({ report: { ok: true, count: 5 } });
+    const keptAt = /kept at (.*)\n/.exec(result.out)![1]!;
+    expect(keptAt.startsWith(`${t.path}.replaced-`)).toBe(true);
+    expect(lstatSync(keptAt).isFile()).toBe(true);
+    expect(await logOf(keptAt)).toMatchObject({ report: { ok: true, count: 6 } });
+  });
+
+  it('where there was no database, one created meanwhile (a gateway starting, another restore) is not replaced', async () => {
+    const copy = await backedUp(2);
+    const database = join(dir, 'new.db');
+    const restoring = restoreSqliteCopy(copy, database, async () => writeFileSync(database, 'created meanwhile'));
+    await expect(restoring).rejects.toThrow(/a database appeared at .*new\.db while restoring/);
+    expect(readFileSync(database, 'utf8')).toBe('created meanwhile');
+    expect(readdirSync(dir).filter((name) => name.includes('partial'))).toEqual([]);
+  });
+
   it('a tampered copy: exit 1 from the check, nothing changed', async () => {
     const copy = await backedUp(5);
     const raw = new Database(copy);
@@ -166,7 +202,7 @@ describe('toolgate restore', () => {
 
     expect(result.code).toBe(1);
     expect(result.out).toMatch(/TAMPERED/);
-    expect(result.err).toMatch(/toolgate restore: .*toolgate\.db was not changed\.\n$/);
+    expect(result.err).toMatch(/toolgate restore: .*toolgate\.db was not replaced\.\n$/);
     expect(filesIn(dir)).toEqual(before);
     expect(readFileSync(t.path).equals(database)).toBe(true);
   });
@@ -183,11 +219,11 @@ describe('toolgate restore', () => {
 
     const checked = await restore([copy, '--db', keyed], { TOOLGATE_AUDIT_KEY: 'w'.repeat(32) });
     expect(checked.code).toBe(2);
-    expect(checked.err).toMatch(/not the key this audit log is written with[\s\S]*keyed\.db was not changed\.\n$/);
+    expect(checked.err).toMatch(/not the key this audit log is written with[\s\S]*keyed\.db was not replaced\.\n$/);
 
     const unchecked = await restore([copy, '--db', keyed, '--no-verify'], { TOOLGATE_AUDIT_KEY: 'w'.repeat(32) });
     expect(unchecked.code).toBe(2);
-    expect(unchecked.err).toMatch(/not the key this audit log is written with.*; .*keyed\.db was not changed\.\n$/);
+    expect(unchecked.err).toMatch(/not the key this audit log is written with.*; .*keyed\.db was not replaced\.\n$/);
     expect(filesIn(dir)).toEqual(before);
     expect(await logOf(keyed, KEY)).toMatchObject({ report: { ok: true, count: 3 } });
 
@@ -244,7 +280,7 @@ describe('toolgate restore', () => {
     const other = await restore([copy, '--db', notToolgate]);
     expect(other).toMatchObject({
       code: 2,
-      err: /other\.db is not a Toolgate database \(it has no audit log\); not replaced/,
+      err: /other\.db is not a Toolgate database \(it has no audit log\); .*other\.db was not replaced\./,
     });
     expect(await restore([join(dir, 'notes.txt'), '--db', t.path])).toMatchObject({ code: 2 });
     expect(filesIn(dir)).toEqual(['copy.db', 'notes.txt', 'other.db', 'toolgate.db', 'toolgate.db-rates']);

@@ -73,7 +73,8 @@ export async function restoreSqliteCopy(
         replaced = { keptAt: `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`, end: hold.end };
         linkSync(database, replaced.keptAt);
       }
-      renameSync(staged, database);
+      if (hold) renameSync(staged, database);
+      else placeWhereNothingIs(staged, database);
       return { replaced, ...settleAfterRename(database) };
     } catch (error) {
       removeWithSidecars(staged);
@@ -87,7 +88,22 @@ export async function restoreSqliteCopy(
 }
 
 /**
- * After the rename the copy is in place, so nothing from here may report "not changed": any
+ * With no database to lock, nothing stops another restore or a starting gateway from creating
+ * one meanwhile: a rename would silently replace it. A hard link is refused when the name exists
+ * (EEXIST), so the copy goes in only where nothing is; the staged name is then dropped.
+ */
+function placeWhereNothingIs(staged: string, database: string): void {
+  try {
+    linkSync(staged, database);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    throw new Error(`a database appeared at ${database} while restoring (a gateway started, or another restore)`);
+  }
+  rmSync(staged, { force: true });
+}
+
+/**
+ * After the rename the copy is in place, so nothing from here may report "not replaced": any
  * `-wal`/`-shm` left under the database's name go (SQLite would apply a leftover `-wal` to the
  * copy) and the directory is synced; a failure of either is a warning to act on.
  */
@@ -117,7 +133,7 @@ function holdExclusively(database: string): { readonly end: LogEnd | null; relea
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE; COMMIT');
-    if (!hasAuditLog(db)) throw new Error(`${database} is not a Toolgate database (it has no audit log); not replaced`);
+    if (!hasAuditLog(db)) throw new Error(`${database} is not a Toolgate database (it has no audit log)`);
     db.pragma('journal_mode = DELETE');
     const last = 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1';
     const end = (db.prepare(last).get() as LogEnd | undefined) ?? null;
