@@ -64,7 +64,7 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
   // a link as the "replaced" file.
   const database = existsSync(configured) ? realpathSync(configured) : resolve(configured);
   const copy = resolve(source);
-  const refused = directoryInsteadOfFile(database) ?? unusableCopy(source, copy, database);
+  const refused = directoryInsteadOfFile(database) ?? notAFile(database) ?? unusableCopy(source, copy, database);
   if (refused) return usageError(io, USAGE, refused);
 
   if (!values['no-verify']) {
@@ -98,10 +98,19 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
   return 0;
 }
 
+/** A database path naming a device or a pipe: replacing it would replace the node itself. */
+function notAFile(database: string): string | null {
+  return existsSync(database) && !statSync(database).isFile()
+    ? `${database} is not a regular file; name the database file.`
+    : null;
+}
+
 /** Why COPY cannot be restored, or null. */
 function unusableCopy(source: string, copy: string, database: string): string | null {
   if (!existsSync(copy)) return `No file at ${source}.`;
   if (statSync(copy).isDirectory()) return `${source} is a directory; name the copy's file.`;
+  // A pipe or a device would be read without end (/dev/zero) or block (a FIFO).
+  if (!statSync(copy).isFile()) return `${source} is not a regular file; name a copy made by \`toolgate backup\`.`;
   const own = ownFileOf(database, copy);
   if (own) return `COPY is ${own}; name a copy made by \`toolgate backup\`.`;
   // Its own -wal would be left behind: the copy alone is not what that database holds.

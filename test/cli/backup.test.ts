@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -125,6 +125,9 @@ describe('toolgate backup', () => {
 
   it('refuses what it cannot copy, with the reason, and writes nothing (exit 2)', async () => {
     symlinkSync(t.path, join(dir, 'link-to-db'));
+    // Not a regular file: as root, `backup /dev/null --force` renamed the copy over /dev/null.
+    const pipe = join(dir, 'pipe');
+    execFileSync('mkfifo', [pipe]);
     const cases: [string[], RegExp][] = [
       [[], /Name the file to write the copy to \(DEST\)\./],
       [[join(dir, 'x.db'), 'y.db', '--db', t.path], /Unexpected argument "y\.db"\./],
@@ -136,6 +139,7 @@ describe('toolgate backup', () => {
       [[`${t.path}-wal`, '--db', t.path, '--force'], /DEST is the database's -wal file/],
       [[`${t.path}-rates`, '--db', t.path, '--force'], /DEST is the database's -rates file/],
       [[join(dir, 'link-to-db'), '--db', t.path, '--force'], /DEST is the database itself/],
+      [[pipe, '--db', t.path, '--force'], /pipe is not a regular file; name a file of its own\./],
     ];
     for (const [args, message] of cases) {
       const result = await backup(args);
@@ -144,6 +148,7 @@ describe('toolgate backup', () => {
       expect(result.err).toContain('Usage: toolgate backup DEST');
     }
     expect(existsSync(join(dir, 'x.db'))).toBe(false);
+    expect(lstatSync(pipe).isFIFO()).toBe(true);
   });
 
   it('a file that is not a Toolgate database is named, and no copy is left behind', async () => {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -255,6 +256,9 @@ describe('toolgate restore', () => {
     const notToolgate = join(dir, 'other.db');
     new Database(notToolgate).exec('CREATE TABLE notes (text TEXT)');
     writeFileSync(join(dir, 'notes.txt'), 'hello');
+    // Not regular files: a FIFO would block the copy, and replacing one as the database replaces the node.
+    const pipe = join(dir, 'pipe');
+    execFileSync('mkfifo', [pipe]);
 
     const cases: [string[], RegExp][] = [
       [[], /Name the copy to restore \(COPY\)\./],
@@ -264,6 +268,8 @@ describe('toolgate restore', () => {
       [[t.path, '--db', t.path], /COPY is the database itself; name a copy made by `toolgate backup`\./],
       [[`${t.path}-rates`, '--db', t.path], /COPY is the database's -rates file/],
       [[copy, '--db', dir], /is a directory/],
+      [[pipe, '--db', t.path], /pipe is not a regular file; name a copy made by `toolgate backup`\./],
+      [[copy, '--db', pipe], /pipe is not a regular file; name the database file\./],
       [[copy, '--db', 'postgres://toolgate@127.0.0.1/x'], /PostgreSQL: restore it with pg_restore/],
     ];
     for (const [args, message] of cases) {
@@ -283,7 +289,8 @@ describe('toolgate restore', () => {
       err: /other\.db is not a Toolgate database \(it has no audit log\); .*other\.db was not replaced\./,
     });
     expect(await restore([join(dir, 'notes.txt'), '--db', t.path])).toMatchObject({ code: 2 });
-    expect(filesIn(dir)).toEqual(['copy.db', 'notes.txt', 'other.db', 'toolgate.db', 'toolgate.db-rates']);
+    expect(filesIn(dir)).toEqual(['copy.db', 'notes.txt', 'other.db', 'pipe', 'toolgate.db', 'toolgate.db-rates']);
+    expect(lstatSync(pipe).isFIFO()).toBe(true);
     expect(existsSync(`${t.path}.replaced`)).toBe(false);
   });
 });
