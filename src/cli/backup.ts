@@ -1,13 +1,12 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isPostgresUrl } from '../store/open-store.js';
 import { directoryInsteadOfFile } from '../store/sqlite/file-path.js';
 import { copySqliteOnline } from '../store/sqlite/online-backup.js';
 import { ownFileOf } from '../store/sqlite/own-files.js';
 import { hasWalData } from '../store/sqlite/staged-file.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { runAuditCommand } from './audit.js';
-import { configuredDatabase } from './configured-database.js';
+import { configuredSqliteDatabase } from './configured-database.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
 
@@ -44,16 +43,8 @@ export async function runBackupCommand(argv: string[], io: CliIo): Promise<numbe
   if (target === undefined) return usageError(io, USAGE, 'Name the file to write the copy to (DEST).');
   if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);
   const { values } = parsed;
-  let database: string;
-  try {
-    database = values.db ?? (await configuredDatabase(values.config, io.env));
-  } catch (error) {
-    io.stderr.write(`toolgate backup: ${whatWentWrong(error)}\n`);
-    return 2;
-  }
-  if (isPostgresUrl(database)) {
-    return usageError(io, USAGE, 'The database is PostgreSQL: back it up with pg_dump (this command copies SQLite).');
-  }
+  const database = await configuredSqliteDatabase('backup', values, io, USAGE, 'back it up with pg_dump');
+  if (database === 2) return 2;
   const refused =
     directoryInsteadOfFile(database) ?? missingDatabase(database) ?? unusableDest(target, database, values);
   if (refused) return usageError(io, USAGE, refused);

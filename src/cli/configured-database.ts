@@ -1,5 +1,8 @@
 import { envSetting } from '../config/env.js';
 import { configFileIn, loadConfig, resolveSettings } from '../config/load-config.js';
+import { isPostgresUrl } from '../store/open-store.js';
+import { usageError, type CliIo } from './args.js';
+import { whatWentWrong } from './failure-line.js';
 
 /**
  * The database `serve` would use: the environment's, else the config's (`--config`, TOOLGATE_CONFIG
@@ -13,4 +16,27 @@ export async function configuredDatabase(explicitConfig: string | undefined, env
   if (!explicitConfig && !configFileIn(process.cwd(), env)) return '.toolgate/toolgate.db';
   const { config } = await loadConfig(explicitConfig, process.cwd(), env);
   return resolveSettings(config, env).database;
+}
+
+/**
+ * The SQLite database a file-level command (`backup`, `restore`) works on: `--db`, else as
+ * `serve` finds it. An exit code, with the reason printed, when it cannot be found or is
+ * PostgreSQL (`postgresTool` is what to use there instead).
+ */
+export async function configuredSqliteDatabase(
+  command: string,
+  values: { readonly db?: string | undefined; readonly config?: string | undefined },
+  io: CliIo,
+  usage: string,
+  postgresTool: string,
+): Promise<string | 2> {
+  let database: string;
+  try {
+    database = values.db ?? (await configuredDatabase(values.config, io.env));
+  } catch (error) {
+    io.stderr.write(`toolgate ${command}: ${whatWentWrong(error)}\n`);
+    return 2;
+  }
+  if (!isPostgresUrl(database)) return database;
+  return usageError(io, usage, `The database is PostgreSQL: ${postgresTool} (this command works on SQLite files).`);
 }

@@ -2,7 +2,6 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { AuditEventInput } from '../audit/event.js';
-import { isPostgresUrl } from '../store/open-store.js';
 import { directoryInsteadOfFile } from '../store/sqlite/file-path.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import { ownFileOf } from '../store/sqlite/own-files.js';
@@ -12,7 +11,7 @@ import { newId } from '../util/ids.js';
 import { isoTime } from '../util/iso-time.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { runAuditCommand } from './audit.js';
-import { configuredDatabase } from './configured-database.js';
+import { configuredSqliteDatabase } from './configured-database.js';
 import { whatWentWrong } from './failure-line.js';
 
 const USAGE = `Usage: toolgate restore COPY [--db FILE] [--config FILE] [--no-verify]
@@ -46,20 +45,8 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
   if (source === undefined) return usageError(io, USAGE, 'Name the copy to restore (COPY).');
   if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);
   const { values } = parsed;
-  let configured: string;
-  try {
-    configured = values.db ?? (await configuredDatabase(values.config, io.env));
-  } catch (error) {
-    io.stderr.write(`toolgate restore: ${whatWentWrong(error)}\n`);
-    return 2;
-  }
-  if (isPostgresUrl(configured)) {
-    return usageError(
-      io,
-      USAGE,
-      'The database is PostgreSQL: restore it with pg_restore (this command restores SQLite).',
-    );
-  }
+  const configured = await configuredSqliteDatabase('restore', values, io, USAGE, 'restore it with pg_restore');
+  if (configured === 2) return 2;
   // The file a link names: replacing the link would leave the data where it was, and keep only
   // a link as the "replaced" file.
   const database = existsSync(configured) ? realpathSync(configured) : resolve(configured);

@@ -1,8 +1,10 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway/create-gateway.js';
+import { mapSqliteError } from '../../src/store/sqlite/connection.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { capturedLogger } from '../helpers/captured-logger.js';
 import { getCustomerSummary } from '../helpers/fixture-tools.js';
@@ -120,6 +122,37 @@ describe('sqlite store: its file removed or replaced while it runs', () => {
       await expect(store.ping()).rejects.toMatchObject({ detail: expect.stringMatching(/was removed or replaced/) });
     } finally {
       await cleanup();
+    }
+  });
+});
+
+describe('sqlite: a file renamed under an open connection', () => {
+  it('is named as moved or replaced, not as "attempt to write a readonly database" (a gateway starting during a restore)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-moved-'));
+    try {
+      const path = join(dir, 'toolgate.db');
+      const db = new Database(path); // a rollback journal, as `restore` leaves the file it replaces
+      db.exec('CREATE TABLE t (x)');
+      renameSync(path, `${path}.replaced`);
+      let thrown: unknown;
+      try {
+        db.exec('INSERT INTO t VALUES (1)');
+      } catch (error) {
+        thrown = error;
+      }
+      db.close();
+      expect(thrown).toMatchObject({
+        code: 'SQLITE_READONLY_DBMOVED',
+        message: 'attempt to write a readonly database',
+      });
+      expect(mapSqliteError('migrate', thrown)).toMatchObject({
+        code: 'unavailable',
+        detail: expect.stringMatching(
+          /^migrate: the database file was moved, removed or replaced while open \(by `toolgate restore`\?\); restart$/,
+        ),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -70,5 +70,11 @@ export function mapSqliteError(what: string, error: unknown): Error {
       cause: error,
     });
   }
+  // SQLite's own words for it are "attempt to write a readonly database", which sent people
+  // looking at file permissions; a gateway starting while `toolgate restore` renamed the file met it.
+  if (code === 'SQLITE_READONLY_DBMOVED') {
+    const why = 'the database file was moved, removed or replaced while open (by `toolgate restore`?); restart';
+    return new StoreUnavailableError(`${what}: ${why}`, error);
+  }
   return new StoreUnavailableError(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
 }

@@ -47,8 +47,9 @@ export class DatabaseInUseError extends Error {
  *   `-wal` was folded into it under the lock;
  * - the copy is renamed over the database and the database's `-wal`, `-shm` and `-journal` are
  *   removed: SQLite would apply a leftover `-wal` to the restored file;
- * - a signal is held until the rename is done or abandoned. Throws, changing nothing, when any
- *   step before the rename fails.
+ * - a signal is held until the rename is done or abandoned. Throws, replacing nothing, when any
+ *   step before the rename fails (the database may be left on a rollback journal: the same
+ *   events, and a gateway opening it switches it back to WAL).
  */
 export async function restoreSqliteCopy(
   copy: string,
@@ -72,9 +73,8 @@ export async function restoreSqliteCopy(
       if (hold) {
         replaced = { keptAt: `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`, end: hold.end };
         linkSync(database, replaced.keptAt);
-      }
-      if (hold) renameSync(staged, database);
-      else placeWhereNothingIs(staged, database);
+        renameSync(staged, database);
+      } else placeWhereNothingIs(staged, database);
       return { replaced, ...settleAfterRename(database) };
     } catch (error) {
       removeWithSidecars(staged);
