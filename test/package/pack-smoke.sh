@@ -36,7 +36,7 @@ node smoke.mjs
 
 echo "== toolgate --version, and every command loads (--help) with what --omit=dev installs"
 npx --no-install toolgate --version
-for command in init demo chat walkthrough serve stdio check route connect doctor approvals audit backup contract version; do
+for command in init demo chat walkthrough serve stdio check route connect doctor approvals audit backup restore contract version; do
   npx --no-install toolgate "$command" --help >/dev/null || { echo "toolgate $command --help failed"; exit 1; }
 done
 
