@@ -1,7 +1,8 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
+import { createPool } from '../../src/store/postgres/connection.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { runCli } from '../helpers/capture-io.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
@@ -204,6 +205,65 @@ describe.skipIf(!bin)('postgres store faults', () => {
       await store.close();
       cutter.close();
     }
+  });
+
+  it('a head lock held past the lock timeout fails the waiting batch once, not once more per event', async () => {
+    const url = await server!.createDatabase();
+    const store = await openPostgresStore({ connectionString: url, timeouts: { connectMs: 5_000, queryMs: 1_500 } });
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    const begun: string[] = [];
+    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text?.startsWith('BEGIN') && text.includes('audit_head')) begun.push(text);
+      return original.apply(this, args);
+    } as never);
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT * FROM audit_head FOR UPDATE');
+      const results = await Promise.allSettled(
+        ['aud_1', 'aud_2', 'aud_3', 'aud_4'].map((id) => store.audit.append(event({ id }))),
+      );
+      expect(results.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code)).toEqual(
+        Array(4).fill('unavailable'),
+      );
+      // Before: the batch's lock timeout was taken for a lost answer, then each event was tried
+      // alone and waited out the same lock again: four events, five waits.
+      expect(begun).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await store.audit.append(event({ id: 'aud_after' }));
+    expect(await store.audit.verify()).toMatchObject({ ok: true, count: 1 });
+    await store.close();
+  });
+
+  it('a gateway that stops mid-transaction (frozen, stopped) holding the head is cut off; the others go on', async () => {
+    const url = await server!.createDatabase();
+    const timeouts = { connectMs: 5_000, queryMs: 1_500 }; // a statement may wait 0.5 s; idle in transaction 0.2 s
+    const store = await openPostgresStore({ connectionString: url, timeouts });
+    // The frozen instance: a connection with the gateway's settings that took the head's lock
+    // and then sends nothing, as a process stopped between BEGIN and its next statement.
+    const frozen = createPool(url, { max: 1, timeouts });
+    const held = await frozen.connect();
+    held.on('error', () => undefined); // the server ends its session: expected here
+    try {
+      await held.query('BEGIN; SELECT * FROM audit_head FOR UPDATE');
+      // Before: this waited for the lock until lock_timeout and failed, for as long as the holder slept.
+      expect(await store.audit.append(event({ id: 'aud_1' }))).toMatchObject({ seq: 1 });
+      await expect(held.query('SELECT 1')).rejects.toThrow(/connection error|terminat|idle-in-transaction/i); // its session was ended
+    } finally {
+      held.release(true);
+      await frozen.end();
+    }
+    expect(await store.audit.verify()).toMatchObject({ ok: true, count: 1 });
+    await store.close();
   });
 
   it('verify reads one snapshot: a log appended to meanwhile checks out, never TAMPERED', async () => {

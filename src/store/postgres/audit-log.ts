@@ -81,34 +81,43 @@ export class PgAuditLog implements AuditLog {
           const sealed = await this.timedCommit(batch.map((p) => p.event));
           batch.forEach((p, i) => p.resolve(sealed[i] as AuditEvent));
         } catch (error) {
-          // A connection lost after COMMIT was sent leaves it unknown whether the batch landed:
-          // look first. Before, each event was retried and refused as a duplicate id, so every
-          // caller got an error (`conflict`) for an event that was stored.
-          // A refusal (a duplicate id) rolled the batch back for certain: nothing to look up.
-          const ambiguous = (error as { code?: string }).code === 'unavailable';
-          const stored = ambiguous ? await this.storedOf(batch).catch(() => null) : new Map<string, AuditEvent>();
-          if (!stored) {
-            for (const p of batch) p.reject(error as Error); // the lookup failed too: still down
-            continue;
-          }
-          const missing = batch.filter((p) => !stored.has(p.event.id));
-          for (const p of batch) if (stored.has(p.event.id)) p.resolve(stored.get(p.event.id)!);
-          if (missing.length === 1 && batch.length === 1) {
-            missing[0]!.reject(error as Error);
-            continue;
-          }
-          // One bad event must not fail its batch-mates: retry each alone.
-          for (const p of missing)
-            await this.timedCommit([p.event]).then(
-              (s) => p.resolve(s[0] as AuditEvent),
-              (e: Error) => p.reject(e),
-            );
+          await this.settleFailedBatch(batch, error as Error);
         }
       }
     } finally {
       // Reached synchronously after the last resolve (no await in between), so an append made
       // by a caller resuming from that resolve always sees `draining` false and starts a drain.
       this.draining = false;
+    }
+  }
+
+  /**
+   * Answers the callers of a batch whose commit failed, by what the failure says about it:
+   * - an event's data refused it (a duplicate id, a value the column cannot hold): the batch was
+   *   rolled back, and one bad event must not fail its batch-mates, so each is tried alone;
+   * - the server refused it for another reason (a lock or statement timeout, a shutdown): rolled
+   *   back for certain, and trying each event alone would only wait out the same timeout once per
+   *   event (a held head lock kept calls waiting 45 s in an outside probe): all fail now;
+   * - no answer from the server (the connection was lost, maybe after COMMIT was sent): it is
+   *   unknown whether the batch landed, so look; the stored events are answered as stored (before,
+   *   each was retried, refused as a duplicate id, and every caller got `conflict` for an event
+   *   that was stored) and the rest fail. When the lookup fails too, all fail.
+   */
+  private async settleFailedBatch(batch: readonly Pending[], error: Error): Promise<void> {
+    const verdict = failureOf(error);
+    if (verdict === 'refused-by-data' && batch.length > 1) {
+      for (const p of batch)
+        await this.timedCommit([p.event]).then(
+          (s) => p.resolve(s[0] as AuditEvent),
+          (e: Error) => p.reject(e),
+        );
+      return;
+    }
+    const stored = verdict === 'unanswered' ? await this.storedOf(batch).catch(() => null) : null;
+    for (const p of batch) {
+      const event = stored?.get(p.event.id);
+      if (event) p.resolve(event);
+      else p.reject(error);
     }
   }
 
@@ -259,4 +268,17 @@ export class PgAuditLog implements AuditLog {
       return walker.finish(head ? { seq: Number(head.seq), hash: head.hash } : null);
     });
   }
+}
+
+/**
+ * What a failed commit says about its batch. A server that answered with an error (a SQLSTATE)
+ * rolled the statement or transaction back; classes 22 (data exception) and 23 (integrity
+ * constraint) blame the data, anything else the moment. No SQLSTATE means no answer: the
+ * connection failed, perhaps after the commit was sent.
+ */
+function failureOf(error: Error): 'refused-by-data' | 'refused' | 'unanswered' {
+  const cause = (error as { cause?: { code?: unknown; severity?: unknown } }).cause;
+  const sqlState = typeof cause?.severity === 'string' && typeof cause.code === 'string' ? cause.code : null;
+  if (sqlState === null) return 'unanswered';
+  return sqlState.startsWith('22') || sqlState.startsWith('23') ? 'refused-by-data' : 'refused';
 }

@@ -17,18 +17,31 @@ export const PG_TIMEOUTS: PgTimeouts = { connectMs: 5_000, queryMs: 10_000 };
 /**
  * A pool with deadlines. Without them a database that stopped answering (a partition, a hung
  * server) hung startup, every call, /readyz, SIGTERM and `audit verify` with it. The server gets
- * deadlines just inside the client's (statement_timeout; lock_timeout as SQLite's LOCK_WAIT_MS),
- * so a slow statement is cancelled there and the connection stays usable; the client's own
- * deadline covers a server that cannot be reached at all. An idle client that loses its server
- * must not crash the process (the pool's 'error'); the next query reports it.
+ * deadlines just inside the client's (statement_timeout; lock_timeout as SQLite's LOCK_WAIT_MS;
+ * idle_in_transaction_session_timeout, below), so a slow statement is cancelled there and the
+ * connection stays usable; the client's own deadline covers a server that cannot be reached at
+ * all. An idle client that loses its server must not crash the process (the pool's 'error'); the
+ * next query reports it.
  */
 export function createPool(
   connectionString: string,
   options: { readonly max: number; readonly readOnly?: boolean; readonly timeouts?: PgTimeouts },
 ): Pool {
   const { connectMs, queryMs } = options.timeouts ?? PG_TIMEOUTS;
-  const serverSide = [`statement_timeout=${Math.max(1, queryMs - 1_000)}`, `lock_timeout=${Math.min(5_000, queryMs)}`];
+  const statementMs = Math.max(1, queryMs - 1_000);
+  const lockMs = Math.min(5_000, queryMs);
+  const serverSide = [`statement_timeout=${statementMs}`, `lock_timeout=${lockMs}`];
   if (options.readOnly) serverSide.push('default_transaction_read_only=on');
+  // A gateway paused mid-transaction (a VM freeze, a long GC, SIGSTOP) holds its row locks, and
+  // statement_timeout does not run while no statement does: in an outside probe one stopped
+  // instance holding the audit head stalled every instance for as long as it was stopped. The
+  // server ends such a session well inside the waiters' lock_timeout; its transaction rolls back.
+  // Only for the gateway's own pool: `audit export` reads pages in one transaction at the pace
+  // of whatever consumes its output.
+  else {
+    const idleMs = Math.max(100, Math.floor(Math.min(lockMs, statementMs) * 0.4)); // 2 s by default
+    serverSide.push(`idle_in_transaction_session_timeout=${idleMs}`);
+  }
   const pool = new pg.Pool({
     connectionString,
     max: options.max,
