@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import { createPool } from '../../src/store/postgres/connection.js';
+import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { runCli } from '../helpers/capture-io.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
@@ -25,23 +26,29 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * A TCP relay to PostgreSQL that, once armed, passes on the next message holding `marker` (a
  * COMMIT, or an autocommit statement) and then cuts both ends: the server commits, the answer is lost.
  */
-async function commitCutter(target: string): Promise<{ url: string; arm(marker: string): void; close(): void }> {
+async function commitCutter(
+  target: string,
+): Promise<{ url: string; arm(marker: string, thenPartition?: boolean): void; heal(): void; close(): void }> {
   const { hostname, port, pathname, username } = new URL(target);
   let armed: Buffer | null = null;
+  let partitionAfterCut = false;
+  let partitioned = false; // after a cut, optionally: no bytes pass on any connection until heal()
   const sockets = new Set<Socket>();
   const relay: Server = createServer((client) => {
     const upstream = connect(Number(port), hostname);
     sockets.add(client).add(upstream);
     let cut = false;
     client.on('data', (data: Buffer) => {
+      if (partitioned) return;
       upstream.write(data);
       if (armed && data.includes(armed)) {
         armed = null;
+        partitioned = partitionAfterCut;
         cut = true; // the server commits; its answer is never passed back
         setTimeout(() => (client.destroy(), upstream.destroy()), 200);
       }
     });
-    upstream.on('data', (data: Buffer) => void (cut || client.write(data)));
+    upstream.on('data', (data: Buffer) => void (cut || partitioned || client.write(data)));
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
   });
@@ -49,7 +56,11 @@ async function commitCutter(target: string): Promise<{ url: string; arm(marker: 
   const relayPort = (relay.address() as AddressInfo).port;
   return {
     url: `postgres://${username}@127.0.0.1:${relayPort}${pathname}`,
-    arm: (marker) => (armed = Buffer.from(marker)),
+    arm: (marker, thenPartition = false) => {
+      armed = Buffer.from(marker);
+      partitionAfterCut = thenPartition;
+    },
+    heal: () => (partitioned = false),
     close: () => {
       for (const socket of sockets) socket.destroy();
       relay.close();
@@ -205,6 +216,51 @@ describe.skipIf(!bin)('postgres store faults', () => {
       await store.close();
       cutter.close();
     }
+  });
+
+  it('a commit that landed while the server went away, answered as failed, is followed by a note once it is back', async () => {
+    const url = await server!.createDatabase();
+    const cutter = await commitCutter(url);
+    const store = await openPostgresStore({
+      connectionString: cutter.url,
+      timeouts: { connectMs: 1_000, queryMs: 1_500 },
+    });
+    try {
+      await store.audit.append(event({ id: 'aud_1' }));
+      await store.audit.append(event({ id: 'aud_2' })); // the head is known: one statement a batch
+      // The statement commits, its answer is lost, and the lookup cannot reach the server either.
+      cutter.arm('audit_head', true);
+      await expect(store.audit.append(event({ id: 'aud_3', requestId: 'req_3' }))).rejects.toMatchObject({
+        code: 'unavailable',
+      });
+      cutter.heal();
+      await store.audit.append(event({ id: 'aud_4' }));
+      await (store.audit as PgAuditLog).settle();
+    } finally {
+      await store.close();
+      cutter.close();
+    }
+    const direct = await openPostgresStore({ connectionString: url });
+    expect(await direct.audit.verify()).toMatchObject({ ok: true, count: 5 });
+    const events = await direct.audit.query({ limit: 10 });
+    expect(events.map((e) => e.kind)).toEqual([
+      'tool_call',
+      'tool_call',
+      'tool_call',
+      'tool_call',
+      'audit.answer_lost',
+    ]);
+    // Before: aud_3 said `ok` and nothing said its caller was told the call failed.
+    expect(events[4]).toMatchObject({
+      requestId: 'req_3',
+      outcome: 'error',
+      errorCode: 'unavailable',
+      sourceIds: ['aud_3'],
+      data: { event: 'aud_3', seq: 3 },
+      reason: expect.stringMatching(/^event aud_3 \(seq 3\) was stored, but its commit's answer was lost/),
+    });
+    expect(await direct.audit.query({ sourceId: 'aud_3' })).toHaveLength(1);
+    await direct.close();
   });
 
   it('a head lock held past the lock timeout fails the waiting batch once, not once more per event', async () => {

@@ -8,6 +8,8 @@ import {
 } from '../../audit/event.js';
 import { AUDIT_COLUMNS, filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
 import { createListeners } from '../../util/listeners.js';
+import { newId } from '../../util/ids.js';
+import { isoTime } from '../../util/iso-time.js';
 import type { AuditCommit, AuditLog } from '../types.js';
 import { mapPgError, q, transactionFrom, type Pool } from './connection.js';
 
@@ -45,6 +47,8 @@ export class PgAuditLog implements AuditLog {
   private draining = false;
   /** The head as this instance's last commit left it; null when not known (at start, after a failure). */
   private head: ChainHead | null = null;
+  /** Events answered as failed that may be stored after all (`noteLostAnswers`). */
+  private undecided: AuditEventInput[] = [];
   private readonly commits = createListeners<AuditCommit>();
 
   constructor(
@@ -80,6 +84,7 @@ export class PgAuditLog implements AuditLog {
         try {
           const sealed = await this.timedCommit(batch.map((p) => p.event));
           batch.forEach((p, i) => p.resolve(sealed[i] as AuditEvent));
+          if (this.undecided.length > 0) await this.noteLostAnswers();
         } catch (error) {
           await this.settleFailedBatch(batch, error as Error);
         }
@@ -113,7 +118,9 @@ export class PgAuditLog implements AuditLog {
         );
       return;
     }
-    const stored = verdict === 'unanswered' ? await this.storedOf(batch).catch(() => null) : null;
+    const stored = verdict === 'unanswered' ? await this.storedOf(batch.map((p) => p.event)).catch(() => null) : null;
+    if (verdict === 'unanswered' && !stored)
+      this.undecided = [...this.undecided, ...batch.map((p) => p.event)].slice(-MAX_UNDECIDED);
     for (const p of batch) {
       const event = stored?.get(p.event.id);
       if (event) p.resolve(event);
@@ -121,14 +128,34 @@ export class PgAuditLog implements AuditLog {
     }
   }
 
-  /** Which of a failed batch's events are stored after all: same id and the same content. */
-  private async storedOf(batch: readonly Pending[]): Promise<Map<string, AuditEvent>> {
-    const ids = batch.map((p) => p.event.id);
+  /**
+   * A batch whose answer was lost, and whose lookup failed too (the server went down around the
+   * commit), was answered as failed — "nothing was returned" — yet may be stored, recording as
+   * `ok` a call whose result never left (an outside probe saw it 3 times in ~440,000 events, each
+   * at a server restart). Once a commit succeeds again, those events are looked up, and each one
+   * found is followed by an `audit.answer_lost` event citing it, so the log does not claim a
+   * delivery that did not happen. The lookup failing again leaves them for the next time.
+   */
+  private async noteLostAnswers(): Promise<void> {
+    const events = this.undecided;
+    const stored = await this.storedOf(events).catch(() => null);
+    if (!stored) return;
+    this.undecided = [];
+    const ignore = () => undefined; // nobody waits on a note; a failed one is not retried
+    for (const { id } of events) {
+      const found = stored.get(id);
+      if (found) this.queue.push({ event: storableEvent(lostAnswer(found)), resolve: ignore, reject: ignore });
+    }
+  }
+
+  /** Which of these events are stored after all: same id and the same content. */
+  private async storedOf(events: readonly AuditEventInput[]): Promise<Map<string, AuditEvent>> {
+    const ids = events.map((event) => event.id);
     const sql = 'SELECT * FROM audit_events WHERE id = ANY($1::text[])';
     const { rows } = await q<AuditRow>(this.pool, 'audit append lookup', sql, [ids]);
     const found = new Map(rows.map((row) => [row.id, fromRow(row)]));
     const stored = new Map<string, AuditEvent>();
-    for (const { event } of batch) {
+    for (const event of events) {
       const row = found.get(event.id);
       if (row && contentJson(row, 0, '') === contentJson(event, 0, '')) stored.set(event.id, row);
     }
@@ -281,4 +308,28 @@ function failureOf(error: Error): 'refused-by-data' | 'refused' | 'unanswered' {
   const sqlState = typeof cause?.severity === 'string' && typeof cause.code === 'string' ? cause.code : null;
   if (sqlState === null) return 'unanswered';
   return sqlState.startsWith('22') || sqlState.startsWith('23') ? 'refused-by-data' : 'refused';
+}
+
+/** At most this many events wait to be looked up (`noteLostAnswers`); the oldest go first. */
+const MAX_UNDECIDED = 10_000;
+
+/** The note that `event` was stored while its caller was told the call failed. */
+function lostAnswer(event: AuditEvent): AuditEventInput {
+  const now = Date.now();
+  const { seq, prevHash: _prevHash, hash: _hash, ...call } = event; // who, what and where: the call's
+  return {
+    ...call,
+    id: newId('aud', now),
+    time: isoTime(now),
+    kind: 'audit.answer_lost',
+    reason: `event ${event.id} (seq ${seq}) was stored, but its commit's answer was lost and the caller was told the call failed: nothing was returned`,
+    outcome: 'error',
+    errorCode: 'unavailable',
+    outputSummary: null,
+    resultBytes: 0,
+    resultTokens: 0,
+    sourceIds: [event.id],
+    latencyMs: 0,
+    data: { event: event.id, seq },
+  };
 }
