@@ -8,10 +8,9 @@ import {
 } from '../../audit/event.js';
 import { AUDIT_COLUMNS, filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
 import { createListeners } from '../../util/listeners.js';
-import { newId } from '../../util/ids.js';
-import { isoTime } from '../../util/iso-time.js';
 import type { AuditCommit, AuditLog } from '../types.js';
 import { mapPgError, q, transactionFrom, type Pool } from './connection.js';
+import { failureOf, lostAnswer } from './failed-commit.js';
 
 interface ChainHead {
   readonly seq: number;
@@ -297,39 +296,5 @@ export class PgAuditLog implements AuditLog {
   }
 }
 
-/**
- * What a failed commit says about its batch. A server that answered with an error (a SQLSTATE)
- * rolled the statement or transaction back; classes 22 (data exception) and 23 (integrity
- * constraint) blame the data, anything else the moment. No SQLSTATE means no answer: the
- * connection failed, perhaps after the commit was sent.
- */
-function failureOf(error: Error): 'refused-by-data' | 'refused' | 'unanswered' {
-  const cause = (error as { cause?: { code?: unknown; severity?: unknown } }).cause;
-  const sqlState = typeof cause?.severity === 'string' && typeof cause.code === 'string' ? cause.code : null;
-  if (sqlState === null) return 'unanswered';
-  return sqlState.startsWith('22') || sqlState.startsWith('23') ? 'refused-by-data' : 'refused';
-}
-
 /** At most this many events wait to be looked up (`noteLostAnswers`); the oldest go first. */
 const MAX_UNDECIDED = 10_000;
-
-/** The note that `event` was stored while its caller was told the call failed. */
-function lostAnswer(event: AuditEvent): AuditEventInput {
-  const now = Date.now();
-  const { seq, prevHash: _prevHash, hash: _hash, ...call } = event; // who, what and where: the call's
-  return {
-    ...call,
-    id: newId('aud', now),
-    time: isoTime(now),
-    kind: 'audit.answer_lost',
-    reason: `event ${event.id} (seq ${seq}) was stored, but its commit's answer was lost and the caller was told the call failed: nothing was returned`,
-    outcome: 'error',
-    errorCode: 'unavailable',
-    outputSummary: null,
-    resultBytes: 0,
-    resultTokens: 0,
-    sourceIds: [event.id],
-    latencyMs: 0,
-    data: { event: event.id, seq },
-  };
-}
