@@ -32,13 +32,13 @@ export function createPool(
   const lockMs = Math.min(5_000, queryMs);
   const serverSide = [`statement_timeout=${statementMs}`, `lock_timeout=${lockMs}`];
   if (options.readOnly) serverSide.push('default_transaction_read_only=on');
-  // A gateway paused mid-transaction (a VM freeze, a long GC, SIGSTOP) holds its row locks, and
-  // statement_timeout does not run while no statement does: in an outside probe one stopped
-  // instance holding the audit head stalled every instance for as long as it was stopped. The
-  // server ends such a session well inside the waiters' lock_timeout; its transaction rolls back.
-  // Only for the gateway's own pool: `audit export` reads pages in one transaction at the pace
-  // of whatever consumes its output.
   else {
+    // A gateway paused mid-transaction (a VM freeze, a long GC, SIGSTOP) holds its row locks, and
+    // statement_timeout does not run while no statement does: in an outside probe one stopped
+    // instance holding the audit head stalled every instance for as long as it was stopped. The
+    // server ends such a session well inside the waiters' deadlines; its transaction rolls back.
+    // Not for the read-only pool: `audit export` reads pages in one transaction at the pace of
+    // whatever consumes its output.
     const idleMs = Math.max(100, Math.floor(Math.min(lockMs, statementMs) * 0.4)); // 2 s by default
     serverSide.push(`idle_in_transaction_session_timeout=${idleMs}`);
   }
