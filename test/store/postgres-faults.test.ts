@@ -1,11 +1,12 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import { createPool } from '../../src/store/postgres/connection.js';
 import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { runCli } from '../helpers/capture-io.js';
+import { headRoundTrips } from '../helpers/pg-round-trips.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
 import { event } from './suite.js';
 
@@ -268,16 +269,7 @@ describe.skipIf(!bin)('postgres store faults', () => {
     const store = await openPostgresStore({ connectionString: url, timeouts: { connectMs: 5_000, queryMs: 1_500 } });
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
-    const begun: string[] = [];
-    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
-      this: pg.Client,
-      ...args: unknown[]
-    ) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-      if (text?.startsWith('BEGIN') && text.includes('audit_head')) begun.push(text);
-      return original.apply(this, args);
-    } as never);
+    const { trips, stop } = headRoundTrips();
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT * FROM audit_head FOR UPDATE');
@@ -289,9 +281,9 @@ describe.skipIf(!bin)('postgres store faults', () => {
       );
       // Before: the batch's lock timeout was taken for a lost answer, then each event was tried
       // alone and waited out the same lock again: four events, five waits.
-      expect(begun).toHaveLength(1);
+      expect(trips.filter((trip) => trip === 'BEGIN')).toHaveLength(1);
     } finally {
-      spy.mockRestore();
+      stop();
       await holder.query('ROLLBACK');
       await holder.end();
     }

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
 import { openPostgresAuditReader } from '../../src/store/postgres/audit-reader.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { takeToken } from '../../src/store/token-bucket.js';
 import { runCli } from '../helpers/capture-io.js';
+import { headRoundTrips } from '../helpers/pg-round-trips.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
 import { event, runStoreSuite } from './suite.js';
 
@@ -40,20 +41,7 @@ describe.skipIf(!bin)('postgres', () => {
     const url = await server!.createDatabase();
     const a = await openPostgresStore({ connectionString: url });
     const b = await openPostgresStore({ connectionString: url });
-    // Every round trip that touches the head, by what it is: BEGIN (with the head's lock), a
-    // statement (rows and the head's move), COMMIT.
-    const trips: string[] = [];
-    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
-      this: pg.Client,
-      ...args: unknown[]
-    ) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-      if (text?.startsWith('BEGIN') && text.includes('audit_head')) trips.push('BEGIN');
-      else if (text === 'COMMIT') trips.push('COMMIT');
-      else if (text?.includes('audit_head')) trips.push('statement');
-      return original.apply(this, args);
-    } as never);
+    const { trips, stop } = headRoundTrips();
     try {
       await a.audit.append(event({ id: 'aud_1' })); // the head is not known yet: under the lock
       await a.audit.append(event({ id: 'aud_2' }));
@@ -72,7 +60,7 @@ describe.skipIf(!bin)('postgres', () => {
         'statement', // aud_6
       ]);
     } finally {
-      spy.mockRestore();
+      stop();
     }
     expect(await a.audit.verify()).toMatchObject({ ok: true, count: 6 });
     await a.close();
