@@ -75,9 +75,10 @@ function unusableDest(target: string, database: string, values: { force?: boolea
   const own = ownFileOf(database, dest);
   if (own) return `DEST is ${own}; name a file of its own.`;
   if (existsSync(dest)) {
-    if (statSync(dest).isDirectory()) return `${target} is a directory; name a file in it.`;
+    const found = statSync(dest);
+    if (found.isDirectory()) return `${target} is a directory; name a file in it.`;
     // A device or a pipe: `--force` renamed the copy over it (as root, /dev/null became a file).
-    if (!statSync(dest).isFile()) return `${target} is not a regular file; name a file of its own.`;
+    if (!found.isFile()) return `${target} is not a regular file; name a file of its own.`;
     if (!values.force) return `${target} exists; pass --force to replace it.`;
     // Replacing a database something still writes would lose what its -wal holds.
     if (hasWalData(dest))

@@ -95,9 +95,10 @@ function notAFile(database: string): string | null {
 /** Why COPY cannot be restored, or null. */
 function unusableCopy(source: string, copy: string, database: string): string | null {
   if (!existsSync(copy)) return `No file at ${source}.`;
-  if (statSync(copy).isDirectory()) return `${source} is a directory; name the copy's file.`;
+  const found = statSync(copy);
+  if (found.isDirectory()) return `${source} is a directory; name the copy's file.`;
   // A pipe or a device would be read without end (/dev/zero) or block (a FIFO).
-  if (!statSync(copy).isFile()) return `${source} is not a regular file; name a copy made by \`toolgate backup\`.`;
+  if (!found.isFile()) return `${source} is not a regular file; name a copy made by \`toolgate backup\`.`;
   const own = ownFileOf(database, copy);
   if (own) return `COPY is ${own}; name a copy made by \`toolgate backup\`.`;
   // Its own -wal would be left behind: the copy alone is not what that database holds.

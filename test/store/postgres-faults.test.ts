@@ -24,16 +24,22 @@ afterAll(() => server?.stop());
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A TCP relay to PostgreSQL that, once armed, passes on the next message holding `marker` (a
- * COMMIT, or an autocommit statement) and then cuts both ends: the server commits, the answer is lost.
+ * A TCP relay to PostgreSQL that can misbehave on cue:
+ * - `partition(true)`: no bytes pass either way on any connection (a partition) until `partition(false)`;
+ * - `arm(marker)`: the next message holding `marker` (a COMMIT, or an autocommit statement) is
+ *   passed on, then both ends are cut: the server commits, the answer is lost. With
+ *   `thenPartition`, the partition starts at that moment too, so a lookup cannot reach the server.
  */
-async function commitCutter(
-  target: string,
-): Promise<{ url: string; arm(marker: string, thenPartition?: boolean): void; heal(): void; close(): void }> {
+async function faultyRelay(target: string): Promise<{
+  url: string;
+  arm(marker: string, thenPartition?: boolean): void;
+  partition(on: boolean): void;
+  close(): void;
+}> {
   const { hostname, port, pathname, username } = new URL(target);
   let armed: Buffer | null = null;
   let partitionAfterCut = false;
-  let partitioned = false; // after a cut, optionally: no bytes pass on any connection until heal()
+  let partitioned = false;
   const sockets = new Set<Socket>();
   const relay: Server = createServer((client) => {
     const upstream = connect(Number(port), hostname);
@@ -52,6 +58,7 @@ async function commitCutter(
     upstream.on('data', (data: Buffer) => void (cut || partitioned || client.write(data)));
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   const relayPort = (relay.address() as AddressInfo).port;
@@ -61,33 +68,7 @@ async function commitCutter(
       armed = Buffer.from(marker);
       partitionAfterCut = thenPartition;
     },
-    heal: () => (partitioned = false),
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      relay.close();
-    },
-  };
-}
-
-/** A TCP relay to PostgreSQL that can stop passing bytes both ways (a partition) and start again. */
-async function partitionable(target: string): Promise<{ url: string; cut(on: boolean): void; close(): void }> {
-  const { hostname, port, pathname, username } = new URL(target);
-  let partitioned = false;
-  const sockets = new Set<Socket>();
-  const relay: Server = createServer((client) => {
-    const upstream = connect(Number(port), hostname);
-    sockets.add(client).add(upstream);
-    client.on('data', (data: Buffer) => void (partitioned || upstream.write(data)));
-    upstream.on('data', (data: Buffer) => void (partitioned || client.write(data)));
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const relayPort = (relay.address() as AddressInfo).port;
-  return {
-    url: `postgres://${username}@127.0.0.1:${relayPort}${pathname}`,
-    cut: (on) => (partitioned = on),
+    partition: (on) => (partitioned = on),
     close: () => {
       for (const socket of sockets) socket.destroy();
       relay.close();
@@ -129,7 +110,7 @@ describe.skipIf(!bin)('postgres store faults', () => {
 
   it('a partition mid-run: calls and readiness are unavailable after the query deadline, close() returns, and it recovers', async () => {
     const url = await server!.createDatabase();
-    const relay = await partitionable(url);
+    const relay = await faultyRelay(url);
     // Deadlines short enough for a test, long enough for a busy machine's normal round trip.
     const store = await openPostgresStore({
       connectionString: relay.url,
@@ -137,17 +118,17 @@ describe.skipIf(!bin)('postgres store faults', () => {
     });
     try {
       await store.audit.append(event({ id: 'aud_before' }));
-      relay.cut(true);
+      relay.partition(true);
       // Before: no deadline at all, so each of these hung until the network came back.
       await expect(store.audit.append(event({ id: 'aud_during' }))).rejects.toMatchObject({ code: 'unavailable' });
       await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
-      relay.cut(false);
+      relay.partition(false);
       await store.audit.append(event({ id: 'aud_after' }));
       const direct = await openPostgresStore({ connectionString: url });
       expect((await direct.audit.query({ limit: 10 })).map((e) => e.id).sort()).toEqual(['aud_after', 'aud_before']);
       await direct.close();
     } finally {
-      relay.cut(true);
+      relay.partition(true);
       const closing = store.close().then(() => 'closed');
       expect(await Promise.race([closing, wait(5_000).then(() => 'hung')])).toBe('closed');
       relay.close();
@@ -193,7 +174,7 @@ describe.skipIf(!bin)('postgres store faults', () => {
 
   it('a COMMIT that landed but whose answer was lost answers its callers with what was stored', async () => {
     const url = await server!.createDatabase();
-    const cutter = await commitCutter(url);
+    const cutter = await faultyRelay(url);
     const store = await openPostgresStore({ connectionString: cutter.url });
     const appendAll = (ids: string[]) =>
       Promise.allSettled(ids.map((id) => store.audit.append(event({ id })))).then((results) =>
@@ -221,7 +202,7 @@ describe.skipIf(!bin)('postgres store faults', () => {
 
   it('a commit that landed while the server went away, answered as failed, is followed by a note once it is back', async () => {
     const url = await server!.createDatabase();
-    const cutter = await commitCutter(url);
+    const cutter = await faultyRelay(url);
     const store = await openPostgresStore({
       connectionString: cutter.url,
       timeouts: { connectMs: 1_000, queryMs: 1_500 },
@@ -234,7 +215,7 @@ describe.skipIf(!bin)('postgres store faults', () => {
       await expect(store.audit.append(event({ id: 'aud_3', requestId: 'req_3' }))).rejects.toMatchObject({
         code: 'unavailable',
       });
-      cutter.heal();
+      cutter.partition(false);
       await store.audit.append(event({ id: 'aud_4' }));
       await (store.audit as PgAuditLog).settle();
     } finally {

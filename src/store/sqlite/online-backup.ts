@@ -2,15 +2,7 @@ import Database from 'better-sqlite3';
 import { renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hasAuditLog } from './audit-reader.js';
-import {
-  removeAbandonedPartials,
-  removeWithSidecars,
-  SQLITE_SIDECARS,
-  stagingPath,
-  syncFile,
-  useRollbackJournal,
-  whileSignalsHeld,
-} from './staged-file.js';
+import { finishStaged, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
 
 /**
  * Copies a live SQLite database to `dest` with SQLite's online backup (`toolgate backup`):
@@ -34,29 +26,22 @@ export async function copySqliteOnline(
   /** Called once signals are held, just before the copy starts (the CLI prints its progress line). */
   onStart: () => void = () => undefined,
 ): Promise<{ bytes: number }> {
-  removeAbandonedPartials(dest);
-  const partial = stagingPath(dest);
-  return whileSignalsHeld(async (stopIfInterrupted) => {
-    let db: Database.Database | undefined;
+  return withStagedFile(dest, async (partial, stopIfInterrupted) => {
+    onStart();
+    const db = new Database(source, { readonly: true, fileMustExist: true });
     try {
-      onStart();
-      db = new Database(source, { readonly: true, fileMustExist: true });
       if (!hasAuditLog(db)) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
       await db.backup(partial, { progress: () => ALL_PAGES });
-      stopIfInterrupted();
-      useRollbackJournal(partial);
-      syncFile(partial);
-      stopIfInterrupted(); // the last moment before `dest` changes
-      for (const sidecar of SQLITE_SIDECARS) rmSync(`${dest}${sidecar}`, { force: true });
-      renameSync(partial, dest);
-      syncFile(dirname(dest));
-      return { bytes: statSync(dest).size };
-    } catch (error) {
-      removeWithSidecars(partial);
-      throw error;
     } finally {
-      db?.close();
+      db.close();
     }
+    stopIfInterrupted();
+    finishStaged(partial);
+    stopIfInterrupted(); // the last moment before `dest` changes
+    for (const sidecar of SQLITE_SIDECARS) rmSync(`${dest}${sidecar}`, { force: true });
+    renameSync(partial, dest);
+    syncFile(dirname(dest));
+    return { bytes: statSync(dest).size };
   });
 }
 

@@ -4,15 +4,7 @@ import Database from 'better-sqlite3';
 import { hasAuditLog } from './audit-reader.js';
 import { isBusy } from './connection.js';
 import { rateLimitFilePath } from './rate-limit-file.js';
-import {
-  removeAbandonedPartials,
-  removeWithSidecars,
-  SQLITE_SIDECARS,
-  stagingPath,
-  syncFile,
-  useRollbackJournal,
-  whileSignalsHeld,
-} from './staged-file.js';
+import { finishStaged, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
 
 /** The last event of a log: where its chain ends. */
 export interface LogEnd {
@@ -57,30 +49,31 @@ export async function restoreSqliteCopy(
   record: (staged: string, replaced: LogEnd | null) => Promise<void>,
 ): Promise<{ replaced: Replaced | null; warning: string | null }> {
   mkdirSync(dirname(database), { recursive: true }); // a new machine's `.toolgate/`, as `serve` makes it
-  removeAbandonedPartials(database);
-  const staged = stagingPath(database);
-  return whileSignalsHeld(async (stopIfInterrupted) => {
+  return withStagedFile(database, async (staged, stopIfInterrupted) => {
     const hold = existsSync(database) ? holdExclusively(database) : null;
-    let replaced: Replaced | null = null;
     try {
       copyFileSync(copy, staged);
       for (const sidecar of SQLITE_SIDECARS) rmSync(`${staged}${sidecar}`, { force: true });
       await record(staged, hold?.end ?? null);
-      useRollbackJournal(staged);
       rmSync(rateLimitFilePath(staged), { force: true });
-      syncFile(staged);
+      finishStaged(staged);
       stopIfInterrupted(); // the last moment before the database changes
-      if (hold) {
-        replaced = { keptAt: `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`, end: hold.end };
-        linkSync(database, replaced.keptAt);
+      if (!hold) {
+        placeWhereNothingIs(staged, database);
+        return { replaced: null, ...settleAfterRename(database) };
+      }
+      const replaced = {
+        keptAt: `${database}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+        end: hold.end,
+      };
+      linkSync(database, replaced.keptAt);
+      try {
         renameSync(staged, database);
-      } else placeWhereNothingIs(staged, database);
+      } catch (error) {
+        rmSync(replaced.keptAt, { force: true }); // a second name only: the database is as it was
+        throw error;
+      }
       return { replaced, ...settleAfterRename(database) };
-    } catch (error) {
-      removeWithSidecars(staged);
-      rmSync(rateLimitFilePath(staged), { force: true });
-      if (replaced) rmSync(replaced.keptAt, { force: true }); // a second name only: the rename failed
-      throw error;
     } finally {
       hold?.release();
     }

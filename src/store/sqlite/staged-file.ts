@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { rateLimitFilePath } from './rate-limit-file.js';
 
 // Database files written beside where they will end up, then renamed into place (`toolgate
 // backup` and `toolgate restore`), so a file at the final name is always whole.
@@ -21,12 +22,12 @@ export function hasWalData(path: string): boolean {
  * Where a file for `dest` is written before it is renamed to `dest`: `<dest>.partial-<pid>`, so
  * that what a killed run left is recognised by the next one as abandoned and removed.
  */
-export function stagingPath(dest: string): string {
+function stagingPath(dest: string): string {
   return `${dest}.partial-${process.pid}`;
 }
 
 /** `<dest>.partial-<pid>` files whose process is gone (killed mid-copy): nothing will finish them. */
-export function removeAbandonedPartials(dest: string): void {
+function removeAbandonedPartials(dest: string): void {
   const prefix = `${basename(dest)}.partial-`;
   for (const name of readdirSync(dirname(dest))) {
     const pid = /^(\d+)$/.exec(name.slice(prefix.length))?.[1];
@@ -44,7 +45,7 @@ function isRunning(pid: number): boolean {
   }
 }
 
-export function removeWithSidecars(path: string): void {
+function removeWithSidecars(path: string): void {
   for (const suffix of ['', ...SQLITE_SIDECARS]) rmSync(`${path}${suffix}`, { force: true });
 }
 
@@ -63,7 +64,7 @@ export function syncFile(path: string): void {
  * off between writing a staged file and renaming it. `work` calls `stopIfInterrupted` where
  * stopping is safe, which throws once a signal came (its caller then removes what it staged).
  */
-export async function whileSignalsHeld<T>(work: (stopIfInterrupted: () => void) => Promise<T>): Promise<T> {
+async function whileSignalsHeld<T>(work: (stopIfInterrupted: () => void) => Promise<T>): Promise<T> {
   let interrupted: NodeJS.Signals | null = null;
   const hold = (signal: NodeJS.Signals) => (interrupted = signal);
   process.on('SIGINT', hold);
@@ -82,11 +83,39 @@ export async function whileSignalsHeld<T>(work: (stopIfInterrupted: () => void) 
  * Switches a closed database file to a rollback journal: one self-contained file, whose readers
  * create no `-wal`/`-shm` beside it (a gateway opening it switches it back to WAL).
  */
-export function useRollbackJournal(path: string): void {
+function useRollbackJournal(path: string): void {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = DELETE');
   } finally {
     db.close();
   }
+}
+
+/**
+ * Runs `work` on the staging file for `dest`, signals held (`whileSignalsHeld`): partials a
+ * killed run left are removed first, and the staging file goes (with its sidecars and any
+ * `-rates` a store opened on it made) when `work` throws, so a failure leaves nothing.
+ */
+export function withStagedFile<T>(
+  dest: string,
+  work: (staged: string, stopIfInterrupted: () => void) => Promise<T>,
+): Promise<T> {
+  removeAbandonedPartials(dest);
+  const staged = stagingPath(dest);
+  return whileSignalsHeld(async (stopIfInterrupted) => {
+    try {
+      return await work(staged, stopIfInterrupted);
+    } catch (error) {
+      removeWithSidecars(staged);
+      rmSync(rateLimitFilePath(staged), { force: true });
+      throw error;
+    }
+  });
+}
+
+/** A staged database made whole by itself (a rollback journal) and durable, ready to rename. */
+export function finishStaged(staged: string): void {
+  useRollbackJournal(staged);
+  syncFile(staged);
 }
