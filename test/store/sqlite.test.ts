@@ -9,7 +9,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { capturedLogger } from '../helpers/captured-logger.js';
 import { getCustomerSummary } from '../helpers/fixture-tools.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
-import { event, runStoreSuite } from './suite.js';
+import { draft, event, runStoreSuite } from './suite.js';
 
 runStoreSuite('sqlite', tempSqliteStore);
 
@@ -114,12 +114,51 @@ describe('sqlite store: its file removed or replaced while it runs', () => {
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
       // Before: this succeeded (and /readyz said ready) into the unlinked file, lost at the next start.
       await expect(store.audit.append(event({ id: 'aud_lost' }))).rejects.toMatchObject({ code: 'unavailable' });
-      await expect(store.ping()).rejects.toMatchObject({ detail: expect.stringMatching(/was removed or replaced/) });
+      await expect(store.ping()).rejects.toMatchObject({ detail: expect.stringMatching(/was removed while/) });
       // A file put back at the path (a restore) is not the one this store has open either.
       const other = await openSqliteStore({ path });
       await other.close();
       await expect(store.audit.append(event({ id: 'aud_lost_2' }))).rejects.toMatchObject({ code: 'unavailable' });
-      await expect(store.ping()).rejects.toMatchObject({ detail: expect.stringMatching(/was removed or replaced/) });
+      await expect(store.ping()).rejects.toMatchObject({ detail: expect.stringMatching(/was replaced while/) });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('refuses drafts, idempotency keys, console sessions and audit reads too: they used the replaced file', async () => {
+    const { store, path, cleanup } = await tempSqliteStore();
+    try {
+      await store.drafts.create(draft('drf_before'));
+      // What `toolgate restore` does: another database renamed over the path.
+      const copy = await tempSqliteStore();
+      await copy.store.close();
+      renameSync(copy.path, path);
+      for (const sidecar of ['-wal', '-shm']) rmSync(`${path}${sidecar}`, { force: true });
+      const replaced = {
+        code: 'unavailable',
+        detail: expect.stringMatching(
+          /^draft create: the database file .* was replaced while the gateway ran; .*restart the gateway/,
+        ),
+      };
+      await expect(store.drafts.create(draft('drf_after'))).rejects.toMatchObject(replaced);
+      await expect(store.drafts.get('drf_before')).rejects.toMatchObject({ code: 'unavailable' });
+      // Nor is the replaced file's audit log read as if it were the log at the path.
+      await expect(store.audit.query({ limit: 10 })).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.audit.verify()).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.idempotency.claim('idem_after', 'fp')).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(
+        store.sessions.create({ idHash: 'h_after', kind: 'session', data: '{}', createdAt: 'a', expiresAt: 'z' }),
+      ).rejects.toMatchObject({ code: 'unavailable' });
+      // Before: each of these succeeded into the file restore had replaced, and was lost with it.
+      const restored = new Database(path, { readonly: true });
+      try {
+        expect(restored.prepare('SELECT count(*) AS n FROM drafts').get()).toEqual({ n: 0 });
+        expect(restored.prepare('SELECT count(*) AS n FROM idempotency_keys').get()).toEqual({ n: 0 });
+        expect(restored.prepare('SELECT count(*) AS n FROM console_sessions').get()).toEqual({ n: 0 });
+      } finally {
+        restored.close();
+      }
+      await copy.cleanup();
     } finally {
       await cleanup();
     }

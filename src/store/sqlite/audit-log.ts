@@ -5,7 +5,7 @@ import { rowValues } from '../audit-rows.js';
 import { SqliteAuditReader } from './audit-reader.js';
 import { WRITER_STOPPED, type AuditWriter, type SealResult, type UnsealedRow } from './audit-writer.js';
 import type { AuditCommit, AuditLog } from '../types.js';
-import { mapSqliteError, type Db } from './connection.js';
+import { mapSqliteError, type Db, type Run } from './connection.js';
 
 interface Pending {
   readonly event: AuditEventInput;
@@ -46,8 +46,10 @@ export class SqliteAuditLog extends SqliteAuditReader implements AuditLog {
     /** Only for verify(): the writer thread seals with its own copy. */
     key: Buffer | undefined,
     private readonly writer: AuditWriter,
+    /** run() with the store's same-file check, for the reads (same-file.ts); tests leave it out. */
+    run?: Run,
   ) {
-    super(db, key);
+    super(db, key, run);
   }
 
   append(input: AuditEventInput): Promise<AuditEvent> {

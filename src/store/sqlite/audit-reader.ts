@@ -5,7 +5,7 @@ import type { AuditEvent, AuditFilter, VerifyReport } from '../../audit/event.js
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, type AuditRow } from '../audit-rows.js';
 import type { AuditReading } from '../types.js';
-import { isBusy, LOCK_WAIT_MS, run, type Db } from './connection.js';
+import { isBusy, LOCK_WAIT_MS, run as runOnConnection, type Db, type Run } from './connection.js';
 import { directoryInsteadOfFile } from './file-path.js';
 
 interface ChainHead {
@@ -21,10 +21,12 @@ export class SqliteAuditReader implements AuditReading {
     protected readonly db: Db,
     /** Checks an HMAC chain; the writer thread seals with its own copy. */
     private readonly key: Buffer | undefined,
+    /** The store's log passes run() with its same-file check (same-file.ts). */
+    private readonly run: Run = runOnConnection,
   ) {}
 
   query(filter: AuditFilter): Promise<AuditEvent[]> {
-    return run('audit query', () => {
+    return this.run('audit query', () => {
       const { where, params, order, limit } = filterSql(filter, () => '?');
       const rows = this.db
         .prepare(`SELECT * FROM audit_events ${where} ${order} LIMIT ${limit}`)
@@ -34,14 +36,14 @@ export class SqliteAuditReader implements AuditReading {
   }
 
   get(id: string): Promise<AuditEvent | null> {
-    return run('audit get', () => {
+    return this.run('audit get', () => {
       const row = this.db.prepare('SELECT * FROM audit_events WHERE id = ?').get(id) as AuditRow | undefined;
       return row ? fromRow(row) : null;
     });
   }
 
   recordedKeyCheck(): Promise<string | null> {
-    return run('audit key check', () => {
+    return this.run('audit key check', () => {
       const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_meta'").get();
       if (!table) return null;
       const row = this.db.prepare("SELECT value FROM audit_meta WHERE name = 'key_check'").get() as
@@ -51,7 +53,7 @@ export class SqliteAuditReader implements AuditReading {
   }
 
   verify(): Promise<VerifyReport> {
-    return run('audit verify', () => {
+    return this.run('audit verify', () => {
       const head = this.readHead();
       const rows = this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>;
       let checked = 0;
@@ -65,7 +67,7 @@ export class SqliteAuditReader implements AuditReading {
       try {
         return verifyChain(events(), head, this.key);
       } catch (error) {
-        if (isBusy(error)) throw error; // run() waits the lock out and walks again
+        if (isBusy(error)) throw error; // this.run() waits the lock out and walks again
         // A damaged page stops the walk part way (SQLITE_CORRUPT): say how far the chain was read
         // and checked, so the operator knows which events the damage leaves unverified.
         const said = error instanceof Error ? error.message : String(error);

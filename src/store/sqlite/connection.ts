@@ -61,6 +61,9 @@ export function run<T>(what: string, operation: () => T): Promise<T> {
   return runWhenUnlocked(what, operation);
 }
 
+/** The shape of `run`, for the stores that are handed one (same-file.ts guards theirs). */
+export type Run = <T>(what: string, operation: () => T) => Promise<T>;
+
 export function mapSqliteError(what: string, error: unknown): Error {
   if (error instanceof ToolgateError) return error;
   const code = (error as { code?: unknown }).code;

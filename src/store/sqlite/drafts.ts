@@ -1,13 +1,17 @@
 import { DRAFT_COLUMNS, draftValues, fromRow, type DraftRow } from '../draft-rows.js';
 import type { DraftFilter, DraftRecord, DraftStatus, DraftStore, QueuedAudit } from '../types.js';
-import { run, type Db } from './connection.js';
+import type { Db, Run } from './connection.js';
 
 /** Drafts of write actions; every change is a compare-and-set on `version`, so two approvers cannot both win. */
 export class SqliteDrafts implements DraftStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** run() from connection.ts, with the same-file check (same-file.ts). */
+    private readonly run: Run,
+  ) {}
 
   create(d: DraftRecord, queued?: QueuedAudit): Promise<void> {
-    return run('draft create', () =>
+    return this.run('draft create', () =>
       this.db
         .transaction(() => {
           const values = draftValues(d);
@@ -21,14 +25,14 @@ export class SqliteDrafts implements DraftStore {
   }
 
   get(id: string): Promise<DraftRecord | null> {
-    return run('draft get', () => {
+    return this.run('draft get', () => {
       const row = this.db.prepare('SELECT * FROM drafts WHERE id = ?').get(id) as DraftRow | undefined;
       return row ? fromRow(row) : null;
     });
   }
 
   list(filter: DraftFilter): Promise<DraftRecord[]> {
-    return run('draft list', () => {
+    return this.run('draft list', () => {
       const clauses: string[] = [];
       const params: unknown[] = [];
       if (filter.status) {
@@ -56,7 +60,7 @@ export class SqliteDrafts implements DraftStore {
     nowIso: string,
     queued?: QueuedAudit,
   ): Promise<DraftRecord | null> {
-    return run('draft update', () =>
+    return this.run('draft update', () =>
       this.db
         .transaction(() => {
           const changed = this.db
@@ -74,13 +78,13 @@ export class SqliteDrafts implements DraftStore {
   }
 
   dequeueAudit(id: string): Promise<void> {
-    return run('audit outbox dequeue', () => {
+    return this.run('audit outbox dequeue', () => {
       this.db.prepare('DELETE FROM audit_outbox WHERE id = ?').run(id);
     });
   }
 
   queuedAudits(beforeIso: string, limit: number): Promise<QueuedAudit[]> {
-    return run(
+    return this.run(
       'audit outbox list',
       () =>
         this.db

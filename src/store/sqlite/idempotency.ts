@@ -1,15 +1,19 @@
 import type { IdempotencyClaim, IdempotencyStore } from '../types.js';
-import { run, type Db } from './connection.js';
+import type { Db, Run } from './connection.js';
 
 /**
  * Idempotency keys: the first claim wins (a primary key does the arbitration), later claims see
  * the stored outcome. Claims are durable (audit connection) because they guard real side effects.
  */
 export class SqliteIdempotency implements IdempotencyStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** run() from connection.ts, with the same-file check (same-file.ts). */
+    private readonly run: Run,
+  ) {}
 
   claim(key: string, fingerprint: string): Promise<IdempotencyClaim> {
-    return run('idempotency claim', () => {
+    return this.run('idempotency claim', () => {
       const now = new Date().toISOString();
       const inserted = this.db
         .prepare(
@@ -28,7 +32,7 @@ export class SqliteIdempotency implements IdempotencyStore {
   }
 
   complete(key: string, result: string): Promise<void> {
-    return run('idempotency complete', () => {
+    return this.run('idempotency complete', () => {
       this.db
         .prepare("UPDATE idempotency_keys SET state = 'completed', result = ?, updated_at = ? WHERE key = ?")
         .run(result, new Date().toISOString(), key);
@@ -36,7 +40,7 @@ export class SqliteIdempotency implements IdempotencyStore {
   }
 
   release(key: string): Promise<void> {
-    return run('idempotency release', () => {
+    return this.run('idempotency release', () => {
       this.db.prepare("DELETE FROM idempotency_keys WHERE key = ? AND state = 'in_progress'").run(key);
     });
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
@@ -13,6 +13,7 @@ import { SqliteIdempotency } from './idempotency.js';
 import { migrate, pendingMigrations } from './migrations.js';
 import { carryOverBuckets, openRateLimitFile } from './rate-limit-file.js';
 import { SqliteRateLimits } from './rate-limits.js';
+import { runOnSameFile, sameFileCheck } from './same-file.js';
 import { SqliteSessions } from './sessions.js';
 
 export interface SqliteStoreOptions {
@@ -50,17 +51,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw mapSqliteError(`open ${options.path}`, error);
   }
   const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
-  const opened = statSync(options.path);
+  const onSameFile = sameFileCheck(options.path);
+  const runOnDurable = runOnSameFile(onSameFile);
   const writer = startAuditWriter(options.path, GENESIS_HASH, key, undefined, options.spawnWriter);
-  const audit = new SqliteAuditLog(durable, key, writer);
+  const audit = new SqliteAuditLog(durable, key, writer, runOnDurable);
   let closed = false;
   return {
     kind: 'sqlite',
     audit,
     rateLimits: new SqliteRateLimits(rates),
-    idempotency: new SqliteIdempotency(durable),
-    drafts: new SqliteDrafts(durable),
-    sessions: new SqliteSessions(durable),
+    idempotency: new SqliteIdempotency(durable, runOnDurable),
+    drafts: new SqliteDrafts(durable, runOnDurable),
+    sessions: new SqliteSessions(durable, runOnDurable),
     newerSchema,
     ping: () =>
       run('ping', () => {
@@ -68,10 +70,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         // Calls are answered only once their audit event is committed, by the writer thread.
         const writerDown = writer.health();
         if (writerDown) throw new StoreUnavailableError(writerDown);
-        // Deleted or replaced under us: writes would land in a file no one can open (see the writer).
-        const now = statSync(options.path, { throwIfNoEntry: false });
-        if (!now || now.ino !== opened.ino || now.dev !== opened.dev)
-          throw new StoreUnavailableError(`the database file ${options.path} was removed or replaced while running`);
+        // Deleted or replaced under us: writes would land in a file no one can open (same-file.ts).
+        onSameFile('ping');
         durable.prepare('SELECT 1').get();
         rates.prepare('SELECT 1 FROM rate_buckets LIMIT 1').get();
         const pending = pendingMigrations(durable);

@@ -1,5 +1,5 @@
 import type { SessionRecord, SessionStore } from '../types.js';
-import { run, type Db } from './connection.js';
+import type { Db, Run } from './connection.js';
 
 interface SessionRow {
   id_hash: string;
@@ -23,10 +23,14 @@ const fromRow = (r: SessionRow): SessionRecord => ({
  * wrong-kind row is never returned even before the sweep removes it.
  */
 export class SqliteSessions implements SessionStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** run() from connection.ts, with the same-file check (same-file.ts). */
+    private readonly run: Run,
+  ) {}
 
   create(r: SessionRecord): Promise<void> {
-    return run('session create', () => {
+    return this.run('session create', () => {
       this.db
         .prepare('INSERT INTO console_sessions (id_hash, kind, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
         .run(r.idHash, r.kind, r.data, r.createdAt, r.expiresAt);
@@ -34,7 +38,7 @@ export class SqliteSessions implements SessionStore {
   }
 
   get(idHash: string, kind: SessionRecord['kind'], nowIso: string): Promise<SessionRecord | null> {
-    return run('session get', () => {
+    return this.run('session get', () => {
       const row = this.db
         .prepare('SELECT * FROM console_sessions WHERE id_hash = ? AND kind = ? AND expires_at > ?')
         .get(idHash, kind, nowIso) as SessionRow | undefined;
@@ -43,7 +47,7 @@ export class SqliteSessions implements SessionStore {
   }
 
   take(idHash: string, kind: SessionRecord['kind'], nowIso: string): Promise<SessionRecord | null> {
-    return run('session take', () => {
+    return this.run('session take', () => {
       // One statement: of two concurrent callbacks carrying the same login state, one gets the row.
       const row = this.db
         .prepare('DELETE FROM console_sessions WHERE id_hash = ? AND kind = ? RETURNING *')
@@ -53,13 +57,13 @@ export class SqliteSessions implements SessionStore {
   }
 
   delete(idHash: string): Promise<boolean> {
-    return run('session delete', () => {
+    return this.run('session delete', () => {
       return this.db.prepare('DELETE FROM console_sessions WHERE id_hash = ?').run(idHash).changes > 0;
     });
   }
 
   deleteExpired(nowIso: string): Promise<number> {
-    return run('session sweep', () => {
+    return this.run('session sweep', () => {
       return this.db.prepare('DELETE FROM console_sessions WHERE expires_at <= ?').run(nowIso).changes;
     });
   }
