@@ -118,7 +118,10 @@ async function recordRestore(
   auditKey: string | undefined,
   what: { copy: string; database: string; replaced: LogEnd | null },
 ): Promise<{ seq: number }> {
-  const store = await openSqliteStore({ path: staged, auditKey });
+  const store = await openSqliteStore({ path: staged, auditKey }).catch((error: unknown) => {
+    // The staging file is gone by the time this is read: name the copy the user gave instead.
+    throw new Error(whatWentWrong(error).replaceAll(staged, what.copy), { cause: error });
+  });
   const now = Date.now();
   try {
     const event: AuditEventInput = {
