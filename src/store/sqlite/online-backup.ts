@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hasAuditLog } from './audit-reader.js';
+import { changeOfFile } from './same-file.js';
 import { finishStaged, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
 
 /**
@@ -16,6 +17,8 @@ import { finishStaged, SQLITE_SIDECARS, syncFile, withStagedFile } from './stage
  *   directory synced, so a `dest` that exists is always whole. The replaced file's own `-wal`,
  *   `-shm` and `-journal` are removed first: SQLite applies a leftover `-wal` to whatever file
  *   now has that name, which would turn the copy back into the old file's contents;
+ * - from the file `source` names when it starts: one replaced or removed while it is copied (a
+ *   restore) fails the copy, rather than giving the file from before;
  * - a signal (SIGINT, SIGTERM) during the copy is held until the copy step ends, then the
  *   partial file is removed and the copy fails; partial files a killed run left are removed.
  * Throws, leaving `dest` as it was, when anything fails.
@@ -28,6 +31,7 @@ export async function copySqliteOnline(
 ): Promise<{ bytes: number }> {
   return withStagedFile(dest, async (partial, stopIfInterrupted) => {
     onStart();
+    const changed = changeOfFile(source);
     const db = new Database(source, { readonly: true, fileMustExist: true });
     try {
       if (!hasAuditLog(db)) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
@@ -35,6 +39,13 @@ export async function copySqliteOnline(
     } finally {
       db.close();
     }
+    // A restore holds the file's lock while it replaces it; this copy waited for the lock on the
+    // file it had opened, and then copied that one: the database as it was before the restore.
+    const change = changed();
+    if (change)
+      throw new Error(
+        `${source} was ${change} (by \`toolgate restore\`?) while it was being copied; run the backup again`,
+      );
     stopIfInterrupted();
     finishStaged(partial);
     stopIfInterrupted(); // the last moment before `dest` changes
