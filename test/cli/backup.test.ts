@@ -11,6 +11,7 @@ import { openAuditSource } from '../../src/store/open-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { runCli } from '../helpers/capture-io.js';
+import { replaceWhileLocked } from '../helpers/replace-while-locked.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 import { event } from '../store/suite.js';
 
@@ -244,36 +245,12 @@ describe('toolgate backup while a restore replaces the database', () => {
     const other = await tempSqliteStore();
     await append(other.store, ['aud_restored']);
     await other.store.close();
-    // What `toolgate restore` does, in another process: hold the database's exclusive lock,
-    // rename the restored file over it, drop the old sidecars, let go.
-    const holder = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const Database = require('better-sqlite3'); const fs = require('node:fs');
-         const [path, restored] = process.argv.slice(1);
-         const db = new Database(path); db.pragma('locking_mode = EXCLUSIVE'); db.exec('BEGIN EXCLUSIVE');
-         console.log('locked');
-         setTimeout(() => {
-           fs.renameSync(restored, path);
-           for (const s of ['-wal', '-shm']) fs.rmSync(path + s, { force: true });
-           console.log('replaced'); process.exit(0);
-         }, 1_000);`,
-        t.path,
-        other.path,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const exited = once(holder, 'exit');
-    let said = '';
-    holder.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
-    while (!said.includes('locked')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const holder = await replaceWhileLocked(t.path, other.path);
     // The copy opens the file, then waits for the lock (a busy wait inside SQLite) until the
     // holder has replaced it; it would then copy the file it opened, the one replaced.
     const dest = join(dir, 'during-restore.db');
     const result = await backup([dest, '--db', t.path]);
-    await exited;
-    expect(said).toContain('replaced');
+    expect(await holder.done).toEqual({ replaced: true });
     expect(result.code).toBe(2);
     expect(result.err).toMatch(
       /was replaced \(by `toolgate restore`\?\) while it was being copied; run the backup again/,

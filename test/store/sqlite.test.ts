@@ -8,6 +8,7 @@ import { mapSqliteError } from '../../src/store/sqlite/connection.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { capturedLogger } from '../helpers/captured-logger.js';
 import { getCustomerSummary } from '../helpers/fixture-tools.js';
+import { replaceWhileLocked } from '../helpers/replace-while-locked.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 import { draft, event, runStoreSuite } from './suite.js';
 
@@ -160,6 +161,31 @@ describe('sqlite store: its file removed or replaced while it runs', () => {
       }
       await copy.cleanup();
     } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('sqlite store: opened while a restore replaces its file', () => {
+  it('refuses to start on the file it waited for, which is no longer the database', async () => {
+    const { store, path, cleanup } = await tempSqliteStore();
+    const restored = await tempSqliteStore();
+    try {
+      await store.audit.append(event({ id: 'aud_old' }));
+      await store.close();
+      await restored.store.close();
+      const holder = await replaceWhileLocked(path, restored.path);
+      // Waits for the lock (inside SQLite), then would have gone on with the replaced file.
+      await expect(openSqliteStore({ path })).rejects.toMatchObject({
+        code: 'unavailable',
+        detail: expect.stringMatching(/^open: the database file .* was replaced while the gateway ran/),
+      });
+      expect(await holder.done).toEqual({ replaced: true });
+      const reopened = await openSqliteStore({ path });
+      expect((await reopened.audit.query({ limit: 10 })).map((e) => e.id)).toEqual([]);
+      await reopened.close();
+    } finally {
+      await restored.cleanup();
       await cleanup();
     }
   });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
@@ -34,15 +34,21 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let durable;
   let rates;
   let newerSchema;
+  let onSameFile;
   try {
     const directory = directoryInsteadOfFile(options.path);
     if (directory) throw new Error(directory);
     mkdirSync(dirname(options.path), { recursive: true });
+    // Noted before the open where there is a file: one renamed over it meanwhile (a restore
+    // finishing while this waited for its lock) is then caught below, not taken for the one opened.
+    onSameFile = existsSync(options.path) ? sameFileCheck(options.path) : undefined;
     durable = openConnection(options.path, true);
+    onSameFile ??= sameFileCheck(options.path);
     rates = openRateLimitFile(options.path);
     carryOverBuckets(durable, rates);
     newerSchema = migrate(durable);
     claimAuditKey(durable, options.path, options.auditKey);
+    onSameFile('open');
     // From here every use goes through run(), which waits for a held lock on the event loop.
     durable.pragma('busy_timeout = 0');
   } catch (error) {
@@ -51,7 +57,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw mapSqliteError(`open ${options.path}`, error);
   }
   const key = options.auditKey ? Buffer.from(options.auditKey, 'utf8') : undefined;
-  const onSameFile = sameFileCheck(options.path);
   const runOnDurable = runOnSameFile(onSameFile);
   const writer = startAuditWriter(options.path, GENESIS_HASH, key, undefined, options.spawnWriter);
   const audit = new SqliteAuditLog(durable, key, writer, runOnDurable);
