@@ -8,9 +8,15 @@ const MAX_LINE_CHARS = 10 * 1024 * 1024;
  * silence: a line that is not JSON gets JSON-RPC's parse error (-32700) and a batch gets -32600
  * (the HTTP route refuses batches too), both with `id: null` as JSON-RPC 2.0 says for a request
  * whose id cannot be read. Before, the client waited forever for an answer that never came.
- * Every other line goes on to the transport unchanged.
+ * Every other line goes on to the transport unchanged. The stream returned does not end with
+ * the input: the caller ends it.
  */
-export function screenStdioLines(input: Readable, answer: (message: object) => void): Readable {
+export function screenStdioLines(
+  input: Readable,
+  answer: (message: object) => void,
+  /** Told of each message passed on to the transport (stdio-answers.ts counts the requests). */
+  passed: (message: unknown) => void = () => undefined,
+): PassThrough {
   const out = new PassThrough();
   let pending = '';
   const screen = (line: string) => {
@@ -26,6 +32,7 @@ export function screenStdioLines(input: Readable, answer: (message: object) => v
       answer(errorAnswer(-32600, 'JSON-RPC batches are not part of MCP; send one message per line.'));
       return;
     }
+    passed(message);
     out.write(`${line}\n`);
   };
   input.setEncoding('utf8');
@@ -43,10 +50,9 @@ export function screenStdioLines(input: Readable, answer: (message: object) => v
       pending = '';
     }
   });
-  input.on('end', () => {
-    screen(pending);
-    out.end();
-  });
+  // Not ended here: the SDK's transport closes when its stream ends and then drops the answers
+  // still on their way out, so the caller ends it once they are written (stdio.ts).
+  input.on('end', () => screen(pending));
   input.on('error', (error) => out.destroy(error));
   return out;
 }

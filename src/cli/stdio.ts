@@ -5,7 +5,11 @@ import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/open-store.js';
 import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
 import { parseCommand, type CliIo } from './args.js';
+import { answersOwed } from './stdio-answers.js';
 import { screenStdioLines } from './stdio-lines.js';
+
+/** How long stopping waits, once no call runs, for the answers still owed to be written. */
+const ANSWER_WAIT_MS = 5_000;
 
 const USAGE = `Usage: toolgate stdio [--config FILE]
 
@@ -43,14 +47,23 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
   const gateway = gatewayFromConfig(config, store, { logger });
   // Lines the SDK would drop without a word (not JSON, a batch) are answered on the way in.
-  const transport = new StdioServerTransport(
-    screenStdioLines(process.stdin, (message) => process.stdout.write(`${JSON.stringify(message)}\n`)),
-    process.stdout,
+  const owed = answersOwed();
+  const screened = screenStdioLines(
+    process.stdin,
+    (message) => process.stdout.write(`${JSON.stringify(message)}\n`),
+    (message) => owed.read(message),
   );
+  const transport = new StdioServerTransport(screened, process.stdout);
+  const send = transport.send.bind(transport);
+  transport.send = async (message) => {
+    await send(message);
+    owed.sent(message);
+  };
   const handle = serveStdio(
     mcpServerFactory(gateway, 'mcp_stdio', () => caller),
     { transport, onerror: (err) => logger.warn({ err }, 'stdio error') },
   );
+  let transportClosed = false;
   await new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
@@ -61,14 +74,24 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
     // sets its own onclose on the transport; ours runs after it.
     const sdkOnClose = transport.onclose;
     transport.onclose = () => {
+      transportClosed = true;
       sdkOnClose?.();
       resolve();
     };
   });
   // Calls still running finish, and are audited, before the store closes (each is bounded by its
-  // tool's timeout). On SIGTERM their answers still go out; after stdin ended no one reads them.
+  // tool's timeout), and every request read is answered before the SDK's server closes: a client
+  // that closed stdin may still be reading stdout. Once the gateway is idle the answers are only
+  // being written out; ANSWER_WAIT_MS ends the wait for any the SDK never gives, and a transport
+  // that closed itself (a line over its buffer) can give none.
   await gateway.idle();
-  await new Promise((resolve) => setImmediate(resolve)); // the SDK writes the last answers out
+  if (!transportClosed) {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, ANSWER_WAIT_MS)));
+    await Promise.race([owed.allAnswered(), waited]);
+    clearTimeout(timer);
+  }
+  screened.end(); // the transport closes with it
   await handle.close();
   // The transport paused the stream it read, which is the screen in front of stdin now: pause
   // stdin itself, or its open pipe keeps the process running after SIGTERM.

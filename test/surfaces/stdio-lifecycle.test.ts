@@ -97,6 +97,29 @@ describe('toolgate stdio stopping', () => {
     expect(await running.exited).toBe(0);
     expect(running.stderr()).not.toContain('database is closed');
     expect((await auditedCalls()).map((e) => e.outcome)).toEqual(['ok']);
+    // The client closed its side only: it still reads the answer (before, none came).
+    expect(await running.answered(2)).toMatchObject({ result: { structuredContent: { waited_ms: 700 } } });
+  }, 30_000);
+
+  it('requests piped in all at once and stdin closed at once: every one is answered before it exits', async () => {
+    // `printf … | toolgate stdio`: the call ran and was audited ok, but its answer was dropped
+    // while the tools/list after it was answered (found by an outside probe).
+    const running = start();
+    running.send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
+    running.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    running.send(slowCall(2, 50));
+    running.send({ jsonrpc: '2.0', id: 3, method: 'tools/list' });
+    running.child.stdin.end();
+    expect(await running.exited).toBe(0);
+    const ids = running.lines.map((line) => (JSON.parse(line) as { id?: unknown }).id);
+    expect(ids.sort()).toEqual([1, 2, 3]);
+    expect(await running.answered(2)).toMatchObject({ result: { structuredContent: { waited_ms: 50 } } });
+    expect((await auditedCalls()).map((e) => e.outcome)).toEqual(['ok']);
   }, 30_000);
 
   it('SIGTERM while a call runs: its answer still goes out and its event is on disk', async () => {

@@ -1,0 +1,39 @@
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+
+/**
+ * The requests read from stdin that have not been answered yet, so that stopping can wait for
+ * their answers. A client that closes stdin (the end of `printf … | toolgate stdio`, or a client
+ * half-closing its pipe) still reads stdout; stopping once the gateway was idle closed the SDK's
+ * server while a finished call's answer was still on its way out, so the call ran and was audited
+ * `ok` and its caller never heard (found by an outside probe). Counted by id: ids may repeat.
+ */
+export function answersOwed() {
+  const owed = new Map<string, number>();
+  const waiting: (() => void)[] = [];
+  const keyOf = (id: unknown) => JSON.stringify(id);
+  return {
+    /** A message on its way in: a request (method and id) is owed an answer. */
+    read(message: unknown): void {
+      if (!isObject(message) || typeof message.method !== 'string' || !('id' in message)) return;
+      const key = keyOf(message.id);
+      owed.set(key, (owed.get(key) ?? 0) + 1);
+    },
+    /** A message on its way out: a result or an error answers one request with its id. */
+    sent(message: JSONRPCMessage): void {
+      if (!isObject(message) || !('id' in message) || !('result' in message || 'error' in message)) return;
+      const key = keyOf(message.id);
+      const left = (owed.get(key) ?? 0) - 1;
+      if (left > 0) owed.set(key, left);
+      else owed.delete(key);
+      if (owed.size === 0) for (const resolve of waiting.splice(0)) resolve();
+    },
+    /** Resolves once every request read so far has its answer written. */
+    allAnswered(): Promise<void> {
+      if (owed.size === 0) return Promise.resolve();
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+  };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
