@@ -5,10 +5,10 @@ import { copySqliteOnline } from '../store/sqlite/online-backup.js';
 import { ownFileOf } from '../store/sqlite/own-files.js';
 import { hasWalData } from '../store/sqlite/staged-file.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
-import { runAuditCommand } from './audit.js';
 import { configuredSqliteDatabase } from './configured-database.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
+import { verifyCopy } from './verify-copy.js';
 
 const USAGE = `Usage: toolgate backup DEST [--db FILE] [--config FILE] [--force] [--no-verify]
 
@@ -66,7 +66,7 @@ export async function runBackupCommand(argv: string[], io: CliIo): Promise<numbe
   io.stderr.write(`copied to ${dest} (${megabytes(copied.bytes)}) in ${seconds} s\n`);
   if (values['no-verify']) return 0;
   // The same check, and the same exit codes, as `toolgate audit verify --db DEST`.
-  return runAuditCommand(['verify', '--db', dest], io);
+  return verifyCopy(dest, io, 'backup');
 }
 
 /** Why DEST cannot be written, or null. */

@@ -10,14 +10,14 @@ import { hasWalData } from '../store/sqlite/staged-file.js';
 import { newId } from '../util/ids.js';
 import { isoTime } from '../util/iso-time.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
-import { runAuditCommand } from './audit.js';
 import { configuredSqliteDatabase } from './configured-database.js';
 import { whatWentWrong } from './failure-line.js';
+import { verifyCopy } from './verify-copy.js';
 
-const USAGE = `Usage: toolgate restore COPY [--db FILE] [--config FILE] [--no-verify]
+const USAGE = `Usage: toolgate restore COPY [--db FILE] [--config FILE] [--no-verify] [--new]
 
 Puts a copy made by \`toolgate backup\` in place of the SQLite database. Stop the gateway first:
-restore refuses while anything has the database open. It checks the copy's audit chain as
+restore refuses while a gateway has the database open. It checks the copy's audit chain as
 \`toolgate audit verify\` does, keeps the database it replaces as <db>.replaced-<time> (whole:
 its -wal folded in), removes the replaced file's -wal and -shm (SQLite would apply them to the
 copy), and appends one event to the restored log recording the restore: who ran it, from which
@@ -29,12 +29,15 @@ Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
   COPY                The copy to restore
   --db FILE           (default: TOOLGATE_DB, the config's database or .toolgate/toolgate.db)
   --config FILE       The config whose database to replace (default: TOOLGATE_CONFIG or ./toolgate.config.*)
-  --no-verify         Do not check the copy's chain first (it is still opened with the audit key)`;
+  --no-verify         Do not check the copy's chain first (it is still opened with the audit key)
+  --new               There is no database yet (a new machine): the copy becomes it. Without
+                      it, a database path with nothing there (a typo in --db?) is refused`;
 
 const OPTIONS = {
   db: { type: 'string' },
   config: { type: 'string' },
   'no-verify': { type: 'boolean' },
+  new: { type: 'boolean' },
 } as const;
 
 /** `toolgate restore COPY`: a backup put in place of a stopped gateway's SQLite database. */
@@ -51,13 +54,17 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
   // a link as the "replaced" file.
   const database = existsSync(configured) ? realpathSync(configured) : resolve(configured);
   const copy = resolve(source);
-  const refused = directoryInsteadOfFile(database) ?? notAFile(database) ?? unusableCopy(source, copy, database);
+  const refused =
+    directoryInsteadOfFile(database) ??
+    notAFile(database) ??
+    newOrNot(database, values.new === true) ??
+    unusableCopy(source, copy, database);
   if (refused) return usageError(io, USAGE, refused);
 
   if (!values['no-verify']) {
     io.stderr.write(`checking ${source}…\n`);
     // The same check, and the same exit codes, as `toolgate audit verify --db COPY`.
-    const verified = await runAuditCommand(['verify', '--db', copy], io);
+    const verified = await verifyCopy(copy, io, 'restore');
     if (verified !== 0) {
       io.stderr.write(`toolgate restore: ${database} was not replaced.\n`);
       return verified;
@@ -92,6 +99,19 @@ function notAFile(database: string): string | null {
     : null;
 }
 
+/**
+ * A path with no database is a new machine only when the user says so: restoring onto a mistyped
+ * `--db` made a new database (and its directory) and exited 0, and the operator believed the
+ * live one restored. `--new` where there is a database is refused too: it would be replaced.
+ */
+function newOrNot(database: string, saysNew: boolean): string | null {
+  const there = existsSync(database);
+  if (!there && !saysNew)
+    return `No database at ${database}. If this machine has none yet and the copy should become it, pass --new; otherwise check --db, TOOLGATE_DB or the config.`;
+  if (there && saysNew) return `--new, but there is a database at ${database}; leave out --new to replace it.`;
+  return null;
+}
+
 /** Why COPY cannot be restored, or null. */
 function unusableCopy(source: string, copy: string, database: string): string | null {
   if (!existsSync(copy)) return `No file at ${source}.`;
@@ -119,8 +139,8 @@ async function recordRestore(
   what: { copy: string; database: string; replaced: LogEnd | null },
 ): Promise<{ seq: number }> {
   const store = await openSqliteStore({ path: staged, auditKey }).catch((error: unknown) => {
-    // The staging file is gone by the time this is read: name the copy the user gave instead.
-    throw new Error(whatWentWrong(error).replaceAll(staged, what.copy), { cause: error });
+    // The staging file is gone by the time this is read: name the database it was to become.
+    throw new Error(whatWentWrong(error).replaceAll(staged, what.database), { cause: error });
   });
   const now = Date.now();
   try {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -159,6 +159,32 @@ describe('toolgate audit', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(30);
     expect(r.err).toContain('exported 30 events');
+  });
+
+  it('tail --follow stops, exit 2, naming it, when the file is replaced under it (a restore)', async () => {
+    // A restored file that no gateway has opened yet is a rollback-journal file, whose reader
+    // holds no lock between reads: restore cannot see the follower, and the follower went on
+    // reading the unlinked file, never showing what the path held now (an outside probe).
+    const rollback = new Database(path);
+    rollback.pragma('journal_mode = DELETE');
+    rollback.close();
+    const following = cli('tail', '--follow');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const other = await tempSqliteStore();
+    await other.store.audit.append(event({ id: 'aud_restored' }));
+    await other.store.close();
+    renameSync(other.path, path);
+    const stopped = await Promise.race([
+      following,
+      new Promise<'still following'>((resolve) => setTimeout(() => resolve('still following'), 5_000)),
+    ]);
+    expect(stopped).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(
+        /^toolgate audit tail: audit query: the database file .* was replaced while it was being read; run the command again/,
+      ),
+    });
+    await other.cleanup();
   });
 
   it.each([

@@ -116,7 +116,7 @@ describe('toolgate backup', () => {
 
     const noKey = await backup([join(dir, 'a.db'), '--db', path]);
     expect(noKey.code).toBe(2);
-    expect(noKey.err).toContain('cannot check the chain');
+    expect(noKey.err).toContain('toolgate backup: cannot check the chain'); // not "toolgate audit verify:"
     const withKey = await backup([join(dir, 'b.db'), '--db', path], { TOOLGATE_AUDIT_KEY: 'k'.repeat(32) });
     expect(withKey).toMatchObject({ code: 0, out: expect.stringMatching(/^ok: 2 events, chain intact/) });
     const unchecked = await backup([join(dir, 'c.db'), '--db', path, '--no-verify']);

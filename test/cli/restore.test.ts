@@ -79,9 +79,12 @@ describe('toolgate restore', () => {
     const result = await restore([copy, '--db', t.path]);
 
     expect(result.code).toBe(0);
-    expect(result.err).toMatch(/^checking .*copy\.db…\nrestoring .*copy\.db to .*toolgate\.db…\n$/);
+    // The copy's check is progress, on stderr: stdout says only what was restored.
+    expect(result.err).toMatch(
+      /^checking .*copy\.db…\nok: 30 events, chain intact, head [0-9a-f]{64}\nrestoring .*copy\.db to .*toolgate\.db…\n$/,
+    );
     expect(result.out).toMatch(
-      /^ok: 30 events, chain intact, head [0-9a-f]{64}\nrestored .*toolgate\.db from .*copy\.db: 30 events, then event 31 recording the restore\nthe replaced database \(its log ended at event 50\) is kept at .*toolgate\.db\.replaced-[\dTZ-]+\n$/,
+      /^restored .*toolgate\.db from .*copy\.db: 30 events, then event 31 recording the restore\nthe replaced database \(its log ended at event 50\) is kept at .*toolgate\.db\.replaced-[\dTZ-]+\n$/,
     );
     const restored = await logOf(t.path);
     expect(restored.report).toMatchObject({ ok: true, count: 31 });
@@ -202,8 +205,9 @@ describe('toolgate restore', () => {
     const result = await restore([copy, '--db', t.path]);
 
     expect(result.code).toBe(1);
-    expect(result.out).toMatch(/TAMPERED/);
+    expect(result.err).toMatch(/TAMPERED/);
     expect(result.err).toMatch(/toolgate restore: .*toolgate\.db was not replaced\.\n$/);
+    expect(result.out).toBe(''); // before, the check's report went to stdout
     expect(filesIn(dir)).toEqual(before);
     expect(readFileSync(t.path).equals(database)).toBe(true);
   });
@@ -225,8 +229,9 @@ describe('toolgate restore', () => {
     const unchecked = await restore([copy, '--db', keyed, '--no-verify'], { TOOLGATE_AUDIT_KEY: 'w'.repeat(32) });
     expect(unchecked.code).toBe(2);
     expect(unchecked.err).toMatch(/not the key this audit log is written with.*; .*keyed\.db was not replaced\.\n$/);
-    // It names the copy, not the staging file it was opened as (which is gone by then).
-    expect(unchecked.err).toContain(`no events are added to ${copy} under another key`);
+    // It names the database the copy was to become, not the staging file (gone by then), and
+    // not the copy, which is left as it was.
+    expect(unchecked.err).toContain(`no events are added to ${keyed} under another key`);
     expect(unchecked.err).not.toMatch(/partial/);
     expect(filesIn(dir)).toEqual(before);
     expect(await logOf(keyed, KEY)).toMatchObject({ report: { ok: true, count: 3 } });
@@ -241,7 +246,13 @@ describe('toolgate restore', () => {
     const fresh = join(dir, 'fresh', '.toolgate'); // not there yet, as on a new machine
     const database = join(fresh, 'toolgate.db');
 
-    const result = await restore([copy, '--db', database]);
+    // Without --new, a path with nothing there is taken for a typo: refused, nothing made.
+    const typo = await restore([copy, '--db', database]);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain(`No database at ${database}. If this machine has none yet`);
+    expect(existsSync(join(dir, 'fresh'))).toBe(false);
+
+    const result = await restore([copy, '--db', database, '--new']);
 
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/: 4 events, then event 5 recording the restore\n$/);
@@ -251,6 +262,11 @@ describe('toolgate restore', () => {
       report: { ok: true, count: 5 },
       last: { data: { replacedEnd: null } },
     });
+    // --new where there is a database now: refused, it would be replaced.
+    const again = await restore([copy, '--db', database, '--new']);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain(`--new, but there is a database at ${database}; leave out --new to replace it.`);
+    expect(await logOf(database)).toMatchObject({ report: { ok: true, count: 5 } });
   });
 
   it('refuses what is not a copy to restore or not a database to replace, naming it', async () => {

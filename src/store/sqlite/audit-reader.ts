@@ -7,6 +7,7 @@ import { filterSql, fromRow, type AuditRow } from '../audit-rows.js';
 import type { AuditReading } from '../types.js';
 import { isBusy, LOCK_WAIT_MS, run as runOnConnection, type Db, type Run } from './connection.js';
 import { directoryInsteadOfFile } from './file-path.js';
+import { runOnSameFile, sameFileCheck } from './same-file.js';
 
 interface ChainHead {
   readonly seq: number;
@@ -97,7 +98,14 @@ export function openSqliteAuditReader(
   auditKey?: string,
 ): { readonly audit: SqliteAuditReader; close(): Promise<void> } {
   let db: Db | undefined;
+  let onSameFile;
   try {
+    // Noted before the open: a restore may replace the file while this reads or follows it, and a
+    // reader of a rollback-journal file holds no lock between its reads to make the restore wait.
+    onSameFile = sameFileCheck(path, {
+      during: 'it was being read',
+      then: 'run the command again to read the file there now',
+    });
     db = new Database(path, { readonly: true, fileMustExist: true });
     // A reader waits out a writer's lock on a rollback-journal file, or a WAL recovery, inside SQLite.
     db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
@@ -110,7 +118,7 @@ export function openSqliteAuditReader(
   const open = db;
   const key = auditKey ? Buffer.from(auditKey, 'utf8') : undefined;
   return {
-    audit: new SqliteAuditReader(open, key),
+    audit: new SqliteAuditReader(open, key, runOnSameFile(onSameFile)),
     close: async () => {
       open.close();
     },

@@ -23,14 +23,20 @@ export function changeOfFile(path: string): () => 'replaced' | 'removed' | null 
  * sessions went there while audit appends (the writer thread's own copy of this check) and
  * readiness already refused. One stat, ~2 µs.
  */
-export function sameFileCheck(path: string): (what: string) => void {
+export function sameFileCheck(
+  path: string,
+  /** Who had it open, and what to do: the store's words by default; a reader's are its own. */
+  words: { readonly during: string; readonly then: string } = {
+    during: 'the gateway ran',
+    then: 'nothing more is read from or written to the file it had open (restart the gateway)',
+  },
+): (what: string) => void {
   const changed = changeOfFile(path);
   return (what) => {
     const change = changed();
     if (!change) return;
     throw new StoreUnavailableError(
-      `${what}: the database file ${path} was ${change} while the gateway ran; ` +
-        'nothing more is read from or written to the file it had open (restart the gateway)',
+      `${what}: the database file ${path} was ${change} while ${words.during}; ${words.then}`,
     );
   };
 }
