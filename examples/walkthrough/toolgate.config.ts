@@ -4,7 +4,7 @@ import { walkthroughCredentials, walkthroughTools } from './toolset.js';
 
 /**
  * The walkthrough toolset served over MCP. Tokens come from the environment only:
- *   export TOOLGATE_AGENT_TOKEN=$(openssl rand -hex 24)
+ *   export TOOLGATE_TOKEN=$(openssl rand -hex 24)
  *   npx toolgate serve --config examples/walkthrough/toolgate.config.ts
  */
 const agent = {
@@ -15,8 +15,8 @@ const agent = {
 };
 
 const tokens: StaticToken[] = [];
-if (process.env.TOOLGATE_AGENT_TOKEN)
-  tokens.push({ token: process.env.TOOLGATE_AGENT_TOKEN, principal: agent, client: 'claude_code' });
+if (process.env.TOOLGATE_TOKEN)
+  tokens.push({ token: process.env.TOOLGATE_TOKEN, principal: agent, client: 'claude_code' });
 if (process.env.TOOLGATE_BILLING_ONLY_TOKEN) {
   tokens.push({
     token: process.env.TOOLGATE_BILLING_ONLY_TOKEN,
