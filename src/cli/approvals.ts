@@ -2,6 +2,7 @@ import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { DRAFT_STATUSES } from '../actions/lifecycle.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
+import { whereToSet } from '../credentials/provider.js';
 import { openStore } from '../store/open-store.js';
 import type { DraftStatus } from '../store/types.js';
 import { parseCommand, usageError, type CliIo } from './args.js';
@@ -82,7 +83,10 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     // An approval that is not the last one needed runs nothing: no credentials wanted for it.
     const needed = tool?.action?.approval.approvers ?? 1;
     if (verb === 'approve' && draft && gateway.actions.view(draft).approvals.length + 1 < needed) return [];
-    return (tool?.credentials ?? []).filter((name) => gateway.runtime.credentials.get(name) === undefined);
+    const { credentials } = gateway.runtime;
+    return (tool?.credentials ?? [])
+      .filter((name) => credentials.get(name) === undefined)
+      .map((name) => `${name}${whereToSet(credentials, name)}`);
   };
   const print = (value: unknown, human: string) =>
     io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);

@@ -1,4 +1,6 @@
 import { loadConfig } from '../config/load-config.js';
+import type { ToolgateConfig } from '../config/define-config.js';
+import { noCredentials, whereToSet } from '../credentials/provider.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server/start-server.js';
 import { parseCommand, type CliIo } from './args.js';
@@ -34,6 +36,7 @@ export async function runServeCommand(argv: string[], io: CliIo): Promise<number
   if (config.readOnly) io.stderr.write('read-only: write actions are switched off (not listed, not run).\n');
   if ((config.server?.tokens ?? []).length === 0)
     io.stderr.write('warning: no bearer tokens configured; every /mcp request will get 401.\n');
+  for (const line of missingCredentials(config)) io.stderr.write(`warning: ${line}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       io.stderr.write(`${signal}: finishing in-flight calls and flushing the audit log…\n`);
@@ -43,4 +46,22 @@ export async function runServeCommand(argv: string[], io: CliIo): Promise<number
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
+}
+
+/**
+ * Credentials the tools declare that have no value here: each such tool answers every call with
+ * `upstream_unavailable` ("not configured in this environment"), and before this warning only
+ * the audit row said why.
+ */
+export function missingCredentials(config: ToolgateConfig): string[] {
+  const credentials = config.credentials ?? noCredentials;
+  const users = new Map<string, string[]>();
+  for (const tool of config.tools)
+    for (const name of tool.credentials ?? [])
+      if (credentials.get(name) === undefined) users.set(name, [...(users.get(name) ?? []), tool.name]);
+  return [...users].map(
+    ([name, tools]) =>
+      `credential ${name} has no value in this environment${whereToSet(credentials, name)}; ` +
+      `${tools.join(', ')} will answer upstream_unavailable.`,
+  );
 }

@@ -8,6 +8,14 @@ export interface CredentialProvider {
   get(name: string): string | undefined;
   /** Every secret value this provider can hand out (for masking). */
   values(): readonly string[];
+  /** Where `name`'s value is read from, for messages about a missing one (never the value). */
+  source?(name: string): string | undefined;
+}
+
+/** " (set VAR)" where the provider says where a credential comes from; "" where it does not. */
+export function whereToSet(provider: CredentialProvider, name: string): string {
+  const source = provider.source?.(name);
+  return source ? ` (set ${source})` : '';
 }
 
 /**
@@ -24,6 +32,7 @@ export function envCredentials(
       return variable === undefined ? undefined : env[variable] || undefined;
     },
     values: () => Object.values(names).flatMap((variable) => (env[variable] ? [env[variable]] : [])),
+    source: (name) => names[name],
   };
 }
 

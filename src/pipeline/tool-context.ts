@@ -5,6 +5,7 @@ import type { Principal, Surface } from '../auth/principal.js';
 import type { CursorCodec } from '../contract/cursor.js';
 import type { AnyTool, EgressFetch, ToolContext } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
+import { whereToSet } from '../credentials/provider.js';
 import { createGuardedFetch } from '../egress/guarded-fetch.js';
 import { toolOf, type CallState, type GatewayRuntime } from './state.js';
 
@@ -131,7 +132,7 @@ class CallContext implements ToolContext {
     const value = runtime.credentials.get(name);
     if (value === undefined) {
       throw new ToolgateError('upstream_unavailable', `${tool.name} is not configured in this environment.`, {
-        detail: `credential "${name}" has no value in this environment`,
+        detail: `credential "${name}" has no value in this environment${whereToSet(runtime.credentials, name)}`,
       });
     }
     runtime.rememberSecret(value);

@@ -151,7 +151,10 @@ describe('toolgate approvals (CLI)', () => {
     delete process.env.TEST_REFUNDS_WRITE_TOKEN;
     // Before: "is now unresolved", exit 0, the draft left for an operator although nothing ran.
     const refused = await withEnvCredentials('approve', id, '--as', 'usr_lead', '--reason', 'checked it');
-    expect(refused).toMatchObject({ code: 2, err: /needs credential refunds_write, which has no value/ });
+    expect(refused).toMatchObject({
+      code: 2,
+      err: /needs credential refunds_write \(set TEST_REFUNDS_WRITE_TOKEN\), which has no value/,
+    });
     expect(api.createRequests.length).toBe(before);
     expect(JSON.parse((await cli('show', id, '--json')).out)).toMatchObject({ status: 'awaiting_approval' });
     process.env.TEST_REFUNDS_WRITE_TOKEN = 'refunds-write-token-123456';
