@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import type { AuditEvent, AuditFilter } from '../audit/event.js';
 import { openAuditSource, type AuditSource } from '../store/open-store.js';
@@ -28,11 +28,11 @@ can be checked as it is. Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
 Shows recent audit events, oldest first; --follow keeps printing new ones until Ctrl-C.
   ${DB}
   ${FILTERS}`,
-  export: `Usage: toolgate audit export [--format jsonl] [--out FILE] [--db …] [filters] [--follow]
+  export: `Usage: toolgate audit export [--format jsonl] [--out FILE [--force]] [--db …] [filters] [--follow]
 
 Streams events as JSON lines in chain order, in constant memory however long the log is.
 --since takes an ISO time, or an event id (aud_…) to resume after that event;
---follow keeps streaming new events until Ctrl-C.
+--follow keeps streaming new events until Ctrl-C. An existing FILE is replaced only with --force.
   ${DB}
   ${FILTERS} --limit N`,
 } as const;
@@ -57,6 +57,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
   follow: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
@@ -85,6 +86,12 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   if (sub === 'export' && values.format !== undefined && values.format !== 'jsonl') {
     return usageError(io, USAGES.export, `--format ${values.format} is not supported; jsonl is the only format.`);
   }
+  // An earlier export is evidence: replaced only when asked, as `backup` treats its DEST. What is
+  // not a regular file (a pipe, /dev/stdout) is written to, not replaced.
+  const existing = values.out === undefined ? undefined : statSync(values.out, { throwIfNoEntry: false });
+  if (sub === 'export' && existing?.isFile() && !values.force) {
+    return usageError(io, USAGES.export, `${values.out} exists; pass --force to replace it.`);
+  }
   const database = values.db ?? (await configuredDatabase(values.config, io.env));
   const missing = missingDatabase(database);
   if (missing) return usageError(io, USAGES[sub], missing);
@@ -105,7 +112,9 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
       if (!from) return usageError(io, USAGES.export, `--since ${sinceId}: no such event in ${database}.`);
       afterSeq = from.seq;
     }
-    return await exportJsonl(source, filter, { out: values.out, follow: values.follow === true, afterSeq }, io);
+    const { out, force = false, follow = false } = values;
+    const overwrite = force || (existing !== undefined && !existing.isFile());
+    return await exportJsonl(source, filter, { out, overwrite, follow, afterSeq }, io);
   } catch (error) {
     // Part way through: a damaged page, the server gone. Still not "tampered" (exit 1): nothing
     // was found changed, the rest just could not be read. The line says how far it got.
@@ -198,14 +207,20 @@ async function tail(source: AuditSource, filter: AuditFilter, follow: boolean, i
 async function exportJsonl(
   source: AuditSource,
   filter: AuditFilter,
-  options: { readonly out: string | undefined; readonly follow: boolean; readonly afterSeq: number },
+  options: {
+    readonly out: string | undefined;
+    /** Open `out` even if it exists; otherwise one that appeared since the check is refused. */
+    readonly overwrite: boolean;
+    readonly follow: boolean;
+    readonly afterSeq: number;
+  },
   io: CliIo,
 ): Promise<number> {
   const { out, follow } = options;
   // The file must open (its directory exists, it is not a directory) before anything is read, and
   // a write that fails later (a full disk) fails the export: before, both printed "exported N
   // events" and exit 0 with nothing, or half, on disk.
-  const file = out ? await openForExport(out) : undefined;
+  const file = out ? await openForExport(out, options.overwrite) : undefined;
   let writeError: Error | undefined;
   file?.on('error', (error) => (writeError ??= error));
   const target = file ?? io.stdout;
@@ -240,8 +255,8 @@ async function exportJsonl(
 }
 
 /** A write stream on `path`, once it is open; an open that fails rejects with why. */
-async function openForExport(path: string) {
-  const stream = createWriteStream(path);
+async function openForExport(path: string, overwrite: boolean) {
+  const stream = createWriteStream(path, { flags: overwrite ? 'w' : 'wx' });
   await once(stream, 'open');
   return stream;
 }

@@ -159,6 +159,16 @@ describe('toolgate audit', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(30);
     expect(r.err).toContain('exported 30 events');
+    // An earlier export is kept unless --force: before, a second run silently replaced it.
+    const again = await cli('export', '--out', out, '--limit', '1');
+    expect(again).toMatchObject({
+      code: 2,
+      err: expect.stringContaining(`${out} exists; pass --force to replace it.`),
+    });
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(30);
+    const forced = await cli('export', '--out', out, '--limit', '1', '--force');
+    expect(forced.code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
   it('tail --follow stops, exit 2, naming it, when the file is replaced under it (a restore)', async () => {
