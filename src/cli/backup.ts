@@ -49,16 +49,17 @@ export async function runBackupCommand(argv: string[], io: CliIo): Promise<numbe
     directoryInsteadOfFile(database) ?? missingDatabase(database) ?? unusableDest(target, database, values);
   if (refused) return usageError(io, USAGE, refused);
   const dest = resolve(target);
-  const onDisk = statSync(database).size + (existsSync(`${database}-wal`) ? statSync(`${database}-wal`).size : 0);
+  const wal = existsSync(`${database}-wal`) ? statSync(`${database}-wal`).size : 0;
+  const onDisk = `${megabytes(statSync(database).size + wal)}${wal > 0 ? ' with its -wal' : ''}`;
+  const destExisted = existsSync(dest);
   const started = performance.now();
   let copied: { bytes: number };
   try {
-    copied = await copySqliteOnline(database, dest, () =>
-      io.stderr.write(`copying ${database} (${megabytes(onDisk)} with its -wal)…\n`),
-    );
+    copied = await copySqliteOnline(database, dest, () => io.stderr.write(`copying ${database} (${onDisk})…\n`));
   } catch (error) {
     io.stderr.write(
-      `toolgate backup: could not copy ${database}: ${whatWentWrong(error)}; ${target} was left as it was.\n`,
+      `toolgate backup: could not copy ${database}: ${whatWentWrong(error)}; ` +
+        (destExisted ? `${target} was left as it was.\n` : `nothing was written to ${target}.\n`),
     );
     return 2;
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { isPostgresUrl } from '../store/open-store.js';
 
 /**
@@ -12,5 +13,7 @@ export function missingDatabase(
   pointAt = 'Pass --db (or set TOOLGATE_DB / TOOLGATE_DATABASE_URL)',
 ): string | null {
   if (isPostgresUrl(database) || existsSync(database)) return null;
-  return `No Toolgate database at ${database}. ${pointAt} to the one \`toolgate serve\` writes; this command never creates one.`;
+  // A relative path is resolved against the working directory, not the config's: say where.
+  const where = isAbsolute(database) ? database : `${database} (${resolve(database)})`;
+  return `No Toolgate database at ${where}. ${pointAt} to the one \`toolgate serve\` writes; this command never creates one.`;
 }

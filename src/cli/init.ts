@@ -88,6 +88,7 @@ function packageName(dir: string): string {
       .toLowerCase()
       .replace(/[^a-z0-9._-]+/g, '-')
       .replace(/^[._-]+/, '')
-      .slice(0, 214) || 'my-tools'
+      .slice(0, 214)
+      .replace(/[._-]+$/, '') || 'my-tools'
   );
 }

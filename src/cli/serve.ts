@@ -1,4 +1,6 @@
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig, resolveSettings } from '../config/load-config.js';
+import { isPostgresUrl } from '../store/open-store.js';
+import { resolve } from 'node:path';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { noCredentials, whereToSet } from '../credentials/provider.js';
 import { createLogger } from '../log/logger.js';
@@ -32,7 +34,10 @@ export async function runServeCommand(argv: string[], io: CliIo): Promise<number
   const config = parsed.values['read-only'] ? { ...loaded.config, readOnly: true } : loaded.config;
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || undefined);
   const server = await startServer(config, io.env, logger);
-  io.stderr.write(`toolgate serving ${config.tools.length} tools from ${path} at ${server.url}/mcp\n`);
+  const database = describeDatabase(resolveSettings(config, io.env).database);
+  io.stderr.write(
+    `toolgate serving ${config.tools.length} tools from ${path} at ${server.url}/mcp; audit log in ${database}\n`,
+  );
   if (config.readOnly) io.stderr.write('read-only: write actions are switched off (not listed, not run).\n');
   if ((config.server?.tokens ?? []).length === 0)
     io.stderr.write('warning: no bearer tokens configured; every /mcp request will get 401.\n');
@@ -64,4 +69,19 @@ export function missingCredentials(config: ToolgateConfig): string[] {
       `credential ${name} has no value in this environment${whereToSet(credentials, name)}; ` +
       `${tools.join(', ')} will answer upstream_unavailable.`,
   );
+}
+
+/**
+ * Where the audit log is, for the startup line: a relative SQLite path follows the working
+ * directory, not the config file, so it is shown resolved; a PostgreSQL URL without its password.
+ */
+export function describeDatabase(database: string): string {
+  if (!isPostgresUrl(database)) return resolve(database);
+  try {
+    const url = new URL(database);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'PostgreSQL (TOOLGATE_DATABASE_URL)';
+  }
 }

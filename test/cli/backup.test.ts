@@ -159,6 +159,9 @@ describe('toolgate backup', () => {
     const result = await backup([join(dir, 'out', 'copy.db'), '--db', other]);
     expect(result).toMatchObject({ code: 2, out: '' });
     expect(result.err).toContain('is not a Toolgate database (it has no audit log); ');
+    // No -wal beside it, and no DEST before: said as it is (it said "with its -wal" and "left as it was").
+    expect(result.err).toMatch(/copying .*other\.db \(\d+\.\d MB\)…\n/);
+    expect(result.err).toMatch(/nothing was written to .*copy\.db\.\n$/);
     expect(readdirSync(join(dir, 'out'))).toEqual([]);
   });
 

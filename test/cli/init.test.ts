@@ -21,6 +21,12 @@ describe('toolgate init refuses what would break the project, before writing any
     expect(existsSync(target)).toBe(false);
   });
 
+  it('suggests a name npm takes: no dash left at the end of "Bad Name!"', async () => {
+    const r = await runCli(runInitCommand, [join(dir, 'app'), '--name', 'Bad Name!']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('try bad-name).'); // it suggested "bad-name-"
+  });
+
   it('a path that is a file: exit 2 with one line, not a raw EEXIST', async () => {
     const file = join(dir, 'afile');
     writeFileSync(file, 'x');

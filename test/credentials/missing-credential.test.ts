@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { missingCredentials } from '../../src/cli/serve.js';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { envCredentials } from '../../src/credentials/provider.js';
-import { agent, fixtureTools, getCustomerSummary } from '../helpers/fixture-tools.js';
+import { agent, fixtureTools } from '../helpers/fixture-tools.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 
 /**
  * A tool whose credential has no value answers every call `upstream_unavailable`. Before, only
- * the audit row said why, and it named the credential, not the variable to set; `serve` started
- * without a word (an outside probe of the installed package).
+ * the audit row said why, and it named the credential, not the variable to set (an outside probe
+ * of the installed package; serve's warning is in test/cli/serve-startup-lines.test.ts).
  */
 let t: Awaited<ReturnType<typeof tempSqliteStore>>;
 beforeEach(async () => void (t = await tempSqliteStore()));
@@ -31,17 +30,5 @@ describe('a credential with no value in this environment', () => {
     expect(event?.reason).toContain(
       'credential "billing_read" has no value in this environment (set ACME_BILLING_READ_TOKEN)',
     );
-  });
-
-  it('is a warning when serve starts, naming the variable and the tools that will fail', () => {
-    const config = { tools: fixtureTools, credentials: fromEnv({}) };
-    const users = fixtureTools.filter((tool) => tool.credentials?.includes('billing_read')).map((tool) => tool.name);
-    expect(users).toContain(getCustomerSummary.name);
-    expect(missingCredentials(config)).toEqual([
-      `credential billing_read has no value in this environment (set ACME_BILLING_READ_TOKEN); ${users.join(', ')} will answer upstream_unavailable.`,
-    ]);
-    expect(
-      missingCredentials({ ...config, credentials: fromEnv({ ACME_BILLING_READ_TOKEN: 'x'.repeat(20) }) }),
-    ).toEqual([]);
   });
 });

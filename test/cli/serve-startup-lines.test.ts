@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { describeDatabase, missingCredentials } from '../../src/cli/serve.js';
+import { envCredentials } from '../../src/credentials/provider.js';
+import { fixtureTools, getCustomerSummary } from '../helpers/fixture-tools.js';
+
+/** What `serve` says as it starts (an outside probe found it silent on both). */
+const fromEnv = (env: NodeJS.ProcessEnv) => envCredentials({ billing_read: 'ACME_BILLING_READ_TOKEN' }, env);
+
+describe('a credential with no value when serve starts', () => {
+  it('is a warning when serve starts, naming the variable and the tools that will fail', () => {
+    const config = { tools: fixtureTools, credentials: fromEnv({}) };
+    const users = fixtureTools.filter((tool) => tool.credentials?.includes('billing_read')).map((tool) => tool.name);
+    expect(users).toContain(getCustomerSummary.name);
+    expect(missingCredentials(config)).toEqual([
+      `credential billing_read has no value in this environment (set ACME_BILLING_READ_TOKEN); ${users.join(', ')} will answer upstream_unavailable.`,
+    ]);
+    expect(
+      missingCredentials({ ...config, credentials: fromEnv({ ACME_BILLING_READ_TOKEN: 'x'.repeat(20) }) }),
+    ).toEqual([]);
+  });
+});
+
+describe('the database serve names when it starts', () => {
+  it('is a relative path resolved, and a PostgreSQL URL without its password', () => {
+    expect(describeDatabase('.toolgate/toolgate.db')).toBe(`${process.cwd()}/.toolgate/toolgate.db`);
+    expect(describeDatabase('postgres://toolgate:s3cret-pw@db.internal:5432/toolgate')).toBe(
+      'postgres://toolgate@db.internal:5432/toolgate',
+    );
+    expect(describeDatabase('postgresql://%zz:pw@/x')).not.toContain('pw');
+  });
+});
