@@ -40,6 +40,6 @@ describe('toolgate init refuses what would break the project, before writing any
     const r = await runCli(runInitCommand, [target]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/cd '.*My Tools! \(it'\\''s new\)' && npm install/);
-    expect(JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).name).toBe('my-tools-it-s-new-');
+    expect(JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).name).toBe('my-tools-it-s-new');
   });
 });
