@@ -35,9 +35,9 @@ export async function runServeCommand(argv: string[], io: CliIo): Promise<number
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || undefined);
   const server = await startServer(config, io.env, logger);
   const database = describeDatabase(resolveSettings(config, io.env).database);
-  io.stderr.write(
-    `toolgate serving ${config.tools.length} tools from ${path} at ${server.url}/mcp; audit log in ${database}\n`,
-  );
+  // The first line is what scripts (and test/fault/serve-process.ts) read the URL from: kept as is.
+  io.stderr.write(`toolgate serving ${config.tools.length} tools from ${path} at ${server.url}/mcp\n`);
+  io.stderr.write(`audit log: ${database}\n`);
   if (config.readOnly) io.stderr.write('read-only: write actions are switched off (not listed, not run).\n');
   if ((config.server?.tokens ?? []).length === 0)
     io.stderr.write('warning: no bearer tokens configured; every /mcp request will get 401.\n');
