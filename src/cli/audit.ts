@@ -88,7 +88,7 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   }
   // An earlier export is evidence: replaced only when asked, as `backup` treats its DEST. What is
   // not a regular file (a pipe, /dev/stdout) is written to, not replaced.
-  const existing = values.out === undefined ? undefined : statSync(values.out, { throwIfNoEntry: false });
+  const existing = sub === 'export' && values.out !== undefined ? statOrNothing(values.out) : undefined;
   if (sub === 'export' && existing?.isFile() && !values.force) {
     return usageError(io, USAGES.export, `${values.out} exists; pass --force to replace it.`);
   }
@@ -252,6 +252,15 @@ async function exportJsonl(
     io.stderr.write(`exported ${written} events to ${out}\n`);
   }
   return 0;
+}
+
+/** What is at `path`, if anything can be seen there; the open below says why it cannot be written. */
+function statOrNothing(path: string) {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** A write stream on `path`, once it is open; an open that fails rejects with why. */

@@ -1,10 +1,10 @@
-import { loadConfig, resolveSettings } from '../config/load-config.js';
-import { isPostgresUrl } from '../store/open-store.js';
 import { resolve } from 'node:path';
 import type { ToolgateConfig } from '../config/define-config.js';
+import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { noCredentials, whereToSet } from '../credentials/provider.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server/start-server.js';
+import { isPostgresUrl } from '../store/open-store.js';
 import { parseCommand, type CliIo } from './args.js';
 
 const USAGE = `Usage: toolgate serve [--config FILE]

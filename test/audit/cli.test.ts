@@ -142,6 +142,7 @@ describe('toolgate audit', () => {
     // Before: exit 0 and "exported 30 events" each time, with nothing (or half) on disk.
     const cases: [string, string][] = [
       [join(dirname(path), 'no-such-dir', 'out.jsonl'), 'ENOENT'],
+      [join(path, 'out.jsonl'), 'ENOTDIR'], // through a file: the check before the open must not throw
       [dirname(path), 'EISDIR'],
     ];
     if (existsSync('/dev/full')) cases.push(['/dev/full', 'is incomplete: writing it failed']);
