@@ -45,8 +45,13 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   // `fail` is the 0.1 name of `close`; both end an unresolved draft without running anything.
   const resolving = verb === 'retry' || verb === 'close' || verb === 'fail';
   const deciding = verb === 'approve' || verb === 'reject' || verb === 'rollback' || resolving;
+  // Bare, it shows its commands, as `audit` and `contract` do (it exited 2 where they exit 0).
+  if (verb === undefined) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (!(verb === 'list' || verb === 'show' || deciding)) {
-    return usageError(io, USAGE, verb ? `Unknown approvals command "${verb}".` : 'Name a command.');
+    return usageError(io, USAGE, `Unknown approvals command "${verb}".`);
   }
   if ((verb === 'show' || deciding) && !id) return usageError(io, USAGE, `approvals ${verb} needs a DRAFT_ID.`);
   const extra = positionals[verb === 'list' ? 1 : 2];

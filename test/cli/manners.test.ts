@@ -63,6 +63,15 @@ describe('CLI manners', () => {
     });
   }
 
+  it('a command group given no command shows its usage with exit 0, each alike', async () => {
+    // Before: bare `approvals` said "Name a command." with exit 2 while `audit` and `contract` showed usage.
+    for (const group of ['approvals', 'audit', 'contract']) {
+      const { code, out, err } = await run([group]);
+      expect({ group, code, err }).toEqual({ group, code: 0, err: '' });
+      expect(out).toMatch(/^Usage:\s+toolgate /);
+    }
+  });
+
   it('a flag given twice is named, not silently the last one (exit 2)', async () => {
     // Before: `audit verify --db junk.db --db w.db` verified w.db with exit 0.
     const { code, out, err } = await run(['audit', 'verify', '--db', 'junk.db', '--db', 'w.db']);
