@@ -113,6 +113,11 @@ export function formatReport(report: CheckReport): string {
     'Toolsets:',
     ...sizes,
     '',
-    report.ok ? 'All gates pass.' : `${failures.length} gate failure(s).`,
+    // "All gates pass" about no tools at all read as a clean bill for a config that loaded nothing.
+    report.tools.length === 0
+      ? 'No tools are defined: nothing was checked.'
+      : report.ok
+        ? 'All gates pass.'
+        : `${failures.length} gate failure(s).`,
   ].join('\n');
 }

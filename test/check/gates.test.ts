@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAction } from '../../src/actions/define-action.js';
-import { runCheck } from '../../src/check/run-check.js';
+import { formatReport, runCheck } from '../../src/check/run-check.js';
 import type { Gate } from '../../src/check/types.js';
 import { runCheckCommand } from '../../src/cli/check.js';
 import { defineTool } from '../../src/contract/define-tool.js';
@@ -282,5 +282,13 @@ describe('toolgate check gates', () => {
     const report = JSON.parse(out) as { ok: boolean; tools: { gates: Record<string, { status: string }> }[] };
     expect(report.ok).toBe(false);
     expect(report.tools[0]!.gates.tool_scope?.status).toBe('fail');
+  });
+});
+
+describe('toolgate check on a config with no tools', () => {
+  it('says nothing was checked, not "All gates pass"', () => {
+    const out = formatReport(runCheck({ tools: [] }, ':memory:'));
+    expect(out).toMatch(/No tools are defined: nothing was checked\.$/);
+    expect(out).not.toContain('All gates pass');
   });
 });
