@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { ConfigError } from '../errors/config-error.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { staticTokenAuthenticator } from '../auth/static-tokens.js';
 import type { ToolgateConfig } from '../config/define-config.js';
@@ -130,7 +131,7 @@ export async function startServer(
     metrics.stop();
     await closeApp();
     if (!store) await ownStore.close();
-    throw error;
+    throw cannotListen(error, settings.host, wantedPort);
   });
   const { port } = server.address() as AddressInfo;
   boundPort = port;
@@ -176,4 +177,25 @@ function edgeSettings(settings: ReturnType<typeof resolveSettings>) {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * A listen failure in words that name the setting to change: a raw "getaddrinfo ENOTFOUND x" or
+ * "listen EADDRINUSE" left the user to guess it was HOST or PORT. A bad HOST or a port in use is
+ * the user's setting, so a ConfigError (exit 2).
+ */
+function cannotListen(error: unknown, host: string, port: number): unknown {
+  const code = (error as { code?: unknown }).code;
+  const where = `${host}:${port}`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL')
+    return new ConfigError(
+      `cannot listen on ${where}: HOST "${host}" is not an address of this machine (${String(code)}).`,
+    );
+  if (code === 'EADDRINUSE')
+    return new ConfigError(
+      `cannot listen on ${where}: the port is in use by another process (EADDRINUSE); set PORT to a free one.`,
+    );
+  if (code === 'EACCES')
+    return new ConfigError(`cannot listen on ${where}: not allowed (ports below 1024 need privileges); set PORT.`);
+  return error;
 }

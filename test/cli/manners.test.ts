@@ -197,8 +197,8 @@ describe('a clone runs a TypeScript config from anywhere', () => {
   });
 });
 
-describe('serve on a port that is taken', () => {
-  it('prints why and exits 1, rather than hanging with its store open', async () => {
+describe('serve on a port that is taken, or a HOST not of this machine', () => {
+  it('names the setting and exits 2, rather than hanging with its store open', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const dir = mkdtempSync(join(tmpdir(), 'toolgate-fail-'));
@@ -220,13 +220,28 @@ describe('serve on a port that is taken', () => {
         (error: { code: number; stderr: string; killed: boolean }) => error,
       );
       expect(result.killed).toBe(false);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain('EADDRINUSE');
+      // The user's setting, so exit 2, and named: it was a raw "listen EADDRINUSE" with exit 1.
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /cannot listen on 127\.0\.0\.1:\d+: the port is in use by another process \(EADDRINUSE\); set PORT/,
+      );
+      // A HOST that is not this machine's (TEST-NET-1: refused at once, no DNS asked).
+      const elsewhere = await promisify(execFile)(process.execPath, [bin, 'serve', '--config', config], {
+        env: { ...env, PORT: '0', HOST: '192.0.2.1' },
+        timeout: 30_000,
+      }).then(
+        () => ({ code: 0, stderr: '', killed: false }),
+        (error: { code: number; stderr: string; killed: boolean }) => error,
+      );
+      expect(elsewhere).toMatchObject({ code: 2, killed: false });
+      expect(elsewhere.stderr).toContain(
+        'cannot listen on 192.0.2.1:0: HOST "192.0.2.1" is not an address of this machine',
+      );
     } finally {
       taken.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, 60_000);
 });
 
 describe('a plain clone has everything its tests read', () => {
