@@ -11,21 +11,34 @@ export function answersOwed() {
   const owed = new Map<string, number>();
   const waiting: (() => void)[] = [];
   const keyOf = (id: unknown) => JSON.stringify(id);
+  const settle = (id: unknown) => {
+    const key = keyOf(id);
+    const left = (owed.get(key) ?? 0) - 1;
+    if (left > 0) owed.set(key, left);
+    else owed.delete(key);
+    if (owed.size === 0) for (const resolve of waiting.splice(0)) resolve();
+  };
   return {
-    /** A message on its way in: a request (method and id) is owed an answer. */
+    /**
+     * A message on its way in. A request (JSON-RPC 2.0, a method and a string or number id) is
+     * owed an answer; one the SDK refuses as malformed only reaches its onerror, so it is not
+     * counted. A cancellation settles the request it names: the SDK sends no answer to that one,
+     * and stopping waited the full ANSWER_WAIT_MS for it (found in review).
+     */
     read(message: unknown): void {
-      if (!isObject(message) || typeof message.method !== 'string' || !('id' in message)) return;
+      if (!isObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string') return;
+      if (message.method === 'notifications/cancelled' && isObject(message.params)) {
+        if (isId(message.params.requestId)) settle(message.params.requestId);
+        return;
+      }
+      if (!isId(message.id)) return;
       const key = keyOf(message.id);
       owed.set(key, (owed.get(key) ?? 0) + 1);
     },
     /** A message on its way out: a result or an error answers one request with its id. */
     sent(message: JSONRPCMessage): void {
       if (!isObject(message) || !('id' in message) || !('result' in message || 'error' in message)) return;
-      const key = keyOf(message.id);
-      const left = (owed.get(key) ?? 0) - 1;
-      if (left > 0) owed.set(key, left);
-      else owed.delete(key);
-      if (owed.size === 0) for (const resolve of waiting.splice(0)) resolve();
+      settle(message.id);
     },
     /** Resolves once every request read so far has its answer written. */
     allAnswered(): Promise<void> {
@@ -34,6 +47,8 @@ export function answersOwed() {
     },
   };
 }
+
+const isId = (value: unknown): value is string | number => typeof value === 'string' || typeof value === 'number';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -16,6 +16,8 @@ export function screenStdioLines(
   answer: (message: object) => void,
   /** Told of each message passed on to the transport (stdio-answers.ts counts the requests). */
   passed: (message: unknown) => void = () => undefined,
+  /** Why new requests are no longer taken (stopping), or null while they are. */
+  refusing: () => string | null = () => null,
 ): PassThrough {
   const out = new PassThrough();
   let pending = '';
@@ -30,6 +32,15 @@ export function screenStdioLines(
     }
     if (Array.isArray(message)) {
       answer(errorAnswer(-32600, 'JSON-RPC batches are not part of MCP; send one message per line.'));
+      return;
+    }
+    // Once stopping has begun a request is answered, not run: a call started then would outlive
+    // the store and lose its audit event (found in review).
+    const refused = refusing();
+    if (refused !== null) {
+      const id = (message as { id?: unknown } | null)?.id;
+      if (typeof id === 'string' || typeof id === 'number')
+        answer({ jsonrpc: '2.0', id, error: { code: -32000, message: refused } });
       return;
     }
     passed(message);

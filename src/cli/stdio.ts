@@ -48,10 +48,12 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const gateway = gatewayFromConfig(config, store, { logger });
   // Lines the SDK would drop without a word (not JSON, a batch) are answered on the way in.
   const owed = answersOwed();
+  let stopping = false;
   const screened = screenStdioLines(
     process.stdin,
     (message) => process.stdout.write(`${JSON.stringify(message)}\n`),
     (message) => owed.read(message),
+    () => (stopping ? 'toolgate stdio is stopping: the request was not run.' : null),
   );
   const transport = new StdioServerTransport(screened, process.stdout);
   const send = transport.send.bind(transport);
@@ -84,6 +86,7 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   // that closed stdin may still be reading stdout. Once the gateway is idle the answers are only
   // being written out; ANSWER_WAIT_MS ends the wait for any the SDK never gives, and a transport
   // that closed itself (a line over its buffer) can give none.
+  stopping = true;
   await gateway.idle();
   if (!transportClosed) {
     let timer: NodeJS.Timeout | undefined;
@@ -91,6 +94,7 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
     await Promise.race([owed.allAnswered(), waited]);
     clearTimeout(timer);
   }
+  await gateway.idle(); // whatever the SDK still started while the answers went out
   screened.end(); // the transport closes with it
   await handle.close();
   // The transport paused the stream it read, which is the screen in front of stdin now: pause

@@ -134,6 +134,24 @@ describe('toolgate stdio stopping', () => {
     expect((await auditedCalls()).map((e) => e.outcome)).toEqual(['ok']);
   }, 30_000);
 
+  it('after SIGTERM a new request is answered "stopping", not run: it would outlive the store', async () => {
+    // Found in review: a call that started while the answers went out ran with the store closing
+    // under it, and its audit event was lost.
+    const running = start();
+    await initialized(running);
+    running.send(slowCall(2, 700));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    running.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    running.send(slowCall(3, 50));
+    expect(await running.answered(3)).toMatchObject({
+      error: { code: -32000, message: expect.stringMatching(/stopping/) },
+    });
+    expect(await running.answered(2)).toMatchObject({ result: { structuredContent: { waited_ms: 700 } } });
+    expect(await running.exited).toBe(0);
+    expect((await auditedCalls()).map((e) => e.outcome)).toEqual(['ok']);
+  }, 30_000);
+
   it('a line that is not JSON, or a batch, gets a JSON-RPC error (id null); the next request is served', async () => {
     const running = start();
     await initialized(running);
