@@ -73,13 +73,17 @@ export function missingCredentials(config: ToolgateConfig): string[] {
 
 /**
  * Where the audit log is, for the startup line: a relative SQLite path follows the working
- * directory, not the config file, so it is shown resolved; a PostgreSQL URL without its password.
+ * directory, not the config file, so it is shown resolved; a PostgreSQL URL without its password
+ * or its query.
  */
 export function describeDatabase(database: string): string {
   if (!isPostgresUrl(database)) return resolve(database);
   try {
+    // Query parameters go too: pg reads ?password= and ?sslpassword= as well (found in review).
     const url = new URL(database);
     url.password = '';
+    url.search = '';
+    url.hash = '';
     return url.toString();
   } catch {
     return 'PostgreSQL (TOOLGATE_DATABASE_URL)';

@@ -27,5 +27,11 @@ describe('the database serve names when it starts', () => {
       'postgres://toolgate@db.internal:5432/toolgate',
     );
     expect(describeDatabase('postgresql://%zz:pw@/x')).not.toContain('pw');
+    // pg takes the password from the query too.
+    for (const url of [
+      'postgres://app@db/tg?password=s3cret-pw',
+      'postgresql://app:s3cret-pw@db/tg?sslpassword=s3cret-pw&sslmode=require#s3cret-pw',
+    ])
+      expect(describeDatabase(url)).toBe(`${url.split(':')[0]}://app@db/tg`);
   });
 });
