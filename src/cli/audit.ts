@@ -1,4 +1,4 @@
-import { createWriteStream, statSync } from 'node:fs';
+import { createWriteStream, lstatSync } from 'node:fs';
 import { once } from 'node:events';
 import type { AuditEvent, AuditFilter } from '../audit/event.js';
 import { openAuditSource, type AuditSource } from '../store/open-store.js';
@@ -87,7 +87,8 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
     return usageError(io, USAGES.export, `--format ${values.format} is not supported; jsonl is the only format.`);
   }
   // An earlier export is evidence: replaced only when asked, as `backup` treats its DEST. What is
-  // not a regular file (a pipe, /dev/stdout) is written to, not replaced.
+  // not itself a regular file (a pipe, a link such as /dev/stdout, which leads to wherever stdout
+  // was redirected) is written to, as before.
   const existing = sub === 'export' && values.out !== undefined ? statOrNothing(values.out) : undefined;
   if (sub === 'export' && existing?.isFile() && !values.force) {
     return usageError(io, USAGES.export, `${values.out} exists; pass --force to replace it.`);
@@ -254,10 +255,10 @@ async function exportJsonl(
   return 0;
 }
 
-/** What is at `path`, if anything can be seen there; the open below says why it cannot be written. */
+/** What is at `path` itself (a link is not followed), if anything can be seen there; the open below says why it cannot be written. */
 function statOrNothing(path: string) {
   try {
-    return statSync(path, { throwIfNoEntry: false });
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }

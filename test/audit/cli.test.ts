@@ -170,6 +170,16 @@ describe('toolgate audit', () => {
     const forced = await cli('export', '--out', out, '--limit', '1', '--force');
     expect(forced.code).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+    // A link is written through, as /dev/stdout is when stdout goes to a file (found in review),
+    // and a link to nothing yet makes its file.
+    const link = `${path}.link.jsonl`;
+    symlinkSync(out, link);
+    expect((await cli('export', '--out', link, '--limit', '2')).code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+    const dangling = `${path}.dangling.jsonl`;
+    symlinkSync(`${path}.made-by-export.jsonl`, dangling);
+    expect((await cli('export', '--out', dangling, '--limit', '3')).code).toBe(0);
+    expect(readFileSync(`${path}.made-by-export.jsonl`, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
   it('tail --follow stops, exit 2, naming it, when the file is replaced under it (a restore)', async () => {
