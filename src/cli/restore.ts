@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { AuditEventInput } from '../audit/event.js';
@@ -53,6 +53,13 @@ export async function runRestoreCommand(argv: string[], io: CliIo): Promise<numb
   // The file a link names: replacing the link would leave the data where it was, and keep only
   // a link as the "replaced" file.
   const database = existsSync(configured) ? realpathSync(configured) : resolve(configured);
+  // A link to nothing: "pass --new" would be wrong, and --new then met the link itself.
+  if (lstatSync(database, { throwIfNoEntry: false })?.isSymbolicLink())
+    return usageError(
+      io,
+      USAGE,
+      `${configured} is a symbolic link to ${readlinkSync(database)}, which does not exist; name the database file itself.`,
+    );
   const copy = resolve(source);
   const refused =
     directoryInsteadOfFile(database) ??

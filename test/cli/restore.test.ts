@@ -262,6 +262,17 @@ describe('toolgate restore', () => {
       report: { ok: true, count: 5 },
       last: { data: { replacedEnd: null } },
     });
+    // A link to nothing: named as such, with or without --new (it said "pass --new", then failed).
+    const dangling = join(dir, 'dangling.db');
+    symlinkSync(join(dir, 'gone', 'toolgate.db'), dangling);
+    for (const args of [
+      [copy, '--db', dangling],
+      [copy, '--db', dangling, '--new'],
+    ]) {
+      const linked = await restore(args);
+      expect(linked.code).toBe(2);
+      expect(linked.err).toContain(`is a symbolic link to ${join(dir, 'gone', 'toolgate.db')}, which does not exist`);
+    }
     // --new where there is a database now: refused, it would be replaced.
     const again = await restore([copy, '--db', database, '--new']);
     expect(again.code).toBe(2);
