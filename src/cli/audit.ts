@@ -255,7 +255,10 @@ async function exportJsonl(
   return 0;
 }
 
-/** What is at `path` itself (a link is not followed), if anything can be seen there; the open below says why it cannot be written. */
+/**
+ * What is at `path` itself (a link is not followed), if anything can be seen there; the open
+ * below says why it cannot be written.
+ */
 function statOrNothing(path: string) {
   try {
     return lstatSync(path, { throwIfNoEntry: false });

@@ -61,13 +61,15 @@ export async function runServeCommand(argv: string[], io: CliIo): Promise<number
 export function missingCredentials(config: ToolgateConfig): string[] {
   const credentials = config.credentials ?? noCredentials;
   const users = new Map<string, string[]>();
-  for (const tool of config.tools)
+  // A read-only gateway neither lists nor runs write actions (issue #16): their credentials are not needed.
+  const served = config.tools.filter((tool) => !(config.readOnly && tool.action));
+  for (const tool of served)
     for (const name of tool.credentials ?? [])
       if (credentials.get(name) === undefined) users.set(name, [...(users.get(name) ?? []), tool.name]);
   return [...users].map(
     ([name, tools]) =>
       `credential ${name} has no value in this environment${whereToSet(credentials, name)}; ` +
-      `${tools.join(', ')} will answer upstream_unavailable.`,
+      `${tools.join(', ')} will fail with upstream_unavailable where ${tools.length > 1 ? 'they use' : 'it uses'} it.`,
   );
 }
 

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
+import { openSqliteAuditReader } from '../../src/store/sqlite/audit-reader.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { runCli } from '../helpers/capture-io.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
@@ -261,6 +262,17 @@ describe('toolgate audit only reads', () => {
     } finally {
       await live.close();
     }
+  });
+
+  it('a file gone before the reader opens it is "No file at", not a raw stat error', () => {
+    const gone = join(dirname(path), 'gone.db');
+    let thrown: unknown;
+    try {
+      openSqliteAuditReader(gone);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'unavailable', detail: `No file at ${gone}.` });
   });
 
   it('says what a file is when it is not a Toolgate database, with exit 2 (not "tampered")', async () => {

@@ -12,7 +12,7 @@ describe('a credential with no value when serve starts', () => {
     const users = fixtureTools.filter((tool) => tool.credentials?.includes('billing_read')).map((tool) => tool.name);
     expect(users).toContain(getCustomerSummary.name);
     expect(missingCredentials(config)).toEqual([
-      `credential billing_read has no value in this environment (set ACME_BILLING_READ_TOKEN); ${users.join(', ')} will answer upstream_unavailable.`,
+      `credential billing_read has no value in this environment (set ACME_BILLING_READ_TOKEN); ${users.join(', ')} will fail with upstream_unavailable where ${users.length > 1 ? 'they use' : 'it uses'} it.`,
     ]);
     expect(
       missingCredentials({ ...config, credentials: fromEnv({ ACME_BILLING_READ_TOKEN: 'x'.repeat(20) }) }),

@@ -104,7 +104,7 @@ export function openSqliteAuditReader(
     // reader of a rollback-journal file holds no lock between its reads to make the restore wait.
     onSameFile = sameFileCheck(path, {
       during: 'it was being read',
-      then: 'run the command again to read the file there now',
+      then: 'run the command again',
     });
     db = new Database(path, { readonly: true, fileMustExist: true });
     // A reader waits out a writer's lock on a rollback-journal file, or a WAL recovery, inside SQLite.
@@ -132,6 +132,7 @@ function whyUnreadable(path: string, error: unknown): string {
   const directory = directoryInsteadOfFile(path);
   if (directory) return directory;
   if (code === 'SQLITE_NOTADB') return `${path} is not a SQLite database (${said}).`;
+  if (code === 'ENOENT') return `No file at ${path}.`;
   // A WAL-mode file needs its -shm file beside it (or a directory SQLite can create it in).
   if (code === 'SQLITE_CANTOPEN' && isWalMode(path))
     return (

@@ -27,7 +27,7 @@ export function sameFileCheck(
   path: string,
   /** Who had it open, and what to do: the store's words by default; a reader's are its own. */
   words: { readonly during: string; readonly then: string } = {
-    during: 'the gateway ran',
+    during: 'the gateway had it open',
     then: 'nothing more is read from or written to the file it had open (restart the gateway)',
   },
 ): (what: string) => void {
