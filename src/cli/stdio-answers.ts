@@ -1,4 +1,6 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { isId } from '../server/fast-path/fast-request.js';
+import { isRecord } from '../util/is-record.js';
 
 /**
  * The requests read from stdin that have not been answered yet, so that stopping can wait for
@@ -26,8 +28,8 @@ export function answersOwed() {
      * and stopping waited the full ANSWER_WAIT_MS for it (found in review).
      */
     read(message: unknown): void {
-      if (!isObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string') return;
-      if (message.method === 'notifications/cancelled' && isObject(message.params)) {
+      if (!isRecord(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string') return;
+      if (message.method === 'notifications/cancelled' && isRecord(message.params)) {
         if (isId(message.params.requestId)) settle(message.params.requestId);
         return;
       }
@@ -37,7 +39,7 @@ export function answersOwed() {
     },
     /** A message on its way out: a result or an error answers one request with its id. */
     sent(message: JSONRPCMessage): void {
-      if (!isObject(message) || !('id' in message) || !('result' in message || 'error' in message)) return;
+      if (!isRecord(message) || !('id' in message) || !('result' in message || 'error' in message)) return;
       settle(message.id);
     },
     /** Resolves once every request read so far has its answer written. */
@@ -47,8 +49,3 @@ export function answersOwed() {
     },
   };
 }
-
-const isId = (value: unknown): value is string | number => typeof value === 'string' || typeof value === 'number';
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

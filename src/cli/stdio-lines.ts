@@ -1,4 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
+import { isId } from '../server/fast-path/fast-request.js';
 
 /** The SDK stdio transport's own limit for one message; a longer line is left for it to refuse. */
 const MAX_LINE_CHARS = 10 * 1024 * 1024;
@@ -39,8 +40,7 @@ export function screenStdioLines(
     const refused = refusing();
     if (refused !== null) {
       const id = (message as { id?: unknown } | null)?.id;
-      if (typeof id === 'string' || typeof id === 'number')
-        answer({ jsonrpc: '2.0', id, error: { code: -32000, message: refused } });
+      if (isId(id)) answer({ jsonrpc: '2.0', id, error: { code: -32000, message: refused } });
       return;
     }
     passed(message);

@@ -5,7 +5,7 @@ import type { Store } from '../types.js';
 import { GENESIS_HASH } from '../../audit/chain.js';
 import { SqliteAuditLog } from './audit-log.js';
 import { startAuditWriter, type SpawnWriter } from './audit-writer.js';
-import { mapSqliteError, openConnection, run, type Db } from './connection.js';
+import { mapSqliteError, openConnection, type Db } from './connection.js';
 import { auditKeyCheck, keyMismatch } from '../../audit/key-check.js';
 import { SqliteDrafts } from './drafts.js';
 import { directoryInsteadOfFile } from './file-path.js';
@@ -70,13 +70,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     sessions: new SqliteSessions(durable, runOnDurable),
     newerSchema,
     ping: () =>
-      run('ping', () => {
+      // Deleted or replaced under us, writes would land in a file no one can open: runOnDurable
+      // checks that first (same-file.ts), as for every other use of the connection.
+      runOnDurable('ping', () => {
         if (closed) throw new StoreUnavailableError('store is closed');
         // Calls are answered only once their audit event is committed, by the writer thread.
         const writerDown = writer.health();
         if (writerDown) throw new StoreUnavailableError(writerDown);
-        // Deleted or replaced under us: writes would land in a file no one can open (same-file.ts).
-        onSameFile('ping');
         durable.prepare('SELECT 1').get();
         rates.prepare('SELECT 1 FROM rate_buckets LIMIT 1').get();
         const pending = pendingMigrations(durable);
