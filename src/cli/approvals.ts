@@ -5,14 +5,14 @@ import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { whereToSet } from '../credentials/provider.js';
 import { openStore } from '../store/open-store.js';
 import type { DraftStatus } from '../store/types.js';
-import { parseCommand, usageError, type CliIo } from './args.js';
+import { flagNotTaken, parseCommand, usageError, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 
 const USAGE = `Usage:
   toolgate approvals list [--status awaiting_approval] [--json]
   toolgate approvals show DRAFT_ID [--json]
-  toolgate approvals approve|reject|rollback DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH]
-  toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…"   (unresolved drafts: outcome unknown)
+  toolgate approvals approve|reject|rollback DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH] [--json]
+  toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…" [--json]   (unresolved drafts: outcome unknown)
 
 Decides drafts of write actions from a terminal, with the same checks as the console and REST.
 approve, retry and rollback run the write here, in this process: its credentials must be set in
@@ -24,6 +24,16 @@ Options: --config FILE (or TOOLGATE_CONFIG); ACTOR must be listed in the config'
   --hash H     approve only if the draft still has this hash (what you reviewed)
   --json       machine-readable output
   -h, --help   this help`;
+
+/** What each command takes besides --config and --json, as the usage lists it. */
+const FLAGS_OF: Readonly<Record<'list' | 'show' | 'approve' | 'reject' | 'rollback' | 'close', readonly string[]>> = {
+  list: ['status'],
+  show: [],
+  approve: ['as', 'reason', 'hash'],
+  reject: ['as', 'reason', 'hash'],
+  rollback: ['as', 'reason', 'hash'],
+  close: ['as', 'reason'],
+};
 
 /** `toolgate approvals …`: decide drafts from a terminal, with the same checks as the console and REST. */
 export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<number> {
@@ -53,6 +63,12 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   if (!(verb === 'list' || verb === 'show' || deciding)) {
     return usageError(io, USAGE, `Unknown approvals command "${verb}".`);
   }
+  const notTaken = flagNotTaken(
+    values,
+    ['config', 'json', ...FLAGS_OF[(resolving ? 'close' : verb) as keyof typeof FLAGS_OF]],
+    `approvals ${verb}`,
+  );
+  if (notTaken) return usageError(io, USAGE, notTaken);
   if ((verb === 'show' || deciding) && !id) return usageError(io, USAGE, `approvals ${verb} needs a DRAFT_ID.`);
   const extra = positionals[verb === 'list' ? 1 : 2];
   if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);

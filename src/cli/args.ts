@@ -62,6 +62,17 @@ export function parseCommand<const O extends Options>(
   return parsed as unknown as Parsed<O>;
 }
 
+/**
+ * For a command group that parses one option table for all its commands (the command is a
+ * positional): the first flag given that `command` does not take, as a usage-error message, or
+ * null. So a flag only a sibling takes (`connect desktop --scope user`) is refused rather than
+ * accepted and ignored.
+ */
+export function flagNotTaken(values: object, takes: readonly string[], command: string): string | null {
+  const extra = Object.keys(values).find((name) => !takes.includes(name));
+  return extra === undefined ? null : `--${extra} is not an option of \`toolgate ${command}\`.`;
+}
+
 /** Writes `message` and the usage to stderr; returns 2, the exit code for a usage error. */
 export function usageError(io: CliIo, usage: string, message: string): 2 {
   io.stderr.write(`${message}\n\n${ensureNewline(usage)}`);

@@ -44,9 +44,8 @@ ${Object.values(USAGES)
 
 Run \`toolgate audit <command> --help\` for the options of each.`;
 
-const OPTIONS = {
-  db: { type: 'string' },
-  config: { type: 'string' },
+const WHERE = { db: { type: 'string' }, config: { type: 'string' } } as const;
+const FILTER_OPTIONS = {
   actor: { type: 'string' },
   subject: { type: 'string' },
   tool: { type: 'string' },
@@ -55,12 +54,27 @@ const OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   limit: { type: 'string' },
-  format: { type: 'string' },
-  out: { type: 'string' },
-  force: { type: 'boolean' },
-  follow: { type: 'boolean' },
-  json: { type: 'boolean' },
 } as const;
+/**
+ * Each subcommand's own flags, as its usage lists them: a flag only a sibling uses (`verify --out
+ * x`, `tail --force`) is refused as unknown rather than accepted and ignored.
+ */
+const OPTIONS = {
+  verify: { ...WHERE, json: { type: 'boolean' } },
+  tail: { ...WHERE, ...FILTER_OPTIONS, follow: { type: 'boolean' } },
+  export: {
+    ...WHERE,
+    ...FILTER_OPTIONS,
+    format: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    follow: { type: 'boolean' },
+  },
+} as const;
+/** Every flag any subcommand takes, each possibly absent: what the code below reads. */
+type AuditValues = {
+  -readonly [K in keyof typeof OPTIONS.export | 'json']?: K extends 'force' | 'follow' | 'json' ? boolean : string;
+};
 
 /**
  * `toolgate audit verify|tail|export`. Returns the exit code: 0 ok, 1 tampered, 2 a usage error or
@@ -75,12 +89,13 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
     }
     return usageError(io, USAGE, `Unknown audit command "${sub}".`);
   }
-  const parsed = parseCommand(rest, io, { usage: USAGES[sub], options: OPTIONS });
+  const parsed = parseCommand(rest, io, { usage: USAGES[sub], options: OPTIONS[sub] });
   if (typeof parsed === 'number') return parsed;
-  const { since, ...rest2 } = parsed.values;
+  const given = parsed.values as AuditValues;
+  const { since, ...rest2 } = given;
   // An event id resumes an export after that event; a time filters by time.
   const sinceId = sub === 'export' && since?.startsWith('aud_') ? since : undefined;
-  const values = sinceId ? rest2 : parsed.values;
+  const values: AuditValues = sinceId ? rest2 : given;
   const filter = filterFrom(values);
   if (typeof filter === 'string') return usageError(io, USAGES[sub], filter);
   if (sub === 'export' && values.format !== undefined && values.format !== 'jsonl') {

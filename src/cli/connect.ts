@@ -1,7 +1,7 @@
 import { claudeAiConnector } from '../connect/claude-ai.js';
 import { claudeCodeConfig, CONNECTOR_NOTES, DESKTOP_NOTES, messagesApiRequest } from '../connect/generate.js';
 import { loadConfig } from '../config/load-config.js';
-import { badUrl, parseCommand, usageError, type CliIo } from './args.js';
+import { badUrl, flagNotTaken, parseCommand, usageError, type CliIo } from './args.js';
 
 const TARGETS = ['claude-code', 'messages-api', 'desktop', 'claude-ai'] as const;
 const USAGE = `Usage: toolgate connect claude-code|messages-api|desktop|claude-ai --url https://gateway.example.com
@@ -16,11 +16,20 @@ Prints ready configuration for one Claude surface from the actual toolset:
 
 Options:
   --url URL         The gateway's public base URL
-  --client NAME     Whose toolset to expose (default: the first toolset)
-  --token-env VAR   Environment variable that holds the token (default TOOLGATE_TOKEN)
-  --scope S         Claude Code scope: local (default), project or user
+  --client NAME     Whose toolset to expose (default: the first toolset); not claude-ai
+  --token-env VAR   Environment variable that holds the token (default TOOLGATE_TOKEN);
+                    claude-code and messages-api
+  --scope S         Claude Code scope: local (default), project or user; claude-code only
   --config FILE     toolgate.config.{ts,js,mjs}
   -h, --help        This help`;
+
+/** What each target takes: --scope is Claude Code's, and the OAuth connector has no token. */
+const FLAGS_OF: Readonly<Record<(typeof TARGETS)[number], readonly string[]>> = {
+  'claude-code': ['url', 'config', 'client', 'token-env', 'scope'],
+  'messages-api': ['url', 'config', 'client', 'token-env'],
+  desktop: ['url', 'config', 'client'],
+  'claude-ai': ['url', 'config'],
+};
 
 /** `toolgate connect claude-code|messages-api|desktop|claude-ai --url URL [--client C] [--token-env VAR]`. */
 export async function runConnectCommand(argv: string[], io: CliIo): Promise<number> {
@@ -42,13 +51,16 @@ export async function runConnectCommand(argv: string[], io: CliIo): Promise<numb
     return usageError(io, USAGE, surface ? `Unknown target "${surface}".` : `Name a target: ${TARGETS.join(', ')}.`);
   }
   if (positionals[1] !== undefined) return usageError(io, USAGE, `Unexpected argument "${positionals[1]}".`);
+  const notTaken = flagNotTaken(values, FLAGS_OF[surface as (typeof TARGETS)[number]], `connect ${surface}`);
+  if (notTaken) return usageError(io, USAGE, notTaken);
   if (!values.url) return usageError(io, USAGE, '--url is required: the URL clients will use.');
   const urlProblem = badUrl(values.url);
   if (urlProblem) return usageError(io, USAGE, urlProblem);
-  if ((surface === 'messages-api' || surface === 'claude-ai') && !values.url.startsWith('https://')) {
-    // The connector calls the server from Anthropic's network and accepts https URLs only.
+  if (surface !== 'claude-code' && !values.url.startsWith('https://')) {
+    // The connector calls the server from Anthropic's network and accepts https URLs only. Desktop's
+    // custom connectors are Claude.ai's: they connect from the cloud too, not from the desktop.
     io.stderr.write(
-      `warning: the ${surface === 'claude-ai' ? 'Claude.ai custom' : 'Messages API MCP'} connector accepts only ` +
+      `warning: the ${surface === 'messages-api' ? 'Messages API MCP' : 'Claude.ai / Desktop custom'} connector accepts only ` +
         `https:// URLs reachable from Anthropic's network; ` +
         `${values.url} will be refused. Put the gateway behind TLS on a public host first.\n`,
     );

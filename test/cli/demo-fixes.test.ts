@@ -21,6 +21,15 @@ it('connect messages-api warns that the connector needs an https URL reachable f
   expect(tls.err).toBe('');
 });
 
+it('connect desktop warns about an http URL too: Desktop custom connectors connect from the cloud', async () => {
+  // Before: claude-ai and messages-api warned, desktop printed the http URL as the one to enter.
+  const plain = await runCli(runConnectCommand, ['desktop', '--url', 'http://127.0.0.1:8787', '--config', CONFIG]);
+  expect(plain.code).toBe(0);
+  expect(plain.err).toMatch(/Claude.ai \/ Desktop custom connector accepts only https:\/\/ URLs/);
+  const tls = await runCli(runConnectCommand, ['desktop', '--url', 'https://toolgate.example.com', '--config', CONFIG]);
+  expect(tls.err).toBe('');
+});
+
 let api: FakeRefundApi;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {

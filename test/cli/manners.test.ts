@@ -72,6 +72,39 @@ describe('CLI manners', () => {
     }
   });
 
+  it('a flag only a sibling command takes is refused, not accepted and ignored (exit 2)', async () => {
+    // Before: one option table served each group, so `audit verify --out x` verified and wrote
+    // nothing, `tail --force` and `connect desktop --scope user` ran as if the flag were not there.
+    const cases: [string[], RegExp][] = [
+      [['audit', 'verify', '--out', 'x.jsonl'], /Unknown option '--out'/],
+      [['audit', 'verify', '--tool', 'x'], /Unknown option '--tool'/],
+      [['audit', 'tail', '--force'], /Unknown option '--force'/],
+      [['audit', 'tail', '--json'], /Unknown option '--json'/],
+      [['audit', 'export', '--json'], /Unknown option '--json'/],
+      [['approvals', 'list', '--as', 'ops'], /--as is not an option of `toolgate approvals list`/],
+      [
+        ['approvals', 'show', 'drf_1', '--status', 'approved'],
+        /--status is not an option of `toolgate approvals show`/,
+      ],
+      [['approvals', 'close', 'drf_1', '--hash', 'h'], /--hash is not an option of `toolgate approvals close`/],
+      [
+        ['connect', 'desktop', '--url', 'https://x', '--scope', 'user'],
+        /--scope is not an option of `toolgate connect desktop`/,
+      ],
+      [['connect', 'claude-ai', '--url', 'https://x', '--token-env', 'T'], /--token-env is not an option/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, out, err } = await run(args);
+      expect({ args, code, out }).toEqual({ args, code: 2, out: '' });
+      expect(err).toMatch(message);
+      expect(err).toMatch(/Usage/);
+    }
+    // What each does take still parses (stopping later, at the missing config or database).
+    expect((await run(['audit', 'tail', '--follow', '--tool', 'x', '--db', '/nonexistent/x.db'])).err).not.toMatch(
+      /Unknown option/,
+    );
+  });
+
   it('a flag given twice is named, not silently the last one (exit 2)', async () => {
     // Before: `audit verify --db junk.db --db w.db` verified w.db with exit 0.
     const { code, out, err } = await run(['audit', 'verify', '--db', 'junk.db', '--db', 'w.db']);

@@ -181,7 +181,7 @@ describe('toolgate connect claude-ai', () => {
     const walkthrough = fileURLToPath(new URL('../../examples/walkthrough/toolgate.config.ts', import.meta.url));
     const r = await runCli(runConnectCommand, ['claude-ai', '--url', 'http://gw.internal', '--config', walkthrough]);
     expect(r.code).toBe(0);
-    expect(r.err).toContain('Claude.ai custom connector accepts only https:// URLs');
+    expect(r.err).toContain('Claude.ai / Desktop custom connector accepts only https:// URLs');
     expect(r.out).toContain('1. URL to enter: http://gw.internal/mcp');
     expect(r.out).toContain('no `auth` block');
   });
