@@ -47,7 +47,9 @@ export async function runInitCommand(argv: string[], io: CliIo): Promise<number>
   if (clashes.length > 0) {
     io.stderr.write(`Not overwriting existing files:\n${clashes.map((c) => `  ${c}`).join('\n')}\n`);
     io.stderr.write('Move them away or pick another directory: toolgate init my-tools\n');
-    return 1;
+    // 2, as `backup` and `audit export` refuse an existing DEST: the command was asked for
+    // something it will not do, nothing was tried. It exited 1 before.
+    return 2;
   }
   for (const { from, to } of files) {
     mkdirSync(dirname(to), { recursive: true });

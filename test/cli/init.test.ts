@@ -35,6 +35,19 @@ describe('toolgate init refuses what would break the project, before writing any
     expect(r.err).toContain('is a file; give a directory');
   });
 
+  it('over existing files: names each, exit 2 (as backup refuses a DEST), and writes nothing at all', async () => {
+    writeFileSync(join(dir, 'README.md'), 'mine');
+    writeFileSync(join(dir, '.gitignore'), 'mine too');
+    const r = await runCli(runInitCommand, [dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /Not overwriting existing files:\n.*README\.md\n.*\.gitignore\n|\.gitignore\n.*README\.md\n/s,
+    );
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('mine');
+    expect(existsSync(join(dir, 'toolgate.config.ts'))).toBe(false);
+    expect(existsSync(join(dir, 'package.json'))).toBe(false);
+  });
+
   it('prints a next step that can be pasted into a shell, whatever the directory is called', async () => {
     const target = join(dir, "My Tools! (it's new)");
     const r = await runCli(runInitCommand, [target]);
