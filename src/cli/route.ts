@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { adviseRoute, type RouteAnswers } from '../route/advise.js';
-import { parseCommand, type CliIo } from './args.js';
+import { parseCommand, usageError, type CliIo } from './args.js';
 
 const USAGE = `Usage: toolgate route [--owner app|platform|developer|person|hosted] [--clients N]
                       [--local] [--human] [--long-running] [--json]
@@ -47,6 +47,9 @@ export async function runRouteCommand(
     clients ??= await rl.question('How many Claude clients need this toolset? ');
     rl.close();
   }
+  // Without a terminal nothing was asked: say so, rather than call the missing answer wrong.
+  if (owner === undefined)
+    return usageError(io, USAGE, `Pass --owner (${OWNERS.join('|')}): stdin is not a terminal, so route cannot ask.`);
   if (!OWNERS.includes(owner as (typeof OWNERS)[number])) {
     io.stderr.write(`--owner must be one of ${OWNERS.join(', ')} (who owns prompt, state, execution and audit).\n`);
     return 2;

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
@@ -46,6 +47,13 @@ describe('toolgate route', () => {
     expect(ok.out).toMatch(/^Recommended: Direct Claude API tools/);
     expect((await cli(runRouteCommand, '--owner', 'nobody', '--clients', '1')).code).toBe(2);
     expect((await cli(runRouteCommand, '--owner', 'app', '--clients', 'many')).code).toBe(2);
+  });
+  it('with no --owner and no terminal to ask on, says it could not ask (exit 2), not that the answer is wrong', async () => {
+    const pipe = Object.assign(Readable.from([]), { isTTY: false });
+    const r = await runCli((argv, io) => runRouteCommand(argv, io, pipe), ['--clients', '2']);
+    expect({ code: r.code, out: r.out }).toEqual({ code: 2, out: '' });
+    expect(r.err).toMatch(/^Pass --owner \(app\|platform.*\): stdin is not a terminal, so route cannot ask\./);
+    expect(r.err).toMatch(/Usage: toolgate route/);
   });
 });
 
