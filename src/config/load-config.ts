@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors/config-error.js';
 import { envFlag, envSetting } from './env.js';
+import { loadFailure } from './load-failure.js';
 import type { ToolgateConfig } from './define-config.js';
 
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
@@ -25,12 +26,11 @@ export async function loadConfig(
       `No toolgate.config.ts found in ${cwd}. Pass --config FILE or create one (see README, "Defining a tool").`,
     );
   if (!existsSync(file)) throw new ConfigError(`Config file ${file} does not exist.`);
-  // An error while loading names the file: a syntax error or a throw inside it said only
+  // An error while loading names the file and, for a syntax error, the line: before, it said only
   // "Unexpected end of input" or the thrown message.
   const config = (
     await importConfig(file).catch((error: unknown) => {
-      const said = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new ConfigError(`Could not load ${file}: ${said}`, { cause: error });
+      throw new ConfigError(loadFailure(file, error), { cause: error });
     })
   ).default;
   if (!config || !Array.isArray(config.tools)) {

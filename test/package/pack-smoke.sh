@@ -45,4 +45,9 @@ npx --no-install toolgate init app
 cd app
 npx --no-install toolgate check
 node --import jiti/register --test test/tools.test.ts
+echo "== a config with a syntax error is named with its line (jiti, the installed package's .ts loader)"
+printf 'const x: number = ;\nexport default { tools: [], x };\n' > broken.config.ts
+rc=0; said=$(npx --no-install toolgate check --config broken.config.ts 2>&1) || rc=$?
+[ "$rc" = 2 ] || { echo "a broken config: exit $rc, not 2: $said"; exit 1; }
+echo "$said" | grep -q 'line 1, column 18' || { echo "no line and column in: $said"; exit 1; }
 echo "pack smoke: ok"

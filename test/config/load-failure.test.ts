@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadFailure } from '../../src/config/load-failure.js';
+import { loadConfig } from '../../src/config/load-config.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'toolgate-config-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const BIN = fileURLToPath(new URL('../../bin/toolgate.js', import.meta.url));
+const check = (config: string) =>
+  promisify(execFile)(process.execPath, [BIN, 'check', '--config', config], { cwd: dir }).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+  );
+
+describe('a config that does not load says where', () => {
+  it('a syntax error in a .ts config (the clone loads it through tsx): the line and column, exit 2', async () => {
+    // Before: "Could not load …: Transform failed with 1 error:", the place cut off with the second line.
+    const file = join(dir, 'toolgate.config.ts');
+    writeFileSync(file, 'const x: number = ;\nexport default { tools: [], x };\n');
+    const { code, stderr } = await check(file);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`toolgate: Could not load ${file}: Unexpected ";" (line 1, column 18).\n`);
+  }, 30_000);
+
+  it('a syntax error in a .mjs config, which Node reports without a place: the line, from `node --check`', async () => {
+    const file = join(dir, 'toolgate.config.mjs');
+    writeFileSync(file, 'export default {\n  tools: [\n    foo bar\n  ],\n};\n');
+    const { code, stderr } = await check(file);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`toolgate: Could not load ${file}: Unexpected identifier 'bar' (line 3: \`foo bar\`).\n`);
+  }, 30_000);
+
+  it('jiti (the installed package’s .ts loader) and an error in an imported file', () => {
+    const file = join(dir, 'toolgate.config.ts');
+    const jiti = new Error(`ParseError: Unexpected token  \n ${file}:1:18`);
+    expect(loadFailure(file, jiti)).toBe(`Could not load ${file}: Unexpected token (line 1, column 18).`);
+    const spaced = join(dir, 'My Tools', 'toolgate.config.ts');
+    expect(loadFailure(spaced, new Error(`ParseError: Unexpected token\n ${spaced}:2:5`))).toBe(
+      `Could not load ${spaced}: Unexpected token (line 2, column 5).`,
+    );
+    const nested = new Error(`Transform failed with 1 error:\n${join(dir, 'lib.ts')}:4:2: ERROR: Expected "}"`);
+    expect(loadFailure(file, nested)).toMatch(/: Expected "}" \(in .*lib\.ts, line 4, column 2\)\.$/);
+  });
+
+  it('what is not a syntax error keeps its own first line (a throw inside the config)', async () => {
+    const file = join(dir, 'toolgate.config.mjs');
+    writeFileSync(file, 'throw new Error("ORDERS_TOKEN is not set\\nsecond line");\nexport default { tools: [] };\n');
+    await expect(loadConfig(file, dir, {})).rejects.toThrow(new RegExp(`Could not load .*: ORDERS_TOKEN is not set$`));
+    expect(loadFailure(file, 'thrown string')).toBe(`Could not load ${file}: thrown string`);
+  });
+});
