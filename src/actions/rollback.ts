@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import { ToolgateError } from '../errors/toolgate-error.js';
+import { asToolgateError, ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { checkReason, type DecisionRequest } from './approve.js';
@@ -57,7 +57,25 @@ export async function rollbackDraft(
   const { ctx, done } = actionContext(runtime, draft, spec);
   const at = new Date(runtime.now()).toISOString();
   try {
-    const verification = await spec.rollback.run(input, stateOf(draft).execution?.result ?? null, ctx);
+    const verification = await spec.rollback
+      .run(input, stateOf(draft).execution?.result ?? null, ctx)
+      .catch(async (thrown: unknown) => {
+        // It threw or ran out of time: the undo may have landed upstream all the same (a void
+        // applied, then its answer lost). Before, only a rollback that answered "did not take
+        // effect" was audited; this left no event at all, with the draft still `verified`.
+        const error = asToolgateError(thrown);
+        await auditTransition(runtime, draft, {
+          kind: 'rollback_failed',
+          actor: approver,
+          surface: request.surface,
+          outcome: 'error',
+          errorCode: error.code,
+          reason:
+            `The rollback did not finish (${error.detail ?? error.message}); whether it took effect upstream ` +
+            'is not known. Check the upstream before asking for it again.',
+        });
+        throw error;
+      });
     if (!verification.ok) {
       await auditTransition(runtime, draft, {
         kind: 'rollback_failed',

@@ -211,6 +211,33 @@ describe('write actions', () => {
     });
   });
 
+  it('a rollback that throws (the undo applied, its answer lost) is audited and may be asked again', async () => {
+    const gw = gatewayWith();
+    const { draft_id } = await draft(gw);
+    await gw.actions.approve(draft_id, approver(), decide);
+    api.failAfterNextVoid = true;
+    await expect(
+      gw.actions.rollback(draft_id, approver('usr_lead_b'), { reason: 'customer withdrew', surface: 'console' }),
+    ).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    // Before: no event at all, though the refund was voided upstream.
+    expect([...api.refunds.values()][0]?.status).toBe('voided');
+    const [failed, ...more] = await store.audit.query({ kind: 'action.rollback_failed' });
+    expect(more).toEqual([]);
+    expect(failed).toMatchObject({
+      actor: 'usr_lead_b',
+      surface: 'console',
+      outcome: 'error',
+      errorCode: 'upstream_unavailable',
+      sourceIds: [draft_id],
+      reason: expect.stringMatching(/did not finish .*whether it took effect upstream is not known/),
+    });
+    expect((await store.drafts.get(draft_id))?.status).toBe('verified');
+    // The claim is released: asked again, it runs (the void is idempotent upstream) and lands.
+    const again = await gw.actions.rollback(draft_id, approver('usr_lead_b'), decide);
+    expect(again.status).toBe('rolled_back');
+    expect(api.voidRequests).toHaveLength(2);
+  });
+
   it('runs the rollback once when two approvers ask at the same moment, and wants a reason', async () => {
     const gw = gatewayWith();
     const { draft_id } = await draft(gw);

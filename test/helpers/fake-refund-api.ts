@@ -16,6 +16,8 @@ export interface FakeRefundApi {
   delayNextCreateMs: number;
   /** Pretend refunds never land (verify must notice). */
   loseRefunds: boolean;
+  /** Void the next refund asked for, then answer 500 as if it had failed (the answer lost). */
+  failAfterNextVoid: boolean;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
     refunds: new Map(),
     delayNextCreateMs: 0,
     loseRefunds: false,
+    failAfterNextVoid: false,
   };
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
@@ -62,6 +65,10 @@ export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
       const refund = [...api.refunds.values()].find((r) => r.id === voidMatch[1]);
       if (!refund) return send(404, { error: 'not found' });
       refund.status = 'voided';
+      if (api.failAfterNextVoid) {
+        api.failAfterNextVoid = false;
+        return send(500, { error: 'internal error' });
+      }
       return send(200, refund);
     }
     send(404, { error: 'no route' });
