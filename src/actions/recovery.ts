@@ -4,7 +4,7 @@ import type { DraftRecord } from '../store/types.js';
 import { actionSpecOf, stateOf } from './draft-state.js';
 import { executeApproved } from './execute.js';
 import { flushQueuedAudits } from './queued-audit.js';
-import { reconcile } from './verify.js';
+import { reconcile, verifyAndRecord } from './verify.js';
 
 /**
  * Room beyond an execution's own deadlines (execute, then verify, each `executeTimeoutMs`) for
@@ -56,8 +56,36 @@ export async function resumeInterrupted(runtime: GatewayRuntime): Promise<DraftR
       );
     }
   }
+  outcomes.push(...(await verifyLeftExecuted(runtime)));
   outcomes.push(...(await startStranded(runtime)));
   return outcomes;
+}
+
+/**
+ * Drafts left `executed`: the write landed and was recorded, and the process stopped before its
+ * verify finished (`executed` lasts only from execute's end to verify's, in one request, within
+ * the lease). Before, nothing ever verified them: they stayed `executed`, and the log ended at
+ * `action.executed` (outside probe). Verify only reads, so it runs also while writes are off.
+ */
+async function verifyLeftExecuted(runtime: GatewayRuntime): Promise<DraftRecord[]> {
+  const executed = await runtime.store.drafts.list({ status: 'executed', limit: 1_000 });
+  const verified: DraftRecord[] = [];
+  for (const draft of executed) {
+    try {
+      const spec = actionSpecOf(runtime, draft);
+      if (leaseEndOf(draft, spec) > runtime.now()) continue; // its own request may be verifying it
+      const input = spec.input.parse(JSON.parse(draft.input));
+      runtime.logger.warn(
+        { draftId: draft.id, tool: draft.tool },
+        'verifying an executed draft whose verify never ran',
+      );
+      const result = stateOf(draft).execution?.result ?? null;
+      verified.push(await verifyAndRecord(runtime, draft, input, result, 'internal'));
+    } catch (error) {
+      runtime.logger.error({ err: error, draftId: draft.id, tool: draft.tool }, 'cannot verify an executed draft');
+    }
+  }
+  return verified;
 }
 
 /**

@@ -80,6 +80,37 @@ describe('interrupted drafts with several instances', () => {
     expect(api.createRequests).toHaveLength(0);
   });
 
+  it('verifies a draft left executed by a process that stopped before its verify; not one still in flight', async () => {
+    const a = createGateway({ tools: [refundAction(api.url)], store: t.store, credentials: refundCredentials });
+    const [stopped, inFlight] = [await draftRefund(a), await draftRefund(a)];
+    for (const id of [stopped, inFlight])
+      await a.actions.approve(id, approver(), { reason: 'checked', surface: 'cli' });
+    // As if each process had recorded `executed` and stopped before its verify: an hour ago, and now.
+    for (const [id, minutesAgo] of [
+      [stopped, 60],
+      [inFlight, 0],
+    ] as const) {
+      const draft = (await t.store.drafts.get(id))!;
+      const { verification: _unseen, ...state } = JSON.parse(draft.state) as Record<string, unknown>;
+      const startedAt = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      const execution = { ...(state.execution as object), startedAt };
+      await t.store.drafts.update(
+        id,
+        draft.version,
+        { status: 'executed', state: JSON.stringify({ ...state, execution }) },
+        startedAt,
+      );
+    }
+    // Before, nothing moved it: the sweep looked at `executing` and `approved` drafts only.
+    const b = await secondInstance();
+    const settled = await b.gw.actions.resumeInterrupted();
+    expect(settled.map((d) => [d.id, d.status])).toEqual([[stopped, 'verified']]);
+    expect((await t.store.drafts.get(inFlight))?.status).toBe('executed');
+    expect(api.createRequests).toHaveLength(2); // verify only reads: no write ran again
+    const verified = await t.store.audit.query({ kind: 'action.verified', actor: 'system:verifier' });
+    expect(verified.filter((e) => e.sourceIds.includes(stopped))).toHaveLength(2);
+  });
+
   it('starts an approved draft that never started, once; not one just approved, and not while writes are off', async () => {
     const a = createGateway({ tools: [refundAction(api.url)], store: t.store, credentials: refundCredentials });
     const [stranded, fresh] = [await draftRefund(a), await draftRefund(a)];
