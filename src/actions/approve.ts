@@ -9,6 +9,7 @@ import { actionSpecOf, stateOf } from './draft-state.js';
 import { executeApproved } from './execute.js';
 import { nextStatus } from './lifecycle.js';
 import { applyTransition, notAllowed } from './transition.js';
+import { draftInTenant } from './draft-in-tenant.js';
 
 export type ApprovalSurface = 'api' | 'cli' | 'console' | 'internal';
 
@@ -87,9 +88,7 @@ async function checkedDraft(
   request: DecisionRequest,
   event: 'approve' | 'reject',
 ): Promise<DraftRecord> {
-  const draft = await runtime.store.drafts.get(draftId);
-  if (!draft || draft.tenant !== approver.tenant)
-    throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
+  const draft = await draftInTenant(runtime, draftId, approver, request, event);
   const spec = actionSpecOf(runtime, draft);
   checkReason(request);
   // The policy itself approves low-risk auto-approve actions; nobody else can use that identity.

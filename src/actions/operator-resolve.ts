@@ -8,6 +8,7 @@ import { runExecute } from './execute.js';
 import { nextStatus } from './lifecycle.js';
 import { applyTransition, notAllowed } from './transition.js';
 import { reconcile } from './verify.js';
+import { draftInTenant } from './draft-in-tenant.js';
 
 export type OperatorDecision = 'retry' | 'close';
 
@@ -24,9 +25,7 @@ export async function resolveUnresolved(
   decision: OperatorDecision,
   request: DecisionRequest,
 ): Promise<DraftRecord> {
-  const draft = await runtime.store.drafts.get(draftId);
-  if (!draft || draft.tenant !== operator.tenant)
-    throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
+  const draft = await draftInTenant(runtime, draftId, operator, request, decision);
   const spec = actionSpecOf(runtime, draft);
   checkReason(request);
   if (!spec.approval.roles.some((role) => operator.roles.includes(role))) {

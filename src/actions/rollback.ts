@@ -7,6 +7,7 @@ import { auditTransition } from './audit-transition.js';
 import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
 import { nextStatus } from './lifecycle.js';
 import { applyTransition, notAllowed } from './transition.js';
+import { draftInTenant } from './draft-in-tenant.js';
 
 /**
  * Undoes an executed action where the action defines how. Asking for a rollback is itself an
@@ -18,9 +19,7 @@ export async function rollbackDraft(
   approver: Principal,
   request: DecisionRequest,
 ): Promise<DraftRecord> {
-  const draft = await runtime.store.drafts.get(draftId);
-  if (!draft || draft.tenant !== approver.tenant)
-    throw new ToolgateError('not_found', `Draft ${draftId} was not found.`);
+  const draft = await draftInTenant(runtime, draftId, approver, request, 'rollback');
   const spec = actionSpecOf(runtime, draft);
   checkReason(request); // as for approve, reject, retry and close: every decision says why
   const deny = async (code: 'forbidden' | 'conflict', message: string) => {

@@ -2,12 +2,12 @@ import type { Principal } from '../auth/principal.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftFilter, DraftRecord } from '../store/types.js';
 import { draftView } from './draft-view.js';
-import { ToolgateError } from '../errors/toolgate-error.js';
 import { READ_ONLY } from '../pipeline/stages/resolve-tool.js';
 import { approveDraft, refuse, rejectDraft, type DecisionRequest } from './approve.js';
 import { resolveUnresolved, type OperatorDecision } from './operator-resolve.js';
 import { resumeInterrupted } from './recovery.js';
 import { rollbackDraft } from './rollback.js';
+import { draftInTenant } from './draft-in-tenant.js';
 
 /** What people (console, CLI, REST) do with drafts. Model clients never get this object. */
 export interface ActionService {
@@ -38,8 +38,7 @@ export function createActionService(runtime: GatewayRuntime): ActionService {
    * retry, rollback) is refused and audited; reject and close still let people clear the queue.
    */
   async function readOnlyRefusal(id: string, who: Principal, request: DecisionRequest): Promise<never> {
-    const draft = await runtime.store.drafts.get(id);
-    if (!draft || draft.tenant !== who.tenant) throw new ToolgateError('not_found', `Draft ${id} was not found.`);
+    const draft = await draftInTenant(runtime, id, who, request, 'decide while read-only');
     throw await refuse(runtime, draft, who, request, 'forbidden', READ_ONLY);
   }
   return {

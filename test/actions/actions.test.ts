@@ -142,7 +142,14 @@ describe('write actions', () => {
 
       expect(api.createRequests).toHaveLength(0);
       const refused = await store.audit.query({ kind: 'action.decision_refused' });
-      expect(refused.map((e) => e.errorCode)).toEqual(['conflict', 'conflict', 'forbidden', 'forbidden', 'conflict']);
+      expect(refused.map((e) => e.errorCode)).toEqual([
+        'conflict',
+        'conflict',
+        'forbidden',
+        'not_found',
+        'forbidden',
+        'conflict',
+      ]);
       expect(await store.audit.verify()).toMatchObject({ ok: true });
     },
   );
@@ -209,6 +216,33 @@ describe('write actions', () => {
       surface: 'cli',
       outcome: 'ok',
     });
+  });
+
+  it('a decision on another tenant’s draft or a guessed id is not_found, alike, and audited under the person’s tenant', async () => {
+    const gw = gatewayWith();
+    const { draft_id } = await draft(gw);
+    const globex = approver('usr_globex_lead', { tenant: 'globex' });
+    const attempts = [
+      () => gw.actions.approve(draft_id, globex, decide),
+      () => gw.actions.reject(draft_id, globex, decide),
+      () => gw.actions.rollback(draft_id, globex, decide),
+      () => gw.actions.resolve(draft_id, globex, 'close', decide),
+      () => gw.actions.approve('drf_00000000000000000000000000', approver(), decide),
+    ];
+    for (const attempt of attempts)
+      await expect(attempt()).rejects.toMatchObject({ code: 'not_found', auditId: expect.stringMatching(/^aud_/) });
+    // Before: 404 and nothing in the log, so probing for ids left no trace.
+    const refused = await store.audit.query({ kind: 'action.decision_refused' });
+    expect(refused.map((e) => [e.actor, e.tenant, e.errorCode, e.data?.decision, e.data?.otherTenant])).toEqual([
+      ['usr_globex_lead', 'globex', 'not_found', 'approve', true],
+      ['usr_globex_lead', 'globex', 'not_found', 'reject', true],
+      ['usr_globex_lead', 'globex', 'not_found', 'rollback', true],
+      ['usr_globex_lead', 'globex', 'not_found', 'close', true],
+      ['usr_lead', 'acme', 'not_found', 'approve', false],
+    ]);
+    // Nothing of acme's draft is told in globex's events: not its tool, not its input.
+    expect(refused[0]).toMatchObject({ tool: '-', inputSummary: '{}', sourceIds: [draft_id] });
+    expect((await store.drafts.get(draft_id))?.status).toBe('awaiting_approval');
   });
 
   it('a rollback that throws (the undo applied, its answer lost) is audited and may be asked again', async () => {

@@ -1,0 +1,54 @@
+import type { Principal } from '../auth/principal.js';
+import { ToolgateError } from '../errors/toolgate-error.js';
+import { oauthIdentity } from '../pipeline/audit-call.js';
+import type { GatewayRuntime } from '../pipeline/state.js';
+import type { DraftRecord } from '../store/types.js';
+import { newId } from '../util/ids.js';
+import { boundText } from '../util/size.js';
+import type { DecisionRequest } from './approve.js';
+
+/**
+ * The draft a person's decision names, if it is in their own tenant. Any other — a guessed id,
+ * or another tenant's draft — is answered `not_found` as before, the two alike so an answer
+ * never tells which ids exist elsewhere, and is now audited as `action.decision_refused` under the
+ * person's own tenant: before, probing ids left no trace at all (outside probe, 2026-12-07). The
+ * event says whether the id was another tenant's (`data.otherTenant`) but never which tenant or
+ * tool, which the person's own tenant's auditors have no business seeing.
+ */
+export async function draftInTenant(
+  runtime: GatewayRuntime,
+  draftId: string,
+  who: Principal,
+  request: Pick<DecisionRequest, 'surface'>,
+  decision: string,
+): Promise<DraftRecord> {
+  const draft = await runtime.store.drafts.get(draftId);
+  if (draft && draft.tenant === who.tenant) return draft;
+  const message = `Draft ${draftId} was not found.`;
+  const auditId = newId('aud', runtime.now());
+  await runtime.store.audit.append({
+    id: auditId,
+    time: new Date(runtime.now()).toISOString(),
+    kind: 'action.decision_refused',
+    requestId: null,
+    callId: null,
+    surface: request.surface,
+    client: 'approvals',
+    actor: who.actorId,
+    tenant: who.tenant,
+    tool: '-',
+    decision: 'deny',
+    reason: `${decision}: ${boundText(message, 300)}`,
+    outcome: 'denied',
+    errorCode: 'not_found',
+    inputSummary: '{}',
+    outputSummary: null,
+    resultBytes: 0,
+    resultTokens: 0,
+    sourceIds: [boundText(draftId, 100)],
+    latencyMs: 0,
+    data: { draftId: boundText(draftId, 100), decision, otherTenant: draft !== null },
+    ...oauthIdentity(who),
+  });
+  throw Object.assign(new ToolgateError('not_found', message), { auditId });
+}
