@@ -132,7 +132,14 @@ export function checkReason(request: DecisionRequest): void {
       field: 'reason',
     });
   }
+  // Kept whole in the draft and shown to every later approver: a 900 KB reason was accepted.
+  if (request.reason.length > MAX_REASON_CHARS) {
+    throw new ToolgateError('invalid_input', `reason: at most ${MAX_REASON_CHARS} characters.`, { field: 'reason' });
+  }
 }
+
+/** A decision's reason is a sentence or two; the audit event keeps its first 1,000 characters. */
+export const MAX_REASON_CHARS = 2_000;
 
 /** Audits a refused decision (`action.decision_refused`) and returns the error to throw. */
 export async function refuse(

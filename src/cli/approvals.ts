@@ -7,6 +7,7 @@ import { openStore } from '../store/open-store.js';
 import type { DraftStatus } from '../store/types.js';
 import { flagNotTaken, parseCommand, usageError, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
+import { jsonShowingInvisible, showInvisible } from '../guard/invisible.js';
 
 const USAGE = `Usage:
   toolgate approvals list [--status awaiting_approval] [--json]
@@ -109,8 +110,11 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
       .filter((name) => credentials.get(name) === undefined)
       .map((name) => `${name}${whereToSet(credentials, name)}`);
   };
+  // What a draft carries (its input, the reasons people gave) reaches a terminal: hidden
+  // characters are escaped in JSON and shown as [U+…] in text, never written raw, where an escape
+  // sequence in one approver's reason cleared the next one's screen (outside probe).
   const print = (value: unknown, human: string) =>
-    io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+    io.stdout.write(values.json ? `${jsonShowingInvisible(value, 2)}\n` : `${showInvisible(human)}\n`);
   try {
     if (verb === 'list') {
       const drafts = await gateway.actions.list({
@@ -134,7 +138,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
       const view = gateway.actions.view(draft);
       print(
         view,
-        `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}\nrequested by ${view.requester} via ${view.client}; expires ${view.expires_at}\npreview: ${JSON.stringify(view.preview)}\ninput:   ${JSON.stringify(view.input)}\nhash:    ${view.draft_hash}\napprovals: ${view.approvals.map((a) => `${a.approver} (${a.reason})`).join(', ') || 'none'}`,
+        `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}\nrequested by ${view.requester} via ${view.client}; expires ${view.expires_at}\npreview: ${jsonShowingInvisible(view.preview)}\ninput:   ${jsonShowingInvisible(view.input)}\nhash:    ${view.draft_hash}\napprovals: ${view.approvals.map((a) => `${a.approver} (${a.reason})`).join(', ') || 'none'}`,
       );
       return 0;
     }

@@ -1,5 +1,6 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { showInvisible } from '../guard/invisible.js';
 
 /** The console's one page frame: plain server-rendered HTML, escaped by `html`, no scripts. */
 export const CSS = `
@@ -17,7 +18,23 @@ export const CSS = `
   button { padding: .4rem 1rem; font: inherit; cursor: pointer; } button.approve { background: #1f7a4d; color: #fff; border: 0; } button.reject { background: #b42318; color: #fff; border: 0; }
 `;
 
-export function page(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>, who?: string, csrf?: string) {
+/**
+ * The whole page, with every hidden character in it (bidi controls, zero-width characters,
+ * control codes) shown as a visible `[U+202E]`: what a draft's input, a reason or an audit event
+ * carries is escaped for HTML by `html`, but a U+202E in an account id still reversed the text
+ * after it on the approval page. Once, here, so no template can forget it; the marker is safe in
+ * any HTML context, attributes included.
+ */
+export async function page(
+  title: string,
+  body: HtmlEscapedString | Promise<HtmlEscapedString>,
+  who?: string,
+  csrf?: string,
+): Promise<HtmlEscapedString> {
+  return raw(showInvisible(String(await frame(title, body, who, csrf))));
+}
+
+function frame(title: string, body: HtmlEscapedString | Promise<HtmlEscapedString>, who?: string, csrf?: string) {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Toolgate</title><style>${raw(CSS)}</style></head>

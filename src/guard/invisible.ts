@@ -18,3 +18,31 @@ export function stripInvisible(text: string): { text: string; removed: number } 
   });
   return { text: cleaned, removed };
 }
+
+/** Each UTF-16 unit of `text` as a JSON escape: `\u202e`, a tag character as its two halves. */
+const jsonEscapes = (text: string) =>
+  Array.from({ length: text.length }, (_, i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+
+/**
+ * JSON text in which every hidden character is a `\uXXXX` escape. Parsed, it is the same value
+ * (the escapes stand for the characters); printed or rendered, nothing hidden acts. For what a
+ * person reads before approving a write: a U+202E in an account id reversed what followed it
+ * (`acct_\u202e1234` read `acct_4321`), and an escape sequence in a reason cleared the next
+ * approver's terminal (outside probe, 2026-12-07). JSON.stringify escapes C0 controls itself;
+ * these are found only inside strings, where an escape is valid.
+ */
+export function jsonShowingInvisible(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(INVISIBLE, jsonEscapes);
+}
+
+/**
+ * Text for a person with each hidden character shown as a visible `[U+202E]` rather than acting.
+ * Nothing is removed: an approver sees that something is there, and where. The marker has no
+ * quote, `<` or `&`, so it is safe inside any HTML context it lands in.
+ */
+export function showInvisible(text: string): string {
+  return text.replace(
+    INVISIBLE,
+    (hidden) => `[U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`,
+  );
+}

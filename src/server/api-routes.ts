@@ -8,6 +8,7 @@ import type { Gateway } from '../gateway/create-gateway.js';
 import type { DraftRecord, DraftStatus } from '../store/types.js';
 import { authDeniedEvent } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
+import { jsonShowingInvisible } from '../guard/invisible.js';
 
 /**
  * `/api`: the approvals REST API (R4). Only approver credentials (`canApprove`) get in; a
@@ -54,13 +55,13 @@ export function createApiRoutes(
       ...(status ? { status } : {}),
       limit: 200,
     });
-    return c.json({ drafts: drafts.map((d) => gateway.actions.view(d)) });
+    return viewJson(c, { drafts: drafts.map((d) => gateway.actions.view(d)) });
   });
   api.get('/drafts/:id', async (c) => {
     const draft = await gateway.actions.get(c.req.param('id'));
     if (!draft || draft.tenant !== c.get('who').principal.tenant)
       return c.json({ error: 'not_found', message: 'No such draft.' }, 404);
-    return c.json(gateway.actions.view(draft));
+    return viewJson(c, gateway.actions.view(draft));
   });
   for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close'] as const) {
     api.post(`/drafts/:id/${verb}`, (c) => decide(c, gateway, verb));
@@ -69,6 +70,13 @@ export function createApiRoutes(
 }
 
 type Verb = 'approve' | 'reject' | 'rollback' | 'retry' | 'close';
+
+/**
+ * A draft view as JSON with every hidden character escaped (`\u202e`): the same value to a
+ * program, and nothing in it reverses or hides text where a person reads it.
+ */
+const viewJson = (c: Context<ApiEnv>, value: unknown) =>
+  c.body(jsonShowingInvisible(value), 200, { 'content-type': 'application/json; charset=UTF-8' });
 
 async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: Verb): Promise<Response> {
   let body: { reason?: unknown; draft_hash?: unknown };
@@ -79,6 +87,16 @@ async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: Verb): Promise
   }
   if (typeof body.reason !== 'string')
     return c.json({ error: 'invalid_input', field: 'reason', message: 'reason is required.' }, 400);
+  // A draft_hash that is not a string was ignored, so the approval skipped the check it asked for.
+  if (body.draft_hash !== undefined && typeof body.draft_hash !== 'string')
+    return c.json(
+      {
+        error: 'invalid_input',
+        field: 'draft_hash',
+        message: 'draft_hash must be the draft hash string you reviewed.',
+      },
+      400,
+    );
   const request = {
     reason: body.reason,
     surface: 'api' as const,
@@ -92,7 +110,7 @@ async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: Verb): Promise
       verb === 'retry' || verb === 'close'
         ? await gateway.actions.resolve(id, who, verb, request)
         : await gateway.actions[verb](id, who, request);
-    return c.json(gateway.actions.view(draft));
+    return viewJson(c, gateway.actions.view(draft));
   } catch (thrown) {
     const error = asToolgateError(thrown);
     const status = ERROR_CODES[error.code].http as 400;

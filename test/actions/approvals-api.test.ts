@@ -106,6 +106,36 @@ describe('approvals REST API', () => {
     const rejected = await apiCall(`/drafts/${id}/reject`, APPROVER_TOKEN, { reason: 'not a duplicate' });
     expect(await rejected.json()).toMatchObject({ status: 'rejected', rejection: { by: 'usr_lead' } });
   });
+
+  it('refuses a draft_hash that is not a string (it skipped the check) and a reason over 2,000 characters', async () => {
+    const id = await draftViaMcp();
+    const numeric = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, { reason: 'hash num', draft_hash: 12345 });
+    expect(numeric.status).toBe(400);
+    expect(await numeric.json()).toMatchObject({ error: 'invalid_input', field: 'draft_hash' });
+    const long = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, { reason: 'x'.repeat(2_001) });
+    expect(long.status).toBe(400);
+    expect(await long.json()).toMatchObject({ error: 'invalid_input', message: /at most 2000 characters/ });
+    expect((await server.gateway.actions.get(id))?.status).toBe('awaiting_approval');
+  });
+});
+
+describe('what a draft carries is shown to approvers, never acted on', () => {
+  // A U+202E reverses the text after it (`acct_\u202e1234` reads `acct_4321`); an escape sequence
+  // in a reason cleared the next approver's terminal (outside probe, 2026-12-07).
+  const sneaky = 'double charge \u202e4321 \u001b[2J';
+
+  it('REST: hidden characters escaped in the JSON text, the same value once parsed', async () => {
+    const r = await model.callTool({
+      name: 'create_refund_draft',
+      arguments: { invoice_id: 'inv_789', amount_usd: 30, reason: sneaky },
+    });
+    const id = (r.structuredContent as { draft_id: string }).draft_id;
+    const text = await (await apiCall(`/drafts/${id}`, APPROVER_TOKEN)).text();
+    // eslint-disable-next-line no-control-regex -- finding them is the point
+    expect(text).not.toMatch(/[\u202e\u001b]/);
+    expect(text).toContain('\\u202e');
+    expect((JSON.parse(text) as { input: { reason: string } }).input.reason).toBe(sneaky);
+  });
 });
 
 describe('toolgate approvals (CLI)', () => {
@@ -143,6 +173,26 @@ describe('toolgate approvals (CLI)', () => {
         TOOLGATE_DB: `${server.dir}/toolgate.db`,
         TOOLGATE_CONFIG: fileURLToPath(new URL(config, import.meta.url)),
       });
+
+  it('prints what a draft carries with hidden characters shown, not obeyed (input, reasons; text and --json)', async () => {
+    const r = await model.callTool({
+      name: 'create_refund_draft',
+      arguments: { invoice_id: 'inv_789', amount_usd: 30, reason: 'refund \u202e4321' },
+    });
+    const id = (r.structuredContent as { draft_id: string }).draft_id;
+    const reason = 'fine \u001b[2J\u001b]0;title\u0007 ALL CLEAR';
+    await server.gateway.actions.approve(id, approver(), { reason, surface: 'cli' });
+    const shown = await cli('show', id);
+    expect(shown.code).toBe(0);
+    // eslint-disable-next-line no-control-regex -- finding them is the point
+    expect(shown.out).not.toMatch(/[\u202e\u001b\u0007]/);
+    expect(shown.out).toContain('refund \\u202e4321');
+    expect(shown.out).toContain('usr_lead (fine [U+001B][2J[U+001B]]0;title[U+0007] ALL CLEAR)');
+    const json = await cli('show', id, '--json');
+    // eslint-disable-next-line no-control-regex -- finding them is the point
+    expect(json.out).not.toMatch(/[\u202e\u001b\u0007]/);
+    expect(JSON.parse(json.out)).toMatchObject({ input: { reason: 'refund \u202e4321' } });
+  });
 
   it('refuses to approve where the write cannot run: its credential has no value in this environment', async () => {
     const id = await draftViaMcp();
