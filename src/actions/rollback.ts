@@ -43,6 +43,9 @@ export async function rollbackDraft(
   }
   if (nextStatus(draft.status, 'rollback') === null)
     throw await deny('conflict', notAllowed(draft, 'rollback').message);
+  // As approve's: `--hash` / draft_hash was accepted here and never compared (found in review).
+  if (request.draftHash !== undefined && request.draftHash !== draft.draftHash)
+    throw await deny('conflict', `Draft ${draft.id} is not the one you reviewed; reload it and review again.`);
 
   const input = spec.input.parse(JSON.parse(draft.input));
   // Claimed before the upstream is called, as execute's key is: of two rollbacks asked for at

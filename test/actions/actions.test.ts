@@ -205,9 +205,16 @@ describe('write actions', () => {
     await expect(gw.actions.rollback(draft_id, { ...approver(), roles: ['support'] }, decide)).rejects.toMatchObject({
       code: 'forbidden',
     });
+    // A hash other than the draft's is refused, as approve's is; before, rollback never compared it.
+    await expect(
+      gw.actions.rollback(draft_id, approver('usr_lead_b'), { ...decide, draftHash: 'f'.repeat(64) }),
+    ).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/not the one you reviewed/) });
+    expect(api.voidRequests).toHaveLength(0);
+    const { draftHash } = (await store.drafts.get(draft_id))!;
     const rolled = await gw.actions.rollback(draft_id, approver('usr_lead_b'), {
       reason: 'customer withdrew the request',
       surface: 'cli',
+      draftHash,
     });
     expect(rolled.status).toBe('rolled_back');
     expect([...api.refunds.values()][0]?.status).toBe('voided');
