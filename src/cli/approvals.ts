@@ -20,9 +20,11 @@ approve, retry and rollback run the write here, in this process: its credentials
 this environment, as for \`toolgate serve\` (refused with exit 2 when they are not). Exit 1 when
 the decision was refused, or when it was taken but the write did not land (failed, unresolved,
 unverified).
-Options: --config FILE (or TOOLGATE_CONFIG); ACTOR must be listed in the config's \`approvers\`.
+ACTOR must be listed in the config's \`approvers\`.
+Options:
+  --config F   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
   --status S   list drafts in this status (default awaiting_approval)
-  --hash H     approve only if the draft still has this hash (what you reviewed)
+  --hash H     decide only if the draft has this hash (the one you reviewed)
   --json       machine-readable output
   -h, --help   this help`;
 
@@ -78,15 +80,11 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   const { config } = await loadConfig(values.config, process.cwd(), io.env);
   const approver = deciding ? config.approvers?.find((p) => p.actorId === values.as) : undefined;
   if (deciding && !approver) {
-    io.stderr.write(
-      `--as must name one of the config's approvers (${(config.approvers ?? []).map((p) => p.actorId).join(', ') || 'none configured'}).\n`,
-    );
-    return 2;
+    const approvers = (config.approvers ?? []).map((p) => p.actorId).join(', ') || 'none configured';
+    return usageError(io, USAGE, `--as must name one of the config's approvers (${approvers}).`);
   }
-  if (deciding && !values.reason) {
-    io.stderr.write('--reason is required: it is recorded with the decision.\n');
-    return 2;
-  }
+  if (deciding && !values.reason)
+    return usageError(io, USAGE, '--reason is required: it is recorded with the decision.');
   const settings = resolveSettings(config, io.env);
   // approvals has no --db: it reads the database the config and environment give `serve`.
   const missing = missingDatabase(

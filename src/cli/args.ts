@@ -32,6 +32,12 @@ export function parseCommand<const O extends Options>(
   io: CliIo,
   spec: CommandSpec<O>,
 ): Parsed<O> | number {
+  // Help wins over whatever else is wrong on the line, as it does for git and npm: someone who
+  // typed --help wants the usage, not one complaint about the flag they are asking how to use.
+  if (wantsHelp(argv)) {
+    io.stdout.write(ensureNewline(spec.usage));
+    return 0;
+  }
   let parsed: Parsed<O & typeof HELP>;
   let tokens: readonly { kind: string; name?: string; rawName?: string }[];
   try {
@@ -87,6 +93,12 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 // node:util's messages name the flag already ("Unknown option '--frob'"); add what to do next.
 function readable(error: Error): string {
+  // `--limit -1`: parseArgs takes "-1" for a flag and calls the option ambiguous.
+  const ambiguous = /^Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(error.message);
+  if (ambiguous) {
+    const flag = ambiguous[1]!;
+    return `${flag} needs a value; one that starts with "-" is written ${flag}=VALUE (e.g. ${flag}=-1).`;
+  }
   const message = error.message.replace(/\. To specify a positional argument.*$/s, '.');
   return /Unknown option/.test(message) ? `${message} See the usage below.` : message;
 }

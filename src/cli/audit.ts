@@ -22,19 +22,22 @@ Toolgate one, unreadable, or damaged part way: the line says up to which event i
 Treat any exit but 0 as an alarm. A SQLite file is only read: never migrated or written, so a backup
 can be checked as it is. Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
   ${DB}
-  --json   The report as JSON`,
+  --json   The report as JSON
+  -h, --help`,
   tail: `Usage: toolgate audit tail [--db …] [filters] [--limit N] [--follow]
 
 Shows recent audit events, oldest first; --follow keeps printing new ones until Ctrl-C.
   ${DB}
-  ${FILTERS}`,
+  ${FILTERS}
+  -h, --help`,
   export: `Usage: toolgate audit export [--format jsonl] [--out FILE [--force]] [--db …] [filters] [--follow]
 
 Streams events as JSON lines in chain order, in constant memory however long the log is.
 --since takes an ISO time, or an event id (aud_…) to resume after that event;
 --follow keeps streaming new events until Ctrl-C. An existing FILE is replaced only with --force.
   ${DB}
-  ${FILTERS} --limit N`,
+  ${FILTERS} --limit N
+  -h, --help`,
 } as const;
 const USAGE = `Usage: toolgate audit verify|tail|export [options]
 
@@ -87,7 +90,8 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    return usageError(io, USAGE, `Unknown audit command "${sub}".`);
+    const what = sub.startsWith('-') ? `Unknown option "${sub}"` : `Unknown audit command "${sub}"`;
+    return usageError(io, USAGE, `${what}.`);
   }
   const parsed = parseCommand(rest, io, { usage: USAGES[sub], options: OPTIONS[sub] });
   if (typeof parsed === 'number') return parsed;

@@ -12,7 +12,10 @@ const USAGE = `Usage: toolgate chat [question…]
 Direct Messages-API tool use over the Acme demo: asks Claude (ANTHROPIC_API_KEY) with the toolset,
 runs each tool call through the pipeline and prints the answer with the calls' audit ids. Without
 a key it says so and uses a scripted model (a local server speaking the Messages API, not Claude).
-Environment: ANTHROPIC_API_KEY, ANTHROPIC_MODEL, TOOLGATE_DB (default .toolgate/demo.db).`;
+Environment: ANTHROPIC_API_KEY, ANTHROPIC_MODEL, TOOLGATE_DB (default .toolgate/demo.db).
+
+Options:
+  -h, --help   This help`;
 
 const DEFAULT_QUESTION = 'What is the billing status of customer cus_123 and what should I tell them?';
 

@@ -26,15 +26,15 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
     load: async () => (await import('./walkthrough.js')).runWalkthroughCommand,
   },
   serve: {
-    summary: 'serve [--config FILE]    Serve /mcp (Streamable HTTP), /console, /api, /healthz, /metrics',
+    summary: 'serve [options]          Serve /mcp (Streamable HTTP), /console, /api, /healthz, /metrics',
     load: async () => (await import('./serve.js')).runServeCommand,
   },
   stdio: {
-    summary: 'stdio [--config FILE]    Serve the toolset over stdio for Claude Code',
+    summary: 'stdio [options]          Serve the toolset over stdio for Claude Code',
     load: async () => (await import('./stdio.js')).runStdioCommand,
   },
   check: {
-    summary: 'check [--json]           Hold every tool against the eight safety gates (exit 1 on failure)',
+    summary: 'check [options]          Hold every tool against the eight safety gates (exit 1 on failure)',
     load: async () => (await import('./check.js')).runCheckCommand,
   },
   route: {
@@ -77,7 +77,7 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
 
 export const HELP = `toolgate — safe, narrow, audited access to internal APIs for Claude
 
-Usage: toolgate <command> [options]      toolgate <command> --help for its options
+Usage: toolgate <command> [options]      toolgate help <command> (or <command> --help) for its options
 
 Commands:
 ${Object.values(COMMANDS)
@@ -100,6 +100,8 @@ Environment (serve, stdio and the commands that open the store):
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  // `toolgate help serve` is `toolgate serve --help`; before, it printed this page for any word.
+  if (command === 'help' && rest.length > 0) return main([...rest.slice(0, 1), '--help', ...rest.slice(1)], io);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     io.stdout.write(HELP);
     return 0;

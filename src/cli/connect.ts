@@ -65,26 +65,28 @@ export async function runConnectCommand(argv: string[], io: CliIo): Promise<numb
         `${values.url} will be refused. Put the gateway behind TLS on a public host first.\n`,
     );
   }
+  // Checked before the config is loaded, so a bad value is named even where no config is found.
+  const scope = values.scope ?? 'local';
+  if (!['local', 'project', 'user'].includes(scope))
+    return usageError(
+      io,
+      USAGE,
+      '--scope must be local, project or user (project writes a shared .mcp.json that teammates must approve).',
+    );
   const { config, path } = await loadConfig(values.config, process.cwd(), io.env);
   if (surface === 'claude-ai') {
-    io.stdout.write(`${(await claudeAiConnector(values.url, config)).join('\n')}\n`);
+    const steps = await claudeAiConnector(values.url, config, undefined, (line) => io.stderr.write(`${line}\n`));
+    io.stdout.write(`${steps.join('\n')}\n`);
     return 0;
   }
   const client = values.client ?? Object.keys(config.toolsets ?? {})[0] ?? '*';
   const tools = config.toolsets?.[client] ?? (config.toolsets ? [] : config.tools.map((t) => t.name));
-  if (tools.length === 0) {
-    io.stderr.write(
-      `Client "${client}" has no tools in ${path}; pick one of: ${Object.keys(config.toolsets ?? {}).join(', ')}.\n`,
+  if (tools.length === 0)
+    return usageError(
+      io,
+      USAGE,
+      `Client "${client}" has no tools in ${path}; pick one of: ${Object.keys(config.toolsets ?? {}).join(', ')}.`,
     );
-    return 2;
-  }
-  const scope = values.scope ?? 'local';
-  if (!['local', 'project', 'user'].includes(scope)) {
-    io.stderr.write(
-      '--scope must be local, project or user (project writes a shared .mcp.json that teammates must approve).\n',
-    );
-    return 2;
-  }
   const input = {
     url: values.url,
     client,

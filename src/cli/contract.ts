@@ -45,7 +45,8 @@ export async function runContractCommand(argv: string[], io: CliIo): Promise<num
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    return usageError(io, USAGE, `Unknown contract command "${sub}".`);
+    const what = sub.startsWith('-') ? `Unknown option "${sub}"` : `Unknown contract command "${sub}"`;
+    return usageError(io, USAGE, `${what}.`);
   }
   return sub === 'snapshot' ? snapshot(rest, io) : diff(rest, io);
 }
@@ -59,7 +60,15 @@ async function snapshot(argv: string[], io: CliIo): Promise<number> {
   const { config, path } = await loadConfig(parsed.values.config, process.cwd(), io.env);
   const contract = snapshotOf(config);
   const out = parsed.values.out ?? DEFAULT_FILE;
-  await writeFile(resolve(process.cwd(), out), snapshotText(contract));
+  try {
+    await writeFile(resolve(process.cwd(), out), snapshotText(contract));
+  } catch (error) {
+    // A missing directory or a read-only place is a bad --out, named as backup and audit export
+    // name theirs (exit 2); it was a raw ENOENT with exit 1.
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EISDIR' ? 'it is a directory' : message;
+    return usageError(io, USAGES.snapshot, `Cannot write the snapshot to ${out}: ${why}.`);
+  }
   const tools = Object.keys(contract.tools).length;
   io.stdout.write(`Wrote the contract of ${tools} tools in ${path} to ${out}; commit it.\n`);
   return 0;

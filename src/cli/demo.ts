@@ -19,7 +19,10 @@ Starts Acme (a small internal API in its own process, its own SQLite), Acme's id
 (OAuth 2.1 / OpenID Connect) and the gateway over them; prints URLs, fresh tokens, the IdP's demo
 users and ready connection lines; Ctrl-C stops them all.
 Environment: PORT (gateway, default 8787), ACME_PORT (default 8788), IDP_PORT (default 8789),
-TOOLGATE_DB, ACME_DB.`;
+TOOLGATE_DB, ACME_DB.
+
+Options:
+  -h, --help   This help`;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PACKAGE_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../../' : '../../', import.meta.url));

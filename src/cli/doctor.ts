@@ -24,6 +24,8 @@ export async function runDoctorCommand(argv: string[], io: CliIo): Promise<numbe
   const urlProblem = badUrl(values.url);
   if (urlProblem) return usageError(io, USAGE, urlProblem);
   const tokenEnv = values['token-env'] ?? 'TOOLGATE_TOKEN';
+  // Each request may wait its full timeout on a gateway that accepts and never answers: say so first.
+  io.stderr.write(`checking ${values.url} (each request waits up to 5 s)…\n`);
   const checks = await runDoctor(values.url, io.env[tokenEnv]);
   const icon = { ok: '✓', warn: '!', fail: '✗' } as const;
   io.stdout.write(

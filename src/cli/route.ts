@@ -50,15 +50,14 @@ export async function runRouteCommand(
   // Without a terminal nothing was asked: say so, rather than call the missing answer wrong.
   if (owner === undefined)
     return usageError(io, USAGE, `Pass --owner (${OWNERS.join('|')}): stdin is not a terminal, so route cannot ask.`);
-  if (!OWNERS.includes(owner as (typeof OWNERS)[number])) {
-    io.stderr.write(`--owner must be one of ${OWNERS.join(', ')} (who owns prompt, state, execution and audit).\n`);
-    return 2;
-  }
+  if (!OWNERS.includes(owner as (typeof OWNERS)[number]))
+    return usageError(
+      io,
+      USAGE,
+      `--owner must be one of ${OWNERS.join(', ')} (who owns prompt, state, execution and audit).`,
+    );
   const count = Number(clients ?? 1);
-  if (!Number.isInteger(count) || count < 1) {
-    io.stderr.write('--clients must be a whole number ≥ 1.\n');
-    return 2;
-  }
+  if (!Number.isInteger(count) || count < 1) return usageError(io, USAGE, '--clients must be a whole number ≥ 1.');
   const answers: RouteAnswers = {
     owner: owner as RouteAnswers['owner'],
     clients: count,

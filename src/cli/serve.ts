@@ -7,7 +7,7 @@ import { startServer } from '../server/start-server.js';
 import { isPostgresUrl } from '../store/open-store.js';
 import { parseCommand, type CliIo } from './args.js';
 
-const USAGE = `Usage: toolgate serve [--config FILE]
+const USAGE = `Usage: toolgate serve [--config FILE] [--read-only]
 
 Serves the toolset over Streamable HTTP: /mcp, /healthz, /readyz, /metrics, /console, /api.
 Stops on SIGINT/SIGTERM after finishing in-flight calls and flushing the audit log.

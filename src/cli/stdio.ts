@@ -11,7 +11,7 @@ import { screenStdioLines } from './stdio-lines.js';
 /** How long stopping waits, once no call runs, for the answers still owed to be written. */
 const ANSWER_WAIT_MS = 5_000;
 
-const USAGE = `Usage: toolgate stdio [--config FILE]
+const USAGE = `Usage: toolgate stdio [--config FILE] [--read-only]
 
 Serves the toolset over stdio for Claude Code. Stdout is the MCP protocol; logs go to stderr.
 The caller is the config's \`stdio: { principal, client }\` block.

@@ -21,9 +21,16 @@ export interface ClaudeAiInput {
   readonly idp: MetadataResult | null;
 }
 
-export async function claudeAiConnector(url: string, config: ToolgateConfig, timeoutMs = 5_000): Promise<string[]> {
+/** The connector steps, after asking the IdP for its metadata; `progress` hears of the wait (up to `timeoutMs`). */
+export async function claudeAiConnector(
+  url: string,
+  config: ToolgateConfig,
+  timeoutMs = 5_000,
+  progress: (line: string) => void = () => undefined,
+): Promise<string[]> {
   const issuer =
     config.auth?.authorizationServers?.[0] ?? config.auth?.jwt?.issuer ?? config.auth?.introspection?.issuer;
+  if (issuer) progress(`reading the metadata of ${issuer} (waits up to ${timeoutMs / 1000} s)…`);
   const idp = issuer ? await fetchAuthServerMetadata(issuer, timeoutMs) : null;
   return claudeAiSteps({ url, config, idp });
 }

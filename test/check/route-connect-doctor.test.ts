@@ -187,6 +187,12 @@ describe('toolgate doctor', () => {
     expect(token).toMatchObject({ status: 'fail', detail: expect.stringMatching(/rejected \(401\)/) });
   });
 
+  it('the command says what it checks before waiting on it (a gateway that never answers waits 5 s a request)', async () => {
+    const r = await runCli(runDoctorCommand, ['--url', server.url]);
+    expect(r.err).toBe(`checking ${server.url} (each request waits up to 5 s)…\n`);
+    expect(r.out).toMatch(/^✓ reachable/);
+  });
+
   it('warns about plain HTTP off localhost and fails an unreachable server', async () => {
     const down = await runDoctor('http://127.0.0.1:9/', AGENT_TOKEN, 1_000);
     expect(down).toEqual([{ name: 'reachable', status: 'fail', detail: expect.stringMatching(/cannot reach/) }]);

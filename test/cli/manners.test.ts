@@ -105,6 +105,49 @@ describe('CLI manners', () => {
     );
   });
 
+  it('--help wins over a bad flag beside it; `toolgate help X` is `toolgate X --help`', async () => {
+    // Before: `approvals list --bogus --help` complained about --bogus; `help serve` printed the top page.
+    for (const args of [
+      ['approvals', 'list', '--bogus', '--help'],
+      ['audit', 'tail', '--limit', '-1', '-h'],
+    ]) {
+      const { code, out, err } = await run(args);
+      expect({ args, code, err }).toEqual({ args, code: 0, err: '' });
+      expect(out).toMatch(/^Usage:/);
+    }
+    expect((await run(['help', 'serve'])).out).toMatch(/^Usage: toolgate serve/);
+    expect((await run(['help', 'audit', 'verify'])).out).toMatch(/^Usage: toolgate audit verify/);
+    expect(await run(['help', 'frobnicate'])).toMatchObject({ code: 2, err: /Unknown command "frobnicate"/ });
+  });
+
+  it('a value that starts with "-" is explained; a flag where a group wants its command is an unknown option', async () => {
+    const negative = await run(['audit', 'tail', '--limit', '-1']);
+    expect(negative.code).toBe(2);
+    expect(negative.err).toMatch(/^--limit needs a value; one that starts with "-" is written --limit=VALUE/);
+    for (const group of ['audit', 'contract']) {
+      const { code, err } = await run([group, '--frobnicate']);
+      expect({ code }).toEqual({ code: 2 });
+      expect(err).toMatch(/^Unknown option "--frobnicate"\.\n\nUsage:/);
+    }
+  });
+
+  it('a bad value is named with the usage after it, before any config is looked for', async () => {
+    const cases: [string[], RegExp][] = [
+      [['route', '--owner', 'nobody', '--clients', '1'], /^--owner must be one of/],
+      [['route', '--owner', 'app', '--clients', 'many'], /^--clients must be a whole number/],
+      [
+        ['connect', 'claude-code', '--url', 'https://x', '--scope', 'bogus', '--config', '/nonexistent.ts'],
+        /^--scope must be/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const { code, err } = await run(args);
+      expect({ args, code }).toEqual({ args, code: 2 });
+      expect(err).toMatch(message);
+      expect(err).toMatch(/\n\nUsage: toolgate /);
+    }
+  });
+
   it('a flag given twice is named, not silently the last one (exit 2)', async () => {
     // Before: `audit verify --db junk.db --db w.db` verified w.db with exit 0.
     const { code, out, err } = await run(['audit', 'verify', '--db', 'junk.db', '--db', 'w.db']);

@@ -165,7 +165,10 @@ describe('toolgate doctor: OAuth metadata', () => {
 
 describe('toolgate connect claude-ai', () => {
   it('prints the URL, the IdP, dynamic registration, the callback URLs and what the IdP must support', async () => {
-    const out = (await claudeAiConnector(gw.server.url, gw.config)).join('\n');
+    const progress: string[] = [];
+    const out = (await claudeAiConnector(gw.server.url, gw.config, 5_000, (line) => progress.push(line))).join('\n');
+    // Said before the wait (up to 5 s on an IdP that accepts and never answers): it was silent.
+    expect(progress).toEqual([`reading the metadata of ${idp.issuer} (waits up to 5 s)…`]);
     expect(out).toContain(`1. URL to enter: ${gw.server.url}/mcp`);
     expect(out).toContain(`${gw.server.url}/.well-known/oauth-protected-resource/mcp`);
     expect(out).toContain(`authorization server: ${idp.issuer}`);

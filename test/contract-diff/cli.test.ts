@@ -94,6 +94,17 @@ describe('toolgate contract (in-process, through the command table)', () => {
     expect(out).toMatch(/^safe {6}tools\.get_action_status {2}new tool "get_action_status"\n0 breaking, 1 safe change/);
   });
 
+  it('snapshot --out where it cannot write: exit 2 naming why, as backup and audit export do (was a raw ENOENT, 1)', async () => {
+    for (const [out, why] of [
+      [join(dir, 'no-such-dir', 'c.json'), 'its directory does not exist'],
+      [dir, 'it is a directory'],
+    ] as const) {
+      const { code, out: stdout, err } = await run(['snapshot', '--config', CONFIG, '--out', out]);
+      expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+      expect(err).toMatch(new RegExp(`^Cannot write the snapshot to ${out}: ${why}\\.\\n\\nUsage:`));
+    }
+  });
+
   it('a missing snapshot file: exit 2, names the file and how to create it', async () => {
     const missing = join(dir, 'nope.json');
     const { code, out, err } = await run(['diff', '--config', CONFIG, '--against', missing]);
