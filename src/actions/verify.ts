@@ -32,8 +32,8 @@ export async function verifyAndRecord(
   result: unknown,
   surface: Surface,
 ): Promise<DraftRecord> {
-  const { ok, detail } = await observe(runtime, executed, input, result);
-  return recordVerification(runtime, executed, { ok, detail }, surface);
+  const { ok, detail, told } = await observe(runtime, executed, input, result);
+  return recordVerification(runtime, executed, { ok, detail }, surface, told);
 }
 
 async function recordVerification(
@@ -41,11 +41,16 @@ async function recordVerification(
   executed: DraftRecord,
   seen: Verification,
   surface: Surface,
+  told = true,
 ) {
   if (!seen.ok) {
+    // Both end `unverified`, but an operator acts differently on "it says no" and "it could not
+    // say" (the upstream's read failed or hung): the log said "does not match" for both.
     runtime.logger.error(
       { draftId: executed.id, tool: executed.tool, detail: seen.detail },
-      'ACTION UNVERIFIED: final state does not match',
+      told
+        ? 'ACTION UNVERIFIED: final state does not match'
+        : 'ACTION UNVERIFIED: verify could not check the final state',
     );
   }
   const moved = await applyTransition(runtime, executed, seen.ok ? 'verify_ok' : 'verify_mismatch', {

@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/types.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { approver, refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 
 let api: FakeRefundApi;
 let store: Store;
@@ -174,6 +175,40 @@ describe('write actions', () => {
     const second = await gw.actions.approve(draft_id, approver('usr_lead_b'), decide);
     expect(second.status).toBe('verified');
     expect(api.createRequests).toHaveLength(1);
+  });
+
+  it('the log tells a verify that says no from one that could not check (both end unverified)', async () => {
+    const { logger, lines } = capturedLogger();
+    const gw = createGateway({
+      tools: [refundAction(api.url), statusTool],
+      store,
+      credentials: refundCredentials,
+      now: () => clock,
+      logger,
+    });
+    api.loseRefunds = true; // verify reads, finds nothing: "no"
+    const lost = await draft(gw);
+    expect((await gw.actions.approve(lost.draft_id, approver(), decide)).status).toBe('unverified');
+    api.loseRefunds = false;
+    const unreadable = await draft(gw);
+    // The refund lands, then the payments API stops answering reads: verify cannot tell.
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (input, init) =>
+      init?.method === undefined || init.method === 'GET'
+        ? new Response('{}', { status: 503 })
+        : realFetch(input, init);
+    try {
+      expect((await gw.actions.approve(unreadable.draft_id, approver(), decide)).status).toBe('unverified');
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    const said = lines()
+      .filter((l) => l.msg.startsWith('ACTION UNVERIFIED'))
+      .map((l) => [l.draftId, l.msg]);
+    expect(said).toEqual([
+      [lost.draft_id, 'ACTION UNVERIFIED: final state does not match'],
+      [unreadable.draft_id, 'ACTION UNVERIFIED: verify could not check the final state'],
+    ]);
   });
 
   it('a verify mismatch marks the draft unverified, loudly in the audit log', async () => {
