@@ -6,7 +6,7 @@ import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
 import { keyMismatch } from '../audit/key-check.js';
-import { configuredDatabase } from './configured-database.js';
+import { bothWheres, configuredDatabase } from './configured-database.js';
 
 const FILTERS =
   'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
@@ -112,6 +112,8 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   if (sub === 'export' && existing?.isFile() && !values.force) {
     return usageError(io, USAGES.export, `${values.out} exists; pass --force to replace it.`);
   }
+  const both = bothWheres(values);
+  if (both) return usageError(io, USAGES[sub], both);
   const database = values.db ?? (await configuredDatabase(values.config, io.env));
   const missing = missingDatabase(database);
   if (missing) return usageError(io, USAGES[sub], missing);

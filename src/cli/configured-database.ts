@@ -19,6 +19,16 @@ export async function configuredDatabase(explicitConfig: string | undefined, env
 }
 
 /**
+ * `--db` and `--config` both say where the database is; given together, `--config` was ignored
+ * without a word, even a file that does not exist. A usage-error message, or null.
+ */
+export function bothWheres(values: { readonly db?: string | undefined; readonly config?: string | undefined }) {
+  return values.db !== undefined && values.config !== undefined
+    ? '--db and --config both say where the database is; give one of them.'
+    : null;
+}
+
+/**
  * The SQLite database a file-level command (`backup`, `restore`) works on: `--db`, else as
  * `serve` finds it. An exit code, with the reason printed, when it cannot be found or is
  * PostgreSQL (`postgresTool` is what to use there instead).
@@ -30,6 +40,8 @@ export async function configuredSqliteDatabase(
   usage: string,
   postgresTool: string,
 ): Promise<string | 2> {
+  const both = bothWheres(values);
+  if (both) return usageError(io, usage, both);
   let database: string;
   try {
     database = values.db ?? (await configuredDatabase(values.config, io.env));

@@ -148,6 +148,18 @@ describe('CLI manners', () => {
     }
   });
 
+  it('--db and --config together are refused: --config was ignored, even a file that does not exist', async () => {
+    for (const args of [
+      ['audit', 'verify', '--db', 'x.db', '--config', '/nonexistent.ts'],
+      ['backup', 'copy.db', '--db', 'x.db', '--config', '/nonexistent.ts'],
+      ['restore', 'copy.db', '--db', 'x.db', '--new', '--config', '/nonexistent.ts'],
+    ]) {
+      const { code, out, err } = await run(args);
+      expect({ args, code, out }).toEqual({ args, code: 2, out: '' });
+      expect(err).toMatch(/^--db and --config both say where the database is; give one of them\.\n\nUsage:/);
+    }
+  });
+
   it('a flag given twice is named, not silently the last one (exit 2)', async () => {
     // Before: `audit verify --db junk.db --db w.db` verified w.db with exit 0.
     const { code, out, err } = await run(['audit', 'verify', '--db', 'junk.db', '--db', 'w.db']);
