@@ -58,7 +58,11 @@ export function messagesApiRequest(
     body: {
       model,
       max_tokens: 1024,
-      messages: [{ role: 'user', content: 'What is the billing status of customer cus_123?' }],
+      // A placeholder for the app's own question: it was the Acme demo's billing question, printed
+      // for every toolset (an orders scaffold included).
+      messages: [
+        { role: 'user', content: `A question for Claude that these tools answer: ${input.tools.join(', ')}.` },
+      ],
       mcp_servers: [{ type: 'url', name, url: mcpUrl(input.url), authorization_token: `\${${input.tokenEnv}}` }],
       tools: [
         {

@@ -94,6 +94,9 @@ describe('toolgate connect', () => {
     expect(r.out).toContain('"get_customer_billing_summary": {');
     expect(r.out).not.toContain('search_support_ticket');
     expect(r.out).toMatch(/not covered by Zero Data Retention/);
+    // The sample question names this toolset's tools; it was the demo's billing question for any toolset.
+    expect(r.out).toMatch(/"content": "A question for Claude that these tools answer: .*get_customer_billing_summary/);
+    expect(r.out).not.toContain('cus_123');
     expect(
       (await cli(runConnectCommand, 'desktop', '--url', 'https://toolgate.example.com', '--config', config)).out,
     ).toMatch(/custom connector/i);
