@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
@@ -22,6 +23,66 @@ interface Answer {
   readonly status: number;
   readonly wwwAuthenticate: string | undefined;
   readonly body: string;
+}
+
+/**
+ * A request written byte for byte on a socket: Node's client refuses two Host lines, which is
+ * what a proxy or an attacker can still send.
+ */
+function sendRaw(base: string, body: string, lines: readonly string[]): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      const head = [
+        'POST /mcp HTTP/1.1',
+        ...lines,
+        'content-type: application/json',
+        'accept: application/json, text/event-stream',
+        'mcp-protocol-version: 2025-11-25',
+        `content-length: ${Buffer.byteLength(body)}`,
+        'connection: close',
+      ];
+      socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+    });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+    socket.on('error', reject);
+  });
+}
+
+/**
+ * Whether the server closes the connection once it has answered: true when the socket ends within
+ * 2 s of the request (the idle timeout that closed it otherwise is 5 s), with a 200 answer read.
+ */
+function closedAfterAnswer(base: string, version: '1.0' | '1.1', body: string, lines: readonly string[]) {
+  const { hostname, port } = new URL(base);
+  return new Promise<boolean>((resolve, reject) => {
+    let text = '';
+    const socket = connect(Number(port), hostname, () => {
+      const head = [
+        `POST /mcp HTTP/${version}`,
+        ...lines,
+        'content-type: application/json',
+        'accept: application/json, text/event-stream',
+        'mcp-protocol-version: 2025-11-25',
+        `content-length: ${Buffer.byteLength(body)}`,
+      ];
+      socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, 2_000);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => {
+      clearTimeout(timer);
+      resolve(/^HTTP\/1\.[01] 200/.test(text));
+    });
+    socket.on('error', reject);
+  });
 }
 
 function send(base: string, body: string, headers: Record<string, string | string[]>): Promise<Answer> {
@@ -72,6 +133,63 @@ describe('the fast path and the SDK path agree', () => {
     // One line is still served, of course.
     const [viaFast, viaSdk] = await both(ping, { authorization: `Bearer ${AGENT_TOKEN}` });
     expect([viaFast.status, viaSdk.status]).toEqual([200, 200]);
+  });
+
+  it('refuse a Host that is not one host[:port] with 400 (RFC 9112 §3.2), and run nothing for it', async () => {
+    // Before, the fast path took the text before the first ':' and served all of these but the
+    // last (the SDK path refused them); `127.0.0.1:8787` then `evil.example` passed on both.
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123', reason: 'probe test' } },
+    });
+    const newest = async (server: typeof fast) =>
+      (await server.store.audit.query({ newestFirst: true, limit: 1 }))[0]?.seq;
+    const events = async () => [await newest(fast), await newest(sdk)];
+    const before = await events();
+    for (const host of [
+      ['127.0.0.1', 'evil.example'],
+      ['127.0.0.1:8787', 'evil.example'],
+      '127.0.0.1:x@evil.example',
+      '[::1]evil.example',
+      'localhost:1/evil',
+      '127.0.0.1:80:80',
+      '127.0.0.1:99999',
+      'localhost:',
+      '127.0.0.1 evil',
+      '[::1',
+    ]) {
+      const lines = [...[host].flat().map((h) => `host: ${h}`), `authorization: Bearer ${AGENT_TOKEN}`];
+      const statuses = await Promise.all([sendRaw(fast.url, call, lines), sendRaw(sdk.url, call, lines)]);
+      expect({ host, statuses }).toEqual({ host, statuses: [400, 400] });
+    }
+    expect(await events()).toEqual(before);
+    // One good line is served, with or without a port.
+    for (const host of ['127.0.0.1', 'localhost:8787', '[::1]:1']) {
+      const [viaFast, viaSdk] = await both(ping, { host, authorization: `Bearer ${AGENT_TOKEN}` });
+      expect({ host, fast: viaFast.status, sdk: viaSdk.status }).toEqual({ host, fast: 200, sdk: 200 });
+    }
+  });
+
+  it('close the connection after the answer when asked (Connection: close, HTTP/1.0), SDK answers too', async () => {
+    // RFC 9112 §9.6. The SDK's streamed answers set `Connection: keep-alive` themselves, so the
+    // socket stayed open until the idle timeout (5 s); an HTTP/1.0 client waited that long for its body.
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' });
+    const unknown = JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'resources/list' }); // the SDK answers it
+    for (const [version, extra] of [
+      ['1.1', ['connection: close']],
+      ['1.0', []],
+    ] as const)
+      for (const server of [fast, sdk])
+        for (const body of [list, unknown]) {
+          const closed = await closedAfterAnswer(server.url, version, body, [
+            'host: 127.0.0.1',
+            `authorization: Bearer ${AGENT_TOKEN}`,
+            ...extra,
+          ]);
+          expect({ version, server: server === fast ? 'fast' : 'sdk', body, closed }).toMatchObject({ closed: true });
+        }
   });
 
   it('answer malformed 2025-era messages alike, and run no tool for them', async () => {

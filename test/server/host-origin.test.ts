@@ -22,7 +22,26 @@ describe('checkHostAndOrigin: the Host header', () => {
     expect(checkHostAndOrigin(host, undefined, policy) === null).toBe(allowed);
   });
 
-  it('a missing Host is refused', () => {
-    expect(checkHostAndOrigin(undefined, undefined, policy)).toMatchObject({ status: 403 });
+  it('a missing Host is refused, 400 (RFC 9112 §3.2)', () => {
+    expect(checkHostAndOrigin(undefined, undefined, policy)).toMatchObject({ status: 400 });
+  });
+
+  it.each([
+    'localhost, evil.example', // two Host lines, joined
+    'localhost:8787, evil.example',
+    'localhost:x@evil.example',
+    'evil@localhost',
+    '[::1]evil.example',
+    'localhost:1/evil',
+    'localhost:80:80',
+    'localhost:99999',
+    'localhost:',
+    'localhost evil',
+    '[::1',
+  ])('%j is not one host[:port]: 400, before the allow-list', (host) => {
+    expect(checkHostAndOrigin(host, undefined, policy)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request' },
+    });
   });
 });

@@ -25,13 +25,25 @@ export interface HostOriginPolicy {
   readonly port: number;
 }
 
+/**
+ * `host` is every Host line of the request, joined with ", " as fetch's Headers joins repeated
+ * lines (both paths pass it so); `origin` likewise, or its first line.
+ */
 export function checkHostAndOrigin(
   host: string | undefined,
   origin: string | undefined,
   policy: HostOriginPolicy,
 ): EdgeRejection | null {
-  const hostname = host ? hostnameOf(host) : null;
-  if (!hostname || !lowerCased(policy.allowedHosts).has(hostname)) {
+  // RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any request
+  // message that lacks a Host header field and to any request message that contains more than one
+  // Host header field line or a Host header field with an invalid field value." The check below
+  // took the text before the first ':' alone, so the fast path served `127.0.0.1:x@evil.example`
+  // and two Host lines, which the SDK path refused (an outside differential probe); a first line
+  // with a port (`127.0.0.1:8787, evil.example`) passed on both.
+  const value = host?.trim();
+  if (!value || !validHost(value)) return badHost(host);
+  const hostname = hostnameOf(value);
+  if (!lowerCased(policy.allowedHosts).has(hostname)) {
     return reject(`Host "${host ?? ''}" is not served here; set TOOLGATE_ALLOWED_HOSTS to add it.`);
   }
   if (origin === undefined) return null; // not a browser: Host already checked
@@ -78,3 +90,24 @@ function hostnameOf(host: string): string {
 }
 
 const reject = (message: string): EdgeRejection => ({ status: 403, body: { error: 'forbidden', message } });
+
+/**
+ * RFC 9110 §7.2, Host = uri-host [ ":" port ], uri-host from RFC 3986: an IP literal in brackets
+ * or a reg-name (unreserved, percent-encoded, sub-delims). No space, `@`, `/` or second `:`, so no
+ * repeated line (joined with ", ") and no userinfo or path ever gets as far as the allow-list.
+ * A port, when there is a colon, is 1–5 digits up to 65535.
+ */
+const HOST_SYNTAX = /^(?:\[[0-9a-f:.]+\]|[a-z0-9\-._~!$&'()*+,;=%]+)(?::([0-9]{1,5}))?$/i;
+
+function validHost(value: string): boolean {
+  const match = HOST_SYNTAX.exec(value);
+  return match !== null && (match[1] === undefined || Number(match[1]) <= 65_535);
+}
+
+function badHost(host: string | undefined): EdgeRejection {
+  const message =
+    host === undefined
+      ? 'A Host header is required.'
+      : `Host "${host}" is not one host[:port] (one Host line, no user, path or space).`;
+  return { status: 400, body: { error: 'invalid_request', message } };
+}

@@ -78,7 +78,8 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
   /** 'answered' here, or 'passed' to the SDK. */
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<'answered' | 'passed'> {
     // Host/Origin: DNS-rebinding protection, exactly as edge/hono-edge.ts applies it.
-    const rejected = checkHostAndOrigin(header(req, 'host'), header(req, 'origin'), {
+    const joined = joinedHeaders(req);
+    const rejected = checkHostAndOrigin(joined.host, header(req, 'origin'), {
       allowedHosts: options.allowedHosts,
       allowedOrigins: options.allowedOrigins,
       port: options.port(),
@@ -102,7 +103,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
 
     const request = classify(parse(text), {
       accept: header(req, 'accept'),
-      contentType: joinedHeader(req, 'content-type'),
+      contentType: joined['content-type'],
       version,
       method: header(req, 'mcp-method'),
       name: header(req, 'mcp-name'),
@@ -113,7 +114,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     }
 
     const address = addressOf(req.headers['x-forwarded-for'], req.socket.remoteAddress, options.trustProxy);
-    const credential = joinedHeader(req, 'authorization') ?? null;
+    const credential = joined.authorization ?? null;
     const admission = options.throttle.admit({ address, credential });
     if (!admission.admitted) {
       if (admission.blockStarted) await auditBlock(options.store, address, 'mcp_http', admission.waitMs);
@@ -244,9 +245,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * A header's value as the SDK path sees it. For Authorization and Content-Type, Node keeps only
- * the first of repeated lines in `req.headers`; fetch's Headers (the SDK path) joins them with
- * ", ", which the SDK then refuses:
+ * The headers whose repeated lines matter, as the SDK path sees them, in one pass over
+ * `rawHeaders`. Node keeps only the first of repeated Host, Authorization and Content-Type lines
+ * in `req.headers`; fetch's Headers (the SDK path) joins them with ", ", which is then refused:
+ * - Host: no valid value contains ", " (RFC 9112 §3.2: more than one Host line is a 400).
+ *   Taking the first served `Host: 127.0.0.1` followed by `Host: evil.example`.
  * - Authorization: the bearer parser answers `invalid_request` (RFC 6750 §3.1, a request that
  *   "uses more than one method for including an access token"; RFC 9110 §5.3, a sender "MUST NOT
  *   generate multiple field lines with the same name" unless the field is a list, which
@@ -254,16 +257,21 @@ function header(req: IncomingMessage, name: string): string | undefined {
  *   another credential than we do.
  * - Content-Type: `application/json, text/plain` is not JSON, 415. Taking the first ran the call.
  */
-function joinedHeader(req: IncomingMessage, lowerName: 'authorization' | 'content-type'): string | undefined {
+function joinedHeaders(req: IncomingMessage): Partial<Record<(typeof JOINED)[number], string>> {
   const raw = req.rawHeaders;
-  let value: string | undefined;
+  const joined: Partial<Record<(typeof JOINED)[number], string>> = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue;
-    value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
+    // Lengths first: most lines are none of the three, and this runs on every request.
+    if (name.length !== 4 && name.length !== 13 && name.length !== 12) continue;
+    const lower = name.toLowerCase() as (typeof JOINED)[number];
+    if (!JOINED.includes(lower)) continue;
+    const before = joined[lower];
+    joined[lower] = before === undefined ? raw[i + 1]! : `${before}, ${raw[i + 1]}`;
   }
-  return value;
+  return joined;
 }
+const JOINED = ['host', 'authorization', 'content-type'] as const;
 
 function parse(text: string): unknown {
   try {
