@@ -29,12 +29,12 @@ interface Answer {
  * A request written byte for byte on a socket: Node's client refuses two Host lines, which is
  * what a proxy or an attacker can still send.
  */
-function sendRaw(base: string, body: string, lines: readonly string[]): Promise<number> {
+function sendRaw(base: string, body: string, lines: readonly string[], target = '/mcp'): Promise<number> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => {
       const head = [
-        'POST /mcp HTTP/1.1',
+        `POST ${target} HTTP/1.1`,
         ...lines,
         'content-type: application/json',
         'accept: application/json, text/event-stream',
@@ -164,7 +164,18 @@ describe('the fast path and the SDK path agree', () => {
       const statuses = await Promise.all([sendRaw(fast.url, call, lines), sendRaw(sdk.url, call, lines)]);
       expect({ host, statuses }).toEqual({ host, statuses: [400, 400] });
     }
+    // An absolute-form target names the host that counts (RFC 9112 §3.2.2): served before, on both.
+    for (const target of ['http://evil.example/mcp', 'http://127.0.0.1@evil.example/mcp']) {
+      const lines = ['host: 127.0.0.1', `authorization: Bearer ${AGENT_TOKEN}`];
+      const statuses = await Promise.all([
+        sendRaw(fast.url, call, lines, target),
+        sendRaw(sdk.url, call, lines, target),
+      ]);
+      expect({ target, refused: statuses.every((s) => s === 400 || s === 403) }).toEqual({ target, refused: true });
+    }
     expect(await events()).toEqual(before);
+    const good = ['host: 127.0.0.1', `authorization: Bearer ${AGENT_TOKEN}`];
+    expect(await sendRaw(fast.url, ping, good, 'http://127.0.0.1/mcp')).toBe(200);
     // One good line is served, with or without a port.
     for (const host of ['127.0.0.1', 'localhost:8787', '[::1]:1']) {
       const [viaFast, viaSdk] = await both(ping, { host, authorization: `Bearer ${AGENT_TOKEN}` });

@@ -17,11 +17,15 @@ const BASELINE_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-opt
 
 export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
   const hostOrigin: MiddlewareHandler = async (c, next) => {
-    const rejected = checkHostAndOrigin(c.req.header('host'), c.req.header('origin'), {
-      allowedHosts: options.allowedHosts,
-      allowedOrigins: options.allowedOrigins,
-      port: options.port(),
-    });
+    const policy = { allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, port: options.port() };
+    // RFC 9112 §3.2.2: with an absolute-form target (`POST http://evil.example/mcp`) the server
+    // "MUST ignore the received Host header field … and instead use the host information of the
+    // request-target". Only Host was checked, so such a request was served (an outside probe);
+    // now both are, the target's authority as if it were the Host.
+    const target = absoluteTargetAuthority(c);
+    const rejected =
+      checkHostAndOrigin(c.req.header('host'), c.req.header('origin'), policy) ??
+      (target === undefined ? null : checkHostAndOrigin(target, undefined, policy));
     if (rejected) return c.json(rejected.body, rejected.status as 403, { ...BASELINE_HEADERS });
     await next();
     for (const [name, value] of Object.entries(BASELINE_HEADERS)) c.header(name, value);
@@ -72,4 +76,13 @@ export function throttleAuthFailures(
       await settleAttempt(throttle, store, admission.ticket, outcome, { address, surface });
     }
   };
+}
+
+/** The authority of an absolute-form request-target (`http://host:port/path`), or undefined for the usual origin form. */
+function absoluteTargetAuthority(c: Context): string | undefined {
+  const target = (c.env as { incoming?: { url?: string } } | undefined)?.incoming?.url;
+  if (target === undefined || target.startsWith('/')) return undefined;
+  // Whatever is not a path: its authority is what follows the scheme, up to the path.
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(target)?.[1];
+  return authority ?? target;
 }
