@@ -6,7 +6,7 @@ import { ERROR_CODES } from '../errors/codes.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { DraftRecord, DraftStatus } from '../store/types.js';
-import { authDeniedEvent } from './auth-audit.js';
+import { authDeniedEvent, wrongCredentialEvent } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { jsonShowingInvisible } from '../guard/invisible.js';
 
@@ -36,7 +36,13 @@ export function createApiRoutes(
       return failureResponse(outcome);
     }
     const who = outcome.who;
-    if (!who.canApprove)
+    if (!who.canApprove) {
+      const event = wrongCredentialEvent(who, {
+        surface: 'api',
+        requestId: (c.get('requestId' as never) as string | undefined) ?? null,
+        address: clientAddress(c, options.trustProxy),
+      });
+      await gateway.runtime.store.audit.append(event).catch(() => undefined);
       return c.json(
         {
           error: 'forbidden',
@@ -44,6 +50,7 @@ export function createApiRoutes(
         },
         403,
       );
+    }
     c.set('who', who);
     await next();
   });

@@ -1,6 +1,7 @@
 import { edgeEvent, type AuditEventInput } from '../audit/event.js';
 import type { AuthFailure } from '../auth/challenge.js';
 import type { Principal, Surface } from '../auth/principal.js';
+import type { Authenticated } from '../auth/static-tokens.js';
 import { oauthIdentity } from '../pipeline/audit-call.js';
 
 /**
@@ -28,4 +29,20 @@ export function authDeniedEvent(
     data: { status: failure.status },
     ...(at.principal ? oauthIdentity(at.principal) : {}),
   });
+}
+
+/**
+ * An audit event for a good credential used where its kind is refused (separation of duties): an
+ * approver credential on /mcp, a model-client credential on /api. Both were answered 403 with no
+ * event, so an approver token handed to a model left no trace (an outside differential probe).
+ */
+export function wrongCredentialEvent(
+  who: Authenticated,
+  at: { surface: Surface; requestId: string | null; address: string },
+): AuditEventInput {
+  const reason = who.canApprove
+    ? 'an approver credential was used on /mcp, which serves model clients only'
+    : 'a model-client credential was used on the approvals API, which serves approvers only';
+  const failure = { ok: false, status: 403, error: 'forbidden', description: reason, challenge: null, reason } as const;
+  return { ...authDeniedEvent(failure, { ...at, principal: who.principal }), client: who.client };
 }

@@ -4,7 +4,7 @@ import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory
 import type { AuthSuccess } from '../auth/authenticator.js';
 import { failureResponse, type AuthFailure } from '../auth/challenge.js';
 import type { Principal } from '../auth/principal.js';
-import { authDeniedEvent } from './auth-audit.js';
+import { authDeniedEvent, wrongCredentialEvent } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { refusedBatch } from './edge/batch-policy.js';
 import { scopeStepUp } from './edge/scope-step-up.js';
@@ -44,6 +44,9 @@ export function createMcpRoute(options: McpRouteOptions): {
     const who = outcome.who;
     if (who.canApprove) {
       // Separation of duties: a credential that can approve writes never drives a model client.
+      const at = { surface: 'mcp_http' as const, requestId: (c.get('requestId') as string | undefined) ?? null };
+      const event = wrongCredentialEvent(who, { ...at, address: clientAddress(c, options.trustProxy) });
+      await options.gateway.runtime.store.audit.append(event).catch(() => undefined);
       return Response.json(
         {
           error: 'forbidden',

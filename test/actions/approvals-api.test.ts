@@ -92,6 +92,42 @@ describe('approvals REST API', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
     });
     expect(approverOnMcp.status).toBe(403);
+    // Each is audited (it was not): an approver token handed to a model client shows in the log.
+    const denied = await server.store.audit.query({ kind: 'auth.denied', outcome: 'denied' });
+    expect(denied.filter((e) => e.errorCode === 'forbidden').map((e) => [e.actor, e.surface, e.client])).toEqual(
+      expect.arrayContaining([
+        ['usr_agent', 'api', 'support_app'],
+        ['usr_lead', 'mcp_http', 'console'],
+      ]),
+    );
+  });
+
+  it('an approver token on /mcp is audited on the SDK path too (TOOLGATE_FAST_PATH=off)', async () => {
+    const sdkOnly = await startTestServer(
+      {
+        tools: [refundAction(api.url), statusTool],
+        credentials: refundCredentials,
+        server: { tokens: [{ token: APPROVER_TOKEN, principal: approver(), client: 'console', canApprove: true }] },
+      },
+      { TOOLGATE_FAST_PATH: 'off' },
+    );
+    try {
+      const res = await fetch(`${sdkOnly.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${APPROVER_TOKEN}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+      expect(res.status).toBe(403);
+      const [event] = await sdkOnly.store.audit.query({ kind: 'auth.denied' });
+      expect(event).toMatchObject({ actor: 'usr_lead', surface: 'mcp_http', errorCode: 'forbidden' });
+      expect(event?.reason).toMatch(/approver credential was used on \/mcp/);
+    } finally {
+      await sdkOnly.stop();
+    }
   });
 
   it('refuses bad decisions with typed errors: missing reason, stale hash', async () => {
