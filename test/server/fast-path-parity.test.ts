@@ -183,6 +183,26 @@ describe('the fast path and the SDK path agree', () => {
     }
   });
 
+  it('refuse a body with a content coding (415, RFC 9110 §15.5.16) and run nothing; identity is fine', async () => {
+    // Before: both read `Content-Encoding: gzip` as plain JSON, so a plain body labelled gzip ran.
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'tools/call',
+      params: { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123', reason: 'coding test' } },
+    });
+    const auth = { authorization: `Bearer ${AGENT_TOKEN}` };
+    for (const coding of ['gzip', 'br', 'GZIP', 'identity, gzip']) {
+      const [viaFast, viaSdk] = await both(call, { ...auth, 'content-encoding': coding });
+      for (const answer of [viaFast, viaSdk]) {
+        expect({ coding, status: answer.status }).toEqual({ coding, status: 415 });
+        expect(answer.body).toContain(`Content-Encoding ${coding} is not accepted`);
+      }
+    }
+    const [viaFast, viaSdk] = await both(ping, { ...auth, 'content-encoding': 'identity' });
+    expect([viaFast.status, viaSdk.status]).toEqual([200, 200]);
+  });
+
   it('close the connection after the answer when asked (Connection: close, HTTP/1.0), SDK answers too', async () => {
     // RFC 9112 §9.6. The SDK's streamed answers set `Connection: keep-alive` themselves, so the
     // socket stayed open until the idle timeout (5 s); an HTTP/1.0 client waited that long for its body.

@@ -5,6 +5,7 @@ import type { HttpAppOptions } from '../options.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { auditBlock, outcomeOf, settleAttempt, throttledBody, type ThrottledSurface } from './auth-attempt.js';
 import { addressOf } from './client-address.js';
+import { contentEncodingRejection } from './content-encoding.js';
 import { checkHostAndOrigin } from './host-origin.js';
 
 /**
@@ -27,6 +28,8 @@ export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
       checkHostAndOrigin(c.req.header('host'), c.req.header('origin'), policy) ??
       (target === undefined ? null : checkHostAndOrigin(target, undefined, policy));
     if (rejected) return c.json(rejected.body, rejected.status as 403, { ...BASELINE_HEADERS });
+    const encoded = contentEncodingRejection(c.req.header('content-encoding'), c.req.path);
+    if (encoded) return c.json(encoded.body, 415, { ...BASELINE_HEADERS, ...encoded.headers });
     await next();
     for (const [name, value] of Object.entries(BASELINE_HEADERS)) c.header(name, value);
   };

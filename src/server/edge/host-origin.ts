@@ -9,7 +9,8 @@
  */
 export interface EdgeRejection {
   readonly status: number;
-  readonly body: { readonly error: string; readonly message: string };
+  /** `{ error, message }`, or on /mcp a JSON-RPC error where the SDK path answers one. */
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 export interface HostOriginPolicy {

@@ -7,6 +7,7 @@ import { authDeniedEvent, wrongCredentialEvent } from '../auth-audit.js';
 import { auditBlock, outcomeOf, settleAttempt, throttledBody } from '../edge/auth-attempt.js';
 import type { AuthThrottle } from '../edge/auth-throttle.js';
 import { addressOf } from '../edge/client-address.js';
+import { contentEncodingRejection } from '../edge/content-encoding.js';
 import { checkHostAndOrigin } from '../edge/host-origin.js';
 import { scopeStepUp } from '../edge/scope-step-up.js';
 import type { HttpAppOptions } from '../options.js';
@@ -86,6 +87,11 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     });
     if (rejected) {
       sendJson(res, rejected.status, rejected.body, requestId);
+      return 'answered';
+    }
+    const encoded = contentEncodingRejection(header(req, 'content-encoding'), '/mcp');
+    if (encoded) {
+      sendJson(res, encoded.status, encoded.body, requestId, encoded.headers);
       return 'answered';
     }
 
