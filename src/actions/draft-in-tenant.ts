@@ -1,11 +1,10 @@
-import type { Principal } from '../auth/principal.js';
+import type { Principal, Surface } from '../auth/principal.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import { oauthIdentity } from '../pipeline/audit-call.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { newId } from '../util/ids.js';
 import { boundText } from '../util/size.js';
-import type { DecisionRequest } from './approve.js';
 
 /**
  * The draft a person's decision names, if it is in their own tenant. Any other — a guessed id,
@@ -19,7 +18,7 @@ export async function draftInTenant(
   runtime: GatewayRuntime,
   draftId: string,
   who: Principal,
-  request: Pick<DecisionRequest, 'surface'>,
+  request: { readonly surface: Surface },
   decision: string,
 ): Promise<DraftRecord> {
   const draft = await runtime.store.drafts.get(draftId);
