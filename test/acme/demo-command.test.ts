@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { listToolsOn } from '../helpers/json-rpc-body.js';
 
 /** `toolgate demo` as a new user runs it: starts, answers with the printed token, stops on Ctrl-C. */
 it('toolgate demo starts Acme and the gateway, prints working tokens, and stops cleanly on SIGINT', async () => {
@@ -42,15 +43,7 @@ it('toolgate demo starts Acme and the gateway, prints working tokens, and stops 
     const acme = /Acme internal API\s+(\S+)/.exec(out)?.[1];
     const token = /TOOLGATE_TOKEN=(tg_agent_\w+)/.exec(out)?.[1];
     expect(mcp && acme && token).toBeTruthy();
-    const list = await fetch(mcp!, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    });
+    const list = await listToolsOn(mcp!, token!);
     const text = await list.text();
     expect(text).toContain('get_customer_billing_summary');
     // A real call: through the fast path, the pipeline and ctx.fetch to Acme (its egress entry).

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runApprovalsCommand } from '../../src/cli/approvals.js';
 import { runCli } from '../helpers/capture-io.js';
+import { listToolsOn } from '../helpers/json-rpc-body.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { startTestServer } from '../helpers/http-server.js';
 import { approver, refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
@@ -82,15 +83,7 @@ describe('approvals REST API', () => {
     expect(byModel.status).toBe(403);
     const noToken = await fetch(`${server.url}/api/drafts`);
     expect(noToken.status).toBe(401);
-    const approverOnMcp = await fetch(`${server.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${APPROVER_TOKEN}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    });
+    const approverOnMcp = await listToolsOn(`${server.url}/mcp`, APPROVER_TOKEN);
     expect(approverOnMcp.status).toBe(403);
     // Each is audited (it was not): an approver token handed to a model client shows in the log.
     const denied = await server.store.audit.query({ kind: 'auth.denied', outcome: 'denied' });
@@ -112,15 +105,7 @@ describe('approvals REST API', () => {
       { TOOLGATE_FAST_PATH: 'off' },
     );
     try {
-      const res = await fetch(`${sdkOnly.url}/mcp`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${APPROVER_TOKEN}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-      });
+      const res = await listToolsOn(`${sdkOnly.url}/mcp`, APPROVER_TOKEN);
       expect(res.status).toBe(403);
       const [event] = await sdkOnly.store.audit.query({ kind: 'auth.denied' });
       expect(event).toMatchObject({ actor: 'usr_lead', surface: 'mcp_http', errorCode: 'forbidden' });

@@ -9,3 +9,16 @@ export function messageOf(text: string): unknown {
   const data = body.split('\n').find((line) => line.startsWith('data: '));
   return data === undefined ? null : JSON.parse(data.slice(6));
 }
+
+/** A tools/list POSTed to `mcpUrl` (the /mcp URL) with `token`, as an MCP client sends it. */
+export function listToolsOn(mcpUrl: string, token: string): Promise<Response> {
+  return fetch(mcpUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+  });
+}

@@ -113,6 +113,14 @@ function send(base: string, body: string, headers: Record<string, string | strin
 }
 
 const ping = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+/** A tools/call of the walkthrough's read tool: what must not run when the request is refused. */
+const billingCall = (id: number) =>
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123', reason: 'edge test' } },
+  });
 const both = async (body: string, headers: Record<string, string | string[]>) =>
   Promise.all([send(fast.url, body, headers), send(sdk.url, body, headers)]);
 
@@ -138,12 +146,7 @@ describe('the fast path and the SDK path agree', () => {
   it('refuse a Host that is not one host[:port] with 400 (RFC 9112 §3.2), and run nothing for it', async () => {
     // Before, the fast path took the text before the first ':' and served all of these but the
     // last (the SDK path refused them); `127.0.0.1:8787` then `evil.example` passed on both.
-    const call = JSON.stringify({
-      jsonrpc: '2.0',
-      id: 2,
-      method: 'tools/call',
-      params: { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123', reason: 'probe test' } },
-    });
+    const call = billingCall(2);
     const newest = async (server: typeof fast) =>
       (await server.store.audit.query({ newestFirst: true, limit: 1 }))[0]?.seq;
     const events = async () => [await newest(fast), await newest(sdk)];
@@ -185,12 +188,7 @@ describe('the fast path and the SDK path agree', () => {
 
   it('refuse a body with a content coding (415, RFC 9110 §15.5.16) and run nothing; identity is fine', async () => {
     // Before: both read `Content-Encoding: gzip` as plain JSON, so a plain body labelled gzip ran.
-    const call = JSON.stringify({
-      jsonrpc: '2.0',
-      id: 5,
-      method: 'tools/call',
-      params: { name: 'get_customer_billing_summary', arguments: { customer_id: 'cus_123', reason: 'coding test' } },
-    });
+    const call = billingCall(5);
     const auth = { authorization: `Bearer ${AGENT_TOKEN}` };
     for (const coding of ['gzip', 'br', 'GZIP', 'identity, gzip']) {
       const [viaFast, viaSdk] = await both(call, { ...auth, 'content-encoding': coding });
