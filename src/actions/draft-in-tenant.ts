@@ -8,11 +8,13 @@ import { boundText } from '../util/size.js';
 
 /**
  * The draft a person's decision names, if it is in their own tenant. Any other — a guessed id,
- * or another tenant's draft — is answered `not_found` as before, the two alike so an answer
- * never tells which ids exist elsewhere, and is now audited as `action.decision_refused` under the
- * person's own tenant: before, probing ids left no trace at all (outside probe, 2026-12-07). The
- * event says whether the id was another tenant's (`data.otherTenant`) but never which tenant or
- * tool, which the person's own tenant's auditors have no business seeing.
+ * or another tenant's draft — is answered `not_found` as before, and is now audited as
+ * `action.decision_refused` under the person's own tenant: before, probing ids left no trace at
+ * all (outside probe, 2026-12-07). The two stay alike in the event too, which the person's own
+ * tenant can read (the console's audit pages): it names the id only as given (`data.draftId`),
+ * never as a source record, so it cannot appear on another tenant's draft timeline, and says
+ * nothing of whether the id exists elsewhere (a first version did, in `data.otherTenant`: an
+ * existence check for any id, found in review).
  */
 export async function draftInTenant(
   runtime: GatewayRuntime,
@@ -44,9 +46,9 @@ export async function draftInTenant(
     outputSummary: null,
     resultBytes: 0,
     resultTokens: 0,
-    sourceIds: [boundText(draftId, 100)],
+    sourceIds: [],
     latencyMs: 0,
-    data: { draftId: boundText(draftId, 100), decision, otherTenant: draft !== null },
+    data: { draftId: boundText(draftId, 100), decision },
     ...oauthIdentity(who),
   });
   throw Object.assign(new ToolgateError('not_found', message), { auditId });

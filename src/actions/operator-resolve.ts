@@ -35,6 +35,11 @@ export async function resolveUnresolved(
   if (nextStatus(draft.status, decision) === null) {
     throw await refuse(runtime, draft, operator, request, 'conflict', notAllowed(draft, decision).message);
   }
+  // As approve and rollback do: a draft_hash (`--hash`) was taken here and never compared (review).
+  if (request.draftHash !== undefined && request.draftHash !== draft.draftHash) {
+    const message = `Draft ${draft.id} is not the one you reviewed; reload it and review again.`;
+    throw await refuse(runtime, draft, operator, request, 'conflict', message);
+  }
   const { unresolved, ...rest } = stateOf(draft);
   if (decision === 'close') {
     const error = `closed by ${operator.actorId}: ${request.reason}`;

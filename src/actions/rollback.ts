@@ -5,6 +5,7 @@ import type { DraftRecord } from '../store/types.js';
 import { checkReason, type DecisionRequest } from './approve.js';
 import { auditTransition } from './audit-transition.js';
 import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
+import { untilAborted } from '../util/abort.js';
 import { nextStatus } from './lifecycle.js';
 import { applyTransition, notAllowed } from './transition.js';
 import { draftInTenant } from './draft-in-tenant.js';
@@ -59,25 +60,28 @@ export async function rollbackDraft(
   const { ctx, done } = actionContext(runtime, draft, spec);
   const at = new Date(runtime.now()).toISOString();
   try {
-    const verification = await spec.rollback
-      .run(input, stateOf(draft).execution?.result ?? null, ctx)
-      .catch(async (thrown: unknown) => {
-        // It threw or ran out of time: the undo may have landed upstream all the same (a void
-        // applied, then its answer lost). Before, only a rollback that answered "did not take
-        // effect" was audited; this left no event at all, with the draft still `verified`.
-        const error = asToolgateError(thrown);
-        await auditTransition(runtime, draft, {
-          kind: 'rollback_failed',
-          actor: approver,
-          surface: request.surface,
-          outcome: 'error',
-          errorCode: error.code,
-          reason:
-            `The rollback did not finish (${error.detail ?? error.message}); whether it took effect upstream ` +
-            'is not known. Check the upstream before asking for it again.',
-        });
-        throw error;
+    // Raced against the deadline as execute and verify are: a run that ignores its signal hung
+    // for good, kept the claim, and every later rollback was refused (found in review).
+    const verification = await Promise.race([
+      spec.rollback.run(input, stateOf(draft).execution?.result ?? null, ctx),
+      untilAborted(ctx.signal),
+    ]).catch(async (thrown: unknown) => {
+      // It threw or ran out of time: the undo may have landed upstream all the same (a void
+      // applied, then its answer lost). Before, only a rollback that answered "did not take
+      // effect" was audited; this left no event at all, with the draft still `verified`.
+      const error = asToolgateError(thrown);
+      await auditTransition(runtime, draft, {
+        kind: 'rollback_failed',
+        actor: approver,
+        surface: request.surface,
+        outcome: 'error',
+        errorCode: error.code,
+        reason:
+          `The rollback did not finish (${error.detail ?? error.message}); whether it took effect upstream ` +
+          'is not known. Check the upstream before asking for it again.',
       });
+      throw error;
+    });
     if (!verification.ok) {
       await auditTransition(runtime, draft, {
         kind: 'rollback_failed',

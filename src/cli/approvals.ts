@@ -13,7 +13,7 @@ const USAGE = `Usage:
   toolgate approvals list [--status awaiting_approval] [--json]
   toolgate approvals show DRAFT_ID [--json]
   toolgate approvals approve|reject|rollback DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH] [--json]
-  toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…" [--json]   (unresolved drafts: outcome unknown)
+  toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH] [--json]   (outcome unknown)
 
 Decides drafts of write actions from a terminal, with the same checks as the console and REST.
 approve, retry and rollback run the write here, in this process: its credentials must be set in
@@ -35,7 +35,7 @@ const FLAGS_OF: Readonly<Record<'list' | 'show' | 'approve' | 'reject' | 'rollba
   approve: ['as', 'reason', 'hash'],
   reject: ['as', 'reason', 'hash'],
   rollback: ['as', 'reason', 'hash'],
-  close: ['as', 'reason'],
+  close: ['as', 'reason', 'hash'],
 };
 
 /** `toolgate approvals …`: decide drafts from a terminal, with the same checks as the console and REST. */

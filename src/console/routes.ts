@@ -205,7 +205,9 @@ async function showDraft(
   const draft = await gateway.actions.get(c.req.param('id') ?? '');
   if (!draft || draft.tenant !== who.tenant)
     return c.html(page('Draft not found', inbox([]), who.actorId, c.get('session').csrf), 404);
-  const timeline = await gateway.runtime.store.audit.query({ sourceId: draft.id, limit: 200 });
+  // Its own tenant's events only: another tenant's event that names this id (as an id it tried)
+  // must not show on this tenant's page.
+  const timeline = await gateway.runtime.store.audit.query({ sourceId: draft.id, tenant: draft.tenant, limit: 200 });
   return c.html(
     page(
       `Draft ${draft.id}`,

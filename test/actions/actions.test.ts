@@ -275,15 +275,25 @@ describe('write actions', () => {
       await expect(attempt()).rejects.toMatchObject({ code: 'not_found', auditId: expect.stringMatching(/^aud_/) });
     // Before: 404 and nothing in the log, so probing for ids left no trace.
     const refused = await store.audit.query({ kind: 'action.decision_refused' });
-    expect(refused.map((e) => [e.actor, e.tenant, e.errorCode, e.data?.decision, e.data?.otherTenant])).toEqual([
-      ['usr_globex_lead', 'globex', 'not_found', 'approve', true],
-      ['usr_globex_lead', 'globex', 'not_found', 'reject', true],
-      ['usr_globex_lead', 'globex', 'not_found', 'rollback', true],
-      ['usr_globex_lead', 'globex', 'not_found', 'close', true],
-      ['usr_lead', 'acme', 'not_found', 'approve', false],
+    expect(refused.map((e) => [e.actor, e.tenant, e.errorCode, e.data?.decision])).toEqual([
+      ['usr_globex_lead', 'globex', 'not_found', 'approve'],
+      ['usr_globex_lead', 'globex', 'not_found', 'reject'],
+      ['usr_globex_lead', 'globex', 'not_found', 'rollback'],
+      ['usr_globex_lead', 'globex', 'not_found', 'close'],
+      ['usr_lead', 'acme', 'not_found', 'approve'],
     ]);
-    // Nothing of acme's draft is told in globex's events: not its tool, not its input.
-    expect(refused[0]).toMatchObject({ tool: '-', inputSummary: '{}', sourceIds: [draft_id] });
+    // Nothing of acme's draft is told in globex's events (not its tool, not its input, not that
+    // it exists: a made-up id reads the same), and they are not on acme's draft timeline.
+    const shape = (e: (typeof refused)[number], id: string) => ({
+      ...e,
+      ...{ id: '', time: '', seq: 0, prevHash: '', hash: '', actor: '', tenant: '' },
+      reason: e.reason.replace(id, 'ID'),
+      data: { ...e.data, draftId: 'ID' },
+    });
+    const foreign = refused[0]!;
+    expect(shape(foreign, draft_id)).toEqual(shape(refused[4]!, 'drf_00000000000000000000000000'));
+    expect(foreign).toMatchObject({ tool: '-', inputSummary: '{}', sourceIds: [] });
+    expect(await store.audit.query({ sourceId: draft_id, kind: 'action.decision_refused' })).toEqual([]);
     expect((await store.drafts.get(draft_id))?.status).toBe('awaiting_approval');
   });
 
@@ -331,6 +341,44 @@ describe('write actions', () => {
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(refused.reason).toMatchObject({ code: 'conflict' });
     expect(await store.audit.query({ kind: 'action.rollback_refused' })).toHaveLength(1);
+  });
+
+  it('a rollback that ignores its signal still ends at the deadline: audited, and may be asked again', async () => {
+    let hang = true;
+    const gw = gatewayWith({}, [
+      {
+        name: 'archive_ticket',
+        description: 'Archive a support ticket.',
+        risk: 'medium',
+        approval: { roles: ['billing_approver'] },
+        input: z.object({ ticket_id: z.string() }),
+        preview: z.object({ ticket: z.string() }),
+        scopes: ['refunds:draft'],
+        tenant: 'caller',
+        executeTimeoutMs: 200,
+        describe: ({ ticket_id }) => ({ ticket: ticket_id }),
+        execute: async () => ({ archived: true }),
+        verify: async () => ({ ok: true, detail: 'archived' }),
+        rollback: {
+          description: 'Unarchive it.',
+          // Never settles and never looks at ctx.signal: before, the rollback waited for it forever.
+          run: () => (hang ? new Promise(() => undefined) : Promise.resolve({ ok: true, detail: 'unarchived' })),
+        },
+      },
+    ]);
+    const r = await gw.call({
+      tool: 'archive_ticket',
+      args: { ticket_id: 't_1' },
+      principal: requester,
+      client: 'c',
+      surface: 'direct',
+    });
+    const id = (r.ok && (r.structured.draft_id as string)) || '';
+    expect((await gw.actions.approve(id, approver(), decide)).status).toBe('verified');
+    await expect(gw.actions.rollback(id, approver('usr_lead_b'), decide)).rejects.toMatchObject({ code: 'timeout' });
+    expect(await store.audit.query({ kind: 'action.rollback_failed' })).toMatchObject([{ errorCode: 'timeout' }]);
+    hang = false;
+    expect((await gw.actions.rollback(id, approver('usr_lead_b'), decide)).status).toBe('rolled_back');
   });
 
   it('says "no rollback" before approval when there is none, and refuses one later', async () => {

@@ -59,7 +59,15 @@ const rest = (path: string, body: unknown) =>
 describe('unresolved drafts over REST and in the console', () => {
   it('REST: retry runs once with the same key and verifies; a second retry is refused', async () => {
     const id = await unresolvedDraft();
-    const res = await rest(`/drafts/${id}/retry`, { reason: 'no refund upstream' });
+    // A draft_hash other than the draft's is refused before anything runs (it was never compared).
+    const posts = api.createRequests.length;
+    for (const verb of ['retry', 'close']) {
+      const stale = await rest(`/drafts/${id}/${verb}`, { reason: 'reviewed', draft_hash: 'f'.repeat(64) });
+      expect({ verb, status: stale.status }).toEqual({ verb, status: 409 });
+    }
+    expect(api.createRequests.length).toBe(posts);
+    const { draftHash } = (await server.gateway.actions.get(id))!;
+    const res = await rest(`/drafts/${id}/retry`, { reason: 'no refund upstream', draft_hash: draftHash });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id, status: 'verified' });
     const again = await rest(`/drafts/${id}/retry`, { reason: 'again' });

@@ -86,7 +86,10 @@ describe('CLI manners', () => {
         ['approvals', 'show', 'drf_1', '--status', 'approved'],
         /--status is not an option of `toolgate approvals show`/,
       ],
-      [['approvals', 'close', 'drf_1', '--hash', 'h'], /--hash is not an option of `toolgate approvals close`/],
+      [
+        ['approvals', 'close', 'drf_1', '--status', 'failed'],
+        /--status is not an option of `toolgate approvals close`/,
+      ],
       [
         ['connect', 'desktop', '--url', 'https://x', '--scope', 'user'],
         /--scope is not an option of `toolgate connect desktop`/,
