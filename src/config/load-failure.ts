@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * Why a config module did not load, in one line that says where: "Could not load FILE: …" with
@@ -23,7 +24,9 @@ export function loadFailure(file: string, error: unknown): string {
     const said = what || first.replace(/^ParseError:\s*/, '');
     return `Could not load ${file}: ${said.trim()} (${within(file, where!)}line ${row}, column ${column}).`;
   }
-  if (error.name === 'SyntaxError') {
+  // Only where Node itself parses the file: on Node 20 `node --check x.ts` fails for the extension,
+  // and quoted a line of Node's own source as the config's (found in review).
+  if (error.name === 'SyntaxError' && /\.[cm]?js$/.test(file)) {
     const place = syntaxErrorPlace(file);
     if (place) return `Could not load ${file}: ${first} (${place}).`;
   }
@@ -44,9 +47,11 @@ function within(file: string, where: string): string {
 function syntaxErrorPlace(file: string): string | undefined {
   const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
   if (check.status === 0 || typeof check.stderr !== 'string') return undefined;
-  const [head, text] = check.stderr.split('\n');
-  const row = /:(\d+)$/.exec(head ?? '')?.[1];
-  if (!row) return undefined;
+  const [head = '', text] = check.stderr.split('\n');
+  // The first line names the file and line: the config's own, or this is not its syntax error.
+  const row = /:(\d+)$/.exec(head)?.[1];
+  const named = head.slice(0, head.length - (row?.length ?? 0) - 1);
+  if (!row || (named !== file && named !== pathToFileURL(file).href)) return undefined;
   const code = (text ?? '').trim();
   return code ? `line ${row}: \`${code.length > 80 ? `${code.slice(0, 77)}…` : code}\`` : `line ${row}`;
 }

@@ -39,6 +39,18 @@ describe('a config that does not load says where', () => {
     expect(stderr).toBe(`toolgate: Could not load ${file}: Unexpected identifier 'bar' (line 3: \`foo bar\`).\n`);
   }, 30_000);
 
+  it('a SyntaxError the config throws as it runs (JSON.parse of a setting) gets no made-up place', async () => {
+    // Before: `node --check` ran on the .ts file, failed for its extension, and Node's own source
+    // line was quoted as the config's.
+    for (const name of ['toolgate.config.ts', 'toolgate.config.mjs']) {
+      const file = join(dir, name);
+      writeFileSync(file, 'const v = JSON.parse("{x");\nexport default { tools: [], v };\n');
+      const { code, stderr } = await check(file);
+      expect({ name, code }).toEqual({ name, code: 2 });
+      expect(stderr).toMatch(new RegExp(`^toolgate: Could not load ${file}: [^()]*JSON[^()]*\\n$`));
+    }
+  }, 30_000);
+
   it('jiti (the installed package’s .ts loader) and an error in an imported file', () => {
     const file = join(dir, 'toolgate.config.ts');
     const jiti = new Error(`ParseError: Unexpected token  \n ${file}:1:18`);
