@@ -36,13 +36,27 @@ export function jsonShowingInvisible(value: unknown, space?: number): string {
 }
 
 /**
- * Text for a person with each hidden character shown as a visible `[U+202E]` rather than acting.
- * Nothing is removed: an approver sees that something is there, and where. The marker has no
- * quote, `<` or `&`, so it is safe inside any HTML context it lands in.
+ * The hidden characters that change what a person sees, which `showInvisible` makes visible:
+ * controls (terminal escape sequences; tab and line breaks are kept), bidi controls (they
+ * reorder the text after them: U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and the
+ * ones that split or pad text without a trace (soft hyphen, U+180E, zero-width space, U+2060–
+ * U+2064, the BOM, tag characters), lone surrogates too. Not the joiners (U+200C, U+200D) or
+ * variation selectors: Persian and Indic names and emoji are written with them, and a first
+ * version showed `Ne[U+200C]mati` and `👩[U+200D]💻` on every console page (found in review).
+ * The JSON views escape all of INVISIBLE, which costs nothing there: the escapes parse back.
+ */
+const ACTS_ON_DISPLAY =
+  // eslint-disable-next-line no-control-regex -- matching these characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u{E0000}-\u{E007F}\uD800-\uDFFF]/gu;
+
+/**
+ * Text for a person with each character that would act on the display shown as a visible
+ * `[U+202E]` instead. Nothing is removed: an approver sees that something is there, and where.
+ * The marker has no quote, `<` or `&`, so it is safe inside any HTML context it lands in.
  */
 export function showInvisible(text: string): string {
   return text.replace(
-    INVISIBLE,
+    ACTS_ON_DISPLAY,
     (hidden) => `[U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`,
   );
 }

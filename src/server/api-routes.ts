@@ -6,7 +6,7 @@ import { ERROR_CODES } from '../errors/codes.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { DraftRecord, DraftStatus } from '../store/types.js';
-import { authDeniedEvent, wrongCredentialEvent } from './auth-audit.js';
+import { auditWrongCredential, authDeniedEvent } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { jsonShowingInvisible } from '../guard/invisible.js';
 
@@ -37,12 +37,11 @@ export function createApiRoutes(
     }
     const who = outcome.who;
     if (!who.canApprove) {
-      const event = wrongCredentialEvent(who, {
+      await auditWrongCredential(gateway.runtime.store.audit, who, {
         surface: 'api',
         requestId: (c.get('requestId' as never) as string | undefined) ?? null,
         address: clientAddress(c, options.trustProxy),
       });
-      await gateway.runtime.store.audit.append(event).catch(() => undefined);
       return c.json(
         {
           error: 'forbidden',

@@ -2,6 +2,7 @@ import { edgeEvent, type AuditEventInput } from '../audit/event.js';
 import type { AuthFailure } from '../auth/challenge.js';
 import type { Principal, Surface } from '../auth/principal.js';
 import type { Authenticated } from '../auth/static-tokens.js';
+import type { AuditLog } from '../store/types.js';
 import { oauthIdentity } from '../pipeline/audit-call.js';
 
 /**
@@ -32,17 +33,38 @@ export function authDeniedEvent(
 }
 
 /**
- * An audit event for a good credential used where its kind is refused (separation of duties): an
- * approver credential on /mcp, a model-client credential on /api. Both were answered 403 with no
- * event, so an approver token handed to a model left no trace (an outside differential probe).
+ * Audits a good credential used where its kind is refused (separation of duties): an approver
+ * credential on /mcp, a model-client credential on /api. Both were answered 403 with no event, so
+ * an approver token handed to a model left no trace (an outside differential probe). At most one
+ * event per actor and surface a minute, the next one counting those left out: the failed-auth
+ * throttle does not slow a credential that is good, and its holder could otherwise grow the log
+ * by one event a request (found in review). The memory is per audit log (per server) and bounded.
  */
-export function wrongCredentialEvent(
+export async function auditWrongCredential(
+  audit: AuditLog,
   who: Authenticated,
   at: { surface: Surface; requestId: string | null; address: string },
-): AuditEventInput {
-  const reason = who.canApprove
+  now = Date.now(),
+): Promise<void> {
+  let seen = lastWrongCredential.get(audit);
+  if (!seen) lastWrongCredential.set(audit, (seen = new Map()));
+  const key = `${at.surface} ${who.principal.actorId}`;
+  const last = seen.get(key);
+  if (last && now - last.at < WRONG_CREDENTIAL_EVERY_MS) {
+    last.leftOut++;
+    return;
+  }
+  seen.delete(key); // re-inserted at the end: the oldest entry is the one dropped
+  if (seen.size >= 10_000) seen.delete(seen.keys().next().value as string);
+  seen.set(key, { at: now, leftOut: 0 });
+  const use = who.canApprove
     ? 'an approver credential was used on /mcp, which serves model clients only'
     : 'a model-client credential was used on the approvals API, which serves approvers only';
+  const reason = last?.leftOut ? `${use} (and ${last.leftOut} more times since the last such event)` : use;
   const failure = { ok: false, status: 403, error: 'forbidden', description: reason, challenge: null, reason } as const;
-  return { ...authDeniedEvent(failure, { ...at, principal: who.principal }), client: who.client };
+  const event = { ...authDeniedEvent(failure, { ...at, principal: who.principal }), client: who.client };
+  await audit.append(event).catch(() => undefined);
 }
+
+const WRONG_CREDENTIAL_EVERY_MS = 60_000;
+const lastWrongCredential = new WeakMap<AuditLog, Map<string, { at: number; leftOut: number }>>();

@@ -4,7 +4,7 @@ import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory
 import type { AuthSuccess } from '../auth/authenticator.js';
 import { failureResponse, type AuthFailure } from '../auth/challenge.js';
 import type { Principal } from '../auth/principal.js';
-import { authDeniedEvent, wrongCredentialEvent } from './auth-audit.js';
+import { auditWrongCredential, authDeniedEvent } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { refusedBatch } from './edge/batch-policy.js';
 import { scopeStepUp } from './edge/scope-step-up.js';
@@ -45,8 +45,10 @@ export function createMcpRoute(options: McpRouteOptions): {
     if (who.canApprove) {
       // Separation of duties: a credential that can approve writes never drives a model client.
       const at = { surface: 'mcp_http' as const, requestId: (c.get('requestId') as string | undefined) ?? null };
-      const event = wrongCredentialEvent(who, { ...at, address: clientAddress(c, options.trustProxy) });
-      await options.gateway.runtime.store.audit.append(event).catch(() => undefined);
+      await auditWrongCredential(options.gateway.runtime.store.audit, who, {
+        ...at,
+        address: clientAddress(c, options.trustProxy),
+      });
       return Response.json(
         {
           error: 'forbidden',

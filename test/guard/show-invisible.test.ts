@@ -27,6 +27,8 @@ describe('hidden characters, shown to people', () => {
   it('showInvisible: each hidden character as a visible [U+…], nothing removed', () => {
     expect(showInvisible('acct_\u202e1234 \u001b[2J \u{E0041}')).toBe('acct_[U+202E]1234 [U+001B][2J [U+E0041]');
     expect(showInvisible('plain text\nand a tab\t')).toBe('plain text\nand a tab\t');
+    // Text is written with these: a Persian name's ZWNJ, an emoji's ZWJ and its style selector.
+    for (const text of ['Ne\u200Cmati', '👩\u200D💻', '❤\uFE0F']) expect(showInvisible(text)).toBe(text);
   });
 
   it('every console page shows them, whichever template put them there, attributes included', async () => {

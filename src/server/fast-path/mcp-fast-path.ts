@@ -3,7 +3,7 @@ import type { AuthSuccess } from '../../auth/authenticator.js';
 import type { AuthFailure } from '../../auth/challenge.js';
 import type { Principal } from '../../auth/principal.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from '../../surfaces/mcp/server-factory.js';
-import { authDeniedEvent, wrongCredentialEvent } from '../auth-audit.js';
+import { auditWrongCredential, authDeniedEvent } from '../auth-audit.js';
 import { auditBlock, outcomeOf, settleAttempt, throttledBody } from '../edge/auth-attempt.js';
 import type { AuthThrottle } from '../edge/auth-throttle.js';
 import { addressOf } from '../edge/client-address.js';
@@ -162,8 +162,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     const who = outcome.who;
     if (who.canApprove) {
       // Separation of duties: a credential that can approve writes never drives a model client.
-      const event = wrongCredentialEvent(who, { surface: 'mcp_http', requestId, address });
-      await options.store.audit.append(event).catch(() => undefined);
+      await auditWrongCredential(options.store.audit, who, { surface: 'mcp_http', requestId, address });
       const description = 'Approver credentials cannot be used on /mcp; use a model-client token.';
       return sendJson(res, 403, { error: 'forbidden', error_description: description }, requestId);
     }

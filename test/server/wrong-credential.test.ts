@@ -1,0 +1,31 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { auditWrongCredential } from '../../src/server/auth-audit.js';
+import { approver, requester } from '../helpers/refund-action.js';
+import { tempSqliteStore } from '../helpers/temp-store.js';
+
+let t: Awaited<ReturnType<typeof tempSqliteStore>>;
+beforeEach(async () => {
+  t = await tempSqliteStore();
+});
+afterEach(async () => t.cleanup());
+
+it('a good credential of the wrong kind is audited once a minute per actor and surface, the next event counting the rest', async () => {
+  // The failed-auth throttle does not slow a good credential: before, 300 requests wrote 300 events.
+  const lead = { principal: approver(), client: 'console', canApprove: true };
+  const agent = { principal: requester, client: 'support_app', canApprove: false };
+  const at = { requestId: null, address: '10.0.0.9' };
+  const start = Date.parse('2026-12-07T10:00:00Z');
+  for (let i = 0; i < 300; i++)
+    await auditWrongCredential(t.store.audit, lead, { ...at, surface: 'mcp_http' }, start + i);
+  await auditWrongCredential(t.store.audit, agent, { ...at, surface: 'api' }, start + 5);
+  await auditWrongCredential(t.store.audit, lead, { ...at, surface: 'mcp_http' }, start + 60_000);
+  const events = await t.store.audit.query({ kind: 'auth.denied' });
+  expect(events.map((e) => [e.actor, e.surface, e.errorCode])).toEqual([
+    ['usr_lead', 'mcp_http', 'forbidden'],
+    ['usr_agent', 'api', 'forbidden'],
+    ['usr_lead', 'mcp_http', 'forbidden'],
+  ]);
+  expect(events[0]!.reason).toBe('an approver credential was used on /mcp, which serves model clients only');
+  expect(events[1]!.reason).toMatch(/^a model-client credential was used on the approvals API/);
+  expect(events[2]!.reason).toMatch(/\(and 299 more times since the last such event\)$/);
+});
