@@ -19,11 +19,11 @@ export const CSS = `
 `;
 
 /**
- * The whole page, with every hidden character in it (bidi controls, zero-width characters,
- * control codes) shown as a visible `[U+202E]`: what a draft's input, a reason or an audit event
- * carries is escaped for HTML by `html`, but a U+202E in an account id still reversed the text
- * after it on the approval page. Once, here, so no template can forget it; the marker is safe in
- * any HTML context, attributes included.
+ * The whole page, with each character in it that acts on the display (bidi controls, invisible
+ * spacers, control codes; see `showInvisible`) shown as a visible `[U+202E]`. What a draft's
+ * input, a reason or an audit event carries is escaped for HTML by `html`, but a U+202E in an
+ * account id still reversed the text after it on the approval page. Once, here, so no template
+ * can forget it; the marker is safe in any HTML context, attributes included.
  */
 export async function page(
   title: string,
