@@ -11,6 +11,7 @@ import type { DraftStatus } from '../store/types.js';
  *        └─expire→ expired                        └─outcome_unknown→ unresolved ─retry→ executing
  *                                                     (reconcile_seen→ executed)  └─close→ failed
  *   executed | verified | unverified ─rollback→ rolled_back
+ *   unverified ─reverify_ok→ verified   (an operator runs verify again; reverify_mismatch stays unverified)
  */
 export type DraftEvent =
   | 'approval_recorded'
@@ -26,7 +27,9 @@ export type DraftEvent =
   | 'verify_mismatch'
   | 'rollback'
   | 'retry'
-  | 'close';
+  | 'close'
+  | 'reverify_ok'
+  | 'reverify_mismatch';
 
 /** Who may cause an event: a person with an approver role of the action, or the gateway itself. */
 export type Cause = 'approver' | 'operator' | 'system';
@@ -64,6 +67,10 @@ export const LIFECYCLE: Readonly<Record<DraftEvent, TransitionRule>> = {
   rollback: { from: EXECUTED, to: 'rolled_back', by: 'approver', audit: 'rolled_back' },
   retry: { from: ['unresolved'], to: 'executing', by: 'operator', audit: 'operator_retry' },
   close: { from: ['unresolved'], to: 'failed', by: 'operator', audit: 'operator_closed' },
+  // An operator's second look at an unverified draft (its verify may have failed to check at all):
+  // verify runs again and nothing is written upstream; still no, and the draft stays where it is.
+  reverify_ok: { from: ['unverified'], to: 'verified', by: 'operator', audit: 'reverified' },
+  reverify_mismatch: { from: ['unverified'], to: 'unverified', by: 'operator', audit: 'reverify_failed' },
 };
 
 export const DRAFT_STATUSES: readonly DraftStatus[] = [

@@ -6,6 +6,7 @@ import { READ_ONLY } from '../pipeline/stages/resolve-tool.js';
 import { approveDraft, refuse, rejectDraft, type DecisionRequest } from './approve.js';
 import { resolveUnresolved, type OperatorDecision } from './operator-resolve.js';
 import { resumeInterrupted } from './recovery.js';
+import { reverifyDraft } from './reverify.js';
 import { rollbackDraft } from './rollback.js';
 import { draftInTenant } from './draft-in-tenant.js';
 
@@ -26,6 +27,8 @@ export interface ActionService {
     decision: OperatorDecision,
     request: DecisionRequest,
   ): Promise<DraftRecord>;
+  /** An operator's second look at an `unverified` draft: verify runs again; nothing is written. */
+  reverify(draftId: string, operator: Principal, request: DecisionRequest): Promise<DraftRecord>;
   /** A draft as people see it, with whether (and how) it can be rolled back. */
   view(draft: DraftRecord): ReturnType<typeof draftView>;
   /** Call at start-up: settles drafts a previous process left in `executing`, never running them twice. */
@@ -53,6 +56,8 @@ export function createActionService(runtime: GatewayRuntime): ActionService {
       runtime.readOnly && decision === 'retry'
         ? readOnlyRefusal(id, who, request)
         : resolveUnresolved(runtime, id, who, decision, request),
+    // Only reads upstream, so it stays open while writes are off.
+    reverify: (id, who, request) => reverifyDraft(runtime, id, who, request),
     view: (draft) => draftView(draft, runtime.tools.get(draft.tool)?.action),
     resumeInterrupted: () => resumeInterrupted(runtime),
   };

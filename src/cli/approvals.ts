@@ -14,12 +14,13 @@ const USAGE = `Usage:
   toolgate approvals show DRAFT_ID [--json]
   toolgate approvals approve|reject|rollback DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH] [--json]
   toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH] [--json]   (outcome unknown)
+  toolgate approvals reverify DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH] [--json]   (unverified: verify again)
 
 Decides drafts of write actions from a terminal, with the same checks as the console and REST.
-approve, retry and rollback run the write here, in this process: its credentials must be set in
-this environment, as for \`toolgate serve\` (refused with exit 2 when they are not). Exit 1 when
-the decision was refused, or when it was taken but the write did not land (failed, unresolved,
-unverified).
+approve, retry and rollback run the write here, in this process, and reverify the action's
+verify: its credentials must be set in this environment, as for \`toolgate serve\` (refused with
+exit 2 when they are not). Exit 1 when the decision was refused, or when it was taken but the
+write did not land or was not confirmed (failed, unresolved, unverified).
 ACTOR must be listed in the config's \`approvers\`.
 Options:
   --config F   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
@@ -29,13 +30,16 @@ Options:
   -h, --help   this help`;
 
 /** What each command takes besides --config and --json, as the usage lists it. */
-const FLAGS_OF: Readonly<Record<'list' | 'show' | 'approve' | 'reject' | 'rollback' | 'close', readonly string[]>> = {
+const FLAGS_OF: Readonly<
+  Record<'list' | 'show' | 'approve' | 'reject' | 'rollback' | 'close' | 'reverify', readonly string[]>
+> = {
   list: ['status'],
   show: [],
   approve: ['as', 'reason', 'hash'],
   reject: ['as', 'reason', 'hash'],
   rollback: ['as', 'reason', 'hash'],
   close: ['as', 'reason', 'hash'],
+  reverify: ['as', 'reason', 'hash'],
 };
 
 /** `toolgate approvals …`: decide drafts from a terminal, with the same checks as the console and REST. */
@@ -57,7 +61,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   const [verb, id] = positionals;
   // `fail` is the 0.1 name of `close`; both end an unresolved draft without running anything.
   const resolving = verb === 'retry' || verb === 'close' || verb === 'fail';
-  const deciding = verb === 'approve' || verb === 'reject' || verb === 'rollback' || resolving;
+  const deciding = verb === 'approve' || verb === 'reject' || verb === 'rollback' || verb === 'reverify' || resolving;
   // Bare, it shows its commands, as `audit` and `contract` do (it exited 2 where they exit 0).
   if (verb === undefined) {
     io.stdout.write(`${USAGE}\n`);
@@ -148,11 +152,13 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     // approve, retry and rollback run the write from this process, with its environment. Without
     // the action's credentials here, the write failed on its first credential() and the draft
     // was left `unresolved` for an operator, with exit 0.
-    if (verb === 'approve' || verb === 'retry' || verb === 'rollback') {
+    // reverify runs the action's verify here too: the same credentials.
+    if (verb === 'approve' || verb === 'retry' || verb === 'rollback' || verb === 'reverify') {
       const missing = await credentialsMissingFor(id ?? '');
       if (missing.length > 0) {
+        const what = verb === 'reverify' ? "the action's verify" : 'the write';
         io.stderr.write(
-          `${verb} runs the write from this process, and it needs credential ${missing.join(', ')}, which ` +
+          `${verb} runs ${what} from this process, and it needs credential ${missing.join(', ')}, which ` +
             `has no value in this environment. Set it as for \`toolgate serve\`, or decide in the console.\n`,
         );
         return 2;

@@ -50,7 +50,7 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
     load: async () => (await import('./doctor.js')).runDoctorCommand,
   },
   approvals: {
-    summary: 'approvals list|show|approve|reject|rollback|retry|close   Decide drafts of write actions',
+    summary: 'approvals list|show|approve|reject|rollback|retry|close|reverify   Decide drafts of write actions',
     load: async () => (await import('./approvals.js')).runApprovalsCommand,
   },
   audit: {

@@ -56,12 +56,22 @@ export function draftDetail(
   ${d.verification ? html`<p>Verification: ${statusBadge(d.verification.ok ? 'verified' : 'unverified')} ${d.verification.detail}</p>` : ''}
   ${d.unresolved ? html`<div class="flash error">Outcome unknown: ${d.unresolved.reason}</div>` : ''}</div>
   ${d.status === 'unresolved' ? resolveForm(d.id, csrf, d.unresolved?.retrySafe === true) : ''}
+  ${d.status === 'unverified' ? reverifyForm(d.id, csrf) : ''}
   ${readOnly ? readOnlyNotice : ''}
   ${d.status === 'awaiting_approval' ? html`${readOnly ? '' : decide('approve', 'Approve and execute')}${decide('reject', 'Reject')}` : ''}
   ${!readOnly && d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? rollbackForm(d.id, csrf) : ''}
   <h2>Timeline</h2><table><thead><tr><th>#</th><th>Time</th><th>Event</th><th>By</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>
   ${timeline.map((e) => html`<tr><td><a href="/console/audit/${e.id}">${e.seq}</a></td><td>${e.time}</td><td>${e.kind}</td><td>${e.actor}</td><td>${statusBadge(e.outcome)}</td><td>${e.reason}</td></tr>`)}
   </tbody></table>`;
+}
+
+/** An unverified draft: run verify again (its first answer may have been that it could not check). */
+function reverifyForm(id: string, csrf: string) {
+  return html`<form method="post" action="/console/drafts/${id}/reverify" class="card">
+  <input type="hidden" name="csrf" value="${csrf}">
+  <p>Verify did not confirm the final state. Verify again, once the internal system answers; nothing is written.</p>
+  <label>Reason <textarea name="reason" rows="2" required></textarea></label>
+  <p><button class="approve">Verify again</button></p></form>`;
 }
 
 /** An unresolved draft (outcome unknown): retry with the same idempotency key, or close it. */

@@ -151,7 +151,7 @@ export function createConsoleRoutes(
   });
 
   app.get('/drafts/:id', (c) => showDraft(c, gateway));
-  for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close'] as const) {
+  for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close', 'reverify'] as const) {
     app.post(`/drafts/:id/${verb}`, async (c) => {
       const body = await c.req.parseBody();
       const id = c.req.param('id') ?? '';

@@ -69,13 +69,13 @@ export function createApiRoutes(
       return c.json({ error: 'not_found', message: 'No such draft.' }, 404);
     return viewJson(c, gateway.actions.view(draft));
   });
-  for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close'] as const) {
+  for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close', 'reverify'] as const) {
     api.post(`/drafts/:id/${verb}`, (c) => decide(c, gateway, verb));
   }
   return api;
 }
 
-type Verb = 'approve' | 'reject' | 'rollback' | 'retry' | 'close';
+type Verb = 'approve' | 'reject' | 'rollback' | 'retry' | 'close' | 'reverify';
 
 /**
  * A draft view as JSON with every hidden character escaped (`\u202e`): the same value to a
@@ -111,7 +111,8 @@ async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: Verb): Promise
   try {
     const id = c.req.param('id') ?? '';
     const who = c.get('who').principal;
-    // retry / close decide an unresolved draft (outcome unknown); the others a pending or executed one.
+    // retry / close decide an unresolved draft (outcome unknown), reverify an unverified one; the
+    // others a pending or executed one.
     const draft: DraftRecord =
       verb === 'retry' || verb === 'close'
         ? await gateway.actions.resolve(id, who, verb, request)

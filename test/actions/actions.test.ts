@@ -211,6 +211,44 @@ describe('write actions', () => {
     ]);
   });
 
+  it('an operator verifies an unverified draft again: still no → stays unverified; seen → verified; nothing written', async () => {
+    const gw = gatewayWith();
+    const { draft_id } = await draft(gw);
+    // The refund lands; the payments API then stops answering reads, so verify cannot check.
+    const realFetch = globalThis.fetch;
+    let readsDown = true;
+    globalThis.fetch = async (input, init) =>
+      readsDown && (init?.method === undefined || init.method === 'GET')
+        ? new Response('{}', { status: 503 })
+        : realFetch(input, init);
+    try {
+      expect((await gw.actions.approve(draft_id, approver(), decide)).status).toBe('unverified');
+      // Before: an unverified draft could only be rolled back.
+      const again = await gw.actions.reverify(draft_id, approver('usr_lead_b'), decide);
+      expect(again).toMatchObject({ status: 'unverified', version: expect.any(Number) });
+      expect(JSON.parse(again.state).verification).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/verify failed/),
+      });
+      readsDown = false;
+      const seen = await gw.actions.reverify(draft_id, approver('usr_lead_b'), decide);
+      expect(seen.status).toBe('verified');
+      expect(JSON.parse(seen.state).verification).toMatchObject({ ok: true });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(api.createRequests).toHaveLength(1);
+    const events = await store.audit.query({ sourceId: draft_id });
+    expect(events.filter((e) => e.kind.startsWith('action.reverif')).map((e) => [e.kind, e.actor, e.outcome])).toEqual([
+      ['action.reverify_failed', 'usr_lead_b', 'error'],
+      ['action.reverified', 'usr_lead_b', 'ok'],
+    ]);
+    // Verified now: verifying again is refused (typed, audited) like any move the table does not list.
+    await expect(gw.actions.reverify(draft_id, approver('usr_lead_b'), decide)).rejects.toMatchObject({
+      code: 'conflict',
+    });
+  });
+
   it('a verify mismatch marks the draft unverified, loudly in the audit log', async () => {
     const gw = gatewayWith();
     api.loseRefunds = true;

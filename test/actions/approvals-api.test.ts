@@ -128,6 +128,31 @@ describe('approvals REST API', () => {
     expect(await rejected.json()).toMatchObject({ status: 'rejected', rejection: { by: 'usr_lead' } });
   });
 
+  it('reverify: an unverified draft is verified again over REST and from the CLI; nothing is written', async () => {
+    const unverified = async () => {
+      const id = await draftViaMcp();
+      await server.gateway.actions.approve(id, approver(), { reason: 'checked', surface: 'api' });
+      // As if its verify could not check at the time: the refund is there, the draft says unverified.
+      const row = (await server.store.drafts.get(id))!;
+      await server.store.drafts.update(id, row.version, { status: 'unverified' }, new Date().toISOString());
+      return id;
+    };
+    const posts = api.createRequests.length;
+    const viaRest = await unverified();
+    const res = await apiCall(`/drafts/${viaRest}/reverify`, APPROVER_TOKEN, { reason: 'payments API is back' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: viaRest, status: 'verified', verification: { ok: true } });
+    const viaCli = await unverified();
+    process.env.FAKE_REFUND_API_URL = api.url;
+    const cli = await runCli(runApprovalsCommand, ['reverify', viaCli, '--as', 'usr_lead', '--reason', 'API is back'], {
+      TOOLGATE_DB: `${server.dir}/toolgate.db`,
+      TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)),
+      FAKE_REFUND_API_URL: api.url,
+    });
+    expect(cli).toMatchObject({ code: 0, out: `${viaCli} is now verified\n` });
+    expect(api.createRequests.length).toBe(posts + 2); // the two approvals' writes, and nothing else
+  });
+
   it('refuses a draft_hash that is not a string (it skipped the check) and a reason over 2,000 characters', async () => {
     const id = await draftViaMcp();
     const numeric = await apiCall(`/drafts/${id}/approve`, APPROVER_TOKEN, { reason: 'hash num', draft_hash: 12345 });

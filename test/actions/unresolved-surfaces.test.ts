@@ -56,6 +56,22 @@ const rest = (path: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
+/** A console session for the approver token: the session cookie. */
+async function signIn(): Promise<string> {
+  const form = await fetch(`${server.url}/console/login`);
+  const loginCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const login = await fetch(`${server.url}/console/login`, {
+    method: 'POST',
+    headers: { cookie: (form.headers.get('set-cookie') ?? '').split(';')[0]! },
+    body: new URLSearchParams({ token: APPROVER_TOKEN, csrf: loginCsrf }),
+    redirect: 'manual',
+  });
+  return login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('tg_console='))!
+    .split(';')[0]!;
+}
+
 describe('unresolved drafts over REST and in the console', () => {
   it('REST: retry runs once with the same key and verifies; a second retry is refused', async () => {
     const id = await unresolvedDraft();
@@ -76,18 +92,7 @@ describe('unresolved drafts over REST and in the console', () => {
 
   it('console: the draft page offers retry and close; close (with the CSRF token) ends it as failed', async () => {
     const id = await unresolvedDraft();
-    const form = await fetch(`${server.url}/console/login`);
-    const loginCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-    const login = await fetch(`${server.url}/console/login`, {
-      method: 'POST',
-      headers: { cookie: (form.headers.get('set-cookie') ?? '').split(';')[0]! },
-      body: new URLSearchParams({ token: APPROVER_TOKEN, csrf: loginCsrf }),
-      redirect: 'manual',
-    });
-    const cookie = login.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('tg_console='))!
-      .split(';')[0]!;
+    const cookie = await signIn();
     const page = await (await fetch(`${server.url}/console/drafts/${id}`, { headers: { cookie } })).text();
     expect(page).toMatch(/Outcome unknown/);
     expect(page).toMatch(new RegExp(`action="/console/drafts/${id}/retry"`));
@@ -105,5 +110,31 @@ describe('unresolved drafts over REST and in the console', () => {
     });
     expect(await closed.text()).toMatch(/draft is now failed/);
     expect((await server.gateway.actions.get(id))?.status).toBe('failed');
+  });
+
+  it('console: an unverified draft offers "Verify again", which verifies it (nothing is written)', async () => {
+    const drafted = await server.gateway.call({
+      tool: 'create_refund_draft',
+      args: { invoice_id: 'inv_789', amount_usd: 16, reason: 'double charge' },
+      principal: requester,
+      client: 'support_app',
+      surface: 'direct',
+    });
+    const id = (drafted.ok && (drafted.structured as { draft_id: string }).draft_id) || '';
+    await server.gateway.actions.approve(id, approver(), { reason: 'checked', surface: 'api' });
+    const row = (await server.store.drafts.get(id))!;
+    await server.store.drafts.update(id, row.version, { status: 'unverified' }, new Date().toISOString());
+    const posts = api.createRequests.length;
+    const cookie = await signIn();
+    const page = await (await fetch(`${server.url}/console/drafts/${id}`, { headers: { cookie } })).text();
+    expect(page).toMatch(new RegExp(`action="/console/drafts/${id}/reverify"`));
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+    const done = await fetch(`${server.url}/console/drafts/${id}/reverify`, {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ reason: 'payments API answers again', csrf: csrf! }),
+    });
+    expect(await done.text()).toMatch(/draft is now verified/);
+    expect(api.createRequests.length).toBe(posts);
   });
 });

@@ -31,7 +31,7 @@ const COMMANDS: readonly string[][] = [
   ['connect', 'claude-ai'],
   ['doctor'],
   ['approvals'],
-  ...['list', 'show', 'approve', 'reject', 'rollback', 'retry', 'close'].map((s) => ['approvals', s]),
+  ...['list', 'show', 'approve', 'reject', 'rollback', 'retry', 'close', 'reverify'].map((s) => ['approvals', s]),
   ['audit'],
   ...['verify', 'tail', 'export'].map((s) => ['audit', s]),
   ['backup'],
