@@ -1,3 +1,4 @@
+import { edgeEvent } from '../audit/event.js';
 import type { Principal, Surface } from '../auth/principal.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import { oauthIdentity } from '../pipeline/audit-call.js';
@@ -26,30 +27,24 @@ export async function draftInTenant(
   const draft = await runtime.store.drafts.get(draftId);
   if (draft && draft.tenant === who.tenant) return draft;
   const message = `Draft ${draftId} was not found.`;
-  const auditId = newId('aud', runtime.now());
-  await runtime.store.audit.append({
-    id: auditId,
+  // An edge-shaped event (no call, no input, no sources), on the gateway's clock.
+  const event = {
+    ...edgeEvent({
+      kind: 'action.decision_refused',
+      surface: request.surface,
+      client: 'approvals',
+      actor: who.actorId,
+      tenant: who.tenant,
+      decision: 'deny',
+      reason: `${decision}: ${boundText(message, 300)}`,
+      outcome: 'denied',
+      errorCode: 'not_found',
+      data: { draftId: boundText(draftId, 100), decision },
+      ...oauthIdentity(who),
+    }),
+    id: newId('aud', runtime.now()),
     time: new Date(runtime.now()).toISOString(),
-    kind: 'action.decision_refused',
-    requestId: null,
-    callId: null,
-    surface: request.surface,
-    client: 'approvals',
-    actor: who.actorId,
-    tenant: who.tenant,
-    tool: '-',
-    decision: 'deny',
-    reason: `${decision}: ${boundText(message, 300)}`,
-    outcome: 'denied',
-    errorCode: 'not_found',
-    inputSummary: '{}',
-    outputSummary: null,
-    resultBytes: 0,
-    resultTokens: 0,
-    sourceIds: [],
-    latencyMs: 0,
-    data: { draftId: boundText(draftId, 100), decision },
-    ...oauthIdentity(who),
-  });
-  throw Object.assign(new ToolgateError('not_found', message), { auditId });
+  };
+  await runtime.store.audit.append(event);
+  throw Object.assign(new ToolgateError('not_found', message), { auditId: event.id });
 }
