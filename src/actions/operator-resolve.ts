@@ -1,5 +1,4 @@
 import type { Principal } from '../auth/principal.js';
-import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { checkReason, refuse, type DecisionRequest } from './approve.js';
@@ -52,7 +51,8 @@ export async function resolveUnresolved(
       outcome: 'error',
       errorCode: 'conflict',
     });
-    if (!closed) throw new ToolgateError('conflict', 'The draft changed; reload it.');
+    // Lost a race after every check passed: refused like the checks refuse, and audited (it was not).
+    if (!closed) throw await refuse(runtime, draft, operator, request, 'conflict', 'The draft changed; reload it.');
     return closed;
   }
   const input = spec.input.parse(JSON.parse(draft.input));
@@ -73,6 +73,6 @@ export async function resolveUnresolved(
     // while it runs. The earlier attempt's start and error are in the audit log.
     state: { ...rest, execution: { startedAt: new Date(runtime.now()).toISOString() } },
   });
-  if (!retrying) throw new ToolgateError('conflict', 'The draft changed; reload it.');
+  if (!retrying) throw await refuse(runtime, draft, operator, request, 'conflict', 'The draft changed; reload it.');
   return runExecute(runtime, retrying, request.surface);
 }

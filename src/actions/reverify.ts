@@ -1,5 +1,4 @@
 import type { Principal } from '../auth/principal.js';
-import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { checkReason, refuse, type DecisionRequest } from './approve.js';
@@ -48,6 +47,10 @@ export async function reverifyDraft(
     outcome: seen.ok ? 'ok' : 'error',
     errorCode: seen.ok ? null : 'unverified',
   });
-  if (!moved) throw new ToolgateError('conflict', 'The draft changed while it was being verified; reload it.');
+  // Lost a race (another reverify, a rollback): refused and audited, as a failed check is.
+  if (!moved) {
+    const message = 'The draft changed while it was being verified; reload it.';
+    throw await refuse(runtime, draft, operator, request, 'conflict', message);
+  }
   return moved;
 }

@@ -4,11 +4,15 @@ import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { checkReason, type DecisionRequest } from './approve.js';
 import { auditTransition } from './audit-transition.js';
-import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
+import { actionContext, actionSpecOf, stateOf } from './draft-state.js';
+import { claimRollback } from './rollback-claim.js';
 import { untilAborted } from '../util/abort.js';
 import { nextStatus } from './lifecycle.js';
 import { applyTransition, notAllowed } from './transition.js';
 import { draftInTenant } from './draft-in-tenant.js';
+
+/** Tries at recording a rollback that took effect on a draft that other moves keep changing. */
+const MAX_RECORD_ATTEMPTS = 5;
 
 /**
  * Undoes an executed action where the action defines how. Asking for a rollback is itself an
@@ -49,12 +53,10 @@ export async function rollbackDraft(
     throw await deny('conflict', `Draft ${draft.id} is not the one you reviewed; reload it and review again.`);
 
   const input = spec.input.parse(JSON.parse(draft.input));
-  // Claimed before the upstream is called, as execute's key is: of two rollbacks asked for at
-  // once, the second is refused here. Before, both ran the rollback write and the loser's was
-  // not audited (its compare-and-set below failed after the fact).
-  const claimKey = `${idempotencyKeyOf(draft)}-rollback`;
-  const claim = await runtime.store.idempotency.claim(claimKey, draft.draftHash);
-  if (claim.state !== 'claimed')
+  // Claimed before the upstream is called, as execute's key is (rollback-claim.ts). Before, two
+  // rollbacks asked for at once both ran the rollback write and the loser's was not audited.
+  const claimKey = await claimRollback(runtime, draft, spec);
+  if (claimKey === null)
     throw await deny('conflict', `A rollback of ${draft.id} is already running or done; reload the draft.`);
   let tookEffect = false;
   const { ctx, done } = actionContext(runtime, draft, spec);
@@ -94,14 +96,32 @@ export async function rollbackDraft(
       throw new ToolgateError('conflict', `Rollback did not take effect: ${verification.detail}`);
     }
     tookEffect = true; // from here on the claim stays: the write was undone upstream
-    const moved = await applyTransition(runtime, draft, 'rollback', {
+    const rollback = { by: approver.actorId, reason: request.reason, at, verification };
+    // A verify, the sweep or a reverify may have moved the draft while the rollback ran (executed
+    // → unverified, say). The undo happened all the same, so it is recorded on the draft as it is
+    // now; before, the compare-and-set failed, the caller got 409, and a void applied upstream had
+    // no event while its claim refused every later rollback (an outside probe).
+    let current: DraftRecord | null = draft;
+    for (let attempt = 0; current && attempt < MAX_RECORD_ATTEMPTS; attempt++) {
+      if (nextStatus(current.status, 'rollback') === null) break;
+      const moved = await applyTransition(runtime, current, 'rollback', {
+        actor: approver,
+        surface: request.surface,
+        reason: `${request.reason}; ${verification.detail}`,
+        state: { ...stateOf(current), rollback },
+      });
+      if (moved) return moved;
+      current = await runtime.store.drafts.get(draft.id);
+    }
+    await auditTransition(runtime, current ?? draft, {
+      kind: 'rollback_failed',
       actor: approver,
       surface: request.surface,
-      reason: `${request.reason}; ${verification.detail}`,
-      state: { ...stateOf(draft), rollback: { by: approver.actorId, reason: request.reason, at, verification } },
+      outcome: 'error',
+      errorCode: 'conflict',
+      reason: `The rollback took effect upstream (${verification.detail}), but the draft kept changing and is not marked rolled back.`,
     });
-    if (!moved) throw new ToolgateError('conflict', 'The draft changed during rollback; reload it.');
-    return moved;
+    throw new ToolgateError('conflict', 'The rollback took effect, but the draft kept changing; reload it.');
   } finally {
     done();
     // A rollback that did not take effect (or threw) may be asked for again.

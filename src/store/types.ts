@@ -102,6 +102,12 @@ export interface IdempotencyStore {
   complete(key: string, result: string): Promise<void>;
   /** Gives up a claim that failed before any side effect, so a retry may run. */
   release(key: string): Promise<void>;
+  /**
+   * Takes over a claim still `in_progress` since `since` (as `claim` reported it), for a caller
+   * that knows its holder has stopped (its lease is over). True for exactly one caller: the claim's
+   * time moves to now, so a second taker holding the same `since` gets false.
+   */
+  takeOver(key: string, since: string): Promise<boolean>;
 }
 
 export type DraftStatus =

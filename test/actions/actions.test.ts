@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAction } from '../../src/actions/define-action.js';
+import { idempotencyKeyOf } from '../../src/actions/draft-state.js';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
 import type { Store } from '../../src/store/types.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
@@ -417,6 +418,119 @@ describe('write actions', () => {
     expect(await store.audit.query({ kind: 'action.rollback_failed' })).toMatchObject([{ errorCode: 'timeout' }]);
     hang = false;
     expect((await gw.actions.rollback(id, approver('usr_lead_b'), decide)).status).toBe('rolled_back');
+  });
+
+  it('a rollback is recorded though another move changed the draft while it ran (it took effect)', async () => {
+    let onRun = async () => undefined as void;
+    const gw = gatewayWith({}, [
+      {
+        name: 'archive_ticket',
+        description: 'Archive a support ticket.',
+        risk: 'medium',
+        approval: { roles: ['billing_approver'] },
+        input: z.object({ ticket_id: z.string() }),
+        preview: z.object({ ticket: z.string() }),
+        scopes: ['refunds:draft'],
+        tenant: 'caller',
+        describe: ({ ticket_id }) => ({ ticket: ticket_id }),
+        execute: async () => ({ archived: true }),
+        verify: async () => ({ ok: true, detail: 'archived' }),
+        rollback: {
+          description: 'Unarchive it.',
+          run: async () => {
+            await onRun();
+            return { ok: true, detail: 'unarchived' };
+          },
+        },
+      },
+    ]);
+    const r = await gw.call({
+      tool: 'archive_ticket',
+      args: { ticket_id: 't_2' },
+      principal: requester,
+      client: 'c',
+      surface: 'direct',
+    });
+    const id = (r.ok && (r.structured.draft_id as string)) || '';
+    await gw.actions.approve(id, approver(), decide);
+    // While the undo runs, a verify elsewhere moves the draft (as the sweep or a reverify can).
+    onRun = async () => {
+      const row = (await store.drafts.get(id))!;
+      await store.drafts.update(id, row.version, { status: 'unverified' }, new Date().toISOString());
+    };
+    // Before: 409 "The draft changed during rollback", no event, and the claim refused every later try.
+    const done = await gw.actions.rollback(id, approver('usr_lead_b'), decide);
+    expect(done.status).toBe('rolled_back');
+    expect(await store.audit.query({ kind: 'action.rolled_back', sourceId: id })).toHaveLength(1);
+  });
+
+  it('a rollback claim whose holder stopped is taken over after its lease, the lost attempt audited', async () => {
+    const gw = gatewayWith();
+    const { draft_id } = await draft(gw);
+    const done = await gw.actions.approve(draft_id, approver(), decide);
+    // As a process killed mid-rollback leaves it: the claim in progress, nobody to release it.
+    const claimKey = `${idempotencyKeyOf(done)}-rollback`;
+    expect(await store.idempotency.claim(claimKey, done.draftHash)).toEqual({ state: 'claimed' });
+    // Within the lease it is still someone's: refused.
+    await expect(gw.actions.rollback(draft_id, approver('usr_lead_b'), decide)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/already running or done/),
+    });
+    const db = new Database(path);
+    db.prepare('UPDATE idempotency_keys SET updated_at = ? WHERE key = ?').run('2026-01-01T00:00:00.000Z', claimKey);
+    db.close();
+    const rolled = await gw.actions.rollback(draft_id, approver('usr_lead_b'), decide);
+    expect(rolled.status).toBe('rolled_back');
+    const [lost] = await store.audit.query({ kind: 'action.rollback_failed', sourceId: draft_id });
+    expect(lost).toMatchObject({ actor: 'system:reconciler', errorCode: 'unavailable' });
+    expect(lost?.reason).toMatch(/never finished .*whether it took effect upstream is not known/);
+  });
+
+  it('a reverify that loses a race after its checks is refused and audited, as a failed check is', async () => {
+    let onVerify = async () => undefined as void;
+    let seen = false;
+    const gw = gatewayWith({}, [
+      {
+        name: 'archive_ticket',
+        description: 'Archive a support ticket.',
+        risk: 'medium',
+        approval: { roles: ['billing_approver'] },
+        input: z.object({ ticket_id: z.string() }),
+        preview: z.object({ ticket: z.string() }),
+        scopes: ['refunds:draft'],
+        tenant: 'caller',
+        describe: ({ ticket_id }) => ({ ticket: ticket_id }),
+        execute: async () => ({ archived: true }),
+        verify: async () => {
+          await onVerify();
+          return { ok: seen, detail: seen ? 'archived' : 'not archived yet' };
+        },
+      },
+    ]);
+    const r = await gw.call({
+      tool: 'archive_ticket',
+      args: { ticket_id: 't_3' },
+      principal: requester,
+      client: 'c',
+      surface: 'direct',
+    });
+    const id = (r.ok && (r.structured.draft_id as string)) || '';
+    expect((await gw.actions.approve(id, approver(), decide)).status).toBe('unverified');
+    // Another reverify lands while this one's verify runs.
+    seen = true;
+    onVerify = async () => {
+      const row = (await store.drafts.get(id))!;
+      await store.drafts.update(id, row.version, { status: 'unverified' }, new Date().toISOString());
+    };
+    await expect(gw.actions.reverify(id, approver('usr_lead_b'), decide)).rejects.toMatchObject({ code: 'conflict' });
+    // Before: 409 and no event, though its verify had reached the upstream.
+    expect(await store.audit.query({ kind: 'action.decision_refused', sourceId: id })).toMatchObject([
+      {
+        actor: 'usr_lead_b',
+        errorCode: 'conflict',
+        reason: expect.stringMatching(/changed while it was being verified/),
+      },
+    ]);
   });
 
   it('says "no rollback" before approval when there is none, and refuses one later', async () => {

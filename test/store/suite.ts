@@ -222,6 +222,27 @@ export function runStoreSuite(
     );
 
     it(
+      'lets exactly one caller take over an in-progress claim by the time it reported, never a finished one',
+      withStore(async (store) => {
+        await store.idempotency.claim('idem_3', 'fp');
+        const held = await store.idempotency.claim('idem_3', 'fp');
+        if (held.state !== 'in_progress') throw new Error(`expected in_progress, got ${held.state}`);
+        expect(await store.idempotency.takeOver('idem_3', '2000-01-01T00:00:00.000Z')).toBe(false);
+        await new Promise((r) => setTimeout(r, 2)); // a later time than the claim's
+        const takers = await Promise.all(
+          Array.from({ length: 5 }, () => store.idempotency.takeOver('idem_3', held.since)),
+        );
+        expect(takers.filter(Boolean)).toHaveLength(1);
+        const after = await store.idempotency.claim('idem_3', 'fp');
+        expect(after.state === 'in_progress' && after.since > held.since).toBe(true);
+        await store.idempotency.complete('idem_3', 'done');
+        const done = after.state === 'in_progress' ? after.since : '';
+        expect(await store.idempotency.takeOver('idem_3', done)).toBe(false);
+        expect(await store.idempotency.takeOver('idem_none', held.since)).toBe(false);
+      }),
+    );
+
+    it(
       'stores drafts and lets exactly one of two concurrent updates win',
       withStore(async (store) => {
         await store.drafts.create(draft('drf_1'));

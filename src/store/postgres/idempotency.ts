@@ -37,6 +37,16 @@ export class PgIdempotency implements IdempotencyStore {
     );
   }
 
+  async takeOver(key: string, since: string): Promise<boolean> {
+    const moved = await q(
+      this.pool,
+      'idempotency take over',
+      "UPDATE idempotency_keys SET updated_at = $3 WHERE key = $1 AND state = 'in_progress' AND updated_at = $2",
+      [key, since, new Date().toISOString()],
+    );
+    return moved.rowCount === 1;
+  }
+
   async release(key: string): Promise<void> {
     await q(this.pool, 'idempotency release', "DELETE FROM idempotency_keys WHERE key = $1 AND state = 'in_progress'", [
       key,

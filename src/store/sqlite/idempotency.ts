@@ -39,6 +39,17 @@ export class SqliteIdempotency implements IdempotencyStore {
     });
   }
 
+  takeOver(key: string, since: string): Promise<boolean> {
+    return this.run('idempotency take over', () => {
+      const moved = this.db
+        .prepare(
+          "UPDATE idempotency_keys SET updated_at = ? WHERE key = ? AND state = 'in_progress' AND updated_at = ?",
+        )
+        .run(new Date().toISOString(), key, since);
+      return moved.changes === 1;
+    });
+  }
+
   release(key: string): Promise<void> {
     return this.run('idempotency release', () => {
       this.db.prepare("DELETE FROM idempotency_keys WHERE key = ? AND state = 'in_progress'").run(key);
