@@ -50,6 +50,38 @@ async function draft(gw: Gateway, amount = 25): Promise<{ draft_id: string; [k: 
 }
 const decide = { reason: 'checked the invoice', surface: 'api' as const };
 
+/** A medium-risk action with no upstream: each test gives the parts it is about. */
+const archiveTicket = (
+  parts: Partial<Parameters<typeof defineAction>[0]> = {},
+): Parameters<typeof defineAction>[0] => ({
+  name: 'archive_ticket',
+  description: 'Archive a support ticket.',
+  risk: 'medium',
+  approval: { roles: ['billing_approver'] },
+  input: z.object({ ticket_id: z.string() }),
+  preview: z.object({ ticket: z.string() }),
+  scopes: ['refunds:draft'],
+  tenant: 'caller',
+  describe: (input) => ({ ticket: String(input.ticket_id) }),
+  execute: async () => ({ archived: true }),
+  verify: async () => ({ ok: true, detail: 'archived' }),
+  ...parts,
+});
+
+/** Drafts archive_ticket as the requester and approves it; returns the draft id and where it ended. */
+async function archiveApproved(gw: Gateway): Promise<{ id: string; status: string }> {
+  const r = await gw.call({
+    tool: 'archive_ticket',
+    args: { ticket_id: 't_1' },
+    principal: requester,
+    client: 'c',
+    surface: 'direct',
+  });
+  if (!r.ok) throw new Error(r.text);
+  const id = r.structured.draft_id as string;
+  return { id, status: (await gw.actions.approve(id, approver(), decide)).status };
+}
+
 describe('write actions', () => {
   it(
     'the model-facing call only drafts: preview, reversibility, expiry and link — ' + 'and nothing reaches the API',
@@ -385,35 +417,17 @@ describe('write actions', () => {
   it('a rollback that ignores its signal still ends at the deadline: audited, and may be asked again', async () => {
     let hang = true;
     const gw = gatewayWith({}, [
-      {
-        name: 'archive_ticket',
-        description: 'Archive a support ticket.',
-        risk: 'medium',
-        approval: { roles: ['billing_approver'] },
-        input: z.object({ ticket_id: z.string() }),
-        preview: z.object({ ticket: z.string() }),
-        scopes: ['refunds:draft'],
-        tenant: 'caller',
+      archiveTicket({
         executeTimeoutMs: 200,
-        describe: ({ ticket_id }) => ({ ticket: ticket_id }),
-        execute: async () => ({ archived: true }),
-        verify: async () => ({ ok: true, detail: 'archived' }),
         rollback: {
           description: 'Unarchive it.',
           // Never settles and never looks at ctx.signal: before, the rollback waited for it forever.
           run: () => (hang ? new Promise(() => undefined) : Promise.resolve({ ok: true, detail: 'unarchived' })),
         },
-      },
+      }),
     ]);
-    const r = await gw.call({
-      tool: 'archive_ticket',
-      args: { ticket_id: 't_1' },
-      principal: requester,
-      client: 'c',
-      surface: 'direct',
-    });
-    const id = (r.ok && (r.structured.draft_id as string)) || '';
-    expect((await gw.actions.approve(id, approver(), decide)).status).toBe('verified');
+    const { id, status } = await archiveApproved(gw);
+    expect(status).toBe('verified');
     await expect(gw.actions.rollback(id, approver('usr_lead_b'), decide)).rejects.toMatchObject({ code: 'timeout' });
     expect(await store.audit.query({ kind: 'action.rollback_failed' })).toMatchObject([{ errorCode: 'timeout' }]);
     hang = false;
@@ -423,18 +437,7 @@ describe('write actions', () => {
   it('a rollback is recorded though another move changed the draft while it ran (it took effect)', async () => {
     let onRun = async () => undefined as void;
     const gw = gatewayWith({}, [
-      {
-        name: 'archive_ticket',
-        description: 'Archive a support ticket.',
-        risk: 'medium',
-        approval: { roles: ['billing_approver'] },
-        input: z.object({ ticket_id: z.string() }),
-        preview: z.object({ ticket: z.string() }),
-        scopes: ['refunds:draft'],
-        tenant: 'caller',
-        describe: ({ ticket_id }) => ({ ticket: ticket_id }),
-        execute: async () => ({ archived: true }),
-        verify: async () => ({ ok: true, detail: 'archived' }),
+      archiveTicket({
         rollback: {
           description: 'Unarchive it.',
           run: async () => {
@@ -442,17 +445,9 @@ describe('write actions', () => {
             return { ok: true, detail: 'unarchived' };
           },
         },
-      },
+      }),
     ]);
-    const r = await gw.call({
-      tool: 'archive_ticket',
-      args: { ticket_id: 't_2' },
-      principal: requester,
-      client: 'c',
-      surface: 'direct',
-    });
-    const id = (r.ok && (r.structured.draft_id as string)) || '';
-    await gw.actions.approve(id, approver(), decide);
+    const { id } = await archiveApproved(gw);
     // While the undo runs, a verify elsewhere moves the draft (as the sweep or a reverify can).
     onRun = async () => {
       const row = (await store.drafts.get(id))!;
@@ -490,32 +485,15 @@ describe('write actions', () => {
     let onVerify = async () => undefined as void;
     let seen = false;
     const gw = gatewayWith({}, [
-      {
-        name: 'archive_ticket',
-        description: 'Archive a support ticket.',
-        risk: 'medium',
-        approval: { roles: ['billing_approver'] },
-        input: z.object({ ticket_id: z.string() }),
-        preview: z.object({ ticket: z.string() }),
-        scopes: ['refunds:draft'],
-        tenant: 'caller',
-        describe: ({ ticket_id }) => ({ ticket: ticket_id }),
-        execute: async () => ({ archived: true }),
+      archiveTicket({
         verify: async () => {
           await onVerify();
           return { ok: seen, detail: seen ? 'archived' : 'not archived yet' };
         },
-      },
+      }),
     ]);
-    const r = await gw.call({
-      tool: 'archive_ticket',
-      args: { ticket_id: 't_3' },
-      principal: requester,
-      client: 'c',
-      surface: 'direct',
-    });
-    const id = (r.ok && (r.structured.draft_id as string)) || '';
-    expect((await gw.actions.approve(id, approver(), decide)).status).toBe('unverified');
+    const { id, status } = await archiveApproved(gw);
+    expect(status).toBe('unverified');
     // Another reverify lands while this one's verify runs.
     seen = true;
     onVerify = async () => {
