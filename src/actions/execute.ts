@@ -1,5 +1,5 @@
 import type { Surface } from '../auth/principal.js';
-import { asToolgateError } from '../errors/toolgate-error.js';
+import { asToolgateError, ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
@@ -69,16 +69,40 @@ export async function runExecute(runtime: GatewayRuntime, executing: DraftRecord
   } finally {
     done();
   }
-  await runtime.store.idempotency.complete(idempotencyKeyOf(executing), JSON.stringify(result ?? null));
   const state = stateOf(executing);
   const execution = { startedAt: state.execution?.startedAt ?? iso(runtime), finishedAt: iso(runtime), result };
-  const executed = await applyTransition(runtime, executing, 'succeed', {
-    actor: 'system:executor',
-    surface,
-    reason: 'internal API accepted the write',
-    state: { ...state, execution },
-    data: { result: runtime.maskSecrets(JSON.stringify(result ?? null)).text.slice(0, 500) },
-  });
+  let executed: DraftRecord | null;
+  try {
+    await runtime.store.idempotency.complete(idempotencyKeyOf(executing), JSON.stringify(result ?? null));
+    executed = await applyTransition(runtime, executing, 'succeed', {
+      actor: 'system:executor',
+      surface,
+      reason: 'internal API accepted the write',
+      state: { ...state, execution },
+      data: { result: runtime.maskSecrets(JSON.stringify(result ?? null)).text.slice(0, 500) },
+    });
+  } catch (thrown) {
+    throw writtenButNotRecorded(runtime, executing, thrown);
+  }
   if (!executed) return markUnresolved(runtime, executing, surface, 'draft changed while executing', false);
   return verifyAndRecord(runtime, executed, input, result, surface);
+}
+
+/**
+ * The store failed after the internal API took the write. The caller was told "nothing was
+ * returned", the store's usual words, for a refund that had been made, and no log line named the
+ * draft (an outside probe, PostgreSQL restarted mid-execute). The draft stays `executing`; the
+ * recovery sweep reconciles it with verify once its lease is over, as for a stopped process.
+ */
+function writtenButNotRecorded(runtime: GatewayRuntime, executing: DraftRecord, thrown: unknown): ToolgateError {
+  const error = asToolgateError(thrown);
+  runtime.logger.error(
+    { err: thrown, draftId: executing.id, tool: executing.tool },
+    'the internal API took the write but recording it failed; the recovery sweep settles the draft after its lease',
+  );
+  // Not the store's own message ("nothing was returned"): here something was done. Details stay in the log.
+  const message =
+    'The internal API took the write, but the gateway could not record it; ' +
+    `the recovery sweep settles draft ${executing.id} once its lease is over.`;
+  return new ToolgateError(error.code, message, { detail: error.detail, cause: thrown });
 }

@@ -47,7 +47,9 @@ export async function resumeInterrupted(runtime: GatewayRuntime): Promise<DraftR
       const input = spec.input.parse(JSON.parse(draft.input));
       // Version 0.1 kept such drafts `executing` with a `stalled` note; they are settled the same way.
       const legacy = (stateOf(draft) as { stalled?: { reason: string } }).stalled;
-      const why = legacy ? `stalled before an upgrade: ${legacy.reason}` : 'process stopped during execute';
+      const why = legacy
+        ? `stalled before an upgrade: ${legacy.reason}`
+        : 'its execution was never settled (the process stopped, or its store failed)';
       outcomes.push(await reconcile(runtime, draft, input, 'internal', why));
     } catch (error) {
       runtime.logger.error(

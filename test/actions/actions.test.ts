@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineAction } from '../../src/actions/define-action.js';
 import { idempotencyKeyOf } from '../../src/actions/draft-state.js';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
+import { StoreUnavailableError } from '../../src/errors/toolgate-error.js';
 import type { Store } from '../../src/store/types.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { approver, refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
@@ -208,6 +209,45 @@ describe('write actions', () => {
     const second = await gw.actions.approve(draft_id, approver('usr_lead_b'), decide);
     expect(second.status).toBe('verified');
     expect(api.createRequests).toHaveLength(1);
+  });
+
+  it('a store that fails after the internal API took the write says so, not "nothing was returned"', async () => {
+    // As PostgreSQL restarting mid-execute did in an outside probe: the refund was made, and the
+    // approver was told the store's usual words, with no log line naming the draft.
+    let failOnce = true;
+    const update = async (...args: Parameters<Store['drafts']['update']>) => {
+      if (args[2].status === 'executed' && failOnce) {
+        failOnce = false;
+        throw new StoreUnavailableError('connection terminated');
+      }
+      return store.drafts.update(...args);
+    };
+    /** `target` with `name` replaced, every other member bound to the real object. */
+    const swap = <T extends object>(target: T, name: string, value: unknown): T =>
+      new Proxy(target, {
+        get: (t, key) => {
+          if (key === name) return value;
+          const member = Reflect.get(t, key, t) as unknown;
+          return typeof member === 'function' ? (member as (...a: unknown[]) => unknown).bind(t) : member;
+        },
+      });
+    const broken = swap(store, 'drafts', swap(store.drafts, 'update', update));
+    const { logger, lines } = capturedLogger();
+    const gw = createGateway({
+      tools: [refundAction(api.url), statusTool],
+      store: broken,
+      credentials: refundCredentials,
+      now: () => clock,
+      logger,
+    });
+    const { draft_id } = await draft(gw);
+    await expect(gw.actions.approve(draft_id, approver(), decide)).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/took the write, but the gateway could not record it; the recovery sweep settles/),
+    });
+    expect(api.createRequests).toHaveLength(1);
+    expect((await store.drafts.get(draft_id))?.status).toBe('executing'); // the sweep's, after the lease
+    expect(lines().some((l) => l.draftId === draft_id && /recording it failed/.test(l.msg))).toBe(true);
   });
 
   it('the log tells a verify that says no from one that could not check (both end unverified)', async () => {
