@@ -139,7 +139,7 @@ export function checkReason(request: DecisionRequest): void {
 }
 
 /** A decision's reason is a sentence or two; the audit event keeps its first 1,000 characters. */
-export const MAX_REASON_CHARS = 2_000;
+const MAX_REASON_CHARS = 2_000;
 
 /** Audits a refused decision (`action.decision_refused`) and returns the error to throw. */
 export async function refuse(

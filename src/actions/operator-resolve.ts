@@ -1,13 +1,12 @@
 import type { Principal } from '../auth/principal.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
-import { checkReason, refuse, type DecisionRequest } from './approve.js';
-import { actionSpecOf, stateOf } from './draft-state.js';
+import { refuse, type DecisionRequest } from './approve.js';
+import { stateOf } from './draft-state.js';
 import { runExecute } from './execute.js';
-import { nextStatus } from './lifecycle.js';
-import { applyTransition, notAllowed } from './transition.js';
+import { checkedOperatorDraft } from './operator-checks.js';
+import { applyTransition } from './transition.js';
 import { reconcile } from './verify.js';
-import { draftInTenant } from './draft-in-tenant.js';
 
 export type OperatorDecision = 'retry' | 'close';
 
@@ -24,21 +23,14 @@ export async function resolveUnresolved(
   decision: OperatorDecision,
   request: DecisionRequest,
 ): Promise<DraftRecord> {
-  const draft = await draftInTenant(runtime, draftId, operator, request, decision);
-  const spec = actionSpecOf(runtime, draft);
-  checkReason(request);
-  if (!spec.approval.roles.some((role) => operator.roles.includes(role))) {
-    const message = `Resolving a draft needs one of the roles ${spec.approval.roles.join(', ')}.`;
-    throw await refuse(runtime, draft, operator, request, 'forbidden', message);
-  }
-  if (nextStatus(draft.status, decision) === null) {
-    throw await refuse(runtime, draft, operator, request, 'conflict', notAllowed(draft, decision).message);
-  }
-  // As approve and rollback do: a draft_hash (`--hash`) was taken here and never compared (review).
-  if (request.draftHash !== undefined && request.draftHash !== draft.draftHash) {
-    const message = `Draft ${draft.id} is not the one you reviewed; reload it and review again.`;
-    throw await refuse(runtime, draft, operator, request, 'conflict', message);
-  }
+  const { draft, spec } = await checkedOperatorDraft(
+    runtime,
+    draftId,
+    operator,
+    request,
+    decision,
+    'Resolving a draft',
+  );
   const { unresolved, ...rest } = stateOf(draft);
   if (decision === 'close') {
     const error = `closed by ${operator.actorId}: ${request.reason}`;

@@ -38,26 +38,19 @@ export function leaseEndOf(draft: DraftRecord, spec: Pick<ActionRuntimeSpec, 'ex
 export async function resumeInterrupted(runtime: GatewayRuntime): Promise<DraftRecord[]> {
   // First the events of moves already made, so the log tells them before what follows from them.
   await flushQueuedAudits(runtime);
-  const executing = await runtime.store.drafts.list({ status: 'executing', limit: 1_000 });
-  const outcomes: DraftRecord[] = [];
-  for (const draft of executing) {
-    try {
-      const spec = actionSpecOf(runtime, draft);
-      if (leaseEndOf(draft, spec) > runtime.now()) continue; // still in flight, maybe elsewhere
-      const input = spec.input.parse(JSON.parse(draft.input));
+  const outcomes = await settleLeaseEnded(
+    runtime,
+    'executing',
+    'cannot settle an interrupted draft; it stays executing (restore its action, then restart)',
+    (draft, input) => {
       // Version 0.1 kept such drafts `executing` with a `stalled` note; they are settled the same way.
       const legacy = (stateOf(draft) as { stalled?: { reason: string } }).stalled;
       const why = legacy
         ? `stalled before an upgrade: ${legacy.reason}`
         : 'its execution was never settled (the process stopped, or its store failed)';
-      outcomes.push(await reconcile(runtime, draft, input, 'internal', why));
-    } catch (error) {
-      runtime.logger.error(
-        { err: error, draftId: draft.id, tool: draft.tool },
-        'cannot settle an interrupted draft; it stays executing (restore its action, then restart)',
-      );
-    }
-  }
+      return reconcile(runtime, draft, input, 'internal', why);
+    },
+  );
   outcomes.push(...(await verifyLeftExecuted(runtime)));
   outcomes.push(...(await startStranded(runtime)));
   return outcomes;
@@ -69,25 +62,36 @@ export async function resumeInterrupted(runtime: GatewayRuntime): Promise<DraftR
  * the lease). Before, nothing ever verified them: they stayed `executed`, and the log ended at
  * `action.executed` (outside probe). Verify only reads, so it runs also while writes are off.
  */
-async function verifyLeftExecuted(runtime: GatewayRuntime): Promise<DraftRecord[]> {
-  const executed = await runtime.store.drafts.list({ status: 'executed', limit: 1_000 });
-  const verified: DraftRecord[] = [];
-  for (const draft of executed) {
+function verifyLeftExecuted(runtime: GatewayRuntime): Promise<DraftRecord[]> {
+  return settleLeaseEnded(runtime, 'executed', 'cannot verify an executed draft', (draft, input) => {
+    runtime.logger.warn({ draftId: draft.id, tool: draft.tool }, 'verifying an executed draft whose verify never ran');
+    return verifyAndRecord(runtime, draft, input, stateOf(draft).execution?.result ?? null, 'internal');
+  });
+}
+
+/**
+ * Hands each draft in `status` whose lease is over (before it, its own request may still be on
+ * it, maybe on another instance) to `settle`, with its input parsed. One that cannot be settled
+ * (its action is no longer defined, its input no longer parses, `settle` throws) is logged as
+ * `cannot` and left, so it stops neither the others nor the server from starting.
+ */
+async function settleLeaseEnded(
+  runtime: GatewayRuntime,
+  status: 'executing' | 'executed',
+  cannot: string,
+  settle: (draft: DraftRecord, input: unknown) => Promise<DraftRecord>,
+): Promise<DraftRecord[]> {
+  const settled: DraftRecord[] = [];
+  for (const draft of await runtime.store.drafts.list({ status, limit: 1_000 })) {
     try {
       const spec = actionSpecOf(runtime, draft);
-      if (leaseEndOf(draft, spec) > runtime.now()) continue; // its own request may be verifying it
-      const input = spec.input.parse(JSON.parse(draft.input));
-      runtime.logger.warn(
-        { draftId: draft.id, tool: draft.tool },
-        'verifying an executed draft whose verify never ran',
-      );
-      const result = stateOf(draft).execution?.result ?? null;
-      verified.push(await verifyAndRecord(runtime, draft, input, result, 'internal'));
+      if (leaseEndOf(draft, spec) > runtime.now()) continue;
+      settled.push(await settle(draft, spec.input.parse(JSON.parse(draft.input))));
     } catch (error) {
-      runtime.logger.error({ err: error, draftId: draft.id, tool: draft.tool }, 'cannot verify an executed draft');
+      runtime.logger.error({ err: error, draftId: draft.id, tool: draft.tool }, cannot);
     }
   }
-  return verified;
+  return settled;
 }
 
 /**

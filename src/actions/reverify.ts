@@ -1,11 +1,10 @@
 import type { Principal } from '../auth/principal.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
-import { checkReason, refuse, type DecisionRequest } from './approve.js';
-import { draftInTenant } from './draft-in-tenant.js';
-import { actionSpecOf, stateOf } from './draft-state.js';
-import { nextStatus } from './lifecycle.js';
-import { applyTransition, notAllowed } from './transition.js';
+import { refuse, type DecisionRequest } from './approve.js';
+import { stateOf } from './draft-state.js';
+import { checkedOperatorDraft } from './operator-checks.js';
+import { applyTransition } from './transition.js';
 import { observe } from './verify.js';
 
 /**
@@ -21,20 +20,14 @@ export async function reverifyDraft(
   operator: Principal,
   request: DecisionRequest,
 ): Promise<DraftRecord> {
-  const draft = await draftInTenant(runtime, draftId, operator, request, 'reverify');
-  const spec = actionSpecOf(runtime, draft);
-  checkReason(request);
-  if (!spec.approval.roles.some((role) => operator.roles.includes(role))) {
-    const message = `Verifying again needs one of the roles ${spec.approval.roles.join(', ')}.`;
-    throw await refuse(runtime, draft, operator, request, 'forbidden', message);
-  }
-  if (nextStatus(draft.status, 'reverify_ok') === null) {
-    throw await refuse(runtime, draft, operator, request, 'conflict', notAllowed(draft, 'reverify_ok').message);
-  }
-  if (request.draftHash !== undefined && request.draftHash !== draft.draftHash) {
-    const message = `Draft ${draft.id} is not the one you reviewed; reload it and review again.`;
-    throw await refuse(runtime, draft, operator, request, 'conflict', message);
-  }
+  const { draft, spec } = await checkedOperatorDraft(
+    runtime,
+    draftId,
+    operator,
+    request,
+    'reverify_ok',
+    'Verifying again',
+  );
   const input = spec.input.parse(JSON.parse(draft.input));
   const state = stateOf(draft);
   const seen = await observe(runtime, draft, input, state.execution?.result ?? null);

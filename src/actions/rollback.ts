@@ -6,6 +6,7 @@ import { checkReason, type DecisionRequest } from './approve.js';
 import { auditTransition } from './audit-transition.js';
 import { actionContext, actionSpecOf, stateOf } from './draft-state.js';
 import { claimRollback } from './rollback-claim.js';
+import { notReviewed } from './operator-checks.js';
 import { untilAborted } from '../util/abort.js';
 import { nextStatus } from './lifecycle.js';
 import { applyTransition, notAllowed } from './transition.js';
@@ -48,9 +49,8 @@ export async function rollbackDraft(
   }
   if (nextStatus(draft.status, 'rollback') === null)
     throw await deny('conflict', notAllowed(draft, 'rollback').message);
-  // As approve's: `--hash` / draft_hash was accepted here and never compared (found in review).
-  if (request.draftHash !== undefined && request.draftHash !== draft.draftHash)
-    throw await deny('conflict', `Draft ${draft.id} is not the one you reviewed; reload it and review again.`);
+  const stale = notReviewed(draft, request);
+  if (stale) throw await deny('conflict', stale);
 
   const input = spec.input.parse(JSON.parse(draft.input));
   // Claimed before the upstream is called, as execute's key is (rollback-claim.ts). Before, two
