@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { sha256 } from '../util/sha256.js';
-import type { AuditEvent, AuditEventInput, VerifyReport } from './event.js';
+import type { AuditAnchor, AuditEvent, AuditEventInput, VerifyReport } from './event.js';
 
 /**
  * The hash chain that makes the audit log tamper-evident (R10). Each event's hash covers its
@@ -133,9 +133,10 @@ type Problem = Extract<VerifyReport, { ok: false }>['problem'];
 /**
  * Walks events in seq order, one at a time, so a store can stream a log of any length through
  * it in constant memory: `step` names the first event that does not check out; `finish` checks
- * the tail against `head`, the last (seq, hash) the store recorded when it committed.
+ * the tail against `head`, the last (seq, hash) the store recorded when it committed, and, given
+ * an anchor kept elsewhere, that the log still holds the event it names.
  */
-export function createChainWalker(key?: Buffer) {
+export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;
@@ -170,6 +171,14 @@ export function createChainWalker(key?: Buffer) {
           `event ${event.seq} (${event.id}) was changed after it was written`,
         );
       }
+      if (anchor && event.seq === anchor.seq && event.hash !== anchor.hash) {
+        return bad(
+          event.seq,
+          event.id,
+          'anchor_mismatch',
+          `event ${event.seq} (${event.id}) is not the event the anchor recorded: the log was rewritten from there or before`,
+        );
+      }
       prevHash = event.hash;
       expectedSeq++;
       count++;
@@ -193,6 +202,16 @@ export function createChainWalker(key?: Buffer) {
             );
       }
       if (!head && lastSeq > 0) return bad(lastSeq, null, 'head_mismatch', 'the head record is missing');
+      // The head row agrees, so it was moved back with the events: only the anchor can tell.
+      if (anchor && anchor.seq > lastSeq) {
+        const ends = lastSeq === 0 ? 'the log is empty' : `the log ends at event ${lastSeq}`;
+        return bad(
+          lastSeq + 1,
+          null,
+          'anchor_mismatch',
+          `${ends}, but the anchor recorded event ${anchor.seq}: events were removed from the end (the head record was moved back with them)`,
+        );
+      }
       return { ok: true, count, headSeq: lastSeq, headHash: prevHash };
     },
   };
@@ -203,8 +222,9 @@ export function verifyChain(
   events: Iterable<AuditEvent>,
   head: { seq: number; hash: string } | null,
   key?: Buffer,
+  anchor?: AuditAnchor,
 ): VerifyReport {
-  const walker = createChainWalker(key);
+  const walker = createChainWalker(key, anchor);
   for (const event of events) {
     const problem = walker.step(event);
     if (problem) return problem;

@@ -75,7 +75,18 @@ export interface AuditFilter {
   readonly limit?: number;
 }
 
-export type AuditProblem = 'hash_mismatch' | 'broken_link' | 'missing_event' | 'head_mismatch';
+export type AuditProblem = 'hash_mismatch' | 'broken_link' | 'missing_event' | 'head_mismatch' | 'anchor_mismatch';
+
+/**
+ * A (seq, hash) of the chain kept somewhere the database's writers cannot reach (a log shipped
+ * off the machine, a ticket, a printout). The chain alone cannot show that its newest events were
+ * removed together with the head row moved back, nor that an unkeyed chain was recomputed from some
+ * event on; an anchor can: verify then wants event `seq` present with exactly this hash.
+ */
+export interface AuditAnchor {
+  readonly seq: number;
+  readonly hash: string;
+}
 
 export type VerifyReport =
   | { readonly ok: true; readonly count: number; readonly headSeq: number; readonly headHash: string }

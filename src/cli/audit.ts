@@ -1,6 +1,6 @@
 import { createWriteStream, lstatSync } from 'node:fs';
 import { once } from 'node:events';
-import type { AuditEvent, AuditFilter } from '../audit/event.js';
+import type { AuditAnchor, AuditEvent, AuditFilter } from '../audit/event.js';
 import { openAuditSource, type AuditSource } from '../store/open-store.js';
 import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
@@ -14,15 +14,20 @@ const DB =
   "--db FILE|postgres://URL   (default: TOOLGATE_DATABASE_URL, TOOLGATE_DB, the config's database or .toolgate/toolgate.db)\n" +
   '  --config FILE              The config whose database to read (default: TOOLGATE_CONFIG or ./toolgate.config.*)';
 const USAGES = {
-  verify: `Usage: toolgate audit verify [--db …] [--json]
+  verify: `Usage: toolgate audit verify [--db …] [--anchor SEQ:HASH] [--json]
 
 Walks the whole hash chain and names the first event that was changed, removed or reordered.
 Exit 0 when intact, 1 when tampered, 2 when it cannot be checked (no such database, not a
 Toolgate one, unreadable, or damaged part way: the line says up to which event it checked out).
 Treat any exit but 0 as an alarm. A SQLite file is only read: never migrated or written, so a backup
 can be checked as it is. Set TOOLGATE_AUDIT_KEY when the chain is an HMAC chain.
+The chain cannot show that its newest events were removed with the head record moved back, or,
+without the key, that it was recomputed: keep the "head SEQ:HASH" this prints (or the gateway's
+"audit checkpoint" log lines) off this machine, and pass it back as --anchor to check the log
+still holds that event.
   ${DB}
-  --json   The report as JSON
+  --anchor SEQ:HASH   Also fail (exit 1) unless event SEQ is in the log with this hash
+  --json              The report as JSON
   -h, --help`,
   tail: `Usage: toolgate audit tail [--db …] [filters] [--limit N] [--follow]
 
@@ -63,7 +68,7 @@ const FILTER_OPTIONS = {
  * x`, `tail --force`) is refused as unknown rather than accepted and ignored.
  */
 const OPTIONS = {
-  verify: { ...WHERE, json: { type: 'boolean' } },
+  verify: { ...WHERE, anchor: { type: 'string' }, json: { type: 'boolean' } },
   tail: { ...WHERE, ...FILTER_OPTIONS, follow: { type: 'boolean' } },
   export: {
     ...WHERE,
@@ -76,7 +81,9 @@ const OPTIONS = {
 } as const;
 /** Every flag any subcommand takes, each possibly absent: what the code below reads. */
 type AuditValues = {
-  -readonly [K in keyof typeof OPTIONS.export | 'json']?: K extends 'force' | 'follow' | 'json' ? boolean : string;
+  -readonly [K in keyof typeof OPTIONS.export | 'json' | 'anchor']?: K extends 'force' | 'follow' | 'json'
+    ? boolean
+    : string;
 };
 
 /**
@@ -112,6 +119,8 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   if (sub === 'export' && existing?.isFile() && !values.force) {
     return usageError(io, USAGES.export, `${values.out} exists; pass --force to replace it.`);
   }
+  const anchor = values.anchor === undefined ? undefined : anchorFrom(values.anchor);
+  if (typeof anchor === 'string') return usageError(io, USAGES.verify, anchor);
   const both = bothWheres(values);
   if (both) return usageError(io, USAGES[sub], both);
   const database = values.db ?? (await configuredDatabase(values.config, io.env));
@@ -126,7 +135,7 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
     return 2;
   }
   try {
-    if (sub === 'verify') return await verify(source, io, values.json === true);
+    if (sub === 'verify') return await verify(source, io, values.json === true, anchor);
     if (sub === 'tail') return await tail(source, filter, values.follow === true, io);
     let afterSeq = 0;
     if (sinceId) {
@@ -176,7 +185,15 @@ function filterFrom(values: Record<string, string | boolean | undefined>): Audit
   return filter;
 }
 
-async function verify(source: AuditSource, io: CliIo, json: boolean): Promise<number> {
+/** `--anchor SEQ:HASH` as verify prints it after "head"; a message when it is not that. */
+function anchorFrom(text: string): AuditAnchor | string {
+  const match = /^([1-9]\d{0,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
+  if (!match)
+    return `--anchor wants SEQ:HASH as \`audit verify\` prints it after "head" (an event number, a colon, 64 hex digits); got "${text}".`;
+  return { seq: Number(match[1]), hash: match[2]!.toLowerCase() };
+}
+
+async function verify(source: AuditSource, io: CliIo, json: boolean, anchor?: AuditAnchor): Promise<number> {
   // A key that is not the log's is "cannot be checked" (2), not "tampered" (1): before, a missing
   // or wrong TOOLGATE_AUDIT_KEY reported an untouched log TAMPERED at its first event.
   const key = io.env.TOOLGATE_AUDIT_KEY ? Buffer.from(io.env.TOOLGATE_AUDIT_KEY, 'utf8') : undefined;
@@ -185,13 +202,14 @@ async function verify(source: AuditSource, io: CliIo, json: boolean): Promise<nu
     io.stderr.write(`toolgate audit verify: cannot check the chain: ${mismatch}.\n`);
     return 2;
   }
-  const report = await source.audit.verify();
+  const report = await source.audit.verify(anchor);
   if (json) {
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(anchor ? { ...report, anchor } : report, null, 2)}\n`);
     return report.ok ? 0 : 1;
   }
   if (report.ok) {
-    io.stdout.write(`ok: ${report.count} events, chain intact, head ${report.headHash}\n`);
+    const held = anchor ? `, anchor ${anchor.seq} holds` : '';
+    io.stdout.write(`ok: ${report.count} events, chain intact${held}, head ${report.headSeq}:${report.headHash}\n`);
     return 0;
   }
   io.stdout.write(

@@ -18,7 +18,7 @@ export function auditList(events: readonly AuditEvent[], filter: AuditFilter, cs
 
 export function verifyResult(report: VerifyReport) {
   return report.ok
-    ? html`<div class="flash ok" id="verify-result">Chain intact: ${report.count} events, head <code>${report.headHash.slice(0, 16)}…</code></div>`
+    ? html`<div class="flash ok" id="verify-result">Chain intact: ${report.count} events. Anchor (keep it off this machine; <code>toolgate audit verify --anchor</code> checks the log still holds it): <code id="anchor">${report.headSeq}:${report.headHash}</code></div>`
     : html`<div class="flash error" id="verify-result">Tampered at event ${report.firstBadSeq}: ${report.message}</div>`;
 }
 

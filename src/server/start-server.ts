@@ -15,6 +15,7 @@ import { createNodeListener } from './fast-path/listener.js';
 import { trackConnections } from './drain.js';
 import { createMetrics } from './metrics.js';
 import { startRecoverySweep } from './recovery-sweep.js';
+import { startAuditCheckpoints } from './audit-checkpoint.js';
 import { applySocketLimits, DEFAULT_SOCKET_LIMITS } from './edge/socket-limits.js';
 
 export interface RunningServer {
@@ -92,6 +93,7 @@ export async function startServer(
     throw error;
   });
   const sweep = startRecoverySweep(settleInterrupted, logger);
+  const checkpoints = startAuditCheckpoints(gateway.runtime.store.audit, logger);
   const oauthClient = config.auth?.client ?? 'oauth';
   if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {
     logger.warn(
@@ -127,7 +129,7 @@ export async function startServer(
   }).catch(async (error: unknown) => {
     // A port in use or a bad HOST: close what is open, or the writer thread keeps the process
     // alive after the error is printed (`serve` hung instead of exiting 1).
-    await sweep.stop();
+    await Promise.all([sweep.stop(), checkpoints.stop({ final: false })]);
     metrics.stop();
     await closeApp();
     if (!store) await ownStore.close();
@@ -158,6 +160,7 @@ export async function startServer(
         // store). Stop it: its call answers `unavailable` and is audited before the store closes.
         await gateway.stop();
         await closeApp();
+        await checkpoints.stop(); // logs the head as this gateway leaves it
         metrics.stop();
         if (!store) await ownStore.close();
       })()),

@@ -21,7 +21,8 @@ export function reportingAuditFailures(store: Store, failures: RepeatingFailureL
       }),
     query: (filter) => audit.query(filter),
     get: (id) => audit.get(id),
-    verify: () => audit.verify(),
+    verify: (anchor) => audit.verify(anchor),
+    chainHead: () => audit.chainHead(),
     onCommit: (listener) => audit.onCommit(listener),
   };
   return { ...store, audit: reporting };

@@ -1,5 +1,5 @@
 import type { AppliedMigration } from './common-migrations.js';
-import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../audit/event.js';
+import type { AuditAnchor, AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../audit/event.js';
 
 /**
  * What the gateway needs from storage. SQLite (embedded, the default) and PostgreSQL
@@ -36,14 +36,19 @@ export interface AuditLog {
   append(event: AuditEventInput): Promise<AuditEvent>;
   query(filter: AuditFilter): Promise<AuditEvent[]>;
   get(id: string): Promise<AuditEvent | null>;
-  /** Walks the whole chain and names the first event that was changed, removed or reordered. */
-  verify(): Promise<VerifyReport>;
+  /**
+   * Walks the whole chain and names the first event that was changed, removed or reordered; with
+   * an anchor, also whether the log still holds the event it recorded.
+   */
+  verify(anchor?: AuditAnchor): Promise<VerifyReport>;
+  /** The chain's newest (seq, hash) as the store records it; null while the log is empty. */
+  chainHead(): Promise<AuditAnchor | null>;
   /** Subscribes to each durable commit of this process's appends (/metrics). Returns an unsubscribe function. */
   onCommit(listener: (commit: AuditCommit) => void): () => void;
 }
 
 /** What reading the audit log needs: the CLI's `audit` commands use nothing else. */
-export type AuditReading = Pick<AuditLog, 'query' | 'get' | 'verify'> & {
+export type AuditReading = Pick<AuditLog, 'query' | 'get' | 'verify' | 'chainHead'> & {
   /** The key check the log was sealed under (audit/key-check.ts); null for a log from before it was kept. */
   recordedKeyCheck(): Promise<string | null>;
 };

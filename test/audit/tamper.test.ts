@@ -24,8 +24,16 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
-async function verifyCli(): Promise<{ code: number; out: string }> {
-  return runCli(runAuditCommand, ['verify', '--db', path]);
+async function verifyCli(...more: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCli(runAuditCommand, ['verify', '--db', path, ...more]);
+}
+
+/** The anchor `audit verify` prints after "head", as an operator would copy it off the machine. */
+async function anchorNow(): Promise<string> {
+  const { out } = await verifyCli();
+  const anchor = /head (\d+:[0-9a-f]{64})$/m.exec(out)?.[1];
+  expect(anchor, out).toBeDefined();
+  return anchor!;
 }
 
 function tamper(sql: string): void {
@@ -70,6 +78,76 @@ describe('audit verify on a tampered SQLite file', () => {
     const r = await verifyCli();
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/TAMPERED at seq 9: events 9–10 were removed from the end/);
+  });
+
+  // The chain's own limit, and what an anchor kept elsewhere adds (the gateway logs one a minute).
+  it('events removed from the end with the head moved back pass alone, not against an anchor', async () => {
+    const anchor = await anchorNow();
+    expect(anchor).toMatch(/^10:/);
+    tamper(`DELETE FROM audit_events WHERE seq >= 9;
+      UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_events WHERE seq = 8)`);
+    expect(await verifyCli()).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^ok: 8 events, chain intact, head 8:/),
+    });
+    const r = await verifyCli('--anchor', anchor);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /^TAMPERED at seq 9: the log ends at event 8, but the anchor recorded event 10: events were removed from the end .*\[anchor_mismatch\]$/m,
+    );
+    const json = await verifyCli('--anchor', anchor, '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, problem: 'anchor_mismatch', anchor: { seq: 10 } });
+  });
+
+  it('an unkeyed chain recomputed from an event on passes alone, not against a later anchor', async () => {
+    const before = await anchorNow();
+    const early = (await verifyCli('--anchor', before)).out;
+    expect(early).toMatch(/^ok: 10 events, chain intact, anchor 10 holds, head 10:/);
+    const { hashEvent } = await import('../../src/audit/chain.js');
+    const reader = openSqliteAuditReader(path);
+    const events = await reader.audit.query({});
+    const anchor4 = `4:${events[3]!.hash}`;
+    await reader.close();
+    // The forger edits event 5 and re-seals it and everything after it: no key, so nothing stops them.
+    const db = new Database(path);
+    let prevHash = events[3]!.hash;
+    for (const e of events.slice(4)) {
+      const changed = { ...e, actor: e.seq === 5 ? 'mallory' : e.actor, prevHash };
+      const hash = hashEvent(changed, e.seq, prevHash);
+      db.prepare('UPDATE audit_events SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(
+        changed.actor,
+        prevHash,
+        hash,
+        e.seq,
+      );
+      prevHash = hash;
+    }
+    db.prepare('UPDATE audit_head SET hash = ? WHERE one = 1').run(prevHash);
+    db.close();
+    expect((await verifyCli()).code).toBe(0);
+    const r = await verifyCli('--anchor', before);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^TAMPERED at seq 10 \(aud_10\): event 10 .*is not the event the anchor recorded/);
+    // An anchor from before the edit still holds: the log is intact up to there.
+    expect(await verifyCli('--anchor', anchor4)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('anchor 4 holds'),
+    });
+  });
+
+  it.each([
+    ['10'],
+    ['0:' + 'a'.repeat(64)],
+    ['10:' + 'a'.repeat(63)],
+    ['10:' + 'g'.repeat(64)],
+    ['ten:' + 'a'.repeat(64)],
+    [''],
+  ])('refuses --anchor %j with what it wants (exit 2)', async (anchor) => {
+    const r = await verifyCli('--anchor', anchor);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--anchor wants SEQ:HASH as `audit verify` prints it after "head"/);
+    expect(r.err).toContain('Usage: toolgate audit verify');
   });
 
   it('with an audit key, a re-hashed forged chain is still caught', async () => {

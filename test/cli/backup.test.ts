@@ -70,7 +70,7 @@ describe('toolgate backup', () => {
     expect(result.err).toMatch(
       /copying .*toolgate\.db \(\d+\.\d MB with its -wal\)…\ncopied to .*copy\.db \(\d+\.\d MB\) in \d+\.\d s\n/,
     );
-    expect(result.out).toMatch(/^ok: \d+ events, chain intact, head [0-9a-f]{64}\n$/);
+    expect(result.out).toMatch(/^ok: \d+ events, chain intact, head \d+:[0-9a-f]{64}\n$/);
     const report = await countIn(dest);
     expect(report).toMatchObject({ ok: true });
     expect(report.count).toBeGreaterThanOrEqual(2_000);

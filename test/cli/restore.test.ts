@@ -81,7 +81,7 @@ describe('toolgate restore', () => {
     expect(result.code).toBe(0);
     // The copy's check is progress, on stderr: stdout says only what was restored.
     expect(result.err).toMatch(
-      /^checking .*copy\.db…\nok: 30 events, chain intact, head [0-9a-f]{64}\nrestoring .*copy\.db to .*toolgate\.db…\n$/,
+      /^checking .*copy\.db…\nok: 30 events, chain intact, head 30:[0-9a-f]{64}\nrestoring .*copy\.db to .*toolgate\.db…\n$/,
     );
     expect(result.out).toMatch(
       /^restored .*toolgate\.db from .*copy\.db: 30 events, then event 31 recording the restore\nthe replaced database \(its log ended at event 50\) is kept at .*toolgate\.db\.replaced-[\dTZ-]+\n$/,

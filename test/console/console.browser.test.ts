@@ -78,6 +78,8 @@ describe.skipIf(missing !== null)('approvals console in a real browser (headless
       await page.click('button:has-text("Verify chain")');
       await page.waitForSelector('#verify-result');
       expect(await page.textContent('#verify-result')).toMatch(/^Chain intact: \d+ events/);
+      // The anchor shown is one `audit verify --anchor` takes: the whole SEQ:HASH, not a prefix.
+      expect(await page.textContent('#anchor')).toMatch(/^\d+:[0-9a-f]{64}$/);
       await page.close();
     },
     60_000,

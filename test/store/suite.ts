@@ -121,6 +121,31 @@ export function runStoreSuite(
     );
 
     it(
+      'reports the chain head, and verifies against an anchor',
+      withStore(async (store) => {
+        expect(await store.audit.chainHead()).toBeNull();
+        const sealed = [];
+        for (let i = 1; i <= 3; i++) sealed.push(await store.audit.append(event({ id: `aud_anchor_${i}` })));
+        const head = await store.audit.chainHead();
+        expect(head).toEqual({ seq: 3, hash: sealed[2]!.hash });
+        expect(await store.audit.verify(head!)).toMatchObject({ ok: true, count: 3 });
+        expect(await store.audit.verify({ seq: 2, hash: sealed[1]!.hash })).toMatchObject({ ok: true, count: 3 });
+        // The right seq with another hash: the log no longer holds the anchored event.
+        expect(await store.audit.verify({ seq: 2, hash: sealed[0]!.hash })).toMatchObject({
+          ok: false,
+          firstBadSeq: 2,
+          problem: 'anchor_mismatch',
+        });
+        // An anchor past the end: events were removed (here, never written: the same to the log).
+        expect(await store.audit.verify({ seq: 5, hash: sealed[2]!.hash })).toMatchObject({
+          ok: false,
+          firstBadSeq: 4,
+          problem: 'anchor_mismatch',
+        });
+      }),
+    );
+
+    it(
       'refuses a duplicate audit id without breaking the chain',
       withStore(async (store) => {
         await store.audit.append(event({ id: 'aud_dup' }));

@@ -1,6 +1,7 @@
 import { contentJson, createChainWalker, sealEvent } from '../../audit/chain.js';
 import {
   storableEvent,
+  type AuditAnchor,
   type AuditEvent,
   type AuditEventInput,
   type AuditFilter,
@@ -274,13 +275,20 @@ export class PgAuditLog implements AuditLog {
    * a gateway appending meanwhile moved the rows past the head read first, and a live log was
    * reported TAMPERED (head_mismatch, exit 1) on every run while the chain was intact.
    */
-  verify(): Promise<VerifyReport> {
+  async chainHead(): Promise<AuditAnchor | null> {
+    const sql = 'SELECT seq, hash FROM audit_head WHERE one = 1';
+    const row = (await q<{ seq: string; hash: string }>(this.pool, 'audit head', sql)).rows[0];
+    // The row exists from the first migration on, at seq 0: an empty log.
+    return row && Number(row.seq) > 0 ? { seq: Number(row.seq), hash: row.hash } : null;
+  }
+
+  verify(anchor?: AuditAnchor): Promise<VerifyReport> {
     const snapshot = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY';
     return transactionFrom(this.pool, 'audit verify', snapshot, async (client) => {
       const head = (await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE one = 1'))
         .rows[0];
       // Streams: keyset pages of 1,000 through one walker, so memory stays flat however long the log.
-      const walker = createChainWalker(this.key);
+      const walker = createChainWalker(this.key, anchor);
       for (let after = 0; ;) {
         const sql = 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1000';
         const { rows } = await client.query<AuditRow>(sql, [after]);

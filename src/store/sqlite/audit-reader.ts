@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { verifyChain } from '../../audit/chain.js';
-import type { AuditEvent, AuditFilter, VerifyReport } from '../../audit/event.js';
+import type { AuditAnchor, AuditEvent, AuditFilter, VerifyReport } from '../../audit/event.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import { filterSql, fromRow, type AuditRow } from '../audit-rows.js';
 import type { AuditReading } from '../types.js';
@@ -53,7 +53,11 @@ export class SqliteAuditReader implements AuditReading {
     });
   }
 
-  verify(): Promise<VerifyReport> {
+  chainHead(): Promise<AuditAnchor | null> {
+    return this.run('audit head', () => this.readHead());
+  }
+
+  verify(anchor?: AuditAnchor): Promise<VerifyReport> {
     return this.run('audit verify', () => {
       const head = this.readHead();
       const rows = this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>;
@@ -66,7 +70,7 @@ export class SqliteAuditReader implements AuditReading {
         }
       }
       try {
-        return verifyChain(events(), head, this.key);
+        return verifyChain(events(), head, this.key, anchor);
       } catch (error) {
         if (isBusy(error)) throw error; // this.run() waits the lock out and walks again
         // A damaged page stops the walk part way (SQLITE_CORRUPT): say how far the chain was read

@@ -1,0 +1,59 @@
+import type { AuditAnchor } from '../audit/event.js';
+import type { AuditLog } from '../store/types.js';
+import { startPeriodic } from './periodic.js';
+
+/** How often a serving gateway logs the chain's head, when it has moved. */
+export const AUDIT_CHECKPOINT_MS = 60_000;
+
+interface CheckpointLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+const text = (anchor: AuditAnchor) => `${anchor.seq}:${anchor.hash}`;
+
+/**
+ * Logs the audit chain's head (`audit checkpoint`, with `anchor: "SEQ:HASH"`) at start, every
+ * `everyMs` while it moves, and at stop. The chain cannot show that its newest events were
+ * removed with the head row moved back (nor, without the key, that it was recomputed): both
+ * leave a consistent chain. A log line shipped off the machine is an anchor those writers cannot
+ * reach; `toolgate audit verify --anchor SEQ:HASH` checks the log still holds it. A head that
+ * moves back, or changes under the same seq, while this gateway runs is that tampering seen as it
+ * happens, so it is logged as an error naming the last anchor.
+ */
+export function startAuditCheckpoints(
+  audit: Pick<AuditLog, 'chainHead'>,
+  logger: CheckpointLogger,
+  everyMs = AUDIT_CHECKPOINT_MS,
+): { stop(options?: { final: boolean }): Promise<void> } {
+  let last: AuditAnchor | null = null;
+  const checkpoint = async () => {
+    const head = await audit.chainHead();
+    if (!head || (last && head.seq === last.seq && head.hash === last.hash)) return;
+    if (last && head.seq <= last.seq) {
+      logger.error(
+        { anchor: text(last), head: text(head) },
+        `the audit head moved back from ${last.seq} to ${head.seq} while the gateway ran: events were removed or rewritten; ` +
+          `run toolgate audit verify --anchor ${text(last)}`,
+      );
+    }
+    last = head;
+    logger.info({ anchor: text(head) }, 'audit checkpoint');
+  };
+  const periodic = startPeriodic(
+    checkpoint,
+    (err) => logger.warn({ err }, 'could not read the audit head for a checkpoint'),
+    everyMs,
+  );
+  void periodic.runNow();
+  return {
+    /** With `final` (the default), logs the head as this gateway leaves it. */
+    async stop({ final } = { final: true }) {
+      await periodic.stop();
+      if (!final) return;
+      await periodic.runNow();
+      await periodic.stop();
+    },
+  };
+}

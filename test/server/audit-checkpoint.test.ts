@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AuditAnchor } from '../../src/audit/event.js';
+import { startAuditCheckpoints } from '../../src/server/audit-checkpoint.js';
+import { startServer } from '../../src/server/start-server.js';
+import { runAuditCommand } from '../../src/cli/audit.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
+import { runCli } from '../helpers/capture-io.js';
+import { event } from '../store/suite.js';
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const hash = (c: string) => c.repeat(64);
+
+/** A head the test moves by hand, read as the store's chainHead() would be. */
+function movableHead(first: AuditAnchor | null) {
+  let head = first;
+  let failing = false;
+  return {
+    audit: {
+      chainHead: async () => {
+        if (failing) throw new Error('database is down');
+        return head;
+      },
+    },
+    move: (next: AuditAnchor | null) => (head = next),
+    fail: (on: boolean) => (failing = on),
+  };
+}
+
+describe('audit checkpoints', () => {
+  it('logs the head at start, again only when it moved, and at stop', async () => {
+    const { logger, lines } = capturedLogger();
+    const store = movableHead({ seq: 3, hash: hash('a') });
+    const checkpoints = startAuditCheckpoints(store.audit, logger, 10);
+    await wait(50); // several ticks on an unmoved head
+    store.move({ seq: 7, hash: hash('b') });
+    await wait(30);
+    store.move({ seq: 9, hash: hash('c') });
+    await checkpoints.stop();
+    await wait(30);
+    const anchors = lines()
+      .filter((l) => l.msg === 'audit checkpoint')
+      .map((l) => l.anchor);
+    expect(anchors).toEqual([`3:${hash('a')}`, `7:${hash('b')}`, `9:${hash('c')}`]);
+  });
+
+  it('says nothing for an empty log, and nothing at a stop that is not final', async () => {
+    const { logger, lines } = capturedLogger();
+    const store = movableHead(null);
+    const checkpoints = startAuditCheckpoints(store.audit, logger, 10);
+    await wait(30);
+    store.move({ seq: 1, hash: hash('d') });
+    await checkpoints.stop({ final: false });
+    expect(lines()).toEqual([]);
+  });
+
+  it('a head that moves back, or changes under its seq, is an error naming the last anchor', async () => {
+    const { logger, lines } = capturedLogger();
+    const store = movableHead({ seq: 10, hash: hash('a') });
+    const checkpoints = startAuditCheckpoints(store.audit, logger, 10);
+    await wait(30);
+    store.move({ seq: 8, hash: hash('b') }); // the newest events removed, the head row moved back
+    await wait(30);
+    store.move({ seq: 8, hash: hash('c') }); // the same seq, another event: rewritten
+    await wait(30);
+    await checkpoints.stop();
+    const errors = lines().filter((l) => l.level === 50);
+    expect(errors.map((l) => [l.anchor, l.head])).toEqual([
+      [`10:${hash('a')}`, `8:${hash('b')}`],
+      [`8:${hash('b')}`, `8:${hash('c')}`],
+    ]);
+    expect(errors[0]!.msg).toContain(`moved back from 10 to 8`);
+    expect(errors[0]!.msg).toContain(`toolgate audit verify --anchor 10:${hash('a')}`);
+  });
+
+  it('a head it cannot read is a warning, and checkpoints go on once it can', async () => {
+    const { logger, lines } = capturedLogger();
+    const store = movableHead({ seq: 1, hash: hash('a') });
+    store.fail(true);
+    const checkpoints = startAuditCheckpoints(store.audit, logger, 10);
+    await wait(30);
+    store.fail(false);
+    await wait(30);
+    await checkpoints.stop();
+    expect(lines().some((l) => l.level === 40 && l.err?.message === 'database is down')).toBe(true);
+    expect(
+      lines()
+        .filter((l) => l.msg === 'audit checkpoint')
+        .map((l) => l.anchor),
+    ).toEqual([`1:${hash('a')}`]);
+  });
+
+  it('a serving gateway logs an anchor that `audit verify --anchor` accepts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-checkpoint-'));
+    const path = join(dir, 'toolgate.db');
+    const { logger, lines } = capturedLogger('info');
+    const server = await startServer({ tools: [] }, { PORT: '0', TOOLGATE_DB: path }, logger);
+    await server.gateway.runtime.store.audit.append(event({ id: 'aud_checkpoint_1' }));
+    await server.close();
+    const anchor = lines().findLast((l) => l.msg === 'audit checkpoint')?.anchor;
+    expect(anchor).toMatch(/^1:[0-9a-f]{64}$/);
+    expect(await runCli(runAuditCommand, ['verify', '--db', path, '--anchor', String(anchor)])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('anchor 1 holds'),
+    });
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
