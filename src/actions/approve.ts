@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.js';
+import { stripInvisible } from '../guard/invisible.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
@@ -127,7 +128,8 @@ async function checkedDraft(
 }
 
 export function checkReason(request: DecisionRequest): void {
-  if (request.reason.trim().length < 3) {
+  // Counted without hidden characters: three zero-width spaces were a reason (outside probe).
+  if (stripInvisible(request.reason).text.trim().length < 3) {
     throw new ToolgateError('invalid_input', 'reason: say why (at least 3 characters); it is recorded.', {
       field: 'reason',
     });

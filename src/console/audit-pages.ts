@@ -7,7 +7,7 @@ export function auditList(events: readonly AuditEvent[], filter: AuditFilter, cs
     html`<label>${label} <input type="text" name="${name}" value="${filter[name] ?? ''}"></label>`;
   return html`${report ? verifyResult(report) : ''}
   <form method="post" action="/console/audit/verify" class="card"><input type="hidden" name="csrf" value="${csrf}"><button>Verify chain</button> <small>Recomputes every hash and names the first changed, deleted or reordered event.</small></form>
-  <form method="get" action="/console/audit" class="card" style="display:grid;grid-template-columns:repeat(5,1fr);gap:.6rem;align-items:end">
+  <form method="get" action="/console/audit" class="card filters">
     ${field('actor', 'Actor')}${field('tool', 'Tool')}<span><small>Tenant: yours only</small></span>
     <label>Outcome <select name="outcome"><option value="">any</option>${(['ok', 'denied', 'error'] as const).map((o) => html`<option ${filter.outcome === o ? 'selected' : ''}>${o}</option>`)}</select></label>
     <button>Filter</button></form>

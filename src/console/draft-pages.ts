@@ -14,9 +14,13 @@ export function loginForm(csrf: string, error?: string) {
 /** Issue #16: shown while the read-only switch is on; the approve and rollback forms are not offered. */
 const readOnlyNotice = html`<div class="flash error">This gateway is read-only: write actions are switched off. Drafts can be rejected, not approved or rolled back.</div>`;
 
-function rollbackForm(id: string, csrf: string) {
+/** The hidden fields every decision form carries: the session's CSRF token and the draft hash shown. */
+const decisionFields = (csrf: string, draftHash: string) =>
+  html`<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="draft_hash" value="${draftHash}">`;
+
+function rollbackForm(id: string, csrf: string, draftHash: string) {
   return html`<form method="post" action="/console/drafts/${id}/rollback" class="card">
-  <input type="hidden" name="csrf" value="${csrf}">
+  ${decisionFields(csrf, draftHash)}
   <label>Reason for rollback <textarea name="reason" rows="2" required></textarea></label>
   <p><button class="reject">Roll back</button></p></form>`;
 }
@@ -45,7 +49,7 @@ export function draftDetail(
     verb: 'approve' | 'reject',
     label: string,
   ) => html`<form method="post" action="/console/drafts/${d.id}/${verb}" class="card">
-    <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="draft_hash" value="${d.draft_hash}">
+    ${decisionFields(csrf, d.draft_hash)}
     <label>Reason (recorded) <textarea name="reason" rows="2" required minlength="3"></textarea></label>
     <p><button class="${verb}" name="decision" value="${verb}">${label}</button></p></form>`;
   return html`${flash ? html`<div class="flash ${flash.kind}">${flash.text}</div>` : ''}
@@ -55,35 +59,35 @@ export function draftDetail(
   <h3>Preview</h3>${json(d.preview)}<h3>Input</h3>${json(d.input)}<p><small>Draft hash <code>${d.draft_hash}</code></small></p>
   ${d.verification ? html`<p>Verification: ${statusBadge(d.verification.ok ? 'verified' : 'unverified')} ${d.verification.detail}</p>` : ''}
   ${d.unresolved ? html`<div class="flash error">Outcome unknown: ${d.unresolved.reason}</div>` : ''}</div>
-  ${d.status === 'unresolved' ? resolveForm(d.id, csrf, d.unresolved?.retrySafe === true) : ''}
-  ${d.status === 'unverified' ? reverifyForm(d.id, csrf) : ''}
+  ${d.status === 'unresolved' ? resolveForm(d.id, csrf, d.draft_hash, d.unresolved?.retrySafe === true) : ''}
+  ${d.status === 'unverified' ? reverifyForm(d.id, csrf, d.draft_hash) : ''}
   ${readOnly ? readOnlyNotice : ''}
   ${d.status === 'awaiting_approval' ? html`${readOnly ? '' : decide('approve', 'Approve and execute')}${decide('reject', 'Reject')}` : ''}
-  ${!readOnly && d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? rollbackForm(d.id, csrf) : ''}
+  ${!readOnly && d.reversible && ['executed', 'verified', 'unverified'].includes(d.status) ? rollbackForm(d.id, csrf, d.draft_hash) : ''}
   <h2>Timeline</h2><table><thead><tr><th>#</th><th>Time</th><th>Event</th><th>By</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>
   ${timeline.map((e) => html`<tr><td><a href="/console/audit/${e.id}">${e.seq}</a></td><td>${e.time}</td><td>${e.kind}</td><td>${e.actor}</td><td>${statusBadge(e.outcome)}</td><td>${e.reason}</td></tr>`)}
   </tbody></table>`;
 }
 
 /** An unverified draft: run verify again (its first answer may have been that it could not check). */
-function reverifyForm(id: string, csrf: string) {
+function reverifyForm(id: string, csrf: string, draftHash: string) {
   return html`<form method="post" action="/console/drafts/${id}/reverify" class="card">
-  <input type="hidden" name="csrf" value="${csrf}">
+  ${decisionFields(csrf, draftHash)}
   <p>Verify did not confirm the final state. Verify again, once the internal system answers; nothing is written.</p>
   <label>Reason <textarea name="reason" rows="2" required></textarea></label>
   <p><button class="approve">Verify again</button></p></form>`;
 }
 
 /** An unresolved draft (outcome unknown): retry with the same idempotency key, or close it. */
-function resolveForm(id: string, csrf: string, retrySafe: boolean) {
+function resolveForm(id: string, csrf: string, draftHash: string, retrySafe: boolean) {
   const advice = retrySafe
     ? 'Verify found no write: retrying reuses the same idempotency key, so the internal API cannot act twice.'
     : 'Verify could not tell whether the write happened: check the internal system before retrying.';
   return html`<div class="card"><p>${advice} Retry checks verify again first.</p>
-  <form method="post" action="/console/drafts/${id}/retry"><input type="hidden" name="csrf" value="${csrf}">
+  <form method="post" action="/console/drafts/${id}/retry">${decisionFields(csrf, draftHash)}
   <label>Reason <textarea name="reason" rows="2" required></textarea></label>
   <p><button class="approve">Retry</button></p></form>
-  <form method="post" action="/console/drafts/${id}/close"><input type="hidden" name="csrf" value="${csrf}">
+  <form method="post" action="/console/drafts/${id}/close">${decisionFields(csrf, draftHash)}
   <label>Reason <textarea name="reason" rows="2" required></textarea></label>
   <p><button class="reject">Close as failed</button></p></form></div>`;
 }

@@ -1,6 +1,6 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { showInvisible } from '../guard/invisible.js';
+import { jsonShowingInvisible, showInvisible } from '../guard/invisible.js';
 
 /** The console's one page frame: plain server-rendered HTML, escaped by `html`, no scripts. */
 export const CSS = `
@@ -14,7 +14,7 @@ export const CSS = `
   .status { display: inline-block; padding: 0 .5rem; border-radius: 1rem; background: #e3e6eb; font-size: 13px; }
   .status.verified, .status.ok { background: #d5f5e3; } .status.unverified, .status.failed, .status.error, .status.denied { background: #fde2e1; } .status.awaiting_approval { background: #fff3cd; }
   .flash { padding: .7rem 1rem; margin-bottom: 1rem; border: 1px solid; } .flash.ok { background: #eafaf1; border-color: #9fd8b8; } .flash.error { background: #fdecea; border-color: #f1aeb5; }
-  form.inline { display: inline; } textarea, input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .4rem; font: inherit; }
+  form.inline { display: inline; } form.filters { display: grid; grid-template-columns: repeat(5, 1fr); gap: .6rem; align-items: end; } textarea, input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .4rem; font: inherit; }
   button { padding: .4rem 1rem; font: inherit; cursor: pointer; } button.approve { background: #1f7a4d; color: #fff; border: 0; } button.reject { background: #b42318; color: #fff; border: 0; }
 `;
 
@@ -43,4 +43,9 @@ function frame(title: string, body: HtmlEscapedString | Promise<HtmlEscapedStrin
 }
 
 export const statusBadge = (status: string) => html`<span class="status ${status}">${status.replace(/_/g, ' ')}</span>`;
-export const json = (value: unknown) => html`<pre>${JSON.stringify(value, null, 2)}</pre>`;
+/**
+ * A value an approver reviews (a draft's input and preview) as JSON with every hidden character
+ * escaped (`\u200d`), joiners included: in an id, unlike in prose, a joiner is never wanted, and
+ * `acct_\u200d1234` read as `acct_1234` (the page's own `showInvisible` leaves joiners be).
+ */
+export const json = (value: unknown) => html`<pre>${jsonShowingInvisible(value, 2)}</pre>`;

@@ -18,6 +18,19 @@ import { signInPage } from './oidc/sign-in-page.js';
 import { createConsoleSessions, csrfMatches, newCsrfToken, type ConsoleSession } from './sessions.js';
 
 const COOKIE = 'tg_console';
+const UNREADABLE_FORM = 'The form could not be read (a malformed body); reload the page and send it again.';
+
+/**
+ * The posted form, or null when the body cannot be parsed: a malformed multipart body made
+ * parseBody throw, answered 500 and logged a stack per request, before any sign-in (probe).
+ */
+async function formOf(c: Context): Promise<Record<string, unknown> | null> {
+  try {
+    return (await c.req.parseBody()) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
 /** Double-submit token for the sign-in form, which has no session yet to carry one. */
 const LOGIN_CSRF_COOKIE = 'tg_login_csrf';
 
@@ -72,22 +85,37 @@ export function createConsoleRoutes(
 
   const tokenStillSignsIn = (session: ConsoleSession) =>
     tokenSignIn && session.tokenDigest !== undefined && authenticate.byDigest(session.tokenDigest)?.canApprove === true;
-  const showLogin = (c: Context, error?: string, status: 200 | 401 | 403 | 404 | 503 = 200) => {
+  const showLogin = (c: Context, error?: string, status: 200 | 400 | 401 | 403 | 404 | 503 = 200) => {
     const csrf = newCsrfToken();
     setCookie(c, LOGIN_CSRF_COOKIE, csrf, cookie(c));
     const methods = { oidcLabel: oidc ? (oidc.label ?? 'Sign in with your identity provider') : null, tokenSignIn };
     return c.html(page('Sign in', signInPage(csrf, methods, error)), status);
   };
+  /**
+   * Under https the session cookie is `__Host-` (Secure, Path=/, no Domain): a sibling subdomain
+   * cannot set it, so it cannot plant its own session in an approver's browser, who would then
+   * decide as that person (outside probe, 2026-12-07). Browsers refuse the prefix over http, so
+   * local development keeps the plain name. A page on another port of the same host can still set
+   * either: cookies do not separate ports, so serve nothing untrusted from the console's host.
+   */
+  const sessionCookie = (c: Context) =>
+    secure(c) ? { name: `__Host-${COOKIE}`, options: cookie(c, '/') } : { name: COOKIE, options: cookie(c) };
+  const endSession = (c: Context) => {
+    const { name, options } = sessionCookie(c);
+    deleteCookie(c, name, { path: options.path, secure: options.secure });
+  };
   const signedIn = (c: Context, session: ConsoleSession) => {
     deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/console' });
-    setCookie(c, COOKIE, session.id, { ...cookie(c), maxAge: Math.floor((session.expiresAt - Date.now()) / 1000) });
+    const { name, options } = sessionCookie(c);
+    setCookie(c, name, session.id, { ...options, maxAge: Math.floor((session.expiresAt - Date.now()) / 1000) });
     return c.redirect('/console');
   };
   if (oidc) mountOidcRoutes(app as unknown as Hono, oidc, { gateway, sessions, cookie, signedIn, showLogin });
   app.get('/login', (c) => showLogin(c));
   app.post('/login', async (c) => {
     if (!tokenSignIn) return showLogin(c, 'Token sign-in is turned off here; sign in with your company account.', 404);
-    const body = await c.req.parseBody();
+    const body = await formOf(c);
+    if (!body) return showLogin(c, UNREADABLE_FORM, 400);
     // Login CSRF: a cross-site form cannot sign the victim in as the attacker (double submit).
     if (!csrfEquals(getCookie(c, LOGIN_CSRF_COOKIE), body.csrf)) {
       return showLogin(c, 'The sign-in form expired or was not ours; please sign in again.', 403);
@@ -106,13 +134,13 @@ export function createConsoleRoutes(
   });
 
   app.use('*', async (c, next) => {
-    const session = await sessions.get(getCookie(c, COOKIE));
+    const session = await sessions.get(getCookie(c, sessionCookie(c).name));
     if (!session) return c.redirect('/console/login');
     if (session.method === 'token' && !tokenStillSignsIn(session)) {
       // The token was removed from the config, lost its approver right, or token sign-in was
       // turned off: its sessions end now, not up to 8 hours later (every instance checks).
       await sessions.destroy(session.id);
-      deleteCookie(c, COOKIE, { path: '/console' });
+      endSession(c);
       return c.redirect('/console/login');
     }
     c.set('session', session);
@@ -121,7 +149,8 @@ export function createConsoleRoutes(
   // Every state-changing request must echo the session's CSRF token.
   app.use('*', async (c, next) => {
     if (c.req.method === 'POST') {
-      const body = await c.req.parseBody();
+      const body = await formOf(c);
+      if (!body) return c.text(UNREADABLE_FORM, 400);
       if (!csrfMatches(c.get('session'), body.csrf))
         return c.text('CSRF token missing or wrong; reload the page.', 403);
     }
@@ -130,7 +159,7 @@ export function createConsoleRoutes(
 
   app.post('/logout', async (c) => {
     await sessions.destroy(c.get('session').id);
-    deleteCookie(c, COOKIE, { path: '/console' });
+    endSession(c);
     return c.redirect('/console/login');
   });
 
@@ -153,14 +182,16 @@ export function createConsoleRoutes(
   app.get('/drafts/:id', (c) => showDraft(c, gateway));
   for (const verb of ['approve', 'reject', 'rollback', 'retry', 'close', 'reverify'] as const) {
     app.post(`/drafts/:id/${verb}`, async (c) => {
-      const body = await c.req.parseBody();
+      const body = (await formOf(c))!; // read (and found readable) by the CSRF check above
       const id = c.req.param('id') ?? '';
       const who = c.get('session').principal;
-      const request = {
-        reason: String(body.reason ?? ''),
-        surface: 'console' as const,
-        ...(typeof body.draft_hash === 'string' ? { draftHash: body.draft_hash } : {}),
-      };
+      // Every console form carries the hash of the draft it showed; a post without one was not
+      // made from the page (the API may leave it out, the console's decisions may not).
+      if (typeof body.draft_hash !== 'string' || body.draft_hash === '') {
+        const text = 'invalid_input: the form did not say which version of the draft you reviewed; reload the page.';
+        return showDraft(c, gateway, { kind: 'error', text }, 400);
+      }
+      const request = { reason: String(body.reason ?? ''), surface: 'console' as const, draftHash: body.draft_hash };
       try {
         const draft =
           verb === 'retry' || verb === 'close'
@@ -185,7 +216,9 @@ export function createConsoleRoutes(
   app.get('/audit/:id', async (c) => {
     const event = await gateway.runtime.store.audit.get(c.req.param('id') ?? '');
     const who = c.get('session').principal;
-    if (!event || (event.tenant !== null && event.tenant !== who.tenant))
+    // As the list: the approver's own tenant only. An event with none (an edge refusal: an
+    // address, a token that did not check out) is not any tenant's to read.
+    if (!event || event.tenant !== who.tenant)
       return c.html(
         page('Not found', auditList([], {}, c.get('session').csrf), who.actorId, c.get('session').csrf),
         404,

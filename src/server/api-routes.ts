@@ -23,6 +23,12 @@ export function createApiRoutes(
   options: { readonly trustProxy: boolean } = { trustProxy: false },
 ): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
+  // Drafts, their inputs and the audit are no business of a shared cache or the browser's history
+  // (the console's pages already say so).
+  api.use('*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
   api.use('*', async (c, next) => {
     const outcome = await authenticator.authenticate({ headers: c.req.raw.headers, url: c.req.url });
     if (!outcome.ok) {

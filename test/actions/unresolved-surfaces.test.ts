@@ -97,16 +97,28 @@ describe('unresolved drafts over REST and in the console', () => {
     expect(page).toMatch(/Outcome unknown/);
     expect(page).toMatch(new RegExp(`action="/console/drafts/${id}/retry"`));
     const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+    const draftHash = /name="draft_hash" value="([^"]+)"/.exec(page)?.[1];
+    expect(draftHash).toBe((await server.gateway.actions.get(id))?.draftHash);
     const forged = await fetch(`${server.url}/console/drafts/${id}/close`, {
       method: 'POST',
       headers: { cookie },
       body: new URLSearchParams({ reason: 'no csrf' }),
     });
     expect(forged.status).toBe(403);
-    const closed = await fetch(`${server.url}/console/drafts/${id}/close`, {
+    // Every console form carries the hash of the draft it showed: a post without one was not
+    // made from the page, and was taken (the check was skipped) before.
+    const unhashed = await fetch(`${server.url}/console/drafts/${id}/close`, {
       method: 'POST',
       headers: { cookie },
       body: new URLSearchParams({ reason: 'refund handled by phone', csrf: csrf! }),
+    });
+    expect(unhashed.status).toBe(400);
+    expect(await unhashed.text()).toContain('did not say which version of the draft you reviewed');
+    expect((await server.gateway.actions.get(id))?.status).toBe('unresolved');
+    const closed = await fetch(`${server.url}/console/drafts/${id}/close`, {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ reason: 'refund handled by phone', csrf: csrf!, draft_hash: draftHash! }),
     });
     expect(await closed.text()).toMatch(/draft is now failed/);
     expect((await server.gateway.actions.get(id))?.status).toBe('failed');
@@ -129,10 +141,11 @@ describe('unresolved drafts over REST and in the console', () => {
     const page = await (await fetch(`${server.url}/console/drafts/${id}`, { headers: { cookie } })).text();
     expect(page).toMatch(new RegExp(`action="/console/drafts/${id}/reverify"`));
     const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+    const draftHash = /name="draft_hash" value="([^"]+)"/.exec(page)?.[1];
     const done = await fetch(`${server.url}/console/drafts/${id}/reverify`, {
       method: 'POST',
       headers: { cookie },
-      body: new URLSearchParams({ reason: 'payments API answers again', csrf: csrf! }),
+      body: new URLSearchParams({ reason: 'payments API answers again', csrf: csrf!, draft_hash: draftHash! }),
     });
     expect(await done.text()).toMatch(/draft is now verified/);
     expect(api.createRequests.length).toBe(posts);

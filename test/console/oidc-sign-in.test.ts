@@ -6,7 +6,15 @@ import type { ConsoleConfig } from '../../src/console/oidc/oidc-config.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { startTestServer } from '../helpers/http-server.js';
 import { refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
-import { CookieJar, consoleOidc, csrfOf, freePort, signInThroughIdp, startTestIdp } from './oidc-support.js';
+import {
+  CookieJar,
+  consoleOidc,
+  csrfOf,
+  draftHashOf,
+  freePort,
+  signInThroughIdp,
+  startTestIdp,
+} from './oidc-support.js';
 
 /**
  * Console sign-in through a real IdP (the demo's oidc-provider, with its username/password page),
@@ -101,13 +109,17 @@ describe('console sign-in through the IdP (OIDC, authorization code + PKCE)', ()
     // A refusal has the status /api gives it (400 here), not 409 whatever the error.
     const tooShort = await jar.fetch(`${url}/console/drafts/${id}/reject`, {
       method: 'POST',
-      body: new URLSearchParams({ csrf: csrfOf(page), reason: 'x' }),
+      body: new URLSearchParams({ csrf: csrfOf(page), draft_hash: draftHashOf(page), reason: 'x' }),
     });
     expect(tooShort.status).toBe(400);
     expect(await tooShort.text()).toContain('invalid_input');
     const approved = await jar.fetch(`${url}/console/drafts/${id}/approve`, {
       method: 'POST',
-      body: new URLSearchParams({ csrf: csrfOf(page), reason: 'double charge confirmed' }),
+      body: new URLSearchParams({
+        csrf: csrfOf(page),
+        draft_hash: draftHashOf(page),
+        reason: 'double charge confirmed',
+      }),
     });
     expect(approved.status).toBe(200);
     expect(await approved.text()).toContain('draft is now verified');

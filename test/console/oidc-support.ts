@@ -130,3 +130,5 @@ export async function signInThroughIdp(
 
 /** The CSRF token the console put in its page's forms. */
 export const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+/** The draft hash a decision form carries: what the page showed. */
+export const draftHashOf = (html: string) => /name="draft_hash" value="([^"]+)"/.exec(html)?.[1] ?? '';

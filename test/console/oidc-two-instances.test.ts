@@ -3,7 +3,15 @@ import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-a
 import { startTestServer } from '../helpers/http-server.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
 import { refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
-import { CookieJar, consoleOidc, csrfOf, freePort, signInThroughIdp, startTestIdp } from './oidc-support.js';
+import {
+  CookieJar,
+  consoleOidc,
+  csrfOf,
+  draftHashOf,
+  freePort,
+  signInThroughIdp,
+  startTestIdp,
+} from './oidc-support.js';
 
 /**
  * Two gateway instances behind one (imagined) load balancer on one PostgreSQL: the sign-in starts
@@ -69,7 +77,11 @@ describe.skipIf(!bin)('console sessions shared by two gateway instances on one P
     const html = await page.text();
     const approved = await jar.fetch(`${a.url}/console/drafts/${id}/approve`, {
       method: 'POST',
-      body: new URLSearchParams({ csrf: csrfOf(html), reason: 'confirmed in the payment log' }),
+      body: new URLSearchParams({
+        csrf: csrfOf(html),
+        draft_hash: draftHashOf(html),
+        reason: 'confirmed in the payment log',
+      }),
     });
     expect(await approved.text()).toContain('draft is now verified');
     expect(api.createRequests).toHaveLength(1);
