@@ -76,7 +76,7 @@ describe('the console under hostile input', () => {
     const id = await draft('acct_\u200d12\u034f34\u3164');
     const cookie = (await signIn(server.url)).split(';')[0]!;
     const page = await (await fetch(`${server.url}/console/drafts/${id}`, { headers: { cookie } })).text();
-    expect(page).not.toMatch(/[\u200d\u034f\u3164]/);
+    for (const hidden of ['\u200d', '\u034f', '\u3164']) expect(page).not.toContain(hidden);
     expect(page).toContain('acct_\\u200d12\\u034f34\\u3164');
   });
 
