@@ -97,9 +97,16 @@ export interface AuthConfig {
    * approver tokens, are kept off /mcp (separation of duties). Unset: OAuth tokens never approve.
    */
   readonly approverRole?: string;
+  /**
+   * The scope an OAuth token must also carry on the approvals API (default `toolgate:approve`):
+   * the role says who the person is, the scope that they let this client approve for them.
+   */
+  readonly approveScope?: string;
   readonly jwt?: JwtAuthConfig;
   readonly introspection?: IntrospectionAuthConfig;
 }
+
+export const DEFAULT_APPROVE_SCOPE = 'toolgate:approve';
 
 export const DEFAULT_ALGORITHMS = [
   'RS256',

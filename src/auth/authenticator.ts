@@ -1,4 +1,4 @@
-import type { AuthConfig } from './auth-config.js';
+import { DEFAULT_APPROVE_SCOPE, type AuthConfig } from './auth-config.js';
 import { readBearer, type AuthRequest } from './bearer-request.js';
 import { bearerChallenge, insufficientScopeFailure, type AuthFailure } from './challenge.js';
 import { principalFromClaims, type Claims } from './claims.js';
@@ -33,6 +33,8 @@ export interface Authenticator {
    * cannot step up (a static token: the pipeline's in-band `forbidden` result explains instead).
    */
   insufficientScope(caller: AuthSuccess, needed: readonly string[], operation: string): AuthFailure | null;
+  /** For an OAuth approver on the approvals API without `auth.approveScope`: its 403 challenge. */
+  approveScopeMissing(caller: AuthSuccess): AuthFailure | null;
   /** Null when OAuth is off (static tokens only): no metadata document is served. */
   readonly resourceServer: ResourceServer | null;
 }
@@ -146,14 +148,23 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return success;
   }
 
+  const insufficientScope: Authenticator['insufficientScope'] = (caller, needed, operation) => {
+    if (!rs || (caller.method !== 'jwt' && caller.method !== 'introspection')) return null;
+    const missing = needed.filter((scope) => !caller.who.principal.scopes.includes(scope));
+    if (missing.length === 0) return null;
+    return insufficientScopeFailure(rs.metadataUrl, needed, missing, operation);
+  };
+  const approveScope = options.auth?.approveScope ?? DEFAULT_APPROVE_SCOPE;
   return {
     authenticate,
-    insufficientScope(caller, needed, operation) {
-      if (!rs || (caller.method !== 'jwt' && caller.method !== 'introspection')) return null;
-      const missing = needed.filter((scope) => !caller.who.principal.scopes.includes(scope));
-      if (missing.length === 0) return null;
-      return insufficientScopeFailure(rs.metadataUrl, needed, missing, operation);
-    },
+    insufficientScope,
+    // RFC 6750 §3.1, insufficient_scope: "The request requires higher privileges than provided by
+    // the access token." The approver role alone is a fact about the person, not consent for the
+    // client holding the token: a token from any client the person signed in to, consented for
+    // "openid" only (open dynamic registration lets any site be such a client), approved and ran
+    // a refund on /api (outside probe, 2026-12-07). Static approver tokens are configured as
+    // such and need no scope.
+    approveScopeMissing: (caller) => insufficientScope(caller, [approveScope], 'the approvals API'),
     resourceServer: rs,
   };
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { DEFAULT_APPROVE_SCOPE } from '../auth/auth-config.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -180,7 +181,8 @@ async function startDemoIdp(io: CliIo, env: NodeJS.ProcessEnv): Promise<DemoIdp 
   const idp = await startAcmeIdp({
     port: Number(io.env.IDP_PORT ?? 8789),
     resource: `${publicUrl}/mcp`,
-    scopes: [...new Set(acmeConfig(env).tools.flatMap((tool) => tool.scopes))].sort(),
+    // The demo IdP grants every scope it offers; approvers' tokens may then use /api (auth.approveScope).
+    scopes: [...new Set([...acmeConfig(env).tools.flatMap((tool) => tool.scopes), DEFAULT_APPROVE_SCOPE])].sort(),
     users,
     console: {
       clientId: CONSOLE_CLIENT_ID,

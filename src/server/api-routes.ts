@@ -56,6 +56,17 @@ export function createApiRoutes(
         403,
       );
     }
+    const noConsent = authenticator.approveScopeMissing(outcome);
+    if (noConsent) {
+      const event = authDeniedEvent(noConsent, {
+        surface: 'api',
+        requestId: (c.get('requestId' as never) as string | undefined) ?? null,
+        address: clientAddress(c, options.trustProxy),
+        principal: who.principal,
+      });
+      await gateway.runtime.store.audit.append(event).catch(() => undefined);
+      return failureResponse(noConsent);
+    }
     c.set('who', who);
     await next();
   });

@@ -33,7 +33,21 @@ beforeAll(async () => {
   resource = `http://127.0.0.1:${port}/mcp`;
   const active = { active: true, iss: 'https://idp.test', aud: resource, tenant: 'acme', exp: now() + 600 };
   answers['opaque-agent-token'] = { ...active, sub: 'svc-7', client_id: 'batch-job', scope: 'billing:read' };
-  answers['opaque-approver-token'] = { ...active, sub: 'ann', client_id: 'ops', scope: '', roles: ['approver'] };
+  answers['opaque-approver-token'] = {
+    ...active,
+    sub: 'ann',
+    client_id: 'ops',
+    scope: 'toolgate:approve',
+    roles: ['approver'],
+  };
+  // The same person through a client she consented to for sign-in only: the role, not the scope.
+  answers['opaque-approver-no-consent'] = {
+    ...active,
+    sub: 'ann',
+    client_id: 'some-app',
+    scope: 'openid',
+    roles: ['approver'],
+  };
   answers['opaque-other-resource'] = { ...active, sub: 'svc-7', scope: 'billing:read', aud: 'https://other/mcp' };
   answers['opaque-revoked'] = { active: false };
   gateway = await startTestServer(
@@ -172,5 +186,20 @@ describe('static and OAuth tokens together; RFC 7662 introspection', () => {
     expect(event).toMatchObject({ surface: 'api', reason: 'no credentials' });
     // An approver's token is kept off /mcp, like a static approver token.
     expect((await post('opaque-approver-token')).status).toBe(403);
+  });
+
+  it('/api wants the approve scope besides the role: a sign-in-only token of an approver is 403 insufficient_scope, audited by name', async () => {
+    const res = await post('opaque-approver-no-consent', '/api/drafts');
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'insufficient_scope' });
+    expect(res.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
+    expect(res.headers.get('www-authenticate')).toMatch(/scope="toolgate:approve"/);
+    const [event] = await gateway.store.audit.query({ kind: 'auth.denied', newestFirst: true, limit: 1 });
+    expect(event).toMatchObject({
+      surface: 'api',
+      actor: 'ann',
+      clientId: 'some-app',
+      reason: 'missing scope toolgate:approve for the approvals API',
+    });
   });
 });
