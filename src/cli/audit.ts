@@ -199,6 +199,7 @@ async function verify(source: AuditSource, io: CliIo, json: boolean, anchor?: Au
   const key = io.env.TOOLGATE_AUDIT_KEY ? Buffer.from(io.env.TOOLGATE_AUDIT_KEY, 'utf8') : undefined;
   const mismatch = keyMismatch(await source.audit.recordedKeyCheck(), key);
   if (mismatch) {
+    if (json) io.stdout.write(`${JSON.stringify({ ok: false, checked: false, message: mismatch }, null, 2)}\n`);
     io.stderr.write(`toolgate audit verify: cannot check the chain: ${mismatch}.\n`);
     return 2;
   }

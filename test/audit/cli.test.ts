@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync,
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashEvent } from '../../src/audit/chain.js';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import { openSqliteAuditReader } from '../../src/store/sqlite/audit-reader.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
@@ -70,7 +71,7 @@ describe('toolgate audit', () => {
     });
     expect(await runCli(runAuditCommand, ['verify'], { TOOLGATE_DB: path, TOOLGATE_AUDIT_KEY: key })).toMatchObject({
       code: 2,
-      err: /written without an audit key; unset TOOLGATE_AUDIT_KEY/,
+      err: /says it is written without an audit key, but TOOLGATE_AUDIT_KEY is set\. If this log never had a key, unset/,
     });
     // A gateway with another key (or none) would chain new events under it: refused at open.
     await expect(openSqliteStore({ path: keyed })).rejects.toMatchObject({
@@ -85,6 +86,39 @@ describe('toolgate audit', () => {
     db.prepare("UPDATE audit_events SET actor = 'mallory' WHERE id = 'aud_k1'").run();
     db.close();
     expect(await verify({ TOOLGATE_AUDIT_KEY: key })).toMatchObject({ code: 1, out: /TAMPERED at seq 1/ });
+  });
+
+  it('a keyed log re-sealed as a plain chain and marked unkeyed is not waved through with "unset the key"', async () => {
+    const keyed = join(dirname(path), 'downgraded.db');
+    const key = 'k'.repeat(32);
+    const store = await openSqliteStore({ path: keyed, auditKey: key });
+    await store.audit.append(event({ id: 'aud_d1', actor: 'usr_lead_grace' }));
+    await store.close();
+    // The forger cannot read the key: they re-seal with plain SHA-256 and say the log has none.
+    const reader = openSqliteAuditReader(keyed);
+    const [original] = await reader.audit.query({});
+    await reader.close();
+    const forged = { ...original!, actor: 'usr_lead_mallory' };
+    const hash = hashEvent(forged, 1, forged.prevHash);
+    const db = new Database(keyed);
+    db.prepare("UPDATE audit_events SET actor = 'usr_lead_mallory', hash = ? WHERE seq = 1").run(hash);
+    db.prepare('UPDATE audit_head SET hash = ?').run(hash);
+    db.prepare("UPDATE audit_meta SET value = 'none' WHERE name = 'key_check'").run();
+    db.close();
+    const withKey = await runCli(runAuditCommand, ['verify', '--db', keyed], { TOOLGATE_AUDIT_KEY: key });
+    expect(withKey.code).toBe(2);
+    expect(withKey.err).toMatch(
+      /If it was written with one, someone who could write the file but not read the key has re-sealed it/,
+    );
+    expect(withKey.err).toContain('treat it as tampered');
+    // --json says so in JSON too (it printed nothing on stdout).
+    const json = await runCli(runAuditCommand, ['verify', '--db', keyed, '--json'], { TOOLGATE_AUDIT_KEY: key });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.out)).toMatchObject({
+      ok: false,
+      checked: false,
+      message: expect.stringContaining('treat it as tampered'),
+    });
   });
 
   it('refuses a database that does not exist, and creates nothing there', async () => {
