@@ -7,7 +7,7 @@ import { openStore } from '../store/open-store.js';
 import type { DraftStatus } from '../store/types.js';
 import { flagNotTaken, parseCommand, usageError, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
-import { jsonShowingInvisible, showInvisible } from '../guard/invisible.js';
+import { jsonShowingInvisible, showInvisible, showInvisibleInLine } from '../guard/invisible.js';
 
 const USAGE = `Usage:
   toolgate approvals list [--status awaiting_approval] [--json]
@@ -126,7 +126,9 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
       print(
         drafts.map((d) => gateway.actions.view(d)),
         drafts
-          .map((d) => `${d.id}\t${d.status}\t${d.risk}\t${d.tool}\t${d.requester}\texpires ${d.expiresAt}`)
+          .map((d) =>
+            [d.id, d.status, d.risk, d.tool, d.requester, `expires ${d.expiresAt}`].map(showInvisibleInLine).join('\t'),
+          )
           .join('\n') || 'no drafts',
       );
       return 0;
@@ -140,7 +142,18 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
       const view = gateway.actions.view(draft);
       print(
         view,
-        `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}\nrequested by ${view.requester} via ${view.client}; expires ${view.expires_at}\npreview: ${jsonShowingInvisible(view.preview)}\ninput:   ${jsonShowingInvisible(view.input)}\nhash:    ${view.draft_hash}\napprovals: ${view.approvals.map((a) => `${a.approver} (${a.reason})`).join(', ') || 'none'}`,
+        // Each value on its own labelled line: a line break in a requester's name or a reason
+        // printed a forged line below the real ones (outside probe).
+        [
+          `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}`,
+          `requested by ${view.requester} via ${view.client}; expires ${view.expires_at}`,
+          `preview: ${jsonShowingInvisible(view.preview)}`,
+          `input:   ${jsonShowingInvisible(view.input)}`,
+          `hash:    ${view.draft_hash}`,
+          `approvals: ${view.approvals.map((a) => `${a.approver} (${a.reason})`).join(', ') || 'none'}`,
+        ]
+          .map(showInvisibleInLine)
+          .join('\n'),
       );
       return 0;
     }

@@ -6,6 +6,7 @@ import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
 import { keyMismatch } from '../audit/key-check.js';
+import { jsonShowingInvisible, showInvisibleInLine } from '../guard/invisible.js';
 import { bothWheres, configuredDatabase } from './configured-database.js';
 
 const FILTERS =
@@ -213,15 +214,35 @@ async function verify(source: AuditSource, io: CliIo, json: boolean, anchor?: Au
     io.stdout.write(`ok: ${report.count} events, chain intact${held}, head ${report.headSeq}:${report.headHash}\n`);
     return 0;
   }
+  // The id and the message quote what is in the file, which the tamperer wrote: raw, a CR and an
+  // erase-line code made the TAMPERED line read "ok: … chain intact" on a terminal (outside probe).
+  const id = report.firstBadId ? ` (${report.firstBadId})` : '';
   io.stdout.write(
-    `TAMPERED at seq ${report.firstBadSeq}${report.firstBadId ? ` (${report.firstBadId})` : ''}: ${report.message} [${report.problem}]\n`,
+    showInvisibleInLine(`TAMPERED at seq ${report.firstBadSeq}${id}: ${report.message} [${report.problem}]`) + '\n',
   );
   return 1;
 }
 
+/**
+ * One event as a tab-separated line. Every text field is what some caller or database writer
+ * chose (an actor from a token's `sub`, a tool name a model asked for, an id in an edited file),
+ * so each is shown with its hidden characters, tabs and line breaks as [U+…]: raw, an escape
+ * sequence cleared the screen and a CR LF printed a forged line under a real one (outside probe).
+ */
 export function formatEvent(e: AuditEvent): string {
   const what = e.outcome === 'ok' ? `ok ${e.resultBytes}B` : `${e.outcome} ${e.errorCode ?? ''}`.trim();
-  return `${e.seq}\t${e.time}\t${e.actor}@${e.tenant ?? '-'}\t${e.client}/${e.surface}\t${e.tool}\t${what}\t${e.latencyMs}ms\t${e.id}`;
+  return [
+    e.seq,
+    e.time,
+    `${e.actor}@${e.tenant ?? '-'}`,
+    `${e.client}/${e.surface}`,
+    e.tool,
+    what,
+    `${e.latencyMs}ms`,
+    e.id,
+  ]
+    .map((field) => showInvisibleInLine(String(field)))
+    .join('\t');
 }
 
 async function tail(source: AuditSource, filter: AuditFilter, follow: boolean, io: CliIo): Promise<number> {
@@ -279,7 +300,9 @@ async function exportJsonl(
     for (const e of page) {
       if (writeError) break;
       // A failed write rejects the wait for 'drain': recorded, and reported below as the file's.
-      if (!target.write(`${JSON.stringify(e)}\n`))
+      // Hidden characters as \u escapes (the same value once parsed): JSON.stringify leaves U+202E
+      // and the C1 controls (U+009B is a one-character ESC [) as they are (outside probe).
+      if (!target.write(`${jsonShowingInvisible(e)}\n`))
         await once(target, 'drain').catch((error: Error) => (writeError ??= error));
     }
     if (writeError) break;

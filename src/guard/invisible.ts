@@ -55,8 +55,17 @@ const ACTS_ON_DISPLAY =
  * The marker has no quote, `<` or `&`, so it is safe inside any HTML context it lands in.
  */
 export function showInvisible(text: string): string {
-  return text.replace(
-    ACTS_ON_DISPLAY,
-    (hidden) => `[U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`,
-  );
+  return text.replace(ACTS_ON_DISPLAY, marker);
+}
+
+const marker = (hidden: string) => `[U+${hidden.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`;
+
+/**
+ * `showInvisible` for one value inside a line-oriented text (a row of `audit tail`, a labelled
+ * line of `approvals show`): its line breaks and tabs are shown as well, or a value could end
+ * the line and print a forged one after it, or return the cursor and overwrite what came before
+ * (an actor name, a tool name a model chose, a reason; outside probe, 2026-12-07).
+ */
+export function showInvisibleInLine(text: string): string {
+  return showInvisible(text).replace(/[\t\n\r]/g, marker);
 }

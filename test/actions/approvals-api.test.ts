@@ -226,14 +226,19 @@ describe('toolgate approvals (CLI)', () => {
       arguments: { invoice_id: 'inv_789', amount_usd: 30, reason: 'refund \u202e4321' },
     });
     const id = (r.structuredContent as { draft_id: string }).draft_id;
-    const reason = 'fine \u001b[2J\u001b]0;title\u0007 ALL CLEAR';
+    // A CR LF would end the line and print a forged one below it.
+    const reason = 'fine \u001b[2J\u001b]0;title\u0007 ALL CLEAR\r\nFORGED 2026-12-07 usr_lead_grace approve';
     await server.gateway.actions.approve(id, approver(), { reason, surface: 'cli' });
     const shown = await cli('show', id);
     expect(shown.code).toBe(0);
     // eslint-disable-next-line no-control-regex -- finding them is the point
     expect(shown.out).not.toMatch(/[\u202e\u001b\u0007]/);
     expect(shown.out).toContain('refund \\u202e4321');
-    expect(shown.out).toContain('usr_lead (fine [U+001B][2J[U+001B]]0;title[U+0007] ALL CLEAR)');
+    expect(shown.out).toContain(
+      'usr_lead (fine [U+001B][2J[U+001B]]0;title[U+0007] ALL CLEAR[U+000D][U+000A]FORGED 2026-12-07 usr_lead_grace approve)',
+    );
+    expect(shown.out).not.toMatch(/\r/);
+    expect(shown.out.split('\n').filter((line) => line.startsWith('FORGED'))).toEqual([]);
     const json = await cli('show', id, '--json');
     // eslint-disable-next-line no-control-regex -- finding them is the point
     expect(json.out).not.toMatch(/[\u202e\u001b\u0007]/);

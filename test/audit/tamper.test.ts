@@ -150,6 +150,35 @@ describe('audit verify on a tampered SQLite file', () => {
     expect(r.err).toContain('Usage: toolgate audit verify');
   });
 
+  it('what the file holds reaches the terminal shown, not obeyed: tail, verify and export', async () => {
+    // What a writer of the file (or a caller, through an actor or tool name) can put in a field.
+    const hostile = 'x\u001b[2J\u001b]52;c;ZXZpbA==\u0007\r\n999\tforged\u202e\u009b31m';
+    tamper(`UPDATE audit_events SET actor = '${hostile}', tool = '${hostile}', id = 'aud_${hostile}' WHERE seq = 3`);
+    const tail = await runCli(runAuditCommand, ['tail', '--db', path]);
+    expect(tail.code).toBe(0);
+    // eslint-disable-next-line no-control-regex -- finding them is the point
+    expect(tail.out).not.toMatch(/[\u001b\u0007\r\u202e\u009b]/);
+    expect(tail.out.trimEnd().split('\n')).toHaveLength(10); // one line an event: no forged one
+    expect(tail.out.split('\n')[2]!.split('\t')).toHaveLength(8); // the tab inside a field is shown, not a column
+    expect(tail.out).toContain(
+      'x[U+001B][2J[U+001B]]52;c;ZXZpbA==[U+0007][U+000D][U+000A]999[U+0009]forged[U+202E][U+009B]31m@',
+    );
+    // The edit is found, and the id it quotes (the tamperer's text) is shown, not obeyed: raw, a CR
+    // and an erase-line made the TAMPERED line read "ok: … chain intact".
+    const verified = await verifyCli();
+    expect(verified.code).toBe(1);
+    expect(verified.out).toMatch(/^TAMPERED at seq 3 \(aud_x\[U\+001B\]\[2J/);
+    // eslint-disable-next-line no-control-regex -- finding them is the point
+    expect(verified.out).not.toMatch(/[\u001b\u0007\r\u202e\u009b]/);
+    expect(verified.out.trimEnd().split('\n')).toHaveLength(1);
+    const exported = await runCli(runAuditCommand, ['export', '--db', path]);
+    // eslint-disable-next-line no-control-regex -- finding them is the point
+    expect(exported.out).not.toMatch(/[\u001b\u0007\r\u202e\u009b]/);
+    const lines = exported.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(10);
+    expect((JSON.parse(lines[2]!) as { actor: string }).actor).toBe(hostile); // the same value, parsed
+  });
+
   it('with an audit key, a re-hashed forged chain is still caught', async () => {
     // Rebuild with a keyed chain, then forge: edit event 3 and re-seal every hash with plain SHA-256.
     const keyed = await tempSqliteStore();
