@@ -148,12 +148,14 @@ export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
     problem,
     message,
   });
+  const missing = (seq: number, id: string): VerifyReport | null =>
+    seq === expectedSeq
+      ? null
+      : bad(expectedSeq, null, 'missing_event', `event ${expectedSeq} is missing (next stored event is ${seq}, id ${id})`);
   return {
     step(event: AuditEvent): VerifyReport | null {
-      if (event.seq !== expectedSeq) {
-        const next = `next stored event is ${event.seq}, id ${event.id}`;
-        return bad(expectedSeq, null, 'missing_event', `event ${expectedSeq} is missing (${next})`);
-      }
+      const gap = missing(event.seq, event.id);
+      if (gap) return gap;
       if (event.prevHash !== prevHash) {
         const what = 'an event was removed, inserted or reordered';
         return bad(
@@ -183,6 +185,13 @@ export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
       expectedSeq++;
       count++;
       return null;
+    },
+    /**
+     * A stored row that is not as the gateway wrote it (`notAsWritten` in store/audit-rows.ts), in
+     * its place in the walk: what step() would say of an earlier gap still comes first.
+     */
+    malformed(seq: number, id: string, what: string): VerifyReport {
+      return missing(seq, id) ?? bad(seq, id, 'not_as_written', `event ${seq} (${id}) ${what}`);
     },
     finish(head: { seq: number; hash: string } | null): VerifyReport {
       const lastSeq = expectedSeq - 1;
@@ -216,6 +225,8 @@ export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
     },
   };
 }
+
+export type ChainWalker = ReturnType<typeof createChainWalker>;
 
 /** The whole walk over events already at hand (see createChainWalker for streaming). */
 export function verifyChain(

@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditEventInput, AuditFilter } from '../audit/event.js';
+import type { ChainWalker } from '../audit/chain.js';
+import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../audit/event.js';
 
 /**
  * The audit event ↔ table row mapping and the filter → WHERE translation, shared by the SQLite
@@ -116,6 +117,37 @@ export function rowValues(e: AuditEventInput & Partial<Pick<AuditEvent, 'seq' | 
     e.prevHash ?? null,
     e.hash ?? null,
   ];
+}
+
+/**
+ * Why a stored row is not as the gateway wrote it, or null when it is: a JSON column that does not
+ * parse, or that spells its value otherwise than JSON.stringify, which is how every version has
+ * written it. The chain hashes the value, not its spelling, so a re-spelled row still verified:
+ * `"\u0064rf_…"` for `"drf_…"` in source_ids hid an approval and an execution from the console's
+ * draft timeline (which searches the text), and a duplicated key in data read one way in
+ * Toolgate and another in SQL (outside probe, 2026-12-07). A writer of the file can spell things
+ * as it likes; verify now says so.
+ */
+export function notAsWritten(row: Pick<AuditRow, 'source_ids' | 'data'>): string | null {
+  for (const column of JSON_COLUMNS as readonly ('source_ids' | 'data')[]) {
+    const text = row[column];
+    if (text === null) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return `has a ${column} that is not JSON: it was changed after it was written`;
+    }
+    if (JSON.stringify(value) !== text)
+      return `has its ${column} spelled otherwise than the gateway writes it (a search by text would miss it): it was changed after it was written`;
+  }
+  return null;
+}
+
+/** One stored row through the verify walk: as written, and then its place in the chain. */
+export function walkRow(walker: ChainWalker, row: AuditRow): VerifyReport | null {
+  const wrong = notAsWritten(row);
+  return wrong ? walker.malformed(Number(row.seq), row.id, wrong) : walker.step(fromRow(row));
 }
 
 export function fromRow(r: AuditRow): AuditEvent {

@@ -179,6 +179,39 @@ describe('audit verify on a tampered SQLite file', () => {
     expect((JSON.parse(lines[2]!) as { actor: string }).actor).toBe(hostile); // the same value, parsed
   });
 
+  // The chain hashes each JSON column's value; a writer of the file could re-spell it, hash intact.
+  it.each([
+    // A search for the draft by text misses the row: it vanished from the console's draft timeline.
+    [
+      'an id in source_ids spelled with an escape',
+      `UPDATE audit_events SET source_ids = '["\\u0073rc_1"]' WHERE seq = 6`,
+      'source_ids spelled otherwise',
+    ],
+    // Read as "approved" by Toolgate (the last key wins) and as "rejected" by SQL's json_extract.
+    [
+      'a duplicated key in data',
+      `UPDATE audit_events SET data = '{"k":"rejected","k":"v"}' WHERE seq = 6`,
+      'data spelled otherwise',
+    ],
+    ['whitespace in data', `UPDATE audit_events SET data = '{ "k": "v" }' WHERE seq = 6`, 'data spelled otherwise'],
+    // Before: "could not be read past event 5", exit 2, and nothing after it checked.
+    [
+      'a source_ids that is not JSON',
+      `UPDATE audit_events SET source_ids = 'not json' WHERE seq = 6`,
+      'source_ids that is not JSON',
+    ],
+  ])('names %s (not_as_written), exit 1', async (_what, sql, said) => {
+    tamper(sql);
+    const r = await verifyCli();
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      new RegExp(
+        `^TAMPERED at seq 6 \\(aud_6\\): event 6 \\(aud_6\\) has (a |its )?${said}.*\\[not_as_written\\]$`,
+        'm',
+      ),
+    );
+  });
+
   it('with an audit key, a re-hashed forged chain is still caught', async () => {
     // Rebuild with a keyed chain, then forge: edit event 3 and re-seal every hash with plain SHA-256.
     const keyed = await tempSqliteStore();

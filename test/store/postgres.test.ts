@@ -67,6 +67,21 @@ describe.skipIf(!bin)('postgres', () => {
     await b.close();
   });
 
+  it('verify names a row re-spelled with its hash intact (not_as_written), as on SQLite', async () => {
+    const url = await server!.createDatabase();
+    const store = await openPostgresStore({ connectionString: url });
+    for (const id of ['aud_1', 'aud_2', 'aud_3']) await store.audit.append(event({ id }));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`UPDATE audit_events SET source_ids = '["\\u0073rc_1"]' WHERE seq = 2`);
+      expect(await store.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 2, problem: 'not_as_written' });
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
   it('`toolgate audit` only reads: an older schema is not migrated, nothing can be written, exit 2 off-target', async () => {
     const url = await server!.createDatabase();
     const store = await openPostgresStore({ connectionString: url });

@@ -7,7 +7,7 @@ import {
   type AuditFilter,
   type VerifyReport,
 } from '../../audit/event.js';
-import { AUDIT_COLUMNS, filterSql, fromRow, rowValues, type AuditRow } from '../audit-rows.js';
+import { AUDIT_COLUMNS, filterSql, fromRow, walkRow, rowValues, type AuditRow } from '../audit-rows.js';
 import { createListeners } from '../../util/listeners.js';
 import type { AuditCommit, AuditLog } from '../types.js';
 import { mapPgError, q, transactionFrom, type Pool } from './connection.js';
@@ -294,7 +294,7 @@ export class PgAuditLog implements AuditLog {
         const { rows } = await client.query<AuditRow>(sql, [after]);
         if (rows.length === 0) break;
         for (const row of rows) {
-          const problem = walker.step(fromRow(row));
+          const problem = walkRow(walker, row);
           if (problem) return problem;
         }
         after = Number(rows.at(-1)?.seq);

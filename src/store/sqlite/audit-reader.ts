@@ -1,9 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { verifyChain } from '../../audit/chain.js';
+import { createChainWalker } from '../../audit/chain.js';
 import type { AuditAnchor, AuditEvent, AuditFilter, VerifyReport } from '../../audit/event.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
-import { filterSql, fromRow, type AuditRow } from '../audit-rows.js';
+import { filterSql, fromRow, walkRow, type AuditRow } from '../audit-rows.js';
 import type { AuditReading } from '../types.js';
 import { isBusy, LOCK_WAIT_MS, run as runOnConnection, type Db, type Run } from './connection.js';
 import { directoryInsteadOfFile } from './file-path.js';
@@ -61,16 +61,15 @@ export class SqliteAuditReader implements AuditReading {
     return this.run('audit verify', () => {
       const head = this.readHead();
       const rows = this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>;
+      const walker = createChainWalker(this.key, anchor);
       let checked = 0;
-      function* events() {
-        for (const row of rows) {
-          const event = fromRow(row);
-          yield event;
-          checked = event.seq; // resumed: the walker found nothing wrong with it
-        }
-      }
       try {
-        return verifyChain(events(), head, this.key, anchor);
+        for (const row of rows) {
+          const problem = walkRow(walker, row);
+          if (problem) return problem;
+          checked = Number(row.seq);
+        }
+        return walker.finish(head);
       } catch (error) {
         if (isBusy(error)) throw error; // this.run() waits the lock out and walks again
         // A damaged page stops the walk part way (SQLITE_CORRUPT): say how far the chain was read
