@@ -2,14 +2,12 @@ import { canonicalJson } from '../audit/chain.js';
 import type { ToolContext } from '../contract/types.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import { newId } from '../util/ids.js';
-import { approveDraft, AUTO_APPROVE_ACTOR } from './approve.js';
+import { approveDraft, policyApprover } from './approve.js';
 import { transitionEvent } from './audit-transition.js';
 import { queued, writeQueued } from './queued-audit.js';
 import { draftHash } from './draft-hash.js';
 import type { Drafting } from '../pipeline/drafting-capability.js';
 import type { ActionRuntimeSpec } from '../contract/types.js';
-
-const AUTO_APPROVER = { actorId: AUTO_APPROVE_ACTOR, roles: [], scopes: [] } as const;
 
 /**
  * Creates drafts for action tools. The model's call ends here: the draft is stored, audited and
@@ -53,12 +51,10 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
 
       let status: string = draft.status;
       if (spec.approval.autoApprove) {
-        const done = await approveDraft(
-          runtime,
-          id,
-          { ...AUTO_APPROVER, tenant: draft.tenant },
-          { reason: 'low risk: auto-approved by policy', surface: 'internal' },
-        );
+        const done = await approveDraft(runtime, id, policyApprover(draft.tenant), {
+          reason: 'low risk: auto-approved by policy',
+          surface: 'internal',
+        });
         status = done.status;
       }
       return {

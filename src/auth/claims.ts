@@ -1,5 +1,5 @@
 import { asList, type ClaimNames } from './auth-config.js';
-import type { Principal } from './principal.js';
+import { GATEWAY_ACTORS, type Principal } from './principal.js';
 
 /**
  * Verified token claims → Principal. Only called after the signature (or the introspection
@@ -68,6 +68,11 @@ export function principalFromClaims(
   const subjectClaim = names?.subject ?? 'sub';
   const subject = firstString(claims, [subjectClaim]);
   if (!subject) return { ok: false, reason: `the token has no "${subjectClaim}" claim` };
+  if (GATEWAY_ACTORS.has(subject))
+    return {
+      ok: false,
+      reason: `the "${subjectClaim}" claim "${subject}" is a name the gateway records its own acts under`,
+    };
   const tenantClaim = names?.tenant ?? 'tenant';
   const tenant = firstString(claims, [tenantClaim]) ?? defaults.defaultTenant;
   if (!tenant) {

@@ -19,3 +19,17 @@ export interface Principal {
 
 /** The route a call came in on; recorded in every audit event. */
 export type Surface = 'mcp_http' | 'mcp_stdio' | 'direct' | 'api' | 'cli' | 'console' | 'internal';
+
+/**
+ * The names the gateway records its own acts under (an auto-approval, the executor, verify, the
+ * reconciler, expiry). No caller may take one: a token whose `sub` was `system:auto-approve` was
+ * admitted, and its calls were audited as the gateway's own policy (outside probe, 2026-12-07).
+ * Exact names, not the `system:` prefix, which Kubernetes service accounts' subjects start with.
+ */
+export const GATEWAY_ACTORS: ReadonlySet<string> = new Set([
+  'system:auto-approve',
+  'system:executor',
+  'system:verifier',
+  'system:reconciler',
+  'system:expiry',
+]);

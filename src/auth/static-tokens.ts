@@ -1,5 +1,5 @@
 import { sha256 as digest } from '../util/sha256.js';
-import type { Principal } from './principal.js';
+import { GATEWAY_ACTORS, type Principal } from './principal.js';
 
 /** One accepted bearer token and who it stands for. */
 export interface StaticToken {
@@ -36,6 +36,11 @@ export interface StaticTokenLookup {
 export function staticTokenAuthenticator(tokens: readonly StaticToken[]): StaticTokenLookup {
   const byDigest = new Map<string, Authenticated>();
   for (const entry of tokens) {
+    if (GATEWAY_ACTORS.has(entry.principal.actorId)) {
+      throw new TypeError(
+        `${entry.principal.actorId} is a name the gateway records its own acts under; give the token another actorId.`,
+      );
+    }
     if (entry.token.length < 16) {
       throw new TypeError(
         `The token for ${entry.principal.actorId} is shorter than 16 characters; use a long random value.`,

@@ -3,6 +3,7 @@ import { checkedAlgorithms } from '../../src/auth/auth-config.js';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
 import { bearerChallenge } from '../../src/auth/challenge.js';
 import { claimAt, principalFromClaims } from '../../src/auth/claims.js';
+import { staticTokenAuthenticator } from '../../src/auth/static-tokens.js';
 import { canonicalResource, metadataUrlFor } from '../../src/auth/protected-resource.js';
 
 /** Issue #12: the auth block fails at startup with what to change; claims map as configured. */
@@ -66,6 +67,30 @@ describe('claims → principal', () => {
         scopes: ['a', 'b'],
       },
     });
+  });
+
+  it("refuses a subject that is one of the gateway's own actor names, not the system: prefix", () => {
+    for (const sub of ['system:auto-approve', 'system:executor', 'system:reconciler']) {
+      expect(principalFromClaims({ sub, tenant: 'acme' }, undefined, defaults)).toEqual({
+        ok: false,
+        reason: `the "sub" claim "${sub}" is a name the gateway records its own acts under`,
+      });
+    }
+    // A Kubernetes service account's subject is a caller like any other.
+    expect(
+      principalFromClaims({ sub: 'system:serviceaccount:ops:bot', tenant: 'acme' }, undefined, defaults),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(() =>
+      staticTokenAuthenticator([
+        {
+          token: 'x'.repeat(32),
+          principal: { actorId: 'system:verifier', tenant: 'acme', roles: [], scopes: [] },
+          client: 'c',
+        },
+      ]),
+    ).toThrow(/system:verifier is a name the gateway records its own acts under/);
   });
 
   it('follows configured names: scp arrays, nested Keycloak roles, Okta cid, a default tenant', () => {
