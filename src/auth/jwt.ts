@@ -164,9 +164,11 @@ function classify(error: unknown): TokenCheck {
  * The IdP's key set, but an IdP outage is not our outage: when fetching fresh keys fails (timeout,
  * refused, non-200, garbage), verification goes on with the last set the IdP served, for up to
  * `maxStaleMs` after that fetch, and the IdP is not asked again within `retryMs`, so callers do not
- * each wait out a timeout. Only fetch failures fall back: a token whose key the last set does not
- * have, a bad signature, a wrong audience are refused exactly as before. With `maxStaleMs` 0, or
- * once the last set is older, the failure stands (503).
+ * each wait out a timeout. Only fetch failures fall back: a bad signature or a wrong audience is
+ * refused exactly as before. A token whose key the last set does not have is refused too, but as
+ * unavailable (503), not invalid: its key may be one the IdP published since, and a 401 told the
+ * client to throw a good token away (outside probe, 2026-12-07). With `maxStaleMs` 0, or once the
+ * last set is older, the failure stands (503).
  */
 function staleIfError(
   remote: JWTVerifyGetKey,
@@ -181,17 +183,27 @@ function staleIfError(
     if (fallback?.uat !== fetched.uat) fallback = { uat: fetched.uat, keys: createLocalJWKSet(fetched.jwks) };
     return fallback.keys;
   };
+  const fromLastKnown = async (keys: JWTVerifyGetKey, ...args: Parameters<JWTVerifyGetKey>) => {
+    try {
+      return await keys(...args);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      throw Object.assign(new Error('the IdP cannot be reached and the last keys it served have none for this token'), {
+        code: 'ERR_JWKS_STALE_NO_MATCHING_KEY',
+      });
+    }
+  };
   return async (header, token) => {
     const recentFailure = Date.now() - failedAt < retryMs;
     const known = recentFailure ? lastKnown() : undefined;
-    if (known) return known(header, token);
+    if (known) return fromLastKnown(known, header, token);
     try {
       return await remote(header, token);
     } catch (error) {
       const stale = isFetchFailure(error) ? lastKnown() : undefined;
       if (!stale) throw error;
       failedAt = Date.now();
-      return stale(header, token);
+      return fromLastKnown(stale, header, token);
     }
   };
 }

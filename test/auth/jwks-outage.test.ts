@@ -48,12 +48,24 @@ describe('when the IdP cannot be reached', () => {
     }
   });
 
-  it('accepts nothing the last keys would not: a token from a key it never served is refused', async () => {
+  it('accepts nothing the last keys would not: a token from a key it never served is refused, as unavailable', async () => {
     const verify = freshVerifier();
     expect((await verify(await sign(test.k1))).ok).toBe(true);
     await pause(350);
     test.idp.mode = 'failing';
     test.idp.keys = [test.k1.publicJwk, test.k2.publicJwk]; // rotated at the IdP, which we cannot reach
+    // Its key may be newer than the set at hand: 503, try again (a 401 said to throw the token away).
+    expect(await verify(await sign(test.k2))).toMatchObject({
+      ok: false,
+      kind: 'unavailable',
+      reason: expect.stringMatching(/ERR_JWKS_STALE_NO_MATCHING_KEY: the IdP cannot be reached/),
+    });
+    // Within the retry window too, where the IdP is not asked.
+    expect(await verify(await sign(test.k2))).toMatchObject({ ok: false, kind: 'unavailable' });
+    // With the IdP up, an unknown key is the token's fault again.
+    test.idp.mode = 'up';
+    test.idp.keys = [test.k1.publicJwk];
+    await pause(350);
     expect(await verify(await sign(test.k2))).toMatchObject({ ok: false, kind: 'invalid' });
   });
 
