@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { CredentialProvider } from '../credentials/provider.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors/config-error.js';
@@ -35,6 +36,16 @@ export async function loadConfig(
   ).default;
   if (!config || !Array.isArray(config.tools)) {
     throw new ConfigError(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
+  }
+  // A plain object here failed later as "credentials.values is not a function" (outside probe).
+  const credentials = config.credentials as Partial<CredentialProvider> | undefined;
+  if (
+    credentials !== undefined &&
+    (typeof credentials.get !== 'function' || typeof credentials.values !== 'function')
+  ) {
+    throw new ConfigError(
+      `${file}: credentials must come from envCredentials({ name: 'ENV_VAR' }) or staticCredentials(…), not a plain object.`,
+    );
   }
   // Issue #16: TOOLGATE_READ_ONLY=true switches every write action off, whatever the file says.
   return { config: envFlag(env, 'TOOLGATE_READ_ONLY', false) ? { ...config, readOnly: true } : config, path: file };

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/config-error.js';
 import { inCidr, parseIp, type IpAddress } from './address.js';
 
 /**
@@ -44,7 +45,8 @@ export function mergeAllowlists(lists: readonly Allowlist[]): Allowlist {
 
 function parseEntry(raw: string, owner: string): EgressRule {
   const entry = raw.trim();
-  const bad = (why: string) => new TypeError(`${owner}: allowlist entry "${raw}" ${why}`);
+  // The config's mistake: `serve` exits 2 for it, as for any config that cannot be used.
+  const bad = (why: string) => new ConfigError(`${owner}: allowlist entry "${raw}" ${why}`);
   if (entry === '' || /[\s@?#\\]|:\/\//.test(entry)) throw bad('must be a host, host:port, *.suffix, IP or CIDR');
 
   // A bare IPv6 address or network has colons but no brackets: it carries no port.

@@ -51,15 +51,20 @@ export async function startServer(
     toolScopes: config.tools.flatMap((tool) => tool.scopes),
   });
   const ownStore = store ?? (await openStore({ database: settings.database, auditKey: settings.auditKey }));
-  const gateway = gatewayFromConfig(config, ownStore, {
-    logger,
-    cursorKey: settings.cursorKey,
-    publicUrl: settings.publicUrl,
-    // The introspection client secret (issue #12) is masked like the gateway's other keys.
-    secrets: [settings.auditKey, settings.cursorKey, config.auth?.introspection?.clientSecret].filter(
-      (k): k is string => typeof k === 'string',
-    ),
-  });
+  // A config the gateway cannot be built from (`credentials: {}`, a tool it refuses) fails here,
+  // with the store already open: close it, or its writer thread kept `serve` running, silent,
+  // holding the database (an outside probe; `restore` then refused the file as in use).
+  const gateway = await closingOnFailure(store ? null : ownStore, () =>
+    gatewayFromConfig(config, ownStore, {
+      logger,
+      cursorKey: settings.cursorKey,
+      publicUrl: settings.publicUrl,
+      // The introspection client secret (issue #12) is masked like the gateway's other keys.
+      secrets: [settings.auditKey, settings.cursorKey, config.auth?.introspection?.clientSecret].filter(
+        (k): k is string => typeof k === 'string',
+      ),
+    }),
+  );
   gateway.onCall((e) =>
     logger.info(
       {
@@ -165,6 +170,16 @@ export async function startServer(
         if (!store) await ownStore.close();
       })()),
   };
+}
+
+/** `build()`, closing `store` (when it is ours to close) before a failure goes on. */
+async function closingOnFailure<T>(store: Store | null, build: () => T): Promise<T> {
+  try {
+    return build();
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
 }
 
 /** Host/Origin lists, plus the public URL's host and origin when one is configured. */

@@ -325,6 +325,25 @@ describe('serve on a port that is taken, or a HOST not of this machine', () => {
         (error: { code: number; stderr: string; killed: boolean }) => error,
       );
       expect(elsewhere).toMatchObject({ code: 2, killed: false });
+      // A config the gateway cannot be built from, found once the store is open: the store is
+      // closed and serve exits 2 (it sat silent with the database open until killed), and a
+      // plain object as credentials is named before anything opens.
+      for (const [change, said] of [
+        ["egress: { billing_read: ['not a host at all ::'] }", 'allowlist entry "not a host at all ::" must be a host'],
+        ['credentials: {}', 'credentials must come from envCredentials('],
+      ]) {
+        const bad = join(dir, 'bad.config.ts');
+        writeFileSync(bad, `import config from ${JSON.stringify(config)};\nexport default { ...config, ${change} };\n`);
+        const failed = await promisify(execFile)(process.execPath, [bin, 'serve', '--config', bad], {
+          env: { ...env, PORT: '0' },
+          timeout: 30_000,
+        }).then(
+          () => ({ code: 0, stderr: '', killed: false }),
+          (error: { code: number; stderr: string; killed: boolean }) => error,
+        );
+        expect({ change, killed: failed.killed, code: failed.code }).toEqual({ change, killed: false, code: 2 });
+        expect(failed.stderr).toContain(said);
+      }
       expect(elsewhere.stderr).toContain(
         'cannot listen on 192.0.2.1:0: HOST "192.0.2.1" is not an address of this machine',
       );
