@@ -1,7 +1,7 @@
 import { DEFAULT_APPROVE_SCOPE, type AuthConfig } from './auth-config.js';
 import { readBearer, type AuthRequest } from './bearer-request.js';
 import { bearerChallenge, insufficientScopeFailure, type AuthFailure } from './challenge.js';
-import { principalFromClaims, type Claims } from './claims.js';
+import { identityFromClaims, principalFromClaims, type Claims } from './claims.js';
 import { createIntrospector } from './introspection.js';
 import { createJwtVerifier, type TokenCheck } from './jwt.js';
 import { resourceServerSettings, type ResourceServer } from './resource-server.js';
@@ -86,6 +86,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }),
   });
 
+  /** Who a refused token with a good signature named, for its audit event. */
+  const named = (claims: Claims | undefined, method: 'jwt' | 'introspection') =>
+    claims && rs ? { identity: identityFromClaims(claims, rs.claims(method), rs.issuerFor(method)) } : {};
+
   async function authenticate(request: AuthRequest): Promise<AuthOutcome> {
     const read = readBearer(request);
     if (read.kind === 'refused') return refuse(read.status, read.reason, read.error, read.description);
@@ -121,7 +125,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           retryAfterSec: 5,
         };
       }
-      return refuse(401, check.reason, 'invalid_token', check.description);
+      return { ...refuse(401, check.reason, 'invalid_token', check.description), ...named(check.claims, method) };
     }
     let success = admitted.get(check.claims);
     if (!success) {
@@ -130,12 +134,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         defaultTenant: options.auth?.defaultTenant,
       });
       if (!mapped.ok)
-        return refuse(
-          401,
-          `${method}: ${mapped.reason}`,
-          'invalid_token',
-          `The access token cannot be used here: ${mapped.reason}.`,
-        );
+        return {
+          ...refuse(
+            401,
+            `${method}: ${mapped.reason}`,
+            'invalid_token',
+            `The access token cannot be used here: ${mapped.reason}.`,
+          ),
+          ...named(check.claims, method),
+        };
       const approver = options.auth?.approverRole;
       const who = {
         principal: mapped.principal,

@@ -1,3 +1,4 @@
+import type { Principal } from './principal.js';
 /**
  * RFC 6750 Bearer challenges and the refusal a route sends back. Framework-free: the Hono routes
  * turn an AuthFailure into a `Response`, a node:http fast path can copy `headers()` onto its own.
@@ -17,6 +18,8 @@ export interface AuthFailure {
   /** For the audit log: the precise cause (`jwt: exp claim timestamp check failed`). */
   readonly reason: string;
   readonly retryAfterSec?: number;
+  /** Who the token named, when its signature checked out but it was refused all the same. */
+  readonly identity?: Pick<Principal, 'subject' | 'issuer' | 'clientId'>;
 }
 
 export interface ChallengeParams {

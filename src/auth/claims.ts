@@ -59,6 +59,26 @@ function firstList(claims: Claims, paths: readonly string[]): string[] {
   return [];
 }
 
+/**
+ * Who a token names, from the claims `principalFromClaims` would read: for the audit of a refusal
+ * whose signature checked out (an expired token, a wrong audience, no tenant claim), so `audit
+ * tail --subject` finds that person's refused attempts too. Only the names, never a principal.
+ */
+export function identityFromClaims(
+  claims: Claims,
+  names: ClaimNames | undefined,
+  issuer: string | undefined,
+): Pick<Principal, 'subject' | 'issuer' | 'clientId'> {
+  const subject = firstString(claims, [names?.subject ?? 'sub']);
+  const clientId = firstString(claims, asList(names?.clientId, ['azp', 'client_id']));
+  const iss = typeof claims.iss === 'string' ? claims.iss : issuer;
+  return {
+    ...(subject === undefined ? {} : { subject }),
+    ...(iss === undefined ? {} : { issuer: iss }),
+    ...(clientId === undefined ? {} : { clientId }),
+  };
+}
+
 /** The principal a verified token stands for, or why it cannot stand for one. */
 export function principalFromClaims(
   claims: Claims,

@@ -28,6 +28,12 @@ export type TokenCheck =
       readonly reason: string;
       /** What the client is told. */
       readonly description: string;
+      /**
+       * The token's claims when its signature checked out and a claim did not (exp, nbf, aud, iss,
+       * typ: jose checks them after the signature), so they are the issuer's: the refusal's audit
+       * event can name who it was.
+       */
+      readonly claims?: Claims;
     };
 
 export function createJwtVerifier(
@@ -105,7 +111,12 @@ export function createJwtVerifier(
       if (keysBefore !== undefined && fetched.uat === keysBefore) remember(token, check, payload.exp!, keysBefore, now);
       return check;
     } catch (error) {
-      return classify(error);
+      const check = classify(error);
+      const payload = (error as { payload?: unknown }).payload;
+      const claimCheck = ['ERR_JWT_EXPIRED', 'ERR_JWT_CLAIM_VALIDATION_FAILED'].includes(
+        (error as { code?: string }).code ?? '',
+      );
+      return claimCheck && payload && typeof payload === 'object' ? { ...check, claims: payload as Claims } : check;
     }
   };
 }

@@ -28,7 +28,7 @@ export function authDeniedEvent(
     outcome: failure.status === 503 ? 'error' : 'denied',
     errorCode: failure.error,
     data: { status: failure.status },
-    ...(at.principal ? oauthIdentity(at.principal) : {}),
+    ...(at.principal ? oauthIdentity(at.principal) : (failure.identity ?? {})),
   });
 }
 
