@@ -21,7 +21,7 @@ approve, retry and rollback run the write here, in this process, and reverify th
 verify: its credentials must be set in this environment, as for \`toolgate serve\` (refused with
 exit 2 when they are not). Exit 1 when the decision was refused, or when it was taken but the
 write did not land or was not confirmed (failed, unresolved, unverified).
-ACTOR must be listed in the config's \`approvers\`.
+ACTOR must be listed in the config's \`approvers\`. \`fail\` is accepted as the old name of \`close\`.
 Options:
   --config F   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
   --status S   list drafts in this status (default awaiting_approval)
