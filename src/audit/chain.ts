@@ -151,7 +151,12 @@ export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
   const missing = (seq: number, id: string): VerifyReport | null =>
     seq === expectedSeq
       ? null
-      : bad(expectedSeq, null, 'missing_event', `event ${expectedSeq} is missing (next stored event is ${seq}, id ${id})`);
+      : bad(
+          expectedSeq,
+          null,
+          'missing_event',
+          `event ${expectedSeq} is missing (next stored event is ${seq}, id ${id})`,
+        );
   return {
     step(event: AuditEvent): VerifyReport | null {
       const gap = missing(event.seq, event.id);

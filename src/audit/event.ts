@@ -76,12 +76,7 @@ export interface AuditFilter {
 }
 
 export type AuditProblem =
-  | 'hash_mismatch'
-  | 'broken_link'
-  | 'missing_event'
-  | 'head_mismatch'
-  | 'anchor_mismatch'
-  | 'not_as_written';
+  'hash_mismatch' | 'broken_link' | 'missing_event' | 'head_mismatch' | 'anchor_mismatch' | 'not_as_written';
 
 /**
  * A (seq, hash) of the chain kept somewhere the database's writers cannot reach (a log shipped
