@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { timingSafeEqual } from 'node:crypto';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { consoleCookie, dropCookie, readCookie, writeCookie } from './cookies.js';
 import type { AuditFilter } from '../audit/event.js';
 import type { StaticTokenLookup } from '../auth/static-tokens.js';
 import { sha256 } from '../util/sha256.js';
@@ -76,38 +76,21 @@ export function createConsoleRoutes(
     options.secureCookies ||
     new URL(c.req.url).protocol === 'https:' ||
     (options.trustProxy && c.req.header('x-forwarded-proto') === 'https');
-  const cookie = (c: Context, path = '/console') => ({
-    httpOnly: true as const,
-    sameSite: 'Lax' as const,
-    path,
-    secure: secure(c),
-  });
+  // Each console cookie by its base name; `__Host-` under https (cookies.ts).
+  const cookie = (c: Context, base: string, path = '/console') => consoleCookie(secure(c), base, path);
 
   const tokenStillSignsIn = (session: ConsoleSession) =>
     tokenSignIn && session.tokenDigest !== undefined && authenticate.byDigest(session.tokenDigest)?.canApprove === true;
   const showLogin = (c: Context, error?: string, status: 200 | 400 | 401 | 403 | 404 | 503 = 200) => {
     const csrf = newCsrfToken();
-    setCookie(c, LOGIN_CSRF_COOKIE, csrf, cookie(c));
+    writeCookie(c, cookie(c, LOGIN_CSRF_COOKIE), csrf);
     const methods = { oidcLabel: oidc ? (oidc.label ?? 'Sign in with your identity provider') : null, tokenSignIn };
     return c.html(page('Sign in', signInPage(csrf, methods, error)), status);
   };
-  /**
-   * Under https the session cookie is `__Host-` (Secure, Path=/, no Domain): a sibling subdomain
-   * cannot set it, so it cannot plant its own session in an approver's browser, who would then
-   * decide as that person (outside probe, 2026-12-07). Browsers refuse the prefix over http, so
-   * local development keeps the plain name. A page on another port of the same host can still set
-   * either: cookies do not separate ports, so serve nothing untrusted from the console's host.
-   */
-  const sessionCookie = (c: Context) =>
-    secure(c) ? { name: `__Host-${COOKIE}`, options: cookie(c, '/') } : { name: COOKIE, options: cookie(c) };
-  const endSession = (c: Context) => {
-    const { name, options } = sessionCookie(c);
-    deleteCookie(c, name, { path: options.path, secure: options.secure });
-  };
+  const endSession = (c: Context) => dropCookie(c, cookie(c, COOKIE));
   const signedIn = (c: Context, session: ConsoleSession) => {
-    deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/console' });
-    const { name, options } = sessionCookie(c);
-    setCookie(c, name, session.id, { ...options, maxAge: Math.floor((session.expiresAt - Date.now()) / 1000) });
+    dropCookie(c, cookie(c, LOGIN_CSRF_COOKIE));
+    writeCookie(c, cookie(c, COOKIE), session.id, Math.floor((session.expiresAt - Date.now()) / 1000));
     return c.redirect('/console');
   };
   if (oidc) mountOidcRoutes(app as unknown as Hono, oidc, { gateway, sessions, cookie, signedIn, showLogin });
@@ -117,7 +100,7 @@ export function createConsoleRoutes(
     const body = await formOf(c);
     if (!body) return showLogin(c, UNREADABLE_FORM, 400);
     // Login CSRF: a cross-site form cannot sign the victim in as the attacker (double submit).
-    if (!csrfEquals(getCookie(c, LOGIN_CSRF_COOKIE), body.csrf)) {
+    if (!csrfEquals(readCookie(c, cookie(c, LOGIN_CSRF_COOKIE)), body.csrf)) {
       return showLogin(c, 'The sign-in form expired or was not ours; please sign in again.', 403);
     }
     const who = authenticate(`Bearer ${String(body.token ?? '')}`);
@@ -134,7 +117,7 @@ export function createConsoleRoutes(
   });
 
   app.use('*', async (c, next) => {
-    const session = await sessions.get(getCookie(c, sessionCookie(c).name));
+    const session = await sessions.get(readCookie(c, cookie(c, COOKIE)));
     if (!session) return c.redirect('/console/login');
     if (session.method === 'token' && !tokenStillSignsIn(session)) {
       // The token was removed from the config, lost its approver right, or token sign-in was

@@ -372,9 +372,24 @@ describe('failures and configuration', () => {
       expect(start.status).toBe(302);
       const redirect = new URL(start.headers.get('location')!).searchParams.get('redirect_uri');
       expect(redirect).toBe('https://toolgate.example.test/console/oidc/callback');
-      const cookie = start.headers.getSetCookie().find((c) => c.startsWith('tg_oidc_login='));
+      // __Host-: only this origin can set it. A sibling subdomain planting its own pending sign-in
+      // had the callback complete the attacker's session into the approver's browser.
+      const cookie = start.headers.getSetCookie().find((c) => c.startsWith('__Host-tg_oidc_login='));
       expect(cookie).toMatch(/; Secure/);
       expect(cookie).toMatch(/; SameSite=Lax/);
+      expect(cookie).toMatch(/; Path=\//);
+      const login = start.headers.getSetCookie().find((c) => c.startsWith('__Host-tg_login_csrf='));
+      expect(login ?? (await fetch(`${tls.url}/console/login`)).headers.getSetCookie().join()).toMatch(
+        /__Host-tg_login_csrf=[^;]+;.*Secure/,
+      );
+      // The same pending id under the plain name (what a subdomain can set) is not read.
+      const id = cookie!.split(';')[0]!.split('=')[1]!;
+      const planted = await fetch(`${tls.url}/console/oidc/callback?code=x&state=y`, {
+        headers: { cookie: `tg_oidc_login=${id}` },
+        redirect: 'manual',
+      });
+      expect(planted.status).toBe(401);
+      expect(await planted.text()).toContain('was not started in this browser');
     } finally {
       await tls.stop();
     }

@@ -1,8 +1,8 @@
 import type { Context, Hono } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { edgeEvent } from '../../audit/event.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Gateway } from '../../gateway/create-gateway.js';
+import { dropCookie, readCookie, writeCookie, type ConsoleCookie } from '../cookies.js';
 import type { ConsoleSession, ConsoleSessions } from '../sessions.js';
 import { createOidcSignIn, type PendingSignIn } from './oidc-client.js';
 import type { ResolvedConsoleOidc } from './oidc-config.js';
@@ -20,7 +20,8 @@ const PENDING_TTL_MS = 10 * 60 * 1000;
 export interface OidcRouteDeps {
   readonly gateway: Gateway;
   readonly sessions: ConsoleSessions;
-  readonly cookie: (c: Context, path: string) => { httpOnly: true; sameSite: 'Lax'; path: string; secure: boolean };
+  /** A console cookie by its base name (`__Host-` under https: cookies.ts). */
+  readonly cookie: (c: Context, base: string, path: string) => ConsoleCookie;
   /** Opens the console for a new session (sets the session cookie, redirects). */
   readonly signedIn: (c: Context, session: ConsoleSession) => Response;
   readonly showLogin: (c: Context, error: string, status: 401 | 403 | 503) => Response | Promise<Response>;
@@ -39,14 +40,15 @@ export function mountOidcRoutes(app: Hono, config: ResolvedConsoleOidc, deps: Oi
     }
     const id = await deps.sessions.savePending({ ...started.pending }, PENDING_TTL_MS);
     // SameSite=Lax: the IdP sends the browser back with a top-level GET from its own site.
-    setCookie(c, LOGIN_COOKIE, id, { ...deps.cookie(c, '/console/oidc'), maxAge: PENDING_TTL_MS / 1000 });
+    writeCookie(c, deps.cookie(c, LOGIN_COOKIE, '/console/oidc'), id, PENDING_TTL_MS / 1000);
     return c.redirect(started.url.href, 302);
   });
 
   app.get('/oidc/callback', async (c) => {
     // One use only: a replayed or second callback finds nothing, whichever instance it reaches.
-    const pending = (await deps.sessions.takePending(getCookie(c, LOGIN_COOKIE))) as PendingSignIn | undefined;
-    deleteCookie(c, LOGIN_COOKIE, { path: '/console/oidc' });
+    const pendingCookie = deps.cookie(c, LOGIN_COOKIE, '/console/oidc');
+    const pending = (await deps.sessions.takePending(readCookie(c, pendingCookie))) as PendingSignIn | undefined;
+    dropCookie(c, pendingCookie);
     if (!pending) {
       // Without the record there is no state to compare and no PKCE verifier to send: refuse.
       return deps.showLogin(c, 'This sign-in expired or was not started in this browser; please sign in again.', 401);
