@@ -38,10 +38,13 @@ export async function loadConfig(
     throw new ConfigError(`${file} must \`export default defineConfig({ tools: [...] })\`.`);
   }
   // A plain object here failed later as "credentials.values is not a function" (outside probe).
-  const credentials = config.credentials as Partial<CredentialProvider> | undefined;
+  const credentials = config.credentials as Partial<CredentialProvider> | null | undefined;
   if (
     credentials !== undefined &&
-    (typeof credentials.get !== 'function' || typeof credentials.values !== 'function')
+    (typeof credentials !== 'object' ||
+      credentials === null ||
+      typeof credentials.get !== 'function' ||
+      typeof credentials.values !== 'function')
   ) {
     throw new ConfigError(
       `${file}: credentials must come from envCredentials({ name: 'ENV_VAR' }) or staticCredentials(…), not a plain object.`,

@@ -51,11 +51,13 @@ export async function startServer(
     toolScopes: config.tools.flatMap((tool) => tool.scopes),
   });
   const ownStore = store ?? (await openStore({ database: settings.database, auditKey: settings.auditKey }));
-  // A config the gateway cannot be built from (`credentials: {}`, a tool it refuses) fails here,
-  // with the store already open: close it, or its writer thread kept `serve` running, silent,
-  // holding the database (an outside probe; `restore` then refused the file as in use).
-  const gateway = await closingOnFailure(store ? null : ownStore, () =>
-    gatewayFromConfig(config, ownStore, {
+  // Everything started from here is undone, newest first, if the start fails before it listens: a
+  // config the gateway or the console cannot be built from, a port in use, a bad HOST. Left open,
+  // the store's writer thread kept `serve` running, silent, holding the database (outside probes;
+  // `restore` then refused the file as in use).
+  const started: (() => unknown)[] = store ? [] : [() => ownStore.close()];
+  try {
+    const gateway = gatewayFromConfig(config, ownStore, {
       logger,
       cursorKey: settings.cursorKey,
       publicUrl: settings.publicUrl,
@@ -63,85 +65,113 @@ export async function startServer(
       secrets: [settings.auditKey, settings.cursorKey, config.auth?.introspection?.clientSecret].filter(
         (k): k is string => typeof k === 'string',
       ),
-    }),
-  );
-  gateway.onCall((e) =>
-    logger.info(
-      {
-        requestId: e.requestId,
-        callId: e.callId,
-        auditId: e.id,
-        actor: e.actor,
-        client: e.client,
-        surface: e.surface,
-        tool: e.tool,
-        outcome: e.outcome,
-        errorCode: e.errorCode,
-        latencyMs: e.latencyMs,
-        resultBytes: e.resultBytes,
-      },
-      'tool call',
-    ),
-  );
-  // Settle drafts a stopped process left mid-execute (never re-runs them): before taking new work,
-  // then every RECOVERY_SWEEP_MS (recovery-sweep.ts) for those whose lease was still running (recovery.ts).
-  const settleInterrupted = async () => {
-    const resumed = await gateway.actions.resumeInterrupted();
-    if (resumed.length > 0)
-      logger.warn(
-        { drafts: resumed.map((d) => ({ id: d.id, status: d.status })) },
-        'settled drafts interrupted by a stopped process',
-      );
-  };
-  await settleInterrupted().catch(async (error: unknown) => {
-    if (!store) await ownStore.close(); // its writer thread would keep a failed start running
-    throw error;
-  });
-  const sweep = startRecoverySweep(settleInterrupted, logger);
-  const checkpoints = startAuditCheckpoints(gateway.runtime.store.audit, logger);
-  const oauthClient = config.auth?.client ?? 'oauth';
-  if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {
-    logger.warn(
-      { client: oauthClient },
-      `OAuth callers use toolset "${oauthClient}", which is not defined: they see no tools`,
+    });
+    gateway.onCall((e) =>
+      logger.info(
+        {
+          requestId: e.requestId,
+          callId: e.callId,
+          auditId: e.id,
+          actor: e.actor,
+          client: e.client,
+          surface: e.surface,
+          tool: e.tool,
+          outcome: e.outcome,
+          errorCode: e.errorCode,
+          latencyMs: e.latencyMs,
+          resultBytes: e.resultBytes,
+        },
+        'tool call',
+      ),
     );
+    // Settle drafts a stopped process left mid-execute (never re-runs them): before taking new work,
+    // then every RECOVERY_SWEEP_MS (recovery-sweep.ts) for those whose lease was still running (recovery.ts).
+    const settleInterrupted = async () => {
+      const resumed = await gateway.actions.resumeInterrupted();
+      if (resumed.length > 0)
+        logger.warn(
+          { drafts: resumed.map((d) => ({ id: d.id, status: d.status })) },
+          'settled drafts interrupted by a stopped process',
+        );
+    };
+    await settleInterrupted();
+    const sweep = startRecoverySweep(settleInterrupted, logger);
+    started.push(() => sweep.stop());
+    const checkpoints = startAuditCheckpoints(gateway.runtime.store.audit, logger);
+    started.push(() => checkpoints.stop({ final: false }));
+    const oauthClient = config.auth?.client ?? 'oauth';
+    if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {
+      logger.warn(
+        { client: oauthClient },
+        `OAuth callers use toolset "${oauthClient}", which is not defined: they see no tools`,
+      );
+    }
+    const metrics = createMetrics(gateway);
+    started.push(() => metrics.stop());
+    const appOptions = {
+      gateway,
+      // The gateway's view of the store: its audit appends report failures (see runtime.ts).
+      store: gateway.runtime.store,
+      logger,
+      metrics: metrics.registry,
+      authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
+      anonymous: anonymous && { ...anonymous, canApprove: false },
+      authenticator,
+      console: config.console,
+      ...edgeSettings(settings),
+      port: () => boundPort,
+      maxBodyBytes: settings.maxBodyBytes,
+    };
+    const { app, close: closeApp, throttle } = createHttpApp(appOptions);
+    started.push(closeApp);
+    let boundPort = wantedPort;
+    const server = createServer(createNodeListener(app, { ...appOptions, throttle, fastPath: settings.fastPath }));
+    applySocketLimits(server, {
+      maxConnections: config.server?.maxConnections ?? DEFAULT_SOCKET_LIMITS.maxConnections,
+      firstRequestMs: config.server?.firstRequestMs ?? DEFAULT_SOCKET_LIMITS.firstRequestMs,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(wantedPort, settings.host, () => resolve());
+    }).catch((error: unknown) => {
+      throw cannotListen(error, settings.host, wantedPort);
+    });
+    boundPort = (server.address() as AddressInfo).port;
+    return serving({
+      server,
+      gateway,
+      ownStore,
+      store,
+      sweep,
+      checkpoints,
+      metrics,
+      closeApp,
+      settings,
+      config,
+      logger,
+    });
+  } catch (error) {
+    for (const undo of started.reverse()) await undo();
+    throw error;
   }
-  const metrics = createMetrics(gateway);
-  const appOptions = {
-    gateway,
-    // The gateway's view of the store: its audit appends report failures (see runtime.ts).
-    store: gateway.runtime.store,
-    logger,
-    metrics: metrics.registry,
-    authenticate: staticTokenAuthenticator(config.server?.tokens ?? []),
-    anonymous: anonymous && { ...anonymous, canApprove: false },
-    authenticator,
-    console: config.console,
-    ...edgeSettings(settings),
-    port: () => boundPort,
-    maxBodyBytes: settings.maxBodyBytes,
-  };
-  const { app, close: closeApp, throttle } = createHttpApp(appOptions);
-  let boundPort = wantedPort;
-  const server = createServer(createNodeListener(app, { ...appOptions, throttle, fastPath: settings.fastPath }));
-  applySocketLimits(server, {
-    maxConnections: config.server?.maxConnections ?? DEFAULT_SOCKET_LIMITS.maxConnections,
-    firstRequestMs: config.server?.firstRequestMs ?? DEFAULT_SOCKET_LIMITS.firstRequestMs,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(wantedPort, settings.host, () => resolve());
-  }).catch(async (error: unknown) => {
-    // A port in use or a bad HOST: close what is open, or the writer thread keeps the process
-    // alive after the error is printed (`serve` hung instead of exiting 1).
-    await Promise.all([sweep.stop(), checkpoints.stop({ final: false })]);
-    metrics.stop();
-    await closeApp();
-    if (!store) await ownStore.close();
-    throw cannotListen(error, settings.host, wantedPort);
-  });
+}
+
+/** The running server once it listens, and how it stops. */
+function serving(parts: {
+  server: ReturnType<typeof createServer>;
+  gateway: ReturnType<typeof gatewayFromConfig>;
+  ownStore: Store;
+  store: Store | undefined;
+  sweep: { stop(): Promise<void> };
+  checkpoints: ReturnType<typeof startAuditCheckpoints>;
+  metrics: { stop(): void };
+  closeApp: () => Promise<void>;
+  settings: ReturnType<typeof resolveSettings>;
+  config: ToolgateConfig;
+  logger: Logger;
+}): RunningServer {
+  const { server, gateway, ownStore, store, sweep, checkpoints, metrics, closeApp, settings, config, logger } = parts;
   const { port } = server.address() as AddressInfo;
-  boundPort = port;
   const drain = trackConnections(server);
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
   logger.info(
@@ -170,16 +200,6 @@ export async function startServer(
         if (!store) await ownStore.close();
       })()),
   };
-}
-
-/** `build()`, closing `store` (when it is ours to close) before a failure goes on. */
-async function closingOnFailure<T>(store: Store | null, build: () => T): Promise<T> {
-  try {
-    return build();
-  } catch (error) {
-    await store?.close();
-    throw error;
-  }
 }
 
 /** Host/Origin lists, plus the public URL's host and origin when one is configured. */

@@ -331,6 +331,12 @@ describe('serve on a port that is taken, or a HOST not of this machine', () => {
       for (const [change, said] of [
         ["egress: { billing_read: ['not a host at all ::'] }", 'allowlist entry "not a host at all ::" must be a host'],
         ['credentials: {}', 'credentials must come from envCredentials('],
+        ['credentials: null', 'credentials must come from envCredentials('],
+        // The console's routes are built last, after the recovery sweep and the checkpoints start.
+        [
+          "console: { oidc: { issuer: 'http://idp.example.com', clientId: 'c', approverRole: 'a' } }",
+          'console.oidc.issuer must be an https URL',
+        ],
       ]) {
         const bad = join(dir, 'bad.config.ts');
         writeFileSync(bad, `import config from ${JSON.stringify(config)};\nexport default { ...config, ${change} };\n`);

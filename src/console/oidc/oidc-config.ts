@@ -1,3 +1,4 @@
+import { ConfigError } from '../../errors/config-error.js';
 import type { ClaimNames } from '../../auth/auth-config.js';
 
 /**
@@ -58,20 +59,20 @@ const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 export function resolveConsoleOidc(config: ConsoleOidcConfig, publicUrl: string | null): ResolvedConsoleOidc {
   const issuer = parseUrl(config.issuer, 'console.oidc.issuer');
   if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && LOOPBACK.test(issuer.hostname))) {
-    throw new TypeError(`console.oidc.issuer must be an https URL (http only on loopback); got ${config.issuer}.`);
+    throw new ConfigError(`console.oidc.issuer must be an https URL (http only on loopback); got ${config.issuer}.`);
   }
   const configured = config.redirectUri ?? (publicUrl ? `${publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}` : null);
   if (!configured) {
-    throw new TypeError(
+    throw new ConfigError(
       `console.oidc needs its callback URL: set publicUrl (or TOOLGATE_PUBLIC_URL), or console.oidc.redirectUri ` +
         `ending in ${CALLBACK_PATH}.`,
     );
   }
   const redirect = parseUrl(configured, 'console.oidc.redirectUri');
   if (redirect.pathname !== CALLBACK_PATH || redirect.search || redirect.hash) {
-    throw new TypeError(`console.oidc.redirectUri must end in ${CALLBACK_PATH} with no query; got ${configured}.`);
+    throw new ConfigError(`console.oidc.redirectUri must end in ${CALLBACK_PATH} with no query; got ${configured}.`);
   }
-  if (!config.approverRole) throw new TypeError('console.oidc.approverRole is required, e.g. "billing_approver".');
+  if (!config.approverRole) throw new ConfigError('console.oidc.approverRole is required, e.g. "billing_approver".');
   const scopes = config.scopes ?? ['openid', 'profile', 'email'];
   return {
     ...config,
@@ -86,6 +87,6 @@ function parseUrl(value: string, name: string): URL {
   try {
     return new URL(value);
   } catch {
-    throw new TypeError(`${name} is not a URL: ${JSON.stringify(value)}.`);
+    throw new ConfigError(`${name} is not a URL: ${JSON.stringify(value)}.`);
   }
 }
