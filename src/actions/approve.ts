@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal.js';
+import { GATEWAY_ACTOR, type Principal } from '../auth/principal.js';
 import { stripInvisible } from '../guard/invisible.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
@@ -22,7 +22,6 @@ export interface DecisionRequest {
 }
 
 const MAX_RACES = 50;
-const AUTO_APPROVE_ACTOR = 'system:auto-approve';
 
 /**
  * The approver an auto-approval acts as. Known by the object, not by its name: a caller whose id
@@ -31,7 +30,7 @@ const AUTO_APPROVE_ACTOR = 'system:auto-approve';
  */
 const policyApprovers = new WeakSet<Principal>();
 export function policyApprover(tenant: string): Principal {
-  const principal: Principal = { actorId: AUTO_APPROVE_ACTOR, tenant, roles: [], scopes: [] };
+  const principal: Principal = { actorId: GATEWAY_ACTOR.autoApprove, tenant, roles: [], scopes: [] };
   policyApprovers.add(principal);
   return principal;
 }
@@ -119,7 +118,7 @@ async function checkedDraft(
   }
   if (Date.parse(draft.expiresAt) <= runtime.now()) {
     const expired = await applyTransition(runtime, draft, 'expire', {
-      actor: 'system:expiry',
+      actor: GATEWAY_ACTOR.expiry,
       surface: request.surface,
       reason: `expired at ${draft.expiresAt}`,
     });

@@ -1,3 +1,4 @@
+import { GATEWAY_ACTOR } from '../auth/principal.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
@@ -64,7 +65,7 @@ export function actionContext(
         logger.warn({ host, why }, 'egress refused');
         await auditTransition(runtime, draft, {
           kind: 'egress_denied',
-          actor: 'system:executor',
+          actor: GATEWAY_ACTOR.executor,
           surface: 'internal',
           outcome: 'denied',
           errorCode: 'egress_denied',

@@ -1,4 +1,4 @@
-import type { Surface } from '../auth/principal.js';
+import { GATEWAY_ACTOR, type Surface } from '../auth/principal.js';
 import { asToolgateError, ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
@@ -18,7 +18,7 @@ const iso = (runtime: GatewayRuntime) => new Date(runtime.now()).toISOString();
  */
 export async function executeApproved(runtime: GatewayRuntime, approved: DraftRecord, surface: Surface) {
   const started = await applyTransition(runtime, approved, 'start', {
-    actor: 'system:executor',
+    actor: GATEWAY_ACTOR.executor,
     surface,
     reason: `executing with idempotency key ${idempotencyKeyOf(approved)}`,
     state: { ...stateOf(approved), execution: { startedAt: iso(runtime) } },
@@ -58,7 +58,7 @@ export async function runExecute(runtime: GatewayRuntime, executing: DraftRecord
       error: message,
     };
     const failed = await applyTransition(runtime, executing, 'fail', {
-      actor: 'system:executor',
+      actor: GATEWAY_ACTOR.executor,
       surface,
       reason: error.detail ?? error.message,
       state: { ...state, execution },
@@ -75,7 +75,7 @@ export async function runExecute(runtime: GatewayRuntime, executing: DraftRecord
   try {
     await runtime.store.idempotency.complete(idempotencyKeyOf(executing), JSON.stringify(result ?? null));
     executed = await applyTransition(runtime, executing, 'succeed', {
-      actor: 'system:executor',
+      actor: GATEWAY_ACTOR.executor,
       surface,
       reason: 'internal API accepted the write',
       state: { ...state, execution },

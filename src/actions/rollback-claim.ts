@@ -1,3 +1,4 @@
+import { GATEWAY_ACTOR } from '../auth/principal.js';
 import type { ActionRuntimeSpec } from '../contract/types.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
@@ -29,7 +30,7 @@ export async function claimRollback(
   if (!(leaseEnd < Date.now()) || !(await runtime.store.idempotency.takeOver(key, claim.since))) return null;
   await auditTransition(runtime, draft, {
     kind: 'rollback_failed',
-    actor: 'system:reconciler',
+    actor: GATEWAY_ACTOR.reconciler,
     surface: 'internal',
     outcome: 'error',
     errorCode: 'unavailable',

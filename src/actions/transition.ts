@@ -1,3 +1,4 @@
+import { GATEWAY_ACTOR, GATEWAY_ACTORS } from '../auth/principal.js';
 import type { AuditEventInput } from '../audit/event.js';
 import type { Surface } from '../auth/principal.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
@@ -38,8 +39,11 @@ export async function applyTransition(
   const to = nextStatus(draft.status, event);
   if (to === null) throw notAllowed(draft, event);
   const actor = actorIdOf(change.actor);
-  const isSystem = actor.startsWith('system:');
-  if ((rule.by === 'system') !== isSystem && actor !== 'system:auto-approve') {
+  // One of the gateway's own names, which no caller may take (GATEWAY_ACTORS); not the `system:`
+  // prefix, which a person's id may have (a Kubernetes service account's subject). The
+  // auto-approval decides as an approver would.
+  const isSystem = GATEWAY_ACTORS.has(actor) && actor !== GATEWAY_ACTOR.autoApprove;
+  if ((rule.by === 'system') !== isSystem) {
     throw new ToolgateError('internal', undefined, {
       detail: `lifecycle: ${event} must be caused by ${rule.by}, not ${actor}`,
     });

@@ -1,4 +1,4 @@
-import type { Surface } from '../auth/principal.js';
+import { GATEWAY_ACTOR, type Surface } from '../auth/principal.js';
 import type { Verification } from '../contract/types.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
@@ -54,7 +54,7 @@ async function recordVerification(
     );
   }
   const moved = await applyTransition(runtime, executed, seen.ok ? 'verify_ok' : 'verify_mismatch', {
-    actor: 'system:verifier',
+    actor: GATEWAY_ACTOR.verifier,
     surface,
     reason: seen.detail,
     state: { ...stateOf(executed), verification: { ...seen, at: iso(runtime) } },
@@ -75,7 +75,7 @@ export async function reconcile(
   input: unknown,
   surface: Surface,
   why: string,
-  actor = 'system:reconciler',
+  actor: string = GATEWAY_ACTOR.reconciler,
 ): Promise<DraftRecord> {
   const seen = await observe(runtime, draft, input, null);
   if (!seen.ok) {
@@ -90,7 +90,7 @@ export async function reconcile(
   const { unresolved: _settled, ...rest } = state;
   const execution = { startedAt: state.execution?.startedAt ?? iso(runtime), finishedAt: iso(runtime), result: null };
   const executed = await applyTransition(runtime, draft, draft.status === 'unresolved' ? 'reconcile_seen' : 'succeed', {
-    actor: draft.status === 'unresolved' ? actor : 'system:reconciler',
+    actor: draft.status === 'unresolved' ? actor : GATEWAY_ACTOR.reconciler,
     surface,
     reason: `${why}; verify sees the write: ${seen.detail}`,
     state: { ...rest, execution },
@@ -112,7 +112,7 @@ export async function markUnresolved(
   // since (another instance settled it, an operator retried it), it is theirs now. Before, a late
   // failure here could mark an operator's retry in flight unresolved.
   const moved = await applyTransition(runtime, draft, 'outcome_unknown', {
-    actor: 'system:executor',
+    actor: GATEWAY_ACTOR.executor,
     surface,
     reason,
     state: { ...stateOf(draft), unresolved: { since: iso(runtime), reason, retrySafe } },

@@ -26,10 +26,11 @@ export type Surface = 'mcp_http' | 'mcp_stdio' | 'direct' | 'api' | 'cli' | 'con
  * admitted, and its calls were audited as the gateway's own policy (outside probe, 2026-12-07).
  * Exact names, not the `system:` prefix, which Kubernetes service accounts' subjects start with.
  */
-export const GATEWAY_ACTORS: ReadonlySet<string> = new Set([
-  'system:auto-approve',
-  'system:executor',
-  'system:verifier',
-  'system:reconciler',
-  'system:expiry',
-]);
+export const GATEWAY_ACTOR = {
+  autoApprove: 'system:auto-approve',
+  executor: 'system:executor',
+  verifier: 'system:verifier',
+  reconciler: 'system:reconciler',
+  expiry: 'system:expiry',
+} as const;
+export const GATEWAY_ACTORS: ReadonlySet<string> = new Set(Object.values(GATEWAY_ACTOR));
