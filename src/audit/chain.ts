@@ -232,18 +232,3 @@ export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
 }
 
 export type ChainWalker = ReturnType<typeof createChainWalker>;
-
-/** The whole walk over events already at hand (see createChainWalker for streaming). */
-export function verifyChain(
-  events: Iterable<AuditEvent>,
-  head: { seq: number; hash: string } | null,
-  key?: Buffer,
-  anchor?: AuditAnchor,
-): VerifyReport {
-  const walker = createChainWalker(key, anchor);
-  for (const event of events) {
-    const problem = walker.step(event);
-    if (problem) return problem;
-  }
-  return walker.finish(head);
-}

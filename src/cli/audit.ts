@@ -200,13 +200,14 @@ async function verify(source: AuditSource, io: CliIo, json: boolean, anchor?: Au
   const key = io.env.TOOLGATE_AUDIT_KEY ? Buffer.from(io.env.TOOLGATE_AUDIT_KEY, 'utf8') : undefined;
   const mismatch = keyMismatch(await source.audit.recordedKeyCheck(), key);
   if (mismatch) {
-    if (json) io.stdout.write(`${JSON.stringify({ ok: false, checked: false, message: mismatch }, null, 2)}\n`);
+    if (json) io.stdout.write(`${jsonShowingInvisible({ ok: false, checked: false, message: mismatch }, 2)}\n`);
     io.stderr.write(`toolgate audit verify: cannot check the chain: ${mismatch}.\n`);
     return 2;
   }
   const report = await source.audit.verify(anchor);
   if (json) {
-    io.stdout.write(`${JSON.stringify(anchor ? { ...report, anchor } : report, null, 2)}\n`);
+    // The report quotes ids from the file: hidden characters escaped, as in `export`.
+    io.stdout.write(`${jsonShowingInvisible(anchor ? { ...report, anchor } : report, 2)}\n`);
     return report.ok ? 0 : 1;
   }
   if (report.ok) {

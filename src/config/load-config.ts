@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { GATEWAY_ACTORS } from '../auth/principal.js';
 import type { CredentialProvider } from '../credentials/provider.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +51,11 @@ export async function loadConfig(
       `${file}: credentials must come from envCredentials({ name: 'ENV_VAR' }) or staticCredentials(…), not a plain object.`,
     );
   }
+  // The gateway's own names are not for people or tokens: the audit would credit the gateway.
+  const taken = [...(config.approvers ?? []), ...(config.server?.tokens ?? []).map((t) => t.principal)].find((p) =>
+    GATEWAY_ACTORS.has(p.actorId),
+  );
+  if (taken) throw new ConfigError(`${file}: ${taken.actorId} is a name the gateway records its own acts under.`);
   // Issue #16: TOOLGATE_READ_ONLY=true switches every write action off, whatever the file says.
   return { config: envFlag(env, 'TOOLGATE_READ_ONLY', false) ? { ...config, readOnly: true } : config, path: file };
 }

@@ -6,7 +6,7 @@ import { ERROR_CODES } from '../errors/codes.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { DraftRecord, DraftStatus } from '../store/types.js';
-import { auditWrongCredential, authDeniedEvent } from './auth-audit.js';
+import { auditRepeatedRefusal, auditWrongCredential, authDeniedEvent } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { jsonShowingInvisible } from '../guard/invisible.js';
 
@@ -58,13 +58,12 @@ export function createApiRoutes(
     }
     const noConsent = authenticator.approveScopeMissing(outcome);
     if (noConsent) {
-      const event = authDeniedEvent(noConsent, {
+      await auditRepeatedRefusal(gateway.runtime.store.audit, `approve scope ${who.principal.actorId}`, noConsent, {
         surface: 'api',
         requestId: (c.get('requestId' as never) as string | undefined) ?? null,
         address: clientAddress(c, options.trustProxy),
-        principal: who.principal,
+        who,
       });
-      await gateway.runtime.store.audit.append(event).catch(() => undefined);
       return failureResponse(noConsent);
     }
     c.set('who', who);

@@ -19,11 +19,12 @@ const text = (anchor: AuditAnchor) => `${anchor.seq}:${anchor.hash}`;
  * removed with the head row moved back (nor, without the key, that it was recomputed): both
  * leave a consistent chain. A log line shipped off the machine is an anchor those writers cannot
  * reach; `toolgate audit verify --anchor SEQ:HASH` checks the log still holds it. A head that
- * moves back, or changes under the same seq, while this gateway runs is that tampering seen as it
- * happens, so it is logged as an error naming the last anchor.
+ * moves back, or changes under the same seq, or moves on from a log that no longer holds the last
+ * anchor's event (a tail cut, then appended to within the minute: found in review) is that
+ * tampering seen while this gateway runs, so it is logged as an error naming the last anchor.
  */
 export function startAuditCheckpoints(
-  audit: Pick<AuditLog, 'chainHead'>,
+  audit: Pick<AuditLog, 'chainHead' | 'query'>,
   logger: CheckpointLogger,
   everyMs = AUDIT_CHECKPOINT_MS,
 ): { stop(options?: { final: boolean }): Promise<void> } {
@@ -37,6 +38,15 @@ export function startAuditCheckpoints(
         `the audit head moved back from ${last.seq} to ${head.seq} while the gateway ran: events were removed or rewritten; ` +
           `run toolgate audit verify --anchor ${text(last)}`,
       );
+    } else if (last) {
+      // Moved on: one indexed read says whether it moved on from the event the last line named.
+      const [then] = await audit.query({ afterSeq: last.seq - 1, limit: 1 });
+      if (then?.seq !== last.seq || then.hash !== last.hash)
+        logger.error(
+          { anchor: text(last), head: text(head) },
+          `the audit log no longer holds event ${last.seq} as the last checkpoint named it: events were removed or rewritten ` +
+            `while the gateway ran; run toolgate audit verify --anchor ${text(last)}`,
+        );
     }
     last = head;
     logger.info({ anchor: text(head) }, 'audit checkpoint');

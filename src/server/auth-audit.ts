@@ -35,10 +35,7 @@ export function authDeniedEvent(
 /**
  * Audits a good credential used where its kind is refused (separation of duties): an approver
  * credential on /mcp, a model-client credential on /api. Both were answered 403 with no event, so
- * an approver token handed to a model left no trace (an outside differential probe). At most one
- * event per actor and surface a minute, the next one counting those left out: the failed-auth
- * throttle does not slow a credential that is good, and its holder could otherwise grow the log
- * by one event a request (found in review). The memory is per audit log (per server) and bounded.
+ * an approver token handed to a model left no trace (an outside differential probe).
  */
 export async function auditWrongCredential(
   audit: AuditLog,
@@ -46,25 +43,43 @@ export async function auditWrongCredential(
   at: { surface: Surface; requestId: string | null; address: string },
   now = Date.now(),
 ): Promise<void> {
-  let seen = lastWrongCredential.get(audit);
-  if (!seen) lastWrongCredential.set(audit, (seen = new Map()));
-  const key = `${at.surface} ${who.principal.actorId}`;
+  const reason = who.canApprove
+    ? 'an approver credential was used on /mcp, which serves model clients only'
+    : 'a model-client credential was used on the approvals API, which serves approvers only';
+  const failure = { ok: false, status: 403, error: 'forbidden', description: reason, challenge: null, reason } as const;
+  await auditRepeatedRefusal(audit, `wrong kind ${at.surface} ${who.principal.actorId}`, failure, { ...at, who }, now);
+}
+
+/**
+ * Audits the refusal of a credential that checked out (its holder is known: a wrong kind, a
+ * missing approve scope) at most once a minute per `key`, the next event counting those left out:
+ * the failed-auth throttle slows only credentials that do not check out, and a holder could
+ * otherwise grow the log by one event a request (found in review, twice). The memory is per
+ * audit log (per server) and bounded.
+ */
+export async function auditRepeatedRefusal(
+  audit: AuditLog,
+  key: string,
+  failure: AuthFailure,
+  at: { surface: Surface; requestId: string | null; address: string; who: Authenticated },
+  now = Date.now(),
+): Promise<void> {
+  let seen = lastRefusal.get(audit);
+  if (!seen) lastRefusal.set(audit, (seen = new Map()));
   const last = seen.get(key);
-  if (last && now - last.at < WRONG_CREDENTIAL_EVERY_MS) {
+  if (last && now - last.at < REPEATED_REFUSAL_EVERY_MS) {
     last.leftOut++;
     return;
   }
   seen.delete(key); // re-inserted at the end: the oldest entry is the one dropped
   if (seen.size >= 10_000) seen.delete(seen.keys().next().value as string);
   seen.set(key, { at: now, leftOut: 0 });
-  const use = who.canApprove
-    ? 'an approver credential was used on /mcp, which serves model clients only'
-    : 'a model-client credential was used on the approvals API, which serves approvers only';
-  const reason = last?.leftOut ? `${use} (and ${last.leftOut} more times since the last such event)` : use;
-  const failure = { ok: false, status: 403, error: 'forbidden', description: reason, challenge: null, reason } as const;
-  const event = { ...authDeniedEvent(failure, { ...at, principal: who.principal }), client: who.client };
-  await audit.append(event).catch(() => undefined);
+  const reason = last?.leftOut
+    ? `${failure.reason} (and ${last.leftOut} more times since the last such event)`
+    : failure.reason;
+  const event = authDeniedEvent({ ...failure, reason }, { ...at, principal: at.who.principal });
+  await audit.append({ ...event, client: at.who.client }).catch(() => undefined);
 }
 
-const WRONG_CREDENTIAL_EVERY_MS = 60_000;
-const lastWrongCredential = new WeakMap<AuditLog, Map<string, { at: number; leftOut: number }>>();
+const REPEATED_REFUSAL_EVERY_MS = 60_000;
+const lastRefusal = new WeakMap<AuditLog, Map<string, { at: number; leftOut: number }>>();

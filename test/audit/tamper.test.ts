@@ -171,6 +171,10 @@ describe('audit verify on a tampered SQLite file', () => {
     // eslint-disable-next-line no-control-regex -- finding them is the point
     expect(verified.out).not.toMatch(/[\u001b\u0007\r\u202e\u009b]/);
     expect(verified.out.trimEnd().split('\n')).toHaveLength(1);
+    const verifiedJson = await verifyCli('--json');
+    // eslint-disable-next-line no-control-regex -- finding them is the point
+    expect(verifiedJson.out).not.toMatch(/[\u001b\u0007\r\u202e\u009b]/);
+    expect(JSON.parse(verifiedJson.out)).toMatchObject({ ok: false, firstBadId: `aud_${hostile}` });
     const exported = await runCli(runAuditCommand, ['export', '--db', path]);
     // eslint-disable-next-line no-control-regex -- finding them is the point
     expect(exported.out).not.toMatch(/[\u001b\u0007\r\u202e\u009b]/);

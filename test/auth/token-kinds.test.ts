@@ -201,5 +201,10 @@ describe('static and OAuth tokens together; RFC 7662 introspection', () => {
       clientId: 'some-app',
       reason: 'missing scope toolgate:approve for the approvals API',
     });
+    // A good credential is not slowed by the failed-auth throttle: its refusals are audited at
+    // most once a minute, or its holder could grow the log by one event a request.
+    for (let i = 0; i < 5; i++) expect((await post('opaque-approver-no-consent', '/api/drafts')).status).toBe(403);
+    const refusals = await gateway.store.audit.query({ kind: 'auth.denied', actor: 'ann' });
+    expect(refusals.filter((e) => e.reason.startsWith('missing scope toolgate:approve'))).toHaveLength(1);
   });
 });

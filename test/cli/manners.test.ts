@@ -332,6 +332,10 @@ describe('serve on a port that is taken, or a HOST not of this machine', () => {
         ["egress: { billing_read: ['not a host at all ::'] }", 'allowlist entry "not a host at all ::" must be a host'],
         ['credentials: {}', 'credentials must come from envCredentials('],
         ['credentials: null', 'credentials must come from envCredentials('],
+        [
+          "approvers: [{ actorId: 'system:executor', tenant: 'acme', roles: [], scopes: [] }]",
+          'system:executor is a name the gateway records its own acts under',
+        ],
         // The console's routes are built last, after the recovery sweep and the checkpoints start.
         [
           "console: { oidc: { issuer: 'http://idp.example.com', clientId: 'c', approverRole: 'a' } }",

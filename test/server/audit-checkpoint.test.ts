@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AuditAnchor } from '../../src/audit/event.js';
+import type { AuditAnchor, AuditEvent } from '../../src/audit/event.js';
 import { startAuditCheckpoints } from '../../src/server/audit-checkpoint.js';
 import { startServer } from '../../src/server/start-server.js';
 import { runAuditCommand } from '../../src/cli/audit.js';
@@ -13,18 +13,30 @@ import { event } from '../store/suite.js';
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hash = (c: string) => c.repeat(64);
 
-/** A head the test moves by hand, read as the store's chainHead() would be. */
+/**
+ * A head the test moves by hand, read as the store's chainHead() would be; the log holds each head
+ * it was moved to (as an append would leave it) unless `rewrite` replaces an event.
+ */
 function movableHead(first: AuditAnchor | null) {
   let head = first;
   let failing = false;
+  const events = new Map<number, string>(first ? [[first.seq, first.hash]] : []);
   return {
     audit: {
       chainHead: async () => {
         if (failing) throw new Error('database is down');
         return head;
       },
+      query: async ({ afterSeq = 0 }: { afterSeq?: number }) => {
+        const seq = [...events.keys()].sort((a, b) => a - b).find((s) => s > afterSeq);
+        return seq === undefined ? [] : [{ seq, hash: events.get(seq)! } as AuditEvent];
+      },
     },
-    move: (next: AuditAnchor | null) => (head = next),
+    move: (next: AuditAnchor | null) => {
+      head = next;
+      if (next) events.set(next.seq, next.hash);
+    },
+    rewrite: (seq: number, hash: string) => events.set(seq, hash),
     fail: (on: boolean) => (failing = on),
   };
 }
@@ -73,6 +85,22 @@ describe('audit checkpoints', () => {
     ]);
     expect(errors[0]!.msg).toContain(`moved back from 10 to 8`);
     expect(errors[0]!.msg).toContain(`toolgate audit verify --anchor 10:${hash('a')}`);
+  });
+
+  it('a tail cut and appended to within the minute is an error too: the last anchor is gone', async () => {
+    const { logger, lines } = capturedLogger();
+    const store = movableHead({ seq: 10, hash: hash('a') });
+    const checkpoints = startAuditCheckpoints(store.audit, logger, 10);
+    await wait(30);
+    store.rewrite(10, hash('x')); // events 9–10 removed, new ones appended past 10
+    store.move({ seq: 12, hash: hash('b') });
+    await wait(30);
+    store.move({ seq: 13, hash: hash('c') }); // moving on from a log that holds 12: no error
+    await wait(30);
+    await checkpoints.stop();
+    const errors = lines().filter((l) => l.level === 50);
+    expect(errors.map((l) => [l.anchor, l.head])).toEqual([[`10:${hash('a')}`, `12:${hash('b')}`]]);
+    expect(errors[0]!.msg).toContain('no longer holds event 10');
   });
 
   it('a head it cannot read is a warning, and checkpoints go on once it can', async () => {
