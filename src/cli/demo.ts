@@ -62,50 +62,23 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
     acme.child.kill('SIGTERM');
     throw error;
   }
+  // Where a browser or a remote client reaches it: TOOLGATE_PUBLIC_URL when set (a TLS proxy in
+  // front), else where it listens. The OIDC callback and the tokens' audience are the public URL,
+  // so a sign-in started at the listening address could not finish (found in an outside probe).
+  const publicUrl = io.env.TOOLGATE_PUBLIC_URL?.replace(/\/+$/, '') || server.url;
   const stdioEnv = ['ACME_URL', ...Object.keys(env).filter((k) => k.startsWith('ACME_TOKEN_'))]
     .map((k) => `-e ${k}=${env[k]}`)
     .join(' ');
   const cc = claudeCodeConfig({
-    url: server.url,
+    url: publicUrl,
     client: 'support_assistant',
     tools: [],
     tokenEnv: 'TOOLGATE_TOKEN',
     configPath: DEMO_CONFIG,
   });
-  io.stdout.write(`
-Toolgate demo is running.
-
-  Acme internal API   ${acme.url}        (its own process, its own SQLite: .toolgate/acme.db)
-  Gateway (MCP)       ${server.url}/mcp
-  Health / metrics    ${server.url}/healthz  ${server.url}/readyz  ${server.url}/metrics
-  Approvals REST      ${server.url}/api/drafts
-
-${idp ? idpLines(idp, server.url) : ''}Demo tokens (valid for this run only):
-  support agent (model client)   TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
-  billing approver (approvals)   TOOLGATE_APPROVER_TOKEN=${env.TOOLGATE_DEMO_APPROVER_TOKEN}
-
-Claude Code over HTTP:
-  export TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
-  ${cc.httpCommand}
-
-Claude Code over stdio (the stdio server reaches Acme itself, so it gets this run's Acme tokens):
-  claude mcp add --scope local toolgate-local ${stdioEnv} -- node ${PACKAGE_ROOT}bin/toolgate.js stdio --config ${DEMO_CONFIG}
-
-Messages API, direct tool use (your app owns the loop):
-  ${IN_CLONE ? 'npm run demo:chat' : 'npx toolgate chat'}          # real API with ANTHROPIC_API_KEY, a scripted model without it
-  # in your app:  const out = await runToolLoop({ anthropic: new Anthropic(), gateway, principal, client: 'support_assistant',
-  #                 params: { model: 'claude-sonnet-5-5', max_tokens: 1024, messages: [{ role: 'user', content: question }] } });
-
-Messages API, MCP connector (needs a public HTTPS URL):
-  npx toolgate connect messages-api --url https://<public host> --client api_connector --config ${DEMO_CONFIG}
-
-Try it:
-  npx toolgate doctor --url ${server.url}                       (with TOOLGATE_TOKEN set)
-  curl -s -H "Authorization: Bearer $TOOLGATE_APPROVER_TOKEN" ${server.url}/api/drafts
-  npx toolgate audit tail --db .toolgate/demo.db
-
-Ctrl-C stops them all.
-`);
+  io.stdout.write(
+    demoBanner({ acme, serverUrl: server.url, publicUrl, idp, env, stdioEnv, claudeCodeHttp: cc.httpCommand }),
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       io.stderr.write('\nStopping: finishing in-flight calls, flushing the audit log, stopping Acme…\n');
@@ -123,7 +96,7 @@ Ctrl-C stops them all.
 async function startAcmeProcess(
   io: CliIo,
   tokens: ReturnType<typeof newAcmeTokens>,
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<{ url: string; child: ChildProcess; database: string }> {
   // The child runs from the package root (so `--import tsx` resolves); paths stay the user's.
   const env: NodeJS.ProcessEnv = {
     ...io.env,
@@ -150,7 +123,7 @@ async function startAcmeProcess(
       ),
     );
   });
-  return { url, child };
+  return { url, child, database: env.ACME_DB! };
 }
 
 type DemoIdp = Awaited<ReturnType<typeof import('../../examples/acme/idp/start-idp.js').startAcmeIdp>> & {
@@ -197,6 +170,56 @@ async function startDemoIdp(io: CliIo, env: NodeJS.ProcessEnv): Promise<DemoIdp 
   env.TOOLGATE_DEMO_IDP_ISSUER = idp.issuer;
   env.TOOLGATE_DEMO_CONSOLE_SECRET = secret;
   return Object.assign(idp, { users });
+}
+
+/**
+ * What the demo prints once everything runs. Browser and remote-client URLs are the public URL
+ * (the OIDC callback and the tokens' audience are built from it); local checks use where it listens.
+ */
+export function demoBanner(parts: {
+  readonly acme: { readonly url: string; readonly database: string };
+  readonly serverUrl: string;
+  readonly publicUrl: string;
+  readonly idp: DemoIdp | null;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdioEnv: string;
+  readonly claudeCodeHttp: string;
+}): string {
+  const { acme, serverUrl, publicUrl, idp, env, stdioEnv, claudeCodeHttp } = parts;
+  return `
+Toolgate demo is running.
+
+  Acme internal API   ${acme.url}        (its own process, its own SQLite: ${acme.database})
+  Gateway (MCP)       ${publicUrl}/mcp
+  Health / metrics    ${serverUrl}/healthz  ${serverUrl}/readyz  ${serverUrl}/metrics
+  Approvals REST      ${publicUrl}/api/drafts
+
+${idp ? idpLines(idp, publicUrl) : ''}Demo tokens (valid for this run only):
+  support agent (model client)   TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
+  billing approver (approvals)   TOOLGATE_APPROVER_TOKEN=${env.TOOLGATE_DEMO_APPROVER_TOKEN}
+
+Claude Code over HTTP:
+  export TOOLGATE_TOKEN=${env.TOOLGATE_DEMO_AGENT_TOKEN}
+  ${claudeCodeHttp}
+
+Claude Code over stdio (the stdio server reaches Acme itself, so it gets this run's Acme tokens):
+  claude mcp add --scope local toolgate-local ${stdioEnv} -- node ${PACKAGE_ROOT}bin/toolgate.js stdio --config ${DEMO_CONFIG}
+
+Messages API, direct tool use (your app owns the loop):
+  ${IN_CLONE ? 'npm run demo:chat' : 'npx toolgate chat'}          # real API with ANTHROPIC_API_KEY, a scripted model without it
+  # in your app:  const out = await runToolLoop({ anthropic: new Anthropic(), gateway, principal, client: 'support_assistant',
+  #                 params: { model: 'claude-sonnet-5-5', max_tokens: 1024, messages: [{ role: 'user', content: question }] } });
+
+Messages API, MCP connector (needs a public HTTPS URL):
+  npx toolgate connect messages-api --url https://<public host> --client api_connector --config ${DEMO_CONFIG}
+
+Try it:
+  npx toolgate doctor --url ${serverUrl}                       (with TOOLGATE_TOKEN set)
+  curl -s -H "Authorization: Bearer $TOOLGATE_APPROVER_TOKEN" ${publicUrl}/api/drafts
+  npx toolgate audit tail --db .toolgate/demo.db
+
+Ctrl-C stops them all.
+`;
 }
 
 function idpLines(idp: DemoIdp, url: string): string {

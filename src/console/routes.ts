@@ -117,8 +117,12 @@ export function createConsoleRoutes(
   });
 
   app.use('*', async (c, next) => {
-    const session = await sessions.get(readCookie(c, cookie(c, COOKIE)));
-    if (!session) return c.redirect('/console/login');
+    const presented = readCookie(c, cookie(c, COOKIE));
+    const session = await sessions.get(presented);
+    if (!session) {
+      if (presented !== undefined) endSession(c); // ended or expired in the store: drop its cookie too
+      return c.redirect('/console/login');
+    }
     if (session.method === 'token' && !tokenStillSignsIn(session)) {
       // The token was removed from the config, lost its approver right, or token sign-in was
       // turned off: its sessions end now, not up to 8 hours later (every instance checks).

@@ -55,3 +55,31 @@ it('with a public URL set (the demo sets its own), drafts carry a working approv
     approval_url: expect.stringMatching(/^https:\/\/toolgate\.example\.com\/console\/drafts\/drf_/),
   });
 });
+
+it('the demo banner gives browsers and remote clients the public URL, local checks the listening one', async () => {
+  const { demoBanner } = await import('../../src/cli/demo.js');
+  const idp = {
+    issuer: 'http://127.0.0.1:8789',
+    users: [
+      { username: 'ada', password: 'pw-ada' },
+      { username: 'grace', password: 'pw-grace' },
+    ],
+  } as unknown as Parameters<typeof demoBanner>[0]['idp'];
+  const banner = demoBanner({
+    acme: { url: 'http://127.0.0.1:8788', database: '/srv/acme.db' },
+    serverUrl: 'http://127.0.0.1:8787',
+    publicUrl: 'https://console.toolgate.test:8443',
+    idp,
+    env: {},
+    stdioEnv: '',
+    claudeCodeHttp: 'claude mcp add …',
+  });
+  // Behind a TLS proxy, a sign-in started at the listening address could not finish: the OIDC
+  // callback and the tokens' audience are the public URL.
+  expect(banner).toContain('open https://console.toolgate.test:8443/console, choose "Sign in with Acme IdP"');
+  expect(banner).toContain('Gateway (MCP)       https://console.toolgate.test:8443/mcp');
+  expect(banner).toContain('/mcp trusts its tokens for https://console.toolgate.test:8443/mcp');
+  expect(banner).toContain('Health / metrics    http://127.0.0.1:8787/healthz');
+  expect(banner).toContain('its own SQLite: /srv/acme.db');
+  expect(banner).not.toMatch(/127\.0\.0\.1:8787\/(console|mcp|api)/);
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { startTestServer } from '../helpers/http-server.js';
@@ -129,6 +130,16 @@ describe('the session cookie under https', () => {
       const session = line.split(';')[0]!;
       expect((await fetch(`${tls.url}/console`, { headers: { cookie: session }, redirect: 'manual' })).status).toBe(
         200,
+      );
+      // A session ended in the store (another tab signed out, an operator ended it) takes its
+      // cookie with it at the next request, not at its Max-Age.
+      const second = (await signIn(tls.url)).split(';')[0]!;
+      const idHash = createHash('sha256').update(second.split('=')[1]!).digest('hex');
+      expect(await tls.gateway.runtime.store.sessions.delete(idHash)).toBe(true);
+      const ended = await fetch(`${tls.url}/console`, { headers: { cookie: second }, redirect: 'manual' });
+      expect(ended.status).toBe(302);
+      expect(ended.headers.getSetCookie()).toContainEqual(
+        expect.stringMatching(/^__Host-tg_console=; Max-Age=0; Path=\/; Secure/),
       );
       // The same session id under the name a subdomain could set is not a session here.
       const tossed = `tg_console=${session.split('=')[1]}`;
