@@ -6,7 +6,7 @@ import { ERROR_CODES } from '../errors/codes.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { DraftRecord, DraftStatus } from '../store/types.js';
-import { auditRepeatedRefusal, auditWrongCredential, authDeniedEvent } from './auth-audit.js';
+import { auditEdgeRefusal, auditRepeatedRefusal, auditWrongCredential } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { jsonShowingInvisible } from '../guard/invisible.js';
 
@@ -33,12 +33,11 @@ export function createApiRoutes(
     const outcome = await authenticator.authenticate({ headers: c.req.raw.headers, url: c.req.url });
     if (!outcome.ok) {
       // Audited like /mcp refusals: the log says why an approver was turned away.
-      const event = authDeniedEvent(outcome, {
+      await auditEdgeRefusal(gateway.runtime.store.audit, outcome, {
         surface: 'api',
         requestId: (c.get('requestId' as never) as string | undefined) ?? null,
         address: clientAddress(c, options.trustProxy),
       });
-      await gateway.runtime.store.audit.append(event).catch(() => undefined);
       return failureResponse(outcome);
     }
     const who = outcome.who;

@@ -33,6 +33,29 @@ export function authDeniedEvent(
 }
 
 /**
+ * Audits a request refused at the edge. Each refusal is one event, except "the IdP cannot be
+ * reached" (503): the failed-auth throttle does not count it (the token may be fine, and Claude.ai
+ * connects from a few shared addresses), so while the IdP is down every request would add one,
+ * and a forged token naming an unknown key gets that answer too (review, 2026-12-07). Those are
+ * audited at most once a minute per surface and address, the next one counting those left out.
+ */
+export async function auditEdgeRefusal(
+  audit: AuditLog,
+  failure: AuthFailure,
+  at: { surface: Surface; requestId: string | null; address: string; tool?: string; principal?: Principal },
+  now = Date.now(),
+): Promise<void> {
+  let reason = failure.reason;
+  if (failure.status === 503) {
+    const leftOut = once(audit, `unreachable ${at.surface} ${at.address}`, now);
+    if (leftOut === null) return;
+    if (leftOut > 0) reason = `${reason} (and ${leftOut} more times since the last such event)`;
+  }
+  // Refused either way; a failed append is reported by the store (gateway/runtime.ts).
+  await audit.append(authDeniedEvent({ ...failure, reason }, at)).catch(() => undefined);
+}
+
+/**
  * Audits a good credential used where its kind is refused (separation of duties): an approver
  * credential on /mcp, a model-client credential on /api. Both were answered 403 with no event, so
  * an approver token handed to a model left no trace (an outside differential probe).
@@ -64,21 +87,29 @@ export async function auditRepeatedRefusal(
   at: { surface: Surface; requestId: string | null; address: string; who: Authenticated },
   now = Date.now(),
 ): Promise<void> {
+  const leftOut = once(audit, key, now);
+  if (leftOut === null) return;
+  const reason = leftOut ? `${failure.reason} (and ${leftOut} more times since the last such event)` : failure.reason;
+  const event = authDeniedEvent({ ...failure, reason }, { ...at, principal: at.who.principal });
+  await audit.append({ ...event, client: at.who.client }).catch(() => undefined);
+}
+
+/**
+ * Whether a refusal under `key` is audited now: null when one was within the minute (counted as
+ * left out), else how many were left out since the last. Per audit log (per server), bounded.
+ */
+function once(audit: AuditLog, key: string, now: number): number | null {
   let seen = lastRefusal.get(audit);
   if (!seen) lastRefusal.set(audit, (seen = new Map()));
   const last = seen.get(key);
   if (last && now - last.at < REPEATED_REFUSAL_EVERY_MS) {
     last.leftOut++;
-    return;
+    return null;
   }
   seen.delete(key); // re-inserted at the end: the oldest entry is the one dropped
   if (seen.size >= 10_000) seen.delete(seen.keys().next().value as string);
   seen.set(key, { at: now, leftOut: 0 });
-  const reason = last?.leftOut
-    ? `${failure.reason} (and ${last.leftOut} more times since the last such event)`
-    : failure.reason;
-  const event = authDeniedEvent({ ...failure, reason }, { ...at, principal: at.who.principal });
-  await audit.append({ ...event, client: at.who.client }).catch(() => undefined);
+  return last?.leftOut ?? 0;
 }
 
 const REPEATED_REFUSAL_EVERY_MS = 60_000;

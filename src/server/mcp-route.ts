@@ -4,7 +4,7 @@ import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory
 import type { AuthSuccess } from '../auth/authenticator.js';
 import { failureResponse, type AuthFailure } from '../auth/challenge.js';
 import type { Principal } from '../auth/principal.js';
-import { auditWrongCredential, authDeniedEvent } from './auth-audit.js';
+import { auditEdgeRefusal, auditWrongCredential } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { refusedBatch } from './edge/batch-policy.js';
 import { scopeStepUp } from './edge/scope-step-up.js';
@@ -67,14 +67,12 @@ export function createMcpRoute(options: McpRouteOptions): {
   }
   /** Audits the refusal (the pipeline never ran, so nothing else would) and answers it. */
   async function refuse(c: Context, failure: AuthFailure, extra: { tool?: string; principal?: Principal } = {}) {
-    const event = authDeniedEvent(failure, {
+    await auditEdgeRefusal(options.gateway.runtime.store.audit, failure, {
       surface: 'mcp_http',
       requestId: (c.get('requestId') as string | undefined) ?? null,
       address: clientAddress(c, options.trustProxy),
       ...extra,
     });
-    // Refused either way; a failed append is reported by the store (gateway/runtime.ts).
-    await options.gateway.runtime.store.audit.append(event).catch(() => undefined);
     return failureResponse(failure);
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { auditWrongCredential } from '../../src/server/auth-audit.js';
+import { auditEdgeRefusal, auditWrongCredential } from '../../src/server/auth-audit.js';
 import { approver, requester } from '../helpers/refund-action.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 
@@ -28,4 +28,36 @@ it('a good credential of the wrong kind is audited once a minute per actor and s
   expect(events[0]!.reason).toBe('an approver credential was used on /mcp, which serves model clients only');
   expect(events[1]!.reason).toMatch(/^a model-client credential was used on the approvals API/);
   expect(events[2]!.reason).toMatch(/\(and 299 more times since the last such event\)$/);
+});
+
+it('"the IdP cannot be reached" (503) is audited once a minute per surface and address; other refusals each time', async () => {
+  // The throttle does not count a 503 (the token may be fine), so an outage, or forged tokens
+  // naming an unknown key during one, would add one event a request.
+  const unreachable = {
+    ok: false,
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: 'try again shortly',
+    challenge: null,
+    reason: 'issuer keys unavailable: ERR_JWKS_TIMEOUT',
+  } as const;
+  const invalid = { ...unreachable, status: 401, error: 'invalid_token', reason: 'jwt signature invalid' } as const;
+  const start = Date.parse('2026-12-07T10:00:00Z');
+  const at = (address: string) => ({ surface: 'mcp_http' as const, requestId: null, address });
+  for (let i = 0; i < 50; i++) await auditEdgeRefusal(t.store.audit, unreachable, at('10.0.0.1'), start + i);
+  await auditEdgeRefusal(t.store.audit, unreachable, at('10.0.0.2'), start + 60);
+  for (let i = 0; i < 3; i++) await auditEdgeRefusal(t.store.audit, invalid, at('10.0.0.1'), start + 100 + i);
+  await auditEdgeRefusal(t.store.audit, unreachable, at('10.0.0.1'), start + 60_000);
+  const events = await t.store.audit.query({ kind: 'auth.denied' });
+  expect(events.map((e) => [e.actor, e.errorCode])).toEqual([
+    ['address:10.0.0.1', 'temporarily_unavailable'],
+    ['address:10.0.0.2', 'temporarily_unavailable'],
+    ['address:10.0.0.1', 'invalid_token'],
+    ['address:10.0.0.1', 'invalid_token'],
+    ['address:10.0.0.1', 'invalid_token'],
+    ['address:10.0.0.1', 'temporarily_unavailable'],
+  ]);
+  expect(events.at(-1)!.reason).toBe(
+    'issuer keys unavailable: ERR_JWKS_TIMEOUT (and 49 more times since the last such event)',
+  );
 });

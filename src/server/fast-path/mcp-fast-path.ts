@@ -3,7 +3,7 @@ import type { AuthSuccess } from '../../auth/authenticator.js';
 import type { AuthFailure } from '../../auth/challenge.js';
 import type { Principal } from '../../auth/principal.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from '../../surfaces/mcp/server-factory.js';
-import { auditWrongCredential, authDeniedEvent } from '../auth-audit.js';
+import { auditEdgeRefusal, auditWrongCredential } from '../auth-audit.js';
 import { auditBlock, outcomeOf, settleAttempt, throttledBody } from '../edge/auth-attempt.js';
 import type { AuthThrottle } from '../edge/auth-throttle.js';
 import { addressOf } from '../edge/client-address.js';
@@ -235,9 +235,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     address: string,
     extra: { tool?: string; principal?: Principal } = {},
   ): Promise<void> {
-    const event = authDeniedEvent(failure, { surface: 'mcp_http', requestId, address, ...extra });
-    // Refused either way; a failed append is reported by the store (gateway/runtime.ts).
-    await options.store.audit.append(event).catch(() => undefined);
+    await auditEdgeRefusal(options.store.audit, failure, { surface: 'mcp_http', requestId, address, ...extra });
     sendAuthFailure(res, failure, requestId);
   }
 }
