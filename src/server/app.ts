@@ -74,8 +74,18 @@ export function createHttpApp(options: HttpAppOptions): {
   // RFC 9728 §3: the metadata is served at the well-known URL (root and path-suffixed), only
   // when OAuth is configured; static-token-only servers have no authorization server to name.
   const resourceServer = options.authenticator.resourceServer;
+  // Readable from any origin (CORS `*`, no credentials): browser-based clients discover the
+  // authorization server from it, and the SDK's discovery sends MCP-Protocol-Version, which
+  // makes the browser ask first (OPTIONS).
+  const cors = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'GET, OPTIONS',
+    'access-control-allow-headers': 'mcp-protocol-version',
+    'access-control-max-age': '86400',
+  };
   for (const path of resourceServer?.metadataPaths ?? []) {
-    app.get(path, (c) => c.json(resourceServer!.metadata, 200, { 'cache-control': 'public, max-age=300' }));
+    app.get(path, (c) => c.json(resourceServer!.metadata, 200, { 'cache-control': 'public, max-age=300', ...cors }));
+    app.options(path, (c) => c.body(null, 204, cors));
   }
   app.route(
     '/api',

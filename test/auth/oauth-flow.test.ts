@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   Client,
@@ -220,5 +220,35 @@ describe('OAuth with the official MCP SDK client and a real oidc-provider', () =
         resource_name: 'Toolgate',
       });
     }
+  });
+
+  it('lets a browser-based client read the metadata cross-origin (CORS, preflight); the Host check stays', async () => {
+    const path = new URL('/.well-known/oauth-protected-resource/mcp', mcpUrl);
+    // The Inspector's UI discovers the authorization server from its own origin; refused with 403
+    // before, so its sign-in could not start.
+    const read = await fetch(path, {
+      headers: { origin: 'http://localhost:6274', 'mcp-protocol-version': '2025-11-25' },
+    });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBe('*');
+    const preflight = await fetch(path, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:6274',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'mcp-protocol-version',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('mcp-protocol-version');
+    // Only the public document: /mcp still refuses that Origin, and a rebinding Host is refused anyway.
+    const mcp = await fetch(mcpUrl, { method: 'POST', headers: { origin: 'http://localhost:6274' }, body: '{}' });
+    expect(mcp.status).toBe(403);
+    const rebinding = await new Promise<number>((resolve, reject) => {
+      const req = request(path, { headers: { host: 'evil.example' } }, (res) => resolve(res.statusCode ?? 0));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebinding).toBe(403);
   });
 });

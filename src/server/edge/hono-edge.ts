@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { METADATA_PATH } from '../../auth/protected-resource.js';
 import type { Store } from '../../store/types.js';
 import type { HttpAppOptions } from '../options.js';
 import type { AuthThrottle } from './auth-throttle.js';
@@ -24,8 +25,13 @@ export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
     // request-target". Only Host was checked, so such a request was served (an outside probe);
     // now both are, the target's authority as if it were the Host.
     const target = absoluteTargetAuthority(c);
+    // The protected-resource metadata is public and carries no credential: a browser-based MCP
+    // client (the Inspector's UI) reads it cross-origin during OAuth discovery, and refusing its
+    // Origin broke that sign-in (an outside probe). The Host is still checked, so a rebinding page
+    // gains nothing.
+    const origin = isMetadataRead(c) ? undefined : c.req.header('origin');
     const rejected =
-      checkHostAndOrigin(c.req.header('host'), c.req.header('origin'), policy) ??
+      checkHostAndOrigin(c.req.header('host'), origin, policy) ??
       (target === undefined ? null : checkHostAndOrigin(target, undefined, policy));
     if (rejected) return c.json(rejected.body, rejected.status as 403, { ...BASELINE_HEADERS });
     const encoded = contentEncodingRejection(c.req.header('content-encoding'), c.req.path);
@@ -44,6 +50,10 @@ export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
   });
   return [hostOrigin, limit];
 }
+
+const isMetadataRead = (c: Context) =>
+  (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') &&
+  (c.req.path === METADATA_PATH || c.req.path.startsWith(`${METADATA_PATH}/`));
 
 /** The caller's address for a Hono request (see client-address.ts for the proxy rule). */
 export function clientAddress(c: Context, trustProxy: boolean): string {
