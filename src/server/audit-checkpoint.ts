@@ -61,9 +61,7 @@ export function startAuditCheckpoints(
     /** With `final` (the default), logs the head as this gateway leaves it. */
     async stop({ final } = { final: true }) {
       await periodic.stop();
-      if (!final) return;
-      await periodic.runNow();
-      await periodic.stop();
+      if (final) await periodic.runNow();
     },
   };
 }

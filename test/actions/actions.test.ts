@@ -636,30 +636,20 @@ describe('write actions', () => {
   });
 
   it("a caller named like the gateway's auto-approval is not the policy: it still needs the role", async () => {
-    const note = (autoApprove: boolean): Parameters<typeof defineAction>[0] => ({
-      name: 'append_account_note',
-      description: 'Append a note to an account.',
-      risk: 'low',
-      approval: { roles: ['support_lead'], autoApprove },
-      input: z.object({ note: z.string() }),
-      preview: z.object({ note: z.string() }),
-      scopes: ['refunds:draft'],
-      tenant: 'caller',
-      describe: ({ note }) => ({ note }),
-      execute: async () => ({ id: 'note_1' }),
-      verify: async () => ({ ok: true, detail: 'noted' }),
-    });
+    // archive_ticket as a low-risk action its approvers may let the policy approve.
+    const note = (autoApprove: boolean) =>
+      archiveTicket({ risk: 'low', approval: { roles: ['support_lead'], autoApprove } });
     // Drafted while the action needed a person, decided after it became auto-approved.
     const before = await gatewayWith({}, [note(false)]).call({
-      tool: 'append_account_note',
-      args: { note: 'called the customer' },
+      tool: 'archive_ticket',
+      args: { ticket_id: 't_1' },
       principal: requester,
       client: 'c',
       surface: 'direct',
     });
     const id = (before.ok && (before.structured as { draft_id: string }).draft_id) || '';
     const impostor = { actorId: 'system:auto-approve', tenant: requester.tenant, roles: [], scopes: [] };
-    // Before: the name alone skipped the role check, and the note was written.
+    // Before: the name alone skipped the role check, and the ticket was archived.
     await expect(gatewayWith({}, [note(true)]).actions.approve(id, impostor, decide)).rejects.toMatchObject({
       code: 'forbidden',
       message: expect.stringMatching(/needs one of the roles support_lead/),

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { startTestServer } from '../helpers/http-server.js';
 import { approver, refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
+import { sha256 } from '../../src/util/sha256.js';
 import { event } from '../store/suite.js';
 
 // What an outside probe of the console found (2026-12-07), each case as the browser or an
@@ -134,7 +134,7 @@ describe('the session cookie under https', () => {
       // A session ended in the store (another tab signed out, an operator ended it) takes its
       // cookie with it at the next request, not at its Max-Age.
       const second = (await signIn(tls.url)).split(';')[0]!;
-      const idHash = createHash('sha256').update(second.split('=')[1]!).digest('hex');
+      const idHash = sha256(second.split('=')[1]!);
       expect(await tls.gateway.runtime.store.sessions.delete(idHash)).toBe(true);
       const ended = await fetch(`${tls.url}/console`, { headers: { cookie: second }, redirect: 'manual' });
       expect(ended.status).toBe(302);
