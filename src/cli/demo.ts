@@ -65,7 +65,8 @@ export async function runDemoCommand(argv: string[], io: CliIo): Promise<number>
   // Where a browser or a remote client reaches it: TOOLGATE_PUBLIC_URL when set (a TLS proxy in
   // front), else where it listens. The OIDC callback and the tokens' audience are the public URL,
   // so a sign-in started at the listening address could not finish (found in an outside probe).
-  const publicUrl = env.TOOLGATE_PUBLIC_URL!.replace(/\/+$/, '');
+  // Not env's default (`127.0.0.1:${PORT}`): with PORT=0 only the server knows its port.
+  const publicUrl = io.env.TOOLGATE_PUBLIC_URL?.replace(/\/+$/, '') || server.url;
   const stdioEnv = ['ACME_URL', ...Object.keys(env).filter((k) => k.startsWith('ACME_TOKEN_'))]
     .map((k) => `-e ${k}=${env[k]}`)
     .join(' ');
