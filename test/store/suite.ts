@@ -363,6 +363,26 @@ export function runStoreSuite(
     );
 
     it(
+      'stores and verifies audit data holding values JSON writes as something else (a Date, toJSON, a function)',
+      withStore(async (store) => {
+        // A library user's own audit data may hold these; the log must keep what JSON keeps and
+        // the chain must verify over it, not raise a false tamper alarm (both stores).
+        const at = new Date('2026-06-01T00:00:00.000Z');
+        const data = {
+          at,
+          money: { toJSON: () => '12.50 EUR' },
+          boxed: [new String('s'), new Number(2), new Boolean(false)],
+          skipped: () => 1,
+          list: [() => 1, undefined, Symbol('s')],
+          nested: { when: at, gone: undefined },
+        };
+        await store.audit.append(event({ id: 'aud_json', data }));
+        expect((await store.audit.get('aud_json'))?.data).toEqual(JSON.parse(JSON.stringify(data)));
+        expect(await store.audit.verify()).toMatchObject({ ok: true, count: 1 });
+      }),
+    );
+
+    it(
       'answers ping while open and reports unavailable once closed',
       withStore(async (store) => {
         await expect(store.ping()).resolves.toBeUndefined();
