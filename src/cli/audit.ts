@@ -288,6 +288,7 @@ async function exportJsonl(
   file?.on('error', (error) => (writeError ??= error));
   const target = file ?? io.stdout;
   let afterSeq = options.afterSeq;
+  let last: AuditEvent | undefined;
   let written = 0;
   const max = filter.limit ?? Number.POSITIVE_INFINITY;
   for (;;) {
@@ -308,13 +309,17 @@ async function exportJsonl(
     }
     if (writeError) break;
     written += page.length;
-    afterSeq = page.at(-1)?.seq ?? afterSeq;
+    last = page.at(-1) ?? last;
+    afterSeq = last?.seq ?? afterSeq;
     if (out && written % 10_000 < page.length) io.stderr.write(`exported ${written} events…\n`);
   }
   if (file) {
     await new Promise<void>((resolve) => file.end(() => resolve()));
     if (writeError) throw new Error(`${out} is incomplete: writing it failed (${writeError.message}).`);
-    io.stderr.write(`exported ${written} events to ${out}\n`);
+    // A file cut short still reads as a good export (it has no head of its own): its last event's
+    // anchor, kept apart from the file, is what shows it (`tail -n1` must carry that seq and hash).
+    const anchor = last ? `; its last event is ${last.seq}:${last.hash}` : '';
+    io.stderr.write(`exported ${written} events to ${out}${anchor}\n`);
   }
   return 0;
 }

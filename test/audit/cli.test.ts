@@ -193,8 +193,11 @@ describe('toolgate audit', () => {
     const out = `${path}.jsonl`;
     const r = await cli('export', '--format', 'jsonl', '--out', out);
     expect(r.code).toBe(0);
-    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(30);
-    expect(r.err).toContain('exported 30 events');
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(30);
+    // The last event's anchor, so a file cut short later can be told from a whole one.
+    const lastEvent = JSON.parse(lines[29] ?? '') as { seq: number; hash: string };
+    expect(r.err).toContain(`exported 30 events to ${out}; its last event is ${lastEvent.seq}:${lastEvent.hash}\n`);
     // An earlier export is kept unless --force: before, a second run silently replaced it.
     const again = await cli('export', '--out', out, '--limit', '1');
     expect(again).toMatchObject({
