@@ -21,7 +21,7 @@ export function reportingAuditFailures(store: Store, failures: RepeatingFailureL
       }),
     query: (filter) => audit.query(filter),
     get: (id) => audit.get(id),
-    verify: (anchor) => audit.verify(anchor),
+    verify: (anchor, progress) => audit.verify(anchor, progress),
     chainHead: () => audit.chainHead(),
     onCommit: (listener) => audit.onCommit(listener),
   };

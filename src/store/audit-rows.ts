@@ -144,6 +144,9 @@ export function notAsWritten(row: Pick<AuditRow, 'source_ids' | 'data'>): string
   return null;
 }
 
+/** How many events a verify walk checks between two calls of its progress listener. */
+export const VERIFY_PROGRESS_EVERY = 1_000;
+
 /** One stored row through the verify walk: as written, and then its place in the chain. */
 export function walkRow(walker: ChainWalker, row: AuditRow): VerifyReport | null {
   const wrong = notAsWritten(row);

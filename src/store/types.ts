@@ -38,9 +38,10 @@ export interface AuditLog {
   get(id: string): Promise<AuditEvent | null>;
   /**
    * Walks the whole chain and names the first event that was changed, removed or reordered; with
-   * an anchor, also whether the log still holds the event it recorded.
+   * an anchor, also whether the log still holds the event it recorded. `progress` hears the
+   * number of events checked so far every VERIFY_PROGRESS_EVERY (1,000) events: a long log takes minutes.
    */
-  verify(anchor?: AuditAnchor): Promise<VerifyReport>;
+  verify(anchor?: AuditAnchor, progress?: (checked: number) => void): Promise<VerifyReport>;
   /** The chain's newest (seq, hash) as the store records it; null while the log is empty. */
   chainHead(): Promise<AuditAnchor | null>;
   /** Subscribes to each durable commit of this process's appends (/metrics). Returns an unsubscribe function. */

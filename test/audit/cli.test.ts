@@ -290,6 +290,23 @@ describe('toolgate audit only reads', () => {
     expect(digest()).toBe(before);
   });
 
+  it('verify says how far it got on a long log, on stderr (stdout stays one JSON document)', async () => {
+    // A silent walk of a month's log (minutes) looks hung; one line per 100,000 events.
+    const live = await openSqliteStore({ path });
+    try {
+      for (let i = 31; i <= 100_030; i += 1_000)
+        await Promise.all(Array.from({ length: 1_000 }, (_, j) => live.audit.append(event({ id: `aud_${i + j}` }))));
+    } finally {
+      await live.close();
+    }
+    const r = await cli('verify', '--json');
+    expect(r).toMatchObject({ code: 0, err: 'checked 100000 events…\n' });
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, count: 100_030 });
+    const plain = await cli('verify');
+    expect(plain.err).toBe('checked 100000 events…\n');
+    expect(plain.out).toMatch(/^ok: 100030 events, chain intact, head 100030:[0-9a-f]{64}\n$/);
+  }, 60_000);
+
   it('reads what a running gateway has just committed (its WAL), while it runs', async () => {
     const live = await openSqliteStore({ path });
     try {

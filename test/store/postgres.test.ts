@@ -67,6 +67,24 @@ describe.skipIf(!bin)('postgres', () => {
     await b.close();
   });
 
+  it('commits a burst larger than one statement can carry, in statements of 1,000 events', async () => {
+    // 2,500 appends in one turn were one statement of 67,500 parameters (the limit is 65,535):
+    // PostgreSQL refused it as a protocol violation and all 2,500 calls failed.
+    const store = await openPostgresStore({ connectionString: await server!.createDatabase() });
+    const sizes: number[] = [];
+    store.audit.onCommit((commit) => sizes.push(commit.events));
+    try {
+      const sealed = await Promise.all(
+        Array.from({ length: 2_500 }, (_, i) => store.audit.append(event({ id: `aud_${i}` }))),
+      );
+      expect(sealed.map((e) => e.seq)).toEqual(Array.from({ length: 2_500 }, (_, i) => i + 1));
+      expect(sizes).toEqual([1_000, 1_000, 500]);
+      expect(await store.audit.verify()).toMatchObject({ ok: true, count: 2_500 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('verify names a row re-spelled with its hash intact (not_as_written), as on SQLite', async () => {
     const url = await server!.createDatabase();
     const store = await openPostgresStore({ connectionString: url });

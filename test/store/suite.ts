@@ -363,6 +363,16 @@ export function runStoreSuite(
     );
 
     it(
+      'tells a verify walk how far it got every 1,000 events',
+      withStore(async (store) => {
+        await Promise.all(Array.from({ length: 2_500 }, (_, i) => store.audit.append(event({ id: `aud_${i}` }))));
+        const heard: number[] = [];
+        expect(await store.audit.verify(undefined, (n) => heard.push(n))).toMatchObject({ ok: true, count: 2_500 });
+        expect(heard).toEqual([1_000, 2_000]);
+      }),
+    );
+
+    it(
       'stores and verifies audit data holding values JSON writes as something else (a Date, toJSON, a function)',
       withStore(async (store) => {
         // A library user's own audit data may hold these; the log must keep what JSON keeps and

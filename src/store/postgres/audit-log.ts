@@ -7,7 +7,15 @@ import {
   type AuditFilter,
   type VerifyReport,
 } from '../../audit/event.js';
-import { AUDIT_COLUMNS, filterSql, fromRow, walkRow, rowValues, type AuditRow } from '../audit-rows.js';
+import {
+  AUDIT_COLUMNS,
+  filterSql,
+  fromRow,
+  VERIFY_PROGRESS_EVERY,
+  walkRow,
+  rowValues,
+  type AuditRow,
+} from '../audit-rows.js';
 import { createListeners } from '../../util/listeners.js';
 import type { AuditCommit, AuditLog } from '../types.js';
 import { mapPgError, q, transactionFrom, type Pool } from './connection.js';
@@ -79,8 +87,7 @@ export class PgAuditLog implements AuditLog {
     try {
       await new Promise((r) => setImmediate(r)); // let the calls of this turn join the batch
       while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
+        const batch = this.queue.splice(0, MAX_BATCH);
         try {
           const sealed = await this.timedCommit(batch.map((p) => p.event));
           batch.forEach((p, i) => p.resolve(sealed[i] as AuditEvent));
@@ -282,20 +289,21 @@ export class PgAuditLog implements AuditLog {
     return row && Number(row.seq) > 0 ? { seq: Number(row.seq), hash: row.hash } : null;
   }
 
-  verify(anchor?: AuditAnchor): Promise<VerifyReport> {
+  verify(anchor?: AuditAnchor, progress?: (checked: number) => void): Promise<VerifyReport> {
     const snapshot = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY';
     return transactionFrom(this.pool, 'audit verify', snapshot, async (client) => {
       const head = (await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE one = 1'))
         .rows[0];
       // Streams: keyset pages of 1,000 through one walker, so memory stays flat however long the log.
       const walker = createChainWalker(this.key, anchor);
-      for (let after = 0; ;) {
+      for (let after = 0, walked = 0; ;) {
         const sql = 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1000';
         const { rows } = await client.query<AuditRow>(sql, [after]);
         if (rows.length === 0) break;
         for (const row of rows) {
           const problem = walkRow(walker, row);
           if (problem) return problem;
+          if (++walked % VERIFY_PROGRESS_EVERY === 0) progress?.(walked);
         }
         after = Number(rows.at(-1)?.seq);
       }
@@ -303,6 +311,13 @@ export class PgAuditLog implements AuditLog {
     });
   }
 }
+
+/**
+ * At most this many events go in one statement. A statement takes at most 65,535 parameters and
+ * each event is 27 of them: 2,500 appends in one turn (a burst) were one statement PostgreSQL
+ * refused as a protocol violation, and every one of those calls failed.
+ */
+const MAX_BATCH = 1_000;
 
 /** At most this many events wait to be looked up (`noteLostAnswers`); the oldest go first. */
 const MAX_UNDECIDED = 10_000;

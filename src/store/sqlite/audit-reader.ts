@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { createChainWalker } from '../../audit/chain.js';
 import type { AuditAnchor, AuditEvent, AuditFilter, VerifyReport } from '../../audit/event.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
-import { filterSql, fromRow, walkRow, type AuditRow } from '../audit-rows.js';
+import { filterSql, fromRow, VERIFY_PROGRESS_EVERY, walkRow, type AuditRow } from '../audit-rows.js';
 import type { AuditReading } from '../types.js';
 import { isBusy, LOCK_WAIT_MS, run as runOnConnection, type Db, type Run } from './connection.js';
 import { directoryInsteadOfFile } from './file-path.js';
@@ -57,17 +57,19 @@ export class SqliteAuditReader implements AuditReading {
     return this.run('audit head', () => this.readHead());
   }
 
-  verify(anchor?: AuditAnchor): Promise<VerifyReport> {
+  verify(anchor?: AuditAnchor, progress?: (checked: number) => void): Promise<VerifyReport> {
     return this.run('audit verify', () => {
       const head = this.readHead();
       const rows = this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>;
       const walker = createChainWalker(this.key, anchor);
       let checked = 0;
+      let walked = 0;
       try {
         for (const row of rows) {
           const problem = walkRow(walker, row);
           if (problem) return problem;
           checked = Number(row.seq);
+          if (++walked % VERIFY_PROGRESS_EVERY === 0) progress?.(walked);
         }
         return walker.finish(head);
       } catch (error) {
