@@ -1,10 +1,9 @@
-import { resolve } from 'node:path';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { loadConfig, resolveSettings } from '../config/load-config.js';
 import { noCredentials, whereToSet } from '../credentials/provider.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server/start-server.js';
-import { isPostgresUrl } from '../store/open-store.js';
+import { describeDatabase } from '../store/open-store.js';
 import { parseCommand, type CliIo } from './args.js';
 
 const USAGE = `Usage: toolgate serve [--config FILE] [--read-only]
@@ -71,23 +70,4 @@ export function missingCredentials(config: ToolgateConfig): string[] {
       `credential ${name} has no value in this environment${whereToSet(credentials, name)}; ` +
       `${tools.join(', ')} will fail with upstream_unavailable where ${tools.length > 1 ? 'they use' : 'it uses'} it.`,
   );
-}
-
-/**
- * Where the audit log is, for the startup line: a relative SQLite path follows the working
- * directory, not the config file, so it is shown resolved; a PostgreSQL URL without its password
- * or its query.
- */
-export function describeDatabase(database: string): string {
-  if (!isPostgresUrl(database)) return resolve(database);
-  try {
-    // Query parameters go too: pg reads ?password= and ?sslpassword= as well (found in review).
-    const url = new URL(database);
-    url.password = '';
-    url.search = '';
-    url.hash = '';
-    return url.toString();
-  } catch {
-    return 'PostgreSQL (TOOLGATE_DATABASE_URL)';
-  }
 }

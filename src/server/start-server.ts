@@ -8,7 +8,7 @@ import type { ToolgateConfig } from '../config/define-config.js';
 import { resolveSettings } from '../config/load-config.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import type { Gateway } from '../gateway/create-gateway.js';
-import { openStore } from '../store/open-store.js';
+import { describeDatabase, openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { createHttpApp } from './app.js';
 import { createNodeListener } from './fast-path/listener.js';
@@ -175,7 +175,9 @@ function serving(parts: {
   const drain = trackConnections(server);
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
   logger.info(
-    { url, store: ownStore.kind, database: settings.database, tools: config.tools.length },
+    // Never the setting itself: a PostgreSQL URL carries its password, and these lines are shipped
+    // off the machine (the audit checkpoints are; outside probe).
+    { url, store: ownStore.kind, database: describeDatabase(settings.database), tools: config.tools.length },
     'toolgate listening',
   );
 

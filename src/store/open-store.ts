@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { openPostgresAuditReader } from './postgres/audit-reader.js';
 import { openPostgresStore } from './postgres/index.js';
 import { openSqliteAuditReader } from './sqlite/audit-reader.js';
@@ -44,4 +45,23 @@ export async function openAuditSource(options: {
   return isPostgresUrl(options.database)
     ? openPostgresAuditReader(options.database, options.auditKey)
     : openSqliteAuditReader(options.database, options.auditKey);
+}
+
+/**
+ * Where the audit log is, for startup lines (the CLI's and the JSON log's): a relative SQLite path follows the working
+ * directory, not the config file, so it is shown resolved; a PostgreSQL URL without its password
+ * or its query.
+ */
+export function describeDatabase(database: string): string {
+  if (!isPostgresUrl(database)) return resolve(database);
+  try {
+    // Query parameters go too: pg reads ?password= and ?sslpassword= as well (found in review).
+    const url = new URL(database);
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return url.toString();
+  } catch {
+    return 'PostgreSQL (TOOLGATE_DATABASE_URL)';
+  }
 }

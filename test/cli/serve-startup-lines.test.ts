@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { describeDatabase, missingCredentials } from '../../src/cli/serve.js';
+import { missingCredentials } from '../../src/cli/serve.js';
+import { startServer } from '../../src/server/start-server.js';
+import { describeDatabase } from '../../src/store/open-store.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
+import { tempSqliteStore } from '../helpers/temp-store.js';
 import { envCredentials } from '../../src/credentials/provider.js';
 import { fixtureTools, getCustomerSummary } from '../helpers/fixture-tools.js';
 
@@ -33,5 +37,20 @@ describe('the database serve names when it starts', () => {
       'postgresql://app:s3cret-pw@db/tg?sslpassword=s3cret-pw&sslmode=require#s3cret-pw',
     ])
       expect(describeDatabase(url)).toBe(`${url.split(':')[0]}://app@db/tg`);
+  });
+});
+
+describe('the JSON log line a server writes when it listens', () => {
+  it('names a PostgreSQL database without its password (these lines are shipped off the machine)', async () => {
+    // Before: `"database":"postgres://toolgate:s3cret-pw@…"` in clear on every start (outside probe).
+    const { logger, lines } = capturedLogger('info');
+    const { store, cleanup } = await tempSqliteStore(); // the server logs the setting, whatever store it is handed
+    const env = { PORT: '0', TOOLGATE_DATABASE_URL: 'postgres://toolgate:s3cret-pw@db.internal/tg?password=s3cret-pw' };
+    const server = await startServer({ tools: [] }, env, logger, store);
+    await server.close();
+    await cleanup();
+    const listening = lines().find((l) => l.msg === 'toolgate listening');
+    expect(listening).toMatchObject({ database: 'postgres://toolgate@db.internal/tg' });
+    expect(JSON.stringify(lines())).not.toContain('s3cret-pw');
   });
 });
