@@ -2,7 +2,7 @@ import { createActionService, type ActionService } from '../actions/service.js';
 import type { AuditEventInput } from '../audit/event.js';
 import type { Principal } from '../auth/principal.js';
 import { asToolgateError, ToolgateError, toPublicError, type PublicError } from '../errors/toolgate-error.js';
-import { auditEventFor } from '../pipeline/audit-call.js';
+import { auditEventFor, toolAsShown } from '../pipeline/audit-call.js';
 import { runPipeline } from '../pipeline/run.js';
 import { stopRunningCode } from '../pipeline/tool-context.js';
 import type { CallState, GatewayRuntime } from '../pipeline/state.js';
@@ -71,9 +71,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const call = (request: CallRequest): Promise<CallResult> =>
     tracingOff()
       ? callOnce(request)
-      : inSpan(`toolgate.call ${String(request.tool).slice(0, 64)}`, async (span) => {
+      : inSpan(`toolgate.call ${toolAsShown(runtime, request.tool).slice(0, 64)}`, async (span) => {
           span.setAttributes({
-            'toolgate.tool': String(request.tool).slice(0, 128),
+            'toolgate.tool': toolAsShown(runtime, request.tool),
             'toolgate.client': request.client,
           });
           span.setAttribute('toolgate.surface', request.surface);
@@ -130,7 +130,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       } catch (thrown) {
         const error = asToolgateError(thrown);
         if (error.code === 'internal')
-          runtime.logger.error({ err: thrown, auditId: state.auditId, tool: request.tool }, 'tool call failed');
+          runtime.logger.error(
+            { err: thrown, auditId: state.auditId, tool: toolAsShown(runtime, request.tool) },
+            'tool call failed',
+          );
         result = failure(runtime, toPublicError(error, state.auditId));
         event = auditEventFor(state, { error });
       }

@@ -5,7 +5,7 @@ import { redactText } from '../redaction/patterns.js';
 import { redactValue } from '../redaction/redact-value.js';
 import { isoTime } from '../util/iso-time.js';
 import { boundText } from '../util/size.js';
-import type { CallState } from './state.js';
+import type { CallState, GatewayRuntime } from './state.js';
 
 /** Longest input/output summary kept in an audit event. */
 const SUMMARY_CHARS = 1_000;
@@ -40,7 +40,7 @@ export function auditEventFor(
     client: request.client,
     actor: request.principal.actorId,
     tenant: request.principal.tenant,
-    tool: String(request.tool).slice(0, 128),
+    tool: toolAsShown(runtime, request.tool),
     decision: state.decision,
     // Error details come from upstream messages: mask secrets and PII before they are kept.
     reason: boundText(redactText(runtime.maskSecrets(reason).text).text, SUMMARY_CHARS),
@@ -57,6 +57,17 @@ export function auditEventFor(
     // OAuth callers (issue #12): who the IdP says this is, and through which OAuth client.
     ...oauthIdentity(request.principal),
   };
+}
+
+/**
+ * The tool a call named, as the audit, the request log, the console and spans show it. A name
+ * that is no tool's was made up by the caller and may be anything: a token pasted in its place was
+ * masked in the answer but kept in clear in the audit row, the log and the console (outside
+ * probe), so such a name is masked like an error's details. A real tool's name is shown as it is.
+ */
+export function toolAsShown(runtime: GatewayRuntime, tool: unknown): string {
+  const name = String(tool).slice(0, 128);
+  return runtime.tools.has(name) ? name : redactText(runtime.maskSecrets(name).text).text;
 }
 
 /** The arguments as the audit keeps them: PII and secrets masked, bounded in size. */

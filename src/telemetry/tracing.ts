@@ -4,7 +4,8 @@ import { INVALID_SPAN_CONTEXT, ProxyTracerProvider, SpanStatusCode, trace, type 
  * OpenTelemetry spans through `@opentelemetry/api` only: Toolgate bundles no SDK, so with no
  * tracer provider registered every call here is the API's no-op and costs next to nothing; with
  * the user's provider registered, their exporter receives a span per call and one per stage.
- * Attributes name the tool, client, surface, outcome and audit id — never arguments or results.
+ * Attributes name the tool, client, surface, outcome and audit id — never arguments, results or
+ * error messages.
  */
 const tracer = trace.getTracer('toolgate');
 
@@ -33,8 +34,14 @@ export function inSpan<T>(name: string, work: (span: Span) => Promise<T>): Promi
     try {
       return await work(span);
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as { code?: string }).code ?? 'error' });
+      // The error's kind and code, never its message or stack: those carry what an upstream
+      // answered, a credential it echoed, PII, and spans go to a backend nothing masks for. An
+      // outside probe found a handler's error with the credential in clear on a stage span while
+      // the log and the audit masked it. The call span's audit id leads to the masked details.
+      const name = error instanceof Error ? error.name : typeof error;
+      const code = (error as { code?: unknown } | null)?.code;
+      span.recordException({ name, code: typeof code === 'string' ? code : name, message: name });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : 'error' });
       throw error;
     } finally {
       span.end();
