@@ -4,7 +4,8 @@ import { stripInvisible } from './invisible.js';
  * Flags instruction-like text inside untrusted content. This is a signal, not the boundary: many
  * injections read like ordinary requests and no pattern list catches them all. The boundary is
  * the wrapping (wrap.ts); these flags tell the model and the audit log where to look twice.
- * Every pattern is linear (no nested quantifiers), so adversarial input cannot make it slow.
+ * Every pattern is linear (no nested quantifiers, no start that rescans a run another start
+ * covers), so adversarial input cannot make it slow: test/redaction/linear-time.test.ts holds it.
  */
 const RULES: readonly { readonly id: string; readonly pattern: RegExp }[] = [
   // "ignore/disregard/forget (all) (the) previous/above/prior instructions|rules|prompts"
@@ -13,11 +14,13 @@ const RULES: readonly { readonly id: string; readonly pattern: RegExp }[] = [
     pattern:
       /\b(?:ignore|disregard|forget|override|bypass|skip)\b(?:\s+\w+){0,4}?\s+(?:instructions?|rules|prompts?|guidelines|directions|context|system prompt)\b/,
   },
-  // Fake conversation or system framing a model may take as a real turn.
+  // Fake conversation or system framing a model may take as a real turn. After a line break only
+  // spaces may come before the role: `\s*` took line breaks too, so each of n blank lines was a
+  // start scanning all the rest (80 K newlines in a ticket: 2.8 s; outside probe, 2026-12-07).
   {
     id: 'role_tag',
     pattern:
-      /<\/?\s*(?:system|assistant|user|human|instructions?|im_start|im_end)\s*>|<\|(?:im_start|im_end|system|endoftext)\|>|\[\/?inst\]|(?:^|\n)\s*(?:system|assistant|human|developer)\s*:/,
+      /<\/?\s*(?:system|assistant|user|human|instructions?|im_start|im_end)\s*>|<\|(?:im_start|im_end|system|endoftext)\|>|\[\/?inst\]|(?:^|\n)[^\S\n]*(?:system|assistant|human|developer)[^\S\n]*:/,
   },
   // Text shaped like a tool call or a function-calling block.
   {

@@ -70,7 +70,10 @@ const DETECTORS: readonly Detector[] = [
   },
   {
     kind: 'jwt',
-    pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g,
+    // Starts only where a base64url run starts. With `\b`, each `eyJ` of `-eyJ-eyJ…` was a start
+    // that scanned to the run's end and back: quadratic, 40 s for 320 KB of it in one call's
+    // arguments, with every other caller waiting (outside probe, 2026-12-07).
+    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g,
     mayMatch: (text) => text.includes('eyJ'),
   },
   {
