@@ -73,6 +73,19 @@ export function actionContext(
           data: { host },
         });
       },
+      maxBodyBytes: tool ? runtime.limitsOf(tool).maxFetchBytes : undefined,
+      onTooLarge: async ({ host, why }) => {
+        logger.warn({ host, why }, 'egress response too large');
+        await auditTransition(runtime, draft, {
+          kind: 'egress_too_large',
+          actor: GATEWAY_ACTOR.executor,
+          surface: 'internal',
+          outcome: 'error',
+          errorCode: 'result_too_large',
+          reason: `${host}: ${why}`,
+          data: { host },
+        });
+      },
     }),
   };
   return { ctx, done: () => clearTimeout(timer) };

@@ -45,12 +45,21 @@ function toolContract(tool: AnyTool, config: Pick<ToolgateConfig, 'defaults' | '
     rollback: action
       ? { available: action.rollback !== undefined, description: action.rollback?.description ?? null }
       : null,
-    limits: limitsFor(tool.limits, config.defaults),
+    limits: contractLimits(tool, config),
     guards: guardsOf(tool, config.egress ?? {}),
     // Plain copies (sortKeys rebuilds every object): the definitions are frozen and shared.
     input: sortKeys(tool.inputJsonSchema) as Record<string, unknown>,
     output: sortKeys(tool.outputJsonSchema) as Record<string, unknown>,
   };
+}
+
+/**
+ * The limits a caller meets. maxFetchBytes is left out: it bounds what the handler reads from its
+ * own service, not what callers send or get, and leaving it out keeps format 1 snapshots unchanged.
+ */
+function contractLimits(tool: AnyTool, config: Pick<ToolgateConfig, 'defaults'>): ToolContract['limits'] {
+  const { maxFetchBytes: _notInContract, ...limits } = limitsFor(tool.limits, config.defaults);
+  return limits;
 }
 
 /** What the gateway guards for a tool, so loosening any of it shows in review (see guards-diff.ts). */

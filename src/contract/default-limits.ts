@@ -11,6 +11,12 @@ export const DEFAULT_LIMITS: Required<Omit<ToolLimits, 'rate'>> & { rate: { perM
   maxInputBytes: 32_768,
   rate: { perMinute: 120, burst: 20 },
   maxUntrustedChars: 2_000,
+  // ctx.fetch read bodies without any bound: a 300 MB upstream answer read with res.text() took
+  // the gateway to 1,087 MB RSS (outside probe, 2026-12-07), so a few such calls at once exhaust
+  // memory. 10 MiB is 640× the default result budget, room for any page of JSON a handler cuts
+  // down to an answer, and the payload limit of common API gateways (AWS API Gateway); at ~3.6×
+  // in memory once read as text (the probe's ratio), ~36 MB per call. More: raise it per tool.
+  maxFetchBytes: 10 * 1024 * 1024,
 };
 
 export function limitsFor(declared: ToolLimits | undefined, overrides: ToolLimits = {}): typeof DEFAULT_LIMITS {

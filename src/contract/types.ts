@@ -20,6 +20,12 @@ export interface ToolLimits {
   readonly rate?: { readonly perMinute: number; readonly burst?: number };
   /** Longest untrusted text field, in characters, before it is cut with a marker. */
   readonly maxUntrustedChars?: number;
+  /**
+   * Largest response body the handler may read through `ctx.fetch`, in bytes after decompression
+   * (default 10 MiB). A larger Content-Length fails the fetch, a longer body fails the read, with
+   * `result_too_large`. Set it per tool here, or for every tool in the config's `defaults`.
+   */
+  readonly maxFetchBytes?: number;
 }
 
 /** A field whose text comes from outside the company's control: tickets, notes, emails, documents. */

@@ -1,7 +1,8 @@
+import { DEFAULT_LIMITS } from '../contract/default-limits.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import { parseIp } from './address.js';
 import { matchHost, type Allowlist } from './allowlist.js';
-import { sendHop, type Hop } from './http-hop.js';
+import { sendHop, type BodyCap, type Hop } from './http-hop.js';
 import { systemResolver, usableAddresses, type Resolver } from './resolve.js';
 import { targetOf } from './target.js';
 import { untilAborted } from '../util/abort.js';
@@ -23,6 +24,14 @@ export interface GuardOptions {
   readonly signal?: AbortSignal;
   /** Awaited before the refusal is thrown, so the record exists whatever the handler does with the error. */
   readonly onDenied?: (denial: EgressDenial) => void | Promise<void>;
+  /**
+   * Largest response body, in bytes after decompression, a handler may read (the tool's
+   * `limits.maxFetchBytes`; default 10 MiB). Beyond it the fetch or the read fails with
+   * `result_too_large`.
+   */
+  readonly maxBodyBytes?: number;
+  /** Awaited before a body over the cap fails, so the audit keeps it as it keeps a refusal. */
+  readonly onTooLarge?: (overrun: EgressDenial) => void | Promise<void>;
   readonly resolve?: Resolver;
 }
 
@@ -62,6 +71,24 @@ export function createGuardedFetch(options: GuardOptions): EgressFetch {
     });
   };
 
+  // Unbounded before: a 300 MB body read with res.text() took the gateway to 1,087 MB RSS and a few
+  // such calls at once would exhaust memory (outside probe, 2026-12-07). result_too_large, not an
+  // upstream error: retrying gets the same body (so not retryable), asking for less can succeed,
+  // and an action that hit it has sent its request, so its outcome stays unknown (reconciliation).
+  const maxBytes = options.maxBodyBytes ?? DEFAULT_LIMITS.maxFetchBytes;
+  const tooLarge = async (host: string, what: string): Promise<ToolgateError> => {
+    const why = `response body ${what} is over the ${sizeText(maxBytes)} ctx.fetch cap`;
+    await Promise.resolve(options.onTooLarge?.({ host, why })).catch(() => undefined);
+    return new ToolgateError(
+      'result_too_large',
+      `The service answered with more than the ${sizeText(maxBytes)} this tool may read (limits.maxFetchBytes); narrow the query.`,
+      // Starts with `host: why`, as onTooLarge had it, so the audit can tell it is this overrun.
+      {
+        detail: `${host}: ${why} (${options.owner}); raise limits.maxFetchBytes on the tool, or defaults.maxFetchBytes in the config for every tool`,
+      },
+    );
+  };
+
   return async (input, init = {}) => {
     // Checked before the Request is built: fetch would reject userinfo with a bare TypeError.
     let url = new URL(input instanceof Request ? input.url : input);
@@ -96,9 +123,17 @@ export function createGuardedFetch(options: GuardOptions): EgressFetch {
           return deny(target.label, `resolves only to unlisted special addresses: ${refused.join(', ')}${via}`);
         addresses = usable;
       }
-      const response = await sendHop(target, hop, addresses, signal);
+      const label = target.label;
+      const cap: BodyCap = { bytes: maxBytes, exceeded: () => tooLarge(label, 'as read') };
+      const response = await sendHop(target, hop, addresses, signal, cap);
       const location = response.headers.get('location');
       if (!REDIRECTS.has(response.status) || location === null || mode === 'manual') {
+        // A declared length over the cap fails here, before the handler reads (or buffers) a byte.
+        const declared = Number(response.headers.get('content-length') ?? NaN);
+        if (response.body && declared > maxBytes) {
+          await response.body.cancel();
+          throw await tooLarge(label, `of ${declared} bytes (Content-Length)`);
+        }
         // fetch's own flag for an answer reached by following a redirect; a built Response has it false.
         if (hops > 0) Object.defineProperty(response, 'redirected', { value: true });
         return response;
@@ -128,6 +163,13 @@ function stripped(headers: Headers): Headers {
   const copy = new Headers(headers);
   for (const name of DROPPED) copy.delete(name);
   return copy;
+}
+
+/** `10 MiB`, `512 KiB` or `1000 bytes`: the cap as a person set it. */
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {

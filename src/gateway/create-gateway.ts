@@ -106,6 +106,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         truncated: [],
         sourceIds: [],
         egressDenied: [],
+        egressTooLarge: [],
       };
       let result: CallResult;
       let event: AuditEventInput;

@@ -24,9 +24,15 @@ export function auditEventFor(
   const failed = 'error' in result;
   // Egress refusals stay on the record even if the handler caught them and answered otherwise.
   const egress = state.egressDenied?.length ? state.egressDenied.slice(0, MAX_EGRESS_DENIALS) : [];
-  const reported = failed && result.error.code === 'egress_denied' && egress.length > 0;
+  const tooLarge = state.egressTooLarge?.length ? state.egressTooLarge.slice(0, MAX_EGRESS_DENIALS) : [];
+  const reported =
+    failed &&
+    ((result.error.code === 'egress_denied' && egress.length > 0) ||
+      // The overrun ctx.fetch threw, already listed below: not said twice.
+      (result.error.code === 'result_too_large' && tooLarge.some((t) => result.error.detail?.startsWith(t))));
   const because = [...state.checks];
   for (const denial of egress) because.push(`egress_denied: ${denial}`);
+  for (const overrun of tooLarge) because.push(`result_too_large: ${overrun}`);
   if (failed && state.decision === 'allow' && !reported)
     because.push(`${result.error.code}: ${result.error.detail ?? result.error.message}`);
   const reason = because.join('; ');
@@ -53,7 +59,13 @@ export function auditEventFor(
     resultTokens: failed ? 0 : result.tokens,
     sourceIds: state.sourceIds,
     latencyMs: Math.max(0, runtime.now() - state.startedAt),
-    data: egress.length > 0 ? { egressDenied: egress.map((d) => runtime.maskSecrets(d).text) } : null,
+    data:
+      egress.length + tooLarge.length > 0
+        ? {
+            ...(egress.length > 0 ? { egressDenied: egress.map((d) => runtime.maskSecrets(d).text) } : {}),
+            ...(tooLarge.length > 0 ? { egressTooLarge: tooLarge.map((d) => runtime.maskSecrets(d).text) } : {}),
+          }
+        : null,
     // OAuth callers (issue #12): who the IdP says this is, and through which OAuth client.
     ...oauthIdentity(request.principal),
   };

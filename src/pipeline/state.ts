@@ -67,6 +67,8 @@ export interface CallState {
    * keeps them even when the handler caught the error and answered something else.
    */
   egressDenied?: string[];
+  /** Every `ctx.fetch` response body over the tool's maxFetchBytes (`host:port: why`), kept the same way. */
+  egressTooLarge?: string[];
 }
 
 export type Stage = (state: CallState) => Promise<void> | void;

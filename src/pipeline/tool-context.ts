@@ -166,6 +166,11 @@ class CallContext implements ToolContext {
         (this.#state.egressDenied ??= []).push(`${host}: ${why}`);
         this.logger.warn({ host, why }, 'egress refused');
       },
+      maxBodyBytes: runtime.limitsOf(tool).maxFetchBytes,
+      onTooLarge: ({ host, why }) => {
+        (this.#state.egressTooLarge ??= []).push(`${host}: ${why}`);
+        this.logger.warn({ host, why }, 'egress response too large');
+      },
     }));
   }
 

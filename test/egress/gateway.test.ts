@@ -214,6 +214,38 @@ describe('ctx.fetch in execute / verify', () => {
     expect(events.map((e) => e.data?.host)).toEqual(['evil.example:80']);
   });
 
+  it('records an execute response over the cap as action.egress_too_large; the request was sent, so not failed', async () => {
+    const reading = defineAction({
+      name: 'create_thing_draft',
+      description: 'Draft a thing for an approver to approve.',
+      input: z.object({ name: z.string().describe('Name of the thing') }),
+      preview: z.object({ name: z.string() }),
+      risk: 'low',
+      approval: { roles: ['approver'] },
+      scopes: ['things:read'],
+      tenant: 'caller',
+      credentials: ['thing_write'],
+      limits: { maxFetchBytes: 64 * 1024 },
+      describe: ({ name }) => ({ name }),
+      execute: async (_input, ctx) => {
+        const res = await ctx.fetch(`${api.url}/big?bytes=${50 * 1024 * 1024}&as=chunked`, { method: 'POST' });
+        return { length: (await res.text()).length };
+      },
+      verify: async () => ({ ok: false, detail: 'not seen' }),
+    });
+    const gw = gatewayWith([reading], { thing_write: [`127.0.0.1:${api.port}`] });
+    const done = await approveOne(gw);
+    // The upstream may have applied it: unresolved for a person to reconcile, never just failed.
+    expect(done.status).toBe('unresolved');
+    const [event] = await store.audit.query({ kind: 'action.egress_too_large' });
+    expect(event).toMatchObject({
+      outcome: 'error',
+      errorCode: 'result_too_large',
+      reason: `127.0.0.1:${api.port}: response body as read is over the 64 KiB ctx.fetch cap`,
+      data: expect.objectContaining({ host: `127.0.0.1:${api.port}`, draftId: done.id }),
+    });
+  });
+
   it('is a typed ToolgateError handlers can recognise', async () => {
     let seen: unknown;
     const probe = defineTool({
@@ -227,5 +259,76 @@ describe('ctx.fetch in execute / verify', () => {
     await call(gatewayWith([probe], {}), 'probe_error', 'evil.example');
     expect(seen).toBeInstanceOf(ToolgateError);
     expect(seen).toMatchObject({ code: 'egress_denied', retryable: false });
+  });
+});
+
+describe('ctx.fetch response body cap in the pipeline', () => {
+  // Outside probe, 2026-12-07: a 300 MB body read with res.text() took the gateway to 1,087 MB RSS.
+  const downloading = (name: string, as: 'chunked' | 'length', catchRead = false) =>
+    defineTool({
+      ...pingHost,
+      name,
+      limits: { maxFetchBytes: 64 * 1024 },
+      handler: async ({ host }, ctx) => {
+        const res = await ctx.fetch(`http://${host}/big?bytes=${50 * 1024 * 1024}&as=${as}`);
+        const read = res.text().then((text) => text.length);
+        return { status: catchRead ? await read.catch(() => 0) : await read, source_records: [] };
+      },
+    });
+  const at = (as: string) => `127.0.0.1:${api.port}: response body ${as} is over the 64 KiB ctx.fetch cap`;
+
+  it("fails a read over the tool's maxFetchBytes with result_too_large, audited once with host and cap", async () => {
+    const gw = gatewayWith([downloading('download_report', 'chunked')], { thing_read: [`127.0.0.1:${api.port}`] });
+    const result = await call(gw, 'download_report', `127.0.0.1:${api.port}`);
+    expect(result).toMatchObject({ ok: false, error: { code: 'result_too_large', retryable: false } });
+    expect(result.text).toContain('64 KiB');
+    const event = await auditOf(result.auditId);
+    expect(event.errorCode).toBe('result_too_large');
+    expect(event.reason.endsWith(`; result_too_large: ${at('as read')}`)).toBe(true);
+    expect(event.reason.split('result_too_large').length).toBe(2); // not said again as the call's error
+    expect(event.data).toEqual({ egressTooLarge: [at('as read')] });
+  });
+
+  it('refuses a Content-Length over the cap at ctx.fetch, audited the same way', async () => {
+    const gw = gatewayWith([downloading('download_sized', 'length')], { thing_read: [`127.0.0.1:${api.port}`] });
+    const result = await call(gw, 'download_sized', `127.0.0.1:${api.port}`);
+    expect(result).toMatchObject({ ok: false, error: { code: 'result_too_large' } });
+    expect((await auditOf(result.auditId)).data).toEqual({
+      egressTooLarge: [at('of 52428800 bytes (Content-Length)')],
+    });
+  });
+
+  it('keeps the overrun in the audit when the handler catches it and answers ok', async () => {
+    const gw = gatewayWith([downloading('download_caught', 'chunked', true)], {
+      thing_read: [`127.0.0.1:${api.port}`],
+    });
+    const result = await call(gw, 'download_caught', `127.0.0.1:${api.port}`);
+    expect(result).toMatchObject({ ok: true, structured: { status: 0 } });
+    const event = await auditOf(result.auditId);
+    expect(event.outcome).toBe('ok');
+    expect(event.reason.endsWith(`; result_too_large: ${at('as read')}`)).toBe(true);
+    expect(event.data).toEqual({ egressTooLarge: [at('as read')] });
+  });
+
+  it('takes the cap from the config defaults for every tool, and a tool may raise it', async () => {
+    const plain = defineTool({ ...downloading('download_plain', 'chunked'), limits: {} });
+    const raised = defineTool({
+      ...downloading('download_raised', 'chunked'),
+      limits: { maxFetchBytes: 64 * 1024 * 1024 },
+    });
+    const gw = createGateway({
+      tools: [plain, raised],
+      store,
+      credentials,
+      egress: { thing_read: [`127.0.0.1:${api.port}`] },
+      defaults: { maxFetchBytes: 1024 * 1024 },
+    });
+    const capped = await call(gw, 'download_plain', `127.0.0.1:${api.port}`);
+    expect(capped).toMatchObject({ ok: false, error: { code: 'result_too_large' } });
+    expect(capped.text).toContain('1 MiB');
+    expect(await call(gw, 'download_raised', `127.0.0.1:${api.port}`)).toMatchObject({
+      ok: true,
+      structured: { status: 50 * 1024 * 1024 },
+    });
   });
 });

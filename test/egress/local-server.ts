@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 export interface LocalServer {
   readonly port: number;
@@ -14,6 +15,8 @@ export interface LocalServer {
     apiKey: string | null;
     body: string;
   }[];
+  /** Paths (with query) whose response the client closed before the server finished sending it. */
+  readonly cutOff: string[];
   close(): Promise<void>;
 }
 
@@ -25,9 +28,12 @@ export interface LocalServer {
  *   /echo                    200 with what it received (method, host, authorization, x-api-key, body)
  *   /slow                    never answers
  *   /half                    answers headers and half a body, then hangs
+ *   /big?bytes=N&as=A        N bytes, sent as A: `length` (with Content-Length), `chunked` (none),
+ *                            `gzip` (N zero bytes gzipped, with the compressed Content-Length)
  */
 export async function startLocalServer(): Promise<LocalServer> {
   const seen: LocalServer['seen'] = [];
+  const cutOff: string[] = [];
   const server: Server = createServer((req, res) => {
     void readBody(req).then((body) => {
       const url = new URL(req.url ?? '/', 'http://local');
@@ -62,6 +68,10 @@ export async function startLocalServer(): Promise<LocalServer> {
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.write('{"partial":'); // headers and half a body, then nothing
       }
+      if (url.pathname === '/big') {
+        res.once('close', () => res.writableFinished || cutOff.push(`${url.pathname}${url.search}`));
+        return sendBig(res, Number(url.searchParams.get('bytes')), url.searchParams.get('as') ?? 'length');
+      }
       json(404, { error: 'no route' });
     });
   });
@@ -71,6 +81,7 @@ export async function startLocalServer(): Promise<LocalServer> {
     port,
     url: `http://127.0.0.1:${port}`,
     seen,
+    cutOff,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -83,4 +94,25 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Sends `bytes` bytes in 64 KiB writes, waiting for drain: a reader that stops stops the sender. */
+function sendBig(res: ServerResponse, bytes: number, as: string): void {
+  if (as === 'gzip') {
+    const packed = gzipSync(Buffer.alloc(bytes));
+    res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String(packed.byteLength) });
+    return void res.end(packed);
+  }
+  res.writeHead(200, as === 'chunked' ? { 'content-type': 'text/plain' } : { 'content-length': String(bytes) });
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let sent = 0;
+  const write = (): void => {
+    while (sent < bytes && !res.destroyed) {
+      const size = Math.min(chunk.byteLength, bytes - sent);
+      sent += size;
+      if (!res.write(chunk.subarray(0, size))) return void res.once('drain', write);
+    }
+    if (!res.destroyed) res.end();
+  };
+  write();
 }
