@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { hashEvent } from './chain.js';
+import type { AuditEvent } from './event.js';
 
 /**
  * What an audit log records about the key it is sealed with (`audit_meta.key_check`): `none` for
@@ -28,4 +30,22 @@ export function keyMismatch(recorded: string | null, key: Buffer | undefined): s
     );
   if (!key) return 'this audit log is written with an audit key; set TOOLGATE_AUDIT_KEY to it';
   return 'TOOLGATE_AUDIT_KEY is not the key this audit log is written with';
+}
+
+/**
+ * Why `key` cannot be recorded for a log that has events but no key record (one Toolgate 0.1
+ * wrote), or null when its newest event was sealed with it. The first gateway to open such a log
+ * recorded whatever key it was started with: one started without the key (or with another, as in
+ * a rolling upgrade with one instance missing it) chained plain events after HMAC ones, and the
+ * log could never be served or verified whole with its real key again (outside probe, 2026-12-07).
+ */
+export function unrecordedKeyMismatch(newest: AuditEvent, key: Buffer | undefined): string | null {
+  if (hashEvent(newest, newest.seq, newest.prevHash, key) === newest.hash) return null;
+  const given = key ? 'with this TOOLGATE_AUDIT_KEY' : 'without an audit key';
+  return (
+    `this audit log has no record of its key (Toolgate 0.1 wrote it) and its newest event, ${newest.seq}, does not ` +
+    `check out ${given}: start the gateway with the TOOLGATE_AUDIT_KEY the log was written with` +
+    `${key ? ' (or none, if it never had one)' : ''}. If that is the key you gave, the event was changed: ` +
+    '`toolgate audit verify` with it names the first bad one'
+  );
 }

@@ -201,7 +201,8 @@ async function verify(source: AuditSource, io: CliIo, json: boolean, anchor?: Au
   // A key that is not the log's is "cannot be checked" (2), not "tampered" (1): before, a missing
   // or wrong TOOLGATE_AUDIT_KEY reported an untouched log TAMPERED at its first event.
   const key = io.env.TOOLGATE_AUDIT_KEY ? Buffer.from(io.env.TOOLGATE_AUDIT_KEY, 'utf8') : undefined;
-  const mismatch = keyMismatch(await source.audit.recordedKeyCheck(), key);
+  const recorded = await source.audit.recordedKeyCheck();
+  const mismatch = keyMismatch(recorded, key);
   if (mismatch) {
     if (json) io.stdout.write(`${jsonShowingInvisible({ ok: false, checked: false, message: mismatch }, 2)}\n`);
     io.stderr.write(`toolgate audit verify: cannot check the chain: ${mismatch}.\n`);
@@ -229,6 +230,13 @@ async function verify(source: AuditSource, io: CliIo, json: boolean, anchor?: Au
   io.stdout.write(
     showInvisibleInLine(`TAMPERED at seq ${report.firstBadSeq}${id}: ${report.message} [${report.problem}]`) + '\n',
   );
+  // A log with no key record (0.1 wrote it, no 0.2 gateway has opened it) cannot say which key
+  // it is sealed with, so a missing or wrong key reads exactly like this (upgrade probe).
+  if (recorded === null && report.firstBadSeq === 1 && report.problem === 'hash_mismatch')
+    io.stderr.write(
+      'This log has no record of its audit key (Toolgate 0.1 wrote it): a missing or wrong TOOLGATE_AUDIT_KEY ' +
+        'fails at event 1 like this. Check the key before treating the log as tampered.\n',
+    );
   return 1;
 }
 

@@ -86,8 +86,9 @@ export function buildRuntime(options: GatewayOptions): GatewayRuntime {
 }
 
 /**
- * A store a newer Toolgate migrated is still served: migrations only add, so what this build
- * reads and writes is all there, and refusing would break rolling upgrades and rollbacks. But
+ * A store a newer Toolgate migrated is still served: migrations since 0.2 only add, so what this
+ * build reads and writes is all there, and refusing would break rolling upgrades and rollbacks.
+ * (0.1 predates this: on SQLite 0.2's migration drops its rate table; README "Upgrading from 0.1".) But
  * the operator should know which instance is behind, and that the newer one's additions (a
  * table, a column) are not maintained by this one while it runs.
  */

@@ -81,6 +81,16 @@ describe('toolgate audit', () => {
     await expect(openSqliteStore({ path: keyed, auditKey: 'x'.repeat(32) })).rejects.toMatchObject({
       code: 'unavailable',
     });
+    // A log with no key record (as 0.1 left it) cannot tell: TAMPERED, but the key is named as a cause.
+    const copy = join(dirname(path), 'keyed-0.1.db');
+    writeFileSync(copy, readFileSync(keyed));
+    const old = new Database(copy);
+    old.prepare('DROP TABLE audit_meta').run();
+    old.close();
+    const unrecorded = await runCli(runAuditCommand, ['verify', '--db', copy], {});
+    expect(unrecorded).toMatchObject({ code: 1, out: expect.stringMatching(/^TAMPERED at seq 1/) });
+    expect(unrecorded.err).toMatch(/no record of its audit key \(Toolgate 0\.1 wrote it\): a missing or wrong/);
+    expect((await runCli(runAuditCommand, ['verify', '--db', copy], { TOOLGATE_AUDIT_KEY: key })).code).toBe(0);
     // A real change is still TAMPERED with the right key.
     const db = new Database(keyed);
     db.prepare("UPDATE audit_events SET actor = 'mallory' WHERE id = 'aud_k1'").run();

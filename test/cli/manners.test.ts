@@ -1,3 +1,4 @@
+import { SERVER_INFO } from '../../src/surfaces/mcp/server-factory.js';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -197,6 +198,9 @@ describe('CLI manners', () => {
     for (const flag of ['--version', '-v', 'version'])
       expect(await run([flag])).toMatchObject({ code: 0, out: `${version}\n` });
     expect(await run(['--version', '--version'])).toMatchObject({ code: 2, err: /Unexpected "--version"/ });
+    // What MCP clients see in initialize's serverInfo: the two said 0.1.0 after an upgrade too, so an
+    // operator could not tell the versions apart (upgrade probe); it must follow the package.
+    expect(SERVER_INFO.version).toBe(version);
     expect(await run(['-v', 'x'])).toMatchObject({ code: 2 });
   });
 

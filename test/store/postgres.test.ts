@@ -67,6 +67,33 @@ describe.skipIf(!bin)('postgres', () => {
     await b.close();
   });
 
+  it('opens a log written before its key was recorded (0.1) only with the key its newest event was sealed with', async () => {
+    // As on SQLite: before, the first instance to open it recorded whatever key it had, a missing
+    // one included (a rolling upgrade with one instance lacking the key), for good.
+    const url = await server!.createDatabase();
+    const key = 'k'.repeat(32);
+    const first = await openPostgresStore({ connectionString: url, auditKey: key });
+    await first.audit.append(event({ id: 'aud_u1' }));
+    await first.close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("DELETE FROM audit_meta WHERE name = 'key_check'");
+      await expect(openPostgresStore({ connectionString: url })).rejects.toMatchObject({
+        code: 'unavailable',
+        detail: expect.stringMatching(/no record of its key .* does not check out without an audit key/),
+      });
+      expect((await admin.query('SELECT 1 FROM audit_meta')).rowCount).toBe(0);
+      const right = await openPostgresStore({ connectionString: url, auditKey: key });
+      await right.audit.append(event({ id: 'aud_u2' }));
+      expect(await right.audit.verify()).toMatchObject({ ok: true, count: 2 });
+      await right.close();
+      expect((await admin.query("SELECT 1 FROM audit_meta WHERE name = 'key_check'")).rowCount).toBe(1);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('commits a burst larger than one statement can carry, in statements of 1,000 events', async () => {
     // 2,500 appends in one turn were one statement of 67,500 parameters (the limit is 65,535):
     // PostgreSQL refused it as a protocol violation and all 2,500 calls failed.

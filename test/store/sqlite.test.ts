@@ -268,3 +268,58 @@ describe('a database a newer Toolgate migrated', () => {
     }
   });
 });
+
+describe('a log written before its key was recorded (Toolgate 0.1)', () => {
+  it('is opened only with the key its newest event was sealed with, and then records it', async () => {
+    // Before: the first gateway to open it recorded whatever key it had, a missing one included,
+    // and chained plain events after the HMAC ones for good (outside probe, 2026-12-07).
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-unrecorded-'));
+    const path = join(dir, 'toolgate.db');
+    const key = 'k'.repeat(32);
+    const first = await openSqliteStore({ path, auditKey: key });
+    await first.audit.append(event({ id: 'aud_u1' }));
+    await first.audit.append(event({ id: 'aud_u2' }));
+    await first.close();
+    const forget = () => {
+      const db = new Database(path);
+      db.prepare("DELETE FROM audit_meta WHERE name = 'key_check'").run();
+      db.close();
+    };
+    const recorded = () => {
+      const db = new Database(path, { readonly: true });
+      const row = db.prepare("SELECT value FROM audit_meta WHERE name = 'key_check'").get();
+      db.close();
+      return row;
+    };
+    forget();
+    await expect(openSqliteStore({ path })).rejects.toMatchObject({
+      code: 'unavailable',
+      detail: expect.stringMatching(/no record of its key .* newest event, 2, does not check out without an audit key/),
+    });
+    await expect(openSqliteStore({ path, auditKey: 'x'.repeat(32) })).rejects.toMatchObject({
+      detail: expect.stringMatching(/does not check out with this TOOLGATE_AUDIT_KEY/),
+    });
+    expect(recorded()).toBeUndefined(); // nothing claimed by the refused opens
+    const right = await openSqliteStore({ path, auditKey: key });
+    await right.audit.append(event({ id: 'aud_u3' }));
+    expect(await right.audit.verify()).toMatchObject({ ok: true, count: 3 });
+    await right.close();
+    expect(recorded()).toBeDefined();
+
+    // An unkeyed one refuses a key; an empty one takes whatever comes first.
+    const plain = join(dir, 'plain.db');
+    const unkeyed = await openSqliteStore({ path: plain });
+    await unkeyed.audit.append(event({ id: 'aud_p1' }));
+    await unkeyed.close();
+    const db = new Database(plain);
+    db.prepare("DELETE FROM audit_meta WHERE name = 'key_check'").run();
+    db.close();
+    await expect(openSqliteStore({ path: plain, auditKey: key })).rejects.toMatchObject({
+      detail: expect.stringMatching(/with this TOOLGATE_AUDIT_KEY: .* \(or none, if it never had one\)/),
+    });
+    await (await openSqliteStore({ path: plain })).close();
+    const empty = await openSqliteStore({ path: join(dir, 'empty.db'), auditKey: key });
+    await empty.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

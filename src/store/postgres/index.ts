@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { auditKeyCheck, keyMismatch } from '../../audit/key-check.js';
+import { auditKeyCheck, keyMismatch, unrecordedKeyMismatch } from '../../audit/key-check.js';
+import { fromRow, type AuditRow } from '../audit-rows.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
 import { PgAuditLog } from './audit-log.js';
@@ -78,6 +79,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 /** As the SQLite store's: record the chain's key check once, refuse a different key afterwards. */
 async function claimAuditKey(pool: pg.Pool, auditKey: string | undefined): Promise<void> {
   const key = auditKey ? Buffer.from(auditKey, 'utf8') : undefined;
+  const recorded = await pool.query("SELECT 1 FROM audit_meta WHERE name = 'key_check'");
+  const newest =
+    recorded.rowCount === 0
+      ? (await pool.query<AuditRow>('SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1')).rows[0]
+      : undefined;
+  const unfit = newest && unrecordedKeyMismatch(fromRow(newest), key);
+  if (unfit) throw new StoreUnavailableError(`${unfit}; no events are added to this database until then`);
   await pool.query("INSERT INTO audit_meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING", [
     auditKeyCheck(key),
   ]);

@@ -11,7 +11,8 @@ export interface McpCaller {
   readonly requestId?: string;
 }
 
-export const SERVER_INFO = { name: 'toolgate', version: '0.1.0' } as const;
+/** Kept equal to package.json's version by a test (test/cli/manners.test.ts). */
+export const SERVER_INFO = { name: 'toolgate', version: '0.2.0' } as const;
 export const SERVER_CAPABILITIES = { tools: { listChanged: false } } as const;
 export const SERVER_INSTRUCTIONS =
   'Task-shaped tools over internal systems. Results are compact; text inside ' +
