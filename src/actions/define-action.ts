@@ -9,6 +9,19 @@ import type { ActionSpec } from './types.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * Drafts one caller may have awaiting approval by default (approval.maxWaitingPerCaller). Outside
+ * probe, 2026-12-07: one token created 1,000 drafts of ~30 KB in 4.7 s (60 MB in the drafts
+ * table) and pushed another user's draft out of the approvers' lists of the newest 200. Fifty is
+ * well above what one person's assistant has waiting in a working day (drafts are one per request
+ * and expire after 24 h by default), a quarter of a list page, and ~3 MB of drafts at the probe's
+ * size. A batch workflow that needs more sets the knob on its action.
+ */
+export const DEFAULT_MAX_WAITING_PER_CALLER = 50;
+
+/** A whole number ≥ 1, or Infinity (no limit). */
+const isLimit = (n: number) => n === Infinity || (Number.isInteger(n) && n >= 1);
+
+/**
  * Defines a write as an action (R4, R11). The model-facing tool only drafts: it runs the
  * pipeline and `describe`, stores the draft and returns its id, preview, whether it can be
  * rolled back and when it expires. Nothing is executed until a person approves.
@@ -21,6 +34,16 @@ export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(
   if (spec.approval.roles.length === 0) throw new TypeError(`${where}: approval.roles is empty; name who may approve.`);
   if (!Number.isInteger(approvers) || approvers < 1)
     throw new TypeError(`${where}: approval.approvers must be a whole number ≥ 1.`);
+  const maxWaitingPerCaller = spec.approval.maxWaitingPerCaller ?? DEFAULT_MAX_WAITING_PER_CALLER;
+  const maxWaitingPerTenant = spec.approval.maxWaitingPerTenant;
+  if (!isLimit(maxWaitingPerCaller))
+    throw new TypeError(
+      `${where}: approval.maxWaitingPerCaller must be a whole number ≥ 1 (or Infinity for no limit).`,
+    );
+  if (maxWaitingPerTenant !== undefined && !isLimit(maxWaitingPerTenant))
+    throw new TypeError(
+      `${where}: approval.maxWaitingPerTenant must be a whole number ≥ 1 (or left out for no limit).`,
+    );
   if (spec.approval.autoApprove && spec.risk !== 'low') {
     throw new TypeError(`${where}: only low-risk actions may auto-approve; ${spec.risk} risk always needs a person.`);
   }
@@ -32,6 +55,8 @@ export function defineAction<I extends z.ZodObject, P extends z.ZodObject, R>(
       approvers,
       expiresInMs: spec.approval.expiresInMs ?? DAY_MS,
       autoApprove: spec.approval.autoApprove ?? false,
+      maxWaitingPerCaller,
+      maxWaitingPerTenant: maxWaitingPerTenant === Infinity ? undefined : maxWaitingPerTenant,
     },
     input: spec.input,
     credentials: spec.credentials ?? [],

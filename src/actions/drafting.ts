@@ -6,8 +6,10 @@ import { approveDraft, policyApprover } from './approve.js';
 import { transitionEvent } from './audit-transition.js';
 import { queued, writeQueued } from './queued-audit.js';
 import { draftHash } from './draft-hash.js';
-import type { Drafting } from '../pipeline/drafting-capability.js';
+import { denyCall, type Drafting } from '../pipeline/drafting-capability.js';
 import type { ActionRuntimeSpec } from '../contract/types.js';
+import { ToolgateError } from '../errors/toolgate-error.js';
+import type { DraftCreated, WaitingCap } from '../store/types.js';
 
 /**
  * Creates drafts for action tools. The model's call ends here: the draft is stored, audited and
@@ -46,7 +48,11 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
         reason: `drafted by call ${ctx.callId}`,
         data: { callAuditId: ctx.auditId },
       });
-      await runtime.store.drafts.create(draft, queued(drafted));
+      // The cap on waiting drafts is checked by the store in the insert's own transaction, so it
+      // holds across instances and concurrent calls (outside probe, 2026-12-07: 1,000 drafts from
+      // one token in 4.7 s buried everyone else's).
+      const created = await runtime.store.drafts.create(draft, queued(drafted), waitingCap(spec));
+      if (!created.created) throw tooManyWaiting(ctx, tool, created);
       await writeQueued(runtime, drafted);
 
       let status: string = draft.status;
@@ -76,4 +82,29 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
       };
     },
   };
+}
+
+/** The action's limits on waiting drafts, or undefined when it has none (both turned off). */
+function waitingCap(spec: ActionRuntimeSpec): WaitingCap | undefined {
+  const { maxWaitingPerCaller: perRequester, maxWaitingPerTenant: perTenant } = spec.approval;
+  if (perRequester === Infinity && perTenant === undefined) return undefined;
+  return { perRequester, perTenant };
+}
+
+/**
+ * The refusal when too many drafts already wait. `conflict`, not `rate_limited`: waiting does not
+ * clear it by itself on any schedule we could promise (a person must decide, or the drafts must
+ * expire, by default after 24 h), and `rate_limited` is retryable, which invites a model to call
+ * again and again. The message says what clears it. Audited as a denial of the call.
+ */
+function tooManyWaiting(ctx: ToolContext, tool: string, refused: Extract<DraftCreated, { created: false }>) {
+  const who = refused.over === 'requester' ? `${ctx.principal.actorId} already has` : 'This tenant already has';
+  const knob = refused.over === 'requester' ? 'maxWaitingPerCaller' : 'maxWaitingPerTenant';
+  const expiry = refused.nextExpiry ? ` (the next expires at ${refused.nextExpiry})` : '';
+  const message =
+    `${who} ${refused.waiting} drafts awaiting approval, the most ${tool} allows; nothing was drafted. ` +
+    `Do not retry now: ask an approver to approve or reject the waiting drafts, or let them expire${expiry}, ` +
+    'then draft again.';
+  const reason = `waiting drafts: ${refused.waiting} awaiting approval, limit ${refused.limit} (approval.${knob})`;
+  return denyCall(ctx, reason, new ToolgateError('conflict', message));
 }

@@ -25,12 +25,32 @@ function rollbackForm(id: string, csrf: string, draftHash: string) {
   <p><button class="reject">Roll back</button></p></form>`;
 }
 
-export function inbox(drafts: readonly DraftView[], readOnly = false) {
+/** Where an inbox page sits: its order, the cursor of the page after it, whether it is the first. */
+export interface InboxPaging {
+  readonly order: 'newest' | 'oldest';
+  readonly nextCursor: string | null;
+  readonly paged: boolean;
+}
+
+/**
+ * Links between inbox pages (outside probe, 2026-12-07: past the newest 200 nothing could be
+ * reached): the other order, back to the first page, and on to the next.
+ */
+function inboxNav(paging: InboxPaging) {
+  const other = paging.order === 'oldest' ? 'newest' : 'oldest';
+  const shown = paging.order === 'oldest' ? 'Waiting longest first.' : 'Newest first.';
+  const next = paging.order === 'oldest' ? 'Newer drafts →' : 'Older drafts →';
+  return html`<p class="pager">${shown} <a href="/console?order=${other}">Show ${other} first</a>${paging.paged ? html` · <a href="/console?order=${paging.order}">Back to the first page</a>` : ''}${paging.nextCursor ? html` · <a rel="next" href="/console?cursor=${paging.nextCursor}">${next}</a>` : ''}</p>`;
+}
+
+export function inbox(drafts: readonly DraftView[], readOnly = false, paging?: InboxPaging) {
   const notice = readOnly ? readOnlyNotice : '';
-  if (drafts.length === 0) return html`${notice}<div class="card">No drafts are waiting for approval.</div>`;
-  return html`${notice}<table><thead><tr><th>Draft</th><th>Action</th><th>Preview</th><th>Risk</th><th>Reversible</th><th>Requested by</th><th>Expires</th></tr></thead><tbody>
+  const nav = paging ? inboxNav(paging) : '';
+  if (drafts.length === 0)
+    return html`${notice}<div class="card">No drafts are waiting for approval.</div>${paging?.paged ? nav : ''}`;
+  return html`${notice}${nav}<table><thead><tr><th>Draft</th><th>Action</th><th>Preview</th><th>Risk</th><th>Reversible</th><th>Requested by</th><th>Expires</th></tr></thead><tbody>
   ${drafts.map((d) => html`<tr><td><a href="/console/drafts/${d.id}">${d.id}</a></td><td>${d.tool}</td><td>${previewLine(d.preview)}</td><td>${d.risk}</td><td>${d.reversible ? 'yes' : 'no'}</td><td>${d.requester} <small>via ${d.client}</small></td><td>${d.expires_at}</td></tr>`)}
-  </tbody></table>`;
+  </tbody></table>${paging?.nextCursor ? nav : ''}`;
 }
 
 const previewLine = (preview: unknown) => {

@@ -10,6 +10,10 @@ import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { auditEvent, auditList } from './audit-pages.js';
 import { draftDetail, inbox } from './draft-pages.js';
+import { draftPageOf, draftPageRequest } from '../actions/draft-list-page.js';
+
+/** Drafts per inbox page. */
+const INBOX_PAGE = 100;
 import { consoleHeaders } from './security-headers.js';
 import { CSS, page } from './layout.js';
 import { resolveConsoleOidc, type ConsoleConfig } from './oidc/oidc-config.js';
@@ -150,15 +154,28 @@ export function createConsoleRoutes(
     return c.redirect('/console/login');
   });
 
+  // Outside probe, 2026-12-07: the inbox showed the newest 200 waiting drafts and nothing more,
+  // so one token's 1,000 drafts hid everyone else's. Now it shows the longest-waiting first (a
+  // flood lands at the end, not on top), pages on, and leaves out drafts already past expiry,
+  // which can no longer be approved and would otherwise pile up at the top.
   app.get('/', async (c) => {
     const who = c.get('session').principal;
-    const drafts = await gateway.actions.list({ status: 'awaiting_approval', tenant: who.tenant, limit: 200 });
+    const { order, cursor } = c.req.query();
+    const request = draftPageRequest({ order, cursor }, { order: 'oldest', limit: INBOX_PAGE });
+    if ('field' in request) return c.redirect('/console'); // a cursor cut short or edited: start over
+    const drafts = await draftPageOf(
+      gateway.actions,
+      who.tenant,
+      { ...request, status: 'awaiting_approval' },
+      { expiresAfter: new Date(gateway.runtime.now()).toISOString() },
+    );
     return c.html(
       page(
         'Approvals inbox',
         inbox(
-          drafts.map((d) => gateway.actions.view(d)),
+          drafts.drafts.map((d) => gateway.actions.view(d)),
           gateway.runtime.readOnly,
+          { order: request.order, nextCursor: drafts.nextCursor, paged: request.after !== undefined },
         ),
         who.actorId,
         c.get('session').csrf,

@@ -139,6 +139,20 @@ export interface ApprovalPolicy {
   readonly expiresInMs?: number;
   /** Low risk only: approve at once as `system:auto-approve` (still drafted, audited, verified). */
   readonly autoApprove?: boolean;
+  /**
+   * Most drafts one caller (actor) may have awaiting approval in its tenant — of any action, not
+   * yet expired — for this action to draft another; past it the call is refused with `conflict`
+   * until some are approved, rejected or expire. Default 50 (DEFAULT_MAX_WAITING_PER_CALLER);
+   * `Infinity` for no limit. Outside probe, 2026-12-07: one token stored 1,000 drafts in 4.7 s and
+   * buried everyone else's in the approvers' lists.
+   */
+  readonly maxWaitingPerCaller?: number;
+  /**
+   * Most drafts a whole tenant may have awaiting approval for this action to draft another.
+   * Default: no tenant-wide limit, since every caller in the tenant shares it and one caller at
+   * it would turn everyone else away. Set it to bound what a tenant's approvers can be asked at once.
+   */
+  readonly maxWaitingPerTenant?: number;
 }
 
 /** Handed to execute / verify / rollback: what the internal API call needs, nothing more. */
@@ -175,7 +189,10 @@ export interface RollbackSpec<I = unknown, R = unknown> {
  */
 export interface ActionRuntimeSpec {
   readonly risk: Risk;
-  readonly approval: Required<Omit<ApprovalPolicy, 'autoApprove'>> & { readonly autoApprove: boolean };
+  readonly approval: Required<Omit<ApprovalPolicy, 'autoApprove' | 'maxWaitingPerTenant'>> & {
+    readonly autoApprove: boolean;
+    readonly maxWaitingPerTenant: number | undefined;
+  };
   readonly input: z.ZodType;
   readonly credentials: readonly string[];
   /** Deadline for execute, verify and rollback; past it the outcome is unknown and reconciled. */

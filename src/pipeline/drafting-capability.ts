@@ -9,6 +9,19 @@ import type { DraftRecord } from '../store/types.js';
  */
 export const DRAFTING = Symbol.for('toolgate.drafting');
 
+/** The call context's hook that marks its call as refused by the gateway (CallContext in tool-context.ts). */
+export const DENY_CALL = Symbol.for('toolgate.deny-call');
+
+/**
+ * Marks the call `ctx` belongs to as refused by policy, so its audit event records decision
+ * `deny`, outcome `denied` and `reason`, as the pipeline's own refusals do (a rate limit, a
+ * missing scope); then hands back `error` to throw.
+ */
+export function denyCall(ctx: ToolContext, reason: string, error: ToolgateError): ToolgateError {
+  (ctx as unknown as Record<symbol, ((reason: string) => void) | undefined>)[DENY_CALL]?.(reason);
+  return error;
+}
+
 export interface Drafting {
   createDraft(
     tool: string,

@@ -1,4 +1,4 @@
-import { DRAFTING, type Drafting } from './drafting-capability.js';
+import { DENY_CALL, DRAFTING, type Drafting } from './drafting-capability.js';
 import { createCursorCodec } from '../contract/cursor.js';
 import type { Logger } from 'pino';
 import type { Principal, Surface } from '../auth/principal.js';
@@ -181,6 +181,12 @@ class CallContext implements ToolContext {
   /** Action tools draft through this capability; symbol-keyed, so it stays off the public type. */
   get [DRAFTING](): Drafting | undefined {
     return this.#state.runtime.drafting;
+  }
+
+  /** A refusal the drafting capability makes (too many drafts waiting) is audited as the pipeline's are. */
+  [DENY_CALL](reason: string): void {
+    this.#state.decision = 'deny';
+    this.#state.checks.push(reason);
   }
 
   #abort(reason: unknown): void {

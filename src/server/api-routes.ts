@@ -5,7 +5,8 @@ import type { Authenticated } from '../auth/static-tokens.js';
 import { ERROR_CODES } from '../errors/codes.js';
 import { asToolgateError } from '../errors/toolgate-error.js';
 import type { Gateway } from '../gateway/create-gateway.js';
-import type { DraftRecord, DraftStatus } from '../store/types.js';
+import type { DraftRecord } from '../store/types.js';
+import { DRAFT_PAGE_MAX, draftPageOf, draftPageRequest } from '../actions/draft-list-page.js';
 import { auditEdgeRefusal, auditRepeatedRefusal, auditWrongCredential } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { jsonShowingInvisible } from '../guard/invisible.js';
@@ -69,14 +70,15 @@ export function createApiRoutes(
     await next();
   });
 
+  // Paged (outside probe, 2026-12-07: the newest 200 and nothing more let one token's 1,000
+  // drafts hide everyone else's). As before by default — newest first, up to 200 — plus
+  // `next_cursor`; `?cursor=` continues, `?order=oldest` puts the longest-waiting first, `?limit=`
+  // (1–200) asks for smaller pages.
   api.get('/drafts', async (c) => {
-    const status = c.req.query('status') as DraftStatus | undefined;
-    const drafts = await gateway.actions.list({
-      tenant: c.get('who').principal.tenant,
-      ...(status ? { status } : {}),
-      limit: 200,
-    });
-    return viewJson(c, { drafts: drafts.map((d) => gateway.actions.view(d)) });
+    const request = draftPageRequest(c.req.query(), { order: 'newest', limit: DRAFT_PAGE_MAX });
+    if ('field' in request) return c.json({ error: 'invalid_input', ...request }, 400);
+    const page = await draftPageOf(gateway.actions, c.get('who').principal.tenant, request);
+    return viewJson(c, { drafts: page.drafts.map((d) => gateway.actions.view(d)), next_cursor: page.nextCursor });
   });
   api.get('/drafts/:id', async (c) => {
     const draft = await gateway.actions.get(c.req.param('id'));

@@ -18,6 +18,18 @@ export const COMMON_MIGRATIONS = [
     // Which key the chain is sealed with (audit/key-check.ts), recorded by the first gateway to open it.
     sql: 'CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);',
   },
+  {
+    version: 8,
+    name: 'drafts by tenant and requester',
+    // Outside probe, 2026-12-07: the cap on waiting drafts counts a requester's (and a tenant's)
+    // drafts awaiting approval on every draft, and the approvers' lists page through a tenant's
+    // drafts on (created_at, id); drafts_by_status served neither once a table holds thousands.
+    sql: `
+      CREATE INDEX drafts_waiting_by_requester ON drafts (tenant, requester, status, expires_at);
+      CREATE INDEX drafts_by_tenant_status ON drafts (tenant, status, created_at, id);
+      CREATE INDEX drafts_by_tenant ON drafts (tenant, created_at, id);
+    `,
+  },
 ] as const;
 
 /** A migration recorded in the database's `schema_migrations`. */

@@ -1,4 +1,4 @@
-import type { DraftRecord, DraftStatus } from './types.js';
+import type { DraftFilter, DraftRecord, DraftStatus } from './types.js';
 
 /** The drafts table row ↔ DraftRecord mapping, shared by the SQLite and PostgreSQL stores. */
 export interface DraftRow {
@@ -58,3 +58,37 @@ export const draftValues = (d: DraftRecord): unknown[] => [
   d.version,
   d.state,
 ];
+
+/**
+ * Counts waiting drafts — awaiting approval and not yet past their expiry, since a draft expires
+ * lazily (its status moves only when someone acts on it) — and names the earliest expiry. The
+ * first parameter is the time to compare `expires_at` with; the caller appends the scope.
+ */
+export const WAITING_COUNT = (at: string) =>
+  `SELECT count(*) AS n, min(expires_at) AS next FROM drafts WHERE status = 'awaiting_approval' AND expires_at > ${at}`;
+
+/**
+ * One page of drafts, in the filter's order, keyed on (created_at, id) so a page boundary neither
+ * skips nor repeats a draft however many share a millisecond. `placeholder(n)` spells the n-th
+ * (1-based) parameter: `?` for SQLite, `$n` for PostgreSQL.
+ */
+export function draftPage(filter: DraftFilter, placeholder: (n: number) => string): { sql: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => placeholder(params.push(value));
+  if (filter.status) clauses.push(`status = ${param(filter.status)}`);
+  if (filter.tenant) clauses.push(`tenant = ${param(filter.tenant)}`);
+  if (filter.expiresAfter) clauses.push(`expires_at > ${param(filter.expiresAfter)}`);
+  const oldest = filter.order === 'oldest';
+  if (filter.after) {
+    const [createdAt, id] = [param(filter.after.createdAt), param(filter.after.id)];
+    clauses.push(`(created_at, id) ${oldest ? '>' : '<'} (${createdAt}, ${id})`);
+  }
+  const limit = Math.max(1, Math.min(filter.limit ?? 100, 1_000));
+  const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+  const direction = oldest ? 'ASC' : 'DESC';
+  return {
+    sql: `SELECT * FROM drafts ${where} ORDER BY created_at ${direction}, id ${direction} LIMIT ${limit}`,
+    params,
+  };
+}

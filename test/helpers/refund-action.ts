@@ -3,6 +3,7 @@ import { defineAction } from '../../src/actions/define-action.js';
 import { actionStatusTool } from '../../src/actions/status-tool.js';
 import { staticCredentials } from '../../src/credentials/provider.js';
 import type { Principal } from '../../src/auth/principal.js';
+import type { ApprovalPolicy } from '../../src/contract/types.js';
 import type { Gateway } from '../../src/gateway/create-gateway.js';
 import { upstreamUnavailable } from '../../src/errors/toolgate-error.js';
 
@@ -25,7 +26,7 @@ export const approver = (actorId = 'usr_lead', over: Partial<Principal> = {}): P
 /** The refund action against the fake payments API at `apiUrl`, with a given approval policy. */
 export function refundAction(
   apiUrl: string,
-  policy: { approvers?: number; allowSelfApproval?: boolean; expiresInMs?: number } = {},
+  policy: Omit<ApprovalPolicy, 'roles' | 'autoApprove'> = {},
   executeTimeoutMs?: number,
 ) {
   const call = async (

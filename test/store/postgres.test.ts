@@ -9,7 +9,7 @@ import { takeToken } from '../../src/store/token-bucket.js';
 import { runCli } from '../helpers/capture-io.js';
 import { headRoundTrips } from '../helpers/pg-round-trips.js';
 import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.js';
-import { event, runStoreSuite } from './suite.js';
+import { draft, event, runStoreSuite } from './suite.js';
 
 /** The same store suite SQLite passes, on a real PostgreSQL server started for this file. */
 const bin = findPostgresBin();
@@ -35,6 +35,25 @@ describe.skipIf(!bin)('postgres', () => {
     expect(await a.audit.verify()).toMatchObject({ ok: true, count: 60 });
     await a.close();
     await b.close();
+  });
+
+  // Outside probe, 2026-12-07: the cap on waiting drafts must hold across gateway instances.
+  it('two gateway instances (two pools) drafting for one requester at once store exactly the cap', async () => {
+    const url = await server!.createDatabase();
+    const a = await openPostgresStore({ connectionString: url });
+    const b = await openPostgresStore({ connectionString: url });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 ? a : b).drafts.create(draft(`drf_${i}`), undefined, { perRequester: 7 }),
+        ),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(7);
+      expect(await a.drafts.list({ status: 'awaiting_approval', limit: 100 })).toHaveLength(7);
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 
   it('a batch costs one statement while this instance wrote the head last; after another appends, it seals after them', async () => {
@@ -144,7 +163,7 @@ describe.skipIf(!bin)('postgres', () => {
       await admin.query('DELETE FROM schema_migrations WHERE version = 4');
       const verified = await runCli(runAuditCommand, ['verify', '--db', url], {});
       expect(verified).toMatchObject({ code: 0, out: expect.stringContaining('ok: 3 events, chain intact') });
-      expect(await versions()).toEqual([1, 2, 3, 5, 6, 7]);
+      expect(await versions()).toEqual([1, 2, 3, 5, 6, 7, 8]);
       // Its transactions are read-only: even an append through it is refused by the server.
       const reader = await openPostgresAuditReader(url);
       await expect((reader.audit as PgAuditLog).append(event({ id: 'aud_4' }))).rejects.toMatchObject({

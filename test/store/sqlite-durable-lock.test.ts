@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openConnection, type Db } from '../../src/store/sqlite/connection.js';
+import { DRAFT_COLUMNS, draftValues } from '../../src/store/draft-rows.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 import { draft } from './suite.js';
 
@@ -46,6 +47,21 @@ describe('sqlite durable writes while another connection holds the write lock', 
     expect(await store.drafts.get('drf_1')).toMatchObject({ id: 'drf_1', version: 1 });
     expect(await store.idempotency.claim('idem_1', 'fp')).toEqual({ state: 'in_progress', since: expect.any(String) });
     expect(await store.sessions.get('h1', 'session', 'b')).toMatchObject({ idHash: 'h1' });
+  });
+
+  // Outside probe, 2026-12-07 (1,000 drafts from one token in 4.7 s): the cap on waiting drafts
+  // is counted under the write lock, so a draft another instance is committing counts.
+  it('a capped create counts once it holds the write lock: a draft another connection commits meanwhile counts', async () => {
+    const { store } = temp;
+    await store.drafts.create(draft('drf_1'));
+    holder.exec('BEGIN IMMEDIATE');
+    const values = draftValues(draft('drf_2'));
+    holder.prepare(`INSERT INTO drafts (${DRAFT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`).run(...values);
+    const capped = store.drafts.create(draft('drf_3'), undefined, { perRequester: 2 });
+    await sleep(20);
+    holder.exec('COMMIT');
+    expect(await capped).toMatchObject({ created: false, over: 'requester', waiting: 2 });
+    expect(await store.drafts.get('drf_3')).toBeNull();
   });
 
   it('reads do not wait for the lock at all', async () => {

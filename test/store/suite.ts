@@ -285,6 +285,121 @@ export function runStoreSuite(
       }),
     );
 
+    // Outside probe, 2026-12-07: one token created 1,000 drafts of ~30 KB in 4.7 s and buried
+    // everyone else's. The store counts a requester's waiting drafts in the insert's transaction.
+    it(
+      'refuses a draft past the waiting cap: counts unexpired drafts awaiting approval, per requester and per tenant',
+      withStore(async (store) => {
+        const cap = { perRequester: 3 };
+        const mine = (id: string, over: Partial<DraftRecord> = {}) => ({ ...draft(id), createdAt: at(1), ...over });
+        for (const id of ['drf_1', 'drf_2', 'drf_3'])
+          expect(await store.drafts.create(mine(id), undefined, cap)).toEqual({ created: true });
+        const refused = await store.drafts.create(mine('drf_4'), { id: 'aud_4', event: '{}' }, cap);
+        expect(refused).toEqual({
+          created: false,
+          over: 'requester',
+          waiting: 3,
+          limit: 3,
+          nextExpiry: draft('x').expiresAt,
+        });
+        expect(await store.drafts.get('drf_4')).toBeNull();
+        expect(await store.drafts.queuedAudits(at(59), 10)).toEqual([]); // nothing queued for it either
+        // Another requester, another tenant: their own counts.
+        expect(await store.drafts.create(mine('drf_bob', { requester: 'bob' }), undefined, cap)).toEqual({
+          created: true,
+        });
+        expect(await store.drafts.create(mine('drf_t2', { tenant: 't2' }), undefined, cap)).toEqual({ created: true });
+        // A decided draft no longer waits; nor does one past its expiry (it expires lazily, so its
+        // status still says awaiting_approval).
+        await store.drafts.update('drf_1', 1, { status: 'rejected' }, at(2));
+        expect(await store.drafts.create(mine('drf_5'), undefined, cap)).toEqual({ created: true });
+        await store.drafts.create(mine('drf_old', { requester: 'carol', expiresAt: at(3) }));
+        const later = { createdAt: at(4), expiresAt: '2026-06-03T00:00:00.000Z' };
+        for (const id of ['drf_c1', 'drf_c2', 'drf_c3'])
+          expect(await store.drafts.create(mine(id, { requester: 'carol', ...later }), undefined, cap)).toEqual({
+            created: true,
+          });
+        expect(
+          await store.drafts.create(mine('drf_c4', { requester: 'carol', ...later }), undefined, cap),
+        ).toMatchObject({
+          created: false,
+          waiting: 3,
+        });
+        // Without a cap (the store's own callers, tests): stored whatever waits.
+        expect(await store.drafts.create(mine('drf_free'))).toEqual({ created: true });
+        // The tenant-wide limit counts everyone in the tenant (t1, at 00:04: alice 4, bob 1, carol 3 waiting).
+        const tenantCap = { perRequester: 10, perTenant: 8 };
+        expect(
+          await store.drafts.create(mine('drf_dave', { requester: 'dave', ...later }), undefined, tenantCap),
+        ).toMatchObject({
+          created: false,
+          over: 'tenant',
+          waiting: 8,
+          limit: 8,
+        });
+        expect(await store.drafts.create(mine('drf_t2b', { tenant: 't2' }), undefined, tenantCap)).toEqual({
+          created: true,
+        });
+      }),
+    );
+
+    it(
+      'lets concurrent capped creates of one requester store exactly the cap, no more',
+      withStore(async (store) => {
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => store.drafts.create(draft(`drf_${i}`), undefined, { perRequester: 5 })),
+        );
+        expect(results.filter((r) => r.created)).toHaveLength(5);
+        expect(await store.drafts.list({ status: 'awaiting_approval', limit: 100 })).toHaveLength(5);
+        const tenantWide = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            store.drafts.create({ ...draft(`drf_t_${i}`), requester: `r${i % 6}` }, undefined, {
+              perRequester: 100,
+              perTenant: 12,
+            }),
+          ),
+        );
+        expect(tenantWide.filter((r) => r.created)).toHaveLength(7); // 12 minus the 5 already waiting
+      }),
+    );
+
+    it(
+      'pages through drafts on (created_at, id) both ways, none skipped or repeated, and leaves out expired ones on ask',
+      withStore(async (store) => {
+        // Three share a millisecond: only the id orders them, and a page may end between them.
+        const times = [1, 2, 2, 2, 3, 4, 5];
+        for (const [i, m] of times.entries())
+          await store.drafts.create({ ...draft(`drf_${i}`), createdAt: at(m), expiresAt: at(10 + i) });
+        await store.drafts.create({ ...draft('drf_other'), tenant: 't2', createdAt: at(2) });
+        const all = async (order: 'newest' | 'oldest', extra: { expiresAfter?: string } = {}) => {
+          const seen: string[] = [];
+          let after: { createdAt: string; id: string } | undefined;
+          for (;;) {
+            const page = await store.drafts.list({
+              tenant: 't1',
+              order,
+              limit: 2,
+              ...(after ? { after } : {}),
+              ...extra,
+            });
+            seen.push(...page.map((d) => d.id));
+            if (page.length < 2) return seen;
+            after = page.at(-1)!;
+          }
+        };
+        const oldest = times.map((_, i) => `drf_${i}`);
+        expect(await all('oldest')).toEqual(oldest);
+        expect(await all('newest')).toEqual([...oldest].reverse());
+        expect(await all('oldest', { expiresAfter: at(13) })).toEqual(['drf_4', 'drf_5', 'drf_6']);
+        // No order given: newest first, as before paging.
+        expect((await store.drafts.list({ tenant: 't1', limit: 3 })).map((d) => d.id)).toEqual([
+          'drf_6',
+          'drf_5',
+          'drf_4',
+        ]);
+      }),
+    );
+
     it(
       "queues a draft change's audit event in the change's own transaction, and only if the change happened",
       withStore(async (store) => {
@@ -430,6 +545,9 @@ export function event(over: Partial<AuditEventInput> = {}): AuditEventInput {
     ...over,
   };
 }
+
+/** 2026-06-01 at 00:mm. */
+const at = (m: number) => `2026-06-01T00:${String(m).padStart(2, '0')}:00.000Z`;
 
 export function draft(id: string): DraftRecord {
   return {

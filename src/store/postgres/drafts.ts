@@ -1,12 +1,54 @@
-import { DRAFT_COLUMNS, draftValues, fromRow, type DraftRow } from '../draft-rows.js';
-import type { DraftFilter, DraftRecord, DraftStatus, DraftStore, QueuedAudit } from '../types.js';
-import { q, type Pool } from './connection.js';
+import { createHash } from 'node:crypto';
+import { DRAFT_COLUMNS, draftPage, draftValues, fromRow, WAITING_COUNT, type DraftRow } from '../draft-rows.js';
+import type {
+  DraftCreated,
+  DraftFilter,
+  DraftRecord,
+  DraftStatus,
+  DraftStore,
+  QueuedAudit,
+  WaitingCap,
+} from '../types.js';
+import { q, transactionFrom, type Pool } from './connection.js';
+
+/**
+ * The advisory lock a capped create holds for `scope` (a tenant, or a tenant and requester), as a
+ * bigint literal: 64 bits of SHA-256, so unrelated scopes practically never share one (and if two
+ * did, they would only wait for each other). A literal, not a parameter, so the lock can go in
+ * the same round trip as BEGIN; it is digits only, never caller text.
+ */
+function lockKey(scope: readonly string[]): string {
+  const key = createHash('sha256')
+    .update(JSON.stringify(['toolgate.drafts.waiting', ...scope]))
+    .digest();
+  return `'${key.readBigInt64BE(0)}'::bigint`;
+}
+
+/** Column types for an INSERT … SELECT of draftValues, which PostgreSQL cannot infer from a SELECT list. */
+const DRAFT_CASTS = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'int',
+  'text',
+];
 
 /** Drafts with compare-and-set updates on `version`, so two approvers on two instances cannot both win. */
 export class PgDrafts implements DraftStore {
   constructor(private readonly pool: Pool) {}
 
-  async create(d: DraftRecord, queued?: QueuedAudit): Promise<void> {
+  async create(d: DraftRecord, queued?: QueuedAudit, cap?: WaitingCap): Promise<DraftCreated> {
+    if (cap) return this.createWithinCap(d, queued, cap);
     // One statement, so one transaction: the draft and its queued event land together or not at all.
     const values = draftValues(d);
     const placeholders = values.map((_, n) => `$${n + 1}`).join(', ');
@@ -19,6 +61,63 @@ export class PgDrafts implements DraftStore {
         `SELECT $${queuedId}, id, $${queuedEvent}, $${queuedAt} FROM created WHERE $${queuedId}::text IS NOT NULL`,
       [...values, queued?.id ?? null, queued?.event ?? null, d.updatedAt],
     );
+    return { created: true };
+  }
+
+  /**
+   * Count and insert under an advisory lock per requester (and first one per tenant when the
+   * tenant has a limit, always in that order, so two creates cannot deadlock). The lock is taken
+   * in its own statement, before the count's: under READ COMMITTED a statement sees what was
+   * committed when it started, so a count in the statement that waited for the lock would miss
+   * the draft the previous holder just committed. Count and insert are then one statement.
+   */
+  private createWithinCap(d: DraftRecord, queued: QueuedAudit | undefined, cap: WaitingCap): Promise<DraftCreated> {
+    const locks = [...(cap.perTenant === undefined ? [] : [lockKey([d.tenant])]), lockKey([d.tenant, d.requester])].map(
+      (key) => `pg_advisory_xact_lock(${key})`,
+    );
+    const values = draftValues(d);
+    const n = values.length;
+    const [mineLimit, tenantLimit, queuedId, queuedEvent] = [n + 1, n + 2, n + 3, n + 4];
+    // $3 tenant, $4 requester, $11 created_at (the time expiry is judged at), $13 updated_at.
+    const sql =
+      `WITH mine AS (${WAITING_COUNT('$11')} AND tenant = $3 AND requester = $4), ` +
+      `tenant_wide AS (${WAITING_COUNT('$11')} AND tenant = $3 AND $${tenantLimit}::int IS NOT NULL), ` +
+      `created AS (INSERT INTO drafts (${DRAFT_COLUMNS}) ` +
+      `SELECT ${values.map((_, i) => `$${i + 1}::${DRAFT_CASTS[i]}`).join(', ')} ` +
+      `WHERE (SELECT n FROM mine) < $${mineLimit}::int ` +
+      `AND ($${tenantLimit}::int IS NULL OR (SELECT n FROM tenant_wide) < $${tenantLimit}::int) RETURNING id), ` +
+      'queued AS (INSERT INTO audit_outbox (id, draft_id, event, queued_at) ' +
+      `SELECT $${queuedId}, id, $${queuedEvent}, $13 FROM created WHERE $${queuedId}::text IS NOT NULL) ` +
+      'SELECT (SELECT count(*) FROM created)::int AS created, mine.n::int AS mine, mine.next AS mine_next, ' +
+      'tenant_wide.n::int AS tenant, tenant_wide.next AS tenant_next FROM mine, tenant_wide';
+    // int4 parameters: no limit is as good as the largest one.
+    const int = (limit: number) => Math.min(limit, 2_147_483_647);
+    const params = [
+      ...values,
+      int(cap.perRequester),
+      cap.perTenant === undefined ? null : int(cap.perTenant),
+      queued?.id ?? null,
+      queued?.event ?? null,
+    ];
+    return transactionFrom(this.pool, 'draft create', `SELECT ${locks.join(', ')}`, async (client) => {
+      const row = (await client.query<CapRow>(sql, params)).rows[0]!;
+      if (row.created === 1) return { created: true };
+      if (cap.perTenant !== undefined && row.tenant >= cap.perTenant)
+        return {
+          created: false,
+          over: 'tenant',
+          waiting: row.tenant,
+          limit: cap.perTenant,
+          nextExpiry: row.tenant_next,
+        };
+      return {
+        created: false,
+        over: 'requester',
+        waiting: row.mine,
+        limit: cap.perRequester,
+        nextExpiry: row.mine_next,
+      };
+    });
   }
 
   async get(id: string): Promise<DraftRecord | null> {
@@ -27,12 +126,7 @@ export class PgDrafts implements DraftStore {
   }
 
   async list(filter: DraftFilter): Promise<DraftRecord[]> {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    if (filter.status) clauses.push(`status = $${params.push(filter.status)}`);
-    if (filter.tenant) clauses.push(`tenant = $${params.push(filter.tenant)}`);
-    const limit = Math.max(1, Math.min(filter.limit ?? 100, 1_000));
-    const sql = `SELECT * FROM drafts ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT ${limit}`;
+    const { sql, params } = draftPage(filter, (n) => `$${n}`);
     return (await q<DraftRow>(this.pool, 'draft list', sql, params)).rows.map(fromRow);
   }
 
@@ -73,4 +167,12 @@ export class PgDrafts implements DraftStore {
     const sql = 'SELECT id, event FROM audit_outbox WHERE queued_at < $1 ORDER BY queued_at, id LIMIT $2';
     return (await q<QueuedAudit>(this.pool, 'audit outbox list', sql, [beforeIso, limit])).rows;
   }
+}
+
+interface CapRow {
+  created: number;
+  mine: number;
+  mine_next: string | null;
+  tenant: number;
+  tenant_next: string | null;
 }

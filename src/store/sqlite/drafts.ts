@@ -1,5 +1,14 @@
 import { DRAFT_COLUMNS, draftValues, fromRow, type DraftRow } from '../draft-rows.js';
-import type { DraftFilter, DraftRecord, DraftStatus, DraftStore, QueuedAudit } from '../types.js';
+import { draftPage, WAITING_COUNT } from '../draft-rows.js';
+import type {
+  DraftCreated,
+  DraftFilter,
+  DraftRecord,
+  DraftStatus,
+  DraftStore,
+  QueuedAudit,
+  WaitingCap,
+} from '../types.js';
 import type { Db, Run } from './connection.js';
 
 /** Drafts of write actions; every change is a compare-and-set on `version`, so two approvers cannot both win. */
@@ -10,18 +19,41 @@ export class SqliteDrafts implements DraftStore {
     private readonly run: Run,
   ) {}
 
-  create(d: DraftRecord, queued?: QueuedAudit): Promise<void> {
+  create(d: DraftRecord, queued?: QueuedAudit, cap?: WaitingCap): Promise<DraftCreated> {
     return this.run('draft create', () =>
       this.db
-        .transaction(() => {
+        .transaction((): DraftCreated => {
+          // BEGIN IMMEDIATE holds the file's write lock from the count to the insert, so no other
+          // connection (instance) can add a waiting draft in between: the cap is exact.
+          if (cap) {
+            const over = this.overCap(d, cap);
+            if (over) return over;
+          }
           const values = draftValues(d);
           this.db
             .prepare(`INSERT INTO drafts (${DRAFT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`)
             .run(...values);
           if (queued) this.queue(d.id, queued, d.updatedAt);
+          return { created: true };
         })
         .immediate(),
     );
+  }
+
+  private overCap(d: DraftRecord, cap: WaitingCap): DraftCreated | null {
+    const count = (byRequester: boolean) =>
+      this.db
+        .prepare(`${WAITING_COUNT('?')} AND tenant = ?${byRequester ? ' AND requester = ?' : ''}`)
+        .get(d.createdAt, d.tenant, ...(byRequester ? [d.requester] : [])) as { n: number; next: string | null };
+    if (cap.perTenant !== undefined) {
+      const tenant = count(false);
+      if (tenant.n >= cap.perTenant)
+        return { created: false, over: 'tenant', waiting: tenant.n, limit: cap.perTenant, nextExpiry: tenant.next };
+    }
+    const mine = count(true);
+    if (mine.n >= cap.perRequester)
+      return { created: false, over: 'requester', waiting: mine.n, limit: cap.perRequester, nextExpiry: mine.next };
+    return null;
   }
 
   get(id: string): Promise<DraftRecord | null> {
@@ -33,23 +65,8 @@ export class SqliteDrafts implements DraftStore {
 
   list(filter: DraftFilter): Promise<DraftRecord[]> {
     return this.run('draft list', () => {
-      const clauses: string[] = [];
-      const params: unknown[] = [];
-      if (filter.status) {
-        clauses.push('status = ?');
-        params.push(filter.status);
-      }
-      if (filter.tenant) {
-        clauses.push('tenant = ?');
-        params.push(filter.tenant);
-      }
-      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-      const limit = Math.max(1, Math.min(filter.limit ?? 100, 1_000));
-      return (
-        this.db
-          .prepare(`SELECT * FROM drafts ${where} ORDER BY created_at DESC LIMIT ${limit}`)
-          .all(...params) as DraftRow[]
-      ).map(fromRow);
+      const { sql, params } = draftPage(filter, () => '?');
+      return (this.db.prepare(sql).all(...params) as DraftRow[]).map(fromRow);
     });
   }
 
