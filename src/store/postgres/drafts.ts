@@ -25,23 +25,7 @@ function lockKey(scope: readonly string[]): string {
 }
 
 /** Column types for an INSERT … SELECT of draftValues, which PostgreSQL cannot infer from a SELECT list. */
-const DRAFT_CASTS = [
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'int',
-  'text',
-];
+const DRAFT_CASTS = DRAFT_COLUMNS.split(', ').map((column) => (column === 'version' ? 'int' : 'text'));
 
 /** Drafts with compare-and-set updates on `version`, so two approvers on two instances cannot both win. */
 export class PgDrafts implements DraftStore {
@@ -66,7 +50,8 @@ export class PgDrafts implements DraftStore {
 
   /**
    * Count and insert under an advisory lock per requester (and first one per tenant when the
-   * tenant has a limit, always in that order, so two creates cannot deadlock). The lock is taken
+   * tenant has a limit: one SELECT takes them left to right, every create in the same order, so
+   * two creates cannot deadlock; a lock wait past lock_timeout is `unavailable`). The lock is taken
    * in its own statement, before the count's: under READ COMMITTED a statement sees what was
    * committed when it started, so a count in the statement that waited for the lock would miss
    * the draft the previous holder just committed. Count and insert are then one statement.
