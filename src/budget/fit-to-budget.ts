@@ -1,5 +1,6 @@
 import { formatPath, type PathSegment } from '../util/field-path.js';
 import { byteLength, prefixWithinBytes, sliceWhole } from '../util/size.js';
+import { CutTargets, estimateBytes, MIN_TEXT_TO_CUT, stringBytes, type Target } from './cut-targets.js';
 
 /** One cut the budget made, reported to the model in `notices.truncated`. */
 export interface Cut {
@@ -23,57 +24,62 @@ export interface FitResult {
   readonly json: string | undefined;
 }
 
-const MIN_TEXT_TO_CUT = 80;
 const MAX_ROUNDS = 200;
 const WRAPPER_CLOSE = /\n?<\/untrusted_content>$/;
 const OLD_MARKER = /… \[truncated: \d+ more characters\]$/;
 
+/**
+ * Each round measures the result, stops if it fits, else cuts the largest target by the excess.
+ * The result is serialised whole once up front and once more when it is thought to fit; between
+ * the two its size is kept by subtracting what each cut removed (see cut-targets.ts for why).
+ */
 export function fitToBudget(value: unknown, maxBytes: number, overhead: (cuts: readonly Cut[]) => number): FitResult {
-  let current = value;
+  const whole = JSON.stringify(value) as string | undefined;
+  if (byteLength(whole ?? '') + overhead([]) <= maxBytes) return { value, cuts: [], fits: true, json: whole };
+  const targets = new CutTargets(value);
   const cuts = new Map<string, Cut>();
+  let size = byteLength(whole ?? '');
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const json = JSON.stringify(current) as string | undefined;
-    const size = byteLength(json ?? '') + overhead([...cuts.values()]);
-    if (size <= maxBytes) return { value: current, cuts: [...cuts.values()], fits: true, json };
-    const target = largestCuttable(current);
+    let total = size + overhead([...cuts.values()]);
+    if (total <= maxBytes && round > 0) {
+      const json = JSON.stringify(targets.root) as string | undefined;
+      size = byteLength(json ?? ''); // the same unless a value's JSON is not its parts' (toJSON)
+      total = size + overhead([...cuts.values()]);
+      if (total <= maxBytes) return { value: targets.root, cuts: [...cuts.values()], fits: true, json };
+    }
+    const target = targets.takeLargest();
     if (!target) break;
-    const excess = size - maxBytes;
-    current = replaceAt(current, target.path, (node) => shrink(node, excess, target.bytes, target.path, cuts));
+    size -= cutTarget(targets, target, total - maxBytes, cuts);
   }
-  return { value: current, cuts: [...cuts.values()], fits: false, json: undefined };
+  return { value: targets.root, cuts: [...cuts.values()], fits: false, json: undefined };
 }
 
-interface Target {
-  readonly path: PathSegment[];
-  readonly bytes: number;
+/** Cuts one target by `excess`, puts it back if still cuttable; returns the JSON bytes removed. */
+function cutTarget(targets: CutTargets, target: Target, excess: number, cuts: Map<string, Cut>): number {
+  const before = targets.valueOf(target);
+  const after = shrink(before, excess, target.bytes, targets.pathOf(target), cuts);
+  targets.replace(target, after);
+  if (Array.isArray(before) && Array.isArray(after)) {
+    const removed = removedItems(before, after.length);
+    target.bytes -= removed.estimate;
+    if (after.length > 0) targets.put(target);
+    return removed.exact;
+  }
+  const [was, is] = [stringBytes(String(before)), stringBytes(String(after))];
+  target.bytes = is;
+  if (String(after).length > MIN_TEXT_TO_CUT) targets.put(target);
+  return was - is;
 }
 
-function largestCuttable(root: unknown): Target | undefined {
-  let best: Target | undefined;
-  const consider = (path: PathSegment[], bytes: number) => {
-    if (!best || bytes > best.bytes) best = { path, bytes };
-  };
-  const walk = (node: unknown, path: PathSegment[]): number => {
-    if (typeof node === 'string') {
-      const bytes = byteLength(JSON.stringify(node));
-      if (node.length > MIN_TEXT_TO_CUT) consider(path, bytes);
-      return bytes;
-    }
-    if (Array.isArray(node)) {
-      let bytes = 2;
-      node.forEach((item, i) => (bytes += walk(item, [...path, i]) + 1));
-      if (node.length > 0) consider(path, bytes);
-      return bytes;
-    }
-    if (node !== null && typeof node === 'object') {
-      let bytes = 2;
-      for (const [k, v] of Object.entries(node)) bytes += walk(v, [...path, k]) + k.length + 4;
-      return bytes;
-    }
-    return byteLength(JSON.stringify(node) ?? 'null');
-  };
-  walk(root, []);
-  return best;
+/** What dropping a list's items from `keep` on takes off its JSON, exactly and as estimated. */
+function removedItems(list: readonly unknown[], keep: number): { exact: number; estimate: number } {
+  let exact = keep > 0 ? list.length - keep : Math.max(0, list.length - 1); // the commas
+  let estimate = 0;
+  for (let i = keep; i < list.length; i++) {
+    exact += byteLength(JSON.stringify(list[i]) ?? 'null');
+    if (i in list) estimate += estimateBytes(list[i]) + 1;
+  }
+  return { exact, estimate };
 }
 
 function shrink(
@@ -102,16 +108,4 @@ function shrink(
   const omitted = original - kept.length;
   cuts.set(field, { field, unit: 'characters', kept: kept.length, omitted });
   return `${kept}… [truncated: ${omitted} more characters]${closing}`;
-}
-
-function replaceAt(root: unknown, path: readonly PathSegment[], change: (node: unknown) => unknown): unknown {
-  if (path.length === 0) return change(root);
-  const [head, ...rest] = path as [PathSegment, ...PathSegment[]];
-  if (Array.isArray(root)) {
-    const copy = root.slice();
-    copy[head as number] = replaceAt(root[head as number], rest, change);
-    return copy;
-  }
-  const obj = root as Record<string, unknown>;
-  return { ...obj, [head]: replaceAt(obj[head as string], rest, change) };
 }
