@@ -32,8 +32,16 @@ export function maskingLogger(logger: Logger, mask: (text: string) => string): L
 
 function masked(value: unknown, mask: (text: string) => string, depth: number): unknown {
   if (typeof value === 'string') return mask(value);
-  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Bytes are shown as a count: a Buffer holding a credential was logged byte by byte, unmasked.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
+  // Below the walk's depth, the rest as masked JSON text: it was logged raw, and the errors HTTP
+  // clients throw nest a request's headers that deep (outside probe, 2026-12-07).
+  if (depth >= MAX_DEPTH) return mask(jsonOrNote(value));
   if (value instanceof Error) return maskedError(value, mask, depth);
+  // What JSON would write (a Date's time, a URL's href), masked, rather than `{}`.
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return masked((toJSON as () => unknown).call(value), mask, depth + 1);
   if (Array.isArray(value)) return value.map((item) => masked(item, mask, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
@@ -55,4 +63,12 @@ function maskedError(error: Error, mask: (text: string) => string, depth: number
     });
   if ('cause' in error) copy.cause = masked(error.cause, mask, depth + 1);
   return copy;
+}
+
+function jsonOrNote(value: object): string {
+  try {
+    return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? String(item) : item)) ?? '';
+  } catch {
+    return '[not serialisable]'; // a cycle
+  }
 }

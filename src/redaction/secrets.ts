@@ -1,6 +1,7 @@
 /**
  * Masks every credential value the gateway holds, in whatever form a handler might leak it:
- * raw, base64, base64url, URL-encoded or hex. Values shorter than 4 characters are ignored (they
+ * raw, base64, base64url, URL-encoded (as a path or query part, a form field or a URL's userinfo)
+ * or hex. Values shorter than 4 characters are ignored (they
  * would mask ordinary text); encoded forms are only matched for values of 8 or more characters.
  */
 export type SecretMasker = (text: string) => { text: string; hits: number };
@@ -26,6 +27,26 @@ function embeddedBase64(bytes: Buffer): string[] {
   return forms;
 }
 
+/**
+ * The value as each URL encoder writes it. They differ: a form body or query built with
+ * URLSearchParams writes `~` as %7E and a space as `+`, a URL's userinfo leaves `+` and `!` as
+ * they are, encodeURI leaves `/` and `=`. Only encodeURIComponent's was masked, and a token
+ * request body (`client_secret=Xy8Q%7E…`) or a connection string (`https://svc:…%2F…@host`)
+ * reached the model and the log in clear (outside probe, 2026-12-07).
+ */
+function urlEncodings(value: string): string[] {
+  const userinfo = new URL('http://host');
+  userinfo.username = value;
+  userinfo.password = value;
+  return [
+    encodeURIComponent(value),
+    encodeURI(value),
+    new URLSearchParams({ v: value }).toString().slice(2),
+    userinfo.username,
+    userinfo.password,
+  ];
+}
+
 export function createSecretMasker(values: readonly string[]): SecretMasker {
   const forms = new Set<string>();
   for (const value of values) {
@@ -37,7 +58,7 @@ export function createSecretMasker(values: readonly string[]): SecretMasker {
     forms.add(b64);
     forms.add(b64.replace(/=+$/, ''));
     forms.add(bytes.toString('base64url'));
-    forms.add(encodeURIComponent(value));
+    for (const form of urlEncodings(value)) forms.add(form);
     forms.add(bytes.toString('hex'));
     for (const form of embeddedBase64(bytes)) forms.add(form);
   }

@@ -40,6 +40,12 @@ const chatty = defineTool({
     const token = ctx.credential('billing_read');
     ctx.logger.debug({ header: `Bearer ${token}`, nested: { list: [token] } }, `calling with ${token}`);
     ctx.logger.child({ token }).info('child logger');
+    // Deeper than the walk goes, in bytes, and in a thrown value that is no Error (outside probe).
+    ctx.logger.info({ a: { b: { c: { d: { e: { f: { g: { auth: `Bearer ${token}` } } } } } } } }, 'deep');
+    ctx.logger.info(
+      { buf: Buffer.from(`Bearer ${token}`), at: new Date(0), url: new URL('https://x.test/a') },
+      'bytes',
+    );
     return { ok: true, source_records: ['r1'] };
   },
 });
@@ -56,6 +62,13 @@ describe('the gateway log', () => {
     expect(logged).toContain('tool call failed');
     expect(logged).toContain('calling with');
     expect(logged).toContain('child logger');
+    const line = (msg: string) => JSON.parse(logged.split('\n').find((l) => l.includes(`"msg":"${msg}"`))!);
+    expect(JSON.stringify(line('deep'))).toContain('[REDACTED:credential]');
+    expect(line('bytes')).toMatchObject({
+      buf: `[${Buffer.byteLength(`Bearer ${SECRET}`)} bytes]`,
+      at: '1970-01-01T00:00:00.000Z', // a Date was logged as {}
+      url: 'https://x.test/a',
+    });
     expect(logged).not.toContain(SECRET);
     expect(logged).toContain('[REDACTED:credential]');
     // The error keeps its shape (pino's err: type, message, stack), masked.

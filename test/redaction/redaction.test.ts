@@ -58,6 +58,29 @@ describe('createSecretMasker', () => {
       expect(mask(`x ${form} y`).text).not.toContain(form.replace('%2F', ''));
     }
   });
+  it('masks what every URL encoder writes: a form field, a query, a URL userinfo, encodeURI', () => {
+    // Only encodeURIComponent's form was masked: `client_secret=Xy8Q%7E…` in a token request body
+    // and `https://svc:…%2F…+…@vault` reached the model and the log in clear (outside probe).
+    const odd = "Xy8Q~abc DEF/ghi+JKL!mno'(PQ)*rst=uv@w:x;y,z";
+    const oddMask = createSecretMasker([odd]);
+    const url = new URL('https://vault.internal/v1');
+    url.username = 'svc';
+    url.password = odd;
+    const asUser = new URL('https://vault.internal/v1');
+    asUser.username = odd;
+    for (const text of [
+      new URLSearchParams({ grant_type: 'client_credentials', client_secret: odd }).toString(),
+      `https://api.internal/x?${new URLSearchParams({ k: odd }).toString()}`,
+      url.toString(),
+      asUser.toString(),
+      encodeURI(`https://api.internal/${odd}`),
+      encodeURIComponent(odd),
+    ]) {
+      const masked = oddMask(text).text;
+      expect(masked, text).toContain('[REDACTED:credential]');
+      expect(masked, text).not.toMatch(/Xy8Q|abc|ghi|JKL|rst/);
+    }
+  });
   it('ignores values too short to mask safely', () => {
     expect(mask('abc and abcdef').text).toBe('abc and abcdef');
   });
