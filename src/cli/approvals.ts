@@ -100,7 +100,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     return 2;
   }
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
-  const gateway = gatewayFromConfig(config, store);
+  const gateway = gatewayFromConfig(config, store, { cursorKey: settings.cursorKey, auditKey: settings.auditKey });
   const credentialsMissingFor = async (draftId: string): Promise<string[]> => {
     const draft = await gateway.actions.get(draftId);
     const tool = draft ? config.tools.find((t) => t.name === draft.tool) : undefined;

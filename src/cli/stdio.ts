@@ -45,7 +45,11 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const settings = resolveSettings(config, io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || 'warn');
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
-  const gateway = gatewayFromConfig(config, store, { logger });
+  const gateway = gatewayFromConfig(config, store, {
+    logger,
+    cursorKey: settings.cursorKey,
+    auditKey: settings.auditKey,
+  });
   // Lines the SDK would drop without a word (not JSON, a batch) are answered on the way in.
   const owed = answersOwed();
   let stopping = false;

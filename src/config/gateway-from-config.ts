@@ -11,12 +11,21 @@ export function gatewayFromConfig(
     logger?: Logger;
     cursorKey?: string | undefined;
     publicUrl?: string | null;
-    secrets?: readonly string[];
+    /** TOOLGATE_AUDIT_KEY, masked like the other keys wherever the gateway is built. */
+    auditKey?: string | undefined;
   } = {},
 ): Gateway {
   const publicUrl = extra.publicUrl ?? config.publicUrl;
-  // The gateway's own inbound tokens are secrets too: one pasted into an argument is masked.
-  const secrets = [...(config.server?.tokens ?? []).map((t) => t.token), ...(extra.secrets ?? [])];
+  // The gateway's own inbound tokens and keys are secrets too: one pasted into an argument or
+  // echoed by a handler is masked. Listed here, not by each command: `stdio` and `approvals`
+  // built their gateways without the keys and let them through (outside probe, 2026-12-07).
+  const secrets = [
+    ...(config.server?.tokens ?? []).map((t) => t.token),
+    extra.auditKey,
+    extra.cursorKey,
+    config.auth?.introspection?.clientSecret,
+    config.console?.oidc?.clientSecret,
+  ].filter((secret): secret is string => typeof secret === 'string');
   return createGateway({
     tools: config.tools,
     store,

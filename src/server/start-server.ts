@@ -61,10 +61,7 @@ export async function startServer(
       logger,
       cursorKey: settings.cursorKey,
       publicUrl: settings.publicUrl,
-      // The introspection client secret (issue #12) is masked like the gateway's other keys.
-      secrets: [settings.auditKey, settings.cursorKey, config.auth?.introspection?.clientSecret].filter(
-        (k): k is string => typeof k === 'string',
-      ),
+      auditKey: settings.auditKey,
     });
     gateway.onCall((e) =>
       logger.info(
