@@ -39,19 +39,22 @@ function within(file: string, where: string): string {
 }
 
 /**
- * Where Node's parser stops in `file`: "line 3: `foo bar`", from the first lines `node --check`
- * prints ("file:///x/toolgate.config.mjs:3", then the line itself). Only on this failure path, so
+ * Where Node's parser stops in `file`: "line 3, column 9", from the first lines `node --check`
+ * prints ("file:///x/toolgate.config.mjs:3", the line itself, a caret under the place). The line's
+ * text is not quoted: a config's lines hold tokens and keys (`token: 'tg_…'`), and this message
+ * lands in CI logs (outside probe, 2026-12-07); a `.ts` config's error names the place alone too.
+ * Only on this failure path, so
  * the ~40 ms of a child process cost nothing otherwise. Undefined when the file itself parses (the
  * error came from something it imports) or the check says nothing usable.
  */
 function syntaxErrorPlace(file: string): string | undefined {
   const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
   if (check.status === 0 || typeof check.stderr !== 'string') return undefined;
-  const [head = '', text] = check.stderr.split('\n');
+  const [head = '', , caret = ''] = check.stderr.split('\n');
   // The first line names the file and line: the config's own, or this is not its syntax error.
   const row = /:(\d+)$/.exec(head)?.[1];
   const named = head.slice(0, head.length - (row?.length ?? 0) - 1);
   if (!row || (named !== file && named !== pathToFileURL(file).href)) return undefined;
-  const code = (text ?? '').trim();
-  return code ? `line ${row}: \`${code.length > 80 ? `${code.slice(0, 77)}…` : code}\`` : `line ${row}`;
+  const column = caret.indexOf('^') + 1;
+  return column > 0 ? `line ${row}, column ${column}` : `line ${row}`;
 }

@@ -31,12 +31,17 @@ describe('a config that does not load says where', () => {
     expect(stderr).toBe(`toolgate: Could not load ${file}: Unexpected ";" (line 1, column 18).\n`);
   }, 30_000);
 
-  it('a syntax error in a .mjs config, which Node reports without a place: the line, from `node --check`', async () => {
+  it('a syntax error in a .mjs config, which Node reports without a place: line and column from `node --check`, never the text of the line', async () => {
     const file = join(dir, 'toolgate.config.mjs');
-    writeFileSync(file, 'export default {\n  tools: [\n    foo bar\n  ],\n};\n');
+    writeFileSync(file, "export default {\n  tools: [\n    foo bar\n  ],\n  token: 'tg_secret_in_a_bad_line' ]\n};\n");
     const { code, stderr } = await check(file);
     expect(code).toBe(2);
-    expect(stderr).toBe(`toolgate: Could not load ${file}: Unexpected identifier 'bar' (line 3: \`foo bar\`).\n`);
+    expect(stderr).toBe(`toolgate: Could not load ${file}: Unexpected identifier 'bar' (line 3, column 9).\n`);
+    // The line's text is not quoted: it may hold a token (outside probe; this lands in CI logs).
+    writeFileSync(file, "export default {\n  tools: [],\n  token: 'tg_secret_in_a_bad_line' ]\n};\n");
+    const again = await check(file);
+    expect(again.stderr).toMatch(/\(line 3, column \d+\)\.\n$/);
+    expect(again.stderr).not.toContain('tg_secret');
   }, 30_000);
 
   it('a SyntaxError the config throws as it runs (JSON.parse of a setting) gets no made-up place', async () => {
