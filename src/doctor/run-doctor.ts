@@ -1,6 +1,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { isLocalHost as isLocal, type DoctorCheck } from './doctor-check.js';
 import { oauthChecks } from './oauth-checks.js';
+import { createSecretMasker } from '../redaction/secrets.js';
 
 /**
  * `toolgate doctor`: checks a running server the way a Claude client would meet it (R17):
@@ -12,6 +13,14 @@ export type { DoctorCheck } from './doctor-check.js';
 const CLAUDE_CODE_RESULT_TOKENS = 25_000;
 
 export async function runDoctor(url: string, token: string | undefined, timeoutMs = 5_000): Promise<DoctorCheck[]> {
+  const checks = await checksOf(url, token, timeoutMs);
+  // A server's error text can quote the request back, Authorization header and all: doctor printed
+  // the operator's own token (outside probe, 2026-12-07). Its output goes to terminals and CI logs.
+  const mask = createSecretMasker(token ? [token] : []);
+  return checks.map((check) => ({ ...check, detail: mask(check.detail).text }));
+}
+
+async function checksOf(url: string, token: string | undefined, timeoutMs: number): Promise<DoctorCheck[]> {
   const base = url.replace(/\/+$/, '').replace(/\/mcp$/, '');
   const checks: DoctorCheck[] = [];
   const add = (name: string, status: DoctorCheck['status'], detail: string) => checks.push({ name, status, detail });

@@ -1,6 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -199,6 +201,28 @@ describe('toolgate doctor', () => {
   it('warns about plain HTTP off localhost and fails an unreachable server', async () => {
     const down = await runDoctor('http://127.0.0.1:9/', AGENT_TOKEN, 1_000);
     expect(down).toEqual([{ name: 'reachable', status: 'fail', detail: expect.stringMatching(/cannot reach/) }]);
+  });
+
+  it('never prints the token, even when the server quotes it back in an error', async () => {
+    // A server (or a proxy before it) that answers with the request's Authorization header: doctor
+    // printed `MCP connect failed: … bad token: Bearer <token>` (outside probe, 2026-12-07).
+    const echo = createServer((req, res) => {
+      if (req.url === '/healthz' || req.url === '/readyz') return res.end('{"status":"ok"}');
+      if (!req.headers.authorization)
+        return res.writeHead(401, { 'www-authenticate': 'Bearer realm="x"' }).end('{"error":"unauthorized"}');
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`bad token: ${req.headers.authorization}`);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const { port } = echo.address() as AddressInfo;
+    const token = 'tgStaticToken_7d1e9c2a4b6f8e0d';
+    try {
+      const checks = await runDoctor(`http://127.0.0.1:${port}`, token);
+      const failed = checks.find((c) => c.name === 'token');
+      expect(failed).toMatchObject({ status: 'fail', detail: expect.stringContaining('[REDACTED:credential]') });
+      expect(JSON.stringify(checks)).not.toContain(token);
+    } finally {
+      echo.close();
+    }
   });
 
   it('reports a store that is down', async () => {
