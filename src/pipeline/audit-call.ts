@@ -9,6 +9,8 @@ import type { CallState, GatewayRuntime } from './state.js';
 
 /** Longest input/output summary kept in an audit event. */
 const SUMMARY_CHARS = 1_000;
+/** Longest call id kept; request ids are cut to fewer where they are read (request-id.ts). */
+const MAX_ID_CHARS = 128;
 /** Egress refusals kept per call (a handler looping over hosts cannot bloat the audit row). */
 const MAX_EGRESS_DENIALS = 10;
 
@@ -41,7 +43,8 @@ export function auditEventFor(
     time: isoTime(state.startedAt),
     kind: 'tool_call',
     requestId: request.requestId ?? null,
-    callId: state.callId,
+    // The caller's JSON-RPC id: any length it likes (a 900 KB id was stored whole; outside probe).
+    callId: boundText(state.callId, MAX_ID_CHARS),
     surface: request.surface,
     client: request.client,
     actor: request.principal.actorId,

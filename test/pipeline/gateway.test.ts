@@ -24,6 +24,34 @@ const call = (tool: string, args: unknown, principal = agent) =>
   gw.call({ tool, args, principal, client: 'support_app', surface: 'internal', requestId: 'req_1', callId: 'toolu_1' });
 
 describe('gateway.call', () => {
+  it('keeps the audit row bounded: a caller-chosen call id and the output source ids are cut', async () => {
+    // A 900 KB JSON-RPC id was stored whole, and 100 source ids of 1 MB made one 100 MB audit row
+    // that held up every commit behind it (outside probe, 2026-12-07).
+    const longIds = defineTool({
+      name: 'get_long_ids',
+      description: 'Return records whose ids an upstream chose, at any length.',
+      input: z.object({}),
+      output: z.object({ source_records: z.array(z.string()) }),
+      scopes: ['billing:read'],
+      tenant: 'caller',
+      handler: () => ({ source_records: ['short', 'x'.repeat(100_000), 'y'.repeat(300)] }),
+    });
+    const bounded = createGateway({ tools: [longIds], store, credentials });
+    const r = await bounded.call({
+      tool: 'get_long_ids',
+      args: {},
+      principal: agent,
+      client: 'app',
+      surface: 'internal',
+      callId: 'c'.repeat(900_000),
+    });
+    const event = await store.audit.get(r.auditId!);
+    expect(event!.callId!.length).toBeLessThan(200);
+    expect(event!.sourceIds[0]).toBe('short');
+    expect(event!.sourceIds.every((id) => id.length < 300)).toBe(true);
+    expect(event!.sourceIds[1]).toMatch(/^x{256}… \[99744 more characters\]$/);
+  });
+
   it('returns a compact result with structured content, text and the audit id of a stored event', async () => {
     const r = await call('get_customer_summary', { customer_id: 'cus_1' });
     expect(r.ok).toBe(true);

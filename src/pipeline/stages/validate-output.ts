@@ -1,5 +1,6 @@
 import { ToolgateError } from '../../errors/toolgate-error.js';
 import { formatPath, parsePattern, stringsAt } from '../../util/field-path.js';
+import { boundText } from '../../util/size.js';
 import { toolOf, type CallState } from '../state.js';
 
 /**
@@ -23,7 +24,17 @@ export function validateOutput(state: CallState): void {
   state.sourceIds = collectSourceIds(parsed.data, tool.sourcesField ?? 'source_records');
 }
 
-/** Every string at the sources field (`source_records`, or a pattern like `invoices[].id`). */
+/** Longest source id kept, in characters; a record id is far shorter. */
+const MAX_SOURCE_ID_CHARS = 256;
+
+/**
+ * Every string at the sources field (`source_records`, or a pattern like `invoices[].id`), at most
+ * 100 of them, each cut to MAX_SOURCE_ID_CHARS: they go into the call's audit row, and 100 ids of
+ * 1 MB each made one 100 MB row that held up every commit behind it (outside probe, 2026-12-07).
+ */
 function collectSourceIds(output: unknown, field: string): string[] {
-  return stringsAt(output, parsePattern(field), 100);
+  const ids = stringsAt(output, parsePattern(field), 100);
+  return ids.some((id) => id.length > MAX_SOURCE_ID_CHARS)
+    ? ids.map((id) => (id.length > MAX_SOURCE_ID_CHARS ? boundText(id, MAX_SOURCE_ID_CHARS) : id))
+    : ids;
 }
