@@ -62,6 +62,11 @@ export interface ToolgateConfig {
     readonly maxConnections?: number;
     /** How long a new connection may stay silent before sending a request. Default 10 s. */
     readonly firstRequestMs?: number;
+    /**
+     * Open connections from one peer address at most. Default 256; behind a load balancer every
+     * connection is the balancer's, so raise it above its pool size or set 0 (no cap).
+     */
+    readonly maxConnectionsPerAddress?: number;
     /** Static bearer tokens (development, stdio, service accounts); work beside `auth`. */
     readonly tokens?: readonly StaticToken[];
     /**

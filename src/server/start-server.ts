@@ -16,7 +16,7 @@ import { trackConnections } from './drain.js';
 import { createMetrics } from './metrics.js';
 import { startRecoverySweep } from './recovery-sweep.js';
 import { startAuditCheckpoints } from './audit-checkpoint.js';
-import { applySocketLimits, DEFAULT_SOCKET_LIMITS } from './edge/socket-limits.js';
+import { applySocketLimits, DEFAULT_SOCKET_LIMITS, HTTP_SERVER_OPTIONS } from './edge/socket-limits.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -122,10 +122,15 @@ export async function startServer(
     const { app, close: closeApp, throttle } = createHttpApp(appOptions);
     started.push(closeApp);
     let boundPort = wantedPort;
-    const server = createServer(createNodeListener(app, { ...appOptions, throttle, fastPath: settings.fastPath }));
+    const server = createServer(
+      HTTP_SERVER_OPTIONS,
+      createNodeListener(app, { ...appOptions, throttle, fastPath: settings.fastPath }),
+    );
     applySocketLimits(server, {
       maxConnections: config.server?.maxConnections ?? DEFAULT_SOCKET_LIMITS.maxConnections,
       firstRequestMs: config.server?.firstRequestMs ?? DEFAULT_SOCKET_LIMITS.firstRequestMs,
+      maxConnectionsPerAddress:
+        config.server?.maxConnectionsPerAddress ?? DEFAULT_SOCKET_LIMITS.maxConnectionsPerAddress,
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -63,3 +63,55 @@ describe('silent connections', () => {
     expect(await answer.json()).toMatchObject({ result: { structuredContent: { waited_ms: 900 } } });
   });
 });
+
+describe('one client holding connections, or sending a body too large', () => {
+  // One client without a token opened 4,095 connections and held them; every new call failed.
+  // And after a 413 the server kept reading and dropping an endless body: ~500 MB in 40 s
+  // (outside probe, 2026-12-07).
+  let capped: Awaited<ReturnType<typeof startTestServer>>;
+  beforeAll(async () => {
+    capped = await startTestServer({
+      tools: walkthroughTools,
+      credentials: walkthroughCredentials,
+      server: { maxConnectionsPerAddress: 2, maxBodyBytes: 1_000 },
+    });
+  });
+  afterAll(async () => capped.stop());
+  const port = () => Number(new URL(capped.url).port);
+  const openTo = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = connect(port(), '127.0.0.1', () => resolve(socket));
+      socket.on('error', reject);
+    });
+
+  it('refuses an address its connections past maxConnectionsPerAddress, and serves it again once they close', async () => {
+    const held = [await openTo(), await openTo()];
+    const third = await openTo();
+    expect(await closed(third, 1_000)).toBe(true);
+    expect(await closed(held[0]!, 300)).toBe(false);
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await fetch(`${capped.url}/healthz`)).status).toBe(200);
+  });
+
+  it.each(['/mcp', '/api/drafts/drf_x/approve'])(
+    'answers a body over the limit on %s with 413 and closes the connection, reading no more of it',
+    async (path) => {
+      const socket = await openTo();
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Type: application/json\r\n` +
+          `Accept: application/json, text/event-stream\r\nContent-Length: 100000000\r\n\r\n{"a":"`,
+      );
+      const trickle = setInterval(() => socket.writable && socket.write('x'.repeat(2_000)), 20);
+      try {
+        expect(await closed(socket, 3_000)).toBe(true);
+      } finally {
+        clearInterval(trickle);
+      }
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.toLowerCase()).toContain('connection: close');
+    },
+  );
+});

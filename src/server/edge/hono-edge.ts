@@ -44,8 +44,11 @@ export function edgeChecks(options: HttpAppOptions): MiddlewareHandler[] {
     maxSize: options.maxBodyBytes,
     onError: (c) => {
       const message = `Request body is larger than ${options.maxBodyBytes} bytes.`;
-      if (c.req.path === '/mcp') return c.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message } }, 413);
-      return c.json({ error: 'payload_too_large', message }, 413);
+      // The connection closes with the answer, or Node reads the rest of the body (fast-path too).
+      const close = { connection: 'close' };
+      if (c.req.path === '/mcp')
+        return c.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message } }, 413, close);
+      return c.json({ error: 'payload_too_large', message }, 413, close);
     },
   });
   return [hostOrigin, limit];

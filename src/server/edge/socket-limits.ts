@@ -6,9 +6,22 @@ export interface SocketLimits {
   readonly maxConnections: number;
   /** How long a new connection may stay silent before its first request starts. */
   readonly firstRequestMs: number;
+  /** Open connections from one peer address at most; 0 turns the cap off (behind a proxy). */
+  readonly maxConnectionsPerAddress: number;
 }
 
-export const DEFAULT_SOCKET_LIMITS: SocketLimits = { maxConnections: 4_096, firstRequestMs: 10_000 };
+export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
+  maxConnections: 4_096,
+  firstRequestMs: 10_000,
+  maxConnectionsPerAddress: 256,
+};
+
+/**
+ * Options only `createServer` takes. Node checks the header and request deadlines below once per
+ * `connectionsCheckingInterval`, 30 s by default, so they held for ~30 s and ~60 s, not 10 s and
+ * 30 s (outside probe, 2026-12-07): a dribbled body kept its connection 59.8 s.
+ */
+export const HTTP_SERVER_OPTIONS = { connectionsCheckingInterval: 1_000 } as const;
 
 /**
  * Limits on what a client can hold open without sending anything useful. Node closes a socket
@@ -16,14 +29,29 @@ export const DEFAULT_SOCKET_LIMITS: SocketLimits = { maxConnections: 4_096, firs
  * at all stayed open indefinitely, and one client opening thousands used up every file
  * descriptor (health checks and calls then failed). Now a connection must start a request within
  * `firstRequestMs`, headers must arrive within 10 s and a whole request within 30 s (a body
- * trickled a byte at a time stayed open 5 minutes), and the number of connections is capped.
- * Time spent running a call is not counted: only receiving it.
+ * trickled a byte at a time stayed open 5 minutes), and the number of connections is capped, in
+ * all and per peer address: one client without a token held 4,095 of the 4,096 for as long as it
+ * liked, and every new call failed (outside probe, 2026-12-07). Time spent running a call is not
+ * counted: only receiving it.
  */
 export function applySocketLimits(server: Server, limits: SocketLimits = DEFAULT_SOCKET_LIMITS): void {
   server.maxConnections = limits.maxConnections;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  const perAddress = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const open = (perAddress.get(address) ?? 0) + 1;
+    if (limits.maxConnectionsPerAddress > 0 && open > limits.maxConnectionsPerAddress) {
+      socket.destroy();
+      return;
+    }
+    perAddress.set(address, open);
+    socket.once('close', () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    });
     socket.setTimeout(limits.firstRequestMs, () => socket.destroy());
   });
   // From the first request on, Node's own deadlines apply (request receipt, then keep-alive).

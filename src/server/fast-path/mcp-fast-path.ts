@@ -19,6 +19,9 @@ import { requestIdOf } from './request-id.js';
 import { sendAccepted, sendAuthFailure, sendJson, sendResult, sendResultJson, sendToolResult } from './respond.js';
 import { toolListCache } from './tool-list-cache.js';
 
+/** Sent with an answer after which the connection is not kept: the rest of its body is not read. */
+const CLOSE = { connection: 'close' };
+
 export type FastPathOptions = Pick<
   HttpAppOptions,
   | 'gateway'
@@ -98,7 +101,9 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     const read = await readBody(req, options.maxBodyBytes);
     if (!read.ok) {
       const message = `Request body is larger than ${options.maxBodyBytes} bytes.`;
-      sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message } }, requestId);
+      // The connection closes with the answer: kept alive, Node read and dropped the rest of the
+      // body until a deadline, ~500 MB in 40 s from one client (outside probe, 2026-12-07).
+      sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message } }, requestId, CLOSE);
       return 'answered';
     }
     const version = header(req, 'mcp-protocol-version');
