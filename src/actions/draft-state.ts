@@ -37,6 +37,25 @@ export function actionContext(
   const allowed = new Set(spec.credentials);
   const logger = runtime.logger.child({ draftId: draft.id, tool: draft.tool });
   const tool = runtime.tools.get(draft.tool);
+  /** An egress refusal or oversize answer as the draft's own audit event, and a log line. */
+  const egressEvent =
+    (
+      kind: 'egress_denied' | 'egress_too_large',
+      outcome: 'denied' | 'error',
+      reason: (host: string, why: string) => string,
+    ) =>
+    async ({ host, why }: { host: string; why: string }) => {
+      logger.warn({ host, why }, kind === 'egress_denied' ? 'egress refused' : 'egress response too large');
+      await auditTransition(runtime, draft, {
+        kind,
+        actor: GATEWAY_ACTOR.executor,
+        surface: 'internal',
+        outcome,
+        errorCode: kind === 'egress_denied' ? 'egress_denied' : 'result_too_large',
+        reason: reason(host, why),
+        data: { host },
+      });
+    };
   const ctx: ActionContext = {
     draftId: draft.id,
     idempotencyKey: idempotencyKeyOf(draft),
@@ -61,31 +80,9 @@ export function actionContext(
       ...(runtime.egressResolver ? { resolve: runtime.egressResolver } : {}),
       // Its own audit event, written before the error is thrown: execute / verify / rollback
       // code that swallows the error cannot hide the attempt.
-      onDenied: async ({ host, why }) => {
-        logger.warn({ host, why }, 'egress refused');
-        await auditTransition(runtime, draft, {
-          kind: 'egress_denied',
-          actor: GATEWAY_ACTOR.executor,
-          surface: 'internal',
-          outcome: 'denied',
-          errorCode: 'egress_denied',
-          reason: `egress to ${host} refused: ${why}`,
-          data: { host },
-        });
-      },
+      onDenied: egressEvent('egress_denied', 'denied', (host, why) => `egress to ${host} refused: ${why}`),
       maxBodyBytes: tool ? runtime.limitsOf(tool).maxFetchBytes : undefined,
-      onTooLarge: async ({ host, why }) => {
-        logger.warn({ host, why }, 'egress response too large');
-        await auditTransition(runtime, draft, {
-          kind: 'egress_too_large',
-          actor: GATEWAY_ACTOR.executor,
-          surface: 'internal',
-          outcome: 'error',
-          errorCode: 'result_too_large',
-          reason: `${host}: ${why}`,
-          data: { host },
-        });
-      },
+      onTooLarge: egressEvent('egress_too_large', 'error', (host, why) => `${host}: ${why}`),
     }),
   };
   return { ctx, done: () => clearTimeout(timer) };

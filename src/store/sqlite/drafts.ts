@@ -1,5 +1,4 @@
-import { DRAFT_COLUMNS, draftValues, fromRow, type DraftRow } from '../draft-rows.js';
-import { draftPage, WAITING_COUNT } from '../draft-rows.js';
+import { DRAFT_COLUMNS, draftPage, draftValues, fromRow, WAITING_COUNT, type DraftRow } from '../draft-rows.js';
 import type {
   DraftCreated,
   DraftFilter,
