@@ -4,13 +4,13 @@ import { asToolgateError } from '../errors/toolgate-error.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { whereToSet } from '../credentials/provider.js';
 import { openStore } from '../store/open-store.js';
-import type { DraftStatus } from '../store/types.js';
+import type { DraftRecord, DraftStatus } from '../store/types.js';
 import { flagNotTaken, parseCommand, usageError, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { jsonShowingInvisible, showInvisible, showInvisibleInLine } from '../guard/invisible.js';
 
 const USAGE = `Usage:
-  toolgate approvals list [--status awaiting_approval] [--json]
+  toolgate approvals list [--status awaiting_approval] [--oldest] [--limit N] [--json]
   toolgate approvals show DRAFT_ID [--json]
   toolgate approvals approve|reject|rollback DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH] [--json]
   toolgate approvals retry|close DRAFT_ID --as ACTOR --reason "…" [--hash DRAFT_HASH] [--json]   (outcome unknown)
@@ -25,6 +25,8 @@ ACTOR must be listed in the config's \`approvers\`. \`fail\` is accepted as the 
 Options:
   --config F   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
   --status S   list drafts in this status (default awaiting_approval)
+  --oldest     longest-waiting first (default newest first)
+  --limit N    at most N drafts (default all of them)
   --hash H     decide only if the draft has this hash (the one you reviewed)
   --json       machine-readable output
   -h, --help   this help`;
@@ -33,7 +35,7 @@ Options:
 const FLAGS_OF: Readonly<
   Record<'list' | 'show' | 'approve' | 'reject' | 'rollback' | 'close' | 'reverify', readonly string[]>
 > = {
-  list: ['status'],
+  list: ['status', 'oldest', 'limit'],
   show: [],
   approve: ['as', 'reason', 'hash'],
   reject: ['as', 'reason', 'hash'],
@@ -50,6 +52,8 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     options: {
       config: { type: 'string' },
       status: { type: 'string' },
+      oldest: { type: 'boolean' },
+      limit: { type: 'string' },
       as: { type: 'string' },
       reason: { type: 'string' },
       hash: { type: 'string' },
@@ -81,6 +85,9 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);
   if (values.status !== undefined && !(DRAFT_STATUSES as readonly string[]).includes(values.status))
     return usageError(io, USAGE, `--status must be one of ${DRAFT_STATUSES.join(', ')} (got "${values.status}").`);
+  const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
+  if (!(Number.isInteger(limit) || limit === Number.POSITIVE_INFINITY) || limit < 1)
+    return usageError(io, USAGE, `--limit must be a positive integer (got "${values.limit}").`);
   const { config } = await loadConfig(values.config, process.cwd(), io.env);
   const approver = deciding ? config.approvers?.find((p) => p.actorId === values.as) : undefined;
   if (deciding && !approver) {
@@ -119,9 +126,12 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     io.stdout.write(values.json ? `${jsonShowingInvisible(value, 2)}\n` : `${showInvisible(human)}\n`);
   try {
     if (verb === 'list') {
-      const drafts = await gateway.actions.list({
+      // Every draft, a page at a time: it showed the newest 200 and said nothing of the rest, and
+      // one caller's flood then hid everyone else's (outside probe, 2026-12-07).
+      const drafts = await listAll(gateway, {
         status: (values.status ?? 'awaiting_approval') as DraftStatus,
-        limit: 200,
+        order: values.oldest ? 'oldest' : 'newest',
+        limit,
       });
       print(
         drafts.map((d) => gateway.actions.view(d)),
@@ -194,3 +204,27 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     await store.close();
   }
 }
+
+/** Pages through the drafts in one status, up to `limit` of them, in `order`. */
+async function listAll(
+  gateway: ReturnType<typeof gatewayFromConfig>,
+  filter: { status: DraftStatus; order: 'oldest' | 'newest'; limit: number },
+): Promise<DraftRecord[]> {
+  const drafts: DraftRecord[] = [];
+  for (let after: DraftRecord | undefined; drafts.length < filter.limit;) {
+    const want = Math.min(PAGE, filter.limit - drafts.length);
+    const page = await gateway.actions.list({
+      status: filter.status,
+      order: filter.order,
+      limit: want,
+      ...(after ? { after: { createdAt: after.createdAt, id: after.id } } : {}),
+    });
+    drafts.push(...page);
+    if (page.length < want) break;
+    after = page.at(-1);
+  }
+  return drafts;
+}
+
+/** Drafts read per query while listing. */
+const PAGE = 200;

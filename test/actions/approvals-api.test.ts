@@ -7,6 +7,7 @@ import { runCli } from '../helpers/capture-io.js';
 import { listToolsOn } from '../helpers/json-rpc-body.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { startTestServer } from '../helpers/http-server.js';
+import { draft } from '../store/suite.js';
 import { approver, refundAction, refundCredentials, requester, statusTool } from '../helpers/refund-action.js';
 
 const MODEL_TOKEN = 'model-client-token-0123456789';
@@ -310,5 +311,31 @@ describe('toolgate approvals (CLI)', () => {
     expect(list.err).not.toContain('--db');
     expect(list.err).toContain('Set TOOLGATE_DB');
     expect(existsSync(typo)).toBe(false);
+  });
+
+  it('lists every draft, a page at a time, newest or longest-waiting first, up to --limit', async () => {
+    // It showed the newest 200 and said nothing of the rest (outside probe, 2026-12-07).
+    const ids = Array.from({ length: 450 }, (_, i) => `drf_page_${String(i).padStart(3, '0')}`);
+    for (const [i, id] of ids.entries())
+      await server.store.drafts.create({
+        ...draft(id),
+        status: 'rejected',
+        createdAt: new Date(Date.UTC(2020, 0, 1, 0, 0, i)).toISOString(),
+      });
+    const listed = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t')[0]);
+    expect(listed((await cli('list', '--status', 'rejected')).out).filter((id) => ids.includes(id!))).toEqual(
+      [...ids].reverse(),
+    );
+    expect(listed((await cli('list', '--status', 'rejected', '--oldest', '--limit', '3')).out)).toEqual(
+      ids.slice(0, 3),
+    );
+    const json = await cli('list', '--status', 'rejected', '--oldest', '--limit', '201', '--json');
+    expect((JSON.parse(json.out) as { id: string }[]).map((d) => d.id)).toEqual(ids.slice(0, 201));
+    for (const bad of ['0', '-1', '1.5', 'x'])
+      expect(await cli('list', '--limit', bad)).toMatchObject({ code: 2, err: /--limit must be a positive integer/ });
   });
 });
