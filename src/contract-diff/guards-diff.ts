@@ -93,6 +93,8 @@ function diffApproval(name: string, path: string, from: Approval | null, to: App
   for (const [role, added] of setChanges(from.roles, to.roles))
     if (added) add('breaking', 'roles', 'approver-role-added', `holders of role "${role}" may now approve drafts`);
     else add('safe', 'roles', 'approver-role-removed', `holders of role "${role}" may no longer approve drafts`);
+  for (const key of ['maxWaitingPerCaller', 'maxWaitingPerTenant'] as const)
+    changes.push(...diffWaitingCap(name, path, key, from[key], to[key]));
   if (from.expiresInMs !== to.expiresInMs) {
     const sooner = to.expiresInMs < from.expiresInMs;
     add(
@@ -103,6 +105,33 @@ function diffApproval(name: string, path: string, from: Approval | null, to: App
         (sooner ? ': drafts that would have been approved in time may expire' : ''),
     );
   }
+  return changes;
+}
+
+/**
+ * A cap on drafts awaiting approval (null: none). Raised or removed, one caller can bury the
+ * approvers' lists again: a guard loosened. Lowered, a client that drafted within it may be
+ * refused. Either way a person should see it. Not compared when a snapshot predates the caps.
+ */
+function diffWaitingCap(
+  name: string,
+  path: string,
+  key: 'maxWaitingPerCaller' | 'maxWaitingPerTenant',
+  from: number | null | undefined,
+  to: number | null | undefined,
+): Change[] {
+  if (from === undefined || to === undefined || from === to) return [];
+  const { changes, add } = changesUnder(name, path);
+  const whose = key === 'maxWaitingPerCaller' ? 'one caller' : 'one tenant';
+  const said = (cap: number | null) => (cap === null ? 'no limit' : String(cap));
+  const looser = to === null || (from !== null && to > from);
+  add(
+    'breaking',
+    key,
+    looser ? 'waiting-cap-raised' : 'waiting-cap-lowered',
+    `drafts ${whose} may have awaiting approval changed from ${said(from)} to ${said(to)}` +
+      (looser ? ': one caller can fill the approvers’ lists with more' : ': drafting may be refused sooner'),
+  );
   return changes;
 }
 

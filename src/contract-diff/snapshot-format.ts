@@ -41,6 +41,12 @@ const guards = z.object({
       allowSelfApproval: z.boolean(),
       autoApprove: z.boolean(),
       expiresInMs: z.number(),
+      /**
+       * Drafts one caller (one tenant) may have awaiting approval; null is no limit. Absent in
+       * snapshots written before the caps existed, and then not compared.
+       */
+      maxWaitingPerCaller: z.number().nullable().optional(),
+      maxWaitingPerTenant: z.number().nullable().optional(),
     })
     .nullable(),
 });

@@ -79,10 +79,15 @@ function guardsOf(tool: AnyTool, egress: NonNullable<ToolgateConfig['egress']>):
           allowSelfApproval: action.approval.allowSelfApproval,
           autoApprove: action.approval.autoApprove,
           expiresInMs: action.approval.expiresInMs,
+          // JSON has no Infinity: null is "no limit".
+          maxWaitingPerCaller: finiteOrNull(action.approval.maxWaitingPerCaller),
+          maxWaitingPerTenant: finiteOrNull(action.approval.maxWaitingPerTenant),
         }
       : null,
   };
 }
+
+const finiteOrNull = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : null);
 
 /** A set as a sorted list without repeats: reordering a config is not a change. */
 const sorted = (values: readonly string[]) => [...new Set(values)].sort();

@@ -46,6 +46,8 @@ describe('the guards a contract snapshot records', () => {
         allowSelfApproval: false,
         autoApprove: false,
         expiresInMs: 86_400_000,
+        maxWaitingPerCaller: 50,
+        maxWaitingPerTenant: null,
       },
     });
   });
@@ -130,6 +132,45 @@ describe('a change to the guards', () => {
       'breaking',
       'draft-expiry-shortened',
     ]);
+  });
+
+  it('approval: any change to a cap on waiting drafts is breaking; a snapshot from before the caps compares none', () => {
+    // The cap keeps one caller from burying everyone's drafts (outside probe, 2026-12-07): raising
+    // or removing it loosens that guard; lowering it may refuse drafts a client made before.
+    const approval = (s: ContractSnapshot) => guardsOf(s, REFUND).approval!;
+    const at = (key: string) => `tools.${REFUND}.guards.approval.${key}`;
+    expect(report((s) => (approval(s).maxWaitingPerCaller = null))).toEqual([
+      [
+        'breaking',
+        'waiting-cap-raised',
+        at('maxWaitingPerCaller'),
+        'drafts one caller may have awaiting approval changed from 50 to no limit: one caller can fill the approvers’ lists with more',
+      ],
+    ]);
+    expect(report((s) => (approval(s).maxWaitingPerCaller = 10))[0]?.slice(0, 2)).toEqual([
+      'breaking',
+      'waiting-cap-lowered',
+    ]);
+    expect(report((s) => (approval(s).maxWaitingPerTenant = 500))[0]?.slice(0, 3)).toEqual([
+      'breaking',
+      'waiting-cap-lowered',
+      at('maxWaitingPerTenant'),
+    ]);
+    const older = structuredClone(base);
+    delete approval(older).maxWaitingPerCaller;
+    delete approval(older).maxWaitingPerTenant;
+    const reread = parseSnapshot(snapshotText(older));
+    expect(diffContracts((reread as { snapshot: ContractSnapshot }).snapshot, base)).toEqual([]);
+    // And the config's own value is what the snapshot records.
+    const snapshot = snapshotOf({
+      ...config,
+      tools: config.tools.map((tool) =>
+        tool.name === REFUND && tool.action
+          ? { ...tool, action: { ...tool.action, approval: { ...tool.action.approval, maxWaitingPerCaller: 7 } } }
+          : tool,
+      ),
+    });
+    expect(approval(snapshot).maxWaitingPerCaller).toBe(7);
   });
 
   it('tightening a guard is safe', () => {
