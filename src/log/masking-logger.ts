@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
+import { boundText } from '../util/size.js';
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 const MAX_DEPTH = 6;
+/** Longest text a value below MAX_DEPTH is logged as, after masking (masking first: a cut must not halve a secret). */
+const MAX_DEEP_CHARS = 16_384;
 
 /**
  * A logger that passes every string it is given, at any depth, through `mask` first: the gateway's
@@ -37,11 +40,19 @@ function masked(value: unknown, mask: (text: string) => string, depth: number): 
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
   // Below the walk's depth, the rest as masked JSON text: it was logged raw, and the errors HTTP
   // clients throw nest a request's headers that deep (outside probe, 2026-12-07).
-  if (depth >= MAX_DEPTH) return mask(jsonOrNote(value));
+  if (depth >= MAX_DEPTH) return boundText(mask(jsonOrNote(value)), MAX_DEEP_CHARS);
   if (value instanceof Error) return maskedError(value, mask, depth);
   // What JSON would write (a Date's time, a URL's href), masked, rather than `{}`.
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return masked((toJSON as () => unknown).call(value), mask, depth + 1);
+  if (typeof toJSON === 'function') {
+    let json: unknown;
+    try {
+      json = (toJSON as () => unknown).call(value);
+    } catch {
+      return '[toJSON threw]'; // pino would have caught it; the caller's log line must not throw
+    }
+    return masked(json, mask, depth + 1);
+  }
   if (Array.isArray(value)) return value.map((item) => masked(item, mask, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
@@ -65,10 +76,20 @@ function maskedError(error: Error, mask: (text: string) => string, depth: number
   return copy;
 }
 
+/**
+ * The value as JSON text, bytes as a count as above: JSON.stringify calls a Buffer's toJSON first,
+ * which writes it byte by byte, so the replacer looks at the value before that (`this[key]`).
+ */
 function jsonOrNote(value: object): string {
   try {
-    return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? String(item) : item)) ?? '';
+    return (
+      JSON.stringify(value, function (this: Record<string, unknown>, key: string, item: unknown) {
+        const raw = this[key];
+        if (ArrayBuffer.isView(raw) || raw instanceof ArrayBuffer) return `[${raw.byteLength} bytes]`;
+        return typeof item === 'bigint' ? String(item) : item;
+      }) ?? ''
+    );
   } catch {
-    return '[not serialisable]'; // a cycle
+    return '[not serialisable]'; // a cycle, a toJSON that throws
   }
 }

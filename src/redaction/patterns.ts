@@ -15,6 +15,11 @@ interface Detector {
    */
   readonly tryShorter?: boolean;
   /**
+   * Where in a match the secret starts (null: none there). For a pattern that must match more than
+   * the secret to stay linear: everything before that point is kept.
+   */
+  readonly maskFrom?: (match: string) => number | null;
+  /**
    * A necessary condition for any accepted match, checked first (issue #15: most strings a tool
    * returns are ids and words, and running seven patterns over each was ~10% of a call). It only
    * ever skips a pattern that could not have matched, so what is masked does not change.
@@ -70,10 +75,13 @@ const DETECTORS: readonly Detector[] = [
   },
   {
     kind: 'jwt',
-    // Starts only where a base64url run starts. With `\b`, each `eyJ` of `-eyJ-eyJ…` was a start
-    // that scanned to the run's end and back: quadratic, 40 s for 320 KB of it in one call's
-    // arguments, with every other caller waiting (outside probe, 2026-12-07).
-    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g,
+    // A dotted run matched from where its base64url run starts, and the token found in it after.
+    // With `\beyJ…`, each `eyJ` of `-eyJ-eyJ…` was a start that scanned to the run's end and back:
+    // quadratic, 40 s for 320 KB of it in one call's arguments, with every other caller waiting
+    // (outside probe, 2026-12-07). Starting only at a run's start lost `x-eyJ…` (review), so the
+    // token may begin there or after any `-` in the run's first part (`jwtStart`).
+    pattern: /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g,
+    maskFrom: jwtStart,
     mayMatch: (text) => text.includes('eyJ'),
   },
   {
@@ -132,11 +140,26 @@ export function redactTextExhaustive(text: string): { text: string; hits: Record
   return applyDetectors(text, DETECTORS);
 }
 
+/** Where a JWT's header starts in a dotted run: at the run's start or just after a `-`, 8+ long. */
+function jwtStart(run: string): number | null {
+  const header = run.slice(0, run.indexOf('.'));
+  if (header.startsWith('eyJ')) return 0;
+  for (let at = header.indexOf('-eyJ'); at >= 0; at = header.indexOf('-eyJ', at + 1))
+    if (header.length - (at + 1) >= 8) return at + 1;
+  return null;
+}
+
 function applyDetectors(text: string, detectors: readonly Detector[]): { text: string; hits: Record<string, number> } {
   const hits: Record<string, number> = {};
   let out = text;
   for (const detector of detectors) {
     out = out.replace(detector.pattern, (match) => {
+      if (detector.maskFrom) {
+        const at = detector.maskFrom(match);
+        if (at === null) return match;
+        hits[detector.kind] = (hits[detector.kind] ?? 0) + 1;
+        return `${match.slice(0, at)}[REDACTED:${detector.kind}]`;
+      }
       const found = detector.accept ? acceptedPrefix(match, detector) : match;
       if (found === null) return match;
       hits[detector.kind] = (hits[detector.kind] ?? 0) + 1;

@@ -46,6 +46,18 @@ const chatty = defineTool({
       { buf: Buffer.from(`Bearer ${token}`), at: new Date(0), url: new URL('https://x.test/a') },
       'bytes',
     );
+    // Bytes below the depth too (JSON.stringify wrote them byte by byte), and a toJSON that throws.
+    ctx.logger.info({ a: { b: { c: { d: { e: { f: { g: { buf: Buffer.from(token) } } } } } } } }, 'deep bytes');
+    ctx.logger.info(
+      {
+        odd: {
+          toJSON: () => {
+            throw new Error('no');
+          },
+        },
+      },
+      'throwing toJSON',
+    );
     return { ok: true, source_records: ['r1'] };
   },
 });
@@ -64,6 +76,8 @@ describe('the gateway log', () => {
     expect(logged).toContain('child logger');
     const line = (msg: string) => JSON.parse(logged.split('\n').find((l) => l.includes(`"msg":"${msg}"`))!);
     expect(JSON.stringify(line('deep'))).toContain('[REDACTED:credential]');
+    expect(JSON.stringify(line('deep bytes'))).toContain(`[${Buffer.byteLength(SECRET)} bytes]`);
+    expect(line('throwing toJSON')).toMatchObject({ odd: '[toJSON threw]' });
     expect(line('bytes')).toMatchObject({
       buf: `[${Buffer.byteLength(`Bearer ${SECRET}`)} bytes]`,
       at: '1970-01-01T00:00:00.000Z', // a Date was logged as {}

@@ -88,6 +88,9 @@ describe('redaction and the injection guard on adversarial text', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJlLXBhcnQ';
     for (const text of [jwt, `Bearer ${jwt}`, `token=${jwt}`, `"${jwt}"`, `x\n${jwt}`, `(${jwt})`])
       expect(redactTextExhaustive(text).text).not.toContain('eyJhbGci');
+    // After a `-`, as `\b` allowed (review): the prefix is kept, the token masked.
+    for (const prefix of ['-', 'x-', 'auth-token-', '--'])
+      expect(redactTextExhaustive(`${prefix}${jwt} ok`).text).toBe(`${prefix}[REDACTED:jwt] ok`);
     expect(redactTextExhaustive(`abc${jwt}`).hits.jwt ?? 0).toBe(0);
   });
 
