@@ -63,8 +63,8 @@ export interface ToolgateConfig {
     /** How long a new connection may stay silent before sending a request. Default 10 s. */
     readonly firstRequestMs?: number;
     /**
-     * Open connections from one peer address at most. Default 256; behind a load balancer every
-     * connection is the balancer's, so raise it above its pool size or set 0 (no cap).
+     * Open connections from one peer address (an IPv6 peer by its /64) at most. Default 256, and
+     * none with TOOLGATE_TRUST_PROXY: behind a proxy every connection is the proxy's.
      */
     readonly maxConnectionsPerAddress?: number;
     /** Static bearer tokens (development, stdio, service accounts); work beside `auth`. */

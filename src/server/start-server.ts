@@ -129,8 +129,10 @@ export async function startServer(
     applySocketLimits(server, {
       maxConnections: config.server?.maxConnections ?? DEFAULT_SOCKET_LIMITS.maxConnections,
       firstRequestMs: config.server?.firstRequestMs ?? DEFAULT_SOCKET_LIMITS.firstRequestMs,
+      // Behind a proxy every connection is the proxy's: no cap unless one is set (review).
       maxConnectionsPerAddress:
-        config.server?.maxConnectionsPerAddress ?? DEFAULT_SOCKET_LIMITS.maxConnectionsPerAddress,
+        config.server?.maxConnectionsPerAddress ??
+        (settings.trustProxy ? 0 : DEFAULT_SOCKET_LIMITS.maxConnectionsPerAddress),
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { z } from 'zod';
 import { defineTool } from '../../src/contract/define-tool.js';
+import { peerOf } from '../../src/server/edge/socket-limits.js';
 import { postToolCall, startTestServer } from '../helpers/http-server.js';
 
 const slowNote = defineTool({
@@ -114,4 +115,36 @@ describe('one client holding connections, or sending a body too large', () => {
       expect(answer.toLowerCase()).toContain('connection: close');
     },
   );
+});
+
+describe('whose connection it is, for the per-address cap', () => {
+  it('an IPv4 peer by its address, also when written IPv4-mapped; an IPv6 peer by its /64', () => {
+    expect(peerOf('203.0.113.7')).toBe('203.0.113.7');
+    expect(peerOf('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(peerOf('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(peerOf('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(peerOf('2001:db8:1:3::1')).not.toBe(peerOf('2001:db8:1:2::1'));
+    expect(peerOf('')).toBe('');
+  });
+
+  it('is not capped by default behind a proxy, where every connection is the proxy’s', async () => {
+    const proxied = await startTestServer(
+      { tools: walkthroughTools, credentials: walkthroughCredentials },
+      { TOOLGATE_TRUST_PROXY: 'true' },
+    );
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 300 },
+        () =>
+          new Promise<Socket>((resolve, reject) => {
+            const socket = connect(Number(new URL(proxied.url).port), '127.0.0.1', () => resolve(socket));
+            socket.on('error', reject);
+          }),
+      ),
+    );
+    const shut = await Promise.all(sockets.map((socket) => closed(socket, 300)));
+    expect(shut.filter(Boolean)).toHaveLength(0);
+    for (const socket of sockets) socket.destroy();
+    await proxied.stop();
+  });
 });

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { parseIp } from '../../egress/address.js';
 
 export interface SocketLimits {
   /** Open connections at most; more are refused at accept (Node's server.maxConnections). */
@@ -40,7 +41,7 @@ export function applySocketLimits(server: Server, limits: SocketLimits = DEFAULT
   server.requestTimeout = 30_000;
   const perAddress = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
+    const address = peerOf(socket.remoteAddress ?? '');
     const open = (perAddress.get(address) ?? 0) + 1;
     if (limits.maxConnectionsPerAddress > 0 && open > limits.maxConnectionsPerAddress) {
       socket.destroy();
@@ -56,4 +57,18 @@ export function applySocketLimits(server: Server, limits: SocketLimits = DEFAULT
   });
   // From the first request on, Node's own deadlines apply (request receipt, then keep-alive).
   server.on('request', (req: { socket: Socket }) => req.socket.setTimeout(0));
+}
+
+/**
+ * Whose connection this is, for the per-address cap: an IPv4 address as it is (also when a
+ * dual-stack socket writes it `::ffff:a.b.c.d`), an IPv6 one by its /64, the block one subscriber
+ * is usually given: counted per address, one client with a /64 had unlimited buckets (review).
+ */
+export function peerOf(remoteAddress: string): string {
+  const ip = parseIp(remoteAddress);
+  if (!ip || ip.family === 4) return remoteAddress;
+  const b = ip.bytes;
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return b.subarray(12).join('.');
+  const hex = (i: number) => (((b[i] ?? 0) << 8) | (b[i + 1] ?? 0)).toString(16);
+  return `${hex(0)}:${hex(2)}:${hex(4)}:${hex(6)}::/64`;
 }
