@@ -49,9 +49,10 @@ class Meter {
 /**
  * Whether `output` is over the cap. It counts a lower bound of the JSON bytes (never more than
  * JSON.stringify would give) and every value, and stops as soon as either is over: apart from
- * listing one object's keys, its cost is bounded by the cap, not by the output. Only plain
- * arrays and objects are looked into (what a result is made of); anything else counts as one
- * value, as does a reference back to an enclosing object (which an undeclared field may hold).
+ * listing one object's keys, its cost is bounded by the cap, not by the output. Arrays and
+ * objects are looked into, class instances too (zod's object schemas accept them, and a `Rows`
+ * of 100,000 rows slipped past as one value: review); an object JSON writes through its toJSON
+ * (a Date, a URL) counts as one value, as does a reference back to an enclosing object.
  */
 export function exceedsOutputCap(output: unknown, cap: OutputCap): boolean {
   const meter = new Meter(cap);
@@ -61,7 +62,7 @@ export function exceedsOutputCap(output: unknown, cap: OutputCap): boolean {
   while (pending.length > 0) {
     const node = pending.pop();
     if (node instanceof Leave) enclosing.delete(node.node);
-    else if (isPlainContainer(node) && !enclosing.has(node)) {
+    else if (isContainer(node) && !enclosing.has(node)) {
       enclosing.add(node);
       pending.push(new Leave(node));
       if (enqueueContents(node, pending, meter)) return true;
@@ -104,9 +105,8 @@ function shownInJson(value: unknown): boolean {
   return value !== undefined && typeof value !== 'function' && typeof value !== 'symbol';
 }
 
-function isPlainContainer(node: unknown): node is object {
+/** What JSON.stringify walks the own keys of: any array or object without a toJSON. */
+function isContainer(node: unknown): node is object {
   if (Array.isArray(node)) return true;
-  if (node === null || typeof node !== 'object') return false;
-  const proto = Object.getPrototypeOf(node) as unknown;
-  return proto === Object.prototype || proto === null;
+  return node !== null && typeof node === 'object' && typeof (node as { toJSON?: unknown }).toJSON !== 'function';
 }

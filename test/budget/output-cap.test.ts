@@ -45,11 +45,19 @@ describe('the cap on a handler output', () => {
     expect(reads).toBeLessThanOrEqual(1_000);
   });
 
-  it('walks a cycle once, and does not look into class instances', () => {
+  it('walks a cycle once, and counts a Date or a Map (what JSON writes of them is small) as one value', () => {
     const node: Record<string, unknown> = { name: 'a' };
     node.self = node;
     expect(
       exceedsOutputCap({ node, when: new Date(), map: new Map([[1, 'x'.repeat(1e4)]]) }, { bytes: 100, values: 10 }),
     ).toBe(false);
+  });
+
+  it('looks into class instances, which zod object schemas accept (a Rows of rows slipped past: review)', () => {
+    class Rows {
+      rows = Array.from({ length: 1_000 }, (_, i) => ({ id: i }));
+    }
+    expect(exceedsOutputCap(new Rows(), { bytes: 1e9, values: 100 })).toBe(true);
+    expect(exceedsOutputCap({ ...new Rows() }, { bytes: 1e9, values: 100 })).toBe(true);
   });
 });
