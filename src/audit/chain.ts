@@ -10,29 +10,14 @@ import type { AuditAnchor, AuditEvent, AuditEventInput, VerifyReport } from './e
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * JSON with sorted keys and no whitespace: the same event always hashes the same way. It reads a
- * value as `JSON.stringify` does (what the stores write and a verifier reads back), so a `Date`,
- * a `toJSON`, a boxed primitive or a function in an event's data hashes as the text that is
- * stored, not as an empty object: PostgreSQL seals with this and had raised a false tamper alarm.
- */
+/** JSON with sorted keys and no whitespace: the same event always hashes the same way. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  const json = asJsonReads(value);
-  if (json !== value) return canonicalJson(json);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol')
+    .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-/** What `JSON.stringify` writes in an object's place: its `toJSON()`, or a boxed primitive's value. */
-function asJsonReads(value: object): unknown {
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return (toJSON as () => unknown).call(value);
-  if (value instanceof String || value instanceof Number || value instanceof Boolean) return value.valueOf();
-  return value;
 }
 
 const CONTENT_FIELDS = [

@@ -496,10 +496,15 @@ export function runStoreSuite(
         const data = {
           at,
           money: { toJSON: () => '12.50 EUR' },
+          // JSON's own turns (review): a toJSON giving undefined drops its key, toJSON gets the
+          // key, and a toJSON's result is not asked for its own toJSON again.
+          dropped: { toJSON: () => undefined },
+          keyed: { toJSON: (key: string) => `at ${key}` },
+          nested: { toJSON: () => ({ toJSON: () => 'inner', plain: 1 }) },
           boxed: [new String('s'), new Number(2), new Boolean(false)],
           skipped: () => 1,
           list: [() => 1, undefined, Symbol('s')],
-          nested: { when: at, gone: undefined },
+          deep: { when: at, gone: undefined },
         };
         await store.audit.append(event({ id: 'aud_json', data }));
         expect((await store.audit.get('aud_json'))?.data).toEqual(JSON.parse(JSON.stringify(data)));

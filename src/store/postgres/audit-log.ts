@@ -66,7 +66,7 @@ export class PgAuditLog implements AuditLog {
 
   append(event: AuditEventInput): Promise<AuditEvent> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ event: storableEvent(event), resolve, reject });
+      this.queue.push({ event: asStored(storableEvent(event)), resolve, reject });
       if (!this.draining) {
         this.draining = true;
         this.flushing = this.drain();
@@ -321,3 +321,14 @@ const MAX_BATCH = 1_000;
 
 /** At most this many events wait to be looked up (`noteLostAnswers`); the oldest go first. */
 const MAX_UNDECIDED = 10_000;
+
+/**
+ * The event with its data as the table will give it back: this store seals from the event, not
+ * from the stored text (as the SQLite writer does), so a value JSON writes otherwise than it is (a
+ * Date, a toJSON, a boxed number, a function) hashed one way and verified another, and a library
+ * user's own audit data raised a false tamper alarm. Most events have no data and are unchanged.
+ */
+function asStored(event: AuditEventInput): AuditEventInput {
+  if (event.data === null || event.data === undefined) return event;
+  return { ...event, data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown> };
+}
