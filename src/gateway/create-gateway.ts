@@ -68,23 +68,26 @@ export function createGateway(options: GatewayOptions): Gateway {
     for (const resolve of waiting) resolve();
   };
 
-  const call = (request: CallRequest): Promise<CallResult> =>
-    tracingOff()
-      ? callOnce(request)
-      : inSpan(`toolgate.call ${toolAsShown(runtime, request.tool).slice(0, 64)}`, async (span) => {
-          span.setAttributes({
-            'toolgate.tool': toolAsShown(runtime, request.tool),
-            'toolgate.client': request.client,
-          });
-          span.setAttribute('toolgate.surface', request.surface);
-          const result = await callOnce(request);
-          span.setAttributes({
-            'toolgate.outcome': result.ok ? 'ok' : result.error.code,
-            'toolgate.audit_id': result.auditId ?? '',
-            'toolgate.result_bytes': result.ok ? result.resultBytes : 0,
-          });
-          return result;
-        });
+  const call = (request: CallRequest): Promise<CallResult> => (tracingOff() ? callOnce(request) : callInSpan(request));
+
+  /** The call inside a `toolgate.call <tool>` span, with its attributes (only while tracing is on). */
+  const callInSpan = (request: CallRequest): Promise<CallResult> => {
+    const tool = toolAsShown(runtime, request.tool);
+    return inSpan(`toolgate.call ${tool.slice(0, 64)}`, async (span) => {
+      span.setAttributes({
+        'toolgate.tool': tool,
+        'toolgate.client': request.client,
+      });
+      span.setAttribute('toolgate.surface', request.surface);
+      const result = await callOnce(request);
+      span.setAttributes({
+        'toolgate.outcome': result.ok ? 'ok' : result.error.code,
+        'toolgate.audit_id': result.auditId ?? '',
+        'toolgate.result_bytes': result.ok ? result.resultBytes : 0,
+      });
+      return result;
+    });
+  };
 
   async function callOnce(request: CallRequest): Promise<CallResult> {
     running++;

@@ -81,8 +81,11 @@ export function auditEventFor(
  * probe), so such a name is masked like an error's details. A real tool's name is shown as it is.
  */
 export function toolAsShown(runtime: GatewayRuntime, tool: unknown): string {
-  const name = String(tool).slice(0, 128);
-  return runtime.tools.has(name) ? name : redactText(runtime.maskSecrets(name).text).text;
+  const name = String(tool);
+  if (runtime.tools.has(name)) return name;
+  // Masked, then cut: cut first, a token straddling the cut was no longer whole, and its first
+  // part stayed in clear (review). What lies past the first 4 KB is cut anyway.
+  return redactText(runtime.maskSecrets(name.slice(0, 4_096)).text).text.slice(0, 128);
 }
 
 /** The arguments as the audit keeps them: PII and secrets masked, bounded in size. */
