@@ -1,4 +1,5 @@
 import type { ChainWalker } from '../audit/chain.js';
+import { unrecordedKeyMismatch } from '../audit/key-check.js';
 import type { AuditEvent, AuditEventInput, AuditFilter, VerifyReport } from '../audit/event.js';
 
 /**
@@ -216,4 +217,22 @@ export function filterSql(
     order: filter.newestFirst ? 'ORDER BY seq DESC' : 'ORDER BY seq ASC',
     limit: Math.max(1, Math.min(filter.limit ?? 1_000, 10_000)),
   };
+}
+
+/**
+ * unrecordedKeyMismatch for the newest stored row of a log with no key record. A row whose JSON
+ * does not parse cannot show which key sealed it: refused too, in words, not as a SyntaxError
+ * out of the store's open (review).
+ */
+export function unrecordedRowMismatch(newest: AuditRow, key: Buffer | undefined): string | null {
+  let event: AuditEvent;
+  try {
+    event = fromRow(newest);
+  } catch {
+    return (
+      `this audit log has no record of its key (Toolgate 0.1 wrote it) and its newest event, ${newest.seq}, cannot ` +
+      'be read (a JSON column does not parse): `toolgate audit verify` with the key it was written with says more'
+    );
+  }
+  return unrecordedKeyMismatch(event, key);
 }

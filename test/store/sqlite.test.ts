@@ -318,6 +318,19 @@ describe('a log written before its key was recorded (Toolgate 0.1)', () => {
       detail: expect.stringMatching(/with this TOOLGATE_AUDIT_KEY: .* \(or none, if it never had one\)/),
     });
     await (await openSqliteStore({ path: plain })).close();
+    // A newest row that does not parse is refused in words, not as a SyntaxError (review).
+    const broken = join(dir, 'broken.db');
+    const writer = await openSqliteStore({ path: broken });
+    await writer.audit.append(event({ id: 'aud_b1' }));
+    await writer.close();
+    const bad = new Database(broken);
+    bad.prepare("DELETE FROM audit_meta WHERE name = 'key_check'").run();
+    bad.prepare("UPDATE audit_events SET data = '{not json' WHERE id = 'aud_b1'").run();
+    bad.close();
+    await expect(openSqliteStore({ path: broken })).rejects.toMatchObject({
+      code: 'unavailable',
+      detail: expect.stringMatching(/newest event, 1, cannot be read/),
+    });
     const empty = await openSqliteStore({ path: join(dir, 'empty.db'), auditKey: key });
     await empty.close();
     rmSync(dir, { recursive: true, force: true });

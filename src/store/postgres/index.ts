@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { auditKeyCheck, keyMismatch, unrecordedKeyMismatch } from '../../audit/key-check.js';
-import { fromRow, type AuditRow } from '../audit-rows.js';
+import { auditKeyCheck, keyMismatch } from '../../audit/key-check.js';
+import { unrecordedRowMismatch, type AuditRow } from '../audit-rows.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
 import { PgAuditLog } from './audit-log.js';
@@ -84,7 +84,7 @@ async function claimAuditKey(pool: pg.Pool, auditKey: string | undefined): Promi
     recorded.rowCount === 0
       ? (await pool.query<AuditRow>('SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1')).rows[0]
       : undefined;
-  const unfit = newest && unrecordedKeyMismatch(fromRow(newest), key);
+  const unfit = newest && unrecordedRowMismatch(newest, key);
   if (unfit) throw new StoreUnavailableError(`${unfit}; no events are added to this database until then`);
   await pool.query("INSERT INTO audit_meta (name, value) VALUES ('key_check', $1) ON CONFLICT (name) DO NOTHING", [
     auditKeyCheck(key),

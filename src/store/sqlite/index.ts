@@ -6,8 +6,8 @@ import { GENESIS_HASH } from '../../audit/chain.js';
 import { SqliteAuditLog } from './audit-log.js';
 import { startAuditWriter, type SpawnWriter } from './audit-writer.js';
 import { mapSqliteError, openConnection, type Db } from './connection.js';
-import { auditKeyCheck, keyMismatch, unrecordedKeyMismatch } from '../../audit/key-check.js';
-import { fromRow, type AuditRow } from '../audit-rows.js';
+import { auditKeyCheck, keyMismatch } from '../../audit/key-check.js';
+import { unrecordedRowMismatch, type AuditRow } from '../audit-rows.js';
 import { SqliteDrafts } from './drafts.js';
 import { directoryInsteadOfFile } from './file-path.js';
 import { SqliteIdempotency } from './idempotency.js';
@@ -108,7 +108,7 @@ function claimAuditKey(db: Db, path: string, auditKey: string | undefined): void
   const newest = unrecorded
     ? (db.prepare('SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1').get() as AuditRow | undefined)
     : undefined;
-  const unfit = newest && unrecordedKeyMismatch(fromRow(newest), key);
+  const unfit = newest && unrecordedRowMismatch(newest, key);
   if (unfit) throw new StoreUnavailableError(`${unfit}; no events are added to ${path} until then`);
   db.prepare("INSERT INTO audit_meta (name, value) VALUES ('key_check', ?) ON CONFLICT (name) DO NOTHING").run(
     auditKeyCheck(key),
