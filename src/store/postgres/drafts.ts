@@ -49,17 +49,17 @@ export class PgDrafts implements DraftStore {
   }
 
   /**
-   * Count and insert under an advisory lock per requester (and first one per tenant when the
-   * tenant has a limit: one SELECT takes them left to right, every create in the same order, so
-   * two creates cannot deadlock; a lock wait past lock_timeout is `unavailable`). The lock is taken
+   * Count and insert under an advisory lock per tenant and one per requester (one SELECT takes them
+   * left to right, every create in the same order, so two creates cannot deadlock; a lock wait
+   * past lock_timeout is `unavailable`). The tenant's is taken whether or not this action has a
+   * tenant limit: taken only then, an action without one drafted beside one that has it, and the
+   * tenant could end one over (review). The lock is taken
    * in its own statement, before the count's: under READ COMMITTED a statement sees what was
    * committed when it started, so a count in the statement that waited for the lock would miss
    * the draft the previous holder just committed. Count and insert are then one statement.
    */
   private createWithinCap(d: DraftRecord, queued: QueuedAudit | undefined, cap: WaitingCap): Promise<DraftCreated> {
-    const locks = [...(cap.perTenant === undefined ? [] : [lockKey([d.tenant])]), lockKey([d.tenant, d.requester])].map(
-      (key) => `pg_advisory_xact_lock(${key})`,
-    );
+    const locks = [lockKey([d.tenant]), lockKey([d.tenant, d.requester])].map((key) => `pg_advisory_xact_lock(${key})`);
     const values = draftValues(d);
     const n = values.length;
     const [mineLimit, tenantLimit, queuedId, queuedEvent] = [n + 1, n + 2, n + 3, n + 4];
