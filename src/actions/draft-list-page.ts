@@ -84,15 +84,18 @@ export function draftPageRequest(
   return { ...base, order: position.order, after: position.after };
 }
 
-/** One page of a tenant's drafts, read one past the page to know whether another follows. */
+/**
+ * One page of a tenant's drafts (every tenant's for an operator's CLI: `tenant` undefined), read
+ * one past the page to know whether another follows.
+ */
 export async function draftPageOf(
   actions: Pick<ActionService, 'list'>,
-  tenant: string,
+  tenant: string | undefined,
   request: DraftPageRequest,
   extra: Pick<DraftFilter, 'expiresAfter'> = {},
 ): Promise<DraftPage> {
   const rows = await actions.list({
-    tenant,
+    ...(tenant === undefined ? {} : { tenant }),
     ...(request.status ? { status: request.status } : {}),
     order: request.order,
     ...(request.after ? { after: request.after } : {}),

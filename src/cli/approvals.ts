@@ -4,7 +4,8 @@ import { asToolgateError } from '../errors/toolgate-error.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { whereToSet } from '../credentials/provider.js';
 import { openStore } from '../store/open-store.js';
-import type { DraftRecord, DraftStatus } from '../store/types.js';
+import type { DraftPosition, DraftStatus } from '../store/types.js';
+import { DRAFT_PAGE_MAX, draftPageOf, type DraftOrder } from '../actions/draft-list-page.js';
 import { flagNotTaken, parseCommand, usageError, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { jsonShowingInvisible, showInvisible, showInvisibleInLine } from '../guard/invisible.js';
@@ -128,19 +129,9 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     if (verb === 'list') {
       // Every draft, a page at a time: it showed the newest 200 and said nothing of the rest, and
       // one caller's flood then hid everyone else's (outside probe, 2026-12-07).
-      const drafts = await listAll(gateway, {
-        status: (values.status ?? 'awaiting_approval') as DraftStatus,
-        order: values.oldest ? 'oldest' : 'newest',
-        limit,
-      });
-      print(
-        drafts.map((d) => gateway.actions.view(d)),
-        drafts
-          .map((d) =>
-            [d.id, d.status, d.risk, d.tool, d.requester, `expires ${d.expiresAt}`].map(showInvisibleInLine).join('\t'),
-          )
-          .join('\n') || 'no drafts',
-      );
+      const status = (values.status ?? 'awaiting_approval') as DraftStatus;
+      const order = values.oldest ? 'oldest' : 'newest';
+      await printDrafts(gateway, { status, order, limit }, values.json === true, io.stdout);
       return 0;
     }
     if (verb === 'show') {
@@ -205,26 +196,37 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   }
 }
 
-/** Pages through the drafts in one status, up to `limit` of them, in `order`. */
-async function listAll(
+/**
+ * Prints the drafts in one status, up to `limit` of them, in `order`, a page at a time as they are
+ * read (a long history is not held in memory first: review); `--json` as one array.
+ */
+async function printDrafts(
   gateway: ReturnType<typeof gatewayFromConfig>,
-  filter: { status: DraftStatus; order: 'oldest' | 'newest'; limit: number },
-): Promise<DraftRecord[]> {
-  const drafts: DraftRecord[] = [];
-  for (let after: DraftRecord | undefined; drafts.length < filter.limit;) {
-    const want = Math.min(PAGE, filter.limit - drafts.length);
-    const page = await gateway.actions.list({
+  filter: { status: DraftStatus; order: DraftOrder; limit: number },
+  json: boolean,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  let shown = 0;
+  if (json) out.write('[');
+  for (let after: DraftPosition | undefined; shown < filter.limit;) {
+    const request = {
       status: filter.status,
       order: filter.order,
-      limit: want,
-      ...(after ? { after: { createdAt: after.createdAt, id: after.id } } : {}),
-    });
-    drafts.push(...page);
-    if (page.length < want) break;
-    after = page.at(-1);
+      limit: Math.min(DRAFT_PAGE_MAX, filter.limit - shown),
+    };
+    const page = await draftPageOf(gateway.actions, undefined, after ? { ...request, after } : request);
+    for (const d of page.drafts) {
+      if (json) out.write(`${shown > 0 ? ',' : ''}\n${jsonShowingInvisible(gateway.actions.view(d), 2)}`);
+      else
+        out.write(
+          `${[d.id, d.status, d.risk, d.tool, d.requester, `expires ${d.expiresAt}`].map(showInvisibleInLine).join('\t')}\n`,
+        );
+      shown++;
+    }
+    const last = page.drafts.at(-1);
+    if (!page.nextCursor || !last) break;
+    after = { createdAt: last.createdAt, id: last.id };
   }
-  return drafts;
+  if (json) out.write(shown > 0 ? '\n]\n' : ']\n');
+  else if (shown === 0) out.write('no drafts\n');
 }
-
-/** Drafts read per query while listing. */
-const PAGE = 200;
