@@ -12,14 +12,15 @@ import { auditEvent, auditList } from './audit-pages.js';
 import { draftDetail, inbox } from './draft-pages.js';
 import { draftPageOf, draftPageRequest } from '../actions/draft-list-page.js';
 
-/** Drafts per inbox page. */
-const INBOX_PAGE = 100;
 import { consoleHeaders } from './security-headers.js';
 import { CSS, page } from './layout.js';
 import { resolveConsoleOidc, type ConsoleConfig } from './oidc/oidc-config.js';
 import { mountOidcRoutes } from './oidc/oidc-routes.js';
 import { signInPage } from './oidc/sign-in-page.js';
 import { createConsoleSessions, csrfMatches, newCsrfToken, type ConsoleSession } from './sessions.js';
+
+/** Drafts per inbox page. */
+const INBOX_PAGE = 100;
 
 const COOKIE = 'tg_console';
 const UNREADABLE_FORM = 'The form could not be read (a malformed body); reload the page and send it again.';
