@@ -210,8 +210,13 @@ async function verify(source: AuditSource, io: CliIo, json: boolean, anchor?: Au
   }
   // Progress on stderr, so `--json` on stdout stays one document: a month of a busy gateway's log
   // takes minutes to walk (~15 µs an event here), and a silent terminal looks hung.
+  // A line each time the count passes another VERIFY_PROGRESS_LINE, however often the store
+  // reports (it need not report at multiples of it).
+  let said = 0;
   const progress = (checked: number) => {
-    if (checked % VERIFY_PROGRESS_LINE === 0) io.stderr.write(`checked ${checked} events…\n`);
+    if (Math.floor(checked / VERIFY_PROGRESS_LINE) <= said) return;
+    said = Math.floor(checked / VERIFY_PROGRESS_LINE);
+    io.stderr.write(`checked ${checked} events…\n`);
   };
   const report = await source.audit.verify(anchor, progress);
   if (json) {
