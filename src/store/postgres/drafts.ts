@@ -26,6 +26,14 @@ function lockKey(scope: readonly string[]): string {
 
 /** Column types for an INSERT … SELECT of draftValues, which PostgreSQL cannot infer from a SELECT list. */
 const DRAFT_CASTS = DRAFT_COLUMNS.split(', ').map((column) => (column === 'version' ? 'int' : 'text'));
+/** A draft column's parameter in an INSERT of draftValues(), from the column list (not by hand). */
+const param = (column: string) => `$${DRAFT_COLUMNS.split(', ').indexOf(column) + 1}`;
+const [TENANT, REQUESTER, CREATED_AT, UPDATED_AT] = [
+  param('tenant'),
+  param('requester'),
+  param('created_at'),
+  param('updated_at'),
+];
 
 /** Drafts with compare-and-set updates on `version`, so two approvers on two instances cannot both win. */
 export class PgDrafts implements DraftStore {
@@ -63,16 +71,16 @@ export class PgDrafts implements DraftStore {
     const values = draftValues(d);
     const n = values.length;
     const [mineLimit, tenantLimit, queuedId, queuedEvent] = [n + 1, n + 2, n + 3, n + 4];
-    // $3 tenant, $4 requester, $11 created_at (the time expiry is judged at), $13 updated_at.
+    // Expiry is judged at the new draft's created_at.
     const sql =
-      `WITH mine AS (${WAITING_COUNT('$11')} AND tenant = $3 AND requester = $4), ` +
-      `tenant_wide AS (${WAITING_COUNT('$11')} AND tenant = $3 AND $${tenantLimit}::int IS NOT NULL), ` +
+      `WITH mine AS (${WAITING_COUNT(CREATED_AT)} AND tenant = ${TENANT} AND requester = ${REQUESTER}), ` +
+      `tenant_wide AS (${WAITING_COUNT(CREATED_AT)} AND tenant = ${TENANT} AND $${tenantLimit}::int IS NOT NULL), ` +
       `created AS (INSERT INTO drafts (${DRAFT_COLUMNS}) ` +
       `SELECT ${values.map((_, i) => `$${i + 1}::${DRAFT_CASTS[i]}`).join(', ')} ` +
       `WHERE (SELECT n FROM mine) < $${mineLimit}::int ` +
       `AND ($${tenantLimit}::int IS NULL OR (SELECT n FROM tenant_wide) < $${tenantLimit}::int) RETURNING id), ` +
       'queued AS (INSERT INTO audit_outbox (id, draft_id, event, queued_at) ' +
-      `SELECT $${queuedId}, id, $${queuedEvent}, $13 FROM created WHERE $${queuedId}::text IS NOT NULL) ` +
+      `SELECT $${queuedId}, id, $${queuedEvent}, ${UPDATED_AT} FROM created WHERE $${queuedId}::text IS NOT NULL) ` +
       'SELECT (SELECT count(*) FROM created)::int AS created, mine.n::int AS mine, mine.next AS mine_next, ' +
       'tenant_wide.n::int AS tenant, tenant_wide.next AS tenant_next FROM mine, tenant_wide';
     // int4 parameters: no limit is as good as the largest one.
