@@ -280,9 +280,11 @@ describe('a log written before its key was recorded (Toolgate 0.1)', () => {
     await first.audit.append(event({ id: 'aud_u1' }));
     await first.audit.append(event({ id: 'aud_u2' }));
     await first.close();
-    const forget = () => {
-      const db = new Database(path);
+    /** The file as 0.1 left it: no key record (and, with `sql`, another edit). */
+    const forget = (file = path, sql?: string) => {
+      const db = new Database(file);
       db.prepare("DELETE FROM audit_meta WHERE name = 'key_check'").run();
+      if (sql) db.prepare(sql).run();
       db.close();
     };
     const recorded = () => {
@@ -311,9 +313,7 @@ describe('a log written before its key was recorded (Toolgate 0.1)', () => {
     const unkeyed = await openSqliteStore({ path: plain });
     await unkeyed.audit.append(event({ id: 'aud_p1' }));
     await unkeyed.close();
-    const db = new Database(plain);
-    db.prepare("DELETE FROM audit_meta WHERE name = 'key_check'").run();
-    db.close();
+    forget(plain);
     await expect(openSqliteStore({ path: plain, auditKey: key })).rejects.toMatchObject({
       detail: expect.stringMatching(/with this TOOLGATE_AUDIT_KEY: .* \(or none, if it never had one\)/),
     });
@@ -323,10 +323,7 @@ describe('a log written before its key was recorded (Toolgate 0.1)', () => {
     const writer = await openSqliteStore({ path: broken });
     await writer.audit.append(event({ id: 'aud_b1' }));
     await writer.close();
-    const bad = new Database(broken);
-    bad.prepare("DELETE FROM audit_meta WHERE name = 'key_check'").run();
-    bad.prepare("UPDATE audit_events SET data = '{not json' WHERE id = 'aud_b1'").run();
-    bad.close();
+    forget(broken, "UPDATE audit_events SET data = '{not json' WHERE id = 'aud_b1'");
     await expect(openSqliteStore({ path: broken })).rejects.toMatchObject({
       code: 'unavailable',
       detail: expect.stringMatching(/newest event, 1, cannot be read/),
