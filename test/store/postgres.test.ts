@@ -5,6 +5,7 @@ import { runAuditCommand } from '../../src/cli/audit.js';
 import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
 import { openPostgresAuditReader } from '../../src/store/postgres/audit-reader.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { lockKey } from '../../src/store/postgres/drafts.js';
 import { takeToken } from '../../src/store/token-bucket.js';
 import { runCli } from '../helpers/capture-io.js';
 import { headRoundTrips } from '../helpers/pg-round-trips.js';
@@ -110,6 +111,30 @@ describe.skipIf(!bin)('postgres', () => {
       expect((await admin.query("SELECT 1 FROM audit_meta WHERE name = 'key_check'")).rowCount).toBe(1);
     } finally {
       await admin.end();
+    }
+  });
+
+  it('a capped draft create waits for its tenant’s lock even when its action has no tenant limit', async () => {
+    // Taken only with a tenant limit, an action without one drafted beside one that has it, and
+    // the tenant could end one over its limit (review, 2026-12-07).
+    const url = await server!.createDatabase();
+    const store = await openPostgresStore({ connectionString: url });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`SELECT pg_advisory_lock(${lockKey(['t1'])})`);
+      let done = false;
+      const created = store.drafts.create(draft('drf_locked'), undefined, { perRequester: 50 }).then((r) => {
+        done = true;
+        return r;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(done).toBe(false); // waiting on the tenant's lock
+      await admin.query(`SELECT pg_advisory_unlock(${lockKey(['t1'])})`);
+      expect(await created).toEqual({ created: true });
+    } finally {
+      await admin.end();
+      await store.close();
     }
   });
 

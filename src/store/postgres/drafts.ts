@@ -17,7 +17,7 @@ import { q, transactionFrom, type Pool } from './connection.js';
  * did, they would only wait for each other). A literal, not a parameter, so the lock can go in
  * the same round trip as BEGIN; it is digits only, never caller text.
  */
-function lockKey(scope: readonly string[]): string {
+export function lockKey(scope: readonly string[]): string {
   const key = createHash('sha256')
     .update(JSON.stringify(['toolgate.drafts.waiting', ...scope]))
     .digest();
