@@ -1,3 +1,4 @@
+import { signInWithToken } from '../helpers/console-sign-in.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { startTestServer } from '../helpers/http-server.js';
@@ -30,18 +31,7 @@ afterAll(async () => {
 });
 
 /** Signs in with the approver token; returns the session's Set-Cookie line whole. */
-async function signIn(url: string): Promise<string> {
-  const form = await fetch(`${url}/console/login`);
-  const loginCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const login = await fetch(`${url}/console/login`, {
-    method: 'POST',
-    headers: { cookie: (form.headers.get('set-cookie') ?? '').split(';')[0]! },
-    body: new URLSearchParams({ token: APPROVER_TOKEN, csrf: loginCsrf }),
-    redirect: 'manual',
-  });
-  expect(login.status).toBe(302);
-  return login.headers.getSetCookie().find((c) => /^(__Host-)?tg_console=/.test(c))!;
-}
+const signIn = (url: string) => signInWithToken(url, APPROVER_TOKEN);
 
 async function draft(reason: string): Promise<string> {
   const drafted = await server.gateway.call({

@@ -1,5 +1,6 @@
+import { signInWithToken } from '../helpers/console-sign-in.js';
+import { floodDraft } from '../helpers/flood-drafts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DraftRecord } from '../../src/store/types.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { startTestServer } from '../helpers/http-server.js';
 import { approver, draftRefund, refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
@@ -29,57 +30,21 @@ beforeAll(async () => {
   });
   // A draft past its expiry still says awaiting_approval until someone acts on it: not in the inbox.
   stale = 'drf_0000000000STALE';
-  await server.store.drafts.create(stored(stale, Date.now() - 2 * 86_400_000, Date.now() - 86_400_000));
+  await server.store.drafts.create(floodDraft(stale, Date.now() - 2 * 86_400_000, Date.now() - 86_400_000));
   victim = await draftRefund(server.gateway);
   const start = Date.now() + 1_000;
   flooded = [];
   for (let i = 0; i < 250; i++) {
     const id = `drf_flood_${String(i).padStart(4, '0')}`;
-    await server.store.drafts.create(stored(id, start + i, start + 86_400_000));
+    await server.store.drafts.create(floodDraft(id, start + i, start + 86_400_000));
     flooded.push(id);
   }
-  cookie = await signIn(server.url);
+  cookie = (await signInWithToken(server.url, APPROVER_TOKEN)).split(';')[0]!;
 });
 afterAll(async () => {
   await server.stop();
   await api.close();
 });
-
-function stored(id: string, createdMs: number, expiresMs: number): DraftRecord {
-  return {
-    id,
-    tool: 'create_refund_draft',
-    tenant: 'acme',
-    requester: 'usr_flood',
-    client: 'support_app',
-    risk: 'high',
-    input: '{"invoice_id":"inv_1","amount_usd":1,"reason":"flood"}',
-    preview: '{"invoice_id":"inv_1","refund_usd":1,"effect":"flood"}',
-    draftHash: 'h',
-    status: 'awaiting_approval',
-    createdAt: new Date(createdMs).toISOString(),
-    expiresAt: new Date(expiresMs).toISOString(),
-    updatedAt: new Date(createdMs).toISOString(),
-    version: 1,
-    state: '{"approvals":[]}',
-  };
-}
-
-async function signIn(url: string): Promise<string> {
-  const form = await fetch(`${url}/console/login`);
-  const loginCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const login = await fetch(`${url}/console/login`, {
-    method: 'POST',
-    headers: { cookie: (form.headers.get('set-cookie') ?? '').split(';')[0]! },
-    body: new URLSearchParams({ token: APPROVER_TOKEN, csrf: loginCsrf }),
-    redirect: 'manual',
-  });
-  expect(login.status).toBe(302);
-  return login.headers
-    .getSetCookie()
-    .find((c) => /^(__Host-)?tg_console=/.test(c))!
-    .split(';')[0]!;
-}
 
 const inboxPage = async (path: string) => {
   const res = await fetch(`${server.url}${path}`, { headers: { cookie }, redirect: 'manual' });

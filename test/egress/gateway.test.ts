@@ -147,18 +147,22 @@ describe('ctx.fetch in the pipeline', () => {
 });
 
 describe('ctx.fetch in execute / verify', () => {
+  /** The action every test here drafts and approves; each gives it its own execute. */
+  const thing = {
+    name: 'create_thing_draft',
+    description: 'Draft a thing for an approver to approve.',
+    input: z.object({ name: z.string().describe('Name of the thing') }),
+    preview: z.object({ name: z.string() }),
+    risk: 'low' as const,
+    approval: { roles: ['approver'] },
+    scopes: ['things:read'],
+    tenant: 'caller' as const,
+    credentials: ['thing_write'],
+    describe: ({ name }: { name: string }) => ({ name }),
+  };
   const writeThing = (target: () => string, swallow = false) =>
     defineAction({
-      name: 'create_thing_draft',
-      description: 'Draft a thing for an approver to approve.',
-      input: z.object({ name: z.string().describe('Name of the thing') }),
-      preview: z.object({ name: z.string() }),
-      risk: 'low',
-      approval: { roles: ['approver'] },
-      scopes: ['things:read'],
-      tenant: 'caller',
-      credentials: ['thing_write'],
-      describe: ({ name }) => ({ name }),
+      ...thing,
       execute: async (_input, ctx) => {
         try {
           const res = await ctx.fetch(`${target()}/echo`, { method: 'POST', body: 'create' });
@@ -216,17 +220,8 @@ describe('ctx.fetch in execute / verify', () => {
 
   it('records an execute response over the cap as action.egress_too_large; the request was sent, so not failed', async () => {
     const reading = defineAction({
-      name: 'create_thing_draft',
-      description: 'Draft a thing for an approver to approve.',
-      input: z.object({ name: z.string().describe('Name of the thing') }),
-      preview: z.object({ name: z.string() }),
-      risk: 'low',
-      approval: { roles: ['approver'] },
-      scopes: ['things:read'],
-      tenant: 'caller',
-      credentials: ['thing_write'],
+      ...thing,
       limits: { maxFetchBytes: 64 * 1024 },
-      describe: ({ name }) => ({ name }),
       execute: async (_input, ctx) => {
         const res = await ctx.fetch(`${api.url}/big?bytes=${50 * 1024 * 1024}&as=chunked`, { method: 'POST' });
         return { length: (await res.text()).length };

@@ -1,5 +1,5 @@
+import { floodDraft } from '../helpers/flood-drafts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DraftRecord } from '../../src/store/types.js';
 import { messageOf } from '../helpers/json-rpc-body.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
 import { postToolCall, startTestServer } from '../helpers/http-server.js';
@@ -60,23 +60,7 @@ async function flood(count: number, prefix: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = `drf_${prefix}_${String(i).padStart(4, '0')}`;
-    const draft: DraftRecord = {
-      id,
-      tool: 'create_refund_draft',
-      tenant: 'acme',
-      requester: 'usr_flood',
-      client: 'support_app',
-      risk: 'high',
-      input: '{"invoice_id":"inv_1","amount_usd":1,"reason":"flood"}',
-      preview: '{"invoice_id":"inv_1","refund_usd":1,"effect":"x"}',
-      draftHash: 'h',
-      status: 'awaiting_approval',
-      createdAt: new Date(start + i).toISOString(),
-      expiresAt: new Date(start + 86_400_000).toISOString(),
-      updatedAt: new Date(start + i).toISOString(),
-      version: 1,
-      state: '{"approvals":[]}',
-    };
+    const draft = floodDraft(id, start + i, start + 86_400_000);
     await server.store.drafts.create(draft);
     ids.push(id);
   }
