@@ -141,71 +141,51 @@ export async function startServer(
       throw cannotListen(error, settings.host, wantedPort);
     });
     boundPort = (server.address() as AddressInfo).port;
-    return serving({
-      server,
-      gateway,
-      ownStore,
-      store,
-      sweep,
-      checkpoints,
-      metrics,
-      closeApp,
-      settings,
-      config,
-      logger,
-    });
+    const drain = trackConnections(server);
+    const stop = async () => {
+      // Issue #13, item 5: stop accepting, let in-flight calls finish, close idle and never-used
+      // sockets at once, and destroy whatever is left at the deadline.
+      // A sweep in flight finishes before the store it uses is closed.
+      await Promise.all([drain(settings.drainMs), sweep.stop()]);
+      // The sockets are closed now; a handler that ignores its signal may still be running (it
+      // kept the process up for its whole timeout, then lost its audit event to the closed
+      // store). Stop it: its call answers `unavailable` and is audited before the store closes.
+      await gateway.stop();
+      await closeApp();
+      await checkpoints.stop(); // logs the head as this gateway leaves it
+      metrics.stop();
+      if (!store) await ownStore.close();
+    };
+    return serving(server, { gateway, store: ownStore, settings, tools: config.tools.length, logger }, stop);
   } catch (error) {
     for (const undo of started.reverse()) await undo();
     throw error;
   }
 }
 
-/** The running server once it listens, and how it stops. */
-function serving(parts: {
-  server: ReturnType<typeof createServer>;
-  gateway: ReturnType<typeof gatewayFromConfig>;
-  ownStore: Store;
-  store: Store | undefined;
-  sweep: { stop(): Promise<void> };
-  checkpoints: ReturnType<typeof startAuditCheckpoints>;
-  metrics: { stop(): void };
-  closeApp: () => Promise<void>;
-  settings: ReturnType<typeof resolveSettings>;
-  config: ToolgateConfig;
-  logger: Logger;
-}): RunningServer {
-  const { server, gateway, ownStore, store, sweep, checkpoints, metrics, closeApp, settings, config, logger } = parts;
+/** The running server once it listens; `stop` undoes what startServer started, in order, once. */
+function serving(
+  server: ReturnType<typeof createServer>,
+  running: {
+    gateway: Gateway;
+    store: Store;
+    settings: ReturnType<typeof resolveSettings>;
+    tools: number;
+    logger: Logger;
+  },
+  stop: () => Promise<void>,
+): RunningServer {
+  const { gateway, store, settings, tools, logger } = running;
   const { port } = server.address() as AddressInfo;
-  const drain = trackConnections(server);
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
   logger.info(
     // Never the setting itself: a PostgreSQL URL carries its password, and these lines are shipped
     // off the machine (the audit checkpoints are; outside probe).
-    { url, store: ownStore.kind, database: describeDatabase(settings.database), tools: config.tools.length },
+    { url, store: store.kind, database: describeDatabase(settings.database), tools },
     'toolgate listening',
   );
-
   let closing: Promise<void> | undefined;
-  return {
-    url,
-    gateway,
-    store: ownStore,
-    close: () =>
-      (closing ??= (async () => {
-        // Issue #13, item 5: stop accepting, let in-flight calls finish, close idle and never-used
-        // sockets at once, and destroy whatever is left at the deadline.
-        // A sweep in flight finishes before the store it uses is closed.
-        await Promise.all([drain(settings.drainMs), sweep.stop()]);
-        // The sockets are closed now; a handler that ignores its signal may still be running (it
-        // kept the process up for its whole timeout, then lost its audit event to the closed
-        // store). Stop it: its call answers `unavailable` and is audited before the store closes.
-        await gateway.stop();
-        await closeApp();
-        await checkpoints.stop(); // logs the head as this gateway leaves it
-        metrics.stop();
-        if (!store) await ownStore.close();
-      })()),
-  };
+  return { url, gateway, store, close: () => (closing ??= stop()) };
 }
 
 /** Host/Origin lists, plus the public URL's host and origin when one is configured. */
