@@ -44,7 +44,14 @@ export { openPostgresStore, type PostgresStoreOptions } from './store/postgres/i
 export { openStore } from './store/open-store.js';
 export { messagesTools } from './surfaces/direct/tool-definitions.js';
 export { toolResultFor, type DirectCaller } from './surfaces/direct/tool-result.js';
-export { runToolLoop, type ToolLoopOptions, type ToolLoopResult } from './surfaces/direct/run-tool-loop.js';
+export {
+  runToolLoop,
+  ToolLoopError,
+  type ToolLoopOptions,
+  type ToolLoopResult,
+  type ToolCallRecord,
+} from './surfaces/direct/run-tool-loop.js';
+export { UNTRUSTED_CONTENT_NOTE } from './guard/wrap.js';
 export { defineConfig, type ToolgateConfig } from './config/define-config.js';
 export { startServer, type RunningServer } from './server/start-server.js';
 export { defineAction } from './actions/define-action.js';

@@ -4,6 +4,7 @@ import { DEMO_PRINCIPALS } from '../../examples/acme/principals.js';
 import { supportScript } from '../../examples/acme/scripted-support-model.js';
 import { startScriptedModel } from '../scripted-model/server.js';
 import { runToolLoop } from '../surfaces/direct/run-tool-loop.js';
+import { showInvisibleInLine } from '../guard/invisible.js';
 import { parseCommand, type CliIo } from './args.js';
 import { envSetting } from '../config/env.js';
 
@@ -53,7 +54,9 @@ export async function runChatCommand(argv: string[], io: CliIo): Promise<number>
       },
     });
     for (const call of out.calls)
-      io.stdout.write(`  tool ${call.name} → ${call.ok ? 'ok' : call.errorCode}  (audit ${call.auditId})\n`);
+      io.stdout.write(
+        `  tool ${showInvisibleInLine(call.name)} → ${call.ok ? 'ok' : call.errorCode}  (audit ${call.auditId})\n`,
+      );
     io.stdout.write(`\n${out.text}\n\n(stopped: ${out.stoppedBecause})\n`);
     io.stdout.write(`Audit events are in ${storePath}: open the demo console's Audit log to see them.\n`);
     return 0;

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 describe('direct Messages-API route', () => {
   it('lists only the client toolset as Messages-API tool definitions', () => {
-    const tools = messagesTools(gateway, 'support_app');
+    const tools = messagesTools(gateway, 'support_app', agent);
     expect(tools.map((t) => t.name)).toEqual(['get_customer_billing_summary']);
     expect(tools[0]?.input_schema).toMatchObject({ type: 'object', required: ['customer_id', 'reason'] });
     expect(tools[0]?.input_schema).not.toHaveProperty('$schema');

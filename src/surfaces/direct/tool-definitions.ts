@@ -9,9 +9,11 @@ import type { Gateway } from '../../gateway/create-gateway.js';
 export function messagesTools(
   gateway: Gateway,
   client: string,
-  principal?: Pick<Principal, 'scopes' | 'roles'>,
+  principal: Pick<Principal, 'scopes' | 'roles'>,
 ): Anthropic.Tool[] {
-  // With a principal, only the tools its scopes and roles allow (issue #12).
+  // Only the tools the principal's scopes and roles allow (issue #12): the others would only
+  // answer `forbidden` and count against its refusals. Required, so a loop of the app's own
+  // cannot leave it out by accident (outside probe, 2026-12-07).
   return gateway.listTools(client, principal).map((tool) => {
     const { $schema: _ignored, ...schema } = tool.inputSchema as Record<string, unknown>;
     return {

@@ -21,6 +21,9 @@ export async function toolResultFor(
   caller: DirectCaller,
   block: Pick<Anthropic.ToolUseBlock, 'id' | 'name' | 'input'>,
 ): Promise<{ block: Anthropic.ToolResultBlockParam; result: CallResult }> {
+  // Cancelled before it started: nothing runs (a write would still have made its draft; outside
+  // probe). The pipeline follows the signal only once a handler reads it.
+  caller.signal?.throwIfAborted();
   const result = await caller.gateway.call({
     tool: block.name,
     args: block.input,
