@@ -56,6 +56,9 @@ export async function loadConfig(
     GATEWAY_ACTORS.has(p.actorId),
   );
   if (taken) throw new ConfigError(`${file}: ${taken.actorId} is a name the gateway records its own acts under.`);
+  // `readOnly: 'true'` (a string) left every action on while reading as meant (outside probe).
+  if (config.readOnly !== undefined && typeof config.readOnly !== 'boolean')
+    throw new ConfigError(`${file}: readOnly must be true or false (got ${JSON.stringify(config.readOnly)}).`);
   // Issue #16: TOOLGATE_READ_ONLY=true switches every write action off, whatever the file says.
   return { config: envFlag(env, 'TOOLGATE_READ_ONLY', false) ? { ...config, readOnly: true } : config, path: file };
 }

@@ -1,5 +1,5 @@
 import { childPath, sortChanges, type Change } from './change.js';
-import type { ContractSnapshot } from './snapshot-format.js';
+import type { ContractSnapshot, ToolContract } from './snapshot-format.js';
 import { diffTool } from './tool-diff.js';
 
 /**
@@ -16,7 +16,9 @@ export function diffContracts(from: ContractSnapshot, to: ContractSnapshot): Cha
       const reason = `tool "${name}" removed: clients that call it get an unknown-tool error`;
       changes.push({ severity: 'breaking', tool: name, path, kind: 'tool-removed', reason });
     } else if (!a && b) {
-      changes.push({ severity: 'safe', tool: name, path, kind: 'tool-added', reason: `new tool "${name}"` });
+      // A new tool widens what callers can do, and its guards were never reviewed in a snapshot:
+      // "safe" let an auto-approved write reaching a new host through CI (outside probe).
+      changes.push({ severity: 'breaking', tool: name, path, kind: 'tool-added', reason: addedTool(name, b) });
     } else if (a && b) {
       changes.push(...diffTool(name, path, a, b));
     }
@@ -47,17 +49,33 @@ function diffToolsets(from: ContractSnapshot, to: ContractSnapshot): Change[] {
       const reason = `tool "${tool}" no longer offered to ${who}: its calls to it fail`;
       changes.push({ severity: 'breaking', tool, path, kind: 'toolset-tool-removed', reason });
     }
+    // More tools for a client is more it can do: a person confirms it, as for a loosened guard.
     for (const tool of b.filter((t) => !a.includes(t) && own(from.tools, t))) {
       changes.push({
-        severity: 'safe',
+        severity: 'breaking',
         tool,
         path,
         kind: 'toolset-tool-added',
-        reason: `tool "${tool}" now offered to ${who}`,
+        reason: `tool "${tool}" now offered to ${who}: it can call it`,
       });
     }
   }
   return changes;
+}
+
+/** What a new tool lets its callers do, in one line a reviewer can check. */
+function addedTool(name: string, tool: ToolContract): string {
+  const g = tool.guards;
+  const facts = [
+    tool.kind === 'action' ? 'writes (an action)' : 'reads',
+    tool.scopes.length ? `scopes ${tool.scopes.join(', ')}` : 'no scope required',
+    ...(g?.credentials.length ? [`credentials ${g.credentials.join(', ')}`] : []),
+    ...(g?.egress.length ? [`may reach ${g.egress.join(', ')}`] : []),
+    ...(g?.allowPii.length ? [`PII unmasked in ${g.allowPii.join(', ')}`] : []),
+    ...(g?.approval?.autoApprove ? ['approved automatically'] : []),
+    ...(g?.approval?.allowSelfApproval ? ['self-approval allowed'] : []),
+  ];
+  return `new tool "${name}": ${facts.join('; ')}`;
 }
 
 const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>

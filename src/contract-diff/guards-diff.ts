@@ -12,10 +12,11 @@ export function diffGuards(name: string, path: string, from: ToolContract, to: T
   const guardsPath = childPath(path, 'guards');
   if (!from.guards || !to.guards) {
     // Only a snapshot written before guards were recorded lacks them; regenerating it fixes that.
+    // Breaking: a committed snapshot with its guards deleted would otherwise pass any loosening.
     if (!from.guards && !to.guards) return [];
     const side = from.guards ? 'current contract' : 'committed snapshot';
-    const reason = `the ${side} records no guards (written by an older toolgate): regenerate it to compare them`;
-    return [{ severity: 'safe', tool: name, path: guardsPath, kind: 'guards-not-recorded', reason }];
+    const reason = `the ${side} records no guards (an older toolgate wrote it, or they were removed): regenerate it to compare them`;
+    return [{ severity: 'breaking', tool: name, path: guardsPath, kind: 'guards-not-recorded', reason }];
   }
   const { changes, add } = changesUnder(name, guardsPath);
   const [a, b] = [from.guards, to.guards];

@@ -29,7 +29,8 @@ export function diffTool(name: string, path: string, from: ToolContract, to: Too
   const [scopesAdded, scopesRemoved] = setDiff(from.scopes, to.scopes);
   for (const s of scopesAdded)
     add('breaking', 'scopes', 'scope-added', `scope "${s}" now required: callers granted the old scopes are denied`);
-  for (const s of scopesRemoved) add('safe', 'scopes', 'scope-removed', `scope "${s}" no longer required`);
+  for (const s of scopesRemoved)
+    add('breaking', 'scopes', 'scope-removed', `scope "${s}" no longer required: callers without it may now call`);
   changes.push(...diffRoles(name, childPath(path, 'roles'), from.roles, to.roles));
 
   if (from.risk !== to.risk) {
@@ -92,8 +93,9 @@ function diffHints(name: string, path: string, from: ToolContract, to: ToolContr
 
 /**
  * Roles are any-of: with none, every principal with the scopes may call; with some, one is
- * enough. So adding the first role and removing one of several restrict access (breaking),
- * while adding another role or dropping the last one widen it (safe).
+ * enough. So adding the first role and removing one of several restrict access (callers are
+ * denied), while adding another role or dropping the last one widen it (a guard loosened): every
+ * role change is breaking, with the reason saying which way it went.
  */
 function diffRoles(name: string, path: string, from: readonly string[], to: readonly string[]): Change[] {
   const [added, removed] = setDiff(from, to);
@@ -108,19 +110,25 @@ function diffRoles(name: string, path: string, from: readonly string[], to: read
     ...added.map((r) =>
       from.length === 0
         ? change('breaking', 'role-added', `role "${r}" now required: callers without it are denied`)
-        : change('safe', 'role-added', `role "${r}" added: any one of the roles suffices, so more callers are allowed`),
+        : change(
+            'breaking',
+            'role-added',
+            `role "${r}" added: any one of the roles suffices, so more callers are allowed`,
+          ),
     ),
     ...removed.map((r) =>
       to.length > 0
         ? change('breaking', 'role-removed', `role "${r}" removed: callers who hold only that role are denied`)
-        : change('safe', 'role-removed', `role "${r}" removed: the tool no longer requires a role`),
+        : change('breaking', 'role-removed', `role "${r}" removed: the tool no longer requires a role`),
     ),
   ];
 }
 
 /**
- * Lowered limits are breaking: a call that fit yesterday (its size, its rate, its run time) may
- * be refused, throttled, cut or timed out today. CI stops so a person confirms it on purpose.
+ * Every limit change is breaking. Lowered, a call that fit yesterday (its size, its rate, its run
+ * time) may be refused, throttled, cut or timed out today; raised, a guard is looser (more calls a
+ * minute, more untrusted text, larger results in the model's context). CI stops so a person
+ * confirms it on purpose.
  */
 function diffLimits(name: string, path: string, from: ResolvedLimits, to: ResolvedLimits): Change[] {
   const pairs: [string, number, number][] = [
@@ -133,14 +141,14 @@ function diffLimits(name: string, path: string, from: ResolvedLimits, to: Resolv
   return pairs
     .filter(([, a, b]) => a !== b)
     .map(([key, a, b]) => ({
-      severity: b < a ? 'breaking' : 'safe',
+      severity: 'breaking',
       tool: name,
       path: `${path}.${key}`,
       kind: b < a ? 'limit-lowered' : 'limit-raised',
       reason:
         b < a
           ? `${key} lowered from ${a} to ${b}: calls that fit before may be refused, cut, throttled or time out`
-          : `${key} raised from ${a} to ${b}`,
+          : `${key} raised from ${a} to ${b}: the guard it sets is looser`,
     }));
 }
 

@@ -74,4 +74,18 @@ describe('a config that does not load says where', () => {
     await expect(loadConfig(file, dir, {})).rejects.toThrow(new RegExp(`Could not load .*: ORDERS_TOKEN is not set$`));
     expect(loadFailure(file, 'thrown string')).toBe(`Could not load ${file}: thrown string`);
   });
+
+  it("readOnly that is not a boolean is refused, not read as false (`'true'` left every action on)", async () => {
+    for (const [name, value] of [
+      ['string', "'true'"],
+      ['number', '1'],
+    ]) {
+      const file = join(dir, `read-only-${name}.mjs`);
+      writeFileSync(file, `export default { tools: [], readOnly: ${value} };\n`);
+      await expect(loadConfig(file, dir, {})).rejects.toThrow(/readOnly must be true or false \(got /);
+    }
+    const good = join(dir, 'read-only-true.mjs');
+    writeFileSync(good, 'export default { tools: [], readOnly: true };\n');
+    expect((await loadConfig(good, dir, {})).config.readOnly).toBe(true);
+  });
 });

@@ -11,6 +11,12 @@ import { runCli } from '../helpers/capture-io.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIG = join(ROOT, 'examples/acme/toolgate.config.ts');
 const GOLDEN = readFileSync(join(ROOT, 'test/fixtures/contract/acme.contract.json'), 'utf8');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a hand-edited file, any shape
+const editedGolden = (edit: (snapshot: any) => unknown) => {
+  const snapshot = JSON.parse(GOLDEN) as unknown;
+  edit(snapshot);
+  return JSON.stringify(snapshot);
+};
 const dir = mkdtempSync(join(tmpdir(), 'toolgate-contract-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -88,10 +94,18 @@ describe('toolgate contract (in-process, through the command table)', () => {
   });
 
   it('only safe changes exit 0', async () => {
-    const file = snapshotFile('safe.json', (s) => delete s.tools.get_action_status);
+    const file = snapshotFile('safe.json', (s) => (s.tools.get_action_status!.description = 'Before.'));
     const { code, out } = await run(['diff', '--config', CONFIG, '--against', file]);
     expect(code).toBe(0);
-    expect(out).toMatch(/^safe {6}tools\.get_action_status {2}new tool "get_action_status"\n0 breaking, 1 safe change/);
+    expect(out).toMatch(/^safe {6}tools\.get_action_status\.description {2}description changed from "Before\." to /);
+    expect(out).toMatch(/\n0 breaking, 1 safe change/);
+  });
+
+  it('a new tool exits 1 and says what it may do (was "safe": an outside probe added an auto-approved write)', async () => {
+    const file = snapshotFile('new-tool.json', (s) => delete s.tools.get_action_status);
+    const { code, out } = await run(['diff', '--config', CONFIG, '--against', file]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/^BREAKING {2}tools\.get_action_status {2}new tool "get_action_status": reads; /);
   });
 
   it('snapshot --out where it cannot write: exit 2 naming why, as backup and audit export do (was a raw ENOENT, 1)', async () => {
@@ -131,6 +145,18 @@ describe('toolgate contract (in-process, through the command table)', () => {
       'a tool entry missing its schemas',
       JSON.stringify({ formatVersion: 1, toolsets: {}, tools: { x: {} } }),
       /tools\.x\./,
+    ],
+    // The diff walked schema nodes unchecked: a null property crashed it (TypeError, exit 1), a
+    // non-list enum was compared as nothing (outside probe, 2026-12-07).
+    [
+      'a property schema that is null',
+      editedGolden((s) => (s.tools.get_customer_billing_summary.input.properties.customer_id = null)),
+      /tools\.get_customer_billing_summary\.input\.properties\.customer_id: not a schema/,
+    ],
+    [
+      'an enum that is not a list',
+      editedGolden((s) => (s.tools.get_customer_billing_summary.output.properties.billing_status.enum = 5)),
+      /tools\.get_customer_billing_summary\.output\.properties\.billing_status\.enum: not a list/,
     ],
   ])('%s: exit 2 with a clear message naming the file', async (_, text, message) => {
     const file = join(dir, 'bad.json');

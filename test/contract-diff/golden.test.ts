@@ -42,6 +42,9 @@ const safe = (tool: string, path: string, kind: string, reason: string): Change 
 });
 
 const BILLING = 'get_customer_billing_summary';
+// A new tool stops CI and says what it may do (the billing tool's copy: its scope, credential, host).
+const NEW_TOOL_REASON =
+  'new tool "get_invoice": reads; scopes billing:read; credentials acme_billing_read; may reach 127.0.0.1:8788';
 const SEARCH = 'search_support_ticket';
 const INCIDENTS = 'summarize_incident_errors';
 const REFUND = 'create_refund_draft';
@@ -116,7 +119,7 @@ const CASES: { name: string; edit: Parameters<typeof changed>[0]; expected: Chan
     edit: (s) => {
       s.tools.get_invoice = structuredClone(s.tools[BILLING]!);
     },
-    expected: [safe('get_invoice', 'tools.get_invoice', 'tool-added', 'new tool "get_invoice"')],
+    expected: [breaking('get_invoice', 'tools.get_invoice', 'tool-added', NEW_TOOL_REASON)],
   },
   {
     name: 'removed input field',
@@ -441,11 +444,11 @@ const CASES: { name: string; edit: Parameters<typeof changed>[0]; expected: Chan
         'scope-added',
         'scope "billing:read:all" now required: callers granted the old scopes are denied',
       ),
-      safe(
+      breaking(
         BILLING,
         `tools.${BILLING}.scopes`,
         'scope-removed',
-        `scope "${golden.tools[BILLING]!.scopes[0]}" no longer required`,
+        `scope "${golden.tools[BILLING]!.scopes[0]}" no longer required: callers without it may now call`,
       ),
     ],
   },
@@ -510,7 +513,12 @@ const CASES: { name: string; edit: Parameters<typeof changed>[0]; expected: Chan
     name: 'limit raised',
     edit: (s) => (s.tools[BILLING]!.limits.timeoutMs = 20_000),
     expected: [
-      safe(BILLING, `tools.${BILLING}.limits.timeoutMs`, 'limit-raised', 'timeoutMs raised from 10000 to 20000'),
+      breaking(
+        BILLING,
+        `tools.${BILLING}.limits.timeoutMs`,
+        'limit-raised',
+        'timeoutMs raised from 10000 to 20000: the guard it sets is looser',
+      ),
     ],
   },
   {
@@ -547,6 +555,18 @@ const CASES: { name: string; edit: Parameters<typeof changed>[0]; expected: Chan
     ],
   },
   {
+    name: 'a write offered to one more client (a guard loosened: it can now call it)',
+    edit: (s) => s.toolsets.api_connector!.push(REFUND),
+    expected: [
+      breaking(
+        REFUND,
+        'toolsets.api_connector',
+        'toolset-tool-added',
+        `tool "${REFUND}" now offered to client "api_connector": it can call it`,
+      ),
+    ],
+  },
+  {
     name: 'a keyword the diff does not understand',
     edit: (_, schema) => (schema(SEARCH, 'input').properties.query!.not = { const: 'drop table' }),
     expected: [
@@ -574,9 +594,9 @@ describe('role changes follow any-of semantics', () => {
   twoRoles.tools[BILLING]!.roles = ['agent', 'lead'];
   const path = `tools.${BILLING}.roles`;
 
-  it('another role added to a list widens access: safe', () => {
+  it('another role added to a list widens access: breaking (a guard loosened)', () => {
     expect(changed((s) => s.tools[BILLING]!.roles.push('supervisor'), twoRoles)).toEqual([
-      safe(
+      breaking(
         BILLING,
         path,
         'role-added',
@@ -591,10 +611,10 @@ describe('role changes follow any-of semantics', () => {
     ]);
   });
 
-  it('every role removed lifts the restriction: safe', () => {
+  it('every role removed lifts the restriction: breaking (a guard loosened)', () => {
     expect(changed((s) => (s.tools[BILLING]!.roles = []), twoRoles)).toEqual([
-      safe(BILLING, path, 'role-removed', 'role "agent" removed: the tool no longer requires a role'),
-      safe(BILLING, path, 'role-removed', 'role "lead" removed: the tool no longer requires a role'),
+      breaking(BILLING, path, 'role-removed', 'role "agent" removed: the tool no longer requires a role'),
+      breaking(BILLING, path, 'role-removed', 'role "lead" removed: the tool no longer requires a role'),
     ]);
   });
 });
