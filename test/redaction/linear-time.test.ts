@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectInstructions } from '../../src/guard/detect.js';
 import { redactTextExhaustive } from '../../src/redaction/patterns.js';
+import { createSecretMasker } from '../../src/redaction/secrets.js';
 
 /**
  * Every pattern that runs over text a caller or an upstream chooses must take time linear in its
@@ -83,6 +84,17 @@ describe('redaction and the injection guard on adversarial text', () => {
       expect(Array.isArray(detectInstructions(text))).toBe(true);
     }, 5_000);
   }
+
+  it('masks known credentials in linear time, wrapped base64 included', () => {
+    const mask = createSecretMasker(['tg-secret-0123456789abcdef']);
+    for (const unit of ['A', 'A\n', 'AAAAAAAAAAAAAAAAAAAA\n', '\nA', 'A\r\n', '-', 'A-', '=\n']) {
+      const text = unit.repeat(Math.ceil(SIZE / unit.length));
+      expect(typeof mask(text).text).toBe('string');
+    }
+    // One long run with a line break after it: a match tried from every position would be quadratic.
+    for (const text of ['A'.repeat(SIZE) + '\n', 'A'.repeat(SIZE) + '\n\n', 'x\n' + 'A'.repeat(SIZE) + '\r\n'])
+      expect(typeof mask(text).text).toBe('string');
+  }, 5_000);
 
   it('still finds a JWT after a space, an equals sign, a quote or a line start, and not inside a longer run', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJlLXBhcnQ';

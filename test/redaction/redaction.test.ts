@@ -84,6 +84,27 @@ describe('createSecretMasker', () => {
   it('ignores values too short to mask safely', () => {
     expect(mask('abc and abcdef').text).toBe('abc and abcdef');
   });
+  it('masks a credential inside base64 wrapped at 76 or 64 columns, at every offset', () => {
+    // MIME, PEM and the `base64` CLI wrap lines; 42 of 81 prefix lengths leaked (outside probe).
+    const wrap = (text: string, width: number) => text.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n');
+    for (const width of [76, 64]) {
+      for (let pad = 0; pad <= 80; pad++) {
+        const plain = `${'#'.repeat(pad)}\nAPI_TOKEN=${secret}\n`;
+        const wrapped = wrap(Buffer.from(plain).toString('base64'), width);
+        const masked = mask(`attachment:\n${wrapped}\n(end of attachment)`).text;
+        const block = masked.slice('attachment:\n'.length, masked.lastIndexOf('\n(end'));
+        const left = block.replace(/\[REDACTED:credential\]/g, '').replace(/\s/g, '');
+        expect(Buffer.from(left, 'base64').toString('latin1'), `width ${width}, pad ${pad}`).not.toContain(
+          'secret-0123',
+        );
+        expect(masked).toMatch(/^attachment:\n/);
+        expect(masked).toMatch(/\n\(end of attachment\)$/);
+      }
+    }
+    // Wrapped base64 that holds no credential keeps its lines.
+    const harmless = wrap(Buffer.from('x'.repeat(300)).toString('base64'), 76);
+    expect(mask(harmless).text).toBe(harmless);
+  });
 });
 
 describe('redactValue', () => {
