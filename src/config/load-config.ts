@@ -1,3 +1,4 @@
+import { configProblems } from './config-problems.js';
 import { existsSync } from 'node:fs';
 import { GATEWAY_ACTORS } from '../auth/principal.js';
 import type { CredentialProvider } from '../credentials/provider.js';
@@ -56,9 +57,9 @@ export async function loadConfig(
     GATEWAY_ACTORS.has(p.actorId),
   );
   if (taken) throw new ConfigError(`${file}: ${taken.actorId} is a name the gateway records its own acts under.`);
-  // `readOnly: 'true'` (a string) left every action on while reading as meant (outside probe).
-  if (config.readOnly !== undefined && typeof config.readOnly !== 'boolean')
-    throw new ConfigError(`${file}: readOnly must be true or false (got ${JSON.stringify(config.readOnly)}).`);
+  // What TypeScript would have refused, for the configs it never checks (config-problems.ts).
+  const problems = configProblems(config);
+  if (problems.length > 0) throw new ConfigError(`${file}: ${problems.join('; ')}.`);
   // Issue #16: TOOLGATE_READ_ONLY=true switches every write action off, whatever the file says.
   return { config: envFlag(env, 'TOOLGATE_READ_ONLY', false) ? { ...config, readOnly: true } : config, path: file };
 }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadFailure } from '../../src/config/load-failure.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { ConfigError } from '../../src/errors/config-error.js';
 
 let dir: string;
 beforeEach(() => {
@@ -74,6 +75,45 @@ describe('a config that does not load says where', () => {
     await expect(loadConfig(file, dir, {})).rejects.toThrow(new RegExp(`Could not load .*: ORDERS_TOKEN is not set$`));
     expect(loadFailure(file, 'thrown string')).toBe(`Could not load ${file}: thrown string`);
   });
+
+  it.each([
+    [
+      'an unset token variable',
+      '{ tools: [], server: { tokens: [{ token: undefined, principal: P, client: "a" }] } }',
+      /server\.tokens\[0\]\.token is not set \(for u\): if it reads an environment variable/,
+    ],
+    [
+      'an empty token variable',
+      '{ tools: [], server: { tokens: [{ token: "", principal: P, client: "a" }] } }',
+      /server\.tokens\[0\]\.token is not set/,
+    ],
+    [
+      'a principal without scopes',
+      '{ tools: [], server: { tokens: [{ token: "x".repeat(20), principal: { actorId: "u", tenant: "t", roles: [] }, client: "a" }] } }',
+      /server\.tokens\[0\]\.principal\.scopes must be a list of strings/,
+    ],
+    [
+      'an approver without a tenant',
+      '{ tools: [], approvers: [{ actorId: "lead", roles: [], scopes: [] }] }',
+      /approvers\[0\]\.tenant must be a non-empty string/,
+    ],
+    ['a misspelt setting', '{ tools: [], readonly: true }', /unknown setting "readonly" \(did you mean "readOnly"\?\)/],
+    [
+      'a toolset naming a tool that does not exist',
+      '{ tools: [], toolsets: { a: ["get_customer_billing_sumary"] } }',
+      /toolsets\.a names unknown tool "get_customer_billing_sumary"/,
+    ],
+  ])(
+    '%s is a config error naming the setting (exit 2), not a crash or a silent default',
+    async (name, body, message) => {
+      const file = join(dir, `problem-${name.replace(/\W+/g, '-')}.mjs`);
+      writeFileSync(file, `const P = { actorId: 'u', tenant: 't', roles: [], scopes: [] };\nexport default ${body};\n`);
+      const failure = await loadConfig(file, dir, {}).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ConfigError);
+      expect((failure as Error).message).toMatch(message);
+      expect((failure as Error).message).toContain(file);
+    },
+  );
 
   it("readOnly that is not a boolean is refused, not read as false (`'true'` left every action on)", async () => {
     for (const [name, value] of [
