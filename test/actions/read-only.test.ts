@@ -42,7 +42,9 @@ describe('direct Messages-API route', () => {
   it('lists no actions, and a call to one is refused as forbidden and audited', async () => {
     const gw = gatewayOf(true);
     expect(messagesTools(gw, 'support_app', requester).map((t) => t.name)).not.toContain('create_refund_draft');
-    expect(messagesTools(gatewayOf(false), 'support_app', requester).map((t) => t.name)).toContain('create_refund_draft');
+    expect(messagesTools(gatewayOf(false), 'support_app', requester).map((t) => t.name)).toContain(
+      'create_refund_draft',
+    );
     const result = await gw.call({
       tool: 'create_refund_draft',
       args: refundArgs,
