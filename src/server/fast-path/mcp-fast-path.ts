@@ -65,8 +65,11 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
         options.logger.info({ requestId, method: 'POST', path: '/mcp', status: res.statusCode, latencyMs }, 'request');
       },
       (error: unknown) => {
-        // A client that hung up mid-body is not a server failure.
-        if (req.destroyed || (error as { code?: string }).code === 'ECONNRESET') {
+        // A client that hung up mid-body is not a server failure. The socket says so, not
+        // `req.destroyed`: that is true once the body has been read, so every failure after the
+        // read was taken for a hang-up and left the client waiting for an answer (outside probe:
+        // a principal without scopes made `tools/list` throw, and the client timed out).
+        if (req.socket.destroyed || (error as { code?: string }).code === 'ECONNRESET') {
           options.logger.debug({ requestId }, 'client went away before the request was read');
           return;
         }
