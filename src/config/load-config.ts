@@ -105,8 +105,22 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     throw new ConfigError(
       `TOOLGATE_DRAIN_MS must be a whole number of milliseconds (got "${get('TOOLGATE_DRAIN_MS')}").`,
     );
+  const database = get('TOOLGATE_DATABASE_URL') ?? get('TOOLGATE_DB') ?? config.database ?? '.toolgate/toolgate.db';
+  // A URL of another scheme was opened as a SQLite path (`mysql://x` made a `mysql:` folder and
+  // served from it; outside probe). Only the scheme is quoted: the rest may hold a password.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(database)?.[1];
+  if (scheme !== undefined && !/^postgres(?:ql)?$/.test(scheme)) {
+    const source = get('TOOLGATE_DATABASE_URL')
+      ? 'TOOLGATE_DATABASE_URL'
+      : get('TOOLGATE_DB')
+        ? 'TOOLGATE_DB'
+        : 'database';
+    throw new ConfigError(
+      `${source} is a ${scheme}:// URL; Toolgate stores in PostgreSQL (postgres:// or postgresql://) or a SQLite file path.`,
+    );
+  }
   return {
-    database: get('TOOLGATE_DATABASE_URL') ?? get('TOOLGATE_DB') ?? config.database ?? '.toolgate/toolgate.db',
+    database,
     auditKey: get('TOOLGATE_AUDIT_KEY'),
     cursorKey: get('TOOLGATE_CURSOR_KEY'),
     /** Checked where it is read (serve reads it before it opens anything); a bad one is named. */

@@ -77,6 +77,19 @@ describe('settings from the environment', () => {
     expect(resolveSettings(config, { TOOLGATE_DRAIN_MS: '0' }).drainMs).toBe(0);
   });
 
+  it('refuses a database URL that is not PostgreSQL, naming the variable and never the rest of the URL', () => {
+    // `mysql://x` was opened as a SQLite path: a `mysql:` folder, served from (outside probe).
+    expect(() => resolveSettings(config, { TOOLGATE_DATABASE_URL: 'mysql://app:hunter2@db/x' })).toThrow(
+      'TOOLGATE_DATABASE_URL is a mysql:// URL; Toolgate stores in PostgreSQL (postgres:// or postgresql://) or a SQLite file path.',
+    );
+    expect(() => resolveSettings(config, { TOOLGATE_DB: 'sqlite://x.db' })).toThrow(
+      /^TOOLGATE_DB is a sqlite:\/\/ URL/,
+    );
+    expect(() => resolveSettings({ ...config, database: 'redis://r' }, {})).toThrow(/^database is a redis:\/\/ URL/);
+    for (const good of ['postgres://u@h/db', 'postgresql://u@h/db', 'data/toolgate.db', '/var/lib/t.db'])
+      expect(resolveSettings(config, { TOOLGATE_DATABASE_URL: good }).database).toBe(good);
+  });
+
   it('the audit commands skip an empty TOOLGATE_DATABASE_URL too', async () => {
     const r = await runCli(runAuditCommand, ['verify'], {
       TOOLGATE_DATABASE_URL: '',
