@@ -77,10 +77,18 @@ export function toPublicError(error: ToolgateError, auditId: string | null): Pub
   };
 }
 
-/** Anything a handler throws that is not a ToolgateError becomes `internal`, details hidden. */
+/**
+ * Anything a handler throws that is not a ToolgateError becomes `internal`, details hidden; a
+ * fetch that could not reach its service becomes `upstream_unavailable`.
+ */
 export function asToolgateError(thrown: unknown): ToolgateError {
   if (thrown instanceof ToolgateError) return thrown;
   const detail = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  // fetch's network failure (ctx.fetch keeps fetch's shape): the service did not answer, which a
+  // caller may retry. It was `internal`, "not retryable" (outside probe, the README's own handler
+  // against a service that was down).
+  if (thrown instanceof TypeError && thrown.message === 'fetch failed')
+    return new ToolgateError('upstream_unavailable', undefined, { detail, cause: thrown });
   return new ToolgateError('internal', undefined, { detail, cause: thrown });
 }
 

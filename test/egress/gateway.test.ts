@@ -108,6 +108,18 @@ describe('ctx.fetch in the pipeline', () => {
     expect(result.text).not.toMatch(/thing-read-token|\/ok/);
   });
 
+  it('a listed service that does not answer is upstream_unavailable and retryable, not internal', async () => {
+    // The README's handler shape against a service that was down answered `internal`, "not
+    // retryable" (outside probe, 2026-12-07): fetch's network failure now reads as the upstream's.
+    const closed = await startLocalServer();
+    const port = closed.port;
+    await closed.close();
+    const gw = gatewayWith([pingHost], { thing_read: [`127.0.0.1:${port}`] });
+    const result = await call(gw, 'ping_service', `127.0.0.1:${port}`);
+    expect(result).toMatchObject({ ok: false, error: { code: 'upstream_unavailable', retryable: true } });
+    expect((await auditOf(result.auditId)).errorCode).toBe('upstream_unavailable');
+  });
+
   it('keeps the refusal in the audit when the handler catches it and answers ok', async () => {
     const gw = gatewayWith([quietPing], { thing_read: [`127.0.0.1:${api.port}`] });
     const result = await call(gw, 'ping_service_quietly', 'evil.example');
