@@ -4,15 +4,18 @@ import { fileURLToPath } from 'node:url';
 import { parseCommand, usageError, type CliIo } from './args.js';
 import { version } from './version.js';
 
-const USAGE = `Usage: toolgate init [dir] [--name NAME]
+const USAGE = `Usage: toolgate init [dir] [--name NAME] [--toolgate SPEC]
 
 Scaffolds a project in dir (default: the current directory): toolgate.config.ts, one read tool,
 one write action with preview/execute/verify/rollback, a test for them, a README and .gitignore.
 It passes \`toolgate check\` and its own test at once. Existing files are never overwritten.
 
 Options:
-  --name NAME   package name (default: the directory's name)
-  -h, --help    This help`;
+  --name NAME       package name (default: the directory's name)
+  --toolgate SPEC   where the project installs toolgate from (default: ^VERSION from the npm
+                    registry): a tarball or a clone's path (written as file:ABSOLUTE-PATH), or
+                    any spec npm takes, e.g. github:OWNER/toolgate#v0.2.0
+  -h, --help        This help`;
 
 // templates/init/ ships beside dist/ in the package and sits at the root of a clone.
 const TEMPLATE_DIR = fileURLToPath(
@@ -23,7 +26,11 @@ const RENAMES: Readonly<Record<string, string>> = { gitignore: '.gitignore', 'pa
 
 /** `toolgate init [dir]`: a project of one's own that is green from the first minute. */
 export async function runInitCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand(argv, io, { usage: USAGE, positionals: true, options: { name: { type: 'string' } } });
+  const parsed = parseCommand(argv, io, {
+    usage: USAGE,
+    positionals: true,
+    options: { name: { type: 'string' }, toolgate: { type: 'string' } },
+  });
   if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 1) return usageError(io, USAGE, 'Give at most one directory.');
   const target = resolve(parsed.positionals[0] ?? '.');
@@ -39,6 +46,12 @@ export async function runInitCommand(argv: string[], io: CliIo): Promise<number>
         `try ${packageName(name)}).`,
     );
 
+  // A project made from a tarball or a clone could not `npm install` a registry version that is not
+  // published (outside probe): --toolgate names where it comes from instead.
+  const spec = parsed.values.toolgate;
+  if (spec !== undefined && spec.trim() === '') return usageError(io, USAGE, '--toolgate needs a spec or a path.');
+  const toolgateSpec =
+    spec === undefined ? `^${version()}` : existsSync(resolve(spec)) ? `file:${resolve(spec)}` : spec;
   const files = templateFiles(TEMPLATE_DIR).map((from) => {
     const rel = relative(TEMPLATE_DIR, from);
     return { from, to: join(target, dirname(rel), RENAMES[basename(rel)] ?? basename(rel)) };
@@ -53,7 +66,10 @@ export async function runInitCommand(argv: string[], io: CliIo): Promise<number>
   }
   for (const { from, to } of files) {
     mkdirSync(dirname(to), { recursive: true });
-    const text = readFileSync(from, 'utf8').replaceAll('{{name}}', name).replaceAll('{{version}}', version());
+    const text = readFileSync(from, 'utf8')
+      .replaceAll('{{name}}', name)
+      .replaceAll('{{version}}', version())
+      .replaceAll('{{toolgateSpec}}', JSON.stringify(toolgateSpec).slice(1, -1));
     writeFileSync(to, text, { flag: 'wx' }); // wx: never clobber a file that appeared meanwhile
     io.stderr.write(`  created ${relative(process.cwd(), to) || to}\n`);
   }

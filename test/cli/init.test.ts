@@ -56,3 +56,29 @@ describe('toolgate init refuses what would break the project, before writing any
     expect(JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')).name).toBe('my-tools-it-s-new');
   });
 });
+
+describe('where the project installs toolgate from (--toolgate)', () => {
+  const dependency = (target: string) =>
+    (JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
+      .dependencies.toolgate;
+
+  it('the registry version by default; a tarball or clone path as file:ABSOLUTE; other specs as given', async () => {
+    // A project made from a tarball could not `npm install` an unpublished ^0.2.0 (outside probe).
+    const tarball = join(dir, 'toolgate-0.2.0.tgz');
+    writeFileSync(tarball, 'not really a tarball');
+    for (const [args, want] of [
+      [[], /^\^\d+\.\d+\.\d+/],
+      [['--toolgate', tarball], new RegExp(`^file:${tarball.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)],
+      [['--toolgate', 'github:acme/toolgate#v0.2.0'], /^github:acme\/toolgate#v0\.2\.0$/],
+      [['--toolgate', 'has"quote'], /^has"quote$/],
+    ] as const) {
+      const target = join(dir, `app-${Math.random().toString(36).slice(2)}`);
+      const r = await runCli(runInitCommand, [target, ...args]);
+      expect(r.code, r.err).toBe(0);
+      expect(dependency(target)).toMatch(want);
+    }
+    const empty = await runCli(runInitCommand, [join(dir, 'none'), '--toolgate', ' ']);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain('--toolgate needs a spec or a path.');
+  });
+});
