@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
   optionalDependencies?: Record<string, string>;
 };
 
@@ -33,6 +34,27 @@ function runtimeImports(text: string): string[] {
     .map((spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!));
 }
 
+/** Every package a file names in an import, type-only imports included (the declarations keep them). */
+function allImports(text: string): string[] {
+  return [...text.matchAll(/^\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)]
+    .map((m) => m[1]!)
+    .filter((spec) => !spec.startsWith('.') && !spec.startsWith('node:') && !builtinModules.includes(spec))
+    .map((spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!));
+}
+
+/** Whether a package carries its own type declarations (else they come from @types/NAME). */
+function hasOwnTypes(pkg: string): boolean {
+  const dir = join(root, 'node_modules', pkg);
+  const own = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  if (own.types || own.typings) return true;
+  if (JSON.stringify(own.exports ?? {}).includes('"types"')) return true;
+  try {
+    return statSync(join(dir, 'index.d.ts')).isFile();
+  } catch {
+    return false;
+  }
+}
+
 describe('the shipped code', () => {
   it('imports at run time only packages listed under dependencies', () => {
     const allowed = new Set([
@@ -45,5 +67,16 @@ describe('the shipped code', () => {
         .map((pkg) => `${file}: ${pkg}`),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it('has the types of every package its declarations name in dependencies, not devDependencies', () => {
+    // A TypeScript user without skipLibCheck got TS7016 for 'pg' from dist's connection.d.ts:
+    // @types/pg was a dev dependency, so `npm install toolgate` did not bring it (outside probe).
+    const packages = new Set(sourcesUnder('src').flatMap((file) => allImports(readFileSync(join(root, file), 'utf8'))));
+    const missing = [...packages]
+      .filter((pkg) => !hasOwnTypes(pkg))
+      .map((pkg) => `@types/${pkg.replace(/^@/, '').replace('/', '__')}`)
+      .filter((types) => !Object.hasOwn(manifest.dependencies, types));
+    expect(missing).toEqual([]);
   });
 });
