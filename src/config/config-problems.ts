@@ -52,6 +52,17 @@ export function configProblems(config: ToolgateConfig): string[] {
           'if it reads an environment variable (process.env.…), set that variable',
       );
     if (typeof entry?.client !== 'string' || entry.client === '') problems.push(`${at}.client must be a client name`);
+    // A model client's token for a client no toolset names sees no tools and every call is
+    // "unknown tool" (outside probe). Approver tokens are for /api and the console: no toolset.
+    else if (
+      config.toolsets &&
+      entry.canApprove !== true &&
+      !Object.hasOwn(config.toolsets, entry.client) &&
+      !Object.hasOwn(config.toolsets, '*')
+    )
+      problems.push(
+        `${at}.client "${entry.client}" has no toolset (toolsets names ${Object.keys(config.toolsets).join(', ') || 'none'}): its calls would see no tools`,
+      );
     problems.push(...principalProblems(entry?.principal, `${at}.principal`));
   });
   if (config.server?.anonymous)

@@ -99,6 +99,11 @@ describe('a config that does not load says where', () => {
     ],
     ['a misspelt setting', '{ tools: [], readonly: true }', /unknown setting "readonly" \(did you mean "readOnly"\?\)/],
     [
+      'a model client token for a client no toolset names',
+      '{ tools: [], toolsets: { a: [] }, server: { tokens: [{ token: "x".repeat(20), principal: P, client: "b" }] } }',
+      /server\.tokens\[0\]\.client "b" has no toolset \(toolsets names a\): its calls would see no tools/,
+    ],
+    [
       'a toolset naming a tool that does not exist',
       '{ tools: [], toolsets: { a: ["get_customer_billing_sumary"] } }',
       /toolsets\.a names unknown tool "get_customer_billing_sumary"/,
