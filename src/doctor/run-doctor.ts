@@ -31,7 +31,7 @@ async function checksOf(url: string, token: string | undefined, timeoutMs: numbe
   try {
     health = await get('/healthz');
   } catch (error) {
-    add('reachable', 'fail', `cannot reach ${base}: ${(error as Error).message}`);
+    add('reachable', 'fail', `cannot reach ${base}: ${whyUnreachable(error)}`);
     return checks;
   }
   add('reachable', health.ok ? 'ok' : 'fail', `/healthz answered ${health.status}`);
@@ -117,4 +117,17 @@ async function checksOf(url: string, token: string | undefined, timeoutMs: numbe
     await client.close().catch(() => undefined);
   }
   return checks;
+}
+
+/**
+ * fetch says only "fetch failed"; the reason is in its cause (a refused port, a name that does
+ * not resolve, a certificate): `doctor` printed the first alone (outside probe).
+ */
+function whyUnreachable(error: unknown): string {
+  const message = (error as Error).message;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  const detail = typeof cause?.message === 'string' ? cause.message : '';
+  const why = detail.includes(code) ? detail : [code, detail].filter(Boolean).join(': ');
+  return why ? `${message} (${why})` : message;
 }

@@ -199,8 +199,27 @@ describe('toolgate doctor', () => {
   });
 
   it('warns about plain HTTP off localhost and fails an unreachable server', async () => {
-    const down = await runDoctor('http://127.0.0.1:9/', AGENT_TOKEN, 1_000);
-    expect(down).toEqual([{ name: 'reachable', status: 'fail', detail: expect.stringMatching(/cannot reach/) }]);
+    // The reason fetch keeps in its cause is printed too: "fetch failed" alone said nothing.
+    const blocked = await runDoctor('http://127.0.0.1:9/', AGENT_TOKEN, 1_000);
+    expect(blocked).toEqual([
+      {
+        name: 'reachable',
+        status: 'fail',
+        detail: expect.stringMatching(/cannot reach .*: fetch failed \(bad port\)$/),
+      },
+    ]);
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise((resolve) => free.close(resolve));
+    const down = await runDoctor(`http://127.0.0.1:${port}/`, AGENT_TOKEN, 1_000);
+    expect(down).toEqual([
+      {
+        name: 'reachable',
+        status: 'fail',
+        detail: expect.stringMatching(/cannot reach .*: fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/),
+      },
+    ]);
   });
 
   it('never prints the token, even when the server quotes it back in an error', async () => {
