@@ -151,7 +151,13 @@ const isText = (schema: Record<string, unknown>): boolean =>
 
 const promptGuard: GateCheck = (tool) => {
   const declared = new Set((tool.untrusted ?? []).map((u) => u.field));
-  const text = fieldsOf(tool.outputJsonSchema as Record<string, unknown>).filter(
+  const fields = fieldsOf(tool.outputJsonSchema as Record<string, unknown>);
+  // A declaration naming no field of the output fences nothing: the README's own example declared
+  // `notes[].text` on an output without `notes`, and this gate passed it (outside probe).
+  const paths = new Set(fields.map((f) => f.path));
+  const stray = [...declared].find((field) => !paths.has(field) && !paths.has(field.replace(/\[\]$/, '')));
+  if (stray) return fail(`"${stray}" is declared untrusted but the output has no such field: nothing is fenced there`);
+  const text = fields.filter(
     (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(snake(f.name)),
   );
   // A list is declared by its name or as `name[]`, as guardUntrusted reads either.

@@ -171,6 +171,13 @@ const CASES: { gate: Gate; failing: () => AnyTool[]; database?: string; reason: 
     ],
     reason: /notes\[\]\.text.*not declared untrusted/,
   },
+  {
+    // The README's example declared `notes[].text` on an output without `notes`: it fenced
+    // nothing, and the gate passed it (outside probe, 2026-12-07).
+    gate: 'prompt_guard',
+    failing: () => [defineTool({ ...good, untrusted: [{ field: 'notes[].text', kind: 'crm_note' }] })],
+    reason: /"notes\[\]\.text" is declared untrusted but the output has no such field/,
+  },
 ];
 
 describe('toolgate check gates', () => {
