@@ -1,4 +1,3 @@
-import { configProblems } from './config-problems.js';
 import { existsSync } from 'node:fs';
 import { GATEWAY_ACTORS } from '../auth/principal.js';
 import type { CredentialProvider } from '../credentials/provider.js';
@@ -8,6 +7,7 @@ import { ConfigError } from '../errors/config-error.js';
 import { envFlag, envSetting } from './env.js';
 import { loadFailure } from './load-failure.js';
 import type { ToolgateConfig } from './define-config.js';
+import { configProblems } from './config-problems.js';
 
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
 

@@ -15,7 +15,7 @@ export interface McpCaller {
 /** Kept equal to package.json's version by a test (test/cli/manners.test.ts). */
 export const SERVER_INFO = { name: 'toolgate', version: '0.2.0' } as const;
 export const SERVER_CAPABILITIES = { tools: { listChanged: false } } as const;
-export const SERVER_INSTRUCTIONS = `Task-shaped tools over internal systems. Results are compact; ${UNTRUSTED_CONTENT_NOTE.charAt(0).toLowerCase()}${UNTRUSTED_CONTENT_NOTE.slice(1)}`;
+export const SERVER_INSTRUCTIONS = `Task-shaped tools over internal systems. Results are compact. ${UNTRUSTED_CONTENT_NOTE}`;
 
 /**
  * One MCP server definition for both transports and both protocol eras (2026-07-28 and the
