@@ -1,4 +1,5 @@
 import { sha256 as digest } from '../util/sha256.js';
+import { ConfigError } from '../errors/config-error.js';
 import { GATEWAY_ACTORS, type Principal } from './principal.js';
 
 /** One accepted bearer token and who it stands for. */
@@ -41,8 +42,15 @@ export function staticTokenAuthenticator(tokens: readonly StaticToken[]): Static
         `${entry.principal.actorId} is a name the gateway records its own acts under; give the token another actorId.`,
       );
     }
+    // A token read from an unset variable crashed `serve` ("reading 'length'", exit 1; outside
+    // probe). Refused here, where tokens are used: `check` in CI loads the same config unset.
+    if (typeof entry.token !== 'string' || entry.token === '')
+      throw new ConfigError(
+        `The token for ${entry.principal.actorId} (client ${entry.client}) is not set: if the config reads it from ` +
+          'an environment variable, set that variable.',
+      );
     if (entry.token.length < 16) {
-      throw new TypeError(
+      throw new ConfigError(
         `The token for ${entry.principal.actorId} is shorter than 16 characters; use a long random value.`,
       );
     }

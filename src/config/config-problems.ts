@@ -46,30 +46,38 @@ export function configProblems(config: ToolgateConfig): string[] {
 
   (config.server?.tokens ?? []).forEach((entry, i) => {
     const at = `server.tokens[${i}]`;
-    if (typeof entry?.token !== 'string' || entry.token === '')
-      problems.push(
-        `${at}.token is not set${entry?.principal?.actorId ? ` (for ${String(entry.principal.actorId)})` : ''}: ` +
-          'if it reads an environment variable (process.env.…), set that variable',
-      );
-    if (typeof entry?.client !== 'string' || entry.client === '') problems.push(`${at}.client must be a client name`);
-    // A model client's token for a client no toolset names sees no tools and every call is
-    // "unknown tool" (outside probe). Approver tokens are for /api and the console: no toolset.
-    else if (
-      config.toolsets &&
-      entry.canApprove !== true &&
-      !Object.hasOwn(config.toolsets, entry.client) &&
-      !Object.hasOwn(config.toolsets, '*')
-    )
-      problems.push(
-        `${at}.client "${entry.client}" has no toolset (toolsets names ${Object.keys(config.toolsets).join(', ') || 'none'}): its calls would see no tools`,
-      );
+    // An unset token is refused where tokens are used (serve: static-tokens.ts), not here:
+    // `check` and `contract diff` load the same config in CI, where the variable is unset (review).
+    if (entry?.token !== undefined && typeof entry.token !== 'string')
+      problems.push(`${at}.token must be a string (got ${typeof entry.token})`);
+    // Approver tokens are for /api and the console: they need no toolset.
+    if (entry?.canApprove !== true) problems.push(...clientProblems(config, entry?.client, `${at}.client`));
     problems.push(...principalProblems(entry?.principal, `${at}.principal`));
   });
-  if (config.server?.anonymous)
-    problems.push(...principalProblems(config.server.anonymous.principal, 'server.anonymous.principal'));
-  if (config.stdio) problems.push(...principalProblems(config.stdio.principal, 'stdio.principal'));
+  for (const [at, caller] of [
+    ['server.anonymous', config.server?.anonymous],
+    ['stdio', config.stdio],
+  ] as const) {
+    if (!caller) continue;
+    problems.push(...clientProblems(config, caller.client, `${at}.client`));
+    problems.push(...principalProblems(caller.principal, `${at}.principal`));
+  }
   (config.approvers ?? []).forEach((principal, i) => problems.push(...principalProblems(principal, `approvers[${i}]`)));
   return problems;
+}
+
+/**
+ * A model client named by a token, `stdio` or `server.anonymous`: one a toolset offers tools to.
+ * Otherwise it sees no tools and every call is "unknown tool" (outside probe; the README's own
+ * stdio example had that). OAuth callers' client is only warned about at start (start-server.ts):
+ * which tokens an IdP issues is not in this file.
+ */
+function clientProblems(config: ToolgateConfig, client: unknown, at: string): string[] {
+  if (typeof client !== 'string' || client === '') return [`${at} must be a client name`];
+  const toolsets = config.toolsets;
+  if (!toolsets || Object.hasOwn(toolsets, client) || Object.hasOwn(toolsets, '*')) return [];
+  const named = Object.keys(toolsets).join(', ') || 'none';
+  return [`${at} "${client}" has no toolset (toolsets names ${named}): its calls would see no tools`];
 }
 
 /** A principal's required fields and their types (auth/principal.ts). */

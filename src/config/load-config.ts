@@ -52,14 +52,15 @@ export async function loadConfig(
       `${file}: credentials must come from envCredentials({ name: 'ENV_VAR' }) or staticCredentials(…), not a plain object.`,
     );
   }
+  // What TypeScript would have refused, for the configs it never checks (config-problems.ts).
+  // First: the checks below read principals' fields (a token without one crashed there; review).
+  const problems = configProblems(config);
+  if (problems.length > 0) throw new ConfigError(`${file}: ${problems.join('; ')}.`);
   // The gateway's own names are not for people or tokens: the audit would credit the gateway.
   const taken = [...(config.approvers ?? []), ...(config.server?.tokens ?? []).map((t) => t.principal)].find((p) =>
     GATEWAY_ACTORS.has(p.actorId),
   );
   if (taken) throw new ConfigError(`${file}: ${taken.actorId} is a name the gateway records its own acts under.`);
-  // What TypeScript would have refused, for the configs it never checks (config-problems.ts).
-  const problems = configProblems(config);
-  if (problems.length > 0) throw new ConfigError(`${file}: ${problems.join('; ')}.`);
   // Issue #16: TOOLGATE_READ_ONLY=true switches every write action off, whatever the file says.
   return { config: envFlag(env, 'TOOLGATE_READ_ONLY', false) ? { ...config, readOnly: true } : config, path: file };
 }

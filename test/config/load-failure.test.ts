@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadFailure } from '../../src/config/load-failure.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { ConfigError } from '../../src/errors/config-error.js';
+import { staticTokenAuthenticator } from '../../src/auth/static-tokens.js';
 
 let dir: string;
 beforeEach(() => {
@@ -78,16 +79,6 @@ describe('a config that does not load says where', () => {
 
   it.each([
     [
-      'an unset token variable',
-      '{ tools: [], server: { tokens: [{ token: undefined, principal: P, client: "a" }] } }',
-      /server\.tokens\[0\]\.token is not set \(for u\): if it reads an environment variable/,
-    ],
-    [
-      'an empty token variable',
-      '{ tools: [], server: { tokens: [{ token: "", principal: P, client: "a" }] } }',
-      /server\.tokens\[0\]\.token is not set/,
-    ],
-    [
       'a principal without scopes',
       '{ tools: [], server: { tokens: [{ token: "x".repeat(20), principal: { actorId: "u", tenant: "t", roles: [] }, client: "a" }] } }',
       /server\.tokens\[0\]\.principal\.scopes must be a list of strings/,
@@ -102,6 +93,16 @@ describe('a config that does not load says where', () => {
       'a model client token for a client no toolset names',
       '{ tools: [], toolsets: { a: [] }, server: { tokens: [{ token: "x".repeat(20), principal: P, client: "b" }] } }',
       /server\.tokens\[0\]\.client "b" has no toolset \(toolsets names a\): its calls would see no tools/,
+    ],
+    [
+      'a token without a principal (it crashed the reserved-name check before)',
+      '{ tools: [], server: { tokens: [{ token: "x".repeat(20), client: "a" }] } }',
+      /server\.tokens\[0\]\.principal must be \{ actorId, tenant, roles, scopes \}/,
+    ],
+    [
+      'a stdio client no toolset names (the README example had it)',
+      '{ tools: [], toolsets: { a: [] }, stdio: { principal: P, client: "claude_code" } }',
+      /stdio\.client "claude_code" has no toolset \(toolsets names a\)/,
     ],
     [
       'a toolset naming a tool that does not exist',
@@ -119,6 +120,21 @@ describe('a config that does not load says where', () => {
       expect((failure as Error).message).toContain(file);
     },
   );
+
+  it('a token read from an unset variable loads (check and contract diff run in CI without it); serve refuses it', async () => {
+    const file = join(dir, 'unset-token.mjs');
+    writeFileSync(
+      file,
+      "const P = { actorId: 'u', tenant: 't', roles: [], scopes: [] };\n" +
+        'export default { tools: [], server: { tokens: [{ token: process.env.NOT_SET_HERE, principal: P, client: "a" }] } };\n',
+    );
+    const { config } = await loadConfig(file, dir, {});
+    // An unset token crashed serve with "Cannot read properties of undefined (reading 'length')", exit 1.
+    expect(() => staticTokenAuthenticator(config.server!.tokens!)).toThrow(ConfigError);
+    expect(() => staticTokenAuthenticator(config.server!.tokens!)).toThrow(
+      'The token for u (client a) is not set: if the config reads it from an environment variable, set that variable.',
+    );
+  });
 
   it("readOnly that is not a boolean is refused, not read as false (`'true'` left every action on)", async () => {
     for (const [name, value] of [
