@@ -46,7 +46,8 @@ export { messagesTools } from './surfaces/direct/tool-definitions.js';
 export { toolResultFor, type DirectCaller } from './surfaces/direct/tool-result.js';
 export {
   runToolLoop,
-  ToolLoopError,
+  toolLoopProgressOf,
+  type ToolLoopProgress,
   type ToolLoopOptions,
   type ToolLoopResult,
   type ToolCallRecord,

@@ -12,8 +12,9 @@ import {
   type ScriptedModel,
 } from '../../src/scripted-model/server.js';
 import type { Store } from '../../src/store/types.js';
-import { runToolLoop, ToolLoopError, type ToolLoopOptions } from '../../src/surfaces/direct/run-tool-loop.js';
+import { runToolLoop, toolLoopProgressOf, type ToolLoopOptions } from '../../src/surfaces/direct/run-tool-loop.js';
 import { toolResultFor } from '../../src/surfaces/direct/tool-result.js';
+import { messagesTools } from '../../src/surfaces/direct/tool-definitions.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 
 /**
@@ -61,18 +62,27 @@ const audited = async () => (await store.audit.query({})).filter((e) => e.kind =
 const lookup = (id: string) => reply.toolUse('get_customer_billing_summary', LOOKUP, id);
 
 describe('the direct route against a misbehaving model', () => {
-  it('runs no further call once the signal aborts, and says which calls ran', async () => {
+  it('runs no further call once the signal aborts; the abort error, as thrown, says which ran', async () => {
     const controller = new AbortController();
     gateway.onCall(() => controller.abort()); // cancelled as the first call finishes
     const thrown = await loop(() => ({ stop_reason: 'tool_use', content: [lookup('toolu_a'), lookup('toolu_b')] }), {
       signal: controller.signal,
     }).catch((error: unknown) => error);
-    expect(thrown).toBeInstanceOf(ToolLoopError);
-    const error = thrown as ToolLoopError;
-    expect(error.calls.map((c) => c.toolUseId)).toEqual(['toolu_a']);
-    expect(error.calls[0]?.auditId).toMatch(/^aud_/);
-    expect((error.cause as Error).name).toBe('AbortError');
+    // Thrown as it was (an app's `name === 'AbortError'` check still works), with the progress on it.
+    expect((thrown as Error).name).toBe('AbortError');
+    const progress = toolLoopProgressOf(thrown)!;
+    expect(progress.calls.map((c) => c.toolUseId)).toEqual(['toolu_a']);
+    expect(progress.calls[0]?.auditId).toMatch(/^aud_/);
     expect((await audited()).map((e) => e.callId)).toEqual(['toolu_a']);
+    // The conversation can be resumed: the turn is answered, what ran and what did not.
+    const last = progress.messages.at(-1)!;
+    expect(last.role).toBe('user');
+    const results = last.content as { tool_use_id: string; is_error?: boolean; content: string }[];
+    expect(results.map((r) => [r.tool_use_id, r.is_error ?? false])).toEqual([
+      ['toolu_a', false],
+      ['toolu_b', true],
+    ]);
+    expect(results[1]?.content).toMatch(/^Not run: the loop stopped/);
   });
 
   it('toolResultFor with a signal already aborted runs nothing', async () => {
@@ -88,12 +98,27 @@ describe('the direct route against a misbehaving model', () => {
       if (turn === 1) return { stop_reason: 'tool_use', content: [lookup('toolu_1')] };
       throw new Error('overloaded');
     }).catch((error: unknown) => error);
-    expect(thrown).toBeInstanceOf(ToolLoopError);
-    const error = thrown as ToolLoopError;
-    expect(error.cause).toBeInstanceOf(Anthropic.InternalServerError);
-    expect(error.calls).toMatchObject([{ toolUseId: 'toolu_1', ok: true }]);
-    expect(error.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
-    expect(error.message).toContain('after 1 tool call(s)');
+    // The SDK's own typed error, as an app already catches it.
+    expect(thrown).toBeInstanceOf(Anthropic.InternalServerError);
+    const progress = toolLoopProgressOf(thrown)!;
+    expect(progress.calls).toMatchObject([{ toolUseId: 'toolu_1', ok: true }]);
+    expect(progress.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(toolLoopProgressOf(new Error('unrelated'))).toBeUndefined();
+  });
+
+  it('answers a tool_use id reused in a later turn as an error, without running it again', async () => {
+    const out = await loop((_request, turn) =>
+      turn <= 2
+        ? { stop_reason: 'tool_use', content: [lookup('toolu_same')] }
+        : { stop_reason: 'end_turn', content: [reply.text('done')] },
+    );
+    expect(out.calls).toMatchObject([
+      { toolUseId: 'toolu_same', ok: true },
+      { toolUseId: 'toolu_same', ok: false, auditId: null, errorCode: 'invalid_input' },
+    ]);
+    const second = lastToolResults(model!.requests[2]!);
+    expect(second).toMatchObject([{ tool_use_id: 'toolu_same', is_error: true }]);
+    expect(await audited()).toHaveLength(1);
   });
 
   it('answers a repeated tool_use id once and runs it once', async () => {
@@ -127,9 +152,12 @@ describe('the direct route against a misbehaving model', () => {
     expect(String(sent[2]?.content)).toContain('at most 2 tool calls');
     expect(out.calls[2]).toMatchObject({ ok: false, auditId: null, errorCode: 'rate_limited' });
     expect(await audited()).toHaveLength(2);
-    await expect(loop(() => ({ stop_reason: 'end_turn', content: [] }), { maxToolCallsPerTurn: 0 })).rejects.toThrow(
-      RangeError,
-    );
+    for (const bad of [0, 1.5, Number.NaN]) {
+      await model!.close();
+      await expect(
+        loop(() => ({ stop_reason: 'end_turn', content: [] }), { maxToolCallsPerTurn: bad }),
+      ).rejects.toThrow(RangeError);
+    }
   });
 
   it('tells the model that untrusted content is data, unless asked not to', async () => {
@@ -144,6 +172,12 @@ describe('the direct route against a misbehaving model', () => {
     await model!.close();
     await loop(done, { untrustedContentNote: false });
     expect(model!.requests[0]?.system).toBeUndefined();
+    await model!.close();
+    const blocks = [{ type: 'text' as const, text: 'You help Acme.' }];
+    await loop(done, {
+      params: { model: 'm', max_tokens: 8, system: blocks, messages: [{ role: 'user', content: 'hi' }] },
+    });
+    expect(model!.requests[0]?.system).toEqual([...blocks, { type: 'text', text: UNTRUSTED_CONTENT_NOTE }]);
   });
 
   it('shows a made-up tool name masked in the calls it returns, as the audit does', async () => {
@@ -156,6 +190,10 @@ describe('the direct route against a misbehaving model', () => {
     expect(out.calls[0]?.name).not.toContain(SECRET);
     expect(out.calls[0]?.name).toContain('[REDACTED:credential]');
     expect(out.calls[0]?.errorCode).toBe('not_found');
+  });
+
+  it('messagesTools refuses to list without the caller (a JavaScript caller can still leave it out)', () => {
+    expect(() => messagesTools(gateway, 'support_app', undefined as never)).toThrow(TypeError);
   });
 
   it('stops on a tool_use stop that carries no tool_use block instead of sending an empty turn', async () => {

@@ -44,26 +44,25 @@ export interface ToolLoopResult {
   readonly text: string;
 }
 
-/**
- * Thrown when the loop stops on an error (the model API failed, the signal aborted) after it may
- * already have run tools: `calls` and `messages` say what was done, with their audit ids, and
- * `cause` is the error itself (the SDK's typed error, or the abort reason). Before, the SDK's
- * error came out alone and an app lost the record of the drafts its model had made (outside
- * probe, 2026-12-07).
- */
-export class ToolLoopError extends Error {
-  override readonly name = 'ToolLoopError';
-  constructor(
-    readonly calls: readonly ToolCallRecord[],
-    readonly messages: readonly Anthropic.MessageParam[],
-    cause: unknown,
-  ) {
-    super(
-      `the tool loop stopped after ${calls.length} tool call(s): ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
+/** What the loop had done when it stopped on an error: the calls that ran and the conversation. */
+export interface ToolLoopProgress {
+  readonly calls: readonly ToolCallRecord[];
+  /** Ready to continue: the turn in progress is answered, its calls not run marked as such. */
+  readonly messages: readonly Anthropic.MessageParam[];
 }
+
+/**
+ * The progress a failed `runToolLoop` attached to its error (the SDK's typed error, or the abort
+ * reason, thrown as it was so `instanceof` and `name` checks still work): the calls that ran, with
+ * their audit ids, and the conversation. Before, the error came out alone and an app lost the
+ * record of the drafts its model had made (outside probe, 2026-12-07).
+ */
+export function toolLoopProgressOf(error: unknown): ToolLoopProgress | undefined {
+  return typeof error === 'object' && error !== null
+    ? (error as { [PROGRESS]?: ToolLoopProgress })[PROGRESS]
+    : undefined;
+}
+const PROGRESS = Symbol.for('toolgate.toolLoopProgress');
 
 /**
  * Runs a conversation until the model stops asking for tools (R12): send tools → `tool_use` →
@@ -74,18 +73,23 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
   const tools = messagesTools(options.gateway, options.client, options.principal);
   const maxIterations = options.maxIterations ?? 8;
   const perTurn = options.maxToolCallsPerTurn ?? 16;
-  if (!(maxIterations >= 1)) throw new RangeError('maxIterations must be at least 1.');
-  if (!(perTurn >= 1)) throw new RangeError('maxToolCallsPerTurn must be at least 1.');
+  if (!Number.isInteger(maxIterations) || maxIterations < 1)
+    throw new RangeError('maxIterations must be a whole number, at least 1.');
+  if (!Number.isInteger(perTurn) || perTurn < 1)
+    throw new RangeError('maxToolCallsPerTurn must be a whole number, at least 1.');
   const params =
     options.untrustedContentNote === false
       ? options.params
       : { ...options.params, system: withNote(options.params.system) };
   const messages: Anthropic.MessageParam[] = [...options.params.messages];
   const calls: ToolCallRecord[] = [];
+  // Every id answered so far, across turns: a reused id is answered as an error, not run again.
+  const answered = new Set<string>();
   let message: Anthropic.Message | undefined;
+  let turn: { readonly message: Anthropic.Message; readonly results: Anthropic.ToolResultBlockParam[] } | null = null;
 
   try {
-    for (let turn = 0; turn < maxIterations; turn++) {
+    for (let i = 0; i < maxIterations; i++) {
       message = await options.anthropic.messages.create(
         { ...params, messages, tools },
         options.signal ? { signal: options.signal } : undefined,
@@ -93,47 +97,61 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
       messages.push({ role: 'assistant', content: message.content });
       if (message.stop_reason === 'pause_turn') continue;
       if (message.stop_reason !== 'tool_use') return finish(message, messages, calls, message.stop_reason);
-      const results = await runTurn(options, message, calls, perTurn);
+      turn = { message, results: [] };
+      await runTurn(options, turn, calls, perTurn, answered);
       // `tool_use` with no tool_use block: an empty user turn is not a valid request.
-      if (results.length === 0) return finish(message, messages, calls, message.stop_reason);
-      messages.push({ role: 'user', content: results });
+      if (turn.results.length === 0) return finish(message, messages, calls, message.stop_reason);
+      messages.push({ role: 'user', content: turn.results });
+      turn = null;
     }
   } catch (error) {
-    throw new ToolLoopError(calls, messages, error);
+    if (turn) messages.push({ role: 'user', content: completed(turn, answered, error) });
+    throw withProgress(error, { calls, messages });
   }
   return finish(message!, messages, calls, 'max_iterations');
 }
 
-/** One turn's `tool_use` blocks, run in order; their `tool_result` blocks, one per distinct id. */
+/** One turn's `tool_use` blocks, run in order, each answered once into `turn.results`. */
 async function runTurn(
   options: ToolLoopOptions,
-  message: Anthropic.Message,
+  turn: { readonly message: Anthropic.Message; readonly results: Anthropic.ToolResultBlockParam[] },
   calls: ToolCallRecord[],
   perTurn: number,
-): Promise<Anthropic.ToolResultBlockParam[]> {
-  const results: Anthropic.ToolResultBlockParam[] = [];
-  const seen = new Set<string>();
+  answered: Set<string>,
+): Promise<void> {
+  const inTurn = new Set<string>();
   let run = 0;
-  for (const block of message.content) {
+  for (const block of turn.message.content) {
     if (block.type !== 'tool_use') continue;
     const name = toolAsShown(options.gateway.runtime, block.name);
+    const refuse = (text: string, errorCode: string) => {
+      turn.results.push({ type: 'tool_result', tool_use_id: block.id, content: text, is_error: true });
+      calls.push({ toolUseId: block.id, name, ok: false, auditId: null, errorCode });
+    };
     // A repeated id would make two answers to one question, and two audit events with one call
-    // id: the first block is the one answered.
-    if (seen.has(block.id)) {
+    // id: within a turn the first block is answered and the others dropped; an id from an
+    // earlier turn gets an error (its turn needs an answer) and does not run again.
+    if (inTurn.has(block.id)) {
       calls.push({ toolUseId: block.id, name, ok: false, auditId: null, errorCode: 'invalid_input' });
       continue;
     }
-    seen.add(block.id);
+    inTurn.add(block.id);
+    if (answered.has(block.id)) {
+      refuse('Not run: this tool_use id was already answered earlier in the conversation.', 'invalid_input');
+      continue;
+    }
+    answered.add(block.id);
     if (run >= perTurn) {
-      const text = `Not run: at most ${perTurn} tool calls are run per turn. Ask again for what is still needed.`;
-      results.push({ type: 'tool_result', tool_use_id: block.id, content: text, is_error: true });
-      calls.push({ toolUseId: block.id, name, ok: false, auditId: null, errorCode: 'rate_limited' });
+      refuse(
+        `Not run: at most ${perTurn} tool calls are run per turn. Ask again for what is still needed.`,
+        'rate_limited',
+      );
       continue;
     }
     run++;
     // A cancelled loop starts no further call (toolResultFor throws): the rest could be a write.
     const { block: resultBlock, result } = await toolResultFor(options, block);
-    results.push(resultBlock);
+    turn.results.push(resultBlock);
     calls.push({
       toolUseId: block.id,
       name,
@@ -142,7 +160,36 @@ async function runTurn(
       errorCode: result.ok ? null : result.error.code,
     });
   }
+}
+
+/** The turn the loop stopped in, answered: what ran, then each block it did not reach, as not run. */
+function completed(
+  turn: { readonly message: Anthropic.Message; readonly results: Anthropic.ToolResultBlockParam[] },
+  answered: Set<string>,
+  error: unknown,
+): Anthropic.ToolResultBlockParam[] {
+  const why = error instanceof Error ? error.message : String(error);
+  const results = [...turn.results];
+  const done = new Set(results.map((r) => r.tool_use_id));
+  for (const block of turn.message.content) {
+    if (block.type !== 'tool_use' || done.has(block.id)) continue;
+    done.add(block.id);
+    answered.add(block.id);
+    results.push({
+      type: 'tool_result',
+      tool_use_id: block.id,
+      content: `Not run: the loop stopped (${why}).`,
+      is_error: true,
+    });
+  }
   return results;
+}
+
+/** The error as thrown, carrying the progress (a non-object is wrapped in an Error first). */
+function withProgress(error: unknown, progress: ToolLoopProgress): unknown {
+  const carrier = typeof error === 'object' && error !== null ? error : new Error(String(error), { cause: error });
+  Object.defineProperty(carrier, PROGRESS, { value: progress, configurable: true });
+  return carrier;
 }
 
 function withNote(system: Anthropic.MessageCreateParams['system']): Anthropic.MessageCreateParams['system'] {

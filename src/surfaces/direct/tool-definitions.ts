@@ -14,6 +14,10 @@ export function messagesTools(
   // Only the tools the principal's scopes and roles allow (issue #12): the others would only
   // answer `forbidden` and count against its refusals. Required, so a loop of the app's own
   // cannot leave it out by accident (outside probe, 2026-12-07).
+  if (!principal || !Array.isArray(principal.scopes))
+    throw new TypeError(
+      "messagesTools(gateway, client, principal): the caller's principal is needed to list its tools.",
+    );
   return gateway.listTools(client, principal).map((tool) => {
     const { $schema: _ignored, ...schema } = tool.inputSchema as Record<string, unknown>;
     return {
