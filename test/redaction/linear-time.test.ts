@@ -92,7 +92,14 @@ describe('redaction and the injection guard on adversarial text', () => {
       expect(typeof mask(text).text).toBe('string');
     }
     // One long run with a line break after it: a match tried from every position would be quadratic.
-    for (const text of ['A'.repeat(SIZE) + '\n', 'A'.repeat(SIZE) + '\n\n', 'x\n' + 'A'.repeat(SIZE) + '\r\n'])
+    for (const text of [
+      'A'.repeat(SIZE) + '\n',
+      'A'.repeat(SIZE) + '\n\n',
+      'x\n' + 'A'.repeat(SIZE) + '\r\n',
+      'A'.repeat(SIZE) + ' '.repeat(SIZE) + '\n',
+      ('A'.repeat(16) + ' \n ').repeat(SIZE / 20),
+      ('A'.repeat(16) + '\n' + ' '.repeat(100)).repeat(SIZE / 120),
+    ])
       expect(typeof mask(text).text).toBe('string');
   }, 5_000);
 

@@ -105,6 +105,42 @@ describe('createSecretMasker', () => {
     const harmless = wrap(Buffer.from('x'.repeat(300)).toString('base64'), 76);
     expect(mask(harmless).text).toBe(harmless);
   });
+  it('masks an indented or space-trailed wrapped block, and keeps the lines around the masked part', () => {
+    const wrap = (text: string, width: number, indent: string, trail = '') =>
+      text
+        .match(new RegExp(`.{1,${width}}`, 'g'))!
+        .map((line) => `${indent}${line}${trail}`)
+        .join('\n');
+    for (const [indent, trail] of [
+      ['  ', ''],
+      ['\t', ''],
+      ['', ' '],
+    ] as const) {
+      for (let pad = 0; pad <= 80; pad++) {
+        const wrapped = wrap(
+          Buffer.from(`${'#'.repeat(pad)}\nAPI_TOKEN=${secret}\n`).toString('base64'),
+          64,
+          indent,
+          trail,
+        );
+        const left = mask(`key: |\n${wrapped}\nnext: 1`).text.replace(/\[REDACTED:credential\]/g, '');
+        const block = left.slice('key: |\n'.length, left.lastIndexOf('\nnext')).replace(/\s/g, '');
+        expect(Buffer.from(block, 'base64').toString('latin1'), `${JSON.stringify(indent)} pad ${pad}`).not.toContain(
+          'secret-0123',
+        );
+      }
+    }
+    // Identifier lines beside the block (base64 characters only) keep their own lines: the first
+    // fix joined the whole run and glued them to the masked text (review).
+    const block = wrap(Buffer.from(`API_TOKEN=${secret}`).toString('base64'), 20, '');
+    const masked = mask(`first_line_identifier_1\n${block}\nlast_line_identifier_99`).text;
+    expect(masked).toContain('[REDACTED:credential]');
+    expect(masked.startsWith('first_line_identifier_1\n')).toBe(true);
+    expect(masked.endsWith('\nlast_line_identifier_99')).toBe(true);
+    // Prose and pretty JSON are left as they are.
+    const prose = 'A paragraph of text.\nAnother line, with words.\n' + JSON.stringify({ a: [1, 2], b: 'x' }, null, 2);
+    expect(mask(prose)).toEqual({ text: prose, hits: 0 });
+  });
 });
 
 describe('redactValue', () => {
