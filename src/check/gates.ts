@@ -3,7 +3,7 @@ import { limitsFor } from '../contract/default-limits.js';
 import type { AnyTool } from '../contract/types.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { parseAllowlist } from '../egress/allowlist.js';
-import { fieldsOf, isFreeForm, typesOf } from './schema-walk.js';
+import { fieldsOf, schemaHasPath, isFreeForm, typesOf } from './schema-walk.js';
 import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js';
 
 // R2: an argument that takes a path, URL, SQL, shell, endpoint or raw body turns a tool into a proxy.
@@ -151,13 +151,12 @@ const isText = (schema: Record<string, unknown>): boolean =>
 
 const promptGuard: GateCheck = (tool) => {
   const declared = new Set((tool.untrusted ?? []).map((u) => u.field));
-  const fields = fieldsOf(tool.outputJsonSchema as Record<string, unknown>);
+  const output = tool.outputJsonSchema as Record<string, unknown>;
   // A declaration naming no field of the output fences nothing: the README's own example declared
   // `notes[].text` on an output without `notes`, and this gate passed it (outside probe).
-  const paths = new Set(fields.map((f) => f.path));
-  const stray = [...declared].find((field) => !paths.has(field) && !paths.has(field.replace(/\[\]$/, '')));
+  const stray = [...declared].find((field) => !schemaHasPath(output, field));
   if (stray) return fail(`"${stray}" is declared untrusted but the output has no such field: nothing is fenced there`);
-  const text = fields.filter(
+  const text = fieldsOf(output).filter(
     (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(snake(f.name)),
   );
   // A list is declared by its name or as `name[]`, as guardUntrusted reads either.

@@ -1,3 +1,4 @@
+import { parsePattern } from '../util/field-path.js';
 /**
  * Small helpers over the derived JSON Schemas: the gates read the same schema a client sees,
  * so what `check` judges is exactly what Claude is offered.
@@ -31,6 +32,28 @@ export function fieldsOf(root: JsonSchema): Field[] {
   };
   visit(root, '');
   return out;
+}
+
+/**
+ * Whether a field path (`notes[].text`, `comments[]`, `threads[][]`) names a place in the schema,
+ * found by walking it (through `$ref` and unions). Not from fieldsOf's list: that visits a schema
+ * shared through `$defs` once, under its first path only (review).
+ */
+export function schemaHasPath(root: JsonSchema, path: string): boolean {
+  const defs = (root.$defs ?? {}) as Record<string, JsonSchema>;
+  const segments = parsePattern(path);
+  const walk = (schema: JsonSchema, at: number, depth: number): boolean => {
+    if (depth > 64) return false; // a recursive schema: deeper than any path a person writes
+    const resolved = resolve(schema, defs);
+    if (at === segments.length) return true;
+    const options = (['anyOf', 'oneOf', 'allOf'] as const).flatMap((key) => (resolved[key] ?? []) as JsonSchema[]);
+    if (options.some((option) => walk(option, at, depth + 1))) return true;
+    const segment = segments[at]!;
+    if (segment === '[]') return resolved.items !== undefined && walk(resolved.items as JsonSchema, at + 1, depth + 1);
+    const properties = (resolved.properties ?? {}) as Record<string, JsonSchema>;
+    return Object.hasOwn(properties, segment) && walk(properties[segment]!, at + 1, depth + 1);
+  };
+  return walk(root, 0, 0);
 }
 
 function resolve(schema: JsonSchema, defs: Record<string, JsonSchema>): JsonSchema {

@@ -200,6 +200,29 @@ describe('toolgate check gates', () => {
     });
   }
 
+  it('prompt_guard finds a declared field under nested lists and in a schema shared through $defs', () => {
+    // The first stray-declaration check read fieldsOf's list, which has no `threads[][]` and
+    // visits a shared schema under its first path only: both were failed as "no such field" (review).
+    const nested = defineTool({
+      ...good,
+      output: z.object({ threads: z.array(z.array(z.string()).max(5)).max(5), source_records: z.array(z.string()) }),
+      untrusted: [{ field: 'threads[][]', kind: 'email' }],
+      handler: () => ({ threads: [], source_records: [] }),
+    });
+    expect(gateOf([nested], 'prompt_guard')).toMatchObject({ status: 'pass' });
+    const Note = z.object({ id: z.string(), body: z.string() }).meta({ id: 'Note' });
+    const shared = defineTool({
+      ...good,
+      output: z.object({ notes: z.array(Note).max(5), pinned: Note, source_records: z.array(z.string()) }),
+      untrusted: [
+        { field: 'notes[].body', kind: 'crm_note' },
+        { field: 'pinned.body', kind: 'crm_note' },
+      ],
+      handler: () => ({ notes: [], pinned: { id: 'n', body: '' }, source_records: [] }),
+    });
+    expect(gateOf([shared], 'prompt_guard')).toMatchObject({ status: 'pass' });
+  });
+
   it('declaring the text untrusted fixes prompt_guard', () => {
     const tool = defineTool({
       ...good,
