@@ -79,18 +79,38 @@ export function toPublicError(error: ToolgateError, auditId: string | null): Pub
 
 /**
  * Anything a handler throws that is not a ToolgateError becomes `internal`, details hidden; a
- * fetch that could not reach its service becomes `upstream_unavailable`.
+ * fetch whose service did not answer (refused, reset, timed out) becomes `upstream_unavailable`.
  */
 export function asToolgateError(thrown: unknown): ToolgateError {
   if (thrown instanceof ToolgateError) return thrown;
   const detail = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
   // fetch's network failure (ctx.fetch keeps fetch's shape): the service did not answer, which a
   // caller may retry. It was `internal`, "not retryable" (outside probe, the README's own handler
-  // against a service that was down).
-  if (thrown instanceof TypeError && thrown.message === 'fetch failed')
+  // against a service that was down). Only a cause that says so: a refused redirect, a bad
+  // certificate or a blocked port also read `fetch failed` and stay `internal` (review).
+  if (thrown instanceof TypeError && thrown.message === 'fetch failed' && UNREACHABLE.has(causeCode(thrown)))
     return new ToolgateError('upstream_unavailable', undefined, { detail, cause: thrown });
   return new ToolgateError('internal', undefined, { detail, cause: thrown });
 }
+
+/** The error codes of a service that did not answer now and may later (Node's and undici's). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+const causeCode = (error: Error): string => {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : '';
+};
 
 // Small constructors tool authors use in handlers, so errors read like the domain.
 export const notFound = (what: string) => new ToolgateError('not_found', `${what} was not found.`);

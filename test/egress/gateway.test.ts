@@ -5,7 +5,7 @@ import type { Principal } from '../../src/auth/principal.js';
 import { defineTool } from '../../src/contract/define-tool.js';
 import type { AnyTool } from '../../src/contract/types.js';
 import { staticCredentials } from '../../src/credentials/provider.js';
-import { ToolgateError, upstreamUnavailable } from '../../src/errors/toolgate-error.js';
+import { asToolgateError, ToolgateError, upstreamUnavailable } from '../../src/errors/toolgate-error.js';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
 import type { Store } from '../../src/store/types.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
@@ -118,6 +118,21 @@ describe('ctx.fetch in the pipeline', () => {
     const result = await call(gw, 'ping_service', `127.0.0.1:${port}`);
     expect(result).toMatchObject({ ok: false, error: { code: 'upstream_unavailable', retryable: true } });
     expect((await auditOf(result.auditId)).errorCode).toBe('upstream_unavailable');
+  });
+
+  it('only a fetch whose service did not answer is upstream_unavailable; other fetch failures stay internal', () => {
+    const failed = (cause?: object) => new TypeError('fetch failed', cause ? { cause } : undefined);
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'])
+      expect(asToolgateError(failed({ code })).code, code).toBe('upstream_unavailable');
+    // A refused redirect (`redirect: 'error'`), a certificate, a blocked port: not the service's outage (review).
+    for (const cause of [
+      new Error('redirect to x:80'),
+      { code: 'CERT_HAS_EXPIRED' },
+      { message: 'bad port' },
+      undefined,
+    ])
+      expect(asToolgateError(failed(cause)).code).toBe('internal');
+    expect(asToolgateError(new TypeError('x is not a function')).code).toBe('internal');
   });
 
   it('keeps the refusal in the audit when the handler catches it and answers ok', async () => {
