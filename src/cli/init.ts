@@ -50,6 +50,9 @@ export async function runInitCommand(argv: string[], io: CliIo): Promise<number>
   // published (outside probe): --toolgate names where it comes from instead.
   const spec = parsed.values.toolgate;
   if (spec !== undefined && spec.trim() === '') return usageError(io, USAGE, '--toolgate needs a spec or a path.');
+  // A mistyped path went into package.json as is, for npm to look up beside the new project (review).
+  if (spec !== undefined && looksLikePath(spec) && !existsSync(resolve(spec)))
+    return usageError(io, USAGE, `--toolgate names a path that does not exist: ${spec}`);
   const toolgateSpec =
     spec === undefined ? `^${version()}` : existsSync(resolve(spec)) ? `file:${resolve(spec)}` : spec;
   const files = templateFiles(TEMPLATE_DIR).map((from) => {
@@ -90,6 +93,9 @@ function templateFiles(dir: string): string[] {
     return statSync(path).isDirectory() ? templateFiles(path) : [path];
   });
 }
+
+/** A spec meant as a local path (a tarball or a clone) rather than a version, tag or git URL. */
+const looksLikePath = (spec: string) => /^(\.{1,2}[/\\]|[/\\]|~)/.test(spec) || /\.(tgz|tar\.gz)$/.test(spec);
 
 /** What npm accepts as a package name (validate-npm-package-name's rules for new packages). */
 const NPM_NAME = /^(@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/;

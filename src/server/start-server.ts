@@ -26,7 +26,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** `toolgate serve` without the CLI: used by the command, the demo and the tests. */
+/**
+ * `toolgate serve` without the CLI: used by the command, the demo and the tests. A config passed
+ * from code is taken as it is: `loadConfig`'s checks (config-problems.ts) are for files, which
+ * TypeScript may never have seen.
+ */
 export async function startServer(
   config: ToolgateConfig,
   env: NodeJS.ProcessEnv,

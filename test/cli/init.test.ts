@@ -77,6 +77,12 @@ describe('where the project installs toolgate from (--toolgate)', () => {
       expect(r.code, r.err).toBe(0);
       expect(dependency(target)).toMatch(want);
     }
+    for (const typo of ['./toolgate-0.2.O.tgz', join(dir, 'no-such-clone'), 'toolgate-0.2.0.tgz']) {
+      const r = await runCli(runInitCommand, [join(dir, 'typo'), '--toolgate', typo]);
+      expect(r.code, typo).toBe(2);
+      expect(r.err).toContain(`--toolgate names a path that does not exist: ${typo}`);
+      expect(existsSync(join(dir, 'typo'))).toBe(false);
+    }
     const empty = await runCli(runInitCommand, [join(dir, 'none'), '--toolgate', ' ']);
     expect(empty.code).toBe(2);
     expect(empty.err).toContain('--toolgate needs a spec or a path.');

@@ -70,7 +70,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
         // read was taken for a hang-up and left the client waiting for an answer (outside probe:
         // a principal without scopes made `tools/list` throw, and the client timed out).
         if (req.socket.destroyed || (error as { code?: string }).code === 'ECONNRESET') {
-          options.logger.debug({ requestId }, 'client went away before the request was read');
+          options.logger.debug({ requestId }, 'client went away before it was answered');
           return;
         }
         options.logger.error({ err: error, requestId }, 'fast path failed');
