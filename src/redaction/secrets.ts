@@ -110,6 +110,8 @@ export function createSecretMasker(values: readonly string[]): SecretMasker {
 
 /** Space, tab, CR and LF: what a wrapped block has between its base64 characters. */
 const SPACING = new Set([0x20, 0x09, 0x0d, 0x0a]);
+/** Space, tab and CR: what may stand beside one line break in a wrapped block. */
+const LINE_SPACE = new Set([0x20, 0x09, 0x0d]);
 
 /**
  * Lines of base64 (either alphabet) joined by line breaks, with the spaces or tabs an indented
@@ -126,14 +128,15 @@ const WRAPPED_BASE64 = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{16,}(?:[ \t]*\r?\n
  */
 function mayHoldWrappedBase64(text: string): boolean {
   for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) {
+    // Back over spaces, tabs and a CR only: over line breaks too, a run of them was quadratic.
     let end = at;
-    while (end > 0 && SPACING.has(text.charCodeAt(end - 1))) end--;
+    while (end > 0 && LINE_SPACE.has(text.charCodeAt(end - 1))) end--;
     if (end < 16) continue;
     let run = 0;
     while (run < 16 && isBase64Code(text.charCodeAt(end - 1 - run))) run++;
     if (run < 16) continue;
     let next = at + 1;
-    while (next < text.length && SPACING.has(text.charCodeAt(next))) next++;
+    while (next < text.length && LINE_SPACE.has(text.charCodeAt(next))) next++;
     if (next < text.length && isBase64Code(text.charCodeAt(next))) return true;
   }
   return false;

@@ -87,7 +87,20 @@ describe('redaction and the injection guard on adversarial text', () => {
 
   it('masks known credentials in linear time, wrapped base64 included', () => {
     const mask = createSecretMasker(['tg-secret-0123456789abcdef']);
-    for (const unit of ['A', 'A\n', 'AAAAAAAAAAAAAAAAAAAA\n', '\nA', 'A\r\n', '-', 'A-', '=\n']) {
+    for (const unit of [
+      'A',
+      'A\n',
+      'AAAAAAAAAAAAAAAAAAAA\n',
+      '\nA',
+      'A\r\n',
+      '-',
+      'A-',
+      '=\n',
+      '\n',
+      ' \n',
+      '\r\n',
+      '\t',
+    ]) {
       const text = unit.repeat(Math.ceil(SIZE / unit.length));
       expect(typeof mask(text).text).toBe('string');
     }
