@@ -8,6 +8,7 @@ import { envFlag, envSetting } from './env.js';
 import { loadFailure } from './load-failure.js';
 import type { ToolgateConfig } from './define-config.js';
 import { configProblems } from './config-problems.js';
+import { isPostgresUrl } from '../store/database-url.js';
 
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
 
@@ -110,7 +111,7 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
   // A URL of another scheme was opened as a SQLite path (`mysql://x` made a `mysql:` folder and
   // served from it; outside probe). Only the scheme is quoted: the rest may hold a password.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(database)?.[1];
-  if (scheme !== undefined && !/^postgres(?:ql)?$/.test(scheme)) {
+  if (scheme !== undefined && !isPostgresUrl(database)) {
     const source = get('TOOLGATE_DATABASE_URL')
       ? 'TOOLGATE_DATABASE_URL'
       : get('TOOLGATE_DB')

@@ -6,8 +6,9 @@ import { openSqliteStore } from './sqlite/index.js';
 import { createLeasedRateLimits } from './rate-limit-leases.js';
 import type { AuditReading, Store } from './types.js';
 
-/** A `database` setting that names a PostgreSQL server rather than a SQLite file. */
-export const isPostgresUrl = (database: string): boolean => /^postgres(?:ql)?:\/\//.test(database);
+import { isPostgresUrl } from './database-url.js';
+
+export { isPostgresUrl };
 
 /**
  * Opens the store a `database` setting names: a `postgres://` URL (several gateway instances share

@@ -50,13 +50,24 @@ export async function startTestServer(
 
 /** POSTs one 2025-era `tools/call` to a server's /mcp as a plain client would (no SDK session). */
 export function postToolCall(url: string, name: string, args: object = {}, token = AGENT_TOKEN): Promise<Response> {
+  return postMcp(url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }, { token });
+}
+
+/** POSTs one JSON-RPC message to a server's /mcp as a plain client would (no SDK session). */
+export function postMcp(
+  url: string,
+  message: object,
+  options: { token?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Response> {
   return fetch(`${url}/mcp`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${token}`,
+      authorization: `Bearer ${options.token ?? AGENT_TOKEN}`,
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
+      ...options.headers,
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+    body: JSON.stringify(message),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import { UNTRUSTED_CONTENT_NOTE } from '../../src/guard/wrap.js';
-import { AGENT_TOKEN, startTestServer } from '../helpers/http-server.js';
+import { postMcp, startTestServer } from '../helpers/http-server.js';
 
 /**
  * MCP's `initialize` tells the model that `<untrusted_content>` is data, on both paths (the direct
@@ -21,19 +21,11 @@ describe('the MCP instructions', () => {
         { TOOLGATE_FAST_PATH: fastPath },
       );
       stop = server.stop;
-      const response = await fetch(`${server.url}/mcp`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${AGENT_TOKEN}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-        }),
+      const response = await postMcp(server.url, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
       });
       const text = await response.text();
       const json = JSON.parse(

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { walkthroughCredentials, walkthroughTools } from '../../examples/walkthrough/toolset.js';
 import type { Principal } from '../../src/auth/principal.js';
-import { startTestServer } from '../helpers/http-server.js';
+import { postMcp, startTestServer } from '../helpers/http-server.js';
 
 /**
  * A failure the code did not expect, after the body was read, is still answered: the fast path
@@ -31,17 +31,11 @@ describe('an unexpected failure on /mcp', () => {
         { TOOLGATE_FAST_PATH: fastPath },
       );
       stop = server.stop;
-      const response = await fetch(`${server.url}/mcp`, {
-        method: 'POST',
-        signal: AbortSignal.timeout(5_000),
-        headers: {
-          authorization: `Bearer ${TOKEN}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2025-11-25',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-      });
+      const response = await postMcp(
+        server.url,
+        { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+        { token: TOKEN, headers: { 'mcp-protocol-version': '2025-11-25' }, signal: AbortSignal.timeout(5_000) },
+      );
       expect(response.status).toBe(500);
       expect(await response.json()).toMatchObject({ error: 'internal' });
     });
