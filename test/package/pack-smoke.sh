@@ -34,6 +34,21 @@ console.log('defineTool from JavaScript: ok');
 JS
 node smoke.mjs
 
+echo "== every source map and declaration map names a file the package ships (a debugger or go-to-definition opens the TypeScript)"
+node --input-type=module -e "
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+const root = 'node_modules/toolgate';
+const maps = readdirSync(join(root, 'dist'), { recursive: true }).filter((f) => f.endsWith('.map'));
+if (maps.length === 0) throw new Error('no source maps in the package');
+const missing = maps.flatMap((map) => {
+  const file = join(root, 'dist', map);
+  return JSON.parse(readFileSync(file, 'utf8')).sources.map((s) => resolve(dirname(file), s)).filter((s) => !existsSync(s));
+});
+if (missing.length) throw new Error(missing.length + ' mapped sources not shipped, e.g. ' + missing.slice(0, 3).join(', '));
+console.log('   ' + maps.length + ' maps, every source shipped');
+"
+
 echo "== toolgate --version, and every command loads (--help) with what --omit=dev installs"
 npx --no-install toolgate --version
 for command in init demo chat walkthrough serve stdio check route connect doctor approvals audit backup restore contract version; do
