@@ -88,3 +88,26 @@ describe('where the project installs toolgate from (--toolgate)', () => {
     expect(empty.err).toContain('--toolgate needs a spec or a path.');
   });
 });
+
+describe("the scaffold's stand-in orders API", () => {
+  it('is one state for every process: what `approvals approve` in a shell changes, the server reads', async () => {
+    // Two module instances stand for two processes (the server, the CLI). It was a Map in each:
+    // an approval from the shell cancelled the CLI's own copy and the server still said "open".
+    process.env.ORDERS_STANDIN_FILE = join(dir, 'orders.json');
+    try {
+      const template = new URL('../../templates/init/src/orders-api.ts', import.meta.url).href;
+      type Api = typeof import('../../templates/init/src/orders-api.js');
+      const server = (await import(`${template}?server`)) as Api;
+      const cli = (await import(`${template}?cli`)) as Api;
+      expect((await server.ordersApi.getOrder('t', 'ord_1001'))?.status).toBe('open');
+      await cli.ordersApi.cancel('t', 'ord_1001', 'key-1');
+      expect((await server.ordersApi.getOrder('t', 'ord_1001'))?.status).toBe('cancelled');
+      expect((await server.ordersApi.cancellationFor('t', 'key-1'))?.id).toBe('ord_1001');
+      await server.ordersApi.reopen('t', 'ord_1001');
+      await cli.ordersApi.cancel('t', 'ord_1001', 'key-1'); // the same key again acts once
+      expect((await server.ordersApi.getOrder('t', 'ord_1001'))?.status).toBe('open');
+    } finally {
+      delete process.env.ORDERS_STANDIN_FILE;
+    }
+  });
+});

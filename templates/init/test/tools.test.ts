@@ -14,6 +14,7 @@ let store: Store;
 let gateway: Gateway;
 
 before(async () => {
+  process.env.ORDERS_STANDIN_FILE = join(dir, 'orders.json'); // the stand-in API's own copy
   store = await openSqliteStore({ path: join(dir, 'test.db') });
   const credentials = staticCredentials({ test: { orders_read: 'read-token', orders_write: 'write-token' } }, 'test');
   gateway = createGateway({ tools: config.tools, store, credentials });
