@@ -1,7 +1,16 @@
 import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -239,6 +248,36 @@ describe('toolgate backup', () => {
     expect({ code, err }).toMatchObject({ code: 2, err: expect.stringContaining('interrupted (SIGINT)') });
     expect(readdirSync(dir).filter((name) => name.startsWith('interrupted'))).toEqual([]);
   });
+
+  it('SIGINT once the copy step is writing: still abandoned, exit 2 (it was held until the backup had finished)', async () => {
+    // The signal above lands before the copy step starts. This one waits until the partial file
+    // has pages in it: the one blocking step is running, and no JavaScript runs until it ends.
+    await append(t.store, ['aud_1']);
+    const db = new Database(t.path);
+    db.exec(
+      'CREATE TABLE ballast (b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000) INSERT INTO ballast SELECT zeroblob(4000) FROM n;',
+    ); // ~160 MB
+    db.close();
+    const dest = join(dir, 'midcopy.db');
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'backup', dest, '--db', t.path, '--no-verify'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const writing = setInterval(() => {
+      const partial = readdirSync(dir).find(
+        (name) => name.startsWith('midcopy.db.partial-') && !name.includes('-journal'),
+      );
+      if (partial && statSync(join(dir, partial)).size > 0) {
+        clearInterval(writing);
+        child.kill('SIGINT');
+      }
+    }, 1);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearInterval(writing);
+    expect({ code, err }).toMatchObject({ code: 2, err: expect.stringContaining('interrupted (SIGINT)') });
+    expect(readdirSync(dir).filter((name) => name.startsWith('midcopy'))).toEqual([]);
+  }, 60_000);
 });
 
 describe('toolgate backup while a restore replaces the database', () => {

@@ -3,7 +3,7 @@ import { renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hasAuditLog } from './audit-reader.js';
 import { changeOfFile } from './same-file.js';
-import { finishStaged, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
+import { finishStaged, signalsDelivered, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
 
 /**
  * Copies a live SQLite database to `dest` with SQLite's online backup (`toolgate backup`):
@@ -39,6 +39,10 @@ export async function copySqliteOnline(
     } finally {
       db.close();
     }
+    // The copy is one blocking step: a signal that came during it is only noted once the event
+    // loop next polls, and nothing between here and the rename would let it (outside probe: a
+    // Ctrl-C mid-copy was ignored and the backup finished with exit 0).
+    await signalsDelivered();
     // A restore holds the file's lock while it replaces it; this copy waited for the lock on the
     // file it had opened, and then copied that one: the database as it was before the restore.
     const change = changed();

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { hasAuditLog } from './audit-reader.js';
 import { isBusy } from './connection.js';
 import { rateLimitFilePath } from './rate-limit-file.js';
-import { finishStaged, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
+import { finishStaged, signalsDelivered, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
 
 /** The last event of a log: where its chain ends. */
 export interface LogEnd {
@@ -57,6 +57,7 @@ export async function restoreSqliteCopy(
       await record(staged, hold?.end ?? null);
       rmSync(rateLimitFilePath(staged), { force: true });
       finishStaged(staged);
+      await signalsDelivered(); // one that came while finishStaged blocked (its fsync)
       stopIfInterrupted(); // the last moment before the database changes
       if (!hold) {
         placeWhereNothingIs(staged, database);

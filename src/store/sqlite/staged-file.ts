@@ -80,6 +80,15 @@ async function whileSignalsHeld<T>(work: (stopIfInterrupted: () => void) => Prom
 }
 
 /**
+ * Resolves once signals that arrived while the thread was blocked (a copy step) have reached
+ * their listeners. libuv hands a signal to JavaScript when the event loop polls; one
+ * setImmediate can run before the next poll, two cannot.
+ */
+export async function signalsDelivered(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((next) => setImmediate(next));
+}
+
+/**
  * Switches a closed database file to a rollback journal: one self-contained file, whose readers
  * create no `-wal`/`-shm` beside it (a gateway opening it switches it back to WAL).
  */
