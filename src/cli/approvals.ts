@@ -7,7 +7,7 @@ import { openStore } from '../store/open-store.js';
 import type { DraftPosition, DraftStatus } from '../store/types.js';
 import { DRAFT_PAGE_MAX, draftPageOf, type DraftOrder } from '../actions/draft-list-page.js';
 import { flagNotTaken, parseCommand, usageError, type CliIo } from './args.js';
-import { missingDatabase } from './existing-database.js';
+import { missingDatabase, notToolgateDatabase } from './existing-database.js';
 import { jsonShowingInvisible, showInvisible, showInvisibleInLine } from '../guard/invisible.js';
 
 const USAGE = `Usage:
@@ -105,6 +105,12 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   );
   if (missing) {
     io.stderr.write(`${missing}\n`);
+    return 2;
+  }
+  // Exit 2 and one line, as `audit` does: it was exit 1 with a raw "open …" line, after migrating.
+  const foreign = await notToolgateDatabase(settings.database);
+  if (foreign) {
+    io.stderr.write(`toolgate approvals: ${foreign}\n`);
     return 2;
   }
   const store = await openStore({ database: settings.database, auditKey: settings.auditKey });

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -311,6 +312,31 @@ describe('toolgate approvals (CLI)', () => {
     expect(list.err).not.toContain('--db');
     expect(list.err).toContain('Set TOOLGATE_DB');
     expect(existsSync(typo)).toBe(false);
+  });
+
+  it("leaves a database that is not Toolgate's as it was: exit 2, one line, no tables added", async () => {
+    // A mistyped TOOLGATE_DB naming another application's file was migrated: nine tables and a
+    // `-rates` file beside it, and "no drafts" with exit 0 (outside probe).
+    const foreign = `${server.dir}/crm.db`;
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE customers (id TEXT)');
+    other.close();
+    const empty = `${server.dir}/empty.db`;
+    writeFileSync(empty, '');
+    for (const database of [foreign, empty]) {
+      const before = readFileSync(database);
+      for (const args of [['list'], ['show', 'drf_x']]) {
+        const r = await runCli(runApprovalsCommand, args, {
+          TOOLGATE_DB: database,
+          TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)),
+        });
+        expect(r).toMatchObject({ code: 2, out: '' });
+        expect(r.err.trim().split('\n')).toHaveLength(1);
+        expect(r.err).toMatch(/not a Toolgate one|no audit log/);
+      }
+      expect(readFileSync(database).equals(before)).toBe(true);
+      expect(existsSync(`${database}-rates`)).toBe(false);
+    }
   });
 
   it('lists every draft, a page at a time, newest or longest-waiting first, up to --limit', async () => {
