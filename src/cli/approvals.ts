@@ -67,11 +67,10 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   // `fail` is the 0.1 name of `close`; both end an unresolved draft without running anything.
   const resolving = verb === 'retry' || verb === 'close' || verb === 'fail';
   const deciding = verb === 'approve' || verb === 'reject' || verb === 'rollback' || verb === 'reverify' || resolving;
-  // Bare, it shows its commands, as `audit` and `contract` do (it exited 2 where they exit 0).
-  if (verb === undefined) {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  // Bare, a usage error, as bare `audit`, `contract` and `connect` are: exit 0 let
+  // `toolgate approvals $VERB` with VERB unset pass in a script (outside probe).
+  if (verb === undefined)
+    return usageError(io, USAGE, 'Name a command: list, show, approve, reject, rollback, retry, close or reverify.');
   if (!(verb === 'list' || verb === 'show' || deciding)) {
     return usageError(io, USAGE, `Unknown approvals command "${verb}".`);
   }

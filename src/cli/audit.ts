@@ -94,10 +94,12 @@ type AuditValues = {
 export async function runAuditCommand(argv: string[], io: CliIo, open = defaultSource): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'verify' && sub !== 'tail' && sub !== 'export') {
-    if (sub === undefined || wantsHelp([sub])) {
+    if (sub !== undefined && wantsHelp([sub])) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
+    // Bare, a usage error as bare `connect` is: `toolgate audit $VERB` with VERB unset exited 0.
+    if (sub === undefined) return usageError(io, USAGE, 'Name a command: verify, tail or export.');
     const what = sub.startsWith('-') ? `Unknown option "${sub}"` : `Unknown audit command "${sub}"`;
     return usageError(io, USAGE, `${what}.`);
   }

@@ -41,10 +41,11 @@ Run \`toolgate contract <command> --help\` for the options of each.`;
 export async function runContractCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'snapshot' && sub !== 'diff') {
-    if (sub === undefined || wantsHelp([sub])) {
+    if (sub !== undefined && wantsHelp([sub])) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
+    if (sub === undefined) return usageError(io, USAGE, 'Name a command: snapshot or diff.');
     const what = sub.startsWith('-') ? `Unknown option "${sub}"` : `Unknown contract command "${sub}"`;
     return usageError(io, USAGE, `${what}.`);
   }

@@ -64,12 +64,14 @@ describe('CLI manners', () => {
     });
   }
 
-  it('a command group given no command shows its usage with exit 0, each alike', async () => {
-    // Before: bare `approvals` said "Name a command." with exit 2 while `audit` and `contract` showed usage.
-    for (const group of ['approvals', 'audit', 'contract']) {
+  it('a command group given no command is a usage error (exit 2, usage on stderr), each alike', async () => {
+    // Before: `approvals`, `audit` and `contract` showed their usage with exit 0 and `connect` exited
+    // 2, so a script running `toolgate audit $VERB` with VERB unset passed (outside probe).
+    for (const group of ['approvals', 'audit', 'contract', 'connect']) {
       const { code, out, err } = await run([group]);
-      expect({ group, code, err }).toEqual({ group, code: 0, err: '' });
-      expect(out).toMatch(/^Usage:\s+toolgate /);
+      expect({ group, code, out }).toEqual({ group, code: 2, out: '' });
+      expect(err).toMatch(/^Name a /);
+      expect(err).toMatch(/Usage:\s+toolgate /);
     }
   });
 
@@ -224,7 +226,7 @@ describe('a command that fails', () => {
     expect(failureLine(new Error('boom'))).toBe('toolgate: boom');
   });
 
-  it('the real process: `approvals list` on a file that is not a database says so, exit 1', async () => {
+  it('the real process: `approvals list` on a file that is not a database says so in one line, exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'toolgate-fail-'));
     try {
       const junk = join(dir, 'toolgate.db');
@@ -237,8 +239,9 @@ describe('a command that fails', () => {
         () => ({ code: 0, stderr: '' }),
         (error: { code: number; stderr: string }) => error,
       );
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^toolgate: .*file is not a database\n$/);
+      // Exit 2, as `audit` gives for the same file (it was 1 after a raw "open …" line; outside probe).
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^toolgate approvals: .*is not a SQLite database \(file is not a database\)\.\n$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
