@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashEvent } from '../../src/audit/chain.js';
@@ -35,6 +38,7 @@ beforeEach(async () => {
 afterEach(async () => cleanup());
 
 const cli = (...args: string[]) => runCli(runAuditCommand, args, { TOOLGATE_DB: path });
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 /** The output's lines, one per event. */
 const linesOf = (out: string) => out.trim().split('\n');
 
@@ -230,6 +234,62 @@ describe('toolgate audit', () => {
     expect((await cli('export', '--out', dangling, '--limit', '3')).code).toBe(0);
     expect(readFileSync(`${path}.made-by-export.jsonl`, 'utf8').trim().split('\n')).toHaveLength(3);
   });
+
+  it('export --out stopped by Ctrl-C leaves nothing under OUT (it left a partial that read as whole), exit 2', async () => {
+    // 150,000 rows of the same shape as an event (the chain is not checked by export), so the
+    // export is still writing when the signal comes.
+    const db = new Database(path);
+    const row = db.prepare(
+      'INSERT INTO audit_events (seq, id, time, kind, surface, client, actor, tenant, tool, decision, reason, outcome, input_summary, result_bytes, result_tokens, source_ids, latency_ms, prev_hash, hash) ' +
+        "VALUES (?, ?, '2026-07-01T00:00:00Z', 'tool_call', 'x', 'x', 'x', 'x', 'x', 'allow', 'r', 'ok', '{}', 0, 0, '[]', 0, 'x', 'x')",
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 150_000; i++) row.run(1_000 + i, `aud_bulk_${i}`);
+    })();
+    db.close();
+    const out = `${path}.jsonl`;
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'audit', 'export', '--out', out, '--db', path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      // The first progress line: 10,000 events are in the staged file, 140,000 still to come.
+      if (err.includes('exported 10000 events') && !sent) sent = child.kill('SIGINT');
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect({ code, err }).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/interrupted \(SIGINT\) after \d+ events; .* was not written\n$/),
+    });
+    expect(readdirSync(dirname(out)).filter((name) => name.startsWith(basename(out)))).toEqual([]);
+  }, 60_000);
+
+  it('export --follow --out ends on Ctrl-C as it is meant to: the file closed and its anchor printed, exit 0', async () => {
+    const out = `${path}.follow.jsonl`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'audit', 'export', '--follow', '--out', out, '--db', path],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const written = setInterval(() => {
+      if (existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 30) {
+        clearInterval(written);
+        child.kill('SIGINT');
+      }
+    }, 20);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    clearInterval(written);
+    const last = JSON.parse(readFileSync(out, 'utf8').trim().split('\n').at(-1) ?? '') as { seq: number; hash: string };
+    expect({ code, signal, err }).toMatchObject({
+      code: 0,
+      signal: null,
+      err: expect.stringContaining(`exported 30 events to ${out}; its last event is ${last.seq}:${last.hash}\n`),
+    });
+  }, 30_000);
 
   it('tail --follow stops, exit 2, naming it, when the file is replaced under it (a restore)', async () => {
     // A restored file that no gateway has opened yet is a rollback-journal file, whose reader

@@ -3,8 +3,8 @@ import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { rateLimitFilePath } from './rate-limit-file.js';
 
-// Database files written beside where they will end up, then renamed into place (`toolgate
-// backup` and `toolgate restore`), so a file at the final name is always whole.
+// Files written beside where they will end up, then renamed into place (`toolgate backup`,
+// `toolgate restore`, `toolgate audit export --out`), so a file at the final name is always whole.
 
 /** The files SQLite keeps beside a database while it is open (WAL mode) or mid-transaction. */
 export const SQLITE_SIDECARS = ['-wal', '-shm', '-journal'] as const;
@@ -22,12 +22,12 @@ export function hasWalData(path: string): boolean {
  * Where a file for `dest` is written before it is renamed to `dest`: `<dest>.partial-<pid>`, so
  * that what a killed run left is recognised by the next one as abandoned and removed.
  */
-function stagingPath(dest: string): string {
+export function stagingPath(dest: string): string {
   return `${dest}.partial-${process.pid}`;
 }
 
 /** `<dest>.partial-<pid>` files whose process is gone (killed mid-copy): nothing will finish them. */
-function removeAbandonedPartials(dest: string): void {
+export function removeAbandonedPartials(dest: string): void {
   const prefix = `${basename(dest)}.partial-`;
   for (const name of readdirSync(dirname(dest))) {
     const pid = /^(\d+)$/.exec(name.slice(prefix.length))?.[1];
