@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashEvent } from '../../src/audit/chain.js';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import type { AuditSource } from '../../src/store/open-store.js';
-import { openSqliteAuditReader } from '../../src/store/sqlite/audit-reader.js';
+import { openSqliteAuditReader, whyUnreadable } from '../../src/store/sqlite/audit-reader.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { runCli } from '../helpers/capture-io.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
@@ -463,5 +463,16 @@ describe('toolgate audit only reads', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('is a WAL-mode SQLite database in a place SQLite cannot write its -shm file to');
     expect(r.err).toContain('Copy it, with its -wal file if there is one, somewhere writable');
+  });
+
+  it('says the same for the way SQLite fails in a directory it may not write (as non-root only)', () => {
+    // "attempt to write a readonly database" (SQLITE_READONLY_DIRECTORY), which named no way out
+    // (outside probe, run as a user; tests run as root, which any directory lets write).
+    const readonlyDirectory = Object.assign(new Error('attempt to write a readonly database'), {
+      code: 'SQLITE_READONLY_DIRECTORY',
+    });
+    expect(whyUnreadable(path, readonlyDirectory)).toContain(
+      'is a WAL-mode SQLite database in a place SQLite cannot write its -shm file to',
+    );
   });
 });

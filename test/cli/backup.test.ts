@@ -7,6 +7,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -53,6 +54,18 @@ async function append(store: Store, ids: string[]): Promise<void> {
 }
 
 describe('toolgate backup', () => {
+  it('names the way out for a WAL-mode file where SQLite cannot make its -shm file, as `audit` does', async () => {
+    await append(t.store, ['aud_1']);
+    await t.store.close();
+    // As on read-only media: the -shm file cannot be made (it points into nowhere). It said
+    // "unable to open database file" (outside probe).
+    symlinkSync(join(dir, 'missing', 'x.db-shm'), `${t.path}-shm`);
+    const r = await backup([join(dir, 'copy.db'), '--db', t.path]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('is a WAL-mode SQLite database in a place SQLite cannot write its -shm file to');
+    rmSync(`${t.path}-shm`);
+  });
+
   it('copies a database a gateway is writing to: every event so far, including those still in the -wal file', async () => {
     const before = Array.from({ length: 2_000 }, (_, i) => `aud_before_${i}`);
     await append(t.store, before.slice(0, 50));

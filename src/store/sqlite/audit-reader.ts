@@ -130,22 +130,29 @@ export function openSqliteAuditReader(
   };
 }
 
-/** One line for a file SQLite would not open read-only, with what to do about it where we know. */
-function whyUnreadable(path: string, error: unknown): string {
+/**
+ * One line for a file SQLite would not open read-only, with what to do about it where we know
+ * (`audit` and `backup` read this way).
+ */
+export function whyUnreadable(path: string, error: unknown): string {
   const code = (error as { code?: unknown }).code;
   const said = error instanceof Error ? error.message : String(error);
   const directory = directoryInsteadOfFile(path);
   if (directory) return directory;
   if (code === 'SQLITE_NOTADB') return `${path} is not a SQLite database (${said}).`;
   if (code === 'ENOENT') return `No file at ${path}.`;
-  // A WAL-mode file needs its -shm file beside it (or a directory SQLite can create it in).
-  if (code === 'SQLITE_CANTOPEN' && isWalMode(path))
+  // A WAL-mode file needs its -shm file beside it (or a directory SQLite can create it in). A
+  // directory it may not write says "attempt to write a readonly database" (outside probe).
+  if (typeof code === 'string' && WAL_NEEDS_SHM.has(code) && isWalMode(path))
     return (
       `${path} is a WAL-mode SQLite database in a place SQLite cannot write its -shm file to ` +
       `(read-only media?). Copy it, with its -wal file if there is one, somewhere writable and check the copy.`
     );
   return `cannot read ${path}: ${said}`;
 }
+
+/** How SQLite fails to open a WAL-mode file read-only when it cannot make or map its -shm file. */
+const WAL_NEEDS_SHM: ReadonlySet<string> = new Set(['SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_READONLY_DIRECTORY']);
 
 /** Bytes 18 and 19 of a SQLite header are 2 in WAL mode (https://www.sqlite.org/fileformat.html). */
 function isWalMode(path: string): boolean {

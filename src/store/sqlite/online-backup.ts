@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { hasAuditLog } from './audit-reader.js';
+import { hasAuditLog, whyUnreadable } from './audit-reader.js';
 import { changeOfFile } from './same-file.js';
 import { finishStaged, signalsDelivered, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
 
@@ -32,9 +32,17 @@ export async function copySqliteOnline(
   return withStagedFile(dest, async (partial, stopIfInterrupted) => {
     onStart();
     const changed = changeOfFile(source);
-    const db = new Database(source, { readonly: true, fileMustExist: true });
+    let db: Database.Database | undefined;
+    let isToolgate: boolean;
     try {
-      if (!hasAuditLog(db)) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
+      db = new Database(source, { readonly: true, fileMustExist: true });
+      isToolgate = hasAuditLog(db); // the first read: where a WAL-mode file wants its -shm
+    } catch (error) {
+      db?.close();
+      throw new Error(whyUnreadable(source, error)); // as `audit` says it, read-only media included
+    }
+    try {
+      if (!isToolgate) throw new Error(`${source} is not a Toolgate database (it has no audit log)`);
       await db.backup(partial, { progress: () => ALL_PAGES });
     } finally {
       db.close();
