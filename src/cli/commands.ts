@@ -100,8 +100,9 @@ Environment (serve, stdio and the commands that open the store):
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  // `toolgate help serve` is `toolgate serve --help`; before, it printed this page for any word.
-  if (command === 'help' && rest.length > 0) return main([...rest.slice(0, 1), '--help', ...rest.slice(1)], io);
+  // `toolgate help serve` is `toolgate serve --help`, and `help audit verify` is `audit verify
+  // --help` (it showed the group's page, outside probe); before, any word printed this page.
+  if (command === 'help' && rest.length > 0) return main([...rest, '--help'], io);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     io.stdout.write(HELP);
     return 0;

@@ -122,7 +122,14 @@ describe('CLI manners', () => {
       expect(out).toMatch(/^Usage:/);
     }
     expect((await run(['help', 'serve'])).out).toMatch(/^Usage: toolgate serve/);
-    expect((await run(['help', 'audit', 'verify'])).out).toMatch(/^Usage: toolgate audit verify/);
+    // A subcommand's own page, not its group's (whose first line also starts "audit verify").
+    for (const [group, sub] of [
+      ['audit', 'verify'],
+      ['contract', 'diff'],
+      ['approvals', 'list'],
+    ] as const)
+      expect((await run(['help', group, sub])).out).toBe((await run([group, sub, '--help'])).out);
+    expect((await run(['help', 'audit', 'verify'])).out).not.toBe((await run(['audit', '--help'])).out);
     expect(await run(['help', 'frobnicate'])).toMatchObject({ code: 2, err: /Unknown command "frobnicate"/ });
   });
 
