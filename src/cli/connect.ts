@@ -65,6 +65,15 @@ export async function runConnectCommand(argv: string[], io: CliIo): Promise<numb
         `${values.url} will be refused. Put the gateway behind TLS on a public host first.\n`,
     );
   }
+  // The name is pasted into shell lines (`${NAME}` inside quotes) and JSON: anything but a
+  // variable name printed `Bearer ${}`, or a quote that ended the printed command (outside probe).
+  const tokenEnv = values['token-env'];
+  if (tokenEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv))
+    return usageError(
+      io,
+      USAGE,
+      `--token-env must be an environment variable name (letters, digits and _, not starting with a digit); got ${JSON.stringify(tokenEnv)}.`,
+    );
   // Checked before the config is loaded, so a bad value is named even where no config is found.
   const scope = values.scope ?? 'local';
   if (!['local', 'project', 'user'].includes(scope))

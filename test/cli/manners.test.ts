@@ -75,6 +75,15 @@ describe('CLI manners', () => {
     }
   });
 
+  it('connect --token-env takes only a variable name: it is pasted into shell lines and JSON', async () => {
+    // `""` printed `Bearer ${}`; a quote ended the printed `claude mcp add` line (outside probe).
+    for (const name of ['', "X'; touch /tmp/pwned; echo '", '1TOKEN', 'MY-TOKEN', 'A B']) {
+      const r = await run(['connect', 'claude-code', '--url', 'https://gw.example', '--token-env', name]);
+      expect({ name, code: r.code, out: r.out }).toEqual({ name, code: 2, out: '' });
+      expect(r.err).toContain('--token-env must be an environment variable name');
+    }
+  });
+
   it('a flag only a sibling command takes is refused, not accepted and ignored (exit 2)', async () => {
     // Before: one option table served each group, so `audit verify --out x` verified and wrote
     // nothing, `tail --force` and `connect desktop --scope user` ran as if the flag were not there.
