@@ -39,7 +39,7 @@ export function parseCommand<const O extends Options>(
     return 0;
   }
   let parsed: Parsed<O & typeof HELP>;
-  let tokens: readonly { kind: string; name?: string; rawName?: string }[];
+  let tokens: readonly { kind: string; name?: string; rawName?: string; value?: string }[];
   try {
     ({ tokens, ...parsed } = parseArgs({
       args: [...argv],
@@ -47,7 +47,7 @@ export function parseCommand<const O extends Options>(
       allowPositionals: true,
       strict: true,
       tokens: true,
-    }) as Parsed<O & typeof HELP> & { tokens: { kind: string; name?: string; rawName?: string }[] });
+    }) as Parsed<O & typeof HELP> & { tokens: { kind: string; name?: string; rawName?: string; value?: string }[] });
   } catch (error) {
     return usageError(io, spec.usage, readable(error as Error));
   }
@@ -57,6 +57,14 @@ export function parseCommand<const O extends Options>(
     if (token.kind !== 'option' || !token.name) continue;
     if (seen.has(token.name)) return usageError(io, spec.usage, `${token.rawName ?? token.name} is given twice.`);
     seen.add(token.name);
+    // `--out ""` wrote to stdout, `--config ""` used the default config, `--db ""` said "no
+    // database at  (…)": an empty value is a variable that was not set (outside probe).
+    if (token.value === '')
+      return usageError(
+        io,
+        spec.usage,
+        `${token.rawName ?? token.name} is empty; give it a value (is a variable unset?).`,
+      );
   }
   if ((parsed.values as { help?: boolean }).help) {
     io.stdout.write(ensureNewline(spec.usage));

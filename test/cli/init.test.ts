@@ -17,7 +17,7 @@ describe('toolgate init refuses what would break the project, before writing any
     const target = join(dir, 'app');
     const r = await runCli(runInitCommand, [target, '--name', name]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--name must be an npm package name');
+    expect(r.err).toMatch(name === '' ? /--name is empty/ : /--name must be an npm package name/);
     expect(existsSync(target)).toBe(false);
   });
 

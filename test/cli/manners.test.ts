@@ -80,7 +80,23 @@ describe('CLI manners', () => {
     for (const name of ['', "X'; touch /tmp/pwned; echo '", '1TOKEN', 'MY-TOKEN', 'A B']) {
       const r = await run(['connect', 'claude-code', '--url', 'https://gw.example', '--token-env', name]);
       expect({ name, code: r.code, out: r.out }).toEqual({ name, code: 2, out: '' });
-      expect(r.err).toContain('--token-env must be an environment variable name');
+      expect(r.err).toMatch(name === '' ? /--token-env is empty/ : /--token-env must be an environment variable name/);
+    }
+  });
+
+  it('an empty value is refused by name, as an unset variable would give it (exit 2)', async () => {
+    // `--out ""` wrote to stdout, `--config ""` used the default config, `--db ""` said "no
+    // database at  (…)" (outside probe).
+    for (const args of [
+      ['audit', 'export', '--out', ''],
+      ['check', '--config', ''],
+      ['check', '--config='],
+      ['walkthrough', '--db', ''],
+      ['approvals', 'approve', 'drf_1', '--as', 'lead', '--reason', ''],
+    ]) {
+      const r = await run(args);
+      expect({ args, code: r.code, out: r.out }).toEqual({ args, code: 2, out: '' });
+      expect(r.err).toMatch(/^--[a-z-]+ is empty; give it a value/);
     }
   });
 
