@@ -6,7 +6,7 @@ import { whereToSet } from '../credentials/provider.js';
 import { openStore } from '../store/open-store.js';
 import type { DraftPosition, DraftStatus } from '../store/types.js';
 import { DRAFT_PAGE_MAX, draftPageOf, type DraftOrder } from '../actions/draft-list-page.js';
-import { flagNotTaken, parseCommand, usageError, type CliIo } from './args.js';
+import { flagNotTaken, parseCommand, positiveInteger, usageError, type CliIo } from './args.js';
 import { missingDatabase, notToolgateDatabase } from './existing-database.js';
 import { jsonShowingInvisible, showInvisible, showInvisibleInLine } from '../guard/invisible.js';
 
@@ -85,9 +85,8 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   if (extra !== undefined) return usageError(io, USAGE, `Unexpected argument "${extra}".`);
   if (values.status !== undefined && !(DRAFT_STATUSES as readonly string[]).includes(values.status))
     return usageError(io, USAGE, `--status must be one of ${DRAFT_STATUSES.join(', ')} (got "${values.status}").`);
-  const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
-  if (!(Number.isInteger(limit) || limit === Number.POSITIVE_INFINITY) || limit < 1)
-    return usageError(io, USAGE, `--limit must be a positive integer (got "${values.limit}").`);
+  const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : positiveInteger(values.limit);
+  if (limit === null) return usageError(io, USAGE, `--limit must be a positive integer (got "${values.limit}").`);
   const { config } = await loadConfig(values.config, process.cwd(), io.env);
   const approver = deciding ? config.approvers?.find((p) => p.actorId === values.as) : undefined;
   if (deciding && !approver) {

@@ -87,6 +87,16 @@ export function flagNotTaken(values: object, takes: readonly string[], command: 
   return extra === undefined ? null : `--${extra} is not an option of \`toolgate ${command}\`.`;
 }
 
+/**
+ * A count given on the command line: decimal digits only, at least 1, a safe integer; null for
+ * anything else. `Number()` took `Infinity`, `0x10` (16) and `1e9` (outside probe).
+ */
+export function positiveInteger(raw: string): number | null {
+  if (!/^[1-9][0-9]*$/.test(raw)) return null;
+  const value = Number(raw);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
 /** Writes `message` and the usage to stderr; returns 2, the exit code for a usage error. */
 export function usageError(io: CliIo, usage: string, message: string): 2 {
   io.stderr.write(`${message}\n\n${ensureNewline(usage)}`);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { AuditAnchor, AuditEvent, AuditFilter } from '../audit/event.js';
 import { openAuditSource, type AuditSource } from '../store/open-store.js';
 import { removeAbandonedPartials, stagingPath, syncFile } from '../store/sqlite/staged-file.js';
-import { parseCommand, usageError, wantsHelp, type CliIo } from './args.js';
+import { parseCommand, positiveInteger, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
 import { keyMismatch } from '../audit/key-check.js';
@@ -179,14 +179,15 @@ function filterFrom(values: Record<string, string | boolean | undefined>): Audit
   for (const key of ['since', 'until'] as const) {
     const value = values[key];
     if (value === undefined) continue;
+    // A date first, as ISO 8601 has it: `new Date('5')` is the year 2005 (outside probe).
     const time = new Date(String(value));
-    if (Number.isNaN(time.getTime()))
+    if (!/^\d{4}-\d{2}-\d{2}/.test(String(value)) || Number.isNaN(time.getTime()))
       return `--${key} must be an ISO time such as 2026-06-01T00:00:00Z (got "${value}").`;
     filter[key] = time.toISOString();
   }
   if (values.limit !== undefined) {
-    const limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) return `--limit must be a positive integer (got "${values.limit}").`;
+    const limit = positiveInteger(String(values.limit));
+    if (limit === null) return `--limit must be a positive integer (got "${values.limit}").`;
     filter.limit = limit;
   }
   return filter;

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { adviseRoute, type RouteAnswers } from '../route/advise.js';
-import { parseCommand, usageError, type CliIo } from './args.js';
+import { parseCommand, positiveInteger, usageError, type CliIo } from './args.js';
 
 const USAGE = `Usage: toolgate route [--owner app|platform|developer|person|hosted] [--clients N]
                       [--local] [--human] [--long-running] [--json]
@@ -56,8 +56,8 @@ export async function runRouteCommand(
       USAGE,
       `--owner must be one of ${OWNERS.join(', ')} (who owns prompt, state, execution and audit).`,
     );
-  const count = Number(clients ?? 1);
-  if (!Number.isInteger(count) || count < 1) return usageError(io, USAGE, '--clients must be a whole number ≥ 1.');
+  const count = clients === undefined ? 1 : positiveInteger(clients);
+  if (count === null) return usageError(io, USAGE, '--clients must be a whole number ≥ 1.');
   const answers: RouteAnswers = {
     owner: owner as RouteAnswers['owner'],
     clients: count,

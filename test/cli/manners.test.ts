@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { positiveInteger } from '../../src/cli/args.js';
 import { main } from '../../src/cli/commands.js';
 import { failureLine } from '../../src/cli/failure-line.js';
 import { StoreUnavailableError, ToolgateError } from '../../src/errors/toolgate-error.js';
@@ -82,6 +83,26 @@ describe('CLI manners', () => {
       expect({ name, code: r.code, out: r.out }).toEqual({ name, code: 2, out: '' });
       expect(r.err).toMatch(name === '' ? /--token-env is empty/ : /--token-env must be an environment variable name/);
     }
+  });
+
+  it('counts are decimal digits and dates start with a date: Infinity, 0x10, 1e9 and "5" are refused', async () => {
+    // Number() read Infinity, 0x10 as 16 and 1e9; new Date('5') is the year 2005 (outside probe).
+    const cases: [string[], RegExp][] = [];
+    for (const bad of ['Infinity', '0x10', '1e9', '1.0', '+5', '07', ' 5'])
+      cases.push(
+        [['approvals', 'list', '--limit', bad], /--limit must be a positive integer/],
+        [['audit', 'tail', '--limit', bad, '--db', '/nonexistent/x.db'], /--limit must be a positive integer/],
+        [['route', '--owner', 'platform', '--clients', bad], /--clients must be a whole number/],
+      );
+    for (const bad of ['5', '2026', 'June 1, 2026', 'tomorrow'])
+      cases.push([['audit', 'tail', '--since', bad, '--db', '/nonexistent/x.db'], /--since must be an ISO time/]);
+    for (const [args, message] of cases) {
+      const r = await run(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toMatch(message);
+    }
+    expect(positiveInteger('1000000000')).toBe(1_000_000_000);
+    expect(positiveInteger('9007199254740993')).toBeNull();
   });
 
   it('an empty value is refused by name, as an unset variable would give it (exit 2)', async () => {
