@@ -146,7 +146,10 @@ describe('audit verify on a tampered SQLite file', () => {
   ])('refuses --anchor %j with what it wants (exit 2)', async (anchor) => {
     const r = await verifyCli('--anchor', anchor);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--anchor wants SEQ:HASH as `audit verify` prints it after "head"/);
+    // An empty one is refused before it is read, as every empty option is.
+    expect(r.err).toMatch(
+      anchor === '' ? /^--anchor is empty/ : /--anchor wants SEQ:HASH as `audit verify` prints it after "head"/,
+    );
     expect(r.err).toContain('Usage: toolgate audit verify');
   });
 
