@@ -1,3 +1,4 @@
+import { isRecord } from '../util/is-record.js';
 import type { ToolgateConfig } from './define-config.js';
 
 /** The top-level keys a config may have (define-config.ts); a typo of one is refused, not ignored. */
@@ -36,7 +37,15 @@ export function configProblems(config: ToolgateConfig): string[] {
   if (config.readOnly !== undefined && typeof config.readOnly !== 'boolean')
     problems.push(`readOnly must be true or false (got ${JSON.stringify(config.readOnly)})`);
 
-  const toolNames = new Set(config.tools.map((tool) => tool?.name));
+  // A tool written as a plain object has no derived schemas: `check` stopped on "reading '$defs'"
+  // (exit 1) and `serve` started with it (outside probe).
+  const tools: readonly unknown[] = config.tools; // a list: loadConfig refuses anything else
+  tools.forEach((tool, i) => {
+    const made = isRecord(tool) && isRecord(tool.inputJsonSchema) && typeof tool.kind === 'string';
+    const name = isRecord(tool) && typeof tool.name === 'string' ? ` ("${tool.name}")` : '';
+    if (!made) problems.push(`tools[${i}]${name} was not made with defineTool or defineAction`);
+  });
+  const toolNames = new Set(tools.map((tool) => (isRecord(tool) ? tool.name : undefined)));
   for (const [client, names] of Object.entries(config.toolsets ?? {})) {
     if (!Array.isArray(names)) problems.push(`toolsets.${client} must be a list of tool names`);
     else

@@ -105,6 +105,11 @@ describe('a config that does not load says where', () => {
       /stdio\.client "claude_code" has no toolset \(toolsets names a\)/,
     ],
     [
+      'a tool written as a plain object (check stopped on "reading \'$defs\'", serve started)',
+      '{ tools: [{ name: "get_thing", description: "d", handler: () => ({}) }] }',
+      /tools\[0\] \("get_thing"\) was not made with defineTool or defineAction/,
+    ],
+    [
       'a toolset naming a tool that does not exist',
       '{ tools: [], toolsets: { a: ["get_customer_billing_sumary"] } }',
       /toolsets\.a names unknown tool "get_customer_billing_sumary"/,
