@@ -16,7 +16,7 @@ Writes the served contract of every toolset (tools, input and output schemas, MC
 scopes, roles, kind, risk, resolved limits, rollback disclosure, and the guards: tenant rule,
 untrusted and PII fields, credentials, egress hosts, approval policy) as sorted, byte-stable
 JSON meant to be committed and reviewed.
-  --out FILE      Where to write it (default ./${DEFAULT_FILE})
+  --out FILE      Where to write it (default ./${DEFAULT_FILE}; - for stdout)
   ${CONFIG}
   -h, --help      This help`,
   diff: `Usage: toolgate contract diff [--against ${DEFAULT_FILE}] [--json] [--config FILE]
@@ -61,6 +61,11 @@ async function snapshot(argv: string[], io: CliIo): Promise<number> {
   const { config, path } = await loadConfig(parsed.values.config, process.cwd(), io.env);
   const contract = snapshotOf(config);
   const out = parsed.values.out ?? DEFAULT_FILE;
+  // `-` is stdout, the snapshot alone (it made a file named "-"; outside probe).
+  if (out === '-') {
+    io.stdout.write(snapshotText(contract));
+    return 0;
+  }
   try {
     await writeFile(resolve(process.cwd(), out), snapshotText(contract));
   } catch (error) {
@@ -71,7 +76,8 @@ async function snapshot(argv: string[], io: CliIo): Promise<number> {
     return usageError(io, USAGES.snapshot, `Cannot write the snapshot to ${out}: ${why}.`);
   }
   const tools = Object.keys(contract.tools).length;
-  io.stdout.write(`Wrote the contract of ${tools} tools in ${path} to ${out}; commit it.\n`);
+  // A status line, on stderr: `--out /dev/stdout` got it after the JSON (outside probe).
+  io.stderr.write(`Wrote the contract of ${tools} tools in ${path} to ${out}; commit it.\n`);
   return 0;
 }
 

@@ -36,8 +36,11 @@ describe('toolgate contract (in-process, through the command table)', () => {
   it('snapshot writes the golden bytes; diff against it finds nothing, exit 0', async () => {
     const out = join(dir, 'fresh.contract.json');
     const written = await run(['snapshot', '--config', CONFIG, '--out', out]);
-    expect(written).toMatchObject({ code: 0, err: '' });
-    expect(written.out).toMatch(/6 tools/);
+    expect(written.code).toBe(0);
+    expect(written).toMatchObject({ out: '', err: expect.stringMatching(/6 tools/) }); // a status line: stderr
+    // `--out -` is stdout, the snapshot alone: the same text as the file.
+    const piped = await run(['snapshot', '--config', CONFIG, '--out', '-']);
+    expect(piped).toMatchObject({ code: 0, err: '', out: readFileSync(out, 'utf8') });
     expect(readFileSync(out, 'utf8')).toBe(GOLDEN);
     expect(await run(['diff', '--config', CONFIG, '--against', out])).toEqual({
       code: 0,
