@@ -25,7 +25,11 @@ write did not land or was not confirmed (failed, unresolved, unverified).
 ACTOR must be listed in the config's \`approvers\`. \`fail\` is accepted as the old name of \`close\`.
 Options:
   --config F   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
-  --status S   list drafts in this status (default awaiting_approval)
+  --as A       who decides: an actorId from the config's \`approvers\`
+  --reason R   why, recorded with the decision (required to decide)
+  --status S   list drafts in this status (default awaiting_approval), one of:
+               ${DRAFT_STATUSES.slice(0, 6).join(', ')},
+               ${DRAFT_STATUSES.slice(6).join(', ')}
   --oldest     longest-waiting first (default newest first)
   --limit N    at most N drafts (default all of them)
   --hash H     decide only if the draft has this hash (the one you reviewed)

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { DRAFT_STATUSES } from '../../src/actions/lifecycle.js';
 import { positiveInteger } from '../../src/cli/args.js';
 import { main } from '../../src/cli/commands.js';
 import { failureLine } from '../../src/cli/failure-line.js';
@@ -103,6 +104,14 @@ describe('CLI manners', () => {
     }
     expect(positiveInteger('1000000000')).toBe(1_000_000_000);
     expect(positiveInteger('9007199254740993')).toBeNull();
+  });
+
+  it("approvals' usage lists every option it takes and the statuses --status accepts", async () => {
+    // --as and --reason were only in the usage lines, the statuses nowhere (outside probe).
+    const options = (await run(['approvals', '--help'])).out.split('Options:')[1] ?? '';
+    for (const flag of ['--config', '--as', '--reason', '--status', '--oldest', '--limit', '--hash', '--json'])
+      expect(options).toContain(`  ${flag} `);
+    for (const status of DRAFT_STATUSES) expect(options).toMatch(new RegExp(`\\b${status}\\b`));
   });
 
   it('an empty value is refused by name, as an unset variable would give it (exit 2)', async () => {
