@@ -53,7 +53,7 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
       // one token in 4.7 s buried everyone else's).
       const created = await runtime.store.drafts.create(draft, queued(drafted), waitingCap(spec));
       if (!created.created) throw tooManyWaiting(ctx, tool, created);
-      await writeQueued(runtime, drafted);
+      await writeQueued(runtime, drafted, `Draft ${id} was created and awaits approval`);
 
       let status: string = draft.status;
       if (spec.approval.autoApprove) {

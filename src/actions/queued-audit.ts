@@ -1,4 +1,5 @@
 import type { AuditEventInput } from '../audit/event.js';
+import { asToolgateError, ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { QueuedAudit } from '../store/types.js';
 
@@ -12,12 +13,30 @@ export const QUEUED_AUDIT_GRACE_MS = 30_000;
 export const queued = (event: AuditEventInput): QueuedAudit => ({ id: event.id, event: JSON.stringify(event) });
 
 /**
- * Writes a queued event and takes it off the queue. A failed append throws as before (the caller
- * gets `unavailable`), and the event stays queued for flushQueuedAudits; a failed dequeue only
- * logs: the event is in the audit log, and the next flush finds it there and dequeues it.
+ * Writes a queued event and takes it off the queue. A failed append leaves the event queued for
+ * flushQueuedAudits and throws `unavailable` saying what took effect (`done`, e.g. "Draft drf_1
+ * is now approved"), not retryable: the change committed with the event queued beside it. The
+ * store's own words, "nothing was returned" and retryable, made a model draft the same refund
+ * again and an approver think an approval that later ran had not been taken (outside probe,
+ * PostgreSQL locked or restarted between the two writes). A failed dequeue only logs: the event
+ * is in the audit log, and the next flush finds it there and dequeues it.
  */
-export async function writeQueued(runtime: GatewayRuntime, event: AuditEventInput): Promise<void> {
-  await runtime.store.audit.append(event);
+export async function writeQueued(runtime: GatewayRuntime, event: AuditEventInput, done: string): Promise<void> {
+  try {
+    await runtime.store.audit.append(event);
+  } catch (thrown) {
+    const error = asToolgateError(thrown);
+    runtime.logger.error(
+      { err: thrown, auditId: event.id },
+      'a draft change committed but its audit event could not be written; it stays queued for the recovery sweep',
+    );
+    throw new ToolgateError(
+      'unavailable',
+      `${done}, but the gateway could not record that yet: the record is queued and written when the store ` +
+        'recovers, and whatever follows from it (an approved change running) happens then. Do not repeat it.',
+      { detail: error.detail ?? error.message, cause: thrown, retryable: false },
+    );
+  }
   await runtime.store.drafts.dequeueAudit(event.id).catch((err: unknown) => {
     runtime.logger.warn({ err, auditId: event.id }, 'audit event written; taking it off the queue failed (retried)');
   });

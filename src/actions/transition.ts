@@ -74,7 +74,7 @@ export async function applyTransition(
     queued(audit),
   );
   if (!moved) return null;
-  await writeQueued(runtime, audit);
+  await writeQueued(runtime, audit, `Draft ${draft.id} is now ${to}`);
   return moved;
 }
 

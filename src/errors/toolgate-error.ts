@@ -9,6 +9,11 @@ export interface ToolgateErrorOptions {
   readonly detail?: string;
   /** What the audit records when it must differ from what the caller is told (tenant_mismatch). */
   readonly auditCode?: ErrorCode;
+  /**
+   * Whether repeating the call may help, where the code's default is wrong: a write that took
+   * effect but could not be recorded is `unavailable`, and must not be repeated.
+   */
+  readonly retryable?: boolean;
   readonly cause?: unknown;
 }
 
@@ -28,6 +33,7 @@ export class ToolgateError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly detail: string | undefined;
   readonly auditCode: ErrorCode | undefined;
+  private readonly retryableOverride: boolean | undefined;
 
   constructor(code: ErrorCode, message?: string, options: ToolgateErrorOptions = {}) {
     super(message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -37,6 +43,7 @@ export class ToolgateError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.detail = options.detail;
     this.auditCode = options.auditCode;
+    this.retryableOverride = options.retryable;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -50,7 +57,7 @@ export class ToolgateError extends Error {
   }
 
   get retryable(): boolean {
-    return ERROR_CODES[this.code].retryable;
+    return this.retryableOverride ?? ERROR_CODES[this.code].retryable;
   }
 }
 

@@ -149,13 +149,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         // Listeners (metrics, the request log) hear what the caller got: an `unavailable` error,
         // not the `ok` the unwritten event said (dashboards showed all ok while every call failed).
         event = { ...event, outcome: 'error', errorCode: 'unavailable' };
-        result = failure(
-          runtime,
-          toPublicError(
-            asToolgateError(thrown).code === 'unavailable' ? asToolgateError(thrown) : new ToolgateError('unavailable'),
-            null,
-          ),
-        );
+        const unrecorded =
+          state.tool?.kind === 'action'
+            ? ACTION_NOT_RECORDED
+            : asToolgateError(thrown).code === 'unavailable'
+              ? asToolgateError(thrown)
+              : new ToolgateError('unavailable');
+        result = failure(runtime, toPublicError(unrecorded, null));
       }
       calls.emit({ event, result });
       return result;
@@ -199,6 +199,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     runtime,
   };
 }
+
+/**
+ * What a write action's caller is told when the call itself could not be recorded. The handler
+ * may have drafted (or, auto-approved, run) the change already; "nothing was returned" and
+ * retryable made the model draft the same refund again (outside probe, PostgreSQL locked).
+ */
+const ACTION_NOT_RECORDED = new ToolgateError(
+  'unavailable',
+  'The gateway cannot record this call right now. The write action may already have been drafted: ' +
+    'do not repeat it; ask an approver to check the drafts awaiting approval.',
+  { retryable: false },
+);
 
 /**
  * A failure as callers see it: its text is masked again in case a handler put a secret in it,

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QUEUED_AUDIT_GRACE_MS } from '../../src/actions/queued-audit.js';
 import type { AuditEventInput } from '../../src/audit/event.js';
+import { ERROR_CODES } from '../../src/errors/codes.js';
 import { StoreUnavailableError } from '../../src/errors/toolgate-error.js';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
-import { approver, draftRefund, refundAction, refundCredentials } from '../helpers/refund-action.js';
+import { approver, draftRefund, refundAction, refundCredentials, requester } from '../helpers/refund-action.js';
 import { tempSqliteStore } from '../helpers/temp-store.js';
 
 /**
@@ -44,6 +45,65 @@ function failNextAppendOf(kind: string) {
     return Promise.reject(new StoreUnavailableError('audit append: disk full'));
   };
 }
+
+describe('a write that took effect but could not be recorded says so, and not "retry"', () => {
+  // PostgreSQL locked or restarted between the two writes: the draft (or approval) committed, the
+  // caller was told "nothing was returned", retryable, and the model drafted the same refund again
+  // (two drafts, two refunds once both were approved); an approver retried an approval that had
+  // been taken and later ran (outside probe).
+  const drafting = { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' };
+
+  it('a draft whose own event failed: the draft id, "do not repeat it", not retryable', async () => {
+    const { gw } = setUp();
+    failNextAppendOf('action.drafted');
+    const r = await gw.call({
+      tool: 'create_refund_draft',
+      args: drafting,
+      principal: requester,
+      client: 'c',
+      surface: 'direct',
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatchObject({ code: 'unavailable', retryable: false });
+    const [draft] = await t.store.drafts.list({ status: 'awaiting_approval' });
+    expect(r.error.message).toContain(`Draft ${draft!.id} was created and awaits approval`);
+    expect(r.error.message).toContain('Do not repeat it.');
+  });
+
+  it('a draft call whose own record failed too: "may already have been drafted", not retryable', async () => {
+    const { gw } = setUp();
+    const audit = t.store.audit;
+    const append = audit.append.bind(audit);
+    audit.append = () => Promise.reject(new StoreUnavailableError('audit append: locked'));
+    const r = await gw.call({
+      tool: 'create_refund_draft',
+      args: drafting,
+      principal: requester,
+      client: 'c',
+      surface: 'direct',
+    });
+    audit.append = append;
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatchObject({ code: 'unavailable', retryable: false });
+    expect(r.error.message).toContain('may already have been drafted: do not repeat it');
+    // A read tool's call keeps the usual words: nothing happened, a retry is safe.
+    expect(ERROR_CODES.unavailable.retryable).toBe(true);
+  });
+
+  it('an approval whose event failed: "is now approved", not retryable, and the approval stands', async () => {
+    const { gw } = setUp();
+    const draftId = await draftRefund(gw);
+    failNextAppendOf('action.approved');
+    const refused = await gw.actions
+      .approve(draftId, approver(), { reason: 'confirmed', surface: 'api' })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'unavailable', retryable: false });
+    expect((refused as Error).message).toContain(`Draft ${draftId} is now approved`);
+    expect((await t.store.drafts.get(draftId))?.status).toBe('approved');
+  });
+});
 
 describe('the audit event of a draft change whose own write failed', () => {
   it('is written by the recovery sweep once its grace has passed, exactly once', async () => {
