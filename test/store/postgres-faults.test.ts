@@ -108,6 +108,30 @@ describe.skipIf(!bin)('postgres store faults', () => {
     }
   });
 
+  it("waiting for another instance's migration outlasts the query deadline: the open waits, then migrates", async () => {
+    // The client's query_timeout ended the wait (and any slow migration) with "Query read
+    // timeout" at every start, the migration rolled back each time (outside probe).
+    const url = await server!.createDatabase();
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    await other.query('BEGIN; SELECT pg_advisory_xact_lock(727365)'); // another instance, migrating
+    const opened = openPostgresStore({ connectionString: url, timeouts: { connectMs: 5_000, queryMs: 500 } });
+    const early = await Promise.race([
+      opened.then(
+        () => 'opened',
+        () => 'failed',
+      ),
+      wait(1_500).then(() => 'waiting'),
+    ]);
+    expect(early).toBe('waiting'); // three query deadlines in, still waiting for the lock
+    await other.query('COMMIT');
+    await other.end();
+    const store = await opened;
+    await store.audit.append(event({ id: 'aud_after_wait' }));
+    expect(await store.audit.get('aud_after_wait')).toMatchObject({ seq: 1 });
+    await store.close();
+  }, 20_000);
+
   it('a partition mid-run: calls and readiness are unavailable after the query deadline, close() returns, and it recovers', async () => {
     const url = await server!.createDatabase();
     const relay = await faultyRelay(url);

@@ -103,15 +103,25 @@ export async function pendingMigrations(pool: Pool): Promise<number[]> {
   return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
 }
 
+/** The longest a timer can wait (about 24.8 days): node-pg reads a query_timeout of 0 as "the pool's". */
+const NO_DEADLINE_MS = 2_147_483_647;
+
 /**
  * Applies pending migrations under an advisory lock, so gateway instances starting together don't
  * race; returns those the database records that this build does not know (unknownMigrations).
  */
 export async function migrate(pool: Pool): Promise<AppliedMigration[]> {
   return transaction(pool, 'migrate', async (client) => {
-    // A migration (and waiting for another instance's) may take longer than a request may.
-    await client.query('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0');
-    await client.query('SELECT pg_advisory_xact_lock(727365)');
+    // A migration (and waiting for another instance's) may take longer than a request may: no
+    // deadline on the server, nor on the client, whose query_timeout (10 s) had still ended a
+    // wait for another instance's migration, or a slow index build, with "Query read timeout" at
+    // every start, the migration rolled back each time (outside probe).
+    const untimed = (text: string) => {
+      const query = { text, query_timeout: NO_DEADLINE_MS }; // read by node-pg, not in its types
+      return client.query(query);
+    };
+    await untimed('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0');
+    await untimed('SELECT pg_advisory_xact_lock(727365)');
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name ' +
         'TEXT NOT NULL, applied_at TEXT NOT NULL)',
@@ -122,7 +132,7 @@ export async function migrate(pool: Pool): Promise<AppliedMigration[]> {
     const applied = new Set(rows.map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
-      await client.query(m.sql);
+      await untimed(m.sql);
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
         m.version,
         m.name,
