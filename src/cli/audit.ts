@@ -2,7 +2,8 @@ import { createWriteStream, linkSync, lstatSync, renameSync, rmSync } from 'node
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import type { AuditAnchor, AuditEvent, AuditFilter } from '../audit/event.js';
-import { openAuditSource, type AuditSource } from '../store/open-store.js';
+import { asToolgateError } from '../errors/toolgate-error.js';
+import { isPostgresUrl, openAuditSource, type AuditSource } from '../store/open-store.js';
 import { removeAbandonedPartials, stagingPath, syncFile } from '../store/sqlite/staged-file.js';
 import { parseCommand, positiveInteger, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
@@ -141,7 +142,9 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   }
   try {
     if (sub === 'verify') return await verify(source, io, values.json === true, anchor);
-    if (sub === 'tail') return await tail(source, filter, values.follow === true, io);
+    // Following PostgreSQL, a restart or failover is waited out rather than ending the stream.
+    const outages = values.follow === true && isPostgresUrl(database);
+    if (sub === 'tail') return await tail(source, filter, { follow: values.follow === true, outages }, io);
     let afterSeq = 0;
     if (sinceId) {
       const from = await source.audit.get(sinceId);
@@ -152,7 +155,7 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
     const overwrite = force || (existing !== undefined && !existing.isFile());
     // A regular file an export that ends by itself writes is staged and renamed into place.
     const stage = out !== undefined && !follow && (existing === undefined || existing.isFile());
-    return await exportJsonl(source, filter, { out, overwrite, stage, follow, afterSeq }, io);
+    return await exportJsonl(source, filter, { out, overwrite, stage, follow, outages, afterSeq }, io);
   } catch (error) {
     // Part way through: a damaged page, the server gone. Still not "tampered" (exit 1): nothing
     // was found changed, the rest just could not be read. The line says how far it got.
@@ -274,16 +277,28 @@ export function formatEvent(e: AuditEvent): string {
     .join('\t');
 }
 
-async function tail(source: AuditSource, filter: AuditFilter, follow: boolean, io: CliIo): Promise<number> {
+async function tail(
+  source: AuditSource,
+  filter: AuditFilter,
+  { follow, outages }: { readonly follow: boolean; readonly outages: boolean },
+  io: CliIo,
+): Promise<number> {
   const newest = await source.audit.query({ ...filter, newestFirst: true, limit: filter.limit ?? 20 });
   let last = 0;
   for (const e of newest.reverse()) {
     io.stdout.write(`${formatEvent(e)}\n`);
     last = e.seq;
   }
+  const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   while (follow) {
-    await new Promise((r) => setTimeout(r, 1_000));
-    for (const e of await source.audit.query({ ...filter, afterSeq: last, limit: 1_000 })) {
+    await pause(1_000);
+    const page = await waitingOutOutages(() => source.audit.query({ ...filter, afterSeq: last, limit: 1_000 }), {
+      enabled: outages,
+      label: 'toolgate audit tail',
+      io,
+      pause,
+    });
+    for (const e of page ?? []) {
       io.stdout.write(`${formatEvent(e)}\n`);
       last = e.seq;
     }
@@ -305,6 +320,8 @@ async function exportJsonl(
     /** Write `<out>.partial-<pid>` and rename it to `out` once the export is whole. */
     readonly stage: boolean;
     readonly follow: boolean;
+    /** Wait out a database that goes away (PostgreSQL, following) rather than end. */
+    readonly outages: boolean;
     readonly afterSeq: number;
   },
   io: CliIo,
@@ -330,8 +347,16 @@ async function exportJsonl(
   const signals = noteSignals();
   try {
     while (!signals.received()) {
-      const page =
-        written < max ? await source.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) }) : [];
+      const query = () => source.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) });
+      const retry = {
+        enabled: options.outages,
+        label: 'toolgate audit export',
+        io,
+        pause: signals.orTimeout,
+        stopped: () => signals.received() !== null,
+      };
+      const page = written < max ? await waitingOutOutages(query, retry) : [];
+      if (page === null || signals.received()) break;
       if (page.length === 0) {
         if (!follow || written >= max) break;
         await signals.orTimeout(1_000);
@@ -368,6 +393,41 @@ async function exportJsonl(
     return 0;
   } finally {
     signals.stop();
+  }
+}
+
+/**
+ * Runs a --follow loop's query; with `enabled` (following PostgreSQL), an `unavailable` failure
+ * (a restart, a failover) is retried, backing off to 10 s, with one line when the database goes
+ * and one when it is back, instead of ending the stream: a pipe into a log shipper died at every
+ * failover (outside probe). Any other failure ends it as before. Null when the loop was stopped
+ * (a signal) while waiting.
+ */
+async function waitingOutOutages<T>(
+  run: () => Promise<T>,
+  retry: {
+    readonly enabled: boolean;
+    readonly label: string;
+    readonly io: CliIo;
+    pause(ms: number): Promise<unknown>;
+    /** True once the loop should end (a signal came while it waited). */
+    stopped?(): boolean;
+  },
+): Promise<T | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await run();
+      if (attempt > 0) retry.io.stderr.write(`${retry.label}: the database is back\n`);
+      return result;
+    } catch (error) {
+      if (!retry.enabled || asToolgateError(error).code !== 'unavailable') throw error;
+      if (attempt === 0)
+        retry.io.stderr.write(
+          `${retry.label}: ${whatWentWrong(error)}; trying again until it is back (Ctrl-C stops)\n`,
+        );
+      await retry.pause(Math.min(10_000, 500 * 2 ** attempt));
+      if (retry.stopped?.()) return null;
+    }
   }
 }
 

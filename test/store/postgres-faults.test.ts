@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
@@ -22,6 +25,7 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 /**
  * A TCP relay to PostgreSQL that can misbehave on cue:
@@ -34,14 +38,18 @@ async function faultyRelay(target: string): Promise<{
   url: string;
   arm(marker: string, thenPartition?: boolean): void;
   partition(on: boolean): void;
+  /** A restart: every connection cut, and new ones cut at once, until `down(false)`. */
+  down(on: boolean): void;
   close(): void;
 }> {
   const { hostname, port, pathname, username } = new URL(target);
   let armed: Buffer | null = null;
   let partitionAfterCut = false;
   let partitioned = false;
+  let isDown = false;
   const sockets = new Set<Socket>();
   const relay: Server = createServer((client) => {
+    if (isDown) return void client.destroy();
     const upstream = connect(Number(port), hostname);
     sockets.add(client).add(upstream);
     let cut = false;
@@ -69,6 +77,10 @@ async function faultyRelay(target: string): Promise<{
       partitionAfterCut = thenPartition;
     },
     partition: (on) => (partitioned = on),
+    down: (on) => {
+      isDown = on;
+      if (on) for (const socket of sockets) socket.destroy();
+    },
     close: () => {
       for (const socket of sockets) socket.destroy();
       relay.close();
@@ -107,6 +119,44 @@ describe.skipIf(!bin)('postgres store faults', () => {
       silent.close();
     }
   });
+
+  it('export --follow waits out a restart (one line when it goes, one when it is back) and goes on', async () => {
+    // It ended with exit 2 at the first failed poll: a pipe into a log shipper died at every
+    // failover (outside probe).
+    const url = await server!.createDatabase();
+    const store = await openPostgresStore({ connectionString: url });
+    const relay = await faultyRelay(url);
+    try {
+      await store.audit.append(event({ id: 'aud_before_restart' }));
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', CLI, 'audit', 'export', '--follow', '--db', relay.url],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const until = async (done: () => boolean) => {
+        for (let i = 0; i < 200 && !done() && child.exitCode === null; i++) await wait(50);
+      };
+      await until(() => out.includes('aud_before_restart'));
+      relay.down(true);
+      await until(() => err.includes('trying again until it is back'));
+      await store.audit.append(event({ id: 'aud_during_restart' }));
+      relay.down(false);
+      await until(() => out.includes('aud_during_restart') && err.includes('the database is back'));
+      child.kill('SIGINT');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect({ code, err }).toMatchObject({ code: 0, err: expect.stringContaining('the database is back') });
+      expect(out).toContain('aud_during_restart');
+    } finally {
+      relay.close();
+      await store.close();
+    }
+  }, 30_000);
 
   it("waiting for another instance's migration outlasts the query deadline: the open waits, then migrates", async () => {
     // The client's query_timeout ended the wait (and any slow migration) with "Query read
