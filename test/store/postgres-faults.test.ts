@@ -120,6 +120,16 @@ describe.skipIf(!bin)('postgres store faults', () => {
     }
   });
 
+  it('a database that cannot be reached says "connect to PostgreSQL", not "migrate"', async () => {
+    const url = new URL(await server!.createDatabase());
+    url.pathname = '/no_such_database';
+    const failure = await openPostgresStore({ connectionString: url.toString() }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'unavailable' });
+    expect((failure as { detail?: string }).detail).toMatch(
+      /^connect to PostgreSQL: database "no_such_database" does not exist/,
+    );
+  });
+
   it('export --follow waits out a restart (one line when it goes, one when it is back) and goes on', async () => {
     // It ended with exit 2 at the first failed poll: a pipe into a log shipper died at every
     // failover (outside probe).

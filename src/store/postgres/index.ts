@@ -4,7 +4,7 @@ import { unrecordedRowMismatch, type AuditRow } from '../audit-rows.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
 import { PgAuditLog } from './audit-log.js';
-import { createPool, mapPgError, type PgTimeouts } from './connection.js';
+import { createPool, mapPgError, q, type PgTimeouts } from './connection.js';
 import { PgDrafts } from './drafts.js';
 import { PgIdempotency } from './idempotency.js';
 import { migrate, pendingMigrations } from './migrations.js';
@@ -32,6 +32,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   });
   let newerSchema;
   try {
+    // Reached first on its own, so a wrong password or host reads "connect to PostgreSQL: …",
+    // not "migrate: …", which sent people looking at the schema (outside probe).
+    await q(pool, 'connect to PostgreSQL', 'SELECT 1');
     newerSchema = await migrate(pool);
     await claimAuditKey(pool, options.auditKey);
   } catch (error) {
