@@ -120,6 +120,29 @@ describe.skipIf(!bin)('postgres store faults', () => {
     }
   });
 
+  it('readiness says not ready while the audit tables are locked against writers, and ready once they are not', async () => {
+    // It wrote only its own table: ready in 30 ms while every call waited and failed (outside probe).
+    const url = await server!.createDatabase();
+    const store = await openPostgresStore({ connectionString: url });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await store.ping();
+      await other.query('BEGIN; LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE');
+      await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
+      await other.query('COMMIT');
+      await store.ping();
+      // Appends in flight do not make it unready: their locks do not conflict with its own.
+      await Promise.all([
+        ...Array.from({ length: 20 }, (_, i) => store.audit.append(event({ id: `aud_r${i}` }))),
+        store.ping(),
+      ]);
+    } finally {
+      await other.end();
+      await store.close();
+    }
+  });
+
   it('a database that cannot be reached says "connect to PostgreSQL", not "migrate"', async () => {
     const url = new URL(await server!.createDatabase());
     url.pathname = '/no_such_database';

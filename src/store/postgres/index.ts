@@ -4,7 +4,7 @@ import { unrecordedRowMismatch, type AuditRow } from '../audit-rows.js';
 import { StoreUnavailableError } from '../../errors/toolgate-error.js';
 import type { Store } from '../types.js';
 import { PgAuditLog } from './audit-log.js';
-import { createPool, mapPgError, q, type PgTimeouts } from './connection.js';
+import { createPool, mapPgError, q, transaction, type PgTimeouts } from './connection.js';
 import { PgDrafts } from './drafts.js';
 import { PgIdempotency } from './idempotency.js';
 import { migrate, pendingMigrations } from './migrations.js';
@@ -60,15 +60,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         throw mapPgError('ping', error);
       }
       if (pending.length > 0) throw new StoreUnavailableError(`migrations pending: ${pending.join(', ')}`);
-      // Readiness means "can serve", and serving means writing the audit: commit one tiny write.
-      try {
-        await pool.query(
+      // Readiness means "can serve", and serving means writing the audit: commit one tiny write,
+      // holding the lock an audit append takes on its tables. A table locked against writers
+      // (a LOCK TABLE, a long migration) answered ready while every call waited and failed
+      // (outside probe). ROW EXCLUSIVE does not conflict with the appends' own locks.
+      await transaction(pool, 'write probe', async (client) => {
+        await client.query(`SET LOCAL lock_timeout = ${READINESS_LOCK_WAIT_MS}`);
+        await client.query('LOCK TABLE audit_events, audit_head IN ROW EXCLUSIVE MODE');
+        await client.query(
           'INSERT INTO readiness_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
           [new Date().toISOString()],
         );
-      } catch (error) {
-        throw mapPgError('write probe', error);
-      }
+      });
     },
     async close() {
       if (closed) return;
@@ -78,6 +81,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
   };
 }
+
+/** How long readiness waits for the audit tables' write lock before it says not ready. */
+const READINESS_LOCK_WAIT_MS = 1_000;
 
 /** As the SQLite store's: record the chain's key check once, refuse a different key afterwards. */
 async function claimAuditKey(pool: pg.Pool, auditKey: string | undefined): Promise<void> {
