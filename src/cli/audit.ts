@@ -1,16 +1,14 @@
-import { createWriteStream, linkSync, lstatSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { once } from 'node:events';
+import { lstatSync } from 'node:fs';
 import type { AuditAnchor, AuditEvent, AuditFilter } from '../audit/event.js';
-import { asToolgateError } from '../errors/toolgate-error.js';
 import { isPostgresUrl, openAuditSource, type AuditSource } from '../store/open-store.js';
-import { removeAbandonedPartials, stagingPath, syncFile } from '../store/sqlite/staged-file.js';
 import { parseCommand, positiveInteger, usageError, wantsHelp, type CliIo } from './args.js';
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
 import { keyMismatch } from '../audit/key-check.js';
 import { jsonShowingInvisible, showInvisibleInLine } from '../guard/invisible.js';
 import { bothWheres, configuredDatabase } from './configured-database.js';
+import { exportJsonl } from './audit-export.js';
+import { waitingOutOutages } from './audit-follow.js';
 
 const FILTERS =
   'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
@@ -307,182 +305,6 @@ async function tail(
 }
 
 /**
- * Pages through the log by seq so memory stays flat however long the log is, waiting for the
- * output to drain (backpressure); with `follow`, keeps polling for new events until interrupted.
- */
-async function exportJsonl(
-  source: AuditSource,
-  filter: AuditFilter,
-  options: {
-    readonly out: string | undefined;
-    /** Open `out` even if it exists; otherwise one that appeared since the check is refused. */
-    readonly overwrite: boolean;
-    /** Write `<out>.partial-<pid>` and rename it to `out` once the export is whole. */
-    readonly stage: boolean;
-    readonly follow: boolean;
-    /** Wait out a database that goes away (PostgreSQL, following) rather than end. */
-    readonly outages: boolean;
-    readonly afterSeq: number;
-  },
-  io: CliIo,
-): Promise<number> {
-  const { out, follow } = options;
-  // An export that ends by itself is staged: a file under OUT is a whole export or none. A Ctrl-C
-  // left hundreds of thousands of valid lines under the final name, which read exactly like a
-  // complete export (outside probe). A --follow export has no end but Ctrl-C: it writes in place,
-  // and the signal is its normal end, with the anchor line (it died without it before).
-  const staged = out !== undefined && options.stage ? stagingPath(out) : undefined;
-  if (out !== undefined && staged) removeAbandonedPartials(out);
-  // The file must open (its directory exists, it is not a directory) before anything is read, and
-  // a write that fails later (a full disk) fails the export: before, both printed "exported N
-  // events" and exit 0 with nothing, or half, on disk.
-  const file = out ? await openForExport(staged ?? out, staged ? false : options.overwrite) : undefined;
-  let writeError: Error | undefined;
-  file?.on('error', (error) => (writeError ??= error));
-  const target = file ?? io.stdout;
-  let afterSeq = options.afterSeq;
-  let last: AuditEvent | undefined;
-  let written = 0;
-  const max = filter.limit ?? Number.POSITIVE_INFINITY;
-  const signals = noteSignals();
-  try {
-    while (!signals.received()) {
-      const query = () => source.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) });
-      const retry = {
-        enabled: options.outages,
-        label: 'toolgate audit export',
-        io,
-        pause: signals.orTimeout,
-        stopped: () => signals.received() !== null,
-      };
-      const page = written < max ? await waitingOutOutages(query, retry) : [];
-      if (page === null || signals.received()) break;
-      if (page.length === 0) {
-        if (!follow || written >= max) break;
-        await signals.orTimeout(1_000);
-        continue;
-      }
-      for (const e of page) {
-        if (writeError) break;
-        // A failed write rejects the wait for 'drain': recorded, and reported below as the file's.
-        // Hidden characters as \u escapes (the same value once parsed): JSON.stringify leaves U+202E
-        // and the C1 controls (U+009B is a one-character ESC [) as they are (outside probe).
-        if (!target.write(`${jsonShowingInvisible(e)}\n`))
-          await once(target, 'drain').catch((error: Error) => (writeError ??= error));
-      }
-      if (writeError) break;
-      written += page.length;
-      last = page.at(-1) ?? last;
-      afterSeq = last?.seq ?? afterSeq;
-      if (out && written % 10_000 < page.length) io.stderr.write(`exported ${written} events…\n`);
-    }
-    if (file) await new Promise<void>((resolve) => file.end(() => resolve()));
-    const interrupted = follow ? null : signals.received();
-    if (staged && (writeError || interrupted)) rmSync(staged, { force: true });
-    if (writeError) throw new Error(`${out} is incomplete: writing it failed (${writeError.message}).`);
-    // A file cut short still reads as a good export (it has no head of its own): its last event's
-    // anchor, kept apart from the file, is what shows it (`tail -n1` must carry that seq and hash).
-    const anchor = last ? `; its last event is ${last.seq}:${last.hash}` : '';
-    if (interrupted) {
-      const where = staged ? `; ${out} was not written` : anchor;
-      io.stderr.write(`toolgate audit export: interrupted (${interrupted}) after ${written} events${where}\n`);
-      return 2;
-    }
-    if (out !== undefined && staged) placeExport(staged, out, options.overwrite);
-    io.stderr.write(`exported ${written} events${out === undefined ? '' : ` to ${out}`}${anchor}\n`);
-    return 0;
-  } finally {
-    signals.stop();
-  }
-}
-
-/**
- * Runs a --follow loop's query; with `enabled` (following PostgreSQL), an `unavailable` failure
- * (a restart, a failover) is retried, backing off to 10 s, with one line when the database goes
- * and one when it is back, instead of ending the stream: a pipe into a log shipper died at every
- * failover (outside probe). Any other failure ends it as before. Null when the loop was stopped
- * (a signal) while waiting.
- */
-async function waitingOutOutages<T>(
-  run: () => Promise<T>,
-  retry: {
-    readonly enabled: boolean;
-    readonly label: string;
-    readonly io: CliIo;
-    pause(ms: number): Promise<unknown>;
-    /** True once the loop should end (a signal came while it waited). */
-    stopped?(): boolean;
-  },
-): Promise<T | null> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const result = await run();
-      if (attempt > 0) retry.io.stderr.write(`${retry.label}: the database is back\n`);
-      return result;
-    } catch (error) {
-      if (!retry.enabled || asToolgateError(error).code !== 'unavailable') throw error;
-      if (attempt === 0)
-        retry.io.stderr.write(
-          `${retry.label}: ${whatWentWrong(error)}; trying again until it is back (Ctrl-C stops)\n`,
-        );
-      await retry.pause(Math.min(10_000, 500 * 2 ** attempt));
-      if (retry.stopped?.()) return null;
-    }
-  }
-}
-
-/**
- * SIGINT and SIGTERM noted rather than obeyed while an export runs, so it can end cleanly: remove
- * its staged file, or (following) close the file and print the anchor.
- */
-function noteSignals() {
-  let received: NodeJS.Signals | null = null;
-  let wake = () => undefined as void;
-  const note = (signal: NodeJS.Signals) => {
-    received = signal;
-    wake();
-  };
-  process.on('SIGINT', note);
-  process.on('SIGTERM', note);
-  return {
-    received: () => received,
-    /** Waits `ms`, or until a signal comes. */
-    orTimeout: (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      }),
-    stop: () => {
-      process.off('SIGINT', note);
-      process.off('SIGTERM', note);
-    },
-  };
-}
-
-/**
- * The whole, synced export renamed into place. Without --force, one that appeared at `out` since
- * the start is kept and the export left beside it: a link fails where `out` exists, a rename
- * would not.
- */
-function placeExport(staged: string, out: string, overwrite: boolean): void {
-  syncFile(staged);
-  if (overwrite) renameSync(staged, out);
-  else {
-    try {
-      linkSync(staged, out);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      throw new Error(`${out} appeared while exporting; the export is kept at ${staged}.`);
-    }
-    rmSync(staged, { force: true });
-  }
-  syncFile(dirname(resolve(out)));
-}
-
-/**
  * What is at `path` itself (a link is not followed), if anything can be seen there; the open
  * below says why it cannot be written.
  */
@@ -492,11 +314,4 @@ function statOrNothing(path: string) {
   } catch {
     return undefined;
   }
-}
-
-/** A write stream on `path`, once it is open; an open that fails rejects with why. */
-async function openForExport(path: string, overwrite: boolean) {
-  const stream = createWriteStream(path, { flags: overwrite ? 'w' : 'wx' });
-  await once(stream, 'open');
-  return stream;
 }

@@ -51,24 +51,28 @@ describe('a write that took effect but could not be recorded says so, and not "r
   // caller was told "nothing was returned", retryable, and the model drafted the same refund again
   // (two drafts, two refunds once both were approved); an approver retried an approval that had
   // been taken and later ran (outside probe).
-  const drafting = { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' };
-
-  it('a draft whose own event failed: the draft id, "do not repeat it", not retryable', async () => {
-    const { gw } = setUp();
-    failNextAppendOf('action.drafted');
+  /** A draft call, answered with an error in these tests: its error, for the assertions. */
+  const draftFailing = async (gw: ReturnType<typeof setUp>['gw']) => {
+    const args = { invoice_id: 'inv_1', amount_usd: 40, reason: 'double charge' };
     const r = await gw.call({
       tool: 'create_refund_draft',
-      args: drafting,
+      args,
       principal: requester,
       client: 'c',
       surface: 'direct',
     });
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.error).toMatchObject({ code: 'unavailable', retryable: false });
+    if (r.ok) throw new Error(`expected a failure, got ${r.text}`);
+    return r.error;
+  };
+
+  it('a draft whose own event failed: the draft id, "do not repeat it", not retryable', async () => {
+    const { gw } = setUp();
+    failNextAppendOf('action.drafted');
+    const error = await draftFailing(gw);
+    expect(error).toMatchObject({ code: 'unavailable', retryable: false });
     const [draft] = await t.store.drafts.list({ status: 'awaiting_approval' });
-    expect(r.error.message).toContain(`Draft ${draft!.id} was created and awaits approval`);
-    expect(r.error.message).toContain('Do not repeat it.');
+    expect(error.message).toContain(`Draft ${draft!.id} was created and awaits approval`);
+    expect(error.message).toContain('Do not repeat it.');
   });
 
   it('a draft call whose own record failed too: "may already have been drafted", not retryable', async () => {
@@ -76,18 +80,10 @@ describe('a write that took effect but could not be recorded says so, and not "r
     const audit = t.store.audit;
     const append = audit.append.bind(audit);
     audit.append = () => Promise.reject(new StoreUnavailableError('audit append: locked'));
-    const r = await gw.call({
-      tool: 'create_refund_draft',
-      args: drafting,
-      principal: requester,
-      client: 'c',
-      surface: 'direct',
-    });
+    const error = await draftFailing(gw);
     audit.append = append;
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.error).toMatchObject({ code: 'unavailable', retryable: false });
-    expect(r.error.message).toContain('may already have been drafted: do not repeat it');
+    expect(error).toMatchObject({ code: 'unavailable', retryable: false });
+    expect(error.message).toContain('may already have been drafted: do not repeat it');
     // A read tool's call keeps the usual words: nothing happened, a retry is safe.
     expect(ERROR_CODES.unavailable.retryable).toBe(true);
   });

@@ -1,0 +1,38 @@
+import { asToolgateError } from '../errors/toolgate-error.js';
+import type { CliIo } from './args.js';
+import { whatWentWrong } from './failure-line.js';
+
+/**
+ * Runs a --follow loop's query; with `enabled` (following PostgreSQL), an `unavailable` failure
+ * (a restart, a failover) is retried, backing off to 10 s, with one line when the database goes
+ * and one when it is back, instead of ending the stream: a pipe into a log shipper died at every
+ * failover (outside probe). Any other failure ends it as before. Null when the loop was stopped
+ * (a signal) while waiting.
+ */
+export async function waitingOutOutages<T>(
+  run: () => Promise<T>,
+  retry: {
+    readonly enabled: boolean;
+    readonly label: string;
+    readonly io: CliIo;
+    pause(ms: number): Promise<unknown>;
+    /** True once the loop should end (a signal came while it waited). */
+    stopped?(): boolean;
+  },
+): Promise<T | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await run();
+      if (attempt > 0) retry.io.stderr.write(`${retry.label}: the database is back\n`);
+      return result;
+    } catch (error) {
+      if (!retry.enabled || asToolgateError(error).code !== 'unavailable') throw error;
+      if (attempt === 0)
+        retry.io.stderr.write(
+          `${retry.label}: ${whatWentWrong(error)}; trying again until it is back (Ctrl-C stops)\n`,
+        );
+      await retry.pause(Math.min(10_000, 500 * 2 ** attempt));
+      if (retry.stopped?.()) return null;
+    }
+  }
+}
