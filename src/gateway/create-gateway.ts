@@ -149,13 +149,14 @@ export function createGateway(options: GatewayOptions): Gateway {
         // Listeners (metrics, the request log) hear what the caller got: an `unavailable` error,
         // not the `ok` the unwritten event said (dashboards showed all ok while every call failed).
         event = { ...event, outcome: 'error', errorCode: 'unavailable' };
-        const unrecorded =
-          state.tool?.kind === 'action'
-            ? ACTION_NOT_RECORDED
-            : asToolgateError(thrown).code === 'unavailable'
-              ? asToolgateError(thrown)
-              : new ToolgateError('unavailable');
-        result = failure(runtime, toPublicError(unrecorded, null));
+        const stored = asToolgateError(thrown);
+        const tookEffect = state.tool?.kind === 'action' ? actionNotRecorded(runtime, result) : null;
+        result =
+          tookEffect ??
+          failure(
+            runtime,
+            toPublicError(stored.code === 'unavailable' ? stored : new ToolgateError('unavailable'), null),
+          );
       }
       calls.emit({ event, result });
       return result;
@@ -201,16 +202,29 @@ export function createGateway(options: GatewayOptions): Gateway {
 }
 
 /**
- * What a write action's caller is told when the call itself could not be recorded. The handler
- * may have drafted (or, auto-approved, run) the change already; "nothing was returned" and
- * retryable made the model draft the same refund again (outside probe, PostgreSQL locked).
+ * What a write action's caller is told when the call itself could not be recorded, where that
+ * is not "nothing happened, retry": the store's words made a model draft the same refund again
+ * (outside probe, PostgreSQL locked). A draft that was made: its id, not retryable. A change that
+ * took effect but not its own record (writeQueued's error, not retryable): that error as it is,
+ * it says what took effect. Anything else (the store down before anything was written) keeps
+ * the store's retryable `unavailable` (null here).
  */
-const ACTION_NOT_RECORDED = new ToolgateError(
-  'unavailable',
-  'The gateway cannot record this call right now. The write action may already have been drafted: ' +
-    'do not repeat it; ask an approver to check the drafts awaiting approval.',
-  { retryable: false },
-);
+function actionNotRecorded(runtime: GatewayRuntime, result: CallResult): CallResult | null {
+  // Without the call's audit id: the call was not recorded, so there is nothing to cite.
+  if (!result.ok)
+    return result.error.code === 'unavailable' && !result.error.retryable
+      ? failure(runtime, { ...result.error, audit_id: null })
+      : null;
+  const draftId = typeof result.structured.draft_id === 'string' ? result.structured.draft_id : null;
+  const made = draftId ? `Draft ${draftId} was made and awaits approval` : 'The write action took effect';
+  const error = new ToolgateError(
+    'unavailable',
+    `${made}, but the gateway cannot record this call right now. Do not repeat it; ` +
+      (draftId ? `check it later with its id.` : 'check its status before doing anything else.'),
+    { retryable: false },
+  );
+  return failure(runtime, toPublicError(error, null));
+}
 
 /**
  * A failure as callers see it: its text is masked again in case a handler put a secret in it,

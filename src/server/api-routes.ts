@@ -138,9 +138,9 @@ async function decide(c: Context<ApiEnv>, gateway: Gateway, verb: Verb): Promise
   } catch (thrown) {
     const error = asToolgateError(thrown);
     const status = ERROR_CODES[error.code].http as 400;
-    return c.json(
-      { error: error.code, message: error.code === 'internal' ? ERROR_CODES.internal.message : error.message },
-      status,
-    );
+    // `retryable` as the MCP error carries it: an approval that was taken but not yet recorded
+    // is a 503 that must not be repeated, which the status alone does not say (review).
+    const message = error.code === 'internal' ? ERROR_CODES.internal.message : error.message;
+    return c.json({ error: error.code, message, retryable: error.retryable }, status);
   }
 }

@@ -125,7 +125,7 @@ describe('approvals REST API', () => {
       draft_hash: '0'.repeat(64),
     });
     expect(stale.status).toBe(409);
-    expect(await stale.json()).toMatchObject({ error: 'conflict' });
+    expect(await stale.json()).toMatchObject({ error: 'conflict', retryable: false }); // retryable, as MCP errors carry it
     const rejected = await apiCall(`/drafts/${id}/reject`, APPROVER_TOKEN, { reason: 'not a duplicate' });
     expect(await rejected.json()).toMatchObject({ status: 'rejected', rejection: { by: 'usr_lead' } });
   });

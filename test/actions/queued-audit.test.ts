@@ -75,17 +75,44 @@ describe('a write that took effect but could not be recorded says so, and not "r
     expect(error.message).toContain('Do not repeat it.');
   });
 
-  it('a draft call whose own record failed too: "may already have been drafted", not retryable', async () => {
+  it("a draft made whose call could not be recorded: its id, not retryable (the draft's own event was)", async () => {
+    const { gw } = setUp();
+    failNextAppendOf('tool_call');
+    const error = await draftFailing(gw);
+    const [draft] = await t.store.drafts.list({ status: 'awaiting_approval' });
+    expect(error).toMatchObject({ code: 'unavailable', retryable: false, audit_id: null });
+    expect(error.message).toContain(`Draft ${draft!.id} was made and awaits approval`);
+    expect(error.message).toContain('Do not repeat it');
+  });
+
+  it('a draft call with the store down before anything was written: the usual retryable "unavailable"', async () => {
+    // Nothing was drafted, so a retry is what should happen (review: the first version said "do
+    // not repeat it" here too).
+    const { gw } = setUp();
+    const down = () => Promise.reject(new StoreUnavailableError('store down'));
+    const audit = t.store.audit;
+    const append = audit.append.bind(audit);
+    const create = t.store.drafts.create.bind(t.store.drafts);
+    audit.append = down;
+    t.store.drafts.create = down;
+    const error = await draftFailing(gw);
+    audit.append = append;
+    t.store.drafts.create = create;
+    expect(error).toMatchObject({ code: 'unavailable', retryable: true });
+    expect(error.message).toBe(ERROR_CODES.unavailable.message);
+    expect(await t.store.drafts.list({ status: 'awaiting_approval' })).toEqual([]);
+  });
+
+  it("a draft whose event and call both failed keeps the draft's own words, without the unrecorded call's id", async () => {
     const { gw } = setUp();
     const audit = t.store.audit;
     const append = audit.append.bind(audit);
     audit.append = () => Promise.reject(new StoreUnavailableError('audit append: locked'));
     const error = await draftFailing(gw);
     audit.append = append;
-    expect(error).toMatchObject({ code: 'unavailable', retryable: false });
-    expect(error.message).toContain('may already have been drafted: do not repeat it');
-    // A read tool's call keeps the usual words: nothing happened, a retry is safe.
-    expect(ERROR_CODES.unavailable.retryable).toBe(true);
+    const [draft] = await t.store.drafts.list({ status: 'awaiting_approval' });
+    expect(error).toMatchObject({ code: 'unavailable', retryable: false, audit_id: null });
+    expect(error.message).toContain(`Draft ${draft!.id} was created and awaits approval`);
   });
 
   it('an approval whose event failed: "is now approved", not retryable, and the approval stands', async () => {
