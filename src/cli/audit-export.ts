@@ -47,6 +47,8 @@ export async function exportJsonl(
   let written = 0;
   const max = filter.limit ?? Number.POSITIVE_INFINITY;
   const signals = noteSignals();
+  /** Stopped while the database was away: the stream did not end where the log does. */
+  let stoppedInOutage = false;
   try {
     while (!signals.received()) {
       const query = () => source.audit.query({ ...filter, afterSeq, limit: Math.min(1_000, max - written) });
@@ -58,6 +60,7 @@ export async function exportJsonl(
         stopped: () => signals.received() !== null,
       };
       const page = written < max ? await waitingOutOutages(query, retry) : [];
+      if (page === null) stoppedInOutage = true;
       if (page === null || signals.received()) break;
       if (page.length === 0) {
         if (!follow || written >= max) break;
@@ -79,7 +82,7 @@ export async function exportJsonl(
       if (out && written % 10_000 < page.length) io.stderr.write(`exported ${written} events…\n`);
     }
     if (file) await new Promise<void>((resolve) => file.end(() => resolve()));
-    const interrupted = follow ? null : signals.received();
+    const interrupted = follow && !stoppedInOutage ? null : signals.received();
     if (staged && (writeError || interrupted)) rmSync(staged, { force: true });
     if (writeError) throw new Error(`${out} is incomplete: writing it failed (${writeError.message}).`);
     // A file cut short still reads as a good export (it has no head of its own): its last event's
@@ -87,7 +90,8 @@ export async function exportJsonl(
     const anchor = last ? `; its last event is ${last.seq}:${last.hash}` : '';
     if (interrupted) {
       const where = staged ? `; ${out} was not written` : anchor;
-      io.stderr.write(`toolgate audit export: interrupted (${interrupted}) after ${written} events${where}\n`);
+      const during = stoppedInOutage ? ' while the database was unavailable' : '';
+      io.stderr.write(`toolgate audit export: interrupted (${interrupted})${during} after ${written} events${where}\n`);
       return 2;
     }
     if (out !== undefined && staged) placeExport(staged, out, options.overwrite);

@@ -1,12 +1,13 @@
-import { asToolgateError } from '../errors/toolgate-error.js';
+import { isConnectionLoss } from '../store/postgres/connection.js';
 import type { CliIo } from './args.js';
 import { whatWentWrong } from './failure-line.js';
 
 /**
- * Runs a --follow loop's query; with `enabled` (following PostgreSQL), an `unavailable` failure
- * (a restart, a failover) is retried, backing off to 10 s, with one line when the database goes
+ * Runs a --follow loop's query; with `enabled` (following PostgreSQL), a failure that is a lost
+ * connection (a restart, a failover: isConnectionLoss) is retried, backing off to 10 s, with one line when the database goes
  * and one when it is back, instead of ending the stream: a pipe into a log shipper died at every
- * failover (outside probe). Any other failure ends it as before. Null when the loop was stopped
+ * failover (outside probe). Any other failure (permissions, a dropped table) ends it as before:
+ * waiting on it would hide it forever (review). Null when the loop was stopped
  * (a signal) while waiting.
  */
 export async function waitingOutOutages<T>(
@@ -26,7 +27,7 @@ export async function waitingOutOutages<T>(
       if (attempt > 0) retry.io.stderr.write(`${retry.label}: the database is back\n`);
       return result;
     } catch (error) {
-      if (!retry.enabled || asToolgateError(error).code !== 'unavailable') throw error;
+      if (!retry.enabled || !isConnectionLoss(error)) throw error;
       if (attempt === 0)
         retry.io.stderr.write(
           `${retry.label}: ${whatWentWrong(error)}; trying again until it is back (Ctrl-C stops)\n`,
