@@ -4,11 +4,11 @@ import { whatWentWrong } from './failure-line.js';
 
 /**
  * Runs a --follow loop's query; with `enabled` (following PostgreSQL), a failure that is a lost
- * connection (a restart, a failover: isConnectionLoss) is retried, backing off to 10 s, with one line when the database goes
- * and one when it is back, instead of ending the stream: a pipe into a log shipper died at every
- * failover (outside probe). Any other failure (permissions, a dropped table) ends it as before:
- * waiting on it would hide it forever (review). Null when the loop was stopped
- * (a signal) while waiting.
+ * connection (a restart, a failover: isConnectionLoss) is retried, backing off to 10 s, with one
+ * line when the database goes and one when it is back, instead of ending the stream: a pipe into
+ * a log shipper died at every failover (outside probe). Any other failure (permissions, a dropped
+ * table) ends it as before: waiting on it would hide it forever (review). Null when the loop was
+ * stopped (a signal) while waiting.
  */
 export async function waitingOutOutages<T>(
   run: () => Promise<T>,

@@ -36,7 +36,9 @@ describe('the --follow loops wait out a lost connection, and only that', () => {
   it('retries a lost connection and says when it is back; ends at once on a permission error (it waited forever)', async () => {
     const { io, err } = captureIo();
     let calls = 0;
-    const pause = () => Promise.resolve();
+    // At most 10 waits in all: a failure retried that should not be fails here, not hangs.
+    let pauses = 0;
+    const pause = () => (++pauses > 10 ? Promise.reject(new Error('still waiting')) : Promise.resolve());
     const back = await waitingOutOutages(
       async () => {
         if (++calls < 3) throw storeFailure({ code: '57P01', message: 'terminating connection' });
