@@ -1,4 +1,4 @@
-import { createWriteStream, linkSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import type { AuditEvent, AuditFilter } from '../audit/event.js';
@@ -72,8 +72,11 @@ export async function exportJsonl(
         // A failed write rejects the wait for 'drain': recorded, and reported below as the file's.
         // Hidden characters as \u escapes (the same value once parsed): JSON.stringify leaves U+202E
         // and the C1 controls (U+009B is a one-character ESC [) as they are (outside probe).
+        // A reader that stopped reading (a paused `less`, a stuck shipper) must not make a
+        // Ctrl-C or a SIGTERM wait for it (review): the wait ends at a signal too.
         if (!target.write(`${jsonShowingInvisible(e)}\n`))
-          await once(target, 'drain').catch((error: Error) => (writeError ??= error));
+          await Promise.race([once(target, 'drain').catch((error: Error) => (writeError ??= error)), signals.next()]);
+        if (signals.received()) break;
       }
       if (writeError) break;
       written += page.length;
@@ -81,7 +84,10 @@ export async function exportJsonl(
       afterSeq = last?.seq ?? afterSeq;
       if (out && written % 10_000 < page.length) io.stderr.write(`exported ${written} events…\n`);
     }
-    if (file) await new Promise<void>((resolve) => file.end(() => resolve()));
+    // A file cut short by a signal is not flushed (a staged one goes below). Stdout whose reader
+    // stopped reading is main.ts's: a failed or interrupted command does not wait for it.
+    if (file && signals.received() !== null && !follow) file.destroy();
+    else if (file) await new Promise<void>((resolve) => file.end(() => resolve()));
     const interrupted = follow && !stoppedInOutage ? null : signals.received();
     if (staged && (writeError || interrupted)) rmSync(staged, { force: true });
     if (writeError) throw new Error(`${out} is incomplete: writing it failed (${writeError.message}).`);
@@ -108,28 +114,42 @@ export async function exportJsonl(
  */
 function noteSignals() {
   let received: NodeJS.Signals | null = null;
-  let wake = () => undefined as void;
-  const note = (signal: NodeJS.Signals) => {
-    received = signal;
-    wake();
+  const waiting = new Set<() => void>();
+  const stop = () => {
+    process.off('SIGINT', note);
+    process.off('SIGTERM', note);
   };
+  function note(signal: NodeJS.Signals) {
+    // A second one is obeyed: whatever the first is waiting on, the user asked twice.
+    if (received) {
+      stop();
+      process.kill(process.pid, signal);
+      return;
+    }
+    received = signal;
+    for (const wake of waiting) wake();
+  }
   process.on('SIGINT', note);
   process.on('SIGTERM', note);
+  /** Resolves at the next signal (or at once if one came), or after `ms`. */
+  const signalOr = (ms: number | null) =>
+    new Promise<void>((resolve) => {
+      if (received) return resolve();
+      const timer = ms === null ? undefined : setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        waiting.delete(done);
+        resolve();
+      }
+      waiting.add(done);
+    });
   return {
     received: () => received,
     /** Waits `ms`, or until a signal comes. */
-    orTimeout: (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      }),
-    stop: () => {
-      process.off('SIGINT', note);
-      process.off('SIGTERM', note);
-    },
+    orTimeout: (ms: number) => signalOr(ms),
+    /** Resolves when a signal comes. */
+    next: () => signalOr(null),
+    stop,
   };
 }
 
@@ -139,14 +159,34 @@ function noteSignals() {
  * would not.
  */
 function placeExport(staged: string, out: string, overwrite: boolean): void {
+  // A replaced export keeps its mode (and owner, where this process may set it): a rename puts a
+  // new file in place, and a 0600 audit.jsonl came back 0644 after --force (review).
+  const replaced = overwrite ? statSync(out, { throwIfNoEntry: false }) : undefined;
+  if (replaced) {
+    chmodSync(staged, replaced.mode & 0o7777);
+    try {
+      chownSync(staged, replaced.uid, replaced.gid);
+    } catch {
+      // not ours to give away: the mode still holds
+    }
+  }
   syncFile(staged);
   if (overwrite) renameSync(staged, out);
   else {
     try {
       linkSync(staged, out);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      throw new Error(`${out} appeared while exporting; the export is kept at ${staged}.`);
+      const { code } = error as NodeJS.ErrnoException;
+      // A filesystem without hard links (FAT, some network mounts): a rename, where nothing is.
+      const noLinks = code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP';
+      if (code !== 'EEXIST' && !noLinks) throw error;
+      if (code === 'EEXIST' || existsSync(out)) {
+        // Kept under a name the next run's clean-up of abandoned partials does not take.
+        const kept = `${out}.kept-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        renameSync(staged, kept);
+        throw new Error(`${out} appeared while exporting; the export is kept at ${kept}.`);
+      }
+      renameSync(staged, out);
     }
     rmSync(staged, { force: true });
   }

@@ -12,3 +12,7 @@ try {
   // gate, a breaking change, a tampered log), which a missing --config looked like before.
   process.exitCode = error instanceof ConfigError ? 2 : 1;
 }
+// A command that failed or was interrupted while its stdout's reader had stopped reading (a
+// paused `less`, a stuck log shipper) ends now: waiting to hand over the rest of its output kept
+// it alive past a Ctrl-C or a SIGTERM (review). A successful command still waits for its reader.
+if (process.exitCode !== 0 && process.stdout.writableNeedDrain) process.exit();

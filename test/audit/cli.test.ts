@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
@@ -39,6 +49,19 @@ afterEach(async () => cleanup());
 
 const cli = (...args: string[]) => runCli(runAuditCommand, args, { TOOLGATE_DB: path });
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** `count` rows of the same shape as an event (the chain is not checked by export), for a long export. */
+function bulkRows(count: number): void {
+  const db = new Database(path);
+  const row = db.prepare(
+    'INSERT INTO audit_events (seq, id, time, kind, surface, client, actor, tenant, tool, decision, reason, outcome, input_summary, result_bytes, result_tokens, source_ids, latency_ms, prev_hash, hash) ' +
+      "VALUES (?, ?, '2026-07-01T00:00:00Z', 'tool_call', 'x', 'x', 'x', 'x', 'x', 'allow', 'r', 'ok', '{}', 0, 0, '[]', 0, 'x', 'x')",
+  );
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) row.run(1_000 + i, `aud_bulk_${i}`);
+  })();
+  db.close();
+}
 /** The output's lines, one per event. */
 const linesOf = (out: string) => out.trim().split('\n');
 
@@ -220,9 +243,11 @@ describe('toolgate audit', () => {
       err: expect.stringContaining(`${out} exists; pass --force to replace it.`),
     });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(30);
+    chmodSync(out, 0o600); // audit rows: kept from other users, and so after a --force too (review)
     const forced = await cli('export', '--out', out, '--limit', '1', '--force');
     expect(forced.code).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
     // A link is written through, as /dev/stdout is when stdout goes to a file (found in review),
     // and a link to nothing yet makes its file.
     const link = `${path}.link.jsonl`;
@@ -236,17 +261,8 @@ describe('toolgate audit', () => {
   });
 
   it('export --out stopped by Ctrl-C leaves nothing under OUT (it left a partial that read as whole), exit 2', async () => {
-    // 150,000 rows of the same shape as an event (the chain is not checked by export), so the
-    // export is still writing when the signal comes.
-    const db = new Database(path);
-    const row = db.prepare(
-      'INSERT INTO audit_events (seq, id, time, kind, surface, client, actor, tenant, tool, decision, reason, outcome, input_summary, result_bytes, result_tokens, source_ids, latency_ms, prev_hash, hash) ' +
-        "VALUES (?, ?, '2026-07-01T00:00:00Z', 'tool_call', 'x', 'x', 'x', 'x', 'x', 'allow', 'r', 'ok', '{}', 0, 0, '[]', 0, 'x', 'x')",
-    );
-    db.transaction(() => {
-      for (let i = 0; i < 150_000; i++) row.run(1_000 + i, `aud_bulk_${i}`);
-    })();
-    db.close();
+    // The export is still writing when the signal comes.
+    bulkRows(150_000);
     const out = `${path}.jsonl`;
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'audit', 'export', '--out', out, '--db', path], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -264,6 +280,24 @@ describe('toolgate audit', () => {
       err: expect.stringMatching(/interrupted \(SIGINT\) after \d+ events; .* was not written\n$/),
     });
     expect(readdirSync(dirname(out)).filter((name) => name.startsWith(basename(out)))).toEqual([]);
+  }, 60_000);
+
+  it('export to a reader that stopped reading still ends on Ctrl-C (it waited for the reader), exit 2', async () => {
+    bulkRows(150_000);
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'audit', 'export', '--db', path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pause(); // a paused `less`, a stuck log shipper: the pipe fills and stays full
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    child.kill('SIGINT');
+    const exited = await Promise.race([
+      once(child, 'exit').then(([code]) => code as number | null),
+      new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 10_000)),
+    ]);
+    if (exited === 'still waiting') child.kill('SIGKILL');
+    expect({ exited, err }).toMatchObject({ exited: 2, err: expect.stringContaining('interrupted (SIGINT)') });
   }, 60_000);
 
   it('export --follow --out ends on Ctrl-C as it is meant to: the file closed and its anchor printed, exit 0', async () => {
