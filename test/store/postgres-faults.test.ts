@@ -198,15 +198,16 @@ describe.skipIf(!bin)('postgres store faults', () => {
     const other = new pg.Client({ connectionString: url });
     await other.connect();
     await other.query('BEGIN; SELECT pg_advisory_xact_lock(727365)'); // another instance, migrating
-    const opened = openPostgresStore({ connectionString: url, timeouts: { connectMs: 5_000, queryMs: 500 } });
+    // queryMs 1,500 as the neighbouring tests (500 left the statements after it 1 ms; review).
+    const opened = openPostgresStore({ connectionString: url, timeouts: { connectMs: 5_000, queryMs: 1_500 } });
     const early = await Promise.race([
       opened.then(
         () => 'opened',
         () => 'failed',
       ),
-      wait(1_500).then(() => 'waiting'),
+      wait(3_500).then(() => 'waiting'),
     ]);
-    expect(early).toBe('waiting'); // three query deadlines in, still waiting for the lock
+    expect(early).toBe('waiting'); // two query deadlines in, still waiting for the lock
     await other.query('COMMIT');
     await other.end();
     const store = await opened;

@@ -47,6 +47,9 @@ export function createPool(
     max: options.max,
     connectionTimeoutMillis: connectMs,
     query_timeout: queryMs,
+    // A server that vanished without a word (a partition) is noticed by the kernel, not only by
+    // a query's deadline: migrations wait up to an hour (review).
+    keepAlive: true,
     options: serverSide.map((setting) => `-c ${setting}`).join(' '),
   });
   pool.on('error', () => undefined);

@@ -103,8 +103,12 @@ export async function pendingMigrations(pool: Pool): Promise<number[]> {
   return MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
 }
 
-/** The longest a timer can wait (about 24.8 days): node-pg reads a query_timeout of 0 as "the pool's". */
-const NO_DEADLINE_MS = 2_147_483_647;
+/**
+ * A migration's (and the wait for another instance's) deadline on the client: far past any index
+ * build, short of forever (a server that vanished mid-migration must still end `serve` some day;
+ * the pool's TCP keepalive notices a dead peer sooner). node-pg reads 0 as "the pool's own".
+ */
+const MIGRATION_DEADLINE_MS = 60 * 60_000;
 
 /**
  * Applies pending migrations under an advisory lock, so gateway instances starting together don't
@@ -113,11 +117,11 @@ const NO_DEADLINE_MS = 2_147_483_647;
 export async function migrate(pool: Pool): Promise<AppliedMigration[]> {
   return transaction(pool, 'migrate', async (client) => {
     // A migration (and waiting for another instance's) may take longer than a request may: no
-    // deadline on the server, nor on the client, whose query_timeout (10 s) had still ended a
+    // deadline on the server, and an hour on the client, whose query_timeout (10 s) had ended a
     // wait for another instance's migration, or a slow index build, with "Query read timeout" at
     // every start, the migration rolled back each time (outside probe).
     const untimed = (text: string) => {
-      const query = { text, query_timeout: NO_DEADLINE_MS }; // read by node-pg, not in its types
+      const query = { text, query_timeout: MIGRATION_DEADLINE_MS }; // read by node-pg, not in its types
       return client.query(query);
     };
     await untimed('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0');

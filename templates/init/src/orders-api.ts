@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -31,7 +32,10 @@ const SEED: State = {
   cancellations: {},
 };
 
-/** Read on every use, so a test can point it at a file of its own. Delete the file to start over. */
+/**
+ * Read on every use, so a test can point it at a file of its own. Relative to the working directory,
+ * as the default database is: run `serve` and `approvals` from the project. Delete it to start over.
+ */
 const file = () => process.env.ORDERS_STANDIN_FILE ?? '.toolgate/orders-standin.json';
 
 function load(): State {
@@ -43,11 +47,15 @@ function load(): State {
   }
 }
 
-/** Written whole and renamed into place: a reader never sees half a file. */
+/**
+ * Written whole and renamed into place: a reader never sees half a file, and two processes
+ * saving at once each rename their own. (The last save wins: a stand-in, not a database.)
+ */
 function save(state: State): void {
   mkdirSync(dirname(file()), { recursive: true });
-  writeFileSync(`${file()}.tmp`, JSON.stringify(state, null, 2));
-  renameSync(`${file()}.tmp`, file());
+  const temporary = `${file()}.${process.pid}-${randomUUID()}.tmp`;
+  writeFileSync(temporary, JSON.stringify(state, null, 2));
+  renameSync(temporary, file());
 }
 
 function authorize(token: string): void {
