@@ -67,22 +67,26 @@ export async function exportJsonl(
         await signals.orTimeout(1_000);
         continue;
       }
+      const before = written;
       for (const e of page) {
-        if (writeError) break;
-        // A failed write rejects the wait for 'drain': recorded, and reported below as the file's.
+        // Counted event by event: a signal may end the page part way, and the count and the
+        // anchor printed at the end must name what was written, not the page's last event.
+        if (writeError || signals.received()) break;
         // Hidden characters as \u escapes (the same value once parsed): JSON.stringify leaves U+202E
         // and the C1 controls (U+009B is a one-character ESC [) as they are (outside probe).
+        const flowing = target.write(`${jsonShowingInvisible(e)}\n`);
+        written += 1;
+        last = e;
+        afterSeq = e.seq;
+        // A failed write rejects the wait for 'drain': recorded, and reported below as the file's.
         // A reader that stopped reading (a paused `less`, a stuck shipper) must not make a
         // Ctrl-C or a SIGTERM wait for it (review): the wait ends at a signal too.
-        if (!target.write(`${jsonShowingInvisible(e)}\n`))
+        if (!flowing)
           await Promise.race([once(target, 'drain').catch((error: Error) => (writeError ??= error)), signals.next()]);
-        if (signals.received()) break;
       }
       if (writeError) break;
-      written += page.length;
-      last = page.at(-1) ?? last;
-      afterSeq = last?.seq ?? afterSeq;
-      if (out && written % 10_000 < page.length) io.stderr.write(`exported ${written} events…\n`);
+      if (out && Math.floor(written / 10_000) > Math.floor(before / 10_000))
+        io.stderr.write(`exported ${written} events…\n`);
     }
     // A file cut short by a signal is not flushed (a staged one goes below). Stdout whose reader
     // stopped reading is main.ts's: a failed or interrupted command does not wait for it.

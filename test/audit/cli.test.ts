@@ -282,6 +282,34 @@ describe('toolgate audit', () => {
     expect(readdirSync(dirname(out)).filter((name) => name.startsWith(basename(out)))).toEqual([]);
   }, 60_000);
 
+  it("export --follow --out stopped mid-page names the last event it wrote, not the page's last", async () => {
+    // The count and the anchor were the page's (1,000 events) though a signal ended it part way.
+    bulkRows(150_000);
+    const out = `${path}.midpage.jsonl`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'audit', 'export', '--follow', '--out', out, '--db', path],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      if (err.includes('exported 10000 events') && !sent) sent = child.kill('SIGINT');
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    const last = JSON.parse(lines.at(-1) ?? '') as { seq: number; hash: string };
+    expect({ code, err }).toMatchObject({
+      code: 0,
+      err: expect.stringContaining(
+        `exported ${lines.length} events to ${out}; its last event is ${last.seq}:${last.hash}\n`,
+      ),
+    });
+  }, 60_000);
+
   it('export to a reader that stopped reading still ends on Ctrl-C (it waited for the reader), exit 2', async () => {
     bulkRows(150_000);
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'audit', 'export', '--db', path], {

@@ -120,12 +120,12 @@ export async function migrate(pool: Pool): Promise<AppliedMigration[]> {
     // deadline on the server, and an hour on the client, whose query_timeout (10 s) had ended a
     // wait for another instance's migration, or a slow index build, with "Query read timeout" at
     // every start, the migration rolled back each time (outside probe).
-    const untimed = (text: string) => {
+    const migrating = (text: string) => {
       const query = { text, query_timeout: MIGRATION_DEADLINE_MS }; // read by node-pg, not in its types
       return client.query(query);
     };
-    await untimed('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0');
-    await untimed('SELECT pg_advisory_xact_lock(727365)');
+    await migrating('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0');
+    await migrating('SELECT pg_advisory_xact_lock(727365)');
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name ' +
         'TEXT NOT NULL, applied_at TEXT NOT NULL)',
@@ -136,7 +136,7 @@ export async function migrate(pool: Pool): Promise<AppliedMigration[]> {
     const applied = new Set(rows.map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
-      await untimed(m.sql);
+      await migrating(m.sql);
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
         m.version,
         m.name,
