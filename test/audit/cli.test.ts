@@ -50,6 +50,24 @@ afterEach(async () => cleanup());
 const cli = (...args: string[]) => runCli(runAuditCommand, args, { TOOLGATE_DB: path });
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
+/**
+ * `audit export ARGS` in its own process, sent SIGINT at its first progress line (10,000 events
+ * written, the rest of a long log still to come): its exit code and stderr.
+ */
+async function exportStoppedAtFirstProgress(args: string[]): Promise<{ code: number | null; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'audit', 'export', ...args, '--db', path], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  let sent = false;
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+    if (err.includes('exported 10000 events') && !sent) sent = child.kill('SIGINT');
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, err };
+}
+
 /** `count` rows of the same shape as an event (the chain is not checked by export), for a long export. */
 function bulkRows(count: number): void {
   const db = new Database(path);
@@ -264,17 +282,7 @@ describe('toolgate audit', () => {
     // The export is still writing when the signal comes.
     bulkRows(150_000);
     const out = `${path}.jsonl`;
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'audit', 'export', '--out', out, '--db', path], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    let sent = false;
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      // The first progress line: 10,000 events are in the staged file, 140,000 still to come.
-      if (err.includes('exported 10000 events') && !sent) sent = child.kill('SIGINT');
-    });
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, err } = await exportStoppedAtFirstProgress(['--out', out]);
     expect({ code, err }).toMatchObject({
       code: 2,
       err: expect.stringMatching(/interrupted \(SIGINT\) after \d+ events; .* was not written\n$/),
@@ -286,20 +294,7 @@ describe('toolgate audit', () => {
     // The count and the anchor were the page's (1,000 events) though a signal ended it part way.
     bulkRows(150_000);
     const out = `${path}.midpage.jsonl`;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', CLI, 'audit', 'export', '--follow', '--out', out, '--db', path],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let err = '';
-    let sent = false;
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      if (err.includes('exported 10000 events') && !sent) sent = child.kill('SIGINT');
-    });
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, err } = await exportStoppedAtFirstProgress(['--follow', '--out', out]);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     const last = JSON.parse(lines.at(-1) ?? '') as { seq: number; hash: string };
     expect({ code, err }).toMatchObject({
