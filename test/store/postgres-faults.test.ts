@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
-import { createPool } from '../../src/store/postgres/connection.js';
+import { createPool, transaction } from '../../src/store/postgres/connection.js';
 import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { runCli } from '../helpers/capture-io.js';
@@ -240,6 +240,32 @@ describe.skipIf(!bin)('postgres store faults', () => {
       const closing = store.close().then(() => 'closed');
       expect(await Promise.race([closing, wait(5_000).then(() => 'hung')])).toBe('closed');
       relay.close();
+    }
+  });
+
+  it('a transaction whose reply never came is not rolled back over the same dead connection (that waited the deadline twice)', async () => {
+    const url = await server!.createDatabase();
+    const relay = await faultyRelay(url);
+    const pool = createPool(relay.url, { max: 1, timeouts: { connectMs: 5_000, queryMs: 1_500 } });
+    const sent: string[] = [];
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        sent.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text));
+        return query(...args);
+      };
+    });
+    try {
+      await transaction(pool, 'warm', (client) => client.query('SELECT 1'));
+      relay.partition(true);
+      sent.length = 0;
+      await expect(transaction(pool, 'during', (client) => client.query('SELECT 1'))).rejects.toMatchObject({
+        code: 'unavailable',
+      });
+      expect(sent).toEqual(['BEGIN']); // its reply never came; no ROLLBACK after the read timeout
+    } finally {
+      relay.close();
+      await pool.end().catch(() => undefined);
     }
   });
 

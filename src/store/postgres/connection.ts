@@ -152,6 +152,11 @@ export async function transactionFrom<R extends pg.QueryResultRow, T>(
     await client.query('COMMIT');
     return result;
   } catch (error) {
+    // A reply that never came (the client's own deadline): the connection is as good as gone, and
+    // its ROLLBACK would wait out the same deadline again (an outside probe saw a call held 25 s,
+    // queued behind such a batch on a frozen server). Dropping the connection rolls the
+    // transaction back on the server.
+    if (!lost && error instanceof Error && /Query read timeout/.test(error.message)) lost = error;
     if (!lost) await client.query('ROLLBACK').catch((rollback: Error) => (lost = rollback));
     throw mapPgError(what, error);
   } finally {
