@@ -100,8 +100,11 @@ export function asToolgateError(thrown: unknown): ToolgateError {
   return new ToolgateError('internal', undefined, { detail, cause: thrown });
 }
 
-/** The error codes of a service that did not answer now and may later (Node's and undici's). */
-const UNREACHABLE = new Set([
+/**
+ * The error codes of a service that did not answer now and may later (Node's and undici's): a
+ * handler's `fetch`, and a PostgreSQL connection that was lost (isConnectionLoss).
+ */
+export const UNREACHABLE: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { StoreUnavailableError, ToolgateError } from '../../errors/toolgate-error.js';
+import { StoreUnavailableError, ToolgateError, UNREACHABLE } from '../../errors/toolgate-error.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -72,28 +72,20 @@ export function mapPgError(what: string, error: unknown): Error {
  * Whether a store failure is the server going away or not answering (a restart, a failover, a
  * partition), which waiting may cure, rather than one it never will (permissions, a dropped
  * table, a bad password). Looks through the `cause` of the typed error: SQLSTATE classes 08
- * (connection) and 57P01–57P03 (shutdown, crash, cannot connect now), the socket errors, and
- * node-pg's own words for a connection that ended or a reply that never came.
+ * (connection) and 57P01–57P03 (shutdown, crash, cannot connect now), the socket errors a
+ * handler's fetch also counts as unreachable (UNREACHABLE), and node-pg's own words for a
+ * connection that ended or a reply that never came.
  */
 export function isConnectionLoss(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || SOCKET_ERRORS.has(code)))
+    if (typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code) || UNREACHABLE.has(code)))
       return true;
     if (typeof message === 'string' && LOST_CONNECTION.test(message)) return true;
   }
   return false;
 }
 
-const SOCKET_ERRORS: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
 const LOST_CONNECTION = /Connection terminated|Query read timeout|timeout exceeded when trying to connect/i;
 
 export async function q<T extends pg.QueryResultRow>(
