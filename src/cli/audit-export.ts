@@ -7,6 +7,7 @@ import type { AuditSource } from '../store/open-store.js';
 import { removeAbandonedPartials, stagingPath, syncFile } from '../store/sqlite/staged-file.js';
 import type { CliIo } from './args.js';
 import { waitingOutOutages } from './audit-follow.js';
+import { holdSignals } from '../util/held-signals.js';
 
 /**
  * Pages through the log by seq so memory stays flat however long the log is, waiting for the
@@ -46,7 +47,9 @@ export async function exportJsonl(
   let last: AuditEvent | undefined;
   let written = 0;
   const max = filter.limit ?? Number.POSITIVE_INFINITY;
-  const signals = noteSignals();
+  // Noted, not obeyed, so an export can end cleanly: remove its staged file, or (following)
+  // close the file and print the anchor. A second signal is obeyed at once.
+  const signals = holdSignals({ obeySecond: true });
   /** Stopped while the database was away: the stream did not end where the log does. */
   let stoppedInOutage = false;
   try {
@@ -108,53 +111,8 @@ export async function exportJsonl(
     io.stderr.write(`exported ${written} events${out === undefined ? '' : ` to ${out}`}${anchor}\n`);
     return 0;
   } finally {
-    signals.stop();
+    signals.release();
   }
-}
-
-/**
- * SIGINT and SIGTERM noted rather than obeyed while an export runs, so it can end cleanly: remove
- * its staged file, or (following) close the file and print the anchor.
- */
-function noteSignals() {
-  let received: NodeJS.Signals | null = null;
-  const waiting = new Set<() => void>();
-  const stop = () => {
-    process.off('SIGINT', note);
-    process.off('SIGTERM', note);
-  };
-  function note(signal: NodeJS.Signals) {
-    // A second one is obeyed: whatever the first is waiting on, the user asked twice.
-    if (received) {
-      stop();
-      process.kill(process.pid, signal);
-      return;
-    }
-    received = signal;
-    for (const wake of waiting) wake();
-  }
-  process.on('SIGINT', note);
-  process.on('SIGTERM', note);
-  /** Resolves at the next signal (or at once if one came), or after `ms`. */
-  const signalOr = (ms: number | null) =>
-    new Promise<void>((resolve) => {
-      if (received) return resolve();
-      const timer = ms === null ? undefined : setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        waiting.delete(done);
-        resolve();
-      }
-      waiting.add(done);
-    });
-  return {
-    received: () => received,
-    /** Waits `ms`, or until a signal comes. */
-    orTimeout: (ms: number) => signalOr(ms),
-    /** Resolves when a signal comes. */
-    next: () => signalOr(null),
-    stop,
-  };
 }
 
 /**

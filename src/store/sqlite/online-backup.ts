@@ -3,7 +3,8 @@ import { renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hasAuditLog, whyUnreadable } from './audit-reader.js';
 import { changeOfFile } from './same-file.js';
-import { finishStaged, signalsDelivered, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
+import { signalsDelivered } from '../../util/held-signals.js';
+import { finishStaged, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
 
 /**
  * Copies a live SQLite database to `dest` with SQLite's online backup (`toolgate backup`):

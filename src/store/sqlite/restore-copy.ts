@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { hasAuditLog } from './audit-reader.js';
 import { isBusy } from './connection.js';
 import { rateLimitFilePath } from './rate-limit-file.js';
-import { finishStaged, signalsDelivered, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
+import { signalsDelivered } from '../../util/held-signals.js';
+import { finishStaged, SQLITE_SIDECARS, syncFile, withStagedFile } from './staged-file.js';
 
 /** The last event of a log: where its chain ends. */
 export interface LogEnd {

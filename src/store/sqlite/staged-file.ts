@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { holdSignals } from '../../util/held-signals.js';
 import { rateLimitFilePath } from './rate-limit-file.js';
 
 // Files written beside where they will end up, then renamed into place (`toolgate backup`,
@@ -60,32 +61,20 @@ export function syncFile(path: string): void {
 }
 
 /**
- * Runs `work` with SIGINT and SIGTERM held: a signal is noted, not obeyed, so `work` is never cut
- * off between writing a staged file and renaming it. `work` calls `stopIfInterrupted` where
- * stopping is safe, which throws once a signal came (its caller then removes what it staged).
+ * Runs `work` with SIGINT and SIGTERM held (a second one too: see `holdSignals`), so `work` is
+ * never cut off between writing a staged file and renaming it. `work` calls `stopIfInterrupted`
+ * where stopping is safe, which throws once a signal came (its caller then removes what it staged).
  */
 async function whileSignalsHeld<T>(work: (stopIfInterrupted: () => void) => Promise<T>): Promise<T> {
-  let interrupted: NodeJS.Signals | null = null;
-  const hold = (signal: NodeJS.Signals) => (interrupted = signal);
-  process.on('SIGINT', hold);
-  process.on('SIGTERM', hold);
+  const signals = holdSignals({ obeySecond: false });
   try {
     return await work(() => {
-      if (interrupted) throw new Error(`interrupted (${interrupted as string})`);
+      const signal = signals.received();
+      if (signal) throw new Error(`interrupted (${signal})`);
     });
   } finally {
-    process.off('SIGINT', hold);
-    process.off('SIGTERM', hold);
+    signals.release();
   }
-}
-
-/**
- * Resolves once signals that arrived while the thread was blocked (a copy step) have reached
- * their listeners. libuv hands a signal to JavaScript when the event loop polls; one
- * setImmediate can run before the next poll, two cannot.
- */
-export async function signalsDelivered(): Promise<void> {
-  for (let turn = 0; turn < 2; turn++) await new Promise((next) => setImmediate(next));
 }
 
 /**
