@@ -50,6 +50,7 @@ export async function exportJsonl(
   // Noted, not obeyed, so an export can end cleanly: remove its staged file, or (following)
   // close the file and print the anchor. A second signal is obeyed at once.
   const signals = holdSignals({ obeySecond: true });
+  const showsProgress = out !== undefined || (io.stdout as { isTTY?: boolean }).isTTY !== true;
   /** Stopped while the database was away: the stream did not end where the log does. */
   let stoppedInOutage = false;
   try {
@@ -88,7 +89,8 @@ export async function exportJsonl(
           await Promise.race([once(target, 'drain').catch((error: Error) => (writeError ??= error)), signals.next()]);
       }
       if (writeError) break;
-      if (out && Math.floor(written / 10_000) > Math.floor(before / 10_000))
+      // Progress on stderr, unless it would land among the events on the same terminal.
+      if (showsProgress && Math.floor(written / 10_000) > Math.floor(before / 10_000))
         io.stderr.write(`exported ${written} events…\n`);
     }
     // A file cut short by a signal is not flushed (a staged one goes below). Stdout whose reader

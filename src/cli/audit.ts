@@ -283,6 +283,13 @@ async function tail(
 ): Promise<number> {
   const newest = await source.audit.query({ ...filter, newestFirst: true, limit: filter.limit ?? 20 });
   let last = 0;
+  if (newest.length === 0) {
+    // Said on stderr, so a script reading stdout still gets nothing; a person is not left guessing
+    // whether the command worked (it printed nothing at all).
+    const filtered = Object.entries(filter).some(([key, value]) => key !== 'limit' && value !== undefined);
+    const none = filtered ? 'no events match' : 'the audit log has no events';
+    io.stderr.write(`toolgate audit tail: ${none}${follow ? ' yet; waiting for new ones (Ctrl-C to stop)' : ''}\n`);
+  }
   for (const e of newest.reverse()) {
     io.stdout.write(`${formatEvent(e)}\n`);
     last = e.seq;

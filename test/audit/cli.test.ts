@@ -68,6 +68,19 @@ async function exportStoppedAtFirstProgress(args: string[]): Promise<{ code: num
   return { code, err };
 }
 
+/** `audit export` to a pipe in its own process: the lines it wrote to stdout, and its stderr. */
+async function exportToPipe(): Promise<{ code: number | null; lines: number; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'audit', 'export', '--db', path], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let lines = 0;
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (lines += chunk.toString().split('\n').length - 1));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, lines, err };
+}
+
 /** `count` rows of the same shape as an event (the chain is not checked by export), for a long export. */
 function bulkRows(count: number): void {
   const db = new Database(path);
@@ -197,6 +210,16 @@ describe('toolgate audit', () => {
     expect(lines.every((l) => l.includes('bob@acme') && l.includes('denied'))).toBe(true);
   });
 
+  it('tail says on stderr when nothing matches, and stdout stays empty (it printed nothing at all)', async () => {
+    const none = await cli('tail', '--actor', 'nobody');
+    expect(none).toMatchObject({ code: 0, out: '', err: 'toolgate audit tail: no events match\n' });
+    const empty = await tempSqliteStore();
+    await empty.store.close();
+    const r = await runCli(runAuditCommand, ['tail'], { TOOLGATE_DB: empty.path });
+    await empty.cleanup();
+    expect(r).toMatchObject({ code: 0, out: '', err: 'toolgate audit tail: the audit log has no events\n' });
+  });
+
   it('tail --subject lists the events of one IdP subject', async () => {
     const r = await cli('tail', '--subject', 'idp|carol');
     expect(r.code).toBe(0);
@@ -276,6 +299,13 @@ describe('toolgate audit', () => {
     symlinkSync(`${path}.made-by-export.jsonl`, dangling);
     expect((await cli('export', '--out', dangling, '--limit', '3')).code).toBe(0);
     expect(readFileSync(`${path}.made-by-export.jsonl`, 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
+  it('export to a pipe says how far it got on stderr, as --out does (it was silent until the end)', async () => {
+    bulkRows(25_000);
+    const { code, lines, err } = await exportToPipe();
+    expect({ code, lines }).toEqual({ code: 0, lines: 25_030 });
+    expect(err).toMatch(/^exported 10000 events…\nexported 20000 events…\nexported 25030 events; its last event is /);
   });
 
   it('export --out stopped by Ctrl-C leaves nothing under OUT (it left a partial that read as whole), exit 2', async () => {
