@@ -115,7 +115,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     io.stderr.write(`toolgate approvals: ${foreign}\n`);
     return 2;
   }
-  const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
+  const store = await openStore(settings);
   const gateway = gatewayFromConfig(config, store, { cursorKey: settings.cursorKey, auditKey: settings.auditKey });
   const credentialsMissingFor = async (draftId: string): Promise<string[]> => {
     const draft = await gateway.actions.get(draftId);

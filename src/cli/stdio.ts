@@ -44,7 +44,7 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const caller = config.stdio;
   const settings = resolveSettings(config, io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || 'warn');
-  const store = await openStore({ database: settings.database, auditKey: settings.auditKey });
+  const store = await openStore(settings);
   const gateway = gatewayFromConfig(config, store, {
     logger,
     cursorKey: settings.cursorKey,

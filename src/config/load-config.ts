@@ -107,6 +107,14 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     throw new ConfigError(
       `TOOLGATE_DRAIN_MS must be a whole number of milliseconds (got "${get('TOOLGATE_DRAIN_MS')}").`,
     );
+  // Connections each instance may hold to PostgreSQL (pg's pool `max`); unset, 10. A fleet of N
+  // instances holds up to N times this, which the server's max_connections must allow.
+  const poolText = get('TOOLGATE_DATABASE_POOL')?.trim();
+  const databasePool = poolText === undefined ? undefined : /^\d+$/.test(poolText) ? Number(poolText) : NaN;
+  if (databasePool !== undefined && !(databasePool >= 1 && databasePool <= 1_000))
+    throw new ConfigError(
+      `TOOLGATE_DATABASE_POOL must be a whole number of connections, 1–1000 (got "${get('TOOLGATE_DATABASE_POOL')}").`,
+    );
   const database = get('TOOLGATE_DATABASE_URL') ?? get('TOOLGATE_DB') ?? config.database ?? '.toolgate/toolgate.db';
   // A URL of another scheme was opened as a SQLite path (`mysql://x` made a `mysql:` folder and
   // served from it; outside probe). Only the scheme is quoted: the rest may hold a password.
@@ -123,6 +131,7 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
   }
   return {
     database,
+    databasePool,
     auditKey: get('TOOLGATE_AUDIT_KEY'),
     cursorKey: get('TOOLGATE_CURSOR_KEY'),
     /** Checked where it is read (serve reads it before it opens anything); a bad one is named. */

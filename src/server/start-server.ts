@@ -54,7 +54,7 @@ export async function startServer(
     publicUrl: settings.publicUrl,
     toolScopes: config.tools.flatMap((tool) => tool.scopes),
   });
-  const ownStore = store ?? (await openStore({ database: settings.database, auditKey: settings.auditKey }));
+  const ownStore = store ?? (await openStore(settings));
   // Everything started from here is undone, newest first, if the start fails before it listens: a
   // config the gateway or the console cannot be built from, a port in use, a bad HOST. Left open,
   // the store's writer thread kept `serve` running, silent, holding the database (outside probes;

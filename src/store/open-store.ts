@@ -17,12 +17,18 @@ export { isPostgresUrl };
 export async function openStore(options: {
   readonly database: string;
   readonly auditKey?: string | undefined;
+  /** PostgreSQL: connections this instance may hold (TOOLGATE_DATABASE_POOL; default 10). */
+  readonly databasePool?: number | undefined;
   /** Hand rate-limit tokens out from per-instance leases (default true; see rate-limit-leases.ts). */
   readonly leaseRateLimits?: boolean;
 }): Promise<Store> {
   const auditKey = options.auditKey ? { auditKey: options.auditKey } : {};
   const store = isPostgresUrl(options.database)
-    ? await openPostgresStore({ connectionString: options.database, ...auditKey })
+    ? await openPostgresStore({
+        connectionString: options.database,
+        ...auditKey,
+        ...(options.databasePool === undefined ? {} : { maxConnections: options.databasePool }),
+      })
     : await openSqliteStore({ path: options.database, ...auditKey });
   if (options.leaseRateLimits === false) return store;
   return { ...store, rateLimits: createLeasedRateLimits(store.rateLimits) };

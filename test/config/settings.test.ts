@@ -77,6 +77,17 @@ describe('settings from the environment', () => {
     expect(resolveSettings(config, { TOOLGATE_DRAIN_MS: '0' }).drainMs).toBe(0);
   });
 
+  it('reads the PostgreSQL pool size from TOOLGATE_DATABASE_POOL, refusing anything but 1–1000 by name', () => {
+    for (const bad of ['0', 'abc', '1e3', '0x10', '-2', '2.5', '1001']) {
+      expect(() => resolveSettings(config, { TOOLGATE_DATABASE_POOL: bad })).toThrow(
+        `TOOLGATE_DATABASE_POOL must be a whole number of connections, 1–1000 (got "${bad}")`,
+      );
+    }
+    expect(resolveSettings(config, { TOOLGATE_DATABASE_POOL: ' 25 ' }).databasePool).toBe(25);
+    expect(resolveSettings(config, { TOOLGATE_DATABASE_POOL: '' }).databasePool).toBeUndefined();
+    expect(resolveSettings(config, {}).databasePool).toBeUndefined();
+  });
+
   it('refuses a database URL that is not PostgreSQL, naming the variable and never the rest of the URL', () => {
     // `mysql://x` was opened as a SQLite path: a `mysql:` folder, served from (outside probe).
     expect(() => resolveSettings(config, { TOOLGATE_DATABASE_URL: 'mysql://app:hunter2@db/x' })).toThrow(

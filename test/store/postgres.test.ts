@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import type { PgAuditLog } from '../../src/store/postgres/audit-log.js';
 import { openPostgresAuditReader } from '../../src/store/postgres/audit-reader.js';
+import { openStore } from '../../src/store/open-store.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
+import type { Store } from '../../src/store/types.js';
 import { lockKey } from '../../src/store/postgres/drafts.js';
 import { takeToken } from '../../src/store/token-bucket.js';
 import { runCli } from '../helpers/capture-io.js';
@@ -267,6 +269,29 @@ describe.skipIf(!bin)('postgres', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('holds no more connections than TOOLGATE_DATABASE_POOL allows (it was fixed at 10)', async () => {
+    const url = await server!.createDatabase();
+    const connectionsTo = async (work: (store: Store) => Promise<unknown>, poolSize?: number) => {
+      const store = await openStore({ database: url, databasePool: poolSize, leaseRateLimits: false });
+      try {
+        // Twenty at once: the pool opens a connection per waiting query, up to its size.
+        await Promise.all(Array.from({ length: 20 }, () => work(store)));
+        const watcher = new pg.Client({ connectionString: url });
+        await watcher.connect();
+        const { rows } = await watcher.query<{ n: string }>(
+          'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
+        await watcher.end();
+        return Number(rows[0]!.n);
+      } finally {
+        await store.close();
+      }
+    };
+    const list = (store: Store) => store.drafts.list({ status: 'awaiting_approval', limit: 10 });
+    expect(await connectionsTo(list, 3)).toBeLessThanOrEqual(3);
+    expect(await connectionsTo(list)).toBeGreaterThan(3); // the default, 10, for comparison
   });
 
   it('a database that is down gives unavailable, not a crash', async () => {
