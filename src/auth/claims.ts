@@ -94,7 +94,16 @@ export function principalFromClaims(
       reason: `the "${subjectClaim}" claim "${subject}" is a name the gateway records its own acts under`,
     };
   const tenantClaim = names?.tenant ?? 'tenant';
-  const tenant = firstString(claims, [tenantClaim]) ?? defaults.defaultTenant;
+  const claimed = claimAt(claims, tenantClaim);
+  // The default tenant is for tokens without the claim. One that carries it in another shape (a
+  // list from a multivalued IdP mapper, a number, "") was put in the default tenant, its person
+  // then reading and approving that tenant's records (outside probe): refused, saying why.
+  if (claimed !== undefined && claimed !== null && (typeof claimed !== 'string' || claimed.length === 0))
+    return {
+      ok: false,
+      reason: `the "${tenantClaim}" claim is ${shapeOf(claimed)}, not one tenant name (a multivalued IdP mapper makes a list)`,
+    };
+  const tenant = (claimed as string | null | undefined) ?? defaults.defaultTenant;
   if (!tenant) {
     return { ok: false, reason: `the token has no "${tenantClaim}" claim and auth.defaultTenant is not set` };
   }
@@ -112,4 +121,11 @@ export function principalFromClaims(
       ...(clientId === undefined ? {} : { clientId }),
     },
   };
+}
+
+/** How a claim that should be a string is shaped instead, for a refusal's reason. */
+function shapeOf(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === '') return 'empty';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -128,6 +128,30 @@ describe('claims → principal', () => {
       expect(claimAt(claims, path)).toBeUndefined();
   });
 
+  it('refuses a tenant claim that is there but not one name, even with a default tenant (it got the default)', () => {
+    const withDefault = { ...defaults, defaultTenant: 'alpha' };
+    for (const [tenant, shape] of [
+      [['beta'], 'a list'],
+      [7, 'a number'],
+      ['', 'empty'],
+      [{ id: 'beta' }, 'an object'],
+      [true, 'a boolean'],
+    ] as const) {
+      expect(principalFromClaims({ sub: 'u', tenant }, undefined, withDefault)).toEqual({
+        ok: false,
+        reason: `the "tenant" claim is ${shape}, not one tenant name (a multivalued IdP mapper makes a list)`,
+      });
+    }
+    // Absent or null (an IdP's unset attribute): the default tenant, as documented.
+    expect(principalFromClaims({ sub: 'u' }, undefined, withDefault)).toMatchObject({ principal: { tenant: 'alpha' } });
+    expect(principalFromClaims({ sub: 'u', tenant: null }, undefined, withDefault)).toMatchObject({
+      principal: { tenant: 'alpha' },
+    });
+    expect(principalFromClaims({ sub: 'u', tenant: 'beta' }, undefined, withDefault)).toMatchObject({
+      principal: { tenant: 'beta' },
+    });
+  });
+
   it('refuses a token without subject or tenant, saying which claim is missing', () => {
     expect(principalFromClaims({ tenant: 'acme' }, undefined, defaults)).toEqual({
       ok: false,
