@@ -58,7 +58,7 @@ export function createApiRoutes(
     }
     const noConsent = authenticator.approveScopeMissing(outcome);
     if (noConsent) {
-      await auditRepeatedRefusal(gateway.runtime.store.audit, `approve scope ${who.principal.actorId}`, noConsent, {
+      await auditRepeatedRefusal(gateway.runtime.store.audit, 'approve scope', noConsent, {
         surface: 'api',
         requestId: (c.get('requestId' as never) as string | undefined) ?? null,
         address: clientAddress(c, options.trustProxy),

@@ -70,24 +70,27 @@ export async function auditWrongCredential(
     ? 'an approver credential was used on /mcp, which serves model clients only'
     : 'a model-client credential was used on the approvals API, which serves approvers only';
   const failure = { ok: false, status: 403, error: 'forbidden', description: reason, challenge: null, reason } as const;
-  await auditRepeatedRefusal(audit, `wrong kind ${at.surface} ${who.principal.actorId}`, failure, { ...at, who }, now);
+  await auditRepeatedRefusal(audit, `wrong kind ${at.surface}`, failure, { ...at, who }, now);
 }
 
 /**
- * Audits the refusal of a credential that checked out (its holder is known: a wrong kind, a
- * missing approve scope) at most once a minute per `key`, the next event counting those left out:
- * the failed-auth throttle slows only credentials that do not check out, and a holder could
- * otherwise grow the log by one event a request (found in review, twice). The memory is per
- * audit log (per server) and bounded.
+ * Audits the refusal (of kind `kind`) of a credential that checked out (its holder is known: a
+ * wrong kind, a missing approve scope) at most once a minute per kind and holder, the next event
+ * counting those left out: the failed-auth throttle slows only credentials that do not check
+ * out, and a holder could otherwise grow the log by one event a request (found in review, twice).
+ * The holder is its tenant, issuer and actor id: actor ids alone are not unique across tenants,
+ * and one tenant's refusals were dropped or counted in another's event (outside probe). The
+ * memory is per audit log (per server) and bounded.
  */
 export async function auditRepeatedRefusal(
   audit: AuditLog,
-  key: string,
+  kind: string,
   failure: AuthFailure,
   at: { surface: Surface; requestId: string | null; address: string; who: Authenticated },
   now = Date.now(),
 ): Promise<void> {
-  const leftOut = once(audit, key, now);
+  const { tenant, issuer, actorId } = at.who.principal;
+  const leftOut = once(audit, JSON.stringify([kind, tenant, issuer ?? null, actorId]), now);
   if (leftOut === null) return;
   const reason = leftOut ? `${failure.reason} (and ${leftOut} more times since the last such event)` : failure.reason;
   const event = authDeniedEvent({ ...failure, reason }, { ...at, principal: at.who.principal });

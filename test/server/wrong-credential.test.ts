@@ -30,6 +30,26 @@ it('a good credential of the wrong kind is audited once a minute per actor and s
   expect(events[2]!.reason).toMatch(/\(and 299 more times since the last such event\)$/);
 });
 
+it('the same actor id in two tenants is two holders: neither has its refusals left out for the other', async () => {
+  // Actor ids are not unique across tenants: alpha's usr_bob was counted in beta's usr_bob's event.
+  const bob = (tenant: string) => ({
+    principal: { ...requester, actorId: 'usr_bob', tenant },
+    client: 'c',
+    canApprove: false,
+  });
+  const at = { requestId: null, address: '10.0.0.9', surface: 'api' as const };
+  const start = Date.parse('2026-12-07T10:00:00Z');
+  await auditWrongCredential(t.store.audit, bob('beta'), at, start);
+  for (let i = 1; i <= 3; i++) await auditWrongCredential(t.store.audit, bob('alpha'), at, start + i);
+  await auditWrongCredential(t.store.audit, bob('beta'), at, start + 60_000);
+  const events = await t.store.audit.query({ kind: 'auth.denied' });
+  expect(events.map((e) => [e.tenant, e.reason.endsWith('only') ? 'first' : e.reason.slice(-45)])).toEqual([
+    ['beta', 'first'],
+    ['alpha', 'first'],
+    ['beta', 'first'],
+  ]);
+});
+
 it('"the IdP cannot be reached" (503) is audited once a minute per surface and address; other refusals each time', async () => {
   // The throttle does not count a 503 (the token may be fine), so an outage, or forged tokens
   // naming an unknown key during one, would add one event a request.
