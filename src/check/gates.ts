@@ -3,7 +3,7 @@ import { limitsFor } from '../contract/default-limits.js';
 import type { AnyTool } from '../contract/types.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { parseAllowlist } from '../egress/allowlist.js';
-import { fieldsOf, schemaHasPath, isFreeForm, typesOf } from './schema-walk.js';
+import { fieldsOf, schemaHasPath, isFreeForm, snakeCase, typesOf } from './schema-walk.js';
 import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js';
 
 // R2: an argument that takes a path, URL, SQL, shell, endpoint or raw body turns a tool into a proxy.
@@ -19,12 +19,9 @@ const FOREIGN_TEXT =
   /(?:^|_)(?:body|text|note|notes|content|message|messages|description|comment|comments|email|subject|document|html|transcript|reply|summary_text|page)$/i;
 const CLAUDE_CODE_RESULT_TOKENS = 25_000;
 
-/** `targetUrl` as `target_url`: the name patterns above are written in snake case. */
-const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-
 const toolScope: GateCheck = (tool) => {
   const fields = fieldsOf(tool.inputJsonSchema as Record<string, unknown>);
-  const proxy = fields.find((f) => PROXY_ARG.test(snake(f.name)));
+  const proxy = fields.find((f) => PROXY_ARG.test(snakeCase(f.name)));
   if (proxy)
     return fail(`input "${proxy.path}" takes a free-form ${proxy.name}; ask for ids, enums and time windows instead`);
   // A list of anything (`z.array(z.any())`) is raw JSON too: its items were never looked at.
@@ -157,7 +154,7 @@ const promptGuard: GateCheck = (tool) => {
   const stray = [...declared].find((field) => !schemaHasPath(output, field));
   if (stray) return fail(`"${stray}" is declared untrusted but the output has no such field: nothing is fenced there`);
   const text = fieldsOf(output).filter(
-    (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(snake(f.name)),
+    (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(snakeCase(f.name)),
   );
   // A list is declared by its name or as `name[]`, as guardUntrusted reads either.
   const undeclared = text.find((f) => !declared.has(f.path) && !declared.has(`${f.path}[]`));

@@ -2,7 +2,7 @@ import type { ToolgateConfig } from '../config/define-config.js';
 import type { AnyTool } from '../contract/types.js';
 import { estimateTokens, byteLength } from '../util/size.js';
 import { egressFindings, GATE_CHECKS } from './gates.js';
-import { fieldsOf, typesOf, type JsonSchema } from './schema-walk.js';
+import { fieldsOf, snakeCase, typesOf, type JsonSchema } from './schema-walk.js';
 import { GATES, type Gate, type GateResult } from './types.js';
 
 export interface ToolReport {
@@ -74,8 +74,23 @@ function warningsFor(tool: AnyTool, config: ToolgateConfig): string[] {
       `output fields that look like PII are numbers, which redaction does not scan: ` +
         `${numericPii.map((f) => f.path).join(', ')} (return them as strings, or leave them out)`,
     );
+  // `tenant: 'caller'` promises the handler scopes itself to the caller's tenant; an input that
+  // names a tenant lets the model name another (outside probe: such a tool read beta's records
+  // for alpha). Only the author can tell, so it is a warning, not a gate.
+  const tenantInput =
+    tool.tenant === 'caller'
+      ? fieldsOf(tool.inputJsonSchema as JsonSchema).find((f) => TENANT_NAME.test(snakeCase(f.name)))
+      : undefined;
+  if (tenantInput)
+    warnings.push(
+      `input "${tenantInput.path}" looks like a tenant id on a tool marked tenant: 'caller'; scope the handler ` +
+        `to ctx.principal.tenant and drop the input, or use tenant: { ownerOf } to check the record it names`,
+    );
   return warnings;
 }
+
+// Inputs that name whose data to read: a tenant, organisation, workspace or company.
+const TENANT_NAME = /^(?:tenant|org|organi[sz]ation|workspace|company)(?:_(?:id|name|slug|key))?$|_tenant(?:_id)?$/;
 
 /**
  * Names of fields that hold a phone, card, account or identity number. Redaction reads text: a

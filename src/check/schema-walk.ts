@@ -77,3 +77,6 @@ export function isFreeForm(schema: JsonSchema): boolean {
   const extra = schema.additionalProperties;
   return !schema.properties || extra === true || (typeof extra === 'object' && extra !== null);
 }
+
+/** `targetUrl` as `target_url`: the checks' name patterns are written in snake case. */
+export const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();

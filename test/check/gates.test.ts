@@ -276,6 +276,33 @@ describe('toolgate check gates', () => {
     expect(runCheck({ tools: [defineTool(good)] }, 'db').tools[0]!.warnings.join()).not.toContain('redaction');
   });
 
+  // Outside probe: a tenant: 'caller' tool taking tenant_id served beta's records to alpha.
+  it("warns about a tenant-like input on a tool marked tenant: 'caller', and not elsewhere", () => {
+    const warningsOf = (input: z.ZodObject, tenant: 'caller' | { ownerOf: () => null } = 'caller') =>
+      runCheck({ tools: [defineTool({ ...good, input, tenant })] }, 'db')
+        .tools[0]!.warnings.filter((w) => w.includes('tenant'))
+        .join('\n');
+    for (const name of [
+      'tenant_id',
+      'tenantId',
+      'org_id',
+      'organization',
+      'workspace_slug',
+      'company',
+      'billing_tenant',
+    ])
+      expect(warningsOf(z.object({ [name]: z.string().describe('x') }))).toBe(
+        `input "${name}" looks like a tenant id on a tool marked tenant: 'caller'; scope the handler to ` +
+          `ctx.principal.tenant and drop the input, or use tenant: { ownerOf } to check the record it names`,
+      );
+    expect(warningsOf(z.object({ filter: z.object({ tenant: z.string() }).describe('x') }))).toMatch(
+      /^input "filter.tenant" looks like a tenant id/,
+    );
+    for (const name of ['invoice_id', 'contenant', 'organizer', 'company_size_bucket'])
+      expect(warningsOf(z.object({ [name]: z.string().describe('x') }))).toBe('');
+    expect(warningsOf(z.object({ tenant_id: z.string().describe('x') }), { ownerOf: () => null })).toBe('');
+  });
+
   it('reports toolset definition sizes and vague descriptions', () => {
     const report = runCheck(
       {
