@@ -4,6 +4,7 @@ import { asToolgateError } from '../errors/toolgate-error.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
 import { whereToSet } from '../credentials/provider.js';
 import { openStore } from '../store/open-store.js';
+import type { Principal } from '../auth/principal.js';
 import type { DraftPosition, DraftStatus } from '../store/types.js';
 import { DRAFT_PAGE_MAX, draftPageOf, type DraftOrder } from '../actions/draft-list-page.js';
 import { flagNotTaken, parseCommand, positiveInteger, usageError, type CliIo } from './args.js';
@@ -26,6 +27,7 @@ ACTOR must be listed in the config's \`approvers\`. \`fail\` is accepted as the 
 Options:
   --config F   toolgate.config.{ts,js,mjs} (default: TOOLGATE_CONFIG or ./toolgate.config.ts)
   --as A       who decides: an actorId from the config's \`approvers\`
+               (ACTOR@TENANT when that actor id is an approver in several tenants)
   --reason R   why, recorded with the decision (required to decide)
   --status S   list drafts in this status (default awaiting_approval), one of:
                ${DRAFT_STATUSES.slice(0, 6).join(', ')},
@@ -92,7 +94,15 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : positiveInteger(values.limit);
   if (limit === null) return usageError(io, USAGE, `--limit must be a positive integer (got "${values.limit}").`);
   const { config } = await loadConfig(values.config, process.cwd(), io.env);
-  const approver = deciding ? config.approvers?.find((p) => p.actorId === values.as) : undefined;
+  // ACTOR, or ACTOR@TENANT where one actor id is an approver in several tenants: the first match
+  // was taken, so the others could not decide from here (outside probe).
+  const named = (p: Principal) => values.as === p.actorId || values.as === `${p.actorId}@${p.tenant}`;
+  const candidates = deciding ? (config.approvers ?? []).filter(named) : [];
+  const approver = candidates.length === 1 ? candidates[0] : undefined;
+  if (deciding && candidates.length > 1) {
+    const which = candidates.map((p) => `${p.actorId}@${p.tenant}`).join(', ');
+    return usageError(io, USAGE, `--as ${values.as} is an approver in several tenants; name one: ${which}.`);
+  }
   if (deciding && !approver) {
     const approvers = (config.approvers ?? []).map((p) => p.actorId).join(', ') || 'none configured';
     return usageError(io, USAGE, `--as must name one of the config's approvers (${approvers}).`);
@@ -118,7 +128,10 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
   const store = await openStore(settings);
   const gateway = gatewayFromConfig(config, store, { cursorKey: settings.cursorKey, auditKey: settings.auditKey });
   const credentialsMissingFor = async (draftId: string): Promise<string[]> => {
-    const draft = await gateway.actions.get(draftId);
+    const found = await gateway.actions.get(draftId);
+    // Another tenant's draft is the decision's own not_found (audited there), not "needs a
+    // credential", which said the id exists (outside probe).
+    const draft = found && found.tenant === approver?.tenant ? found : undefined;
     const tool = draft ? config.tools.find((t) => t.name === draft.tool) : undefined;
     // An approval that is not the last one needed runs nothing: no credentials wanted for it.
     const needed = tool?.action?.approval.approvers ?? 1;
@@ -155,7 +168,7 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
         // printed a forged line below the real ones (outside probe).
         [
           `${view.id} — ${view.tool} (${view.risk} risk) — ${view.status}`,
-          `requested by ${view.requester} via ${view.client}; expires ${view.expires_at}`,
+          `requested by ${view.requester}@${view.tenant} via ${view.client}; expires ${view.expires_at}`,
           `preview: ${jsonShowingInvisible(view.preview)}`,
           `input:   ${jsonShowingInvisible(view.input)}`,
           `hash:    ${view.draft_hash}`,
@@ -227,7 +240,7 @@ async function printDrafts(
       if (json) out.write(`${shown > 0 ? ',' : ''}\n${jsonShowingInvisible(gateway.actions.view(d), 2)}`);
       else
         out.write(
-          `${[d.id, d.status, d.risk, d.tool, d.requester, `expires ${d.expiresAt}`].map(showInvisibleInLine).join('\t')}\n`,
+          `${[d.id, d.status, d.risk, d.tool, `${d.requester}@${d.tenant}`, `expires ${d.expiresAt}`].map(showInvisibleInLine).join('\t')}\n`,
         );
       shown++;
     }

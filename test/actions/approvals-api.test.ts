@@ -275,6 +275,28 @@ describe('toolgate approvals (CLI)', () => {
     }
   });
 
+  it('says whose tenant a draft is in, and takes ACTOR@TENANT where one actor id approves in two tenants', async () => {
+    const id = await draftViaMcp(); // in acme
+    const tenants = cliWithConfig('./approvals-tenants.config.ts');
+    expect((await tenants('list')).out).toMatch(new RegExp(`^${id}\tawaiting_approval\t.*\tusr_agent@acme\t`, 'm'));
+    expect((await tenants('show', id)).out).toContain('requested by usr_agent@acme via ');
+    // The first match was taken before: beta's usr_lead could not decide from here at all.
+    const ambiguous = await tenants('reject', id, '--as', 'usr_lead', '--reason', 'which one?');
+    expect(ambiguous).toMatchObject({
+      code: 2,
+      err: expect.stringContaining(
+        '--as usr_lead is an approver in several tenants; name one: usr_lead@acme, usr_lead@beta.',
+      ),
+    });
+    // Beta's approver, without the write's credential here: not_found for acme's draft, as on
+    // every route. It said "needs credential", which told beta the id exists.
+    delete process.env.TEST_REFUNDS_WRITE_TOKEN;
+    const foreign = await tenants('approve', id, '--as', 'usr_lead@beta', '--reason', 'not mine');
+    expect(foreign).toMatchObject({ code: 1, err: expect.stringMatching(/^not_found: Draft \S+ was not found/) });
+    const rejected = await tenants('reject', id, '--as', 'usr_lead@acme', '--reason', 'mine');
+    expect(rejected).toMatchObject({ code: 0, out: `${id} is now rejected\n` });
+  });
+
   it('an approval that is not the last one needed runs nothing, so it needs no credentials', async () => {
     const id = await draftViaMcp();
     const twoNeeded = cliWithConfig('./approvals-two.config.ts');
