@@ -6,7 +6,7 @@ import { approveDraft, policyApprover } from './approve.js';
 import { transitionEvent } from './audit-transition.js';
 import { queued, writeQueued } from './queued-audit.js';
 import { draftHash } from './draft-hash.js';
-import { denyCall, type Drafting } from '../pipeline/drafting-capability.js';
+import { callArgsOf, denyCall, type Drafting } from '../pipeline/drafting-capability.js';
 import type { ActionRuntimeSpec } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { DraftCreated, WaitingCap } from '../store/types.js';
@@ -22,6 +22,8 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
     async createDraft(tool: string, spec: ActionRuntimeSpec, input: unknown, preview: unknown, ctx: ToolContext) {
       const now = runtime.now();
       const id = newId('drf', now);
+      // Stored as the model sent it, not as parsed: execute parses it once (draft-input.ts).
+      const asked = callArgsOf(ctx) ?? input;
       const draft = {
         id,
         tool,
@@ -29,9 +31,9 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
         requester: ctx.principal.actorId,
         client: ctx.client,
         risk: spec.risk,
-        input: canonicalJson(input),
+        input: canonicalJson(asked),
         preview: canonicalJson(preview),
-        draftHash: draftHash(tool, input, preview),
+        draftHash: draftHash(tool, asked, preview),
         status: 'awaiting_approval' as const,
         createdAt: new Date(now).toISOString(),
         expiresAt: new Date(now + spec.approval.expiresInMs).toISOString(),

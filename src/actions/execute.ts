@@ -7,6 +7,7 @@ import { untilAborted } from '../util/abort.js';
 import { provablyNotApplied } from './outcome.js';
 import { applyTransition } from './transition.js';
 import { markUnresolved, reconcile, verifyAndRecord } from './verify.js';
+import { draftInputOf } from './draft-input.js';
 
 const iso = (runtime: GatewayRuntime) => new Date(runtime.now()).toISOString();
 
@@ -39,7 +40,15 @@ export async function executeApproved(runtime: GatewayRuntime, approved: DraftRe
  */
 export async function runExecute(runtime: GatewayRuntime, executing: DraftRecord, surface: Surface) {
   const spec = actionSpecOf(runtime, executing);
-  const input = spec.input.parse(JSON.parse(executing.input));
+  let input: unknown;
+  try {
+    input = draftInputOf(spec, executing);
+  } catch (thrown) {
+    // Its input no longer parses: execute was never called. It stayed `executing` for good, with
+    // the recovery sweep logging a ZodError every 30 s and no operator command applying (outside
+    // probe); now it fails like any write that provably changed nothing.
+    return failUnapplied(runtime, executing, surface, asToolgateError(thrown));
+  }
   const { ctx, done } = actionContext(runtime, executing, spec);
   let result: unknown;
   try {
@@ -49,23 +58,7 @@ export async function runExecute(runtime: GatewayRuntime, executing: DraftRecord
     const message = `${error.code}: ${error.detail ?? error.message}`;
     runtime.logger.error({ err: thrown, draftId: executing.id }, 'action execute failed');
     if (!provablyNotApplied(thrown)) return reconcile(runtime, executing, input, surface, message);
-    // Nothing reached the internal system: give the key back so a new draft is not blocked.
-    await runtime.store.idempotency.release(idempotencyKeyOf(executing));
-    const state = stateOf(executing);
-    const execution = {
-      startedAt: state.execution?.startedAt ?? iso(runtime),
-      finishedAt: iso(runtime),
-      error: message,
-    };
-    const failed = await applyTransition(runtime, executing, 'fail', {
-      actor: GATEWAY_ACTOR.executor,
-      surface,
-      reason: error.detail ?? error.message,
-      state: { ...state, execution },
-      outcome: 'error',
-      errorCode: error.code,
-    });
-    return failed ?? executing;
+    return failUnapplied(runtime, executing, surface, error);
   } finally {
     done();
   }
@@ -105,4 +98,30 @@ function writtenButNotRecorded(runtime: GatewayRuntime, executing: DraftRecord, 
     'The internal API took the write, but the gateway could not record it; ' +
     `the recovery sweep settles draft ${executing.id} once its lease is over.`;
   return new ToolgateError(error.code, message, { detail: error.detail, cause: thrown });
+}
+
+/** An execution that provably changed nothing ends `failed`, its idempotency key given back. */
+async function failUnapplied(
+  runtime: GatewayRuntime,
+  executing: DraftRecord,
+  surface: Surface,
+  error: ToolgateError,
+): Promise<DraftRecord> {
+  // Nothing reached the internal system: give the key back so a new draft is not blocked.
+  await runtime.store.idempotency.release(idempotencyKeyOf(executing));
+  const state = stateOf(executing);
+  const execution = {
+    startedAt: state.execution?.startedAt ?? iso(runtime),
+    finishedAt: iso(runtime),
+    error: `${error.code}: ${error.detail ?? error.message}`,
+  };
+  const failed = await applyTransition(runtime, executing, 'fail', {
+    actor: GATEWAY_ACTOR.executor,
+    surface,
+    reason: error.detail ?? error.message,
+    state: { ...state, execution },
+    outcome: 'error',
+    errorCode: error.code,
+  });
+  return failed ?? executing;
 }

@@ -7,6 +7,7 @@ import { runExecute } from './execute.js';
 import { checkedOperatorDraft } from './operator-checks.js';
 import { applyTransition } from './transition.js';
 import { reconcile } from './verify.js';
+import { draftInputOf } from './draft-input.js';
 
 export type OperatorDecision = 'retry' | 'close';
 
@@ -47,7 +48,7 @@ export async function resolveUnresolved(
     if (!closed) throw await refuse(runtime, draft, operator, request, 'conflict', 'The draft changed; reload it.');
     return closed;
   }
-  const input = spec.input.parse(JSON.parse(draft.input));
+  const input = draftInputOf(spec, draft);
   const checked = await reconcile(
     runtime,
     draft,

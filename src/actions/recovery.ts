@@ -5,6 +5,7 @@ import { actionSpecOf, stateOf } from './draft-state.js';
 import { executeApproved } from './execute.js';
 import { flushQueuedAudits } from './queued-audit.js';
 import { reconcile, verifyAndRecord } from './verify.js';
+import { draftInputOf } from './draft-input.js';
 
 /**
  * Room beyond an execution's own deadlines (execute, then verify, each `executeTimeoutMs`) for
@@ -86,7 +87,7 @@ async function settleLeaseEnded(
     try {
       const spec = actionSpecOf(runtime, draft);
       if (leaseEndOf(draft, spec) > runtime.now()) continue;
-      settled.push(await settle(draft, spec.input.parse(JSON.parse(draft.input))));
+      settled.push(await settle(draft, draftInputOf(spec, draft)));
     } catch (error) {
       runtime.logger.error({ err: error, draftId: draft.id, tool: draft.tool }, cannot);
     }

@@ -6,6 +6,7 @@ import { stateOf } from './draft-state.js';
 import { checkedOperatorDraft } from './operator-checks.js';
 import { applyTransition } from './transition.js';
 import { observe } from './verify.js';
+import { draftInputOf } from './draft-input.js';
 
 /**
  * An operator's second look at an `unverified` draft: the action's `verify` runs again, and
@@ -28,7 +29,7 @@ export async function reverifyDraft(
     'reverify_ok',
     'Verifying again',
   );
-  const input = spec.input.parse(JSON.parse(draft.input));
+  const input = draftInputOf(spec, draft);
   const state = stateOf(draft);
   const seen = await observe(runtime, draft, input, state.execution?.result ?? null);
   const at = new Date(runtime.now()).toISOString();

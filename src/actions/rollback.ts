@@ -11,6 +11,7 @@ import { untilAborted } from '../util/abort.js';
 import { nextStatus } from './lifecycle.js';
 import { applyTransition, notAllowed } from './transition.js';
 import { draftInTenant } from './draft-in-tenant.js';
+import { draftInputOf } from './draft-input.js';
 
 /** Tries at recording a rollback that took effect on a draft that other moves keep changing. */
 const MAX_RECORD_ATTEMPTS = 5;
@@ -52,7 +53,7 @@ export async function rollbackDraft(
   const stale = notReviewed(draft, request);
   if (stale) throw await deny('conflict', stale);
 
-  const input = spec.input.parse(JSON.parse(draft.input));
+  const input = draftInputOf(spec, draft);
   // Claimed before the upstream is called, as execute's key is (rollback-claim.ts). Before, two
   // rollbacks asked for at once both ran the rollback write and the loser's was not audited.
   const claimKey = await claimRollback(runtime, draft, spec);

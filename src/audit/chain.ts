@@ -10,8 +10,14 @@ import type { AuditAnchor, AuditEvent, AuditEventInput, VerifyReport } from './e
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** JSON with sorted keys and no whitespace: the same event always hashes the same way. */
+/**
+ * JSON with sorted keys and no whitespace: the same event always hashes the same way. A value with
+ * `toJSON` (a Date) is written as JSON.stringify writes it: a draft's preview holding a Date was
+ * stored and shown as `{}` (outside probe). Audit rows hold none, so no chain hashes differently.
+ */
 export function canonicalJson(value: unknown): string {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function')
+    return canonicalJson((value as { toJSON: () => unknown }).toJSON());
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)

@@ -9,6 +9,17 @@ import type { DraftRecord } from '../store/types.js';
  */
 export const DRAFTING = Symbol.for('toolgate.drafting');
 
+/**
+ * The arguments the call was made with, as sent (before the input schema's transforms): what a
+ * draft stores, so execute parses them once (actions/draft-input.ts).
+ */
+export const CALL_ARGS = Symbol.for('toolgate.call-args');
+
+/** The arguments `ctx`'s call was made with, as sent; undefined outside a pipeline call. */
+export function callArgsOf(ctx: ToolContext): unknown {
+  return (ctx as unknown as Record<symbol, unknown>)[CALL_ARGS];
+}
+
 /** The call context's hook that marks its call as refused by the gateway (CallContext in tool-context.ts). */
 export const DENY_CALL = Symbol.for('toolgate.deny-call');
 

@@ -1,4 +1,4 @@
-import { DENY_CALL, DRAFTING, type Drafting } from './drafting-capability.js';
+import { CALL_ARGS, DENY_CALL, DRAFTING, type Drafting } from './drafting-capability.js';
 import { createCursorCodec } from '../contract/cursor.js';
 import type { Logger } from 'pino';
 import type { Principal, Surface } from '../auth/principal.js';
@@ -181,6 +181,11 @@ class CallContext implements ToolContext {
   /** Action tools draft through this capability; symbol-keyed, so it stays off the public type. */
   get [DRAFTING](): Drafting | undefined {
     return this.#state.runtime.drafting;
+  }
+
+  /** The call's arguments as sent, for a draft to store (drafting-capability.ts). */
+  get [CALL_ARGS](): unknown {
+    return this.#state.request.args;
   }
 
   /** A refusal the drafting capability makes (too many drafts waiting) is audited as the pipeline's are. */

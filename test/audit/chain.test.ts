@@ -96,3 +96,14 @@ describe('an event with its seal', () => {
     expect(Object.keys(withSeal(full, seal)).sort()).toEqual([...Object.keys(full), ...Object.keys(seal)].sort());
   });
 });
+
+describe('canonicalJson', () => {
+  // A draft's preview holding a Date was stored, shown and hashed as `{}` (outside probe).
+  it('writes a value with toJSON as JSON.stringify does (a Date as its ISO time), keys still sorted', () => {
+    const at = new Date('2026-12-01T00:00:00.000Z');
+    expect(canonicalJson({ z: 1, from: at, nested: [at] })).toBe(
+      '{"from":"2026-12-01T00:00:00.000Z","nested":["2026-12-01T00:00:00.000Z"],"z":1}',
+    );
+    expect(JSON.parse(canonicalJson({ from: at }))).toEqual(JSON.parse(JSON.stringify({ from: at })));
+  });
+});

@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineAction } from '../../src/actions/define-action.js';
+import { staticCredentials } from '../../src/credentials/provider.js';
+import { createGateway } from '../../src/gateway/create-gateway.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { CallResult } from '../../src/pipeline/types.js';
+import { approver, requester } from '../helpers/refund-action.js';
+import { tempSqliteStore } from '../helpers/temp-store.js';
+
+/**
+ * What execute, verify and rollback are given is what the model asked for, parsed once. The draft
+ * stored the parsed input and execute parsed it again: a `usd → cents` transform approved at 1,000
+ * cents executed 100,000, and a Date from a codec was stored as `{}` and never executed (outside
+ * probe, a tool author's toolset).
+ */
+let t: Awaited<ReturnType<typeof tempSqliteStore>>;
+beforeEach(async () => {
+  t = await tempSqliteStore();
+});
+afterEach(async () => t.cleanup());
+
+const credentials = staticCredentials({ test: { credit_write: 'credit-write-token-123456' } }, 'test');
+
+function creditAction(amount: z.ZodType<number, number> = z.number().positive()) {
+  const seen = { executed: [] as unknown[], verified: [] as unknown[], rolledBack: [] as unknown[] };
+  const action = defineAction({
+    name: 'create_credit_note_draft',
+    description: 'Draft a credit note on a customer account, in dollars, for a billing approver.',
+    input: z.object({
+      account_id: z.string(),
+      cents: amount.transform((usd) => Math.round(usd * 100)),
+      effective_from: z.codec(z.iso.datetime(), z.date(), {
+        decode: (text) => new Date(text),
+        encode: (date) => date.toISOString(),
+      }),
+    }),
+    preview: z.object({ account_id: z.string(), credit_cents: z.number(), from: z.string() }),
+    risk: 'high',
+    approval: { roles: ['billing_approver'] },
+    scopes: ['refunds:draft'],
+    tenant: 'caller',
+    credentials: ['credit_write'],
+    describe: ({ account_id, cents, effective_from }) => ({
+      account_id,
+      credit_cents: cents,
+      from: effective_from.toISOString(),
+    }),
+    execute: async (input) => {
+      seen.executed.push(input);
+      return { id: 'cn_1' };
+    },
+    verify: async (input) => {
+      seen.verified.push(input);
+      return { ok: true, detail: 'credit note cn_1 is open' };
+    },
+    rollback: {
+      description: 'Cancel the credit note.',
+      run: async (input) => {
+        seen.rolledBack.push(input);
+        return { ok: true, detail: 'cancelled' };
+      },
+    },
+  });
+  return { action, seen };
+}
+
+/** The draft id a drafting call answered with. */
+function draftIdOf(result: CallResult): string {
+  if (!result.ok) throw new Error(`drafting failed: ${result.text}`);
+  return String(result.structured.draft_id);
+}
+
+const args = { account_id: 'acc_1', cents: 10, effective_from: '2026-12-01T00:00:00.000Z' };
+const gatewayWith = (action: ReturnType<typeof creditAction>['action']) =>
+  createGateway({ tools: [action], store: t.store, credentials, logger: silentLogger });
+
+it('execute, verify and rollback get the input parsed once: $10 is 1,000 cents, the date a Date', async () => {
+  const { action, seen } = creditAction();
+  const gateway = gatewayWith(action);
+  const drafted = await gateway.call({
+    tool: action.name,
+    args,
+    principal: requester,
+    client: 'app',
+    surface: 'direct',
+  });
+  expect(drafted).toMatchObject({ ok: true, structured: { preview: { credit_cents: 1_000 } } });
+  const id = draftIdOf(drafted);
+  // The approver is shown what the model asked for beside the preview, the date as it was sent.
+  const view = gateway.actions.view((await gateway.actions.get(id))!);
+  expect(view.input).toEqual(args);
+  const done = await gateway.actions.approve(id, approver(), { reason: 'checked', surface: 'cli' });
+  expect(done.status).toBe('verified');
+  const expected = { account_id: 'acc_1', cents: 1_000, effective_from: new Date(args.effective_from) };
+  expect(seen.executed).toEqual([expected]);
+  expect(seen.verified).toEqual([expected]);
+  await gateway.actions.rollback(id, approver(), { reason: 'wrong account', surface: 'cli' });
+  expect(seen.rolledBack).toEqual([expected]);
+});
+
+it('a draft whose input no longer parses (the action changed since) fails, runs nothing, and says why', async () => {
+  const before = creditAction();
+  const drafted = await gatewayWith(before.action).call({
+    tool: before.action.name,
+    args,
+    principal: requester,
+    client: 'app',
+    surface: 'direct',
+  });
+  const id = draftIdOf(drafted);
+  // The same action redeployed with a lower cap before anyone approved.
+  const after = creditAction(z.number().positive().max(5));
+  const gateway = gatewayWith(after.action);
+  const done = await gateway.actions.approve(id, approver(), { reason: 'checked', surface: 'cli' });
+  // It stayed `executing` for good, with a ZodError every 30 s and no operator way out.
+  expect(done.status).toBe('failed');
+  expect(after.seen.executed).toEqual([]);
+  const failed = await t.store.audit.query({ kind: 'action.failed' });
+  expect(failed.map((e) => [e.errorCode, e.reason])).toEqual([
+    [
+      'conflict',
+      `Draft ${id}'s input no longer matches create_credit_note_draft's input schema (cents: Too big: expected number to be <=5); ` +
+        'the action changed after it was drafted. Nothing was run with it.',
+    ],
+  ]);
+});
