@@ -45,11 +45,18 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const settings = resolveSettings(config, io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || 'warn');
   const store = await openStore(settings);
-  const gateway = gatewayFromConfig(config, store, {
-    logger,
-    cursorKey: settings.cursorKey,
-    auditKey: settings.auditKey,
-  });
+  let gateway: ReturnType<typeof gatewayFromConfig>;
+  try {
+    gateway = gatewayFromConfig(config, store, {
+      logger,
+      cursorKey: settings.cursorKey,
+      auditKey: settings.auditKey,
+    });
+  } catch (error) {
+    // Left open, the store's writer thread kept the process up, silent, after the error line.
+    await store.close();
+    throw error;
+  }
   // Lines the SDK would drop without a word (not JSON, a batch) are answered on the way in.
   const owed = answersOwed();
   let stopping = false;

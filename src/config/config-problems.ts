@@ -45,6 +45,15 @@ export function configProblems(config: ToolgateConfig): string[] {
     const name = isRecord(tool) && typeof tool.name === 'string' ? ` ("${tool.name}")` : '';
     if (!made) problems.push(`tools[${i}]${name} was not made with defineTool or defineAction`);
   });
+  // Two tools of one name: `check` listed both and passed, `serve` exited 1, and `stdio` hung with
+  // its store open (outside probe). A config error for every command now.
+  const seen = new Set<unknown>();
+  tools.forEach((tool, i) => {
+    const name = isRecord(tool) ? tool.name : undefined;
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) problems.push(`tools[${i}]: two tools are named "${name}"; tool names must be unique`);
+    seen.add(name);
+  });
   const toolNames = new Set(tools.map((tool) => (isRecord(tool) ? tool.name : undefined)));
   for (const [client, names] of Object.entries(config.toolsets ?? {})) {
     if (!Array.isArray(names)) problems.push(`toolsets.${client} must be a list of tool names`);

@@ -110,6 +110,11 @@ describe('a config that does not load says where', () => {
       /tools\[0\] \("get_thing"\) was not made with defineTool or defineAction/,
     ],
     [
+      'two tools of one name (check listed both and passed; stdio hung with its store open)',
+      '{ tools: [1, 2].map(() => ({ name: "get_thing", kind: "tool", inputJsonSchema: {} })) }',
+      /tools\[1\]: two tools are named "get_thing"; tool names must be unique/,
+    ],
+    [
       'a toolset naming a tool that does not exist',
       '{ tools: [], toolsets: { a: ["get_customer_billing_sumary"] } }',
       /toolsets\.a names unknown tool "get_customer_billing_sumary"/,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -187,5 +187,27 @@ describe('toolgate stdio stopping', () => {
     if (exit === 'running') running.child.kill('SIGKILL');
     expect(exit).toBe(0);
     expect(running.stderr()).toMatch(/ReadBuffer exceeded maximum size/);
+  }, 30_000);
+
+  it('a gateway it cannot build (a malformed egress entry) exits 2 with the reason; it hung with its store open', async () => {
+    const bad = join(dir, 'bad-egress.config.mjs');
+    writeFileSync(
+      bad,
+      `const P = { actorId: 'u', tenant: 't', roles: [], scopes: [] };
+export default { tools: [], toolsets: { c: [] }, egress: { x: ['not a host !!'] }, stdio: { principal: P, client: 'c' } };\n`,
+    );
+    const child = spawn(process.execPath, [bin, 'stdio', '--config', bad], {
+      env: { ...process.env, TOOLGATE_DB: join(dir, 'bad.db') },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const exit = await Promise.race([
+      new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))),
+      new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 15_000)),
+    ]);
+    if (exit === 'running') child.kill('SIGKILL');
+    expect(exit).toBe(2);
+    expect(err).toContain('egress.x: allowlist entry "not a host !!" must be a host');
   }, 30_000);
 });
