@@ -79,3 +79,38 @@ export function deriveOutputSchema(schema: z.ZodType): Record<string, unknown> {
   }
   return { ...json, properties: { ...properties, [NOTICES_FIELD]: noticesSchema } };
 }
+
+/**
+ * Keywords of an output schema the gateway's own rewriting can break: redaction writes
+ * `[REDACTED:email]` into a field declared `format: email`, the untrusted guard wraps a value in
+ * `<untrusted_content …>` past its `maxLength` or `pattern`, the output budget cuts a list below
+ * its `minItems` and marks a cut string, and two values redacted alike are no longer unique.
+ * Clients that check results against the listed schema (the official MCP client does) refused
+ * such answers whole (outside probe).
+ */
+const REWRITTEN_KEYWORDS = new Set(['format', 'pattern', 'minLength', 'maxLength', 'minItems', 'uniqueItems']);
+const NAMED_SCHEMAS = new Set(['properties', '$defs', 'definitions', 'patternProperties', 'dependentSchemas']);
+const listed = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * The output schema as clients are shown it: the tool's own (`outputJsonSchema`, which `check`
+ * and `contract` read) without the keywords the gateway's rewriting can break. Made once a tool.
+ */
+export function listedOutputSchema(schema: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  let made = listed.get(schema);
+  if (!made) listed.set(schema, (made = withoutRewritten(schema) as Record<string, unknown>));
+  return made;
+}
+
+function withoutRewritten(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutRewritten);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    // These map names to schemas: a field (or a definition) may be called "format" or "pattern".
+    if (NAMED_SCHEMAS.has(key) && value !== null && typeof value === 'object') {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, field]) => [name, withoutRewritten(field)]));
+    } else if (!REWRITTEN_KEYWORDS.has(key)) out[key] = withoutRewritten(value);
+  }
+  return out;
+}

@@ -12,6 +12,7 @@ import { newId } from '../util/ids.js';
 import { createListeners } from '../util/listeners.js';
 import { byteLength, estimateTokens } from '../util/size.js';
 import { budgetTokens } from '../budget/result-budget.js';
+import { listedOutputSchema } from '../contract/json-schema.js';
 import { inSpan, tracingOff } from '../telemetry/tracing.js';
 import { buildRuntime } from './runtime.js';
 import type { CallRequest, CallResult } from '../pipeline/types.js';
@@ -188,7 +189,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             ...(tool.title === undefined ? {} : { title: tool.title }),
             description: tool.description,
             inputSchema: tool.inputJsonSchema,
-            outputSchema: tool.outputJsonSchema,
+            outputSchema: listedOutputSchema(tool.outputJsonSchema),
             annotations: tool.annotations,
             kind: tool.kind,
             maxResultTokens: budgetTokens(runtime.limitsOf(tool)),
