@@ -142,9 +142,17 @@ const outputBudget: GateCheck = (tool) => {
 };
 
 /** A string, or a list of strings (`comments: string[]`), which the guard covers item by item. */
+/** Text, a list of text, or a record of text (`z.record(z.string(), z.string())`, which it missed). */
 const isText = (schema: Record<string, unknown>): boolean =>
   typesOf(schema).includes('string') ||
-  (typesOf(schema).includes('array') && typesOf((schema.items ?? {}) as Record<string, unknown>).includes('string'));
+  (typesOf(schema).includes('array') && isText((schema.items ?? {}) as Record<string, unknown>)) ||
+  (typesOf(schema).includes('object') &&
+    typeof schema.additionalProperties === 'object' &&
+    isText(schema.additionalProperties as Record<string, unknown>));
+
+/** Whether a declaration covers `path`: guardUntrusted fences every string beneath a declared field. */
+const coveredBy = (declared: ReadonlySet<string>, path: string): boolean =>
+  [...declared].some((d) => path === d || path.startsWith(`${d}.`) || path.startsWith(`${d}[]`));
 
 const promptGuard: GateCheck = (tool) => {
   const declared = new Set((tool.untrusted ?? []).map((u) => u.field));
@@ -156,8 +164,9 @@ const promptGuard: GateCheck = (tool) => {
   const text = fieldsOf(output).filter(
     (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(snakeCase(f.name)),
   );
-  // A list is declared by its name or as `name[]`, as guardUntrusted reads either.
-  const undeclared = text.find((f) => !declared.has(f.path) && !declared.has(`${f.path}[]`));
+  // A list is declared by its name or as `name[]`, as guardUntrusted reads either; a declared
+  // object covers its fields.
+  const undeclared = text.find((f) => !coveredBy(declared, f.path) && !declared.has(`${f.path}[]`));
   if (undeclared) return fail(`"${undeclared.path}" looks like ticket/note/email text but is not declared untrusted`);
   return declared.size > 0 ? pass(`untrusted: ${[...declared].join(', ')}`) : pass('returns no free text from outside');
 };

@@ -1,4 +1,4 @@
-import { formatPath, mapStrings, matchesPattern, parsePattern } from '../util/field-path.js';
+import { coversPath, formatPath, mapStrings, parsePattern } from '../util/field-path.js';
 import { redactText } from '../redaction/patterns.js';
 import { sliceWhole } from '../util/size.js';
 import { detectInstructions } from './detect.js';
@@ -38,12 +38,10 @@ export function guardUntrusted(
     (raw, path, parent) => {
       const stripped = stripInvisible(raw);
       removedChars += stripped.removed;
-      // A field that is a list of strings (`comments: string[]`) declared as `comments` covers each
-      // item, as `comments[]` does (stringsAt reads it the same way); it went unguarded before.
-      const inList = typeof path.at(-1) === 'number';
-      const declared = parsed.find(
-        (f) => matchesPattern(f.pattern, path) || (inList && matchesPattern(f.pattern, path.slice(0, -1))),
-      );
+      // A declared field covers every string beneath it: a list of strings declared as `comments`
+      // covers each item, as `comments[]` does (it went unguarded before), and a record or object
+      // declared as `messages` covers its values (they were passed on unfenced: outside probe).
+      const declared = parsed.find((f) => coversPath(f.pattern, path));
       if (!declared) return stripped.text;
 
       const sourceId = sourceIdOf(parent, declared.sourceIdField);

@@ -54,6 +54,20 @@ export function matchesPattern(pattern: readonly string[], path: readonly PathSe
 }
 
 /**
+ * Whether `path` is at or beneath a field `pattern` names: a declared list, object or record
+ * covers every string inside it.
+ */
+export function coversPath(pattern: readonly string[], path: readonly PathSegment[]): boolean {
+  if (pattern.length > path.length) return false;
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    const s = path[i];
+    if (p === '[]' ? typeof s !== 'number' : p !== s) return false;
+  }
+  return true;
+}
+
+/**
  * Visits every string leaf of a JSON-like value and replaces it with what `visit` returns.
  * Returns a new value; the input is never mutated (handlers may return shared objects).
  * `parent` is the object or array holding the string, so callers can read sibling fields.

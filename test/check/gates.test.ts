@@ -200,6 +200,30 @@ describe('toolgate check gates', () => {
     });
   }
 
+  it('prompt_guard sees a record of text, and a declared record or object covers what is inside', () => {
+    // An undeclared `messages: z.record(z.string(), z.string())` passed (outside probe).
+    const withMessages = (untrusted: { field: string; kind: string }[]) =>
+      defineTool({
+        ...good,
+        output: z.object({
+          messages: z.record(z.string(), z.string()),
+          thread: z.object({ body: z.string() }),
+          source_records: z.array(z.string()),
+        }),
+        untrusted,
+        handler: () => ({ messages: {}, thread: { body: '' }, source_records: [] }),
+      });
+    expect(gateOf([withMessages([{ field: 'thread', kind: 'email' }])], 'prompt_guard')).toMatchObject({
+      status: 'fail',
+      reason: '"messages" looks like ticket/note/email text but is not declared untrusted',
+    });
+    const both = [
+      { field: 'messages', kind: 'chat' },
+      { field: 'thread', kind: 'email' },
+    ];
+    expect(gateOf([withMessages(both)], 'prompt_guard')).toMatchObject({ status: 'pass' });
+  });
+
   it('prompt_guard finds a declared field under nested lists and in a schema shared through $defs', () => {
     // The first stray-declaration check read fieldsOf's list, which has no `threads[][]` and
     // visits a shared schema under its first path only: both were failed as "no such field" (review).
