@@ -195,6 +195,31 @@ describe('gateway.call', () => {
     expect(!arr.ok && arr.error.code).toBe('invalid_input');
   });
 
+  it('a value outside a large enum is refused in a few hundred characters, not with every option', async () => {
+    // A 1,500-value enum sent its whole list back: 21 KB against a 2 KB result budget (outside probe).
+    const skus = Array.from({ length: 1_500 }, (_, i) => `SKU-${String(i).padStart(5, '0')}`) as [string, ...string[]];
+    const inventory = defineTool({
+      name: 'get_inventory_level',
+      description: 'Return the stock level of one SKU in the caller tenant warehouse.',
+      input: z.object({ sku: z.enum(skus) }),
+      output: z.object({ level: z.number() }),
+      scopes: ['billing:read'],
+      tenant: 'caller',
+      handler: () => ({ level: 1 }),
+    });
+    const gateway = createGateway({ tools: [inventory], store, credentials });
+    const r = await gateway.call({
+      tool: inventory.name,
+      args: { sku: 'SKU-99999' },
+      principal: agent,
+      client: 'app',
+      surface: 'direct',
+    });
+    expect(!r.ok && r.error).toMatchObject({ code: 'invalid_input', field: 'sku' });
+    expect(r.text.length).toBeLessThan(700);
+    expect(!r.ok && r.error.message).toMatch(/^sku: Invalid option: expected one of .*… \[\d+ more characters\]$/);
+  });
+
   it('an unknown record in a tenant lookup is not_found', async () => {
     const r = await call('get_customer_summary', { customer_id: 'cus_404' });
     expect(!r.ok && r.error.code).toBe('not_found');

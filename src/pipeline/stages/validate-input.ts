@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ToolgateError } from '../../errors/toolgate-error.js';
-import { byteLength } from '../../util/size.js';
+import { boundText, byteLength } from '../../util/size.js';
 import { formatPath } from '../../util/field-path.js';
 import { isRecord } from '../../util/is-record.js';
 import { toolOf, type CallState } from '../state.js';
@@ -42,7 +42,9 @@ export function validateInput(state: CallState): void {
     const field = issue
       ? formatPath(issue.path.filter((p: PropertyKey): p is string | number => typeof p !== 'symbol'))
       : '';
-    const message = issue ? issue.message : 'invalid arguments';
+    // zod names every option of an enum it refused: a 1,500-value enum sent 21 KB back to the
+    // model, ten times the tool's own result budget (outside probe).
+    const message = issue ? boundText(issue.message, MAX_MESSAGE_CHARS) : 'invalid arguments';
     throw new ToolgateError('invalid_input', field ? `${field}: ${message}` : message, field ? { field } : {});
   }
   // Nested objects too: zod drops keys it does not know at every level, so `{ filter: { status,
@@ -72,6 +74,9 @@ function droppedKey(given: unknown, kept: unknown, path: (string | number)[]): (
   }
   return null;
 }
+
+/** Longest refusal message read from the schema; a tool's own result budget is often 2 KB. */
+const MAX_MESSAGE_CHARS = 300;
 
 /** Deeper than any task-shaped tool needs, shallow enough that nothing recurses dangerously. */
 const MAX_DEPTH = 32;
