@@ -45,11 +45,18 @@ export function finishDefinition<I extends z.ZodType, O extends z.ZodType>(
     openWorldHint: false,
     ...annotationOverrides,
   };
+  const derived = (derive: () => Record<string, unknown>) => {
+    try {
+      return Object.freeze(derive());
+    } catch (error) {
+      throw new TypeError(`Tool ${spec.name}: ${(error as Error).message}`, { cause: error });
+    }
+  };
   return Object.freeze({
     ...spec,
     kind,
-    inputJsonSchema: Object.freeze(deriveInputSchema(spec.input)),
-    outputJsonSchema: Object.freeze(deriveOutputSchema(spec.output)),
+    inputJsonSchema: derived(() => deriveInputSchema(spec.input)),
+    outputJsonSchema: derived(() => deriveOutputSchema(spec.output)),
     annotations: Object.freeze(annotations),
   });
 }

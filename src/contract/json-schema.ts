@@ -42,10 +42,20 @@ const noticesSchema = {
 } as const;
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'throw' }) as Record<
-    string,
-    unknown
-  >;
+  let json: Record<string, unknown>;
+  try {
+    json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'throw' }) as Record<string, unknown>;
+  } catch (error) {
+    // zod says "Date cannot be represented in JSON Schema" and no more: in a config of a dozen
+    // tools that meant bisecting (outside probe). The field is found by trying each one.
+    const field = unrepresentableField(schema, io);
+    throw new TypeError(
+      `${io} schema${field ? ` field "${field}"` : ''}: ${(error as Error).message}. Clients are sent JSON Schema, so ` +
+        `use what JSON can carry: z.iso.datetime() or a z.codec for dates, strings for big integers` +
+        (io === 'output' ? ', and no transforms on outputs.' : '.'),
+      { cause: error },
+    );
+  }
   if (json.type !== 'object') {
     throw new TypeError(
       `Tool ${io} schemas must be z.object(...) so clients get named fields (got type ${String(json.type)}).`,
@@ -113,4 +123,18 @@ function withoutRewritten(node: unknown): unknown {
     } else if (!REWRITTEN_KEYWORDS.has(key)) out[key] = withoutRewritten(value);
   }
   return out;
+}
+
+/** The path of the first field of an object schema JSON Schema cannot describe, if one can be named. */
+function unrepresentableField(schema: z.ZodType, io: 'input' | 'output', path = ''): string | null {
+  if (!(schema instanceof z.ZodObject)) return null;
+  for (const [name, child] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const at = path ? `${path}.${name}` : name;
+    try {
+      z.toJSONSchema(child, { io, unrepresentable: 'throw' });
+    } catch {
+      return unrepresentableField(child, io, at) ?? at;
+    }
+  }
+  return null;
 }

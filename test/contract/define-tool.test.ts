@@ -53,6 +53,26 @@ describe('defineTool', () => {
   });
 });
 
+describe('defineTool with a type JSON Schema cannot describe', () => {
+  // zod's "Date cannot be represented in JSON Schema" named neither the tool nor the field (outside probe).
+  it.each([
+    [
+      'input',
+      z.object({ filter: z.object({ since: z.date() }) }),
+      z.object({ ok: z.boolean() }),
+      'input schema field "filter.since": Date',
+    ],
+    ['input', z.object({ n: z.bigint() }), z.object({ ok: z.boolean() }), 'input schema field "n": BigInt'],
+    ['output', z.object({}), z.object({ n: z.string().transform(Number) }), 'output schema field "n": Transforms'],
+  ])('names the tool, the %s side and the field', (_, input, output, said) => {
+    expect(() =>
+      defineTool({ ...base, name: 'get_thing', input, output, handler: () => ({}) } as unknown as Parameters<
+        typeof defineTool
+      >[0]),
+    ).toThrow(`Tool get_thing: ${said} cannot be represented in JSON Schema. Clients are sent JSON Schema`);
+  });
+});
+
 describe('cursor codec', () => {
   const codec = createCursorCodec(Buffer.alloc(32, 7), 'list_invoices');
   it('round-trips a position', () => {
