@@ -67,7 +67,10 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unk
 export function deriveInputSchema(schema: z.ZodType): Record<string, unknown> {
   // The gateway refuses unknown arguments at any depth (a smuggled `path` or `sql`,
   // validate-input.ts), so the schema says so for every object with named fields too.
-  return closeObjects(toSchema(schema, 'input')) as Record<string, unknown>;
+  const closed = closeObjects(toSchema(schema, 'input')) as Record<string, unknown>;
+  // The arguments themselves take no name the schema does not list, whatever the object says:
+  // a top-level z.looseObject was listed as open and every extra key was refused (outside probe).
+  return { ...closed, additionalProperties: false };
 }
 
 /** `additionalProperties: false` on every object schema that names its properties and says nothing else. */

@@ -53,6 +53,25 @@ describe('defineTool', () => {
   });
 });
 
+describe('defineTool input schemas say what the gateway takes', () => {
+  it('lists the arguments as closed even when the object is loose (extra arguments are refused)', () => {
+    for (const input of [z.looseObject({ id: z.string() }), z.object({ id: z.string() }).catchall(z.number())]) {
+      const tool = defineTool({ ...base, name: 'get_thing', input });
+      expect(tool.inputJsonSchema.additionalProperties).toBe(false);
+    }
+    // Nested loose objects keep extra keys, and the gateway passes them: listed as open.
+    const nested = defineTool({
+      ...base,
+      name: 'get_thing',
+      input: z.object({ filter: z.looseObject({ a: z.string() }) }),
+    });
+    expect(
+      (nested.inputJsonSchema.properties as Record<string, { additionalProperties: unknown }>).filter!
+        .additionalProperties,
+    ).toEqual({});
+  });
+});
+
 describe('defineTool with a type JSON Schema cannot describe', () => {
   // zod's "Date cannot be represented in JSON Schema" named neither the tool nor the field (outside probe).
   it.each([
