@@ -25,11 +25,7 @@ const toolScope: GateCheck = (tool) => {
   if (proxy)
     return fail(`input "${proxy.path}" takes a free-form ${proxy.name}; ask for ids, enums and time windows instead`);
   // A list of anything (`z.array(z.any())`) is raw JSON too: its items were never looked at.
-  const freeForm = fields.find(
-    (f) =>
-      isFreeForm(f.schema) ||
-      (typesOf(f.schema).includes('array') && isFreeForm((f.schema.items ?? {}) as Record<string, unknown>)),
-  );
+  const freeForm = fields.find((f) => isFreeForm(f.schema));
   if (freeForm) return fail(`input "${freeForm.path}" accepts arbitrary JSON; give it explicit properties`);
   const uri = fields.find((f) => f.schema.format === 'uri' || f.schema.format === 'url');
   if (uri) return fail(`input "${uri.path}" is a URL; the tool would reach wherever the model points it`);

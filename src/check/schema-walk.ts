@@ -70,12 +70,26 @@ export const typesOf = (schema: JsonSchema): string[] => {
   return options.flatMap(typesOf);
 };
 
-/** An object that accepts any keys, or a schema that accepts anything at all. */
-export function isFreeForm(schema: JsonSchema): boolean {
-  if (Object.keys(schema).filter((k) => k !== 'description' && k !== 'default').length === 0) return true;
-  if (!typesOf(schema).includes('object')) return false;
-  const extra = schema.additionalProperties;
-  return !schema.properties || extra === true || (typeof extra === 'object' && extra !== null);
+/**
+ * A schema that accepts anything at all, or an object that accepts any keys with any values. A
+ * union is free-form when one of its options is, and a record when its values are: a union of
+ * typed objects, a tuple (`items: false`) and a record of numbers were all failed as arbitrary
+ * JSON, so a `filter` that is one shape or another could not pass (outside probe).
+ */
+export function isFreeForm(schema: unknown): boolean {
+  if (schema === true) return true;
+  if (schema === null || typeof schema !== 'object') return false; // false: nothing is accepted
+  const node = schema as JsonSchema;
+  if (Object.keys(node).filter((k) => k !== 'description' && k !== 'default' && k !== 'title').length === 0)
+    return true;
+  const options = [...((node.anyOf ?? []) as JsonSchema[]), ...((node.oneOf ?? []) as JsonSchema[])];
+  if (node.type === undefined && options.length > 0) return options.some(isFreeForm);
+  if (typesOf(node).includes('array'))
+    return isFreeForm(node.items ?? {}) || ((node.prefixItems ?? []) as unknown[]).some(isFreeForm);
+  if (!typesOf(node).includes('object')) return false;
+  const extra = node.additionalProperties;
+  if (typeof extra === 'object' && extra !== null) return isFreeForm(extra);
+  return extra === true || (!node.properties && extra !== false);
 }
 
 /** `targetUrl` as `target_url`: the checks' name patterns are written in snake case. */

@@ -200,6 +200,36 @@ describe('toolgate check gates', () => {
     });
   }
 
+  // A union of typed objects, a tuple and a record of numbers were failed as arbitrary JSON, so a
+  // `filter` that is one shape or another could not pass (outside probe).
+  it('tool_scope tells typed unions, tuples and records from arbitrary JSON', () => {
+    const scope = (filter: z.ZodType) =>
+      gateOf([defineTool({ ...good, input: z.object({ filter: filter.describe('x') }) })], 'tool_scope');
+    const byCustomer = z.object({ kind: z.literal('customer'), customer_id: z.string() });
+    const byPeriod = z.object({ kind: z.literal('period'), from: z.iso.date(), to: z.iso.date() });
+    for (const typed of [
+      z.discriminatedUnion('kind', [byCustomer, byPeriod]),
+      z.union([byCustomer, byPeriod]),
+      z.tuple([z.number(), z.number()]),
+      z.partialRecord(z.enum(['low', 'high']), z.number().min(0).max(1)),
+      z.record(z.string(), z.number()),
+      z.array(z.union([byCustomer, byPeriod])),
+    ])
+      expect(scope(typed)).toMatchObject({ status: 'pass' });
+    for (const open of [
+      z.record(z.string(), z.any()),
+      z.array(z.any()),
+      z.tuple([z.number(), z.any()]),
+      z.union([byCustomer, z.looseObject({})]),
+      z.union([z.string(), z.unknown()]),
+      z.looseObject({ kind: z.string() }),
+    ])
+      expect(scope(open)).toMatchObject({
+        status: 'fail',
+        reason: 'input "filter" accepts arbitrary JSON; give it explicit properties',
+      });
+  });
+
   it('prompt_guard sees a record of text, and a declared record or object covers what is inside', () => {
     // An undeclared `messages: z.record(z.string(), z.string())` passed (outside probe).
     const withMessages = (untrusted: { field: string; kind: string }[]) =>
