@@ -6,9 +6,11 @@ import { parseAllowlist } from '../egress/allowlist.js';
 import { fieldsOf, schemaHasPath, isFreeForm, snakeCase, typesOf } from './schema-walk.js';
 import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js';
 
-// R2: an argument that takes a path, URL, SQL, shell, endpoint or raw body turns a tool into a proxy.
+// R2: an argument that takes a path, URL, host, SQL (or a WHERE clause), shell, template,
+// expression, endpoint or raw body turns a tool into a proxy. Host, webhook, where, template and
+// expression passed before (outside probe).
 const PROXY_ARG =
-  /^(?:path|paths|file|filename|filepath|dir|directory|url|uri|href|endpoint|route|sql|query_sql|raw_sql|command|cmd|shell|script|exec|eval|body|payload|raw|raw_json|json|request|method|headers)$|_(?:path|url|uri|sql|command|cmd|script|endpoint|body|payload)$|^(?:sql|shell)_/i;
+  /^(?:path|paths|file|filename|filepath|dir|directory|url|uri|href|endpoint|route|host|hostname|webhook|callback|sql|query_sql|raw_sql|where|where_clause|command|cmd|shell|script|exec|eval|expression|expr|template|body|payload|raw|raw_json|json|request|method|headers)$|_(?:path|url|uri|host|hostname|webhook|sql|where|command|cmd|script|expression|template|endpoint|body|payload)$|^(?:sql|shell)_/i;
 // Credentials that can do everything are the opposite of least privilege.
 const BROAD_CREDENTIAL = /admin|root|super|master|god|full[_-]?access|all[_-]?access/i;
 // Reads named like writes are writes in disguise; they must be actions with a preview.

@@ -202,6 +202,29 @@ describe('toolgate check gates', () => {
 
   // A union of typed objects, a tuple and a record of numbers were failed as arbitrary JSON, so a
   // `filter` that is one shape or another could not pass (outside probe).
+  it('tool_scope fails a host, webhook, WHERE clause, template or expression input (they passed)', () => {
+    for (const name of [
+      'host',
+      'smtp_host',
+      'webhook',
+      'where',
+      'where_clause',
+      'template',
+      'email_template',
+      'expression',
+    ])
+      expect(
+        gateOf([defineTool({ ...good, input: z.object({ [name]: z.string().describe('x') }) })], 'tool_scope'),
+      ).toMatchObject({
+        status: 'fail',
+        reason: `input "${name}" takes a free-form ${name}; ask for ids, enums and time windows instead`,
+      });
+    for (const name of ['hosting_plan_id', 'template_id', 'nowhere_count'])
+      expect(
+        gateOf([defineTool({ ...good, input: z.object({ [name]: z.string().describe('x') }) })], 'tool_scope'),
+      ).toMatchObject({ status: 'pass' });
+  });
+
   it('tool_scope tells typed unions, tuples and records from arbitrary JSON', () => {
     const scope = (filter: z.ZodType) =>
       gateOf([defineTool({ ...good, input: z.object({ filter: filter.describe('x') }) })], 'tool_scope');
