@@ -104,7 +104,10 @@ function diffBranch(ctx: SchemaContext, nodePath: string, from: Branch, to: Bran
   return changes;
 }
 
-/** Descriptions, titles and defaults: safe, but reported so the wording the model reads gets a review. */
+/**
+ * Descriptions and titles: safe, but reported so the wording the model reads gets a review. An
+ * input default is breaking.
+ */
 function diffNotes(ctx: SchemaContext, nodePath: string, from: Branch, to: Branch): Change[] {
   const changes: Change[] = [];
   for (const key of [...ANNOTATIONS].sort()) {
@@ -114,8 +117,11 @@ function diffNotes(ctx: SchemaContext, nodePath: string, from: Branch, to: Branc
     const path = written ? `${nodePath}.${written}` : nodePath;
     const kind = key === 'description' || key === 'title' ? 'description-changed' : `${key}-changed`;
     const tail = key === 'default' ? ': calls that omit the field behave differently' : '';
+    // An input default decides what a call that leaves the field out does (a `dry_run` flipped
+    // to false): called safe, it passed CI unreviewed (outside probe).
+    const severity = key === 'default' && ctx.direction === 'input' ? 'breaking' : 'safe';
     changes.push(
-      fixedChange(ctx, childPath(path, key), 'safe', kind, `${key} changed from ${show(a)} to ${show(b)}${tail}`),
+      fixedChange(ctx, childPath(path, key), severity, kind, `${key} changed from ${show(a)} to ${show(b)}${tail}`),
     );
   }
   return changes;

@@ -36,6 +36,19 @@ describe('schema diff over zod-derived schemas', () => {
     ]);
   });
 
+  it('an input default that changes is breaking (calls that leave it out act differently); a description is safe', () => {
+    // A flipped `dry_run` default was called safe and passed CI (outside probe).
+    const before = z.object({ id: z.string(), dry_run: z.boolean().default(true).describe('Only show the effect') });
+    const after = z.object({ id: z.string(), dry_run: z.boolean().default(false).describe('Only show the effect') });
+    expect(diffTools([before, after], [same, same])).toEqual([
+      { severity: 'breaking', path: 'tools.get_thing.input.properties.dry_run.default', kind: 'default-changed' },
+    ]);
+    const reworded = z.object({ id: z.string(), dry_run: z.boolean().default(true).describe('Preview only') });
+    expect(diffTools([before, reworded], [same, same])).toEqual([
+      { severity: 'safe', path: 'tools.get_thing.input.properties.dry_run.description', kind: 'description-changed' },
+    ]);
+  });
+
   it('a nested object field made nullable and given a new optional field: each reported where it happens', () => {
     const before = z.object({ customer: z.object({ id: z.string() }) });
     const after = z.object({ customer: z.object({ id: z.string(), tier: z.string().optional() }).nullable() });
