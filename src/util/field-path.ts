@@ -78,10 +78,15 @@ export function mapStrings(
   /** Rewrites object keys too (the path keeps the original key). */
   renameKey?: (key: string) => string,
 ): unknown {
-  const walk = (node: unknown, path: PathSegment[], parent: unknown): unknown => {
+  const walk = (node: unknown, path: PathSegment[], parent: unknown, converted = false): unknown => {
     if (typeof node === 'string') return visit(node, path, parent);
     if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i], node));
     if (node !== null && typeof node === 'object') {
+      // A value that says how it goes to JSON (a Date in a z.any() field) goes as it says, once,
+      // as JSON.stringify does: walked as an object, a Date has no keys and reached the model as
+      // {} (outside probe).
+      const toJSON = (node as { toJSON?: unknown }).toJSON;
+      if (!converted && typeof toJSON === 'function') return walk(toJSON.call(node), path, parent, true);
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(node)) out[renameKey ? renameKey(k) : k] = walk(v, [...path, k], node);
       return out;

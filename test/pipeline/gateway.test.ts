@@ -195,6 +195,22 @@ describe('gateway.call', () => {
     expect(!arr.ok && arr.error.code).toBe('invalid_input');
   });
 
+  it('a Date a handler returns in an open field reaches the caller as its ISO time (it was {})', async () => {
+    const at = new Date('2026-12-01T08:30:00.000Z');
+    const tool = defineTool({
+      name: 'get_last_login',
+      description: 'Return when the caller last signed in, as the identity system reports it.',
+      input: z.object({}),
+      output: z.object({ details: z.any() }),
+      scopes: ['billing:read'],
+      tenant: 'caller',
+      handler: () => ({ details: { at } }),
+    });
+    const gateway = createGateway({ tools: [tool], store, credentials });
+    const r = await gateway.call({ tool: tool.name, args: {}, principal: agent, client: 'app', surface: 'direct' });
+    expect(r.ok && r.structured).toEqual({ details: { at: at.toISOString() } });
+  });
+
   it('a value outside a large enum is refused in a few hundred characters, not with every option', async () => {
     // A 1,500-value enum sent its whole list back: 21 KB against a 2 KB result budget (outside probe).
     const skus = Array.from({ length: 1_500 }, (_, i) => `SKU-${String(i).padStart(5, '0')}`) as [string, ...string[]];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapStrings, matchesPattern, parsePattern, stringsAt } from '../../src/util/field-path.js';
+import { formatPath, mapStrings, matchesPattern, parsePattern, stringsAt } from '../../src/util/field-path.js';
 
 // Issue #15: the source ids of every call are found by following the pattern down the output
 // (stringsAt) instead of visiting every string in it. The reference is the old way: every string
@@ -51,6 +51,27 @@ describe('stringsAt', () => {
     expect(stringsAt({ items: { '[]': { id: 'not an array' } } }, parsePattern('items[].id'), 100)).toEqual([]);
     const hidden = Object.defineProperty({}, 'source_records', { value: ['hidden'], enumerable: false });
     expect(stringsAt(hidden, parsePattern('source_records'), 100)).toEqual([]);
+  });
+});
+
+describe('mapStrings', () => {
+  it('takes a value with toJSON as JSON does (a Date as its ISO time), once, anywhere in the value', () => {
+    const at = new Date('2026-12-01T00:00:00.000Z');
+    const seen: string[] = [];
+    // A toJSON that returns its own object again is taken once, not followed for ever.
+    const loops = {
+      n: 1,
+      toJSON() {
+        return this;
+      },
+    };
+    const mapped = mapStrings({ when: at, list: [at], loops }, (text, path) => {
+      seen.push(`${formatPath(path)}=${text}`);
+      return text;
+    });
+    expect(JSON.stringify(mapped)).toBe(JSON.stringify({ when: at, list: [at], loops }));
+    expect(mapped).toMatchObject({ when: at.toISOString(), list: [at.toISOString()], loops: { n: 1 } });
+    expect(seen).toEqual(['when=2026-12-01T00:00:00.000Z', 'list[0]=2026-12-01T00:00:00.000Z']);
   });
 });
 
