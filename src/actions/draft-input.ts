@@ -1,26 +1,68 @@
+import { z } from 'zod';
+import { canonicalJson } from '../audit/chain.js';
 import type { ActionRuntimeSpec } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
 import type { DraftRecord } from '../store/types.js';
+import { sha256 } from '../util/sha256.js';
+import { boundText } from '../util/size.js';
+import { stateOf } from './draft-state.js';
 
 /**
- * The input execute, verify and rollback get: the arguments the model sent, as stored with the
- * draft, parsed by the action's input schema now, so its transforms run once on the way in. The
- * draft stored the parsed input before, and parsing that again ran each transform twice (a
- * `usd → cents` transform approved at 1,000 cents executed 100,000), and a value JSON cannot hold
- * (a Date from a codec) was stored as `{}` (outside probe). Drafts made before keep their parsed
- * input and are read as they were.
+ * What a draft keeps of its input, and how execute, verify and rollback get it back.
  *
- * A stored input that no longer parses (the action's schema changed since it was drafted) is a
- * `conflict` saying so, not a raw ZodError.
+ * The draft kept the *parsed* input and each step parsed it again, so every transform ran twice
+ * (`usd → cents` approved at 1,000 cents executed 100,000) and a codec's Date was kept as `{}`
+ * (outside probe). Keeping the arguments as sent instead re-ran every default at each step: a
+ * generated id differed between preview, execute and rollback, and a default changed by a
+ * redeploy executed unseen (review). So the draft keeps the parsed input *encoded back* to what
+ * the schema takes (`z.encode`: defaults filled in, codecs encoded, a generated id fixed), and,
+ * for a schema with a one-way transform that cannot be encoded, the arguments as sent. Beside
+ * it, the digest of the parsed input the preview was described from; every later parse must
+ * come back to it, or nothing is run.
+ */
+export function storedInputOf(
+  spec: ActionRuntimeSpec,
+  parsed: unknown,
+  sent: unknown,
+): { input: unknown; digest: string } {
+  let input: unknown;
+  try {
+    input = z.encode(spec.input, parsed as never);
+  } catch {
+    input = sent; // a one-way transform: parsing what was sent runs it once
+  }
+  return { input, digest: digestOf(parsed) };
+}
+
+/**
+ * The input execute, verify and rollback are given: the stored input parsed now. One that no
+ * longer parses, or parses to something other than the preview was described from (the action's
+ * schema, a default or a transform changed after it was drafted, or a default that differs each
+ * time next to a one-way transform), is a `conflict` saying so, and nothing is run with it.
+ * Drafts made before the digest was kept are read as they were.
  */
 export function draftInputOf(spec: ActionRuntimeSpec, draft: DraftRecord): unknown {
   const parsed = spec.input.safeParse(JSON.parse(draft.input));
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-  throw new ToolgateError(
-    'conflict',
-    `Draft ${draft.id}'s input no longer matches ${draft.tool}'s input schema (${where}${issue?.message ?? 'invalid'}); ` +
-      'the action changed after it was drafted. Nothing was run with it.',
-  );
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    const why = `${where}${boundText(issue?.message ?? 'invalid', 300)}`;
+    throw refused(
+      draft,
+      `no longer matches ${draft.tool}'s input schema (${why}): the action changed after it was drafted`,
+    );
+  }
+  const { inputDigest } = stateOf(draft);
+  if (inputDigest !== undefined && digestOf(parsed.data) !== inputDigest)
+    throw refused(
+      draft,
+      'parses to something other than what its preview was made from: a default or transform changed after it ' +
+        'was drafted, or gives a different value each time',
+    );
+  return parsed.data;
 }
+
+const digestOf = (parsed: unknown) => sha256(canonicalJson(parsed));
+
+const refused = (draft: DraftRecord, what: string) =>
+  new ToolgateError('conflict', `Draft ${draft.id}'s input ${what}. Nothing was run with it.`);

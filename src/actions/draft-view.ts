@@ -2,7 +2,10 @@ import type { DraftRecord } from '../store/types.js';
 import { stateOf } from './draft-state.js';
 import type { ActionRuntimeSpec } from '../contract/types.js';
 
-/** A draft as people see it (console, CLI, REST): parsed input, preview and history. */
+/**
+ * A draft as people see it (console, CLI, REST): its input as the action takes it (defaults filled
+ * in; as the model sent it where a one-way transform follows: draft-input.ts), preview and history.
+ */
 export function draftView(draft: DraftRecord, runtimeSpec?: ActionRuntimeSpec) {
   const state = stateOf(draft);
   return {

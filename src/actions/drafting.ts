@@ -6,6 +6,7 @@ import { approveDraft, policyApprover } from './approve.js';
 import { transitionEvent } from './audit-transition.js';
 import { queued, writeQueued } from './queued-audit.js';
 import { draftHash } from './draft-hash.js';
+import { storedInputOf } from './draft-input.js';
 import { callArgsOf, denyCall, type Drafting } from '../pipeline/drafting-capability.js';
 import type { ActionRuntimeSpec } from '../contract/types.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
@@ -22,8 +23,9 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
     async createDraft(tool: string, spec: ActionRuntimeSpec, input: unknown, preview: unknown, ctx: ToolContext) {
       const now = runtime.now();
       const id = newId('drf', now);
-      // Stored as the model sent it, not as parsed: execute parses it once (draft-input.ts).
-      const asked = callArgsOf(ctx) ?? input;
+      // The parsed input encoded back (or as sent), and the digest of what the preview was made
+      // from: execute, verify and rollback parse it once and must come back to it (draft-input.ts).
+      const stored = storedInputOf(spec, input, callArgsOf(ctx) ?? {});
       const draft = {
         id,
         tool,
@@ -31,15 +33,15 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
         requester: ctx.principal.actorId,
         client: ctx.client,
         risk: spec.risk,
-        input: canonicalJson(asked),
+        input: canonicalJson(stored.input),
         preview: canonicalJson(preview),
-        draftHash: draftHash(tool, asked, preview),
+        draftHash: draftHash(tool, stored.input, preview),
         status: 'awaiting_approval' as const,
         createdAt: new Date(now).toISOString(),
         expiresAt: new Date(now + spec.approval.expiresInMs).toISOString(),
         updatedAt: new Date(now).toISOString(),
         version: 1,
-        state: JSON.stringify({ approvals: [] }),
+        state: JSON.stringify({ approvals: [], inputDigest: stored.digest }),
       };
       // Stored with its `action.drafted` event queued in the same transaction (queued-audit.ts).
       const drafted = transitionEvent(runtime, draft, {

@@ -55,6 +55,12 @@ export interface ApprovalRecord {
 /** The JSON kept in DraftRecord.state. */
 export interface DraftState {
   readonly approvals: readonly ApprovalRecord[];
+  /**
+   * SHA-256 of the canonical JSON of the input as parsed when the draft was made, from which its
+   * preview was described: execute, verify and rollback parse the stored input again and must get
+   * the same (draft-input.ts). Absent on drafts made before it was kept.
+   */
+  readonly inputDigest?: string;
   readonly rejection?: { readonly by: string; readonly reason: string; readonly at: string };
   readonly execution?: {
     readonly startedAt: string;

@@ -185,7 +185,7 @@ class CallContext implements ToolContext {
 
   /** The call's arguments as sent, for a draft to store (drafting-capability.ts). */
   get [CALL_ARGS](): unknown {
-    return this.#state.request.args;
+    return this.#state.request.args ?? {}; // what validate-input validated when none were sent
   }
 
   /** A refusal the drafting capability makes (too many drafts waiting) is audited as the pipeline's are. */

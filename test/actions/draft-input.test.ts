@@ -120,8 +120,110 @@ it('a draft whose input no longer parses (the action changed since) fails, runs 
   expect(failed.map((e) => [e.errorCode, e.reason])).toEqual([
     [
       'conflict',
-      `Draft ${id}'s input no longer matches create_credit_note_draft's input schema (cents: Too big: expected number to be <=5); ` +
+      `Draft ${id}'s input no longer matches create_credit_note_draft's input schema (cents: Too big: expected number to be <=5): ` +
         'the action changed after it was drafted. Nothing was run with it.',
     ],
   ]);
+});
+
+/** An action whose input has defaults: what each step was given is recorded. */
+function orderAction(input: z.ZodObject) {
+  const seen = {
+    preview: [] as unknown[],
+    executed: [] as unknown[],
+    verified: [] as unknown[],
+    rolledBack: [] as unknown[],
+  };
+  const action = defineAction({
+    name: 'place_order_draft',
+    description: 'Draft an order with the warehouse, for a billing approver to approve first.',
+    input,
+    preview: z.object({ shown: z.string() }),
+    risk: 'high',
+    approval: { roles: ['billing_approver'] },
+    scopes: ['refunds:draft'],
+    tenant: 'caller',
+    credentials: ['credit_write'],
+    describe: (parsed) => {
+      seen.preview.push(parsed);
+      return { shown: JSON.stringify(parsed) };
+    },
+    execute: async (parsed) => void seen.executed.push(parsed),
+    verify: async (parsed) => {
+      seen.verified.push(parsed);
+      return { ok: true, detail: 'placed' };
+    },
+    rollback: {
+      description: 'Cancel the order.',
+      run: async (parsed) => {
+        seen.rolledBack.push(parsed);
+        return { ok: true, detail: 'cancelled' };
+      },
+    },
+  });
+  return { action, seen };
+}
+
+const draftWith = async (action: ReturnType<typeof orderAction>['action'], args?: unknown) =>
+  draftIdOf(
+    await gatewayWith(action as never).call({
+      tool: action.name,
+      args,
+      principal: requester,
+      client: 'app',
+      surface: 'direct',
+    }),
+  );
+
+it('a generated default is drawn once: preview, execute, verify and rollback see the same value (review)', async () => {
+  let drawn = 0;
+  const { action, seen } = orderAction(z.object({ sku: z.string(), ref: z.string().default(() => `ref_${++drawn}`) }));
+  const id = await draftWith(action, { sku: 'SKU-1' });
+  const gateway = gatewayWith(action as never);
+  // The approver is shown the value the preview was made from (zod drew one for the listed schema too).
+  const [once] = seen.preview as { ref: string }[];
+  expect(once).toEqual({ sku: 'SKU-1', ref: `ref_${drawn}` });
+  expect(gateway.actions.view((await gateway.actions.get(id))!).input).toEqual(once);
+  await gateway.actions.approve(id, approver(), { reason: 'checked', surface: 'cli' });
+  await gateway.actions.rollback(id, approver(), { reason: 'undo', surface: 'cli' });
+  expect([seen.executed, seen.verified, seen.rolledBack]).toEqual([[once], [once], [once]]);
+});
+
+it('a default changed by a redeploy after drafting does not change what executes: the one previewed is kept (review)', async () => {
+  const before = orderAction(z.object({ sku: z.string(), dry_run: z.boolean().default(true) }));
+  const id = await draftWith(before.action, { sku: 'SKU-1' });
+  const after = orderAction(z.object({ sku: z.string(), dry_run: z.boolean().default(false) }));
+  const done = await gatewayWith(after.action as never).actions.approve(id, approver(), {
+    reason: 'looks right',
+    surface: 'cli',
+  });
+  // Stored with its default filled in, the draft executes what its preview showed.
+  expect(done.status).toBe('verified');
+  expect(after.seen.executed).toEqual([{ sku: 'SKU-1', dry_run: true }]);
+});
+
+it('with one-way transforms the arguments as sent are kept, and a value drawn differently is refused (review)', async () => {
+  let drawn = 0;
+  const transformed = orderAction(
+    z.object({
+      cents: z
+        .number()
+        .default(10)
+        .transform((usd) => usd * 100),
+      ref: z.string().default(() => `ref_${++drawn}`),
+    }),
+  );
+  // No arguments at all: the transform still runs once (the parsed input was kept, and ran twice).
+  const id = await draftWith(transformed.action);
+  const gateway = gatewayWith(transformed.action as never);
+  const done = await gateway.actions.approve(id, approver(), { reason: 'looks right', surface: 'cli' });
+  expect(transformed.seen.preview).toEqual([{ cents: 1_000, ref: `ref_${drawn - 1}` }]);
+  // The ref is drawn again on the way to execute, and differs: refused, nothing run.
+  expect(done.status).toBe('failed');
+  expect(transformed.seen.executed).toEqual([]);
+  const [failed] = await t.store.audit.query({ kind: 'action.failed' });
+  expect(failed?.reason).toBe(
+    `Draft ${id}'s input parses to something other than what its preview was made from: a default or transform ` +
+      'changed after it was drafted, or gives a different value each time. Nothing was run with it.',
+  );
 });
