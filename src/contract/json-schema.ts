@@ -102,31 +102,50 @@ export function deriveOutputSchema(schema: z.ZodType): Record<string, unknown> {
  * such answers whole (outside probe).
  */
 const REWRITTEN_KEYWORDS = new Set(['format', 'pattern', 'minLength', 'maxLength', 'minItems', 'uniqueItems']);
+/** These map names to schemas: a field (or a definition) may be called "format" or "pattern". */
 const NAMED_SCHEMAS = new Set(['properties', '$defs', 'definitions', 'patternProperties', 'dependentSchemas']);
+/** These hold values, not schemas: copied as they are. */
+const VALUES = new Set(['default', 'examples', 'enum', 'const']);
 const listed = new WeakMap<object, Record<string, unknown>>();
 
 /**
  * The output schema as clients are shown it: the tool's own (`outputJsonSchema`, which `check`
- * and `contract` read) without the keywords the gateway's rewriting can break. Made once a tool.
+ * and `contract` read) without the keywords the gateway's rewriting can break. Where the tool
+ * fences untrusted text, string `enum`s and `const`s go too: a fenced object's status or kind is
+ * wrapped like its free text, and the official client refused the answer (review). Made once a
+ * tool.
  */
-export function listedOutputSchema(schema: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  let made = listed.get(schema);
-  if (!made) listed.set(schema, (made = withoutRewritten(schema) as Record<string, unknown>));
+export function listedOutputSchema(tool: {
+  readonly outputJsonSchema: Readonly<Record<string, unknown>>;
+  readonly untrusted?: readonly unknown[] | undefined;
+}): Record<string, unknown> {
+  let made = listed.get(tool.outputJsonSchema);
+  if (!made) {
+    made = withoutRewritten(tool.outputJsonSchema, (tool.untrusted?.length ?? 0) > 0) as Record<string, unknown>;
+    listed.set(tool.outputJsonSchema, made);
+  }
   return made;
 }
 
-function withoutRewritten(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutRewritten);
+function withoutRewritten(node: unknown, fenced: boolean): unknown {
+  if (Array.isArray(node)) return node.map((item) => withoutRewritten(item, fenced));
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    // These map names to schemas: a field (or a definition) may be called "format" or "pattern".
-    if (NAMED_SCHEMAS.has(key) && value !== null && typeof value === 'object') {
-      out[key] = Object.fromEntries(Object.entries(value).map(([name, field]) => [name, withoutRewritten(field)]));
-    } else if (!REWRITTEN_KEYWORDS.has(key)) out[key] = withoutRewritten(value);
+    if (REWRITTEN_KEYWORDS.has(key)) continue;
+    if (fenced && (key === 'enum' || key === 'const') && onlyStrings(value)) continue;
+    if (VALUES.has(key)) out[key] = value;
+    else if (NAMED_SCHEMAS.has(key) && value !== null && typeof value === 'object')
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, field]) => [name, withoutRewritten(field, fenced)]),
+      );
+    else out[key] = withoutRewritten(value, fenced);
   }
   return out;
 }
+
+const onlyStrings = (value: unknown) =>
+  typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
 
 /** The path of the first field of an object schema JSON Schema cannot describe, if one can be named. */
 function unrepresentableField(schema: z.ZodType, io: 'input' | 'output', path = ''): string | null {

@@ -189,7 +189,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             ...(tool.title === undefined ? {} : { title: tool.title }),
             description: tool.description,
             inputSchema: tool.inputJsonSchema,
-            outputSchema: listedOutputSchema(tool.outputJsonSchema),
+            outputSchema: listedOutputSchema(tool),
             annotations: tool.annotations,
             kind: tool.kind,
             maxResultTokens: budgetTokens(runtime.limitsOf(tool)),
