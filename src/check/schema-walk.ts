@@ -25,8 +25,12 @@ export function fieldsOf(root: JsonSchema): Field[] {
       out.push({ path: childPath, name, schema: resolve(child, defs) });
       visit(child, childPath);
     }
-    const items = resolved.items as JsonSchema | undefined;
-    if (items) visit(items, `${path}[]`);
+    const items = resolved.items as JsonSchema | boolean | undefined;
+    if (items && typeof items === 'object') visit(items, `${path}[]`);
+    for (const member of (resolved.prefixItems ?? []) as JsonSchema[]) visit(member, `${path}[]`);
+    // A record's values, under `name.*`: a record of objects with a `body` was not looked into (review).
+    const values = resolved.additionalProperties;
+    if (values && typeof values === 'object') visit(values as JsonSchema, `${path}.*`);
     for (const key of ['anyOf', 'oneOf', 'allOf'] as const)
       for (const option of (resolved[key] ?? []) as JsonSchema[]) visit(option, path);
   };
@@ -76,19 +80,21 @@ export const typesOf = (schema: JsonSchema): string[] => {
  * typed objects, a tuple (`items: false`) and a record of numbers were all failed as arbitrary
  * JSON, so a `filter` that is one shape or another could not pass (outside probe).
  */
-export function isFreeForm(schema: unknown): boolean {
+export function isFreeForm(schema: unknown, defs: Record<string, JsonSchema> = {}, depth = 0): boolean {
   if (schema === true) return true;
   if (schema === null || typeof schema !== 'object') return false; // false: nothing is accepted
-  const node = schema as JsonSchema;
+  if (depth > 32) return false; // a recursive schema: judged by what it says above this depth
+  const node = resolve(schema as JsonSchema, defs); // an open object named in $defs is still open (review)
+  const isFree = (child: unknown) => isFreeForm(child, defs, depth + 1);
   if (Object.keys(node).filter((k) => k !== 'description' && k !== 'default' && k !== 'title').length === 0)
     return true;
   const options = [...((node.anyOf ?? []) as JsonSchema[]), ...((node.oneOf ?? []) as JsonSchema[])];
-  if (node.type === undefined && options.length > 0) return options.some(isFreeForm);
+  if (node.type === undefined && options.length > 0) return options.some(isFree);
   if (typesOf(node).includes('array'))
-    return isFreeForm(node.items ?? {}) || ((node.prefixItems ?? []) as unknown[]).some(isFreeForm);
+    return isFree(node.items ?? {}) || ((node.prefixItems ?? []) as unknown[]).some(isFree);
   if (!typesOf(node).includes('object')) return false;
   const extra = node.additionalProperties;
-  if (typeof extra === 'object' && extra !== null) return isFreeForm(extra);
+  if (typeof extra === 'object' && extra !== null) return isFree(extra);
   return extra === true || (!node.properties && extra !== false);
 }
 

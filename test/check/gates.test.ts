@@ -225,6 +225,18 @@ describe('toolgate check gates', () => {
       ).toMatchObject({ status: 'pass' });
   });
 
+  it('tool_scope judges by name only fields that take text, and follows $ref to an open object (review)', () => {
+    const scope = (input: z.ZodObject) => gateOf([defineTool({ ...good, input })], 'tool_scope');
+    expect(scope(z.object({ email_template: z.enum(['welcome', 'reset']).describe('x') }))).toMatchObject({
+      status: 'pass',
+    });
+    expect(scope(z.object({ callback: z.boolean().describe('x') }))).toMatchObject({ status: 'pass' });
+    const Loose = z.record(z.string(), z.any()).meta({ id: 'Loose' });
+    const typed = z.object({ kind: z.literal('a') });
+    for (const open of [z.union([typed, Loose]), z.array(Loose)])
+      expect(scope(z.object({ filter: open.describe('x') }))).toMatchObject({ status: 'fail' });
+  });
+
   it('tool_scope tells typed unions, tuples and records from arbitrary JSON', () => {
     const scope = (filter: z.ZodType) =>
       gateOf([defineTool({ ...good, input: z.object({ filter: filter.describe('x') }) })], 'tool_scope');
@@ -275,6 +287,27 @@ describe('toolgate check gates', () => {
       { field: 'thread', kind: 'email' },
     ];
     expect(gateOf([withMessages(both)], 'prompt_guard')).toMatchObject({ status: 'pass' });
+  });
+
+  it('prompt_guard looks into a record of objects, as into a list of them (review)', () => {
+    const threads = (values: z.ZodType, untrusted: { field: string; kind: string }[] = []) =>
+      gateOf(
+        [
+          defineTool({
+            ...good,
+            output: z.object({ threads: values, source_records: z.array(z.string()) }),
+            untrusted,
+            handler: () => ({ threads: {}, source_records: [] }),
+          }),
+        ],
+        'prompt_guard',
+      );
+    const recordOfObjects = z.record(z.string(), z.object({ body: z.string() }));
+    expect(threads(recordOfObjects)).toMatchObject({
+      status: 'fail',
+      reason: '"threads.*.body" looks like ticket/note/email text but is not declared untrusted',
+    });
+    expect(threads(recordOfObjects, [{ field: 'threads', kind: 'email' }])).toMatchObject({ status: 'pass' });
   });
 
   it('prompt_guard finds a declared field under nested lists and in a schema shared through $defs', () => {
