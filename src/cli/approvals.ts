@@ -104,7 +104,11 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     return usageError(io, USAGE, `--as ${values.as} is an approver in several tenants; name one: ${which}.`);
   }
   if (deciding && !approver) {
-    const approvers = (config.approvers ?? []).map((p) => p.actorId).join(', ') || 'none configured';
+    // Named as --as takes them: ACTOR, or ACTOR@TENANT where the actor id is in several tenants.
+    const all = config.approvers ?? [];
+    const shared = (p: Principal) => all.filter((q) => q.actorId === p.actorId).length > 1;
+    const approvers =
+      all.map((p) => (shared(p) ? `${p.actorId}@${p.tenant}` : p.actorId)).join(', ') || 'none configured';
     return usageError(io, USAGE, `--as must name one of the config's approvers (${approvers}).`);
   }
   if (deciding && !values.reason)

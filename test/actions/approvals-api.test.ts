@@ -288,6 +288,11 @@ describe('toolgate approvals (CLI)', () => {
         '--as usr_lead is an approver in several tenants; name one: usr_lead@acme, usr_lead@beta.',
       ),
     });
+    // A wrong one is answered with the names --as takes (it listed "usr_lead, usr_lead").
+    expect(await tenants('reject', id, '--as', 'usr_lead@gamma', '--reason', 'no such')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("--as must name one of the config's approvers (usr_lead@acme, usr_lead@beta)."),
+    });
     // Beta's approver, without the write's credential here: not_found for acme's draft, as on
     // every route. It said "needs credential", which told beta the id exists.
     delete process.env.TEST_REFUNDS_WRITE_TOKEN;
