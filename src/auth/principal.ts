@@ -17,6 +17,24 @@ export interface Principal {
   readonly clientId?: string;
 }
 
+/**
+ * What is wrong with a value that should be a Principal, named from `at`; none when it is one.
+ * The config's tokens, stdio caller and approvers are held to it when loaded, and an app's
+ * principal on the direct route when it calls: one with a list for a tenant was audited as
+ * "unavailable", the store refusing to write it (outside probe).
+ */
+export function principalProblems(principal: unknown, at: string): string[] {
+  if (principal === null || typeof principal !== 'object') return [`${at} must be { actorId, tenant, roles, scopes }`];
+  const p = principal as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of ['actorId', 'tenant'])
+    if (typeof p[key] !== 'string' || p[key] === '') problems.push(`${at}.${key} must be a non-empty string`);
+  for (const key of ['roles', 'scopes'])
+    if (!Array.isArray(p[key]) || !(p[key] as unknown[]).every((v) => typeof v === 'string'))
+      problems.push(`${at}.${key} must be a list of strings (use [] for none)`);
+  return problems;
+}
+
 /** The route a call came in on; recorded in every audit event. */
 export type Surface = 'mcp_http' | 'mcp_stdio' | 'direct' | 'api' | 'cli' | 'console' | 'internal';
 

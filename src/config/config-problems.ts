@@ -1,3 +1,4 @@
+import { principalProblems } from '../auth/principal.js';
 import { isRecord } from '../util/is-record.js';
 import type { ToolgateConfig } from './define-config.js';
 
@@ -96,17 +97,4 @@ function clientProblems(config: ToolgateConfig, client: unknown, at: string): st
   if (!toolsets || Object.hasOwn(toolsets, client) || Object.hasOwn(toolsets, '*')) return [];
   const named = Object.keys(toolsets).join(', ') || 'none';
   return [`${at} "${client}" has no toolset (toolsets names ${named}): its calls would see no tools`];
-}
-
-/** A principal's required fields and their types (auth/principal.ts). */
-function principalProblems(principal: unknown, at: string): string[] {
-  if (principal === null || typeof principal !== 'object') return [`${at} must be { actorId, tenant, roles, scopes }`];
-  const p = principal as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const key of ['actorId', 'tenant'])
-    if (typeof p[key] !== 'string' || p[key] === '') problems.push(`${at}.${key} must be a non-empty string`);
-  for (const key of ['roles', 'scopes'])
-    if (!Array.isArray(p[key]) || !(p[key] as unknown[]).every((v) => typeof v === 'string'))
-      problems.push(`${at}.${key} must be a list of strings (use [] for none)`);
-  return problems;
 }

@@ -1,6 +1,6 @@
 import { createActionService, type ActionService } from '../actions/service.js';
 import type { AuditEventInput } from '../audit/event.js';
-import type { Principal } from '../auth/principal.js';
+import { principalProblems, type Principal } from '../auth/principal.js';
 import { asToolgateError, ToolgateError, toPublicError, type PublicError } from '../errors/toolgate-error.js';
 import { auditEventFor, toolAsShown } from '../pipeline/audit-call.js';
 import { runPipeline } from '../pipeline/run.js';
@@ -115,6 +115,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       let result: CallResult;
       let event: AuditEventInput;
       try {
+        // An app's principal on the direct route is its own code's: one of the wrong shape is
+        // refused by name before any stage reads it (it was audited as "unavailable").
+        const malformed = wellFormed(request.principal) ? null : principalProblems(request.principal, 'principal');
+        if (malformed) {
+          state.decision = 'deny';
+          throw new ToolgateError('forbidden', `The caller's identity cannot be used: ${malformed.join('; ')}.`);
+        }
         await runPipeline(state, options.stages);
         const structured = withNotices(state);
         // Without notices the answer is the output output-budget already serialised to measure it.
@@ -240,3 +247,21 @@ function failure(runtime: GatewayRuntime, error: PublicError): CallResult {
   };
   return { ok: false, auditId: error.audit_id, error: safe, text: JSON.stringify({ error: safe }) };
 }
+
+/** The common case answered without building a list: strings where strings go, lists where lists go. */
+function wellFormed(p: Principal): boolean {
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.actorId === 'string' &&
+    p.actorId !== '' &&
+    typeof p.tenant === 'string' &&
+    p.tenant !== '' &&
+    Array.isArray(p.scopes) &&
+    Array.isArray(p.roles) &&
+    p.scopes.every(isString) &&
+    p.roles.every(isString)
+  );
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';

@@ -47,8 +47,9 @@ export function auditEventFor(
     callId: boundText(state.callId, MAX_ID_CHARS),
     surface: request.surface,
     client: request.client,
-    actor: request.principal.actorId,
-    tenant: request.principal.tenant,
+    // A malformed principal (refused before the pipeline) is still recorded, under a marker.
+    actor: textOr(request.principal?.actorId, '(malformed principal)'),
+    tenant: textOr(request.principal?.tenant, '(malformed principal)'),
     tool: toolAsShown(runtime, request.tool),
     decision: state.decision,
     // Error details come from upstream messages: mask secrets and PII before they are kept.
@@ -70,7 +71,7 @@ export function auditEventFor(
           }
         : null,
     // OAuth callers (issue #12): who the IdP says this is, and through which OAuth client.
-    ...oauthIdentity(request.principal),
+    ...oauthIdentity(request.principal ?? {}),
   };
 }
 
@@ -106,3 +107,5 @@ export function oauthIdentity(principal: Principal): Pick<AuditEventInput, 'subj
     ...(principal.clientId === undefined ? {} : { clientId: principal.clientId }),
   };
 }
+
+const textOr = (value: unknown, otherwise: string) => (typeof value === 'string' && value !== '' ? value : otherwise);

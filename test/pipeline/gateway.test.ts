@@ -195,6 +195,31 @@ describe('gateway.call', () => {
     expect(!arr.ok && arr.error.code).toBe('invalid_input');
   });
 
+  it('an app passing a principal of the wrong shape is refused by name and audited, not "unavailable"', async () => {
+    const unknown = '(malformed principal)';
+    for (const [principal, said, tenant] of [
+      [{ ...agent, tenant: ['globex'] }, 'principal.tenant must be a non-empty string', unknown],
+      [{ ...agent, tenant: undefined }, 'principal.tenant must be a non-empty string', unknown],
+      [{ ...agent, scopes: 'billing:read' }, 'principal.scopes must be a list of strings (use [] for none)', 'acme'],
+      [null, 'principal must be { actorId, tenant, roles, scopes }', unknown],
+    ] as const) {
+      const r = await gw.call({
+        tool: 'get_customer_summary',
+        args: { customer_id: 'cus_1' },
+        principal: principal as never,
+        client: 'app',
+        surface: 'direct',
+      });
+      expect(!r.ok && r.error).toMatchObject({
+        code: 'forbidden',
+        message: `The caller's identity cannot be used: ${said}.`,
+      });
+      const event = await store.audit.get(r.auditId!);
+      expect(event).toMatchObject({ decision: 'deny', outcome: 'denied', errorCode: 'forbidden' });
+      expect(event?.tenant).toBe(tenant);
+    }
+  });
+
   it('a Date a handler returns in an open field reaches the caller as its ISO time (it was {})', async () => {
     const at = new Date('2026-12-01T08:30:00.000Z');
     const tool = defineTool({
