@@ -3,7 +3,7 @@ import { limitsFor } from '../contract/default-limits.js';
 import type { AnyTool } from '../contract/types.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { parseAllowlist } from '../egress/allowlist.js';
-import { fieldsOf, schemaHasPath, isFreeForm, snakeCase, typesOf } from './schema-walk.js';
+import { fieldsOf, schemaHasPath, isFreeForm, snakeCase, takesText, typesOf } from './schema-walk.js';
 import { fail, notApplicable, pass, type Gate, type GateCheck } from './types.js';
 
 // R2: an argument that takes a path, URL, host, SQL (or a WHERE clause), shell, template,
@@ -25,11 +25,11 @@ const toolScope: GateCheck = (tool) => {
   const fields = fieldsOf(tool.inputJsonSchema as Record<string, unknown>);
   // By name, where the field can carry free text: `email_template: z.enum([...])` or a boolean
   // `callback` names no place to go (review).
-  const proxy = fields.find((f) => PROXY_ARG.test(snakeCase(f.name)) && takesText(f.schema));
+  const defs = (tool.inputJsonSchema.$defs ?? {}) as Record<string, Record<string, unknown>>;
+  const proxy = fields.find((f) => PROXY_ARG.test(snakeCase(f.name)) && takesText(f.schema, defs));
   if (proxy)
     return fail(`input "${proxy.path}" takes a free-form ${proxy.name}; ask for ids, enums and time windows instead`);
   // A list of anything (`z.array(z.any())`) is raw JSON too: its items were never looked at.
-  const defs = (tool.inputJsonSchema.$defs ?? {}) as Record<string, Record<string, unknown>>;
   const freeForm = fields.find((f) => isFreeForm(f.schema, defs));
   if (freeForm) return fail(`input "${freeForm.path}" accepts arbitrary JSON; give it explicit properties`);
   const uri = fields.find((f) => f.schema.format === 'uri' || f.schema.format === 'url');
@@ -143,13 +143,6 @@ const outputBudget: GateCheck = (tool) => {
 };
 
 /** A string, or a list of strings (`comments: string[]`), which the guard covers item by item. */
-/** Whether a field can hold text of the caller's choosing: not an enum, a constant, a number or a flag. */
-const takesText = (schema: Record<string, unknown>): boolean =>
-  schema.enum === undefined &&
-  schema.const === undefined &&
-  (typesOf(schema).length === 0 ||
-    typesOf(schema).some((t) => t !== 'boolean' && t !== 'number' && t !== 'integer' && t !== 'null'));
-
 /** Text, a list of text, or a record of text (`z.record(z.string(), z.string())`, which it missed). */
 const isText = (schema: Record<string, unknown>): boolean =>
   typesOf(schema).includes('string') ||

@@ -80,14 +80,23 @@ export const typesOf = (schema: JsonSchema): string[] => {
  * typed objects, a tuple (`items: false`) and a record of numbers were all failed as arbitrary
  * JSON, so a `filter` that is one shape or another could not pass (outside probe).
  */
-export function isFreeForm(schema: unknown, defs: Record<string, JsonSchema> = {}, depth = 0): boolean {
+export function isFreeForm(
+  schema: unknown,
+  defs: Record<string, JsonSchema> = {},
+  within: ReadonlySet<JsonSchema> = new Set(),
+): boolean {
   if (schema === true) return true;
   if (schema === null || typeof schema !== 'object') return false; // false: nothing is accepted
-  if (depth > 32) return false; // a recursive schema: judged by what it says above this depth
   const node = resolve(schema as JsonSchema, defs); // an open object named in $defs is still open (review)
-  const isFree = (child: unknown) => isFreeForm(child, defs, depth + 1);
+  // Back at a schema this one is inside, through nothing but lists, records and unions: a value
+  // made of itself with no named field anywhere, which is what z.json() is (it passed; review).
+  if (within.has(node)) return true;
+  const inner = new Set(within).add(node);
+  const isFree = (child: unknown) => isFreeForm(child, defs, inner);
   if (Object.keys(node).filter((k) => k !== 'description' && k !== 'default' && k !== 'title').length === 0)
     return true;
+  // An intersection with an open object lets any key in (z.intersection(typed, z.record(…, z.any()))).
+  if (((node.allOf ?? []) as JsonSchema[]).some(isFree)) return true;
   const options = [...((node.anyOf ?? []) as JsonSchema[]), ...((node.oneOf ?? []) as JsonSchema[])];
   if (node.type === undefined && options.length > 0) return options.some(isFree);
   if (typesOf(node).includes('array'))
@@ -96,6 +105,24 @@ export function isFreeForm(schema: unknown, defs: Record<string, JsonSchema> = {
   const extra = node.additionalProperties;
   if (typeof extra === 'object' && extra !== null) return isFree(extra);
   return extra === true || (!node.properties && extra !== false);
+}
+
+/**
+ * Whether a field can hold text of the caller's choosing: a string that is not an enum or a
+ * constant, a list of such, or an open object; through `$ref` and unions (`z.enum(…).nullable()`
+ * and a union of literals take no text; a typed object takes none of its own).
+ */
+export function takesText(schema: unknown, defs: Record<string, JsonSchema> = {}, depth = 0): boolean {
+  if (schema === null || typeof schema !== 'object' || depth > 32) return schema === true;
+  const node = resolve(schema as JsonSchema, defs);
+  const takes = (child: unknown) => takesText(child, defs, depth + 1);
+  if (node.enum !== undefined || node.const !== undefined) return false;
+  const options = [...((node.anyOf ?? []) as JsonSchema[]), ...((node.oneOf ?? []) as JsonSchema[])];
+  if (node.type === undefined && options.length > 0) return options.some(takes);
+  const types = typesOf(node);
+  if (types.length === 0 || types.includes('string')) return true;
+  if (types.includes('array')) return takes(node.items ?? true);
+  return types.includes('object') && isFreeForm(node, defs);
 }
 
 /** `targetUrl` as `target_url`: the checks' name patterns are written in snake case. */

@@ -231,9 +231,22 @@ describe('toolgate check gates', () => {
       status: 'pass',
     });
     expect(scope(z.object({ callback: z.boolean().describe('x') }))).toMatchObject({ status: 'pass' });
+    for (const typed of [
+      z.enum(['welcome', 'reset']).nullable(),
+      z.union([z.literal('a'), z.literal('b')]),
+      z.object({ status: z.enum(['open', 'closed']) }),
+    ])
+      expect(scope(z.object({ template: typed.describe('x') }))).toMatchObject({ status: 'pass' });
     const Loose = z.record(z.string(), z.any()).meta({ id: 'Loose' });
     const typed = z.object({ kind: z.literal('a') });
-    for (const open of [z.union([typed, Loose]), z.array(Loose)])
+    for (const open of [
+      z.union([typed, Loose]),
+      z.array(Loose),
+      // Arbitrary JSON by another name: recursive, with no named field anywhere (both passed).
+      z.json(),
+      z.record(z.string(), z.json()),
+      z.intersection(typed, z.record(z.string(), z.any())),
+    ])
       expect(scope(z.object({ filter: open.describe('x') }))).toMatchObject({ status: 'fail' });
   });
 
