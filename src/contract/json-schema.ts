@@ -106,23 +106,30 @@ const REWRITTEN_KEYWORDS = new Set(['format', 'pattern', 'minLength', 'maxLength
 const NAMED_SCHEMAS = new Set(['properties', '$defs', 'definitions', 'patternProperties', 'dependentSchemas']);
 /** These hold values, not schemas: copied as they are. */
 const VALUES = new Set(['default', 'examples', 'enum', 'const']);
-const listed = new WeakMap<object, Record<string, unknown>>();
+/** Per schema object, as listed for a tool that fences untrusted text and for one that does not. */
+const listed = {
+  fenced: new WeakMap<object, Record<string, unknown>>(),
+  plain: new WeakMap<object, Record<string, unknown>>(),
+};
 
 /**
  * The output schema as clients are shown it: the tool's own (`outputJsonSchema`, which `check`
  * and `contract` read) without the keywords the gateway's rewriting can break. Where the tool
  * fences untrusted text, string `enum`s and `const`s go too: a fenced object's status or kind is
- * wrapped like its free text, and the official client refused the answer (review). Made once a
- * tool.
+ * wrapped like its free text, and the official client refused the answer (review); `oneOf`
+ * becomes `anyOf` then. Made once a tool.
  */
 export function listedOutputSchema(tool: {
   readonly outputJsonSchema: Readonly<Record<string, unknown>>;
   readonly untrusted?: readonly unknown[] | undefined;
 }): Record<string, unknown> {
-  let made = listed.get(tool.outputJsonSchema);
+  // Keyed by the flag too: a copy of a tool (`{ ...tool, untrusted }`) shares its schema object.
+  const fenced = (tool.untrusted?.length ?? 0) > 0;
+  const cache = fenced ? listed.fenced : listed.plain;
+  let made = cache.get(tool.outputJsonSchema);
   if (!made) {
-    made = withoutRewritten(tool.outputJsonSchema, (tool.untrusted?.length ?? 0) > 0) as Record<string, unknown>;
-    listed.set(tool.outputJsonSchema, made);
+    made = withoutRewritten(tool.outputJsonSchema, fenced) as Record<string, unknown>;
+    cache.set(tool.outputJsonSchema, made);
   }
   return made;
 }
@@ -134,7 +141,10 @@ function withoutRewritten(node: unknown, fenced: boolean): unknown {
   for (const [key, value] of Object.entries(node)) {
     if (REWRITTEN_KEYWORDS.has(key)) continue;
     if (fenced && (key === 'enum' || key === 'const') && onlyStrings(value)) continue;
-    if (VALUES.has(key)) out[key] = value;
+    // Without their constants, the branches of a discriminated union (`oneOf`, one and only one
+    // must match) all match: any of them will do (the client refused every such answer; review).
+    if (fenced && key === 'oneOf' && !('anyOf' in node)) out.anyOf = withoutRewritten(value, fenced);
+    else if (VALUES.has(key)) out[key] = value;
     else if (NAMED_SCHEMAS.has(key) && value !== null && typeof value === 'object')
       out[key] = Object.fromEntries(
         Object.entries(value).map(([name, field]) => [name, withoutRewritten(field, fenced)]),

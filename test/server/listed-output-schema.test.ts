@@ -24,6 +24,11 @@ const profile = defineTool({
     aliases: z.array(z.string()),
     // A fenced object: its enum and literal are wrapped like its text (review).
     ticket: z.object({ status: z.enum(['open', 'closed']), kind: z.literal('complaint'), body: z.string() }),
+    // Not fenced, but its constants go with the rest: its oneOf must still take the value (review).
+    vehicle: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('van'), seats: z.number() }),
+      z.object({ kind: z.literal('bike'), seats: z.number() }),
+    ]),
     source_records: z.array(z.string()),
   }),
   scopes: ['billing:read'],
@@ -39,6 +44,7 @@ const profile = defineTool({
     tags: ['a', 'b', 'c'],
     aliases: ['x', 'y'],
     ticket: { status: 'open' as const, kind: 'complaint' as const, body: 'Where is my parcel?' },
+    vehicle: { kind: 'van' as const, seats: 2 },
     source_records: ['drv_7'],
   }),
 });
@@ -109,6 +115,16 @@ it('keeps string enums and consts of a tool that fences nothing, and values (def
   expect(listedOutputSchema({ outputJsonSchema: fenced, untrusted: [{ field: 'x', kind: 'y' }] })).toEqual({
     type: 'object',
     properties: { status: { type: 'string' }, window: schema.properties.window },
+  });
+});
+
+it('keys what it made by the schema and whether the tool fences: a copy of a tool shares its schema', () => {
+  const schema = { type: 'object', properties: { status: { type: 'string', enum: ['open'] } } };
+  const plain = { outputJsonSchema: schema };
+  expect(listedOutputSchema(plain)).toEqual(schema);
+  expect(listedOutputSchema({ ...plain, untrusted: [{ field: 'x', kind: 'y' }] })).toEqual({
+    type: 'object',
+    properties: { status: { type: 'string' } },
   });
 });
 
