@@ -21,17 +21,39 @@ import { stateOf } from './draft-state.js';
  * come back to it, or nothing is run.
  */
 export function storedInputOf(
+  tool: string,
   spec: ActionRuntimeSpec,
   parsed: unknown,
   sent: unknown,
 ): { input: unknown; digest: string } {
-  let input: unknown;
-  try {
-    input = z.encode(spec.input, parsed as never);
-  } catch {
-    input = sent; // a one-way transform: parsing what was sent runs it once
+  const digest = digestOf(parsed);
+  // Each candidate is kept only if parsing it comes back to what the preview was made from: a
+  // non-idempotent `.overwrite()` encodes "successfully" by running again, and its drafts then
+  // failed only after a person had approved them (review). If neither does, the action cannot be
+  // drafted faithfully, and the model's call is refused now.
+  for (const candidate of [encoded(spec, parsed), sent]) {
+    if (candidate === undefined) continue;
+    const again = spec.input.safeParse(JSON.parse(canonicalJson(candidate)));
+    if (again.success && digestOf(again.data) === digest) return { input: candidate, digest };
   }
-  return { input, digest: digestOf(parsed) };
+  throw new ToolgateError(
+    'internal',
+    'This action cannot keep its input for approval: parsing it again gives another value.',
+    {
+      detail:
+        `${tool}'s input schema does not parse the same twice (a transform or overwrite that is not ` +
+        'idempotent, or a default that differs each time beside a one-way transform); nothing was drafted',
+    },
+  );
+}
+
+/** The parsed input encoded back to what the schema takes, or undefined where it cannot be. */
+function encoded(spec: ActionRuntimeSpec, parsed: unknown): unknown {
+  try {
+    return z.encode(spec.input, parsed as never);
+  } catch {
+    return undefined; // a one-way transform
+  }
 }
 
 /**

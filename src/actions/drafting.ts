@@ -25,7 +25,7 @@ export function createDrafting(runtime: GatewayRuntime, approvalUrlBase: string 
       const id = newId('drf', now);
       // The parsed input encoded back (or as sent), and the digest of what the preview was made
       // from: execute, verify and rollback parse it once and must come back to it (draft-input.ts).
-      const stored = storedInputOf(spec, input, callArgsOf(ctx) ?? {});
+      const stored = storedInputOf(tool, spec, input, callArgsOf(ctx) ?? {});
       const draft = {
         id,
         tool,

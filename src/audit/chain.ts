@@ -18,6 +18,9 @@ export const GENESIS_HASH = '0'.repeat(64);
 export function canonicalJson(value: unknown): string {
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function')
     return canonicalJson((value as { toJSON: () => unknown }).toJSON());
+  // A BigInt (an action input transformed to one) as its digits, as z.coerce.bigint() reads them
+  // back: JSON.stringify throws on it, and every such draft failed to be made (review).
+  if (typeof value === 'bigint') return JSON.stringify(value.toString());
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)

@@ -32,8 +32,13 @@ export function principalProblems(principal: unknown, at: string): string[] {
   for (const key of ['roles', 'scopes'])
     if (!Array.isArray(p[key]) || !(p[key] as unknown[]).every((v) => typeof v === 'string'))
       problems.push(`${at}.${key} must be a list of strings (use [] for none)`);
+  for (const key of OAUTH_FIELDS)
+    if (p[key] !== undefined && typeof p[key] !== 'string') problems.push(`${at}.${key} must be a string when set`);
   return problems;
 }
+
+/** The optional fields an OAuth caller's principal carries, each a string when set. */
+export const OAUTH_FIELDS = ['subject', 'issuer', 'clientId'] as const;
 
 /** The route a call came in on; recorded in every audit event. */
 export type Surface = 'mcp_http' | 'mcp_stdio' | 'direct' | 'api' | 'cli' | 'console' | 'internal';

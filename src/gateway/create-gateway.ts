@@ -117,7 +117,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       try {
         // An app's principal on the direct route is its own code's: one of the wrong shape is
         // refused by name before any stage reads it (it was audited as "unavailable").
-        const malformed = wellFormed(request.principal) ? null : principalProblems(request.principal, 'principal');
+        const malformed = malformedPrincipal(request.principal);
         if (malformed) {
           state.decision = 'deny';
           throw new ToolgateError('forbidden', `The caller's identity cannot be used: ${malformed.join('; ')}.`);
@@ -248,6 +248,15 @@ function failure(runtime: GatewayRuntime, error: PublicError): CallResult {
   return { ok: false, auditId: error.audit_id, error: safe, text: JSON.stringify({ error: safe }) };
 }
 
+/** What is wrong with an app's principal, or null; one that cannot even be read says so. */
+function malformedPrincipal(principal: Principal): string[] | null {
+  try {
+    return wellFormed(principal) ? null : principalProblems(principal, 'principal');
+  } catch {
+    return ['principal could not be read']; // a getter or a Proxy that throws
+  }
+}
+
 /** The common case answered without building a list: strings where strings go, lists where lists go. */
 function wellFormed(p: Principal): boolean {
   return (
@@ -260,7 +269,10 @@ function wellFormed(p: Principal): boolean {
     Array.isArray(p.scopes) &&
     Array.isArray(p.roles) &&
     p.scopes.every(isString) &&
-    p.roles.every(isString)
+    p.roles.every(isString) &&
+    (p.subject === undefined || typeof p.subject === 'string') &&
+    (p.issuer === undefined || typeof p.issuer === 'string') &&
+    (p.clientId === undefined || typeof p.clientId === 'string')
   );
 }
 

@@ -48,8 +48,8 @@ export function auditEventFor(
     surface: request.surface,
     client: request.client,
     // A malformed principal (refused before the pipeline) is still recorded, under a marker.
-    actor: textOr(request.principal?.actorId, '(malformed principal)'),
-    tenant: textOr(request.principal?.tenant, '(malformed principal)'),
+    actor: textOr(() => request.principal.actorId),
+    tenant: textOr(() => request.principal.tenant),
     tool: toolAsShown(runtime, request.tool),
     decision: state.decision,
     // Error details come from upstream messages: mask secrets and PII before they are kept.
@@ -71,7 +71,7 @@ export function auditEventFor(
           }
         : null,
     // OAuth callers (issue #12): who the IdP says this is, and through which OAuth client.
-    ...oauthIdentity(request.principal ?? {}),
+    ...identityOf(request.principal),
   };
 }
 
@@ -99,13 +99,37 @@ function summarize(state: CallState, args: unknown): string {
   }
 }
 
-/** The subject / issuer / client id of an OAuth principal; nothing for static-token callers. */
+/**
+ * The subject / issuer / client id of an OAuth principal; nothing for static-token callers. Only
+ * strings are kept: an app's principal with a list there was refused, and then its audit row too.
+ */
 export function oauthIdentity(principal: Principal): Pick<AuditEventInput, 'subject' | 'issuer' | 'clientId'> {
   return {
-    ...(principal.subject === undefined ? {} : { subject: principal.subject }),
-    ...(principal.issuer === undefined ? {} : { issuer: principal.issuer }),
-    ...(principal.clientId === undefined ? {} : { clientId: principal.clientId }),
+    ...(typeof principal.subject === 'string' ? { subject: principal.subject } : {}),
+    ...(typeof principal.issuer === 'string' ? { issuer: principal.issuer } : {}),
+    ...(typeof principal.clientId === 'string' ? { clientId: principal.clientId } : {}),
   };
 }
 
-const textOr = (value: unknown, otherwise: string) => (typeof value === 'string' && value !== '' ? value : otherwise);
+/** `oauthIdentity`, or nothing for a principal that cannot be read (refused before the pipeline). */
+function identityOf(principal: Principal): Pick<AuditEventInput, 'subject' | 'issuer' | 'clientId'> {
+  try {
+    return oauthIdentity(principal);
+  } catch {
+    return {};
+  }
+}
+
+/** A principal's field as recorded: a malformed one (refused before the pipeline) under a marker. */
+function textOr(read: () => unknown): string {
+  return isText(read) ? (read() as string) : '(malformed principal)';
+}
+
+function isText(read: () => unknown): boolean {
+  try {
+    const value = read();
+    return typeof value === 'string' && value !== '';
+  } catch {
+    return false;
+  }
+}

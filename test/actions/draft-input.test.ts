@@ -146,7 +146,7 @@ function orderAction(input: z.ZodObject) {
     credentials: ['credit_write'],
     describe: (parsed) => {
       seen.preview.push(parsed);
-      return { shown: JSON.stringify(parsed) };
+      return { shown: Object.keys(parsed as object).join(', ') };
     },
     execute: async (parsed) => void seen.executed.push(parsed),
     verify: async (parsed) => {
@@ -202,28 +202,71 @@ it('a default changed by a redeploy after drafting does not change what executes
   expect(after.seen.executed).toEqual([{ sku: 'SKU-1', dry_run: true }]);
 });
 
-it('with one-way transforms the arguments as sent are kept, and a value drawn differently is refused (review)', async () => {
-  let drawn = 0;
+it('with one-way transforms the arguments as sent are kept; no arguments at all still transform once (review)', async () => {
   const transformed = orderAction(
     z.object({
       cents: z
         .number()
         .default(10)
         .transform((usd) => usd * 100),
+    }),
+  );
+  // No arguments at all: the parsed input was kept, and its transform ran again at execute.
+  const id = await draftWith(transformed.action);
+  const done = await gatewayWith(transformed.action as never).actions.approve(id, approver(), {
+    reason: 'looks right',
+    surface: 'cli',
+  });
+  expect(done.status).toBe('verified');
+  expect([transformed.seen.preview, transformed.seen.executed]).toEqual([[{ cents: 1_000 }], [{ cents: 1_000 }]]);
+});
+
+it.each([
+  // z.encode "succeeds" by running the overwrite again (100,000), and such drafts failed after approval.
+  [
+    'an overwrite that is not idempotent',
+    z.object({ cents: z.number().overwrite((usd) => Math.round(usd * 100)) }),
+    { cents: 10 },
+    { cents: 1_000 },
+  ],
+  // The digest's JSON threw on a BigInt, and no such draft could be made.
+  [
+    'a BigInt',
+    z.object({ order_id: z.string().regex(/^\d+$/).transform(BigInt) }),
+    { order_id: '9007199254740993' },
+    { order_id: 9007199254740993n },
+  ],
+] as const)('%s drafts and executes what was previewed (second review)', async (_, input, args, once) => {
+  const { action, seen } = orderAction(input);
+  const id = await draftWith(action, args);
+  const done = await gatewayWith(action as never).actions.approve(id, approver(), {
+    reason: 'looks right',
+    surface: 'cli',
+  });
+  expect(done.status).toBe('verified');
+  expect([seen.preview, seen.executed]).toEqual([[once], [once]]);
+});
+
+it('an input that parses to another value each time is refused when the model drafts, not after approval', async () => {
+  let drawn = 0;
+  const { action, seen } = orderAction(
+    z.object({
+      cents: z.number().transform((usd) => usd * 100),
       ref: z.string().default(() => `ref_${++drawn}`),
     }),
   );
-  // No arguments at all: the transform still runs once (the parsed input was kept, and ran twice).
-  const id = await draftWith(transformed.action);
-  const gateway = gatewayWith(transformed.action as never);
-  const done = await gateway.actions.approve(id, approver(), { reason: 'looks right', surface: 'cli' });
-  expect(transformed.seen.preview).toEqual([{ cents: 1_000, ref: `ref_${drawn - 1}` }]);
-  // The ref is drawn again on the way to execute, and differs: refused, nothing run.
-  expect(done.status).toBe('failed');
-  expect(transformed.seen.executed).toEqual([]);
-  const [failed] = await t.store.audit.query({ kind: 'action.failed' });
-  expect(failed?.reason).toBe(
-    `Draft ${id}'s input parses to something other than what its preview was made from: a default or transform ` +
-      'changed after it was drafted, or gives a different value each time. Nothing was run with it.',
-  );
+  const r = await gatewayWith(action as never).call({
+    tool: action.name,
+    args: { cents: 10 },
+    principal: requester,
+    client: 'app',
+    surface: 'direct',
+  });
+  expect(r.ok).toBe(false);
+  expect(!r.ok && r.error).toMatchObject({
+    code: 'internal',
+    message: 'This action cannot keep its input for approval: parsing it again gives another value.',
+  });
+  expect(seen.executed).toEqual([]);
+  expect(await t.store.drafts.list({ status: 'awaiting_approval', limit: 10 })).toEqual([]);
 });

@@ -202,6 +202,18 @@ describe('gateway.call', () => {
       [{ ...agent, tenant: undefined }, 'principal.tenant must be a non-empty string', unknown],
       [{ ...agent, scopes: 'billing:read' }, 'principal.scopes must be a list of strings (use [] for none)', 'acme'],
       [null, 'principal must be { actorId, tenant, roles, scopes }', unknown],
+      // Second review: a list for the OAuth subject still ended "unavailable", and a getter that
+      // throws made the call reject.
+      [{ ...agent, subject: ['x'] }, 'principal.subject must be a string when set', 'acme'],
+      [
+        Object.defineProperty({ ...agent }, 'tenant', {
+          get() {
+            throw new Error('boom');
+          },
+        }),
+        'principal could not be read',
+        unknown,
+      ],
     ] as const) {
       const r = await gw.call({
         tool: 'get_customer_summary',
