@@ -14,11 +14,11 @@ import { stateOf } from './draft-state.js';
  * (`usd → cents` approved at 1,000 cents executed 100,000) and a codec's Date was kept as `{}`
  * (outside probe). Keeping the arguments as sent instead re-ran every default at each step: a
  * generated id differed between preview, execute and rollback, and a default changed by a
- * redeploy executed unseen (review). So the draft keeps the parsed input *encoded back* to what
- * the schema takes (`z.encode`: defaults filled in, codecs encoded, a generated id fixed), and,
- * for a schema with a one-way transform that cannot be encoded, the arguments as sent. Beside
- * it, the digest of the parsed input the preview was described from; every later parse must
- * come back to it, or nothing is run.
+ * redeploy executed unseen (review). So the draft keeps the digest of the parsed input the
+ * preview was described from, and the first of two forms that parses back to it: the parsed
+ * input *encoded back* to what the schema takes (`z.encode`: defaults filled in, codecs encoded,
+ * a generated id fixed), else the arguments as sent (a one-way transform cannot be encoded).
+ * Every later parse must come back to the digest, or nothing is run.
  */
 export function storedInputOf(
   tool: string,
@@ -59,9 +59,8 @@ function encoded(spec: ActionRuntimeSpec, parsed: unknown): unknown {
 /**
  * The input execute, verify and rollback are given: the stored input parsed now. One that no
  * longer parses, or parses to something other than the preview was described from (the action's
- * schema, a default or a transform changed after it was drafted, or a default that differs each
- * time next to a one-way transform), is a `conflict` saying so, and nothing is run with it.
- * Drafts made before the digest was kept are read as they were.
+ * schema, a default or a transform changed after it was drafted), is a `conflict` saying so, and
+ * nothing is run with it. Drafts made before the digest was kept are read as they were.
  */
 export function draftInputOf(spec: ActionRuntimeSpec, draft: DraftRecord): unknown {
   const parsed = spec.input.safeParse(JSON.parse(draft.input));
