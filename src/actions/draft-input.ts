@@ -60,7 +60,8 @@ function encoded(spec: ActionRuntimeSpec, parsed: unknown): unknown {
  * The input execute, verify and rollback are given: the stored input parsed now. One that no
  * longer parses, or parses to something other than the preview was described from (the action's
  * schema, a default or a transform changed after it was drafted), is a `conflict` saying so, and
- * nothing is run with it. Drafts made before the digest was kept are read as they were.
+ * nothing is run with it. A draft made before the digest was kept holds its input already
+ * parsed: it is run only if parsing it again changes nothing.
  */
 export function draftInputOf(spec: ActionRuntimeSpec, draft: DraftRecord): unknown {
   const parsed = spec.input.safeParse(JSON.parse(draft.input));
@@ -79,6 +80,13 @@ export function draftInputOf(spec: ActionRuntimeSpec, draft: DraftRecord): unkno
       draft,
       'parses to something other than what its preview was made from: a default or transform changed after it ' +
         'was drafted, or gives a different value each time',
+    );
+  // Made before the digest was kept, a draft stored its input already parsed. Parsing it again is
+  // right only where that changes nothing; otherwise a transform would run a second time.
+  if (inputDigest === undefined && canonicalJson(parsed.data) !== draft.input)
+    throw refused(
+      draft,
+      'was kept already transformed by an earlier version, and would be transformed again; draft it anew',
     );
   return parsed.data;
 }

@@ -1,6 +1,9 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAction } from '../../src/actions/define-action.js';
+import { draftHash } from '../../src/actions/draft-hash.js';
+import { canonicalJson } from '../../src/audit/chain.js';
 import { staticCredentials } from '../../src/credentials/provider.js';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -269,4 +272,56 @@ it('an input that parses to another value each time is refused when the model dr
   });
   expect(seen.executed).toEqual([]);
   expect(await t.store.drafts.list({ status: 'awaiting_approval', limit: 10 })).toEqual([]);
+});
+
+describe('drafts made before the digest was kept (their input stored already parsed)', () => {
+  /** Rewrites a draft as an earlier version stored it: the parsed input, no digest, its hash to match. */
+  function asLegacy(id: string, parsed: unknown) {
+    const db = new Database(t.path);
+    try {
+      const row = db.prepare('SELECT tool, preview, state FROM drafts WHERE id = ?').get(id) as {
+        tool: string;
+        preview: string;
+        state: string;
+      };
+      const { inputDigest: _, ...state } = JSON.parse(row.state) as Record<string, unknown>;
+      db.prepare('UPDATE drafts SET input = ?, draft_hash = ?, state = ? WHERE id = ?').run(
+        canonicalJson(parsed),
+        draftHash(row.tool, parsed, JSON.parse(row.preview)),
+        JSON.stringify(state),
+        id,
+      );
+    } finally {
+      db.close();
+    }
+  }
+
+  it('run as before where parsing again changes nothing', async () => {
+    const { action, seen } = orderAction(z.object({ sku: z.string().trim(), qty: z.number().default(1) }));
+    const id = await draftWith(action, { sku: 'SKU-1' });
+    asLegacy(id, { sku: 'SKU-1', qty: 1 });
+    const done = await gatewayWith(action as never).actions.approve(id, approver(), {
+      reason: 'looks right',
+      surface: 'cli',
+    });
+    expect(done.status).toBe('verified');
+    expect(seen.executed).toEqual([{ sku: 'SKU-1', qty: 1 }]);
+  });
+
+  it('are refused, nothing run, where a transform would run a second time (1,000 cents became 100,000)', async () => {
+    const { action, seen } = orderAction(z.object({ cents: z.number().transform((usd) => usd * 100) }));
+    const id = await draftWith(action, { cents: 10 });
+    asLegacy(id, { cents: 1_000 });
+    const done = await gatewayWith(action as never).actions.approve(id, approver(), {
+      reason: 'looks right',
+      surface: 'cli',
+    });
+    expect(done.status).toBe('failed');
+    expect(seen.executed).toEqual([]);
+    const [failed] = await t.store.audit.query({ kind: 'action.failed' });
+    expect(failed?.reason).toBe(
+      `Draft ${id}'s input was kept already transformed by an earlier version, and would be transformed again; ` +
+        'draft it anew. Nothing was run with it.',
+    );
+  });
 });
