@@ -17,6 +17,9 @@ export interface Principal {
   readonly clientId?: string;
 }
 
+/** The optional fields an OAuth caller's principal carries, each a string when set. */
+export const OAUTH_FIELDS = ['subject', 'issuer', 'clientId'] as const;
+
 /**
  * What is wrong with a value that should be a Principal, named from `at`; none when it is one.
  * The config's tokens, stdio caller and approvers are held to it when loaded, and an app's
@@ -36,9 +39,6 @@ export function principalProblems(principal: unknown, at: string): string[] {
     if (p[key] !== undefined && typeof p[key] !== 'string') problems.push(`${at}.${key} must be a string when set`);
   return problems;
 }
-
-/** The optional fields an OAuth caller's principal carries, each a string when set. */
-export const OAUTH_FIELDS = ['subject', 'issuer', 'clientId'] as const;
 
 /** The route a call came in on; recorded in every audit event. */
 export type Surface = 'mcp_http' | 'mcp_stdio' | 'direct' | 'api' | 'cli' | 'console' | 'internal';

@@ -142,7 +142,6 @@ const outputBudget: GateCheck = (tool) => {
   );
 };
 
-/** A string, or a list of strings (`comments: string[]`), which the guard covers item by item. */
 /** Text, a list of text, or a record of text (`z.record(z.string(), z.string())`, which it missed). */
 const isText = (schema: Record<string, unknown>): boolean =>
   typesOf(schema).includes('string') ||
@@ -151,9 +150,12 @@ const isText = (schema: Record<string, unknown>): boolean =>
     typeof schema.additionalProperties === 'object' &&
     isText(schema.additionalProperties as Record<string, unknown>));
 
-/** Whether a declaration covers `path`: guardUntrusted fences every string beneath a declared field. */
+/**
+ * Whether a declaration covers `path`: guardUntrusted fences every string beneath a declared
+ * field, and a list declared as `name[]` as well as by its name.
+ */
 const coveredBy = (declared: ReadonlySet<string>, path: string): boolean =>
-  [...declared].some((d) => path === d || path.startsWith(`${d}.`) || path.startsWith(`${d}[]`));
+  [...declared].some((d) => path === d || d === `${path}[]` || path.startsWith(`${d}.`) || path.startsWith(`${d}[]`));
 
 const promptGuard: GateCheck = (tool) => {
   const declared = new Set((tool.untrusted ?? []).map((u) => u.field));
@@ -165,9 +167,7 @@ const promptGuard: GateCheck = (tool) => {
   const text = fieldsOf(output).filter(
     (f) => !f.path.startsWith('notices') && isText(f.schema) && FOREIGN_TEXT.test(snakeCase(f.name)),
   );
-  // A list is declared by its name or as `name[]`, as guardUntrusted reads either; a declared
-  // object covers its fields.
-  const undeclared = text.find((f) => !coveredBy(declared, f.path) && !declared.has(`${f.path}[]`));
+  const undeclared = text.find((f) => !coveredBy(declared, f.path));
   if (undeclared) return fail(`"${undeclared.path}" looks like ticket/note/email text but is not declared untrusted`);
   return declared.size > 0 ? pass(`untrusted: ${[...declared].join(', ')}`) : pass('returns no free text from outside');
 };

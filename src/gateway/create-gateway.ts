@@ -251,29 +251,9 @@ function failure(runtime: GatewayRuntime, error: PublicError): CallResult {
 /** What is wrong with an app's principal, or null; one that cannot even be read says so. */
 function malformedPrincipal(principal: Principal): string[] | null {
   try {
-    return wellFormed(principal) ? null : principalProblems(principal, 'principal');
+    const problems = principalProblems(principal, 'principal');
+    return problems.length > 0 ? problems : null;
   } catch {
     return ['principal could not be read']; // a getter or a Proxy that throws
   }
 }
-
-/** The common case answered without building a list: strings where strings go, lists where lists go. */
-function wellFormed(p: Principal): boolean {
-  return (
-    typeof p === 'object' &&
-    p !== null &&
-    typeof p.actorId === 'string' &&
-    p.actorId !== '' &&
-    typeof p.tenant === 'string' &&
-    p.tenant !== '' &&
-    Array.isArray(p.scopes) &&
-    Array.isArray(p.roles) &&
-    p.scopes.every(isString) &&
-    p.roles.every(isString) &&
-    (p.subject === undefined || typeof p.subject === 'string') &&
-    (p.issuer === undefined || typeof p.issuer === 'string') &&
-    (p.clientId === undefined || typeof p.clientId === 'string')
-  );
-}
-
-const isString = (value: unknown): value is string => typeof value === 'string';

@@ -48,8 +48,8 @@ export function auditEventFor(
     surface: request.surface,
     client: request.client,
     // A malformed principal (refused before the pipeline) is still recorded, under a marker.
-    actor: textOr(() => request.principal.actorId),
-    tenant: textOr(() => request.principal.tenant),
+    actor: recorded(request.principal, 'actorId'),
+    tenant: recorded(request.principal, 'tenant'),
     tool: toolAsShown(runtime, request.tool),
     decision: state.decision,
     // Error details come from upstream messages: mask secrets and PII before they are kept.
@@ -121,15 +121,11 @@ function identityOf(principal: Principal): Pick<AuditEventInput, 'subject' | 'is
 }
 
 /** A principal's field as recorded: a malformed one (refused before the pipeline) under a marker. */
-function textOr(read: () => unknown): string {
-  return isText(read) ? (read() as string) : '(malformed principal)';
-}
-
-function isText(read: () => unknown): boolean {
+function recorded(principal: Principal, key: 'actorId' | 'tenant'): string {
   try {
-    const value = read();
-    return typeof value === 'string' && value !== '';
+    const value: unknown = principal[key];
+    return typeof value === 'string' && value !== '' ? value : '(malformed principal)';
   } catch {
-    return false;
+    return '(malformed principal)'; // a getter that throws
   }
 }

@@ -11,7 +11,7 @@ export const DRAFTING = Symbol.for('toolgate.drafting');
 
 /**
  * The arguments the call was made with, as sent (before the input schema's transforms): what a
- * draft stores, so execute parses them once (actions/draft-input.ts).
+ * draft stores where its parsed input cannot be encoded back (actions/draft-input.ts).
  */
 export const CALL_ARGS = Symbol.for('toolgate.call-args');
 

@@ -44,13 +44,7 @@ function splitPattern(pattern: string): string[] {
 
 /** True when a concrete path matches a parsed pattern exactly (no prefix matching). */
 export function matchesPattern(pattern: readonly string[], path: readonly PathSegment[]): boolean {
-  if (pattern.length !== path.length) return false;
-  for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i];
-    const s = path[i];
-    if (p === '[]' ? typeof s !== 'number' : p !== s) return false;
-  }
-  return true;
+  return pattern.length === path.length && coversPath(pattern, path);
 }
 
 /**
