@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommand, usageError, type CliIo } from './args.js';
+import { whatWentWrong } from './failure-line.js';
 import { version } from './version.js';
 
 const USAGE = `Usage: toolgate init [dir] [--name NAME] [--toolgate SPEC]
@@ -67,15 +68,13 @@ export async function runInitCommand(argv: string[], io: CliIo): Promise<number>
     // something it will not do, nothing was tried. It exited 1 before.
     return 2;
   }
-  for (const { from, to } of files) {
-    mkdirSync(dirname(to), { recursive: true });
-    const text = readFileSync(from, 'utf8')
+  const fill = (text: string) =>
+    text
       .replaceAll('{{name}}', name)
       .replaceAll('{{version}}', version())
       .replaceAll('{{toolgateSpec}}', JSON.stringify(toolgateSpec).slice(1, -1));
-    writeFileSync(to, text, { flag: 'wx' }); // wx: never clobber a file that appeared meanwhile
-    io.stderr.write(`  created ${relative(process.cwd(), to) || to}\n`);
-  }
+  const written = writeScaffold(files, fill, io);
+  if (written !== true) return written;
   const cd = relative(process.cwd(), target);
   io.stdout.write(`
 Scaffolded ${name}. Next:
@@ -85,6 +84,58 @@ Scaffolded ${name}. Next:
   npx toolgate serve       # with ORDERS_READ_TOKEN, ORDERS_WRITE_TOKEN and TOOLGATE_TOKEN set
 `);
   return 0;
+}
+
+/**
+ * Writes each file, or none: a directory that cannot be written (or a path through a file) ended
+ * the command with node's bare "EACCES: permission denied, mkdir …" and exit 1, leaving the
+ * files written so far (outside probe). Now it names the file, takes back the files and folders it
+ * made, and exits 1; a file that appeared meanwhile is never clobbered (wx) nor removed.
+ */
+function writeScaffold(
+  files: ReadonlyArray<{ from: string; to: string }>,
+  fill: (text: string) => string,
+  io: CliIo,
+): true | number {
+  const made: Array<{ path: string; folder: boolean }> = []; // in the order they were made
+  let current = '';
+  try {
+    for (const { from, to } of files) {
+      current = to;
+      const first = mkdirSync(dirname(to), { recursive: true }); // the first folder it made, if any
+      if (first !== undefined) for (const path of foldersFrom(first, dirname(to))) made.push({ path, folder: true });
+      writeFileSync(to, fill(readFileSync(from, 'utf8')), { flag: 'wx' }); // wx: never clobber
+      made.push({ path: to, folder: false });
+      io.stderr.write(`  created ${relative(process.cwd(), to) || to}\n`);
+    }
+    return true;
+  } catch (error) {
+    // Newest first, so a folder is empty by the time it is removed; one that is not (something
+    // else wrote into it meanwhile) stays, with what is in it.
+    for (const { path, folder } of made.reverse()) takeBack(path, folder);
+    io.stderr.write(
+      `toolgate init: could not write ${relative(process.cwd(), current) || current}: ${whatWentWrong(error)}; ` +
+        (made.length > 0 ? 'took back what it had written; ' : 'nothing was written; ') +
+        'pick a directory you can write in.\n',
+    );
+    return 1;
+  }
+}
+
+function takeBack(path: string, folder: boolean): void {
+  try {
+    if (folder) rmdirSync(path);
+    else rmSync(path, { force: true });
+  } catch {
+    // left as it is: the message says what was written, and a folder still in use keeps its files
+  }
+}
+
+/** `first` and each folder below it on the way to `last`, top down (mkdir -p made all of them). */
+function foldersFrom(first: string, last: string): string[] {
+  const chain = [last];
+  while (chain[0] !== first && dirname(chain[0]!) !== chain[0]) chain.unshift(dirname(chain[0]!));
+  return chain;
 }
 
 function templateFiles(dir: string): string[] {

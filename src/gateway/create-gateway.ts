@@ -3,6 +3,7 @@ import type { AuditEventInput } from '../audit/event.js';
 import { principalProblems, type Principal } from '../auth/principal.js';
 import { asToolgateError, ToolgateError, toPublicError, type PublicError } from '../errors/toolgate-error.js';
 import { auditEventFor, toolAsShown } from '../pipeline/audit-call.js';
+import { internalFailureLog } from '../pipeline/failure-log.js';
 import { runPipeline } from '../pipeline/run.js';
 import { stopRunningCode } from '../pipeline/tool-context.js';
 import type { CallState, GatewayRuntime } from '../pipeline/state.js';
@@ -141,11 +142,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         event = auditEventFor(state, { text, bytes, tokens: result.resultTokens });
       } catch (thrown) {
         const error = asToolgateError(thrown);
-        if (error.code === 'internal')
+        if (error.code === 'internal') {
+          const log = internalFailureLog(thrown, state);
           runtime.logger.error(
-            { err: thrown, auditId: state.auditId, tool: toolAsShown(runtime, request.tool) },
-            'tool call failed',
+            { ...log.fields, auditId: state.auditId, tool: toolAsShown(runtime, request.tool) },
+            log.message,
           );
+        }
         result = failure(runtime, toPublicError(error, state.auditId));
         event = auditEventFor(state, { error });
       }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,5 +109,32 @@ describe("the scaffold's stand-in orders API", () => {
     } finally {
       delete process.env.ORDERS_STANDIN_FILE;
     }
+  });
+});
+
+describe('toolgate init where it cannot write', () => {
+  it('a path through a file: one line naming the file, exit 1, nothing left behind', async () => {
+    writeFileSync(join(dir, 'afile'), 'x');
+    const r = await runCli(runInitCommand, [join(dir, 'afile', 'app')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^toolgate init: could not write .*afile\/app\/.*: ENOTDIR: not a directory.*; nothing was written; pick a directory you can write in\.\n$/m,
+    );
+    expect(r.err).not.toContain('created');
+  });
+
+  it('fails part way: takes back the files and folders it made, keeps what was there', async () => {
+    // src/ is a file here, so the first file under src/ fails after the top-level files were written.
+    const target = join(dir, 'app');
+    mkdirSync(join(target, 'test'), { recursive: true });
+    writeFileSync(join(target, 'src'), 'in the way');
+    writeFileSync(join(target, 'notes.txt'), 'mine');
+    const r = await runCli(runInitCommand, [target]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/created /); // it had got somewhere
+    expect(r.err).toMatch(/could not write .*src.*; took back what it had written;/);
+    expect(readdirSync(target).sort()).toEqual(['notes.txt', 'src', 'test']);
+    expect(readdirSync(join(target, 'test'))).toEqual([]);
+    expect(readFileSync(join(target, 'src'), 'utf8')).toBe('in the way');
   });
 });
