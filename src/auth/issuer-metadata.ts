@@ -1,3 +1,5 @@
+import { isHttpsOrLoopback } from '../util/loopback.js';
+
 /**
  * Finds an issuer's `jwks_uri` when the config gives none: OpenID Connect Discovery first, then
  * RFC 8414 authorization server metadata. Each fetch has a timeout; a failure is thrown and the
@@ -34,8 +36,23 @@ export async function discoverJwksUri(issuer: string, timeoutMs: number): Promis
       problems.push(`${url}: issuer is ${JSON.stringify(metadata.issuer)}, expected ${issuer}`);
       continue;
     }
+    // MCP authorization, "Communication Security": authorization server endpoints "MUST be served
+    // over HTTPS". An https issuer whose metadata points at a plain-http key set gives the keys to
+    // whoever is on the network path (outside probe); loopback stays allowed for development.
+    if (typeof metadata.jwks_uri === 'string' && !httpsOrLoopback(metadata.jwks_uri)) {
+      problems.push(`${url}: jwks_uri ${metadata.jwks_uri} is not https`);
+      continue;
+    }
     if (typeof metadata.jwks_uri === 'string') return metadata.jwks_uri;
     problems.push(`${url}: no jwks_uri`);
   }
   throw new Error(`could not discover jwks_uri for ${issuer} (${problems.join('; ')}); set auth.jwt.jwksUri`);
+}
+
+function httpsOrLoopback(text: string): boolean {
+  try {
+    return isHttpsOrLoopback(new URL(text));
+  } catch {
+    return false;
+  }
 }

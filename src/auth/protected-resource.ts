@@ -1,3 +1,5 @@
+import { isHttpsOrLoopback } from '../util/loopback.js';
+
 /**
  * RFC 9728 Protected Resource Metadata: the document that tells an MCP client which
  * authorization server issues tokens for this gateway and which scopes to ask for. Serving it is
@@ -46,7 +48,8 @@ export function canonicalResource(resource: string): string {
   if (url.hash || resource.includes('#')) {
     throw new TypeError(`auth.resource "${resource}" has a fragment; RFC 8707 forbids one. Remove the #… part.`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+  // Outside probe: a plain-http resource off loopback was accepted although this message said not.
+  if (!isHttpsOrLoopback(url)) {
     throw new TypeError(`auth.resource "${resource}" must be an https URL (http only on loopback for development).`);
   }
   return url.pathname === '/' && !url.search ? url.origin : url.href.replace(/\/$/, '');

@@ -1,5 +1,6 @@
 import type { AuthConfig, ClaimNames } from './auth-config.js';
 import { asList } from './auth-config.js';
+import { isHttpsOrLoopback } from '../util/loopback.js';
 import {
   canonicalResource,
   metadataPaths,
@@ -32,6 +33,37 @@ export interface ResourceServer {
   claims(method: 'jwt' | 'introspection'): ClaimNames | undefined;
 }
 
+/**
+ * MCP authorization (2026-07-28), "Communication Security": "All authorization server endpoints
+ * MUST be served over HTTPS", and RFC 8414 §2: the issuer identifier "is a URL that uses the
+ * "https" scheme". Outside probe: an issuer, JWKS and resource on plain http off loopback were
+ * accepted (`doctor` flagged it, `serve` started), and anyone on the network path could swap the
+ * key set and sign tokens for anyone. Plain http stays allowed on loopback, for development.
+ */
+function refusePlainHttp(auth: AuthConfig): void {
+  const urls: Array<[string, string | undefined]> = [
+    ['auth.jwt.issuer', auth.jwt?.issuer],
+    ['auth.jwt.jwksUri', auth.jwt?.jwksUri],
+    ['auth.introspection.endpoint', auth.introspection?.endpoint],
+    ['auth.introspection.issuer', auth.introspection?.issuer],
+    ...(auth.authorizationServers ?? []).map((server, i): [string, string] => [
+      `auth.authorizationServers[${i}]`,
+      server,
+    ]),
+  ];
+  for (const [setting, value] of urls) {
+    if (value === undefined) continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new TypeError(`${setting} "${value}" is not an absolute URL; use e.g. https://idp.example.com.`);
+    }
+    if (!isHttpsOrLoopback(url))
+      throw new TypeError(`${setting} "${value}" must be an https URL (plain http only on loopback, for development).`);
+  }
+}
+
 export function resourceServerSettings(
   auth: AuthConfig,
   publicUrl: string | null,
@@ -47,6 +79,7 @@ export function resourceServerSettings(
     );
   }
   const resource = canonicalResource(configured);
+  refusePlainHttp(auth);
   const issuer = auth.jwt?.issuer ?? auth.introspection?.issuer;
   const servers = auth.authorizationServers ?? (issuer ? [issuer] : []);
   if (!issuer) {

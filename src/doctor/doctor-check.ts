@@ -5,4 +5,4 @@ export interface DoctorCheck {
   readonly detail: string;
 }
 
-export const isLocalHost = (host: string) => ['localhost', '127.0.0.1', '[::1]', '::1'].includes(host);
+export { isLoopbackHost as isLocalHost } from '../util/loopback.js';

@@ -17,6 +17,7 @@ import { createMetrics } from './metrics.js';
 import { startRecoverySweep } from './recovery-sweep.js';
 import { startAuditCheckpoints } from './audit-checkpoint.js';
 import { applySocketLimits, DEFAULT_SOCKET_LIMITS, HTTP_SERVER_OPTIONS } from './edge/socket-limits.js';
+import { isLoopbackHost } from '../util/loopback.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -40,7 +41,7 @@ export async function startServer(
   const settings = resolveSettings(config, env);
   const wantedPort = settings.port; // a bad PORT fails here, before anything is opened
   const anonymous = config.server?.anonymous;
-  if (anonymous && !isLoopback(settings.host)) {
+  if (anonymous && !isLoopbackHost(settings.host)) {
     throw new Error(
       `server.anonymous is only allowed on a loopback address; HOST is ${settings.host}. Configure bearer tokens instead.`,
     );
@@ -201,10 +202,6 @@ function edgeSettings(settings: ReturnType<typeof resolveSettings>) {
     publicUrl: settings.publicUrl,
     trustProxy: settings.trustProxy,
   };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /**

@@ -28,6 +28,59 @@ describe('auth config', () => {
     expect(auth.resourceServer?.resource).toBe('https://gw.example.com/mcp');
   });
 
+  // MCP authorization, "Communication Security": authorization server endpoints MUST be HTTPS.
+  // Outside probe: plain http off loopback started and served (anyone on the path could swap the keys).
+  it.each([
+    ['auth.resource', { resource: 'http://toolgate.example.com/mcp', jwt: { issuer: 'https://idp.example.com' } }],
+    ['auth.jwt.issuer', { resource: 'https://gw/mcp', jwt: { issuer: 'http://192.0.2.2:8080' } }],
+    [
+      'auth.jwt.jwksUri',
+      {
+        resource: 'https://gw/mcp',
+        jwt: { issuer: 'https://idp.example.com', jwksUri: 'http://idp.example.com/jwks' },
+      },
+    ],
+    [
+      'auth.introspection.endpoint',
+      {
+        resource: 'https://gw/mcp',
+        introspection: {
+          issuer: 'https://idp.example.com',
+          endpoint: 'http://10.0.0.5/introspect',
+          clientId: 'gw',
+          clientSecret: 's',
+        },
+      },
+    ],
+    [
+      'auth.authorizationServers[1]',
+      {
+        resource: 'https://gw/mcp',
+        jwt: { issuer: 'https://idp.example.com' },
+        authorizationServers: ['https://idp.example.com', 'http://as.example.com'],
+      },
+    ],
+  ])('refuses plain http off loopback in %s', (setting, auth) => {
+    expect(() => createAuthenticator({ staticTokens: [], auth: auth as never })).toThrow(
+      new RegExp(
+        `^${setting.replace(/[.[\]]/g, '\\$&')} ".*" must be an https URL \\(plain http only on loopback|^auth.resource .* must be an https URL`,
+      ),
+    );
+  });
+
+  it('allows plain http on loopback (development), 127.0.0.0/8 and ::1 included', () => {
+    for (const host of ['localhost', '127.0.0.2', '[::1]']) {
+      const auth = createAuthenticator({
+        staticTokens: [],
+        auth: {
+          resource: `http://${host}:8080/mcp`,
+          jwt: { issuer: `http://${host}:9000`, jwksUri: `http://${host}:9000/jwks` },
+        },
+      });
+      expect(auth.resourceServer?.resource).toBe(`http://${host}:8080/mcp`);
+    }
+  });
+
   it('builds RFC 9728 well-known URLs and canonical resources', () => {
     expect(metadataUrlFor('https://gw.example.com/mcp')).toBe(
       'https://gw.example.com/.well-known/oauth-protected-resource/mcp',

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../errors/config-error.js';
 import type { ClaimNames } from '../../auth/auth-config.js';
+import { isHttpsOrLoopback } from '../../util/loopback.js';
 
 /**
  * The `console` block of `toolgate.config.ts` (issue #12): approvers sign in through the
@@ -53,12 +54,10 @@ export interface ResolvedConsoleOidc extends ConsoleOidcConfig {
   readonly insecure: boolean;
 }
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
-
 /** Checks the block at startup; every message says what to change. */
 export function resolveConsoleOidc(config: ConsoleOidcConfig, publicUrl: string | null): ResolvedConsoleOidc {
   const issuer = parseUrl(config.issuer, 'console.oidc.issuer');
-  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && LOOPBACK.test(issuer.hostname))) {
+  if (!isHttpsOrLoopback(issuer)) {
     throw new ConfigError(`console.oidc.issuer must be an https URL (http only on loopback); got ${config.issuer}.`);
   }
   const configured = config.redirectUri ?? (publicUrl ? `${publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}` : null);
