@@ -85,7 +85,7 @@ export interface AuthConfig {
   readonly authorizationServers?: readonly string[];
   /**
    * RFC 9728 `scopes_supported`, also the `scope` of a 401 challenge: what a client should ask for
-   * first. Default: every scope some tool needs.
+   * first. Default: every scope a tool of the OAuth toolset (`client`) needs.
    */
   readonly scopesSupported?: readonly string[];
   /** The toolset (see `toolsets`) OAuth callers get. Default `oauth`; `'*'` covers it if unlisted. */

@@ -88,6 +88,11 @@ export function resourceServerSettings(
     throw new TypeError('Set auth.jwt.issuer or auth.introspection.issuer: the audit names who issued each token.');
   }
   if (servers.length === 0) throw new TypeError('auth.authorizationServers is empty: list at least one.');
+  // MCP "Scope Selection Strategy": scopes_supported is "the minimal set of scopes necessary for
+  // basic functionality". By default, the scopes of the tools OAuth callers get (their toolset):
+  // the scopes of every tool were offered, and a connector asked for admin:write to use one read
+  // tool (outside probe). Narrower still, e.g. read scopes only with writes on step-up, is
+  // auth.scopesSupported; a tool the token lacks a scope for is not listed, so it is a choice.
   const scopes = auth.scopesSupported ?? [...new Set(toolScopes)].sort();
   return {
     resource,

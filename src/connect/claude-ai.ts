@@ -1,5 +1,6 @@
 import { resourceServerSettings } from '../auth/resource-server.js';
 import type { ToolgateConfig } from '../config/define-config.js';
+import { oauthClientOf, oauthTools } from '../config/oauth-toolset.js';
 import { fetchAuthServerMetadata, type MetadataResult } from '../doctor/auth-server-metadata.js';
 
 /**
@@ -60,14 +61,13 @@ export function claudeAiSteps({ url, config, idp }: ClaudeAiInput): string[] {
     rs = resourceServerSettings(
       config.auth,
       config.publicUrl ?? base,
-      config.tools.flatMap((t) => t.scopes),
+      oauthTools(config).flatMap((t) => t.scopes),
     );
   } catch (error) {
     return [...out, `2. The auth block cannot be used: ${(error as Error).message}`];
   }
-  const client = config.auth.client ?? 'oauth';
-  const tools =
-    config.toolsets?.[client] ?? config.toolsets?.['*'] ?? (config.toolsets ? [] : config.tools.map((t) => t.name));
+  const client = oauthClientOf(config);
+  const tools = oauthTools(config).map((t) => t.name);
   out.push(
     `2. Claude finds the IdP through ${rs.metadataUrl}`,
     `   authorization server: ${rs.metadata.authorization_servers.join(', ')}`,

@@ -7,6 +7,7 @@ import { staticTokenAuthenticator } from '../auth/static-tokens.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { resolveSettings } from '../config/load-config.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
+import { oauthTools } from '../config/oauth-toolset.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { describeDatabase, openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
@@ -53,7 +54,7 @@ export async function startServer(
     anonymous: anonymous && { ...anonymous, canApprove: false },
     auth: config.auth,
     publicUrl: settings.publicUrl,
-    toolScopes: config.tools.flatMap((tool) => tool.scopes),
+    toolScopes: oauthTools(config).flatMap((tool) => tool.scopes),
   });
   const ownStore = store ?? (await openStore(settings));
   // Everything started from here is undone, newest first, if the start fails before it listens: a
