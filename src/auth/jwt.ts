@@ -61,7 +61,12 @@ export function createJwtVerifier(
       cacheMaxAge: keySetMaxAgeMs,
       [jwksCache]: fetched as JWKSCacheInput,
     });
-    keys = staleIfError(remote, fetched, (config.jwksStaleIfErrorSec ?? 3_600) * 1000, cooldownMs);
+    keys = staleIfError(
+      unknownKeyWhileCooling(remote),
+      fetched,
+      (config.jwksStaleIfErrorSec ?? 3_600) * 1000,
+      cooldownMs,
+    );
     return keys;
   }
 
@@ -160,6 +165,13 @@ function classify(error: unknown): TokenCheck {
     case 'ERR_JWT_INVALID':
     case 'ERR_JOSE_NOT_SUPPORTED':
       return invalid(`jwt malformed: ${message}`, 'The access token is malformed.');
+    case 'ERR_JWKS_COOLDOWN_NO_MATCHING_KEY':
+      return {
+        ok: false,
+        kind: 'unavailable',
+        reason: `jwt signing key not in the JWKS fetched moments ago (${message})`,
+        description: "The access token's signing key is not among the keys fetched moments ago; try again shortly.",
+      };
     default:
       // Timeouts, refused connections, a non-200 or unparsable JWKS: the token may be fine.
       return {
@@ -215,6 +227,30 @@ function staleIfError(
       if (!stale) throw error;
       failedAt = Date.now();
       return fromLastKnown(stale, header, token);
+    }
+  };
+}
+
+/**
+ * A token whose key is not in a set fetched less than the cooldown ago: jose does not refetch
+ * then, so the key may be one the IdP published since. MCP authorization: "Invalid or expired
+ * tokens MUST receive a HTTP 401" — this token is neither, as far as anyone can tell yet, so it
+ * is answered as unavailable (503, Retry-After) rather than invalid. Outside probe: one request
+ * with a made-up `kid` started the cooldown, and for 30 s every token signed with a newly
+ * rotated key was refused 401, telling its client to throw it away. Once the cooldown is over,
+ * jose refetches, and a key still missing is refused 401 as before.
+ */
+function unknownKeyWhileCooling(remote: ReturnType<typeof createRemoteJWKSet>): JWTVerifyGetKey {
+  return async (header, token) => {
+    const cooling = remote.coolingDown; // read first: a miss now is not followed by a refetch
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (!cooling || (error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      throw Object.assign(
+        new Error('no such key in the key set fetched moments ago; it is fetched again once the cooldown is over'),
+        { code: 'ERR_JWKS_COOLDOWN_NO_MATCHING_KEY' },
+      );
     }
   };
 }
