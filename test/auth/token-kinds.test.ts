@@ -176,6 +176,38 @@ describe('static and OAuth tokens together; RFC 7662 introspection', () => {
     );
   });
 
+  // Outside probe: a batch (served below 2025-06-18) skipped the step-up and got in-band `forbidden`.
+  it('a batch with a call the token lacks a scope for gets one 403 naming what the whole batch needs', async () => {
+    const batch = (names: string[]) =>
+      fetch(`${gateway.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer opaque-agent-token',
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-03-26',
+        },
+        body: JSON.stringify(
+          names.map((name, id) => ({
+            jsonrpc: '2.0',
+            id,
+            method: 'tools/call',
+            params: { name, arguments: { customer_id: 'cus_1' } },
+          })),
+        ),
+      });
+    const refused = await batch(['get_customer_summary', 'delete_customer_record', 'delete_customer_record']);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toContain(
+      'scope="billing:read admin:write", error="insufficient_scope", ' +
+        'error_description="tools/call get_customer_summary, delete_customer_record needs the scope billing:read admin:write;',
+    );
+    const [event] = await gateway.store.audit.query({ kind: 'auth.denied', newestFirst: true, limit: 1 });
+    expect(event).toMatchObject({ tool: 'delete_customer_record', errorCode: 'insufficient_scope' });
+    // A batch the token's scopes cover is served.
+    expect((await batch(['get_customer_summary'])).status).toBe(200);
+  });
+
   it('/api uses the same authenticator: approver role in, other tokens 403, none 401 (audited)', async () => {
     expect((await post('opaque-approver-token', '/api/drafts')).status).toBe(200);
     expect((await post('opaque-agent-token', '/api/drafts')).status).toBe(403);

@@ -1,5 +1,6 @@
 import type { AuthFailure } from '../../auth/challenge.js';
 import type { AuthSuccess, Authenticator } from '../../auth/authenticator.js';
+import type { AnyTool } from '../../contract/types.js';
 import type { Gateway } from '../../gateway/create-gateway.js';
 
 /**
@@ -17,10 +18,28 @@ export function scopeStepUp(
   message: unknown,
 ): { readonly failure: AuthFailure; readonly tool: string } | null {
   if (outcome.method !== 'jwt' && outcome.method !== 'introspection') return null;
+  // A batch (served below 2025-06-18) is one operation: one 403 for what all of its calls need.
+  // Outside probe: a batched call skipped the step-up and got the pipeline's in-band `forbidden`;
+  // "Servers SHOULD be consistent in their scope inclusion strategy".
+  const toolset = gateway.runtime.toolsetOf(outcome.who.client);
+  const called: AnyTool[] = [];
+  for (const each of Array.isArray(message) ? message : [message]) {
+    const name = calledTool(each);
+    const tool = name !== undefined && toolset.has(name) ? gateway.runtime.tools.get(name) : undefined;
+    if (tool && !called.includes(tool)) called.push(tool);
+  }
+  const held = outcome.who.principal.scopes;
+  const lacking = called.find((tool) => tool.scopes.some((scope) => !held.includes(scope)));
+  if (!lacking) return null;
+  const needed = called.length === 1 ? lacking.scopes : [...new Set(called.flatMap((tool) => tool.scopes))];
+  const operation = `tools/call ${called.map((tool) => tool.name).join(', ')}`;
+  const failure = authenticator.insufficientScope(outcome, needed, operation);
+  return failure ? { failure, tool: lacking.name } : null;
+}
+
+/** The tool a JSON-RPC message calls, if it is a tools/call naming one. */
+function calledTool(message: unknown): string | undefined {
   const request = message as { method?: unknown; params?: { name?: unknown } } | null;
   const name = request?.method === 'tools/call' ? request.params?.name : undefined;
-  if (typeof name !== 'string' || !gateway.runtime.toolsetOf(outcome.who.client).has(name)) return null;
-  const tool = gateway.runtime.tools.get(name);
-  const failure = tool && authenticator.insufficientScope(outcome, tool.scopes, `tools/call ${name}`);
-  return failure ? { failure, tool: name } : null;
+  return typeof name === 'string' ? name : undefined;
 }
