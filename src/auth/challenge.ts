@@ -35,9 +35,12 @@ export interface ChallengeParams {
 /**
  * RFC 6750 §3: "The "error_description" ... values MUST NOT include characters outside the set
  * %x20-21 / %x23-5B / %x5D-7E" — no quotes, backslashes or control characters; the same holds
- * for "scope" and "realm". Anything else is replaced, so a value can never break the header.
+ * for "scope" and "realm". A double quote becomes a single one (our messages quote claim names:
+ * `has no ?sub? claim` read badly, outside probe); anything else is replaced by `?`, so a value
+ * can never break the header.
  */
-const quoted = (value: string) => `"${value.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`;
+const quoted = (value: string) =>
+  `"${value.replaceAll('"', "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`;
 
 export function bearerChallenge(params: ChallengeParams): string {
   const parts: string[] = [`realm=${quoted(params.realm ?? 'toolgate')}`];

@@ -94,7 +94,7 @@ describe('auth config', () => {
 
   it('keeps challenge parameters inside the RFC 6750 character set', () => {
     expect(bearerChallenge({ error: 'invalid_token', description: 'say "hi"\\\n' })).toBe(
-      'Bearer realm="toolgate", error="invalid_token", error_description="say ?hi???"',
+      `Bearer realm="toolgate", error="invalid_token", error_description="say 'hi'??"`,
     );
   });
 });
