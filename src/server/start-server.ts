@@ -7,7 +7,7 @@ import { staticTokenAuthenticator } from '../auth/static-tokens.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { resolveSettings } from '../config/load-config.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
-import { oauthTools } from '../config/oauth-toolset.js';
+import { oauthClientOf, oauthTools } from '../config/oauth-toolset.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { describeDatabase, openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
@@ -102,11 +102,23 @@ export async function startServer(
     started.push(() => sweep.stop());
     const checkpoints = startAuditCheckpoints(gateway.runtime.store.audit, logger);
     started.push(() => checkpoints.stop({ final: false }));
-    const oauthClient = config.auth?.client ?? 'oauth';
+    const oauthClient = oauthClientOf(config);
     if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {
       logger.warn(
         { client: oauthClient },
         `OAuth callers use toolset "${oauthClient}", which is not defined: they see no tools`,
+      );
+    }
+    // RFC 9068 §4: the resource server "MUST verify that the "typ" header value is "at+jwt"". Unset,
+    // any typ passes (Entra and Keycloak send "JWT"). With an audience of its own, such as an app's
+    // client id, the IdP's ID tokens for that client carry the same `aud` and pass as access tokens
+    // (outside probe); said once at startup, since only the IdP's settings can tell.
+    const jwt = config.auth?.jwt;
+    if (jwt?.audience !== undefined && jwt.typ === undefined) {
+      logger.warn(
+        { audience: jwt.audience },
+        'auth.jwt.audience is set and auth.jwt.typ is not: ID tokens the IdP issues to that audience would be ' +
+          "accepted as access tokens; set auth.jwt.typ to 'at+jwt' if the IdP marks its access tokens so",
       );
     }
     const metrics = createMetrics(gateway);

@@ -54,3 +54,27 @@ describe('the JSON log line a server writes when it listens', () => {
     expect(JSON.stringify(lines())).not.toContain('s3cret-pw');
   });
 });
+
+describe('an OAuth audience of its own without a required typ', () => {
+  // RFC 9068 §4; outside probe: an ID token issued to the audience (an app's client id) passes.
+  const auth = (jwt: object) => ({ resource: 'http://127.0.0.1:1/mcp', jwt: { issuer: 'http://127.0.0.1:2', ...jwt } });
+  const warned = async (jwt: object) => {
+    const { logger, lines } = capturedLogger('info');
+    const { store, cleanup } = await tempSqliteStore();
+    const server = await startServer({ tools: [], auth: auth(jwt) }, { PORT: '0' }, logger, store);
+    await server.close();
+    await cleanup();
+    return lines().filter((l) => l.level === 40 && l.msg.startsWith('auth.jwt.audience is set'));
+  };
+
+  it('is a warning when serve starts, naming the audience and the setting', async () => {
+    const [line] = await warned({ audience: 'api://0000-1111' });
+    expect(line).toMatchObject({ audience: 'api://0000-1111' });
+    expect(line!.msg).toContain("set auth.jwt.typ to 'at+jwt'");
+  });
+
+  it('is not said with typ set, or with the default audience (the resource URL)', async () => {
+    expect(await warned({ audience: 'api://0000-1111', typ: 'at+jwt' })).toEqual([]);
+    expect(await warned({})).toEqual([]);
+  });
+});
