@@ -111,6 +111,14 @@ export function createJwtVerifier(
         requiredClaims: ['exp', 'iss', 'aud'],
         ...(config.typ ? { typ: config.typ } : {}),
       });
+      // RFC 7519 §4.1.6: iat is "the time at which the JWT was issued"; one later than now (past the
+      // leeway) is a clock gone wrong at the issuer or a token not minted by it. jose checks it only
+      // with maxTokenAge, which would also make iat required (outside probe: +1 day was accepted).
+      if (typeof payload.iat === 'number' && payload.iat > now / 1000 + clockTolerance)
+        return {
+          ...invalid('jwt issued in the future (iat)', 'The access token says it was issued in the future.'),
+          claims: payload as Claims,
+        };
       const check: TokenCheck = { ok: true, claims: payload as Claims };
       // Only when no fetch finished meanwhile is `keysBefore` surely the set that verified it.
       if (keysBefore !== undefined && fetched.uat === keysBefore) remember(token, check, payload.exp!, keysBefore, now);

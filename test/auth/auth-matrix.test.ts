@@ -79,14 +79,14 @@ const now = () => Math.floor(Date.now() / 1000);
 async function token(
   key: SigningKey,
   claims: Record<string, unknown> = {},
-  options: { iss?: string; aud?: string; exp?: number; nbf?: number } = {},
+  options: { iss?: string; aud?: string; exp?: number; nbf?: number; iat?: number } = {},
 ): Promise<string> {
   const jwt = new SignJWT({ scope: 'billing:read tickets:read', tenant: 'acme', azp: 'claude-ai', ...claims })
     .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
     .setSubject('user-42')
     .setIssuer(options.iss ?? issuer)
     .setAudience(options.aud ?? resource)
-    .setIssuedAt()
+    .setIssuedAt(options.iat)
     .setExpirationTime(options.exp ?? now() + 600);
   if (options.nbf !== undefined) jwt.setNotBefore(options.nbf);
   return jwt.sign(key.privateKey);
@@ -212,6 +212,14 @@ describe('auth matrix over HTTP', () => {
       reason: /not yet valid \(nbf\)/,
     },
     {
+      // RFC 7519 §4.1.6; outside probe: a token issued a day from now was accepted.
+      name: 'issued in the future',
+      request: async () => ({ headers: bearer(await token(k1, {}, { iat: now() + 86_400 })) }),
+      status: 401,
+      challenge: () => invalidToken('The access token says it was issued in the future.'),
+      reason: /issued in the future \(iat\)/,
+    },
+    {
       name: 'alg none',
       request: async () => {
         const unsigned = new UnsecuredJWT({ scope: 'billing:read', tenant: 'acme' })
@@ -287,6 +295,10 @@ describe('auth matrix over HTTP', () => {
       expect(JSON.stringify(event)).not.toMatch(/eyJ[\w-]{20,}/);
     });
   }
+
+  it('a token issued a little ahead of our clock, inside the leeway (5 s here), is accepted', async () => {
+    expect((await post(gateway, { headers: bearer(await token(k1, {}, { iat: now() + 3 })) })).status).toBe(200);
+  });
 
   it('JWKS rotated while running: the new key is accepted, the removed key refused', async () => {
     const old = await token(k1);
