@@ -117,3 +117,26 @@ describe('sqlite rate-limit buckets in a file of their own', () => {
     expect(decisions.map((d) => d.allowed)).toEqual([...Array(10).fill(true), false, false]);
   });
 });
+
+describe('a bucket two processes take from', () => {
+  // Outside probe: a take runs later than its call arrived (after the turn, after another process's
+  // lock). Writing its earlier time over a later one set the bucket's clock back, and the next
+  // take counted that refill again: +4-5% over an exact bucket with three processes on one file.
+  it('never has its clock set back by a take that arrived before the last one ran', async () => {
+    const { dir, path } = tempPath();
+    const first = await openSqliteStore({ path });
+    const second = await openSqliteStore({ path });
+    opened.push({ store: first, dir }, { store: second, dir });
+    const oneASecond = { capacity: 1, refillPerSecond: 1 };
+    expect(await first.rateLimits.take('k', oneASecond, now)).toMatchObject({ allowed: true }); // empty now
+    expect(await first.rateLimits.take('k', oneASecond, now + 1_000)).toMatchObject({ allowed: true }); // refilled
+    // The other process's take arrived at +500 ms and runs only now: nothing to take.
+    expect(await second.rateLimits.take('k', oneASecond, now + 500)).toMatchObject({ allowed: false });
+    // At +1,500 ms the bucket has refilled half a token since +1,000: refused. With the clock set
+    // back to +500, a whole second counted and it was allowed.
+    expect(await first.rateLimits.take('k', oneASecond, now + 1_500)).toMatchObject({
+      allowed: false,
+      retryAfterMs: 500,
+    });
+  });
+});

@@ -83,7 +83,7 @@ export class SqliteRateLimits implements RateLimitStore {
       takes.map(({ key, rule, nowMs, want }) => {
         const row = read.get(key) as { tokens: number; updated_ms: number } | undefined;
         const decision = takeToken(row, rule, nowMs, want);
-        write.run(key, decision.tokens, nowMs);
+        write.run(key, decision.tokens, decision.updatedMs);
         return decision.result;
       }),
     );
