@@ -6,7 +6,7 @@ import { stateOf } from './draft-state.js';
 import { runExecute } from './execute.js';
 import { checkedOperatorDraft } from './operator-checks.js';
 import { applyTransition } from './transition.js';
-import { reconcile } from './verify.js';
+import { reconcileSettling } from './verify.js';
 import { draftInputOf } from './draft-input.js';
 
 export type OperatorDecision = 'retry' | 'close';
@@ -49,7 +49,7 @@ export async function resolveUnresolved(
     return closed;
   }
   const input = draftInputOf(spec, draft);
-  const checked = await reconcile(
+  const { draft: checked, settledHere } = await reconcileSettling(
     runtime,
     draft,
     input,
@@ -57,7 +57,11 @@ export async function resolveUnresolved(
     `operator retry: ${request.reason}`,
     operator.actorId,
   );
-  if (checked.status !== 'unresolved') return checked; // the write had landed: nothing to run
+  if (settledHere) return checked; // the write had landed: nothing to run
+  // Another instance or operator moved it meanwhile (retried, closed, found the write): refused and
+  // audited, as a lost race after the checks is everywhere else.
+  if (checked.status !== 'unresolved')
+    throw await refuse(runtime, draft, operator, request, 'conflict', 'The draft changed; reload it.');
   const retrying = await applyTransition(runtime, checked, 'retry', {
     actor: operator,
     surface: request.surface,

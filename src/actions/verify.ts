@@ -77,13 +77,30 @@ export async function reconcile(
   why: string,
   actor: string = GATEWAY_ACTOR.reconciler,
 ): Promise<DraftRecord> {
+  return (await reconcileSettling(runtime, draft, input, surface, why, actor)).draft;
+}
+
+/**
+ * reconcile, also saying whether this call found the write and settled the draft. `false` with a
+ * draft no longer `unresolved` means another instance or person moved it first, and the draft is
+ * as they left it: an operator's retry must not pass that off as its own (outside probe: a retry
+ * that lost the race was answered 200 `executing` and left no audit event).
+ */
+export async function reconcileSettling(
+  runtime: GatewayRuntime,
+  draft: DraftRecord,
+  input: unknown,
+  surface: Surface,
+  why: string,
+  actor: string,
+): Promise<{ readonly draft: DraftRecord; readonly settledHere: boolean }> {
   const seen = await observe(runtime, draft, input, null);
   if (!seen.ok) {
     const retrySafe = seen.told;
     const next = retrySafe
       ? `verify did not find the write (${seen.detail}); a retry reuses the same idempotency key`
       : `${seen.detail}; an operator must decide`;
-    return markUnresolved(runtime, draft, surface, `${why}; ${next}`, retrySafe);
+    return { draft: await markUnresolved(runtime, draft, surface, `${why}; ${next}`, retrySafe), settledHere: false };
   }
   await runtime.store.idempotency.complete(idempotencyKeyOf(draft), 'null');
   const state = stateOf(draft);
@@ -95,8 +112,11 @@ export async function reconcile(
     reason: `${why}; verify sees the write: ${seen.detail}`,
     state: { ...rest, execution },
   });
-  if (!executed) return (await runtime.store.drafts.get(draft.id)) ?? draft;
-  return recordVerification(runtime, executed, { ok: true, detail: seen.detail }, surface);
+  if (!executed) return { draft: (await runtime.store.drafts.get(draft.id)) ?? draft, settledHere: false };
+  return {
+    draft: await recordVerification(runtime, executed, { ok: true, detail: seen.detail }, surface),
+    settledHere: true,
+  };
 }
 
 /** Leaves a draft visibly `unresolved` for an operator (console, CLI, REST): retry or close. */

@@ -121,3 +121,57 @@ describe('ambiguous writes are reconciled, never guessed', () => {
     proxy = await startFaultyProxy(api.url); // for afterEach
   });
 });
+
+describe("an operator's retry that loses the race to another", () => {
+  // Outside probe (several instances, one database): the loser was answered 200 with the draft as
+  // the winner had left it, and no audit event said it had tried.
+  async function unresolvedDraft(gw: Gateway) {
+    proxy.nextPosts.push('hang');
+    const { id, settled } = await draftAndApprove(gw);
+    expect(settled.status).toBe('unresolved');
+    return id;
+  }
+  const refusedBy = async (actor: string) =>
+    (await store.audit.query({ kind: 'action.decision_refused', actor })).map((e) => e.errorCode);
+
+  it('is refused and audited when the other retry is still running', async () => {
+    const gw = gatewayAt(proxy.url);
+    const id = await unresolvedDraft(gw);
+    let release!: () => void;
+    api.holdNextLookup = new Promise<void>((done) => (release = done));
+    // usr_late passes the checks, and its verify is held while usr_first retries.
+    const late = gw.actions.resolve(id, approver('usr_late'), 'retry', decide).catch((e: unknown) => e);
+    await until(async () => api.holdNextLookup === null);
+    proxy.nextPosts.push('hang'); // usr_first's attempt stays in flight
+    const first = gw.actions.resolve(id, approver('usr_first'), 'retry', decide);
+    await until(async () => (await store.drafts.get(id))?.status === 'executing');
+    release();
+    expect(await late).toMatchObject({ code: 'conflict', message: 'The draft changed; reload it.' });
+    expect(await refusedBy('usr_late')).toEqual(['conflict']);
+    expect((await first).status).toBe('unresolved'); // its own attempt timed out again
+    expect(api.createRequests).toHaveLength(0);
+  });
+
+  it('is refused and audited when the other retry already found the write', async () => {
+    const gw = gatewayAt(proxy.url);
+    const id = await unresolvedDraft(gw);
+    let release!: () => void;
+    api.holdNextLookup = new Promise<void>((done) => (release = done));
+    const late = gw.actions.resolve(id, approver('usr_late'), 'retry', decide).catch((e: unknown) => e);
+    await until(async () => api.holdNextLookup === null);
+    expect((await gw.actions.resolve(id, approver('usr_first'), 'retry', decide)).status).toBe('verified');
+    release(); // usr_late's verify now sees the refund usr_first's retry made
+    expect(await late).toMatchObject({ code: 'conflict' });
+    expect(await refusedBy('usr_late')).toEqual(['conflict']);
+    expect(api.createRequests).toHaveLength(1);
+    expect((await store.audit.query({ kind: 'action.operator_retry' })).map((e) => e.actor)).toEqual(['usr_first']);
+  });
+});
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the race to line up');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

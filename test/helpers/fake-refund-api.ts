@@ -18,6 +18,8 @@ export interface FakeRefundApi {
   loseRefunds: boolean;
   /** Void the next refund asked for, then answer 500 as if it had failed (the answer lost). */
   failAfterNextVoid: boolean;
+  /** The next GET /refunds (a verify) waits for this before it reads: to order a race. */
+  holdNextLookup: Promise<void> | null;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
     delayNextCreateMs: 0,
     loseRefunds: false,
     failAfterNextVoid: false,
+    holdNextLookup: null,
   };
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
@@ -56,6 +59,9 @@ export async function startFakeRefundApi(port = 0): Promise<FakeRefundApi> {
       return send(201, refund);
     }
     if (req.method === 'GET' && url.pathname === '/refunds') {
+      const hold = api.holdNextLookup;
+      api.holdNextLookup = null;
+      if (hold) await hold;
       const found = api.refunds.get(url.searchParams.get('idempotency_key') ?? '');
       return found ? send(200, found) : send(404, { error: 'not found' });
     }
