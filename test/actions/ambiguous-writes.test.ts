@@ -125,41 +125,40 @@ describe('ambiguous writes are reconciled, never guessed', () => {
 describe("an operator's retry that loses the race to another", () => {
   // Outside probe (several instances, one database): the loser was answered 200 with the draft as
   // the winner had left it, and no audit event said it had tried.
-  async function unresolvedDraft(gw: Gateway) {
+  /**
+   * An unresolved draft, and usr_late's retry of it started: past the checks, its verify held
+   * until `release` is called, so usr_first can move the draft in between.
+   */
+  async function lateRetryHeld() {
+    const gw = gatewayAt(proxy.url);
     proxy.nextPosts.push('hang');
     const { id, settled } = await draftAndApprove(gw);
     expect(settled.status).toBe('unresolved');
-    return id;
+    let release!: () => void;
+    api.holdNextLookup = new Promise<void>((done) => (release = done));
+    const late = gw.actions.resolve(id, approver('usr_late'), 'retry', decide).catch((e: unknown) => e);
+    await until(async () => api.holdNextLookup === null);
+    const first = () => gw.actions.resolve(id, approver('usr_first'), 'retry', decide);
+    return { id, late, first, release };
   }
   const refusedBy = async (actor: string) =>
     (await store.audit.query({ kind: 'action.decision_refused', actor })).map((e) => e.errorCode);
 
   it('is refused and audited when the other retry is still running', async () => {
-    const gw = gatewayAt(proxy.url);
-    const id = await unresolvedDraft(gw);
-    let release!: () => void;
-    api.holdNextLookup = new Promise<void>((done) => (release = done));
-    // usr_late passes the checks, and its verify is held while usr_first retries.
-    const late = gw.actions.resolve(id, approver('usr_late'), 'retry', decide).catch((e: unknown) => e);
-    await until(async () => api.holdNextLookup === null);
+    const { id, late, first, release } = await lateRetryHeld();
     proxy.nextPosts.push('hang'); // usr_first's attempt stays in flight
-    const first = gw.actions.resolve(id, approver('usr_first'), 'retry', decide);
+    const firstDone = first();
     await until(async () => (await store.drafts.get(id))?.status === 'executing');
     release();
     expect(await late).toMatchObject({ code: 'conflict', message: 'The draft changed; reload it.' });
     expect(await refusedBy('usr_late')).toEqual(['conflict']);
-    expect((await first).status).toBe('unresolved'); // its own attempt timed out again
+    expect((await firstDone).status).toBe('unresolved'); // its own attempt timed out again
     expect(api.createRequests).toHaveLength(0);
   });
 
   it('is refused and audited when the other retry already found the write', async () => {
-    const gw = gatewayAt(proxy.url);
-    const id = await unresolvedDraft(gw);
-    let release!: () => void;
-    api.holdNextLookup = new Promise<void>((done) => (release = done));
-    const late = gw.actions.resolve(id, approver('usr_late'), 'retry', decide).catch((e: unknown) => e);
-    await until(async () => api.holdNextLookup === null);
-    expect((await gw.actions.resolve(id, approver('usr_first'), 'retry', decide)).status).toBe('verified');
+    const { late, first, release } = await lateRetryHeld();
+    expect((await first()).status).toBe('verified');
     release(); // usr_late's verify now sees the refund usr_first's retry made
     expect(await late).toMatchObject({ code: 'conflict' });
     expect(await refusedBy('usr_late')).toEqual(['conflict']);
