@@ -5,4 +5,3 @@ export interface DoctorCheck {
   readonly detail: string;
 }
 
-export { isLoopbackHost as isLocalHost } from '../util/loopback.js';

@@ -1,5 +1,6 @@
 import { fetchAuthServerMetadata, fetchJson, type AuthServerMetadata } from './auth-server-metadata.js';
-import { isLocalHost, type DoctorCheck } from './doctor-check.js';
+import type { DoctorCheck } from './doctor-check.js';
+import { isLoopbackHost } from '../util/loopback.js';
 
 /**
  * `doctor`'s OAuth checks (issue #12): reads the gateway's RFC 9728 metadata and its
@@ -124,7 +125,7 @@ export function judgeAuthServer(metadata: AuthServerMetadata, otherUrls: readonl
     metadata.jwks_uri,
   ].filter((u): u is string => typeof u === 'string' && u.length > 0);
   const plain = urls.filter((u) => u.startsWith('http://'));
-  const remote = plain.filter((u) => !isLocalHost(new URL(u).hostname));
+  const remote = plain.filter((u) => !isLoopbackHost(new URL(u).hostname));
   checks.push(
     remote.length
       ? { name: 'https', status: 'fail', detail: `plain http off localhost: ${remote.join(', ')}; Claude needs https` }

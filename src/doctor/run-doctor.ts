@@ -1,5 +1,6 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { isLocalHost as isLocal, type DoctorCheck } from './doctor-check.js';
+import type { DoctorCheck } from './doctor-check.js';
+import { isLoopbackHost } from '../util/loopback.js';
 import { oauthChecks } from './oauth-checks.js';
 import { createSecretMasker } from '../redaction/secrets.js';
 
@@ -40,8 +41,8 @@ async function checksOf(url: string, token: string | undefined, timeoutMs: numbe
   else
     add(
       'tls',
-      isLocal(parsed.hostname) ? 'ok' : 'warn',
-      isLocal(parsed.hostname) ? 'plain HTTP on localhost' : "plain HTTP off localhost: Claude's connectors need HTTPS",
+      isLoopbackHost(parsed.hostname) ? 'ok' : 'warn',
+      isLoopbackHost(parsed.hostname) ? 'plain HTTP on localhost' : "plain HTTP off localhost: Claude's connectors need HTTPS",
     );
 
   const ready = await get('/readyz').catch(() => undefined);

@@ -53,6 +53,18 @@ describe('auth config', () => {
       },
     ],
     [
+      'auth.introspection.issuer',
+      {
+        resource: 'https://gw/mcp',
+        introspection: {
+          issuer: 'http://idp.example.com',
+          endpoint: 'https://idp.example.com/introspect',
+          clientId: 'gw',
+          clientSecret: 's',
+        },
+      },
+    ],
+    [
       'auth.authorizationServers[1]',
       {
         resource: 'https://gw/mcp',

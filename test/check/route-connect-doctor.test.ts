@@ -187,6 +187,20 @@ describe('toolgate doctor', () => {
     ]);
   });
 
+  it('counts all of 127/8 as loopback (it knew only 127.0.0.1): plain HTTP there is not a warning', async () => {
+    const elsewhere = await startTestServer(
+      { tools: walkthroughTools, credentials: walkthroughCredentials },
+      { HOST: '127.0.0.2' },
+    );
+    try {
+      const tls = (await runDoctor(elsewhere.url, AGENT_TOKEN)).find((c) => c.name === 'tls');
+      expect(elsewhere.url).toMatch(/^http:\/\/127\.0\.0\.2:/);
+      expect(tls).toEqual({ name: 'tls', status: 'ok', detail: 'plain HTTP on localhost' });
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   it('reports a wrong token', async () => {
     const token = (await runDoctor(server.url, 'wrong-token-wrong-token')).find((c) => c.name === 'token');
     expect(token).toMatchObject({ status: 'fail', detail: expect.stringMatching(/rejected \(401\)/) });

@@ -123,6 +123,19 @@ describe('toolgate init where it cannot write', () => {
     expect(r.err).not.toContain('created');
   });
 
+  it('takes back the folders it made on the way, and only those', async () => {
+    // test/ is a file here: src/ and src/tools/ are made and written into before test/ fails.
+    const target = join(dir, 'app');
+    mkdirSync(target);
+    writeFileSync(join(target, 'test'), 'in the way');
+    const r = await runCli(runInitCommand, [target]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/created .*app\/src\/tools\/\w/);
+    expect(r.err).toMatch(/could not write .*test.*; took back what it had written;/);
+    expect(readdirSync(target)).toEqual(['test']);
+    expect(readdirSync(dir)).toEqual(['app']); // the target was there before: it stays
+  });
+
   it('fails part way: takes back the files and folders it made, keeps what was there', async () => {
     // src/ is a file here, so the first file under src/ fails after the top-level files were written.
     const target = join(dir, 'app');
