@@ -122,7 +122,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           description: check.description,
           reason: check.reason,
           challenge: null,
-          retryAfterSec: 5,
+          retryAfterSec: check.retryAfterSec ?? 5,
         };
       }
       return { ...refuse(401, check.reason, 'invalid_token', check.description), ...named(check.claims, method) };

@@ -28,6 +28,8 @@ export type TokenCheck =
       readonly reason: string;
       /** What the client is told. */
       readonly description: string;
+      /** `unavailable` only: when to try again, if known (default 5 s). */
+      readonly retryAfterSec?: number | undefined;
       /**
        * The token's claims when its signature checked out and a claim did not (exp, nbf, aud, iss,
        * typ: jose checks them after the signature), so they are the issuer's: the refusal's audit
@@ -62,7 +64,7 @@ export function createJwtVerifier(
       [jwksCache]: fetched as JWKSCacheInput,
     });
     keys = staleIfError(
-      unknownKeyWhileCooling(remote),
+      unknownKeyWhileCooling(remote, fetched, cooldownMs),
       fetched,
       (config.jwksStaleIfErrorSec ?? 3_600) * 1000,
       cooldownMs,
@@ -177,6 +179,7 @@ function classify(error: unknown): TokenCheck {
       return {
         ok: false,
         kind: 'unavailable',
+        retryAfterSec: (error as { retryAfterSec?: number }).retryAfterSec,
         reason: `jwt signing key not in the JWKS fetched moments ago (${message})`,
         description: "The access token's signing key is not among the keys fetched moments ago; try again shortly.",
       };
@@ -248,16 +251,27 @@ function staleIfError(
  * rotated key was refused 401, telling its client to throw it away. Once the cooldown is over,
  * jose refetches, and a key still missing is refused 401 as before.
  */
-function unknownKeyWhileCooling(remote: ReturnType<typeof createRemoteJWKSet>): JWTVerifyGetKey {
+function unknownKeyWhileCooling(
+  remote: ReturnType<typeof createRemoteJWKSet>,
+  fetched: Partial<ExportedJWKSCache>,
+  cooldownMs: number,
+): JWTVerifyGetKey {
   return async (header, token) => {
-    const cooling = remote.coolingDown; // read first: a miss now is not followed by a refetch
+    // Read first: a miss now is not followed by a refetch. But a set past `jwksCacheSec` is
+    // refetched before the lookup even while cooling down, and a miss in that fresh set is final
+    // (review): so only a miss with no fetch finished during this call is "try again".
+    const cooling = remote.coolingDown;
+    const fetchedBefore = fetched.uat;
     try {
       return await remote(header, token);
     } catch (error) {
-      if (!cooling || (error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      const code = (error as { code?: string }).code;
+      if (!cooling || fetched.uat !== fetchedBefore || code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      // Retry-After: when the set may be fetched again (it was a fixed 5 s against a 30 s cooldown).
+      const retryAfterSec = Math.max(1, Math.ceil(((fetchedBefore ?? 0) + cooldownMs - Date.now()) / 1000));
       throw Object.assign(
         new Error('no such key in the key set fetched moments ago; it is fetched again once the cooldown is over'),
-        { code: 'ERR_JWKS_COOLDOWN_NO_MATCHING_KEY' },
+        { code: 'ERR_JWKS_COOLDOWN_NO_MATCHING_KEY', retryAfterSec },
       );
     }
   };

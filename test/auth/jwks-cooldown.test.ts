@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAuthenticator } from '../../src/auth/authenticator.js';
 import { createJwtVerifier } from '../../src/auth/jwt.js';
 import { useTestIdp, type SigningKey } from './test-idp.js';
 
@@ -36,12 +37,49 @@ describe('a token whose key the last fetched set lacks', () => {
     test.idp.keys = [test.k1.publicJwk, test.k2.publicJwk];
     const rotated = await sign(test.k2);
     const early = await verify(rotated);
-    expect(early).toMatchObject({ ok: false, kind: 'unavailable' });
+    // Try again when the set may be fetched again: 30 s after the fetch at +31 s, from +31 s.
+    expect(early).toMatchObject({ ok: false, kind: 'unavailable', retryAfterSec: 30 });
     expect(early.ok === false && early.description).toMatch(/try again shortly/);
     expect(test.idp.fetches).toBe(fetches); // the cooldown held: no fetch per request
 
     vi.setSystemTime(Date.now() + 31_000);
     expect(await verify(rotated)).toMatchObject({ ok: true });
+  });
+
+  it('is answered 503 with a Retry-After of the cooldown left, not a fixed 5 s', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    test.idp.keys = [test.k1.publicJwk];
+    const authenticator = createAuthenticator({
+      staticTokens: [],
+      auth: { resource: AUDIENCE, defaultTenant: 'acme', jwt: test.idp.jwtConfig({ jwksCooldownSec: 30 }) },
+    });
+    const asked = async (token: string) =>
+      authenticator.authenticate({ headers: { authorization: `Bearer ${token}` }, url: '/mcp' });
+    expect(await asked(await sign(test.k1))).toMatchObject({ ok: true }); // fetched now
+    vi.setSystemTime(Date.now() + 12_000);
+    test.idp.keys = [test.k1.publicJwk, test.k2.publicJwk];
+    expect(await asked(await sign(test.k2))).toMatchObject({
+      ok: false,
+      status: 503,
+      error: 'temporarily_unavailable',
+      retryAfterSec: 18,
+    });
+  });
+
+  it('is invalid when a set past its cache age was fetched during the call, cooldown or not', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    test.idp.keys = [test.k1.publicJwk];
+    // A key set kept 10 s, a cooldown of 30: at +15 s jose refetches before looking the key up.
+    const verify = createJwtVerifier(test.idp.jwtConfig({ jwksCooldownSec: 30, jwksCacheSec: 10 }), [AUDIENCE]);
+    expect(await verify(await sign(test.k1))).toMatchObject({ ok: true });
+    vi.setSystemTime(Date.now() + 15_000);
+    const fetches = test.idp.fetches;
+    expect(await verify(await sign(test.k2, 'made-up'))).toMatchObject({
+      ok: false,
+      kind: 'invalid',
+      reason: 'jwt signing key not in the issuer JWKS',
+    });
+    expect(test.idp.fetches).toBe(fetches + 1);
   });
 
   it('is invalid when the set was just fetched for it and still lacks the key', async () => {
