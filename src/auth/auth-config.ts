@@ -141,3 +141,6 @@ export function checkedAlgorithms(configured: readonly string[] | undefined): st
 
 export const asList = (value: string | readonly string[] | undefined, fallback: readonly string[]): string[] =>
   value === undefined ? [...fallback] : typeof value === 'string' ? [value] : [...value];
+
+/** The client name (and so the toolset) OAuth callers act as: `auth.client`, else `oauth`. */
+export const oauthClientOf = (auth: Pick<AuthConfig, 'client'> | undefined): string => auth?.client ?? 'oauth';

@@ -1,4 +1,4 @@
-import { DEFAULT_APPROVE_SCOPE, type AuthConfig } from './auth-config.js';
+import { DEFAULT_APPROVE_SCOPE, oauthClientOf, type AuthConfig } from './auth-config.js';
 import { readBearer, type AuthRequest } from './bearer-request.js';
 import { bearerChallenge, insufficientScopeFailure, type AuthFailure } from './challenge.js';
 import { identityFromClaims, principalFromClaims, type Claims } from './claims.js';
@@ -45,7 +45,7 @@ export interface AuthenticatorOptions {
   readonly anonymous?: Authenticated | undefined;
   readonly auth?: AuthConfig | undefined;
   readonly publicUrl?: string | null | undefined;
-  /** Every scope some tool needs: the default `scopes_supported`. */
+  /** The scopes of the tools OAuth callers get (their toolset): the default `scopes_supported`. */
   readonly toolScopes?: readonly string[];
 }
 
@@ -146,7 +146,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const approver = options.auth?.approverRole;
       const who = {
         principal: mapped.principal,
-        client: options.auth?.client ?? 'oauth',
+        client: oauthClientOf(options.auth),
         canApprove: approver !== undefined && mapped.principal.roles.includes(approver),
       };
       success = { ok: true, method, who };

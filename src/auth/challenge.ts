@@ -39,8 +39,7 @@ export interface ChallengeParams {
  * `has no ?sub? claim` read badly, outside probe); anything else is replaced by `?`, so a value
  * can never break the header.
  */
-const quoted = (value: string) =>
-  `"${value.replaceAll('"', "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`;
+const quoted = (value: string) => `"${value.replaceAll('"', "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`;
 
 export function bearerChallenge(params: ChallengeParams): string {
   const parts: string[] = [`realm=${quoted(params.realm ?? 'toolgate')}`];

@@ -1,8 +1,6 @@
 import type { AnyTool } from '../contract/types.js';
+import { oauthClientOf } from '../auth/auth-config.js';
 import type { ToolgateConfig } from './define-config.js';
-
-/** The client name OAuth callers act as, and so the toolset they get. */
-export const oauthClientOf = (config: Pick<ToolgateConfig, 'auth'>): string => config.auth?.client ?? 'oauth';
 
 /**
  * The tools OAuth callers get, resolved as the gateway resolves any client's toolset: the client's
@@ -11,6 +9,6 @@ export const oauthClientOf = (config: Pick<ToolgateConfig, 'auth'>): string => c
  */
 export function oauthTools(config: Pick<ToolgateConfig, 'auth' | 'toolsets' | 'tools'>): AnyTool[] {
   if (!config.toolsets) return [...config.tools];
-  const names = new Set(config.toolsets[oauthClientOf(config)] ?? config.toolsets['*'] ?? []);
+  const names = new Set(config.toolsets[oauthClientOf(config.auth)] ?? config.toolsets['*'] ?? []);
   return config.tools.filter((tool) => names.has(tool.name));
 }

@@ -1,6 +1,7 @@
 import { resourceServerSettings } from '../auth/resource-server.js';
 import type { ToolgateConfig } from '../config/define-config.js';
-import { oauthClientOf, oauthTools } from '../config/oauth-toolset.js';
+import { oauthClientOf } from '../auth/auth-config.js';
+import { oauthTools } from '../config/oauth-toolset.js';
 import { fetchAuthServerMetadata, type MetadataResult } from '../doctor/auth-server-metadata.js';
 
 /**
@@ -66,7 +67,7 @@ export function claudeAiSteps({ url, config, idp }: ClaudeAiInput): string[] {
   } catch (error) {
     return [...out, `2. The auth block cannot be used: ${(error as Error).message}`];
   }
-  const client = oauthClientOf(config);
+  const client = oauthClientOf(config.auth);
   const tools = oauthTools(config).map((t) => t.name);
   out.push(
     `2. Claude finds the IdP through ${rs.metadataUrl}`,

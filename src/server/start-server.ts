@@ -7,7 +7,8 @@ import { staticTokenAuthenticator } from '../auth/static-tokens.js';
 import type { ToolgateConfig } from '../config/define-config.js';
 import { resolveSettings } from '../config/load-config.js';
 import { gatewayFromConfig } from '../config/gateway-from-config.js';
-import { oauthClientOf, oauthTools } from '../config/oauth-toolset.js';
+import { oauthTools } from '../config/oauth-toolset.js';
+import { oauthClientOf } from '../auth/auth-config.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { describeDatabase, openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
@@ -102,7 +103,7 @@ export async function startServer(
     started.push(() => sweep.stop());
     const checkpoints = startAuditCheckpoints(gateway.runtime.store.audit, logger);
     started.push(() => checkpoints.stop({ final: false }));
-    const oauthClient = oauthClientOf(config);
+    const oauthClient = oauthClientOf(config.auth);
     if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {
       logger.warn(
         { client: oauthClient },
@@ -113,10 +114,12 @@ export async function startServer(
     // any typ passes (Entra and Keycloak send "JWT"). With an audience of its own, such as an app's
     // client id, the IdP's ID tokens for that client carry the same `aud` and pass as access tokens
     // (outside probe); said once at startup, since only the IdP's settings can tell.
-    const jwt = config.auth?.jwt;
-    if (jwt?.audience !== undefined && jwt.typ === undefined) {
+    // Only for an audience other than the resource URL (review): an ID token never carries that.
+    const rs = authenticator.resourceServer;
+    const ownAudience = rs?.audience.filter((audience) => audience !== rs.resource) ?? [];
+    if (config.auth?.jwt && config.auth.jwt.typ === undefined && ownAudience.length > 0) {
       logger.warn(
-        { audience: jwt.audience },
+        { audience: ownAudience },
         'auth.jwt.audience is set and auth.jwt.typ is not: ID tokens the IdP issues to that audience would be ' +
           "accepted as access tokens; set auth.jwt.typ to 'at+jwt' if the IdP marks its access tokens so",
       );

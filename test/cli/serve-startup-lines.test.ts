@@ -69,12 +69,14 @@ describe('an OAuth audience of its own without a required typ', () => {
 
   it('is a warning when serve starts, naming the audience and the setting', async () => {
     const [line] = await warned({ audience: 'api://0000-1111' });
-    expect(line).toMatchObject({ audience: 'api://0000-1111' });
+    expect(line).toMatchObject({ audience: ['api://0000-1111'] });
     expect(line!.msg).toContain("set auth.jwt.typ to 'at+jwt'");
   });
 
   it('is not said with typ set, or with the default audience (the resource URL)', async () => {
     expect(await warned({ audience: 'api://0000-1111', typ: 'at+jwt' })).toEqual([]);
     expect(await warned({})).toEqual([]);
+    // Set to the resource URL itself (Auth0's API identifier often is): an ID token never has that aud.
+    expect(await warned({ audience: 'http://127.0.0.1:1/mcp' })).toEqual([]);
   });
 });

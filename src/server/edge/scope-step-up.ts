@@ -28,13 +28,15 @@ export function scopeStepUp(
     const tool = name !== undefined && toolset.has(name) ? gateway.runtime.tools.get(name) : undefined;
     if (tool && !called.includes(tool)) called.push(tool);
   }
-  const held = outcome.who.principal.scopes;
-  const lacking = called.find((tool) => tool.scopes.some((scope) => !held.includes(scope)));
-  if (!lacking) return null;
-  const needed = called.length === 1 ? lacking.scopes : [...new Set(called.flatMap((tool) => tool.scopes))];
+  if (called.length === 0) return null;
+  const needed = called.length === 1 ? called[0]!.scopes : [...new Set(called.flatMap((tool) => tool.scopes))];
   const operation = `tools/call ${called.map((tool) => tool.name).join(', ')}`;
   const failure = authenticator.insufficientScope(outcome, needed, operation);
-  return failure ? { failure, tool: lacking.name } : null;
+  if (!failure) return null;
+  // The audit event names one tool: the first the token lacks a scope for.
+  const held = outcome.who.principal.scopes;
+  const lacking = called.find((tool) => tool.scopes.some((scope) => !held.includes(scope))) ?? called[0]!;
+  return { failure, tool: lacking.name };
 }
 
 /** The tool a JSON-RPC message calls, if it is a tools/call naming one. */
