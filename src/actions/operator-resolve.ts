@@ -49,7 +49,11 @@ export async function resolveUnresolved(
     return closed;
   }
   const input = draftInputOf(spec, draft);
-  const { draft: checked, settledHere } = await reconcileSettling(
+  const {
+    draft: checked,
+    settledHere,
+    sawWrite,
+  } = await reconcileSettling(
     runtime,
     draft,
     input,
@@ -60,8 +64,19 @@ export async function resolveUnresolved(
   if (settledHere) return checked; // the write had landed: nothing to run
   // Another instance or operator moved it meanwhile (retried, closed, found the write): refused and
   // audited, as a lost race after the checks is everywhere else.
+  // If its verify found the write, say so: when the other closed the draft as failed, this refusal
+  // is the only record that the write landed after all (review).
   if (checked.status !== 'unresolved')
-    throw await refuse(runtime, draft, operator, request, 'conflict', 'The draft changed; reload it.');
+    throw await refuse(
+      runtime,
+      draft,
+      operator,
+      request,
+      'conflict',
+      sawWrite === undefined
+        ? 'The draft changed; reload it.'
+        : `The draft changed (it is ${checked.status} now); reload it. Verify sees the write upstream: ${sawWrite}.`,
+    );
   const retrying = await applyTransition(runtime, checked, 'retry', {
     actor: operator,
     surface: request.surface,

@@ -93,7 +93,12 @@ export async function reconcileSettling(
   surface: Surface,
   why: string,
   actor: string,
-): Promise<{ readonly draft: DraftRecord; readonly settledHere: boolean }> {
+): Promise<{
+  readonly draft: DraftRecord;
+  readonly settledHere: boolean;
+  /** What verify saw when it found the write, also when another had moved the draft first. */
+  readonly sawWrite?: string;
+}> {
   const seen = await observe(runtime, draft, input, null);
   if (!seen.ok) {
     const retrySafe = seen.told;
@@ -112,7 +117,8 @@ export async function reconcileSettling(
     reason: `${why}; verify sees the write: ${seen.detail}`,
     state: { ...rest, execution },
   });
-  if (!executed) return { draft: (await runtime.store.drafts.get(draft.id)) ?? draft, settledHere: false };
+  if (!executed)
+    return { draft: (await runtime.store.drafts.get(draft.id)) ?? draft, settledHere: false, sawWrite: seen.detail };
   return {
     draft: await recordVerification(runtime, executed, { ok: true, detail: seen.detail }, surface),
     settledHere: true,

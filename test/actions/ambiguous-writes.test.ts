@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { idempotencyKeyOf } from '../../src/actions/draft-state.js';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
 import type { Store } from '../../src/store/types.js';
 import { startFakeRefundApi, type FakeRefundApi } from '../helpers/fake-refund-api.js';
@@ -164,6 +165,28 @@ describe("an operator's retry that loses the race to another", () => {
     expect(await refusedBy('usr_late')).toEqual(['conflict']);
     expect(api.createRequests).toHaveLength(1);
     expect((await store.audit.query({ kind: 'action.operator_retry' })).map((e) => e.actor)).toEqual(['usr_first']);
+  });
+
+  it('says so when the other closed the draft and its own verify then found the write', async () => {
+    const { id, late, release } = await lateRetryHeld();
+    const gw = gatewayAt(proxy.url);
+    expect((await gw.actions.resolve(id, approver('usr_first'), 'close', decide)).status).toBe('failed');
+    // The write landed after all (a late commit upstream), and usr_late's held verify sees it.
+    const draft = (await store.drafts.get(id))!;
+    api.refunds.set(idempotencyKeyOf(draft), {
+      id: 're_9',
+      invoice_id: 'inv_789',
+      amount_usd: 40,
+      status: 'succeeded',
+    });
+    release();
+    const refused = (await late) as Error;
+    expect(refused).toMatchObject({ code: 'conflict' });
+    expect(refused.message).toMatch(
+      /^The draft changed \(it is failed now\); reload it\. Verify sees the write upstream: /,
+    );
+    const [event] = await store.audit.query({ kind: 'action.decision_refused', actor: 'usr_late' });
+    expect(event!.reason).toMatch(/Verify sees the write upstream/);
   });
 });
 
