@@ -1,10 +1,9 @@
 import type { AuditEventInput } from '../audit/event.js';
 import type { Principal, Surface } from '../auth/principal.js';
-import { oauthIdentity } from '../pipeline/audit-call.js';
+import { auditedJson, auditedText, oauthIdentity } from '../pipeline/audit-call.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { newId } from '../util/ids.js';
-import { boundText } from '../util/size.js';
 
 /**
  * Who caused a transition: a system actor's name (`system:executor`), or the person, whose
@@ -60,10 +59,10 @@ export function transitionEvent(
     tenant: draft.tenant,
     tool: draft.tool,
     decision: change.decision ?? (change.outcome === 'denied' ? 'deny' : 'allow'),
-    reason: boundText(runtime.maskSecrets(change.reason).text, 1_000),
+    reason: auditedText(change.reason, runtime.maskSecrets),
     outcome: change.outcome,
     errorCode: change.errorCode ?? null,
-    inputSummary: boundText(draft.input, 1_000),
+    inputSummary: auditedJson(parsedOrText(draft.input), runtime.maskSecrets),
     outputSummary: null,
     resultBytes: 0,
     resultTokens: 0,
@@ -72,4 +71,13 @@ export function transitionEvent(
     data: { draftId: draft.id, status: draft.status, draftHash: draft.draftHash, ...change.data },
     ...(typeof change.actor === 'string' ? {} : oauthIdentity(change.actor)),
   };
+}
+
+/** A draft's stored input, parsed (it is JSON); as the text it is if it is not. */
+function parsedOrText(input: string): unknown {
+  try {
+    return JSON.parse(input) as unknown;
+  } catch {
+    return input;
+  }
 }

@@ -1,6 +1,7 @@
 import { GATEWAY_ACTOR, type Surface } from '../auth/principal.js';
 import { asToolgateError, ToolgateError } from '../errors/toolgate-error.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
+import { auditedJson } from '../pipeline/audit-call.js';
 import type { DraftRecord } from '../store/types.js';
 import { actionContext, actionSpecOf, idempotencyKeyOf, stateOf } from './draft-state.js';
 import { untilAborted } from '../util/abort.js';
@@ -72,7 +73,7 @@ export async function runExecute(runtime: GatewayRuntime, executing: DraftRecord
       surface,
       reason: 'internal API accepted the write',
       state: { ...state, execution },
-      data: { result: runtime.maskSecrets(JSON.stringify(result ?? null)).text.slice(0, 500) },
+      data: { result: auditedJson(result ?? null, runtime.maskSecrets, 500) },
     });
   } catch (thrown) {
     throw writtenButNotRecorded(runtime, executing, thrown);

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { ToolgateError } from '../errors/toolgate-error.js';
 import { redactText } from '../redaction/patterns.js';
 import { redactValue } from '../redaction/redact-value.js';
+import type { SecretMasker } from '../redaction/secrets.js';
 import { isoTime } from '../util/iso-time.js';
 import { boundText } from '../util/size.js';
 import type { CallState, GatewayRuntime } from './state.js';
@@ -91,12 +92,27 @@ export function toolAsShown(runtime: GatewayRuntime, tool: unknown): string {
 
 /** The arguments as the audit keeps them: PII and secrets masked, bounded in size. */
 function summarize(state: CallState, args: unknown): string {
+  return auditedJson(args ?? {}, state.runtime.maskSecrets);
+}
+
+/**
+ * A value as the audit keeps it, for calls and draft transitions alike: as JSON, PII and secrets
+ * masked, bounded in size. The log is append-only and cannot be pruned without breaking the chain,
+ * so what goes in stays (outside probe: draft transitions kept the raw input, a card number and
+ * the gateway's own approver token among it, five or six times per draft).
+ */
+export function auditedJson(value: unknown, maskSecrets: SecretMasker, maxChars = SUMMARY_CHARS): string {
   try {
-    const { value } = redactValue(args ?? {}, { allow: [], maskSecrets: state.runtime.maskSecrets });
-    return boundText(JSON.stringify(value) ?? 'null', SUMMARY_CHARS);
+    const { value: redacted } = redactValue(value, { allow: [], maskSecrets });
+    return boundText(JSON.stringify(redacted) ?? 'null', maxChars);
   } catch {
-    return '"[unserialisable arguments]"';
+    return '"[unserialisable value]"';
   }
+}
+
+/** Free text for the audit (a person's reason, a verify's detail): secrets and PII masked, bounded. */
+export function auditedText(text: string, maskSecrets: SecretMasker, maxChars = SUMMARY_CHARS): string {
+  return boundText(redactText(maskSecrets(text).text).text, maxChars);
 }
 
 /**
