@@ -17,7 +17,7 @@ import { createNodeListener } from './fast-path/listener.js';
 import { trackConnections } from './drain.js';
 import { createMetrics } from './metrics.js';
 import { startRecoverySweep } from './recovery-sweep.js';
-import { startAuditCheckpoints } from './audit-checkpoint.js';
+import { anchorLogger, startAuditCheckpoints } from './audit-checkpoint.js';
 import { applySocketLimits, DEFAULT_SOCKET_LIMITS, HTTP_SERVER_OPTIONS } from './edge/socket-limits.js';
 import { isLoopbackHost } from '../util/loopback.js';
 
@@ -101,7 +101,7 @@ export async function startServer(
     await settleInterrupted();
     const sweep = startRecoverySweep(settleInterrupted, logger);
     started.push(() => sweep.stop());
-    const checkpoints = startAuditCheckpoints(gateway.runtime.store.audit, logger);
+    const checkpoints = startAuditCheckpoints(gateway.runtime.store.audit, anchorLogger(logger));
     started.push(() => checkpoints.stop({ final: false }));
     const oauthClient = oauthClientOf(config.auth);
     if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {

@@ -56,7 +56,7 @@ describe('the audit events of a write action', () => {
       surface: 'direct',
     });
     expect(drafted.ok).toBe(true);
-    const id = (drafted as { structured: { draft_id: string } }).structured.draft_id;
+    const id = (drafted as unknown as { structured: { draft_id: string } }).structured.draft_id;
     const settled = await gw.actions.approve(id, approver(), {
       reason: 'customer called from 415-555-0199, confirmed',
       surface: 'api',
@@ -83,6 +83,6 @@ describe('the audit events of a write action', () => {
       note: expect.stringContaining('[REDACTED:email]'),
     });
     const executed = actionEvents.find((e) => e.kind === 'action.executed')!;
-    expect(executed.data.result).toMatch(/\[REDACTED:card\]/);
+    expect(executed.data?.result).toMatch(/\[REDACTED:card\]/);
   });
 });

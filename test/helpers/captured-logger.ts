@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import pino, { type Level } from 'pino';
+import pino, { type LevelWithSilent } from 'pino';
 
 /** One JSON log line as pino writes it; tests read the fields they care about. */
 export interface LogLine {
@@ -10,7 +10,7 @@ export interface LogLine {
 }
 
 /** A real pino logger writing into memory: its lines parsed, and the raw text (for masking checks). */
-export function capturedLogger(level: Level = 'trace') {
+export function capturedLogger(level: LevelWithSilent = 'trace') {
   const chunks: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditAnchor, AuditEvent } from '../../src/audit/event.js';
-import { startAuditCheckpoints } from '../../src/server/audit-checkpoint.js';
+import { anchorLogger, startAuditCheckpoints } from '../../src/server/audit-checkpoint.js';
 import { startServer } from '../../src/server/start-server.js';
 import { runAuditCommand } from '../../src/cli/audit.js';
 import { capturedLogger } from '../helpers/captured-logger.js';
@@ -56,6 +56,24 @@ describe('audit checkpoints', () => {
       .filter((l) => l.msg === 'audit checkpoint')
       .map((l) => l.anchor);
     expect(anchors).toEqual([`3:${hash('a')}`, `7:${hash('b')}`, `9:${hash('c')}`]);
+  });
+
+  it('writes its anchors at warn too (a common production level), and none when silent', async () => {
+    // Outside probe: at TOOLGATE_LOG_LEVEL=warn, serve wrote no checkpoint at all, at start or stop.
+    for (const [level, expected] of [
+      ['warn', 1],
+      ['error', 1],
+      ['silent', 0],
+    ] as const) {
+      const { logger, lines } = capturedLogger(level);
+      const { audit } = movableHead({ seq: 3, hash: hash('a') });
+      const checkpoints = startAuditCheckpoints(audit, anchorLogger(logger), 5);
+      await wait(30);
+      await checkpoints.stop();
+      expect(lines().filter((l) => l.msg === 'audit checkpoint')).toHaveLength(expected);
+      logger.warn({}, 'still warns');
+      expect(lines().some((l) => l.msg === 'still warns')).toBe(level !== 'error' && level !== 'silent');
+    }
   });
 
   it('says nothing for an empty log, and nothing at a stop that is not final', async () => {
