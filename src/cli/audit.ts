@@ -11,7 +11,7 @@ import { exportJsonl } from './audit-export.js';
 import { waitingOutOutages } from './audit-follow.js';
 
 const FILTERS =
-  'Filters: --actor ID --subject SUB --tool NAME --tenant ID --outcome ok|denied|error --since ISO --until ISO';
+  'Filters: --actor ID --subject SUB --tool NAME --tenant ID --kind KIND --outcome ok|denied|error --since ISO --until ISO';
 const DB =
   "--db FILE|postgres://URL   (default: TOOLGATE_DATABASE_URL, TOOLGATE_DB, the config's database or .toolgate/toolgate.db)\n" +
   '  --config FILE              The config whose database to read (default: TOOLGATE_CONFIG or ./toolgate.config.*)';
@@ -60,6 +60,7 @@ const FILTER_OPTIONS = {
   subject: { type: 'string' },
   tool: { type: 'string' },
   tenant: { type: 'string' },
+  kind: { type: 'string' },
   outcome: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
@@ -170,7 +171,7 @@ function defaultSource(database: string, auditKey: string | undefined): Promise<
 
 function filterFrom(values: Record<string, string | boolean | undefined>): AuditFilter | string {
   const filter: { -readonly [K in keyof AuditFilter]: AuditFilter[K] } = {};
-  for (const key of ['actor', 'subject', 'tool', 'tenant'] as const)
+  for (const key of ['actor', 'subject', 'tool', 'tenant', 'kind'] as const)
     if (typeof values[key] === 'string') filter[key] = values[key];
   if (values.outcome !== undefined) {
     if (!['ok', 'denied', 'error'].includes(String(values.outcome)))
@@ -261,9 +262,11 @@ async function verify(source: AuditSource, io: CliIo, json: boolean, anchor?: Au
  */
 export function formatEvent(e: AuditEvent): string {
   const what = e.outcome === 'ok' ? `ok ${e.resultBytes}B` : `${e.outcome} ${e.errorCode ?? ''}`.trim();
+  // The kind: an approval and a rejection by one person of one draft printed alike (outside probe).
   return [
     e.seq,
     e.time,
+    e.kind,
     `${e.actor}@${e.tenant ?? '-'}`,
     `${e.client}/${e.surface}`,
     e.tool,

@@ -38,6 +38,7 @@ beforeEach(async () => {
         tool: i % 3 ? 'get_customer_billing_summary' : 'search_support_ticket',
         tenant: 'acme',
         outcome: i % 5 ? 'ok' : 'denied',
+        ...(i % 10 === 0 ? { kind: 'action.rejected' } : {}),
         time: new Date(Date.UTC(2026, 5, 1, 0, i)).toISOString(),
         ...(i % 7 === 0 ? { subject: 'idp|carol', issuer: 'https://idp.example' } : {}),
       }),
@@ -218,6 +219,16 @@ describe('toolgate audit', () => {
     const r = await runCli(runAuditCommand, ['tail'], { TOOLGATE_DB: empty.path });
     await empty.cleanup();
     expect(r).toMatchObject({ code: 0, out: '', err: 'toolgate audit tail: the audit log has no events\n' });
+  });
+
+  it("tail shows each event's kind, and --kind filters by it (an approval and a rejection printed alike)", async () => {
+    const r = await cli('tail', '--kind', 'action.rejected');
+    expect(r.code).toBe(0);
+    const lines = linesOf(r.out);
+    expect(lines.map((l) => l.split('\t')[0])).toEqual(['10', '20', '30']);
+    expect(lines.every((l) => l.split('\t')[2] === 'action.rejected')).toBe(true);
+    expect(linesOf((await cli('tail', '--limit', '1')).out)[0]!.split('\t')[2]).toBe('action.rejected');
+    expect(linesOf((await cli('tail', '--actor', 'alice', '--limit', '1')).out)[0]!.split('\t')[2]).toBe('tool_call');
   });
 
   it('tail --subject lists the events of one IdP subject', async () => {

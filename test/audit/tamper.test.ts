@@ -162,7 +162,7 @@ describe('audit verify on a tampered SQLite file', () => {
     // eslint-disable-next-line no-control-regex -- finding them is the point
     expect(tail.out).not.toMatch(/[\u001b\u0007\r\u202e\u009b]/);
     expect(tail.out.trimEnd().split('\n')).toHaveLength(10); // one line an event: no forged one
-    expect(tail.out.split('\n')[2]!.split('\t')).toHaveLength(8); // the tab inside a field is shown, not a column
+    expect(tail.out.split('\n')[2]!.split('\t')).toHaveLength(9); // the tab inside a field is shown, not a column
     expect(tail.out).toContain(
       'x[U+001B][2J[U+001B]]52;c;ZXZpbA==[U+0007][U+000D][U+000A]999[U+0009]forged[U+202E][U+009B]31m@',
     );
