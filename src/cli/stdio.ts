@@ -111,6 +111,7 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   // The transport paused the stream it read, which is the screen in front of stdin now: pause
   // stdin itself, or its open pipe keeps the process running after SIGTERM.
   process.stdin.pause();
+  await gateway.stop(); // nothing runs now: this writes the counts of folded rate_limited refusals
   await store.close();
   return 0;
 }

@@ -15,6 +15,7 @@ import { byteLength, estimateTokens } from '../util/size.js';
 import { budgetTokens } from '../budget/result-budget.js';
 import { listedOutputSchema } from '../contract/json-schema.js';
 import { inSpan, tracingOff } from '../telemetry/tracing.js';
+import { createRateLimitedFold } from './rate-limited-fold.js';
 import { buildRuntime } from './runtime.js';
 import type { CallRequest, CallResult } from '../pipeline/types.js';
 import type { GatewayOptions, ToolDescriptor } from './types.js';
@@ -38,7 +39,8 @@ export interface Gateway {
   /**
    * Ends the calls still running: tool code still in flight is stopped (its signal aborts) and
    * each such call answers `unavailable` ("shutting down") and is audited; resolves once all
-   * calls have been answered. For shutdown, before the store closes.
+   * calls have been answered and the count of any folded `rate_limited` refusals is written
+   * (rate-limited-fold.ts). For shutdown, before the store closes.
    */
   stop(): Promise<void>;
   /** Approve, reject, roll back and inspect drafts of write actions (console, CLI, REST). */
@@ -55,6 +57,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   const runtime = buildRuntime(options);
   const calls = createListeners<CallNotice>((err) =>
     runtime.logger.error({ err }, 'a call listener threw; the call was answered as usual (reported once per listener)'),
+  );
+  const rateLimited = createRateLimitedFold(
+    (event) => runtime.store.audit.append(event),
+    runtime.now,
+    (err) => runtime.logger.error({ err }, 'could not write the count of folded rate_limited refusals'),
   );
 
   // Calls in flight, so shutdown can wait for their audit events before the store closes. A count
@@ -149,8 +156,15 @@ export function createGateway(options: GatewayOptions): Gateway {
             log.message,
           );
         }
-        result = failure(runtime, toPublicError(error, state.auditId));
         event = auditEventFor(state, { error });
+        // A caller's rate_limited refusals are one event per window (rate-limited-fold.ts): this
+        // one cites the event written (or being written) for the window's first refusal.
+        const foldedInto = rateLimited.fold(event);
+        result = failure(runtime, toPublicError(error, foldedInto ?? state.auditId));
+        if (foldedInto) {
+          calls.emit({ event: { ...event, id: foldedInto }, result });
+          return result;
+        }
       }
       try {
         await inSpan('toolgate.audit append', () => runtime.store.audit.append(event));
@@ -184,7 +198,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         runtime,
         new ToolgateError('unavailable', 'The gateway is shutting down and stopped this call; retry it.'),
       );
-      return idle();
+      return idle().then(() => rateLimited.stop());
     },
     listTools: (client, principal) =>
       [...runtime.toolsetOf(client)].flatMap((name) => {
