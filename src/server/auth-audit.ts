@@ -5,21 +5,29 @@ import type { Authenticated } from '../auth/static-tokens.js';
 import type { AuditLog } from '../store/types.js';
 import { oauthIdentity } from '../pipeline/audit-call.js';
 
+/** Where an edge refusal happened, and who it was when the credential itself checked out. */
+export interface EdgeRefusalAt {
+  readonly surface: Surface;
+  readonly requestId: string | null;
+  readonly address: string;
+  readonly tool?: string;
+  readonly principal?: Principal;
+  readonly client?: string;
+}
+
 /**
  * An audit event for a request refused at the edge (issue #12): no credentials, a bad token, an
  * unreachable IdP, or a missing scope. The pipeline never ran, so without this the log would not
  * say why a caller was turned away. Volume stays bounded: the auth-failure throttle blocks an
  * address after a few 401s, and the token itself is never recorded.
  */
-export function authDeniedEvent(
-  failure: AuthFailure,
-  at: { surface: Surface; requestId: string | null; address: string; tool?: string; principal?: Principal },
-): AuditEventInput {
+export function authDeniedEvent(failure: AuthFailure, at: EdgeRefusalAt): AuditEventInput {
   return edgeEvent({
     kind: 'auth.denied',
     requestId: at.requestId,
     surface: at.surface,
-    client: 'unknown',
+    // The client, where the caller got as far as being known (a step-up): it was "unknown" (outside probe).
+    client: at.client ?? 'unknown',
     actor: at.principal?.actorId ?? `address:${at.address}`,
     tenant: at.principal?.tenant ?? null,
     tool: at.tool ?? '-',
@@ -42,7 +50,7 @@ export function authDeniedEvent(
 export async function auditEdgeRefusal(
   audit: AuditLog,
   failure: AuthFailure,
-  at: { surface: Surface; requestId: string | null; address: string; tool?: string; principal?: Principal },
+  at: EdgeRefusalAt,
   now = Date.now(),
 ): Promise<void> {
   let reason = failure.reason;

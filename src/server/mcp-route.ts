@@ -3,8 +3,7 @@ import type { Context } from 'hono';
 import { mcpServerFactory, type McpCaller } from '../surfaces/mcp/server-factory.js';
 import type { AuthSuccess } from '../auth/authenticator.js';
 import { failureResponse, type AuthFailure } from '../auth/challenge.js';
-import type { Principal } from '../auth/principal.js';
-import { auditEdgeRefusal, auditWrongCredential } from './auth-audit.js';
+import { auditEdgeRefusal, auditWrongCredential, type EdgeRefusalAt } from './auth-audit.js';
 import { clientAddress } from './edge/hono-edge.js';
 import { refusedBatch } from './edge/batch-policy.js';
 import { scopeStepUp } from './edge/scope-step-up.js';
@@ -58,7 +57,7 @@ export function createMcpRoute(options: McpRouteOptions): {
       );
     }
     const stepUp = await scopeChallenge(request, outcome);
-    if (stepUp) return refuse(c, stepUp.failure, { tool: stepUp.tool, principal: who.principal });
+    if (stepUp) return refuse(c, stepUp.failure, { tool: stepUp.tool, principal: who.principal, client: who.client });
 
     const caller: McpCaller = { principal: who.principal, client: who.client, requestId: c.get('requestId') as string };
     return handler.fetch(request, {
@@ -66,7 +65,11 @@ export function createMcpRoute(options: McpRouteOptions): {
     });
   }
   /** Audits the refusal (the pipeline never ran, so nothing else would) and answers it. */
-  async function refuse(c: Context, failure: AuthFailure, extra: { tool?: string; principal?: Principal } = {}) {
+  async function refuse(
+    c: Context,
+    failure: AuthFailure,
+    extra: Pick<EdgeRefusalAt, 'tool' | 'principal' | 'client'> = {},
+  ) {
     await auditEdgeRefusal(options.gateway.runtime.store.audit, failure, {
       surface: 'mcp_http',
       requestId: (c.get('requestId') as string | undefined) ?? null,

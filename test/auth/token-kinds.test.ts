@@ -174,6 +174,8 @@ describe('static and OAuth tokens together; RFC 7662 introspection', () => {
         'scope="admin:write", error="insufficient_scope", ' +
         'error_description="tools/call delete_customer_record needs the scope admin:write; authorize again with it."',
     );
+    const [event] = await gateway.store.audit.query({ kind: 'auth.denied', newestFirst: true, limit: 1 });
+    expect(event).toMatchObject({ errorCode: 'insufficient_scope', client: 'oauth' }); // not "unknown"
   });
 
   // Outside probe: a batch (served below 2025-06-18) skipped the step-up and got in-band `forbidden`.
@@ -203,7 +205,8 @@ describe('static and OAuth tokens together; RFC 7662 introspection', () => {
         'error_description="tools/call get_customer_summary, delete_customer_record needs the scope billing:read admin:write;',
     );
     const [event] = await gateway.store.audit.query({ kind: 'auth.denied', newestFirst: true, limit: 1 });
-    expect(event).toMatchObject({ tool: 'delete_customer_record', errorCode: 'insufficient_scope' });
+    // The client is named: the caller was known (it was "unknown": outside probe).
+    expect(event).toMatchObject({ tool: 'delete_customer_record', errorCode: 'insufficient_scope', client: 'oauth' });
     // A batch the token's scopes cover is served.
     expect((await batch(['get_customer_summary'])).status).toBe(200);
   });

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthSuccess } from '../../auth/authenticator.js';
 import type { AuthFailure } from '../../auth/challenge.js';
-import type { Principal } from '../../auth/principal.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from '../../surfaces/mcp/server-factory.js';
-import { auditEdgeRefusal, auditWrongCredential } from '../auth-audit.js';
+import { auditEdgeRefusal, auditWrongCredential, type EdgeRefusalAt } from '../auth-audit.js';
 import { auditBlock, outcomeOf, settleAttempt, throttledBody } from '../edge/auth-attempt.js';
 import type { AuthThrottle } from '../edge/auth-throttle.js';
 import { addressOf } from '../edge/client-address.js';
@@ -210,7 +209,11 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
       params: { name: request.name },
     });
     if (stepUp) {
-      return refuse(res, requestId, stepUp.failure, address, { tool: stepUp.tool, principal: outcome.who.principal });
+      return refuse(res, requestId, stepUp.failure, address, {
+        tool: stepUp.tool,
+        principal: outcome.who.principal,
+        client: outcome.who.client,
+      });
     }
     // The caller hanging up aborts the handler's upstream requests, as the SDK's request signal does.
     const hangUp = new HangUp(res);
@@ -241,7 +244,7 @@ export function createMcpFastPath(options: FastPathOptions, fallThrough: FallThr
     requestId: string,
     failure: AuthFailure,
     address: string,
-    extra: { tool?: string; principal?: Principal } = {},
+    extra: Pick<EdgeRefusalAt, 'tool' | 'principal' | 'client'> = {},
   ): Promise<void> {
     await auditEdgeRefusal(options.store.audit, failure, { surface: 'mcp_http', requestId, address, ...extra });
     sendAuthFailure(res, failure, requestId);
