@@ -80,3 +80,22 @@ describe('an OAuth audience of its own without a required typ', () => {
     expect(await warned({ audience: 'http://127.0.0.1:1/mcp' })).toEqual([]);
   });
 });
+
+describe('a short TOOLGATE_AUDIT_KEY', () => {
+  // Outside probe: a one-character key was taken without a word.
+  const warned = async (key: string) => {
+    const { logger, lines } = capturedLogger('info');
+    const { store, cleanup } = await tempSqliteStore();
+    const server = await startServer({ tools: [] }, { PORT: '0', TOOLGATE_AUDIT_KEY: key }, logger, store);
+    await server.close();
+    await cleanup();
+    return lines().filter((l) => l.level === 40 && l.msg.startsWith('TOOLGATE_AUDIT_KEY is shorter'));
+  };
+
+  it('is a warning when serve starts, with how to make a good one; a 32-byte key is not', async () => {
+    const [line] = await warned('x');
+    expect(line).toMatchObject({ bytes: 1 });
+    expect(line!.msg).toContain('openssl rand -hex 32');
+    expect(await warned('k'.repeat(32))).toEqual([]);
+  });
+});
