@@ -168,6 +168,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       try {
         await inSpan('toolgate.audit append', () => runtime.store.audit.append(event));
+        if (event.errorCode === 'rate_limited') rateLimited.written(event);
       } catch (thrown) {
         // Durable audit comes first: without a record, the result is withheld. The store logged the
         // failure (runtime.ts: once when it starts, then a count every 10 s), not once per call.

@@ -10,6 +10,8 @@ interface Fold {
   /** The event written for the first refusal of the window: the folded ones cite it. */
   readonly into: string;
   readonly since: number;
+  /** Whether that event is in the log: until then nothing is folded into it. */
+  written: boolean;
   count: number;
   last?: AuditEventInput;
 }
@@ -20,6 +22,8 @@ export interface RateLimitedFold {
    * first `rate_limited` refusal of a caller for a tool in a window is, the next ones are counted.
    */
   fold(event: AuditEventInput): string | null;
+  /** `event` (one `fold` returned null for) is in the log: later refusals may cite it. */
+  written(event: AuditEventInput): void;
   /** Writes the count of each window that is over (all of them with `all`), one event each. */
   flush(options?: { all: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -61,12 +65,23 @@ export function createRateLimitedFold(
   const timer = setInterval(() => void flush(), FOLD_WINDOW_MS);
   timer.unref();
 
+  const keyOf = (event: AuditEventInput) =>
+    event.errorCode === 'rate_limited' && event.kind === 'tool_call'
+      ? JSON.stringify([event.tenant, event.actor, event.client, event.tool])
+      : null;
+
   return {
     fold(event) {
-      if (event.errorCode !== 'rate_limited' || event.kind !== 'tool_call') return null;
-      const key = JSON.stringify([event.tenant, event.actor, event.client, event.tool]);
+      const key = keyOf(event);
+      if (key === null) return null;
       const open = folds.get(key);
       if (open && now() - open.since < FOLD_WINDOW_MS) {
+        // Cited only once it is in the log: before, or if its write failed, this one is written
+        // itself and becomes the window's event (a refusal must never cite an event not there).
+        if (!open.written) {
+          folds.set(key, { into: event.id, since: open.since, written: false, count: open.count, last: open.last });
+          return null;
+        }
         open.count++;
         open.last = event;
         return open.into;
@@ -75,8 +90,13 @@ export function createRateLimitedFold(
         folds.delete(key);
         if (open.count > 0 && open.last) void append(summaryOf(open, open.last)).catch(onError);
       }
-      if (folds.size < MAX_FOLDS) folds.set(key, { into: event.id, since: now(), count: 0 });
+      if (folds.size < MAX_FOLDS) folds.set(key, { into: event.id, since: now(), written: false, count: 0 });
       return null;
+    },
+    written(event) {
+      const key = keyOf(event);
+      const open = key === null ? undefined : folds.get(key);
+      if (open?.into === event.id) open.written = true;
     },
     flush,
     async stop() {

@@ -63,6 +63,28 @@ describe("a caller's rate_limited refusals", () => {
     expect(next.auditId).toBe(events[2]!.id);
   });
 
+  it('never cite an event that is not in the log: when the first could not be written, the next is', async () => {
+    const gw = gatewayAt();
+    await callAs(gw, rateProbe.name); // allowed
+    const append = store.audit.append.bind(store.audit);
+    let failNext = true;
+    store.audit.append = async (event) => {
+      if (failNext && event.errorCode === 'rate_limited') {
+        failNext = false;
+        throw new Error('disk full');
+      }
+      return append(event);
+    };
+    const lost = await callAs(gw, rateProbe.name);
+    expect(!lost.ok && lost.error.code).toBe('unavailable'); // its event could not be written
+    const second = await callAs(gw, rateProbe.name);
+    const third = await callAs(gw, rateProbe.name);
+    const events = await limited();
+    expect(events.map((e) => e.id)).toEqual([second.auditId]);
+    expect(third.auditId).toBe(second.auditId);
+    expect(second.auditId).not.toBe(lost.auditId);
+  });
+
   it('are folded per caller and per tool: another caller, or a refusal of another kind, gets its own event', async () => {
     const gw = gatewayAt();
     for (const actor of ['usr_a', 'usr_b']) for (let i = 0; i < 4; i++) await callAs(gw, rateProbe.name, actor);
