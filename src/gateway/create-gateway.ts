@@ -62,6 +62,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     (event) => runtime.store.audit.append(event),
     runtime.now,
     (err) => runtime.logger.error({ err }, 'could not write the count of folded rate_limited refusals'),
+    (name) => runtime.tools.has(name),
   );
 
   // Calls in flight, so shutdown can wait for their audit events before the store closes. A count

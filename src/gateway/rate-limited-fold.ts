@@ -1,5 +1,6 @@
 import type { AuditEventInput } from '../audit/event.js';
 import { newId } from '../util/ids.js';
+import { boundText } from '../util/size.js';
 
 /** How long one audit event stands for a caller's `rate_limited` refusals of one tool. */
 export const FOLD_WINDOW_MS = 60_000;
@@ -43,31 +44,39 @@ export function createRateLimitedFold(
   append: (event: AuditEventInput) => Promise<unknown>,
   now: () => number,
   onError: (error: unknown) => void,
+  /** Whether a name is a tool of this gateway: refusals of made-up names share one fold (review). */
+  isTool: (name: string) => boolean,
 ): RateLimitedFold {
   const folds = new Map<string, Fold>();
+  // Started with the first fold, so a gateway that never folds (or is never stopped) holds no timer.
+  let timer: NodeJS.Timeout | undefined;
+  // Over after the window, or at once when the clock went back (the window would last as long).
+  const ended = (fold: Fold, at: number) => at - fold.since >= FOLD_WINDOW_MS || at < fold.since;
 
   const summaryOf = (fold: Fold, last: AuditEventInput): AuditEventInput => ({
     ...last,
     id: newId('aud', now()),
-    reason:
+    reason: boundText(
       `${fold.count} more call${fold.count === 1 ? '' : 's'} refused rate_limited in the ${FOLD_WINDOW_MS / 1000} s ` +
-      `from ${new Date(fold.since).toISOString()}, each answered citing ${fold.into}; the last: ${last.reason}`,
+        `from ${new Date(fold.since).toISOString()}, each answered citing ${fold.into}; the last: ${last.reason}`,
+      1_000,
+    ),
     data: { ...last.data, folded: fold.count, foldedInto: fold.into },
   });
 
   async function flush({ all } = { all: false }): Promise<void> {
-    const due = [...folds].filter(([, fold]) => all || now() - fold.since >= FOLD_WINDOW_MS);
+    const at = now();
+    const due = [...folds].filter(([, fold]) => all || ended(fold, at));
     for (const [key] of due) folds.delete(key);
     for (const [, fold] of due)
       if (fold.count > 0 && fold.last) await append(summaryOf(fold, fold.last)).catch(onError);
   }
 
-  const timer = setInterval(() => void flush(), FOLD_WINDOW_MS);
-  timer.unref();
-
+  // Only the gateway's own refusals (`denied`): a handler that throws rate_limited (an upstream's
+  // 429) ran, and its call keeps its own event (review).
   const keyOf = (event: AuditEventInput) =>
-    event.errorCode === 'rate_limited' && event.kind === 'tool_call'
-      ? JSON.stringify([event.tenant, event.actor, event.client, event.tool])
+    event.errorCode === 'rate_limited' && event.kind === 'tool_call' && event.outcome === 'denied'
+      ? JSON.stringify([event.tenant, event.actor, event.client, isTool(event.tool) ? event.tool : '*unknown*'])
       : null;
 
   return {
@@ -75,7 +84,7 @@ export function createRateLimitedFold(
       const key = keyOf(event);
       if (key === null) return null;
       const open = folds.get(key);
-      if (open && now() - open.since < FOLD_WINDOW_MS) {
+      if (open && !ended(open, now())) {
         // Cited only once it is in the log: before, or if its write failed, this one is written
         // itself and becomes the window's event (a refusal must never cite an event not there).
         if (!open.written) {
@@ -91,6 +100,10 @@ export function createRateLimitedFold(
         if (open.count > 0 && open.last) void append(summaryOf(open, open.last)).catch(onError);
       }
       if (folds.size < MAX_FOLDS) folds.set(key, { into: event.id, since: now(), written: false, count: 0 });
+      if (!timer) {
+        timer = setInterval(() => void flush(), FOLD_WINDOW_MS);
+        timer.unref();
+      }
       return null;
     },
     written(event) {
@@ -101,6 +114,7 @@ export function createRateLimitedFold(
     flush,
     async stop() {
       clearInterval(timer);
+      timer = undefined;
       await flush({ all: true });
     },
   };

@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTool } from '../../src/contract/define-tool.js';
+import { ToolgateError } from '../../src/errors/toolgate-error.js';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { FOLD_WINDOW_MS } from '../../src/gateway/rate-limited-fold.js';
 import type { Store } from '../../src/store/types.js';
@@ -83,6 +86,44 @@ describe("a caller's rate_limited refusals", () => {
     expect(events.map((e) => e.id)).toEqual([second.auditId]);
     expect(third.auditId).toBe(second.auditId);
     expect(second.auditId).not.toBe(lost.auditId);
+  });
+
+  it('of made-up tool names share one fold: the refusal budget cannot be walked round with new names', async () => {
+    const gw = gatewayAt();
+    for (let i = 0; i < 60; i++) await callAs(gw, `no_such_tool_${i}`, 'usr_guess');
+    const events = await store.audit.query({ actor: 'usr_guess', limit: 100 });
+    // The budget's 10 not_found refusals, then one rate_limited for all 50 after them.
+    expect(events.map((e) => e.errorCode)).toEqual([...Array(10).fill('not_found'), 'rate_limited']);
+    await gw.stop();
+    const [summary] = await store.audit.query({ actor: 'usr_guess', limit: 1, newestFirst: true });
+    expect(summary!.data).toMatchObject({ folded: 49 });
+  });
+
+  it('leave a call that ran alone: a handler that throws rate_limited (an upstream 429) keeps its events', async () => {
+    const upstream429 = defineTool({
+      name: 'get_upstream_quota',
+      description: "Return the upstream's quota of the caller's tenant, for this test.",
+      input: z.object({}),
+      output: z.object({ ok: z.boolean() }),
+      scopes: ['billing:read'],
+      tenant: 'caller',
+      handler: () => {
+        throw new ToolgateError('rate_limited', 'The upstream is busy.');
+      },
+    });
+    const gw = createGateway({ tools: [upstream429], store, credentials, now: () => clock });
+    for (let i = 0; i < 5; i++) await callAs(gw, 'get_upstream_quota');
+    expect(await store.audit.query({ tool: 'get_upstream_quota', limit: 100 })).toHaveLength(5);
+  });
+
+  it('end their window when the clock goes back, rather than holding it open for as long', async () => {
+    const gw = gatewayAt();
+    for (let i = 0; i < 4; i++) await callAs(gw, rateProbe.name); // allowed, then a window of 2 folded
+    clock -= 3_600_000; // an hour back
+    await callAs(gw, rateProbe.name);
+    await gw.idle();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await limited()).map((e) => e.data?.folded ?? null)).toEqual([null, 2, null]);
   });
 
   it('are folded per caller and per tool: another caller, or a refusal of another kind, gets its own event', async () => {
