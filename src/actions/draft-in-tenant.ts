@@ -1,11 +1,10 @@
 import { edgeEvent } from '../audit/event.js';
 import type { Principal, Surface } from '../auth/principal.js';
 import { ToolgateError } from '../errors/toolgate-error.js';
-import { oauthIdentity } from '../pipeline/audit-call.js';
+import { auditedText, oauthIdentity } from '../pipeline/audit-call.js';
 import type { GatewayRuntime } from '../pipeline/state.js';
 import type { DraftRecord } from '../store/types.js';
 import { newId } from '../util/ids.js';
-import { boundText } from '../util/size.js';
 
 /**
  * The draft a person's decision names, if it is in their own tenant. Any other — a guessed id,
@@ -36,10 +35,11 @@ export async function draftInTenant(
       actor: who.actorId,
       tenant: who.tenant,
       decision: 'deny',
-      reason: `${decision}: ${boundText(message, 300)}`,
+      // The id is whatever the caller sent: masked like any text that goes into the log (review).
+      reason: `${decision}: ${auditedText(message, runtime.maskSecrets, 300)}`,
       outcome: 'denied',
       errorCode: 'not_found',
-      data: { draftId: boundText(draftId, 100), decision },
+      data: { draftId: auditedText(draftId, runtime.maskSecrets, 100), decision },
       ...oauthIdentity(who),
     }),
     id: newId('aud', runtime.now()),

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { AuditAnchor } from '../audit/event.js';
 import type { AuditLog } from '../store/types.js';
 import { startPeriodic } from './periodic.js';
@@ -12,7 +12,9 @@ export const AUDIT_CHECKPOINT_MS = 60_000;
  * so there the lines go out at `info` all the same. `silent` means no log: none then.
  */
 export function anchorLogger(logger: Logger): Logger {
-  return ['warn', 'error', 'fatal'].includes(logger.level) ? logger.child({}, { level: 'info' }) : logger;
+  // By value, not name: a custom level above info (`notice: 35`) wrote none either (review).
+  const silent = logger.levelVal === Infinity;
+  return !silent && logger.levelVal > pino.levels.values.info! ? logger.child({}, { level: 'info' }) : logger;
 }
 
 interface CheckpointLogger {

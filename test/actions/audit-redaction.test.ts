@@ -83,6 +83,12 @@ describe('the audit events of a write action', () => {
       note: expect.stringContaining('[REDACTED:email]'),
     });
     const executed = actionEvents.find((e) => e.kind === 'action.executed')!;
+    // A decision on an id that is not the person's draft: the id is the caller's text, masked too.
+    await expect(
+      gw.actions.approve(`drf_${APPROVER_TOKEN}`, approver(), { reason: 'looks fine', surface: 'api' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    const [refused] = await store.audit.query({ kind: 'action.decision_refused', limit: 1 });
+    expect(JSON.stringify(refused)).not.toContain(APPROVER_TOKEN);
     expect(executed.data?.result).toMatch(/\[REDACTED:card\]/);
   });
 });

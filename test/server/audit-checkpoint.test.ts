@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AuditAnchor, AuditEvent } from '../../src/audit/event.js';
 import { anchorLogger, startAuditCheckpoints } from '../../src/server/audit-checkpoint.js';
@@ -74,6 +76,30 @@ describe('audit checkpoints', () => {
       logger.warn({}, 'still warns');
       expect(lines().some((l) => l.msg === 'still warns')).toBe(level !== 'error' && level !== 'silent');
     }
+  });
+
+  it('writes its anchors at a custom level above info too (judged by value, not by name)', async () => {
+    const chunks: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (chunks.push(chunk.toString()), done()) });
+    const logger = pino({ customLevels: { notice: 35 }, level: 'notice' }, sink) as unknown as Logger;
+    const { audit } = movableHead({ seq: 3, hash: hash('a') });
+    const checkpoints = startAuditCheckpoints(audit, anchorLogger(logger), 5);
+    await wait(30);
+    await checkpoints.stop();
+    expect(chunks.join('')).toContain('"msg":"audit checkpoint"');
+  });
+
+  it('serve writes its anchors at TOOLGATE_LOG_LEVEL=warn (the logger it is given)', async () => {
+    const { logger, lines } = capturedLogger('warn');
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-anchor-'));
+    try {
+      const server = await startServer({ tools: [] }, { PORT: '0', TOOLGATE_DB: join(dir, 'a.db') }, logger);
+      await server.gateway.runtime.store.audit.append(event({ id: 'aud_1' }));
+      await server.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines().filter((l) => l.msg === 'audit checkpoint')).toHaveLength(1); // at stop
   });
 
   it('says nothing for an empty log, and nothing at a stop that is not final', async () => {
