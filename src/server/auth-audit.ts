@@ -41,11 +41,12 @@ export function authDeniedEvent(failure: AuthFailure, at: EdgeRefusalAt): AuditE
 }
 
 /**
- * Audits a request refused at the edge. Each refusal is one event, except "the IdP cannot be
- * reached" (503): the failed-auth throttle does not count it (the token may be fine, and Claude.ai
- * connects from a few shared addresses), so while the IdP is down every request would add one,
- * and a forged token naming an unknown key gets that answer too (review, 2026-12-07). Those are
- * audited at most once a minute per surface and address, the next one counting those left out.
+ * Audits a request refused at the edge. Each refusal is one event, except two the failed-auth
+ * throttle does not count. "The IdP cannot be reached" (503): the token may be fine, and Claude.ai
+ * connects from a few shared addresses, so while the IdP is down every request would add one, and
+ * a forged token naming an unknown key gets that answer too (review, 2026-12-07); at most once a
+ * minute per surface and address. A step-up (403 insufficient_scope): at most once a minute per
+ * holder and tool. The next event counts those left out.
  */
 export async function auditEdgeRefusal(
   audit: AuditLog,
@@ -54,8 +55,18 @@ export async function auditEdgeRefusal(
   now = Date.now(),
 ): Promise<void> {
   let reason = failure.reason;
-  if (failure.status === 503) {
-    const leftOut = once(audit, `unreachable ${at.surface} ${at.address}`, now);
+  // A step-up refusal's token checked out, so the failed-auth throttle does not count it either,
+  // and a holder lacking a scope added one event a request (review): once a minute per holder
+  // and tool, as for the other refusals of a known holder (auditRepeatedRefusal).
+  const p = at.principal;
+  const key =
+    failure.status === 503
+      ? `unreachable ${at.surface} ${at.address}`
+      : failure.error === 'insufficient_scope' && p
+        ? JSON.stringify(['insufficient_scope', at.tool ?? '-', p.tenant, p.issuer ?? null, p.actorId])
+        : null;
+  if (key !== null) {
+    const leftOut = once(audit, key, now);
     if (leftOut === null) return;
     if (leftOut > 0) reason = `${reason} (and ${leftOut} more times since the last such event)`;
   }

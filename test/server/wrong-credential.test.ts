@@ -81,3 +81,36 @@ it('"the IdP cannot be reached" (503) is audited once a minute per surface and a
     'issuer keys unavailable: ERR_JWKS_TIMEOUT (and 49 more times since the last such event)',
   );
 });
+
+it('a step-up refusal (403 insufficient_scope) is audited once a minute per holder and tool, the next counting the rest', async () => {
+  // Review: a valid token lacking a scope is not slowed by the failed-auth throttle; 60 requests wrote 60 events.
+  const stepUp = {
+    ok: false,
+    status: 403,
+    error: 'insufficient_scope',
+    description: 'tools/call delete_customer_record needs the scope admin:write; authorize again with it.',
+    challenge: null,
+    reason: 'missing scope admin:write for tools/call delete_customer_record',
+  } as const;
+  const at = (tool: string, actorId = 'usr_agent') => ({
+    surface: 'mcp_http' as const,
+    requestId: null,
+    address: '10.0.0.9',
+    tool,
+    principal: { ...requester, actorId },
+    client: 'oauth',
+  });
+  const start = Date.parse('2026-12-07T10:00:00Z');
+  for (let i = 0; i < 60; i++) await auditEdgeRefusal(t.store.audit, stepUp, at('delete_customer_record'), start + i);
+  await auditEdgeRefusal(t.store.audit, stepUp, at('refund_invoice'), start + 70);
+  await auditEdgeRefusal(t.store.audit, stepUp, at('delete_customer_record', 'usr_other'), start + 80);
+  await auditEdgeRefusal(t.store.audit, stepUp, at('delete_customer_record'), start + 60_000);
+  const events = await t.store.audit.query({ kind: 'auth.denied' });
+  expect(events.map((e) => [e.actor, e.tool, e.client])).toEqual([
+    ['usr_agent', 'delete_customer_record', 'oauth'],
+    ['usr_agent', 'refund_invoice', 'oauth'],
+    ['usr_other', 'delete_customer_record', 'oauth'],
+    ['usr_agent', 'delete_customer_record', 'oauth'],
+  ]);
+  expect(events[3]!.reason).toMatch(/\(and 59 more times since the last such event\)$/);
+});
