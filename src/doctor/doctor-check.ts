@@ -4,4 +4,3 @@ export interface DoctorCheck {
   readonly status: 'ok' | 'warn' | 'fail';
   readonly detail: string;
 }
-

@@ -42,7 +42,9 @@ async function checksOf(url: string, token: string | undefined, timeoutMs: numbe
     add(
       'tls',
       isLoopbackHost(parsed.hostname) ? 'ok' : 'warn',
-      isLoopbackHost(parsed.hostname) ? 'plain HTTP on localhost' : "plain HTTP off localhost: Claude's connectors need HTTPS",
+      isLoopbackHost(parsed.hostname)
+        ? 'plain HTTP on localhost'
+        : "plain HTTP off localhost: Claude's connectors need HTTPS",
     );
 
   const ready = await get('/readyz').catch(() => undefined);
