@@ -63,9 +63,9 @@ export async function resolveUnresolved(
   );
   if (settledHere) return checked; // the write had landed: nothing to run
   // Another instance or operator moved it meanwhile (retried, closed, found the write): refused and
-  // audited, as a lost race after the checks is everywhere else.
-  // If its verify found the write, say so: when the other closed the draft as failed, this refusal
-  // is the only record that the write landed after all (review).
+  // audited, as a lost race after the checks is everywhere else. If this verify found the write, the
+  // refusal says so: when the other closed the draft as failed, it is the only record that the
+  // write landed after all (review).
   if (checked.status !== 'unresolved')
     throw await refuse(
       runtime,
