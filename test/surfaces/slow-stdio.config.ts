@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineConfig } from '../../src/config/define-config.js';
 import { defineTool } from '../../src/contract/define-tool.js';
-import { agent, credentials } from '../helpers/fixture-tools.js';
+import { agent, credentials, rateProbe } from '../helpers/fixture-tools.js';
 
 /** One read tool that takes as long as it is told to: a call in flight when stdio stops. */
 const slow = defineTool({
@@ -17,4 +17,9 @@ const slow = defineTool({
   },
 });
 
-export default defineConfig({ tools: [slow], credentials, stdio: { principal: agent, client: 'stdio_test' } });
+/** Also one that allows a call a minute: refusals stdio folds, and must count before it exits. */
+export default defineConfig({
+  tools: [slow, rateProbe],
+  credentials,
+  stdio: { principal: agent, client: 'stdio_test' },
+});

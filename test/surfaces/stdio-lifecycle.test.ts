@@ -88,6 +88,26 @@ async function auditedCalls() {
 }
 
 describe('toolgate stdio stopping', () => {
+  it("writes the count of the rate_limited refusals it folded before it exits (the gateway's stop)", async () => {
+    const running = start();
+    await initialized(running);
+    for (let id = 2; id <= 6; id++) {
+      running.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_rate_probe', arguments: {} } });
+      await running.answered(id);
+    }
+    running.child.stdin.end();
+    expect(await running.exited).toBe(0);
+    const store = await openSqliteStore({ path: join(dir, 'stdio.db') });
+    try {
+      const refused = await store.audit.query({ tool: 'get_rate_probe', outcome: 'denied' });
+      // One allowed, four refused: the first refusal's own event, and one counting the other three.
+      expect(refused.map((e) => e.data?.folded ?? null)).toEqual([null, 3]);
+      expect((await store.audit.verify()).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+
   it('stdin closed while a call runs: the call finishes and is audited, then the process exits 0', async () => {
     const running = start();
     await initialized(running);
@@ -159,7 +179,9 @@ describe('toolgate stdio stopping', () => {
     running.send([slowCall(6, 0), slowCall(7, 0)]);
     running.send({ jsonrpc: '2.0', id: 8, method: 'tools/list' });
     // Before: the first two were dropped without a word; a client waited on 6 and 7 forever.
-    expect(await running.answered(8)).toMatchObject({ result: { tools: [{ name: 'get_slow_summary' }] } });
+    expect(await running.answered(8)).toMatchObject({
+      result: { tools: [{ name: 'get_slow_summary' }, { name: 'get_rate_probe' }] },
+    });
     const errors = running.lines
       .map((l) => JSON.parse(l) as { id?: unknown; error?: { code: number } })
       .filter((m) => m.error);
