@@ -49,3 +49,20 @@ export function unrecordedKeyMismatch(newest: AuditEvent, key: Buffer | undefine
     '`toolgate audit verify` with it names the first bad one'
   );
 }
+
+/** Shorter than this, TOOLGATE_AUDIT_KEY is warned about wherever something writes the log. */
+export const MIN_AUDIT_KEY_BYTES = 32;
+
+/**
+ * What to say about a TOOLGATE_AUDIT_KEY too short to be safe, or null. The key seals the chain
+ * against whoever can write the database: one of a few bytes can be guessed, and a one-character
+ * key was taken silently (outside probe). A warning, not a refusal: a log is sealed under the key
+ * it has, and a gateway refused at upgrade helps no one. `serve`, `stdio` and `approvals` say it.
+ */
+export function shortAuditKeyWarning(key: string | undefined): string | null {
+  if (key === undefined || Buffer.byteLength(key) >= MIN_AUDIT_KEY_BYTES) return null;
+  return (
+    `TOOLGATE_AUDIT_KEY is shorter than ${MIN_AUDIT_KEY_BYTES} bytes and can be guessed; use a random one, ` +
+    'e.g. openssl rand -hex 32 (a new key needs a new database: README, "What the log does not do yet")'
+  );
+}

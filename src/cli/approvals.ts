@@ -10,6 +10,7 @@ import { DRAFT_PAGE_MAX, draftPageOf, type DraftOrder } from '../actions/draft-l
 import { flagNotTaken, parseCommand, positiveInteger, usageError, type CliIo } from './args.js';
 import { missingDatabase, notToolgateDatabase } from './existing-database.js';
 import { jsonShowingInvisible, showInvisible, showInvisibleInLine } from '../guard/invisible.js';
+import { shortAuditKeyWarning } from '../audit/key-check.js';
 
 const USAGE = `Usage:
   toolgate approvals list [--status awaiting_approval] [--oldest] [--limit N] [--json]
@@ -129,6 +130,8 @@ export async function runApprovalsCommand(argv: string[], io: CliIo): Promise<nu
     io.stderr.write(`toolgate approvals: ${foreign}\n`);
     return 2;
   }
+  const shortKey = shortAuditKeyWarning(settings.auditKey);
+  if (shortKey) io.stderr.write(`warning: ${shortKey}\n`);
   const store = await openStore(settings);
   const gateway = gatewayFromConfig(config, store, { cursorKey: settings.cursorKey, auditKey: settings.auditKey });
   const credentialsMissingFor = async (draftId: string): Promise<string[]> => {

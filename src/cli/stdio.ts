@@ -7,6 +7,7 @@ import { mcpServerFactory } from '../surfaces/mcp/server-factory.js';
 import { parseCommand, type CliIo } from './args.js';
 import { answersOwed } from './stdio-answers.js';
 import { screenStdioLines } from './stdio-lines.js';
+import { shortAuditKeyWarning } from '../audit/key-check.js';
 
 /** How long stopping waits, once no call runs, for the answers still owed to be written. */
 const ANSWER_WAIT_MS = 5_000;
@@ -44,6 +45,8 @@ export async function runStdioCommand(argv: string[], io: CliIo): Promise<number
   const caller = config.stdio;
   const settings = resolveSettings(config, io.env);
   const logger = createLogger(io.env.TOOLGATE_LOG_LEVEL || 'warn');
+  const shortKey = shortAuditKeyWarning(settings.auditKey);
+  if (shortKey) logger.warn({ bytes: Buffer.byteLength(settings.auditKey!) }, shortKey);
   const store = await openStore(settings);
   let gateway: ReturnType<typeof gatewayFromConfig>;
   try {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { shortAuditKeyWarning } from '../audit/key-check.js';
 import { ConfigError } from '../errors/config-error.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { staticTokenAuthenticator } from '../auth/static-tokens.js';
@@ -20,9 +21,6 @@ import { startRecoverySweep } from './recovery-sweep.js';
 import { anchorLogger, startAuditCheckpoints } from './audit-checkpoint.js';
 import { applySocketLimits, DEFAULT_SOCKET_LIMITS, HTTP_SERVER_OPTIONS } from './edge/socket-limits.js';
 import { isLoopbackHost } from '../util/loopback.js';
-
-/** Shorter than this, TOOLGATE_AUDIT_KEY is warned about at startup. */
-const MIN_AUDIT_KEY_BYTES = 32;
 export interface RunningServer {
   readonly url: string;
   readonly gateway: Gateway;
@@ -112,15 +110,8 @@ export async function startServer(
         `OAuth callers use toolset "${oauthClient}", which is not defined: they see no tools`,
       );
     }
-    // The HMAC key seals the chain against whoever can write the database: one of a few bytes can be
-    // guessed, and a one-character key was taken silently (outside probe). A warning, not a refusal:
-    // the log is sealed under the key it has, and a gateway refused at upgrade helps no one.
-    if (settings.auditKey !== undefined && Buffer.byteLength(settings.auditKey) < MIN_AUDIT_KEY_BYTES)
-      logger.warn(
-        { bytes: Buffer.byteLength(settings.auditKey) },
-        `TOOLGATE_AUDIT_KEY is shorter than ${MIN_AUDIT_KEY_BYTES} bytes and can be guessed; use a random one, ` +
-          'e.g. openssl rand -hex 32 (a new key needs a new database: README, "What the log does not do yet")',
-      );
+    const shortKey = shortAuditKeyWarning(settings.auditKey);
+    if (shortKey) logger.warn({ bytes: Buffer.byteLength(settings.auditKey!) }, shortKey);
     // RFC 9068 §4: the resource server "MUST verify that the "typ" header value is "at+jwt"". Unset,
     // any typ passes (Entra and Keycloak send "JWT"). With an audience of its own, such as an app's
     // client id, the IdP's ID tokens for that client carry the same `aud` and pass as access tokens

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -195,6 +196,19 @@ describe('toolgate approvals (CLI)', () => {
       FAKE_REFUND_API_URL: api.url,
     });
   };
+
+  it('warns of a TOOLGATE_AUDIT_KEY under 32 bytes, as serve and stdio do (it writes the log too)', async () => {
+    // This log has no key, so the store then refuses to open under one: the warning comes first.
+    let err = '';
+    const stderr = new PassThrough().on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const env = {
+      TOOLGATE_DB: `${server.dir}/toolgate.db`,
+      TOOLGATE_CONFIG: fileURLToPath(new URL('./approvals.config.ts', import.meta.url)),
+      TOOLGATE_AUDIT_KEY: 'x',
+    };
+    await runApprovalsCommand(['list'], { stdout: new PassThrough(), stderr, env }).catch(() => undefined);
+    expect(err).toContain('warning: TOOLGATE_AUDIT_KEY is shorter than 32 bytes and can be guessed');
+  });
 
   it('lists, shows and approves a draft from the terminal', async () => {
     const before = api.createRequests.length;

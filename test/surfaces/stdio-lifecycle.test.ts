@@ -26,9 +26,9 @@ interface Running {
   answered(id: number): Promise<Record<string, unknown>>;
 }
 
-function start(): Running {
+function start(env: NodeJS.ProcessEnv = {}): Running {
   const child = spawn(process.execPath, [bin, 'stdio', '--config', config], {
-    env: { ...process.env, TOOLGATE_DB: join(dir, 'stdio.db'), TOOLGATE_LOG_LEVEL: 'warn' },
+    env: { ...process.env, TOOLGATE_DB: join(dir, 'stdio.db'), TOOLGATE_LOG_LEVEL: 'warn', ...env },
   });
   // The process may stop reading before a long line is written out (the 10 MiB case).
   child.stdin.on('error', () => {});
@@ -88,6 +88,14 @@ async function auditedCalls() {
 }
 
 describe('toolgate stdio stopping', () => {
+  it('warns of a TOOLGATE_AUDIT_KEY under 32 bytes on stderr, as serve does', async () => {
+    const running = start({ TOOLGATE_AUDIT_KEY: 'x' });
+    await initialized(running);
+    running.child.stdin.end();
+    expect(await running.exited).toBe(0);
+    expect(running.stderr()).toContain('TOOLGATE_AUDIT_KEY is shorter than 32 bytes and can be guessed');
+  }, 30_000);
+
   it("writes the count of the rate_limited refusals it folded before it exits (the gateway's stop)", async () => {
     const running = start();
     await initialized(running);
