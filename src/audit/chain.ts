@@ -157,6 +157,18 @@ export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
     problem,
     message,
   });
+  // The newest `toolgate restore` the walk has passed, and where the log it replaced ended: an
+  // anchor from before a restore no longer holds, as it should not, but the message said only
+  // TAMPERED while the log itself says why (outside probe).
+  let restore: { seq: number; time: string; actor: string; endedAt: number } | null = null;
+  const afterRestore = (anchorSeq: number): string => {
+    if (!restore || restore.endedAt < anchorSeq) return '';
+    return (
+      ` — but the log records a restore at event ${restore.seq} (${restore.time}, by ${restore.actor}): the log it ` +
+      `replaced ended at event ${restore.endedAt} and was kept beside the database as <db>.replaced-<time>; ` +
+      'check the anchor against that file'
+    );
+  };
   const missing = (seq: number, id: string): VerifyReport | null =>
     seq === expectedSeq
       ? null
@@ -187,12 +199,21 @@ export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
           `event ${event.seq} (${event.id}) was changed after it was written`,
         );
       }
+      const replacedEnd = event.kind === 'store.restored' ? event.data?.replacedEnd : undefined;
+      if (replacedEnd && typeof (replacedEnd as { seq?: unknown }).seq === 'number')
+        restore = {
+          seq: event.seq,
+          time: event.time,
+          actor: event.actor,
+          endedAt: (replacedEnd as { seq: number }).seq,
+        };
       if (anchor && event.seq === anchor.seq && event.hash !== anchor.hash) {
         return bad(
           event.seq,
           event.id,
           'anchor_mismatch',
-          `event ${event.seq} (${event.id}) is not the event the anchor recorded: the log was rewritten from there or before`,
+          `event ${event.seq} (${event.id}) is not the event the anchor recorded: the log was rewritten from there or before` +
+            afterRestore(anchor.seq),
         );
       }
       prevHash = event.hash;
@@ -232,7 +253,8 @@ export function createChainWalker(key?: Buffer, anchor?: AuditAnchor) {
           lastSeq + 1,
           null,
           'anchor_mismatch',
-          `${ends}, but the anchor recorded event ${anchor.seq}: events were removed from the end (the head record was moved back with them)`,
+          `${ends}, but the anchor recorded event ${anchor.seq}: events were removed from the end (the head record was moved back with them)` +
+            afterRestore(anchor.seq),
         );
       }
       return { ok: true, count, headSeq: lastSeq, headHash: prevHash };

@@ -96,6 +96,14 @@ describe('toolgate restore', () => {
       reason: `restored from ${copy}`,
       data: { copy, replacedEnd: { seq: 50, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } },
     });
+    // An anchor from before the restore no longer holds, as it should not; the failure says why.
+    const before = (restored.last!.data as { replacedEnd: { seq: number; hash: string } }).replacedEnd;
+    const source = await openAuditSource({ database: t.path });
+    const anchored = await source.audit.verify(before).finally(() => source.close());
+    expect(anchored).toMatchObject({ ok: false, problem: 'anchor_mismatch' });
+    expect((anchored as { message: string }).message).toMatch(
+      /the anchor recorded event 50: .* — but the log records a restore at event 31 \(.*\): the log it replaced ended at event 50 .*check the anchor against that file$/,
+    );
     const keptAt = /kept at (.*)\n/.exec(result.out)![1]!;
     // Whole on its own: every event, with no -wal beside it to hold any of them.
     expect(await logOf(keptAt)).toMatchObject({ report: { ok: true, count: 50 } });
@@ -105,8 +113,14 @@ describe('toolgate restore', () => {
     // The gateway starts again on the restored log and carries its chain on.
     const gateway = await openSqliteStore({ path: t.path });
     expect(await gateway.audit.append(event({ id: 'aud_next' }))).toMatchObject({ seq: 32 });
+    // Once the log grows past the anchor's event again, that event is another one: the same note.
+    for (let i = 33; i <= 50; i++) await gateway.audit.append(event({ id: `aud_next_${i}` }));
+    const rewritten = await gateway.audit.verify(before);
+    expect((rewritten as { message: string }).message).toMatch(
+      /^event 50 \(aud_next_50\) is not the event the anchor recorded: .* — but the log records a restore at event 31/,
+    );
     await gateway.close();
-    expect((await logOf(t.path)).report).toMatchObject({ ok: true, count: 32 });
+    expect((await logOf(t.path)).report).toMatchObject({ ok: true, count: 50 });
   });
 
   it('refuses while a gateway has the database open, and changes nothing', async () => {
