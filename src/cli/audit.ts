@@ -5,6 +5,7 @@ import { parseCommand, positiveInteger, usageError, wantsHelp, type CliIo } from
 import { missingDatabase } from './existing-database.js';
 import { whatWentWrong } from './failure-line.js';
 import { keyMismatch } from '../audit/key-check.js';
+import { parseAnchor } from '../audit/anchor-text.js';
 import { jsonShowingInvisible, showInvisibleInLine } from '../guard/invisible.js';
 import { bothWheres, configuredDatabase } from './configured-database.js';
 import { exportJsonl } from './audit-export.js';
@@ -124,7 +125,7 @@ export async function runAuditCommand(argv: string[], io: CliIo, open = defaultS
   if (sub === 'export' && existing?.isFile() && !values.force) {
     return usageError(io, USAGES.export, `${values.out} exists; pass --force to replace it.`);
   }
-  const anchor = values.anchor === undefined ? undefined : anchorFrom(values.anchor);
+  const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor, '--anchor');
   if (typeof anchor === 'string') return usageError(io, USAGES.verify, anchor);
   const both = bothWheres(values);
   if (both) return usageError(io, USAGES[sub], both);
@@ -195,13 +196,6 @@ function filterFrom(values: Record<string, string | boolean | undefined>): Audit
   return filter;
 }
 
-/** `--anchor SEQ:HASH` as verify prints it after "head"; a message when it is not that. */
-function anchorFrom(text: string): AuditAnchor | string {
-  const match = /^([1-9]\d{0,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
-  if (!match)
-    return `--anchor wants SEQ:HASH as \`audit verify\` prints it after "head" (an event number, a colon, 64 hex digits); got "${text}".`;
-  return { seq: Number(match[1]), hash: match[2]!.toLowerCase() };
-}
 
 /** `audit verify` says how far it got every this many events (~1.5 s of walking on our machine). */
 const VERIFY_PROGRESS_LINE = 100_000;

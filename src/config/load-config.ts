@@ -9,6 +9,7 @@ import { loadFailure } from './load-failure.js';
 import type { ToolgateConfig } from './define-config.js';
 import { configProblems } from './config-problems.js';
 import { isPostgresUrl } from '../store/database-url.js';
+import { parseAnchor } from '../audit/anchor-text.js';
 
 const CANDIDATES = ['toolgate.config.ts', 'toolgate.config.js', 'toolgate.config.mjs'];
 
@@ -115,6 +116,11 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     throw new ConfigError(
       `TOOLGATE_DATABASE_POOL must be a whole number of connections, 1–1000 (got "${get('TOOLGATE_DATABASE_POOL')}").`,
     );
+  // The last anchor kept off the machine (the stop's checkpoint line): serve checks the log still
+  // holds it, so a cut made while no gateway ran is logged at start (outside probe).
+  const anchorText = get('TOOLGATE_AUDIT_ANCHOR');
+  const auditAnchor = anchorText === undefined ? undefined : parseAnchor(anchorText, 'TOOLGATE_AUDIT_ANCHOR');
+  if (typeof auditAnchor === 'string') throw new ConfigError(auditAnchor);
   const database = get('TOOLGATE_DATABASE_URL') ?? get('TOOLGATE_DB') ?? config.database ?? '.toolgate/toolgate.db';
   // A URL of another scheme was opened as a SQLite path (`mysql://x` made a `mysql:` folder and
   // served from it; outside probe). Only the scheme is quoted: the rest may hold a password.
@@ -133,6 +139,7 @@ export function resolveSettings(config: ToolgateConfig, env: NodeJS.ProcessEnv) 
     database,
     databasePool,
     auditKey: get('TOOLGATE_AUDIT_KEY'),
+    auditAnchor,
     cursorKey: get('TOOLGATE_CURSOR_KEY'),
     /** Checked where it is read (serve reads it before it opens anything); a bad one is named. */
     get publicUrl(): string | null {

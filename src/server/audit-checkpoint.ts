@@ -39,15 +39,28 @@ export function startAuditCheckpoints(
   audit: Pick<AuditLog, 'chainHead' | 'query'>,
   logger: CheckpointLogger,
   everyMs = AUDIT_CHECKPOINT_MS,
+  /** An anchor from before this gateway started (TOOLGATE_AUDIT_ANCHOR): checked at the first checkpoint. */
+  since?: AuditAnchor,
 ): { stop(options?: { final: boolean }): Promise<void> } {
-  let last: AuditAnchor | null = null;
+  let last: AuditAnchor | null = since ?? null;
+  // Until the first checkpoint, `last` is the operator's anchor, taken before this gateway started.
+  let when = since ? 'since the anchor in TOOLGATE_AUDIT_ANCHOR was taken' : 'while the gateway ran';
   const checkpoint = async () => {
     const head = await audit.chainHead();
+    if (!head && last) {
+      logger.error(
+        { anchor: text(last) },
+        `the audit log is empty, but it held event ${last.seq} ${when}: events were removed; ` +
+          `run toolgate audit verify --anchor ${text(last)}`,
+      );
+      last = null;
+      return;
+    }
     if (!head || (last && head.seq === last.seq && head.hash === last.hash)) return;
     if (last && head.seq <= last.seq) {
       logger.error(
         { anchor: text(last), head: text(head) },
-        `the audit head moved back from ${last.seq} to ${head.seq} while the gateway ran: events were removed or rewritten; ` +
+        `the audit head moved back from ${last.seq} to ${head.seq} ${when}: events were removed or rewritten; ` +
           `run toolgate audit verify --anchor ${text(last)}`,
       );
     } else if (last) {
@@ -57,9 +70,10 @@ export function startAuditCheckpoints(
         logger.error(
           { anchor: text(last), head: text(head) },
           `the audit log no longer holds event ${last.seq} as the last checkpoint named it: events were removed or rewritten ` +
-            `while the gateway ran; run toolgate audit verify --anchor ${text(last)}`,
+            `${when}; run toolgate audit verify --anchor ${text(last)}`,
         );
     }
+    when = 'while the gateway ran';
     last = head;
     logger.info({ anchor: text(head) }, 'audit checkpoint');
   };

@@ -101,7 +101,12 @@ export async function startServer(
     await settleInterrupted();
     const sweep = startRecoverySweep(settleInterrupted, logger);
     started.push(() => sweep.stop());
-    const checkpoints = startAuditCheckpoints(gateway.runtime.store.audit, anchorLogger(logger));
+    const checkpoints = startAuditCheckpoints(
+      gateway.runtime.store.audit,
+      anchorLogger(logger),
+      undefined,
+      settings.auditAnchor,
+    );
     started.push(() => checkpoints.stop({ final: false }));
     const oauthClient = oauthClientOf(config.auth);
     if (config.auth && config.toolsets && !config.toolsets[oauthClient] && !config.toolsets['*']) {

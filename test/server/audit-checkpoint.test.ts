@@ -60,6 +60,44 @@ describe('audit checkpoints', () => {
     expect(anchors).toEqual([`3:${hash('a')}`, `7:${hash('b')}`, `9:${hash('c')}`]);
   });
 
+  describe('with the anchor the last gateway left (TOOLGATE_AUDIT_ANCHOR)', () => {
+    // Outside probe: a tail cut while no gateway ran went unseen at the next start.
+    const started = async (store: ReturnType<typeof movableHead>, since: AuditAnchor) => {
+      const { logger, lines } = capturedLogger();
+      const checkpoints = startAuditCheckpoints(store.audit, logger, 1_000, since);
+      await wait(30);
+      await checkpoints.stop({ final: false });
+      return lines().filter((l) => l.level === 50);
+    };
+
+    it('is an error at start when the log was cut back past it while stopped', async () => {
+      const store = movableHead({ seq: 3, hash: hash('a') });
+      const [error] = await started(store, { seq: 5, hash: hash('e') });
+      expect(error!.msg).toBe(
+        `the audit head moved back from 5 to 3 since the anchor in TOOLGATE_AUDIT_ANCHOR was taken: ` +
+          `events were removed or rewritten; run toolgate audit verify --anchor 5:${hash('e')}`,
+      );
+    });
+
+    it('is an error at start when its event was rewritten, and when the log is empty', async () => {
+      const store = movableHead({ seq: 5, hash: hash('x') });
+      store.move({ seq: 8, hash: hash('y') });
+      const [rewritten] = await started(store, { seq: 5, hash: hash('e') });
+      expect(rewritten!.msg).toMatch(
+        /^the audit log no longer holds event 5 .* since the anchor in TOOLGATE_AUDIT_ANCHOR/,
+      );
+      const [emptied] = await started(movableHead(null), { seq: 5, hash: hash('e') });
+      expect(emptied!.msg).toMatch(/^the audit log is empty, but it held event 5 since the anchor/);
+    });
+
+    it('says nothing wrong when the log still holds it, moved on or not', async () => {
+      const store = movableHead({ seq: 5, hash: hash('e') });
+      expect(await started(store, { seq: 5, hash: hash('e') })).toEqual([]);
+      store.move({ seq: 9, hash: hash('f') });
+      expect(await started(store, { seq: 5, hash: hash('e') })).toEqual([]);
+    });
+  });
+
   it('writes its anchors at warn too (a common production level), and none when silent', async () => {
     // Outside probe: at TOOLGATE_LOG_LEVEL=warn, serve wrote no checkpoint at all, at start or stop.
     for (const [level, expected] of [
@@ -100,6 +138,29 @@ describe('audit checkpoints', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(lines().filter((l) => l.msg === 'audit checkpoint')).toHaveLength(1); // at stop
+  });
+
+  it('serve reads TOOLGATE_AUDIT_ANCHOR: a log that no longer holds it is an error at start; a malformed one stops it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-anchor-'));
+    const { logger, lines } = capturedLogger('info');
+    try {
+      const env = { PORT: '0', TOOLGATE_DB: join(dir, 'a.db') };
+      await expect(startServer({ tools: [] }, { ...env, TOOLGATE_AUDIT_ANCHOR: '12' }, logger)).rejects.toThrow(
+        /^TOOLGATE_AUDIT_ANCHOR wants SEQ:HASH/,
+      );
+      const server = await startServer({ tools: [] }, { ...env, TOOLGATE_AUDIT_ANCHOR: `7:${hash('d')}` }, logger);
+      await wait(50);
+      await server.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(
+      lines()
+        .filter((l) => l.level === 50)
+        .map((l) => l.msg),
+    ).toEqual([
+      `the audit log is empty, but it held event 7 since the anchor in TOOLGATE_AUDIT_ANCHOR was taken: events were removed; run toolgate audit verify --anchor 7:${hash('d')}`,
+    ]);
   });
 
   it('says nothing for an empty log, and nothing at a stop that is not final', async () => {
