@@ -196,7 +196,6 @@ function filterFrom(values: Record<string, string | boolean | undefined>): Audit
   return filter;
 }
 
-
 /** `audit verify` says how far it got every this many events (~1.5 s of walking on our machine). */
 const VERIFY_PROGRESS_LINE = 100_000;
 
