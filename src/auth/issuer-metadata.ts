@@ -39,7 +39,7 @@ export async function discoverJwksUri(issuer: string, timeoutMs: number): Promis
     // MCP authorization, "Communication Security": authorization server endpoints "MUST be served
     // over HTTPS". An https issuer whose metadata points at a plain-http key set gives the keys to
     // whoever is on the network path (outside probe); loopback stays allowed for development.
-    if (typeof metadata.jwks_uri === 'string' && !httpsOrLoopback(metadata.jwks_uri)) {
+    if (typeof metadata.jwks_uri === 'string' && !isHttpsOrLoopback(metadata.jwks_uri)) {
       problems.push(`${url}: jwks_uri ${metadata.jwks_uri} is not https`);
       continue;
     }
@@ -47,12 +47,4 @@ export async function discoverJwksUri(issuer: string, timeoutMs: number): Promis
     problems.push(`${url}: no jwks_uri`);
   }
   throw new Error(`could not discover jwks_uri for ${issuer} (${problems.join('; ')}); set auth.jwt.jwksUri`);
-}
-
-function httpsOrLoopback(text: string): boolean {
-  try {
-    return isHttpsOrLoopback(new URL(text));
-  } catch {
-    return false;
-  }
 }

@@ -53,13 +53,9 @@ function refusePlainHttp(auth: AuthConfig): void {
   ];
   for (const [setting, value] of urls) {
     if (value === undefined) continue;
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
+    if (!URL.canParse(value))
       throw new TypeError(`${setting} "${value}" is not an absolute URL; use e.g. https://idp.example.com.`);
-    }
-    if (!isHttpsOrLoopback(url))
+    if (!isHttpsOrLoopback(value))
       throw new TypeError(`${setting} "${value}" must be an https URL (plain http only on loopback, for development).`);
   }
 }

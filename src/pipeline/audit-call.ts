@@ -54,7 +54,7 @@ export function auditEventFor(
     tool: toolAsShown(runtime, request.tool),
     decision: state.decision,
     // Error details come from upstream messages: mask secrets and PII before they are kept.
-    reason: boundText(redactText(runtime.maskSecrets(reason).text).text, SUMMARY_CHARS),
+    reason: auditedText(reason, runtime.maskSecrets),
     outcome: failed ? (state.decision === 'deny' ? 'denied' : 'error') : 'ok',
     // A failed call that was refused egress is recorded as such, whatever the handler rethrew.
     errorCode: failed ? (egress.length > 0 ? 'egress_denied' : (result.error.auditCode ?? result.error.code)) : null,

@@ -7,7 +7,8 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** An https URL, or plain http on loopback (development and tests only). */
-export function isHttpsOrLoopback(url: URL): boolean {
+/** An https URL, or plain http on loopback (development and tests only); text that is not a URL is neither. */
+export function isHttpsOrLoopback(url: URL | string): boolean {
+  if (typeof url === 'string') return URL.canParse(url) && isHttpsOrLoopback(new URL(url));
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
